@@ -1,0 +1,123 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "inventoryfs/Envelope.h"
+#include "inventoryfs/Inventory.h"
+#include "inventoryfs/Keyring.h"
+#include "inventoryfs/SlotStore.h"
+
+namespace inventoryfs {
+
+struct StoreOptions {
+  size_t keep = 20;                  // versions kept by garbage collection (min 2)
+  size_t maxFileBytes = 256u << 20;  // larger files are refused (F-28)
+  int maxAttempts = 100;             // commit attempts before ConflictException
+  int64_t staleTempSeconds = 600;    // temp files older than this are removed by GC
+};
+
+/// One accepted version of the inventory.
+struct Snapshot {
+  uint64_t version = 0;  // 0: a legacy/plain head (Java file) or nothing yet
+  uint64_t epoch = 0;
+  EnvelopeFormat format = EnvelopeFormat::V2;
+  Header header;
+  Inventory inventory;
+};
+
+struct CommitResult {
+  uint64_t version = 0;
+  uint64_t epoch = 0;
+  int attempts = 0;  // 1 = no conflict
+};
+
+/// One line of `history` / `verify`.
+struct VersionReport {
+  uint64_t version = 0;
+  bool ok = false;
+  std::string error;  // why it is not ok
+  Header header;
+  size_t deviceCount = 0;
+  size_t seedCount = 0;
+};
+
+/// The versioned, encrypted inventory on a SlotStore: optimistic commits with retry and merge,
+/// epoch fencing, monotonic reads. One instance per process and store; methods are
+/// thread-safe (a mutex serialises them).
+class InventoryStore {
+ public:
+  /// A change applied to the newest inventory; called again after each lost race, so it must
+  /// be a function of its argument (re-applying a change is the merge).
+  using Change = std::function<void(Inventory&)>;
+
+  InventoryStore(SlotStore& slots, const Keyring& keys, StoreOptions options = {},
+                 std::array<uint8_t, 16> writerId = newWriterId());
+
+  /// The newest readable version. Follows the head, then probes v<N+1>, v<N+2>... Never
+  /// returns a lower (version, epoch) than an earlier call did (throws RollbackException).
+  /// A missing head with no slots is an empty inventory at version 0 only if the share marker
+  /// exists (a fresh site); otherwise NotMountedException. Corrupt files throw (Truncated,
+  /// Authentication, WrongKey, Data) and are never taken as empty.
+  Snapshot load();
+
+  /// Only the newest version number (reads the head's header and probes), cheap enough to
+  /// poll. Returns 0 for a legacy head or none.
+  uint64_t peekVersion();
+
+  /// Commits `change` as version N+1 with `epoch`, re-applying it on the newest version after
+  /// every lost race. Refuses (FencedException) when the newest version's epoch is higher than
+  /// `epoch`, or equal and written by another writer. Throws ConflictException after
+  /// maxAttempts, NotMountedException without the share marker.
+  CommitResult commit(uint64_t epoch, const Change& change);
+
+  /// An operator's commit (the CLI): rides the newest version's epoch with kFlagAdminWrite, so
+  /// it neither deposes the leader nor counts as a second writer of its epoch. Lost races are
+  /// retried like commit().
+  CommitResult commitAdmin(const Change& change);
+
+  /// The fence write of a new leader: commits the newest content unchanged with
+  /// epoch = max(candidateEpoch, head epoch + 1). Returns the epoch it committed.
+  CommitResult fence(uint64_t candidateEpoch);
+
+  /// Creates the share marker and version 1 (`initial`, e.g. an imported Java file) in an
+  /// empty or legacy directory. Throws InventoryException if the site exists already.
+  CommitResult init(const Inventory& initial, const std::string& clusterId);
+
+  /// Removes versions older than the newest `keep` and stale temps. Returns slots removed.
+  size_t collectGarbage();
+
+  /// Reads and checks every kept version: tag, header version = slot name, epochs never
+  /// decreasing along the chain, no gaps, unique nonces.
+  std::vector<VersionReport> verify(std::vector<std::string>* chainErrors = nullptr);
+
+  /// One version's content (for rollback and history).
+  Snapshot readVersion(uint64_t version);
+
+  /// The newest (version, epoch) accepted by load().
+  std::pair<uint64_t, uint64_t> lastAccepted() const;
+
+  const std::array<uint8_t, 16>& writerId() const { return writerId_; }
+  SlotStore& slots() { return slots_; }
+
+ private:
+  Snapshot decode(const std::string& bytes, uint64_t expectVersion);
+  Snapshot newest();
+  CommitResult commitLocked(const std::function<uint64_t(const Snapshot&)>& epochFor,
+                            uint32_t flags, const Change& change);
+  void accept(const Snapshot& snapshot);
+
+  SlotStore& slots_;
+  const Keyring& keys_;
+  StoreOptions options_;
+  std::array<uint8_t, 16> writerId_;
+  mutable std::mutex mutex_;
+  uint64_t acceptedVersion_ = 0;
+  uint64_t acceptedEpoch_ = 0;
+};
+
+}  // namespace inventoryfs

@@ -1,0 +1,54 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "inventoryfs/InventoryStore.h"
+
+namespace inventoryfs {
+
+/// Polls a store for new versions: each poll opens the head anew and reads only its header
+/// (NFS close-to-open revalidation applies), probes v<N+1>, and loads the full version only
+/// when the number moved. Errors are reported, never turned into an empty inventory: the
+/// caller keeps its last good snapshot.
+class InventoryWatcher {
+ public:
+  struct Callbacks {
+    std::function<void(const Snapshot&)> onVersion;   // a newer version was accepted
+    std::function<void(const std::string&)> onError;  // this poll failed (message)
+  };
+
+  InventoryWatcher(InventoryStore& store, std::chrono::milliseconds interval, Callbacks callbacks);
+  ~InventoryWatcher();
+
+  InventoryWatcher(const InventoryWatcher&) = delete;
+  InventoryWatcher& operator=(const InventoryWatcher&) = delete;
+
+  /// Starts the polling thread (the first poll is immediate). Idempotent.
+  void start();
+  /// Stops and joins the thread. Idempotent; called by the destructor.
+  void stop();
+
+  /// One poll, synchronously: returns true if a newer version was delivered. For tests and for
+  /// callers with their own loop. Not to be mixed with a running thread.
+  bool pollOnce();
+
+ private:
+  void run();
+
+  InventoryStore& store_;
+  std::chrono::milliseconds interval_;
+  Callbacks callbacks_;
+  uint64_t delivered_ = 0;
+  bool haveDelivered_ = false;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace inventoryfs

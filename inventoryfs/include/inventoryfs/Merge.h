@@ -1,0 +1,40 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "inventoryfs/Inventory.h"
+
+namespace inventoryfs {
+
+/// What one writer changed between the version it read (`base`) and its edited copy. Applying
+/// it to a newer version re-applies exactly that change and keeps everyone else's: this is how a
+/// writer that lost a race merges instead of overwriting.
+struct InventoryDiff {
+  std::vector<Device> upsertedDevices;       // added or changed devices, whole
+  std::vector<std::string> removedDevices;   // deviceKey() of removed devices
+  std::vector<DiscoverySeed> upsertedSeeds;  // added or changed seeds, whole
+  std::vector<std::string> removedSeeds;     // seedKey() of removed seeds
+  bool empty() const;
+};
+
+/// A device's identity: its id, else its sysName, else its primary endpoint.
+std::string deviceKey(const Device& device);
+
+/// A seed's identity: its id, else its targets, port and agent type.
+std::string seedKey(const DiscoverySeed& seed);
+
+/// The changes that turn `base` into `changed`. Thread-safe (pure).
+InventoryDiff diffInventories(const Inventory& base, const Inventory& changed);
+
+/// Applies `diff` to `target`: upserts replace the entry with the same key (or append), removals
+/// drop it if still present. Order of untouched entries is kept. Thread-safe (pure).
+void applyDiff(const InventoryDiff& diff, Inventory& target);
+
+/// Merges imported or discovered devices by sysName (the Java merge key): a device whose sysName
+/// is already present replaces that entry (keeping its position), others are appended; devices
+/// without a sysName are appended. Seeds are merged by seedKey(). Returns how many devices
+/// replaced an existing entry. Thread-safe (pure).
+size_t mergeBySysName(const Inventory& incoming, Inventory& target);
+
+}  // namespace inventoryfs

@@ -1,0 +1,293 @@
+#include "inventoryfs/Envelope.h"
+
+#include <algorithm>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "AesGcm.h"
+#include "Base64.h"
+#include "Hex.h"
+#include "inventoryfs/Exceptions.h"
+
+namespace inventoryfs {
+
+namespace {
+
+constexpr std::string_view kMagic = "PSNMPINV";
+constexpr uint16_t kFormatV2 = 2;
+
+// Offsets of the v2 header fields (Envelope.h).
+constexpr size_t kOffFormat = 8;
+constexpr size_t kOffHeaderLength = 10;
+constexpr size_t kOffFlags = 12;
+constexpr size_t kOffVersion = 16;
+constexpr size_t kOffEpoch = 24;
+constexpr size_t kOffWriterId = 32;
+constexpr size_t kOffKeyId = 48;
+constexpr size_t kOffNonce = 56;
+constexpr size_t kOffCreatedAt = 68;
+constexpr size_t kOffCiphertextLength = 76;
+static_assert(kOffCiphertextLength + 8 == kV2HeaderSize);
+static_assert(kNonceSize == detail::kGcmIvSize && kTagSize == detail::kGcmTagSize);
+
+// Legacy files: Base64 of IV[12] || ciphertext || tag[16].
+constexpr size_t kLegacyMinBytes = kNonceSize + kTagSize;
+
+bool isAsciiSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+std::string_view trimAsciiSpace(std::string_view text) {
+  while (!text.empty() && isAsciiSpace(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && isAsciiSpace(text.back())) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+void putBigEndian(std::string& out, uint64_t value, size_t width) {
+  for (size_t i = width; i-- > 0;) {
+    out += static_cast<char>((value >> (8 * i)) & 0xff);
+  }
+}
+
+uint64_t getBigEndian(std::string_view in, size_t offset, size_t width) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < width; ++i) {
+    value = (value << 8) | static_cast<unsigned char>(in[offset + i]);
+  }
+  return value;
+}
+
+template <size_t N>
+void putBytes(std::string& out, const std::array<uint8_t, N>& bytes) {
+  out.append(detail::asView(bytes));
+}
+
+template <size_t N>
+std::array<uint8_t, N> getBytes(std::string_view in, size_t offset) {
+  std::array<uint8_t, N> bytes{};
+  std::copy_n(in.begin() + offset, N, bytes.begin());
+  return bytes;
+}
+
+std::string encodeHeader(const Header& header) {
+  std::string out;
+  out.reserve(kV2HeaderSize);
+  out.append(kMagic);
+  putBigEndian(out, kFormatV2, 2);
+  putBigEndian(out, kV2HeaderSize, 2);
+  putBigEndian(out, header.flags, 4);
+  putBigEndian(out, header.version, 8);
+  putBigEndian(out, header.epoch, 8);
+  putBytes(out, header.writerId);
+  putBytes(out, header.keyId);
+  putBytes(out, header.nonce);
+  putBigEndian(out, static_cast<uint64_t>(header.createdAtMs), 8);
+  putBigEndian(out, header.ciphertextLength, 8);
+  return out;
+}
+
+// "a1b2c3d4e5f60718 (current), ... (previous)": ids only, never key material.
+std::string configuredKeyIds(const Keyring& keys) {
+  std::string text = keys.current().idHex() + " (current)";
+  for (const Key& key : keys.previous()) {
+    text += ", " + key.idHex() + " (previous)";
+  }
+  return text;
+}
+
+Opened openV2(std::string_view file, const Keyring& keys) {
+  Opened opened;
+  opened.format = EnvelopeFormat::V2;
+  const Header header = readHeader(file);
+  const Key* key = keys.find(header.keyId);
+  if (key == nullptr) {
+    throw WrongKeyException(
+        "inventory file is sealed with key id " + header.keyIdHex() +
+        ", which no configured key has (configured key ids: " + configuredKeyIds(keys) + ")");
+  }
+  const uint64_t body = file.size() - kV2HeaderSize;
+  if (header.ciphertextLength > body || body - header.ciphertextLength != kTagSize) {
+    constexpr uint64_t kOverhead = kV2HeaderSize + kTagSize;
+    const std::string expected =
+        header.ciphertextLength <= std::numeric_limits<uint64_t>::max() - kOverhead
+            ? std::to_string(header.ciphertextLength + kOverhead)
+            : "84 + " + std::to_string(header.ciphertextLength) + " + 16";
+    throw TruncatedException("inventory file length does not match its header: expected " +
+                             expected + " bytes, file has " + std::to_string(file.size()));
+  }
+  if (!detail::aesGcmDecrypt(detail::asView(key->bytes), detail::asView(header.nonce),
+                             file.substr(0, kV2HeaderSize), file.substr(kV2HeaderSize),
+                             opened.plaintext)) {
+    throw AuthenticationException("authentication failed: file modified or corrupted (key id " +
+                                  header.keyIdHex() + ")");
+  }
+  opened.header = header;
+  return opened;
+}
+
+Opened openLegacy(std::string_view file, const Keyring& keys) {
+  Opened opened;
+  opened.format = EnvelopeFormat::LegacyEncrypted;
+  // Java writes no whitespace, but editors and `echo` add a newline: tolerate it.
+  const std::string_view text = trimAsciiSpace(file);
+  if (text.empty()) {
+    throw TruncatedException("inventory file is empty");
+  }
+  const std::optional<std::string> raw = detail::base64Decode(text);
+  if (!raw) {
+    throw DataException(
+        "not an inventory file: neither a v2 envelope, JSON, nor the strict standard Base64 of a "
+        "Java PromSNMP encrypted file");
+  }
+  if (raw->size() < kLegacyMinBytes) {
+    throw TruncatedException("Java PromSNMP encrypted file: expected at least " +
+                             std::to_string(kLegacyMinBytes) + " bytes (IV and tag), file has " +
+                             std::to_string(raw->size()) + " after Base64 decoding");
+  }
+  const std::vector<const Key*> candidates = keys.legacyKeys();
+  if (candidates.empty()) {
+    throw WrongKeyException(
+        "inventory file is a Java PromSNMP encrypted file (AES-128-GCM); reading it needs the "
+        "16-character PROM_ENCRYPT_KEY it was written with, and no configured key is 16 bytes "
+        "(configured key ids: " +
+        configuredKeyIds(keys) + ")");
+  }
+  const std::string_view data(*raw);
+  for (const Key* key : candidates) {
+    if (detail::aesGcmDecrypt(*key->legacy, data.substr(0, kNonceSize), {}, data.substr(kNonceSize),
+                              opened.plaintext)) {
+      return opened;
+    }
+  }
+  throw AuthenticationException(
+      "authentication failed: wrong key or corrupted file (Java "
+      "PromSNMP encrypted file, tried " +
+      std::to_string(candidates.size()) + " 16-byte key(s))");
+}
+
+}  // namespace
+
+std::string Header::writerIdHex() const { return detail::toHex(writerId.data(), writerId.size()); }
+
+std::string Header::keyIdHex() const { return detail::toHex(keyId.data(), keyId.size()); }
+
+std::string Header::nonceHex() const { return detail::toHex(nonce.data(), nonce.size()); }
+
+EnvelopeFormat detectFormat(std::string_view file) {
+  // A non-empty prefix of the magic counts as v2, so that a v2 file cut inside its magic is
+  // reported as truncated rather than as bad Base64.
+  if (!file.empty() && kMagic.substr(0, std::min(file.size(), kMagic.size())) ==
+                           file.substr(0, std::min(file.size(), kMagic.size()))) {
+    return EnvelopeFormat::V2;
+  }
+  const std::string_view text = trimAsciiSpace(file);
+  if (!text.empty() && text.front() == '{') {
+    return EnvelopeFormat::PlainJson;
+  }
+  return EnvelopeFormat::LegacyEncrypted;
+}
+
+Header readHeader(std::string_view file) {
+  if (file.empty()) {
+    throw TruncatedException("inventory file is empty");
+  }
+  const size_t magicBytes = std::min(file.size(), kMagic.size());
+  if (file.substr(0, magicBytes) != kMagic.substr(0, magicBytes)) {
+    throw DataException("not a v2 inventory file (no PSNMPINV magic)");
+  }
+  if (file.size() < kV2HeaderSize) {
+    throw TruncatedException("v2 header truncated: expected at least " +
+                             std::to_string(kV2HeaderSize) + " bytes, file has " +
+                             std::to_string(file.size()));
+  }
+  const uint64_t format = getBigEndian(file, kOffFormat, 2);
+  const uint64_t headerLength = getBigEndian(file, kOffHeaderLength, 2);
+  const uint64_t flags = getBigEndian(file, kOffFlags, 4);
+  if (format != kFormatV2) {
+    throw DataException("unsupported format " + std::to_string(format) +
+                        " (this build reads format 2)");
+  }
+  if (headerLength != kV2HeaderSize || (flags & ~uint64_t{kFlagAdminWrite}) != 0) {
+    throw DataException("unsupported format 2 variant: header length " +
+                        std::to_string(headerLength) + " (expected 84), flags " +
+                        std::to_string(flags) + " (known: " + std::to_string(kFlagAdminWrite) +
+                        ")");
+  }
+  Header header;
+  header.flags = static_cast<uint32_t>(flags);
+  header.version = getBigEndian(file, kOffVersion, 8);
+  header.epoch = getBigEndian(file, kOffEpoch, 8);
+  header.writerId = getBytes<16>(file, kOffWriterId);
+  header.keyId = getBytes<8>(file, kOffKeyId);
+  header.nonce = getBytes<kNonceSize>(file, kOffNonce);
+  header.createdAtMs = static_cast<int64_t>(getBigEndian(file, kOffCreatedAt, 8));
+  header.ciphertextLength = getBigEndian(file, kOffCiphertextLength, 8);
+  return header;
+}
+
+std::string sealV2(Header header, std::string_view plaintext, const Keyring& keys) {
+  const Key& key = keys.current();
+  header.keyId = key.id;
+  // Random, never derived from the version: a deposed writer and the new leader may both seal
+  // "version N+1" with the same key (reference §5.5).
+  detail::randomBytes(header.nonce.data(), header.nonce.size());
+  header.ciphertextLength = plaintext.size();
+  const std::string aad = encodeHeader(header);
+  std::string out;
+  out.reserve(aad.size() + plaintext.size() + kTagSize);
+  out = aad;
+  detail::aesGcmEncrypt(detail::asView(key.bytes), detail::asView(header.nonce), aad, plaintext,
+                        out);
+  return out;
+}
+
+Opened open(std::string_view file, const Keyring& keys) {
+  switch (detectFormat(file)) {
+    case EnvelopeFormat::V2:
+      return openV2(file, keys);
+    case EnvelopeFormat::LegacyEncrypted:
+      return openLegacy(file, keys);
+    case EnvelopeFormat::PlainJson:
+      break;
+  }
+  Opened opened;
+  opened.format = EnvelopeFormat::PlainJson;
+  opened.plaintext = std::string(file);
+  return opened;
+}
+
+std::string sealLegacy(std::string_view plaintext, const Keyring& keys, std::string_view iv) {
+  const Key& key = keys.current();
+  if (!key.legacy) {
+    throw KeyConfigException(
+        "writing a Java PromSNMP file needs a 16-character current key (Java uses the raw "
+        "PROM_ENCRYPT_KEY text as its AES-128 key); the key from " +
+        key.source + " is not 16 bytes");
+  }
+  std::string raw;
+  if (iv.empty()) {
+    raw = detail::randomBytes(kNonceSize);
+  } else if (iv.size() == kNonceSize) {
+    raw = std::string(iv);
+  } else {
+    throw InventoryException("sealLegacy: the IV must be 12 bytes, got " +
+                             std::to_string(iv.size()));
+  }
+  raw.reserve(kNonceSize + plaintext.size() + kTagSize);
+  const std::string nonce = raw;
+  detail::aesGcmEncrypt(*key.legacy, nonce, {}, plaintext, raw);
+  return detail::base64Encode(raw);
+}
+
+std::array<uint8_t, 16> newWriterId() {
+  std::array<uint8_t, 16> id{};
+  detail::randomBytes(id.data(), id.size());
+  return id;
+}
+
+}  // namespace inventoryfs

@@ -1,0 +1,363 @@
+#include "inventoryfs/InventoryStore.h"
+
+#include <sys/random.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "inventoryfs/Exceptions.h"
+#include "inventoryfs/InventoryJson.h"
+
+namespace inventoryfs {
+
+namespace {
+
+// Probing v<N+1>, v<N+2>... stops here; a head this far behind means the writers stopped
+// publishing it, and listSlots() is the better answer.
+constexpr int kMaxProbe = 4096;
+// A slot can be collected between the probe and the read; the read is retried this often.
+constexpr int kMaxReadRaces = 5;
+
+int64_t nowMillis() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string versionText(uint64_t version, uint64_t epoch) {
+  return "v" + std::to_string(version) + " (epoch " + std::to_string(epoch) + ")";
+}
+
+/// Jitter after repeated lost races, so that writers in lock step stop colliding. Liveness only.
+void backoff(int attempt) {
+  if (attempt < 3) {
+    return;
+  }
+  unsigned int r = 0;
+  if (::getrandom(&r, sizeof r, 0) != static_cast<ssize_t>(sizeof r)) {
+    r = static_cast<unsigned int>(attempt);
+  }
+  int limitMs = attempt < 20 ? attempt : 20;
+  std::this_thread::sleep_for(std::chrono::microseconds(r % (limitMs * 1000)));
+}
+
+}  // namespace
+
+InventoryStore::InventoryStore(SlotStore& slots, const Keyring& keys, StoreOptions options,
+                               std::array<uint8_t, 16> writerId)
+    : slots_(slots), keys_(keys), options_(options), writerId_(writerId) {
+  if (options_.keep < 2) {
+    options_.keep = 2;
+  }
+}
+
+Snapshot InventoryStore::decode(const std::string& bytes, uint64_t expectVersion) {
+  if (bytes.size() > options_.maxFileBytes) {
+    throw DataException(slots_.describe() + ": file larger than the " +
+                        std::to_string(options_.maxFileBytes) + "-byte limit");
+  }
+  Opened opened = open(bytes, keys_);
+  Snapshot snapshot;
+  snapshot.format = opened.format;
+  snapshot.header = opened.header;
+  if (opened.format == EnvelopeFormat::V2) {
+    snapshot.version = opened.header.version;
+    snapshot.epoch = opened.header.epoch;
+    if (expectVersion != 0 && snapshot.version != expectVersion) {
+      throw DataException("slot v" + std::to_string(expectVersion) + " carries version " +
+                          std::to_string(snapshot.version) + " (a copied or renamed file)");
+    }
+  }
+  snapshot.inventory = inventoryFromJson(opened.plaintext);
+  return snapshot;
+}
+
+Snapshot InventoryStore::newest() {
+  const size_t readLimit = options_.maxFileBytes + 1;
+  for (int race = 0;; ++race) {
+    std::optional<std::string> head = slots_.readHead(readLimit);
+    uint64_t n = 0;
+    bool headUsable = false;
+    std::string headProblem;
+    if (head) {
+      if (detectFormat(*head) == EnvelopeFormat::V2) {
+        try {
+          n = readHeader(*head).version;
+          headUsable = true;
+        } catch (const DataException& e) {
+          headProblem = e.displayText();
+        }
+      } else {
+        // A Java file (legacy or plain JSON) is version 0 only while no slot exists.
+        headUsable = slots_.listSlots().empty();
+      }
+    }
+    if (!headUsable) {
+      // No head, or one we cannot place in the chain: the slots are the truth.
+      std::vector<uint64_t> versions = slots_.listSlots();
+      if (versions.empty()) {
+        if (head) {
+          throw DataException(slots_.describe() + ": " + headProblem);
+        }
+        if (!slots_.markerPresent()) {
+          throw NotMountedException(slots_.describe() +
+                                    ": no inventory and no share marker; the share is not "
+                                    "mounted or the site is not initialised");
+        }
+        return Snapshot{};
+      }
+      n = versions.back();
+    }
+    uint64_t fromHead = n;
+    for (int i = 0; i < kMaxProbe && slots_.slotExists(n + 1); ++i) {
+      ++n;
+    }
+    if (headUsable && n == fromHead) {
+      return decode(*head, n);
+    }
+    std::optional<std::string> bytes = slots_.readSlot(n, readLimit);
+    if (bytes) {
+      return decode(*bytes, n);
+    }
+    if (race >= kMaxReadRaces) {
+      throw StorageException(slots_.describe() + ": version v" + std::to_string(n) +
+                             " disappeared while being read, " + std::to_string(race + 1) +
+                             " times");
+    }
+  }
+}
+
+void InventoryStore::accept(const Snapshot& snapshot) {
+  acceptedVersion_ = std::max(acceptedVersion_, snapshot.version);
+  acceptedEpoch_ = std::max(acceptedEpoch_, snapshot.epoch);
+}
+
+Snapshot InventoryStore::load() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Snapshot snapshot = newest();
+  if (snapshot.version < acceptedVersion_ || snapshot.epoch < acceptedEpoch_) {
+    throw RollbackException(
+        slots_.describe() + ": newest file is " + versionText(snapshot.version, snapshot.epoch) +
+        ", older than the accepted " + versionText(acceptedVersion_, acceptedEpoch_) +
+        "; keeping the accepted version");
+  }
+  accept(snapshot);
+  return snapshot;
+}
+
+uint64_t InventoryStore::peekVersion() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::optional<std::string> head = slots_.readHead(kV2HeaderSize);
+  uint64_t n = 0;
+  if (head && detectFormat(*head) == EnvelopeFormat::V2 && head->size() == kV2HeaderSize) {
+    n = readHeader(*head).version;
+  } else if (!head || detectFormat(*head) == EnvelopeFormat::V2) {
+    std::vector<uint64_t> versions = slots_.listSlots();
+    n = versions.empty() ? 0 : versions.back();
+  }
+  for (int i = 0; i < kMaxProbe && slots_.slotExists(n + 1); ++i) {
+    ++n;
+  }
+  return n;
+}
+
+CommitResult InventoryStore::commitLocked(const std::function<uint64_t(const Snapshot&)>& epochFor,
+                                          uint32_t flags, const Change& change) {
+  for (int attempt = 1; attempt <= options_.maxAttempts; ++attempt) {
+    if (!slots_.markerPresent()) {
+      throw NotMountedException(slots_.describe() +
+                                ": share marker missing (share not mounted?); refusing to write");
+    }
+    // Never write over what we cannot read: a corrupt or wrong-key head throws here.
+    Snapshot base = newest();
+    if (base.version < acceptedVersion_ || base.epoch < acceptedEpoch_) {
+      throw RollbackException(slots_.describe() + ": newest file is " +
+                              versionText(base.version, base.epoch) + ", older than the accepted " +
+                              versionText(acceptedVersion_, acceptedEpoch_) +
+                              "; refusing to write on a rolled-back directory");
+    }
+    accept(base);
+    uint64_t epoch = epochFor(base);
+    if (base.epoch > epoch) {
+      throw FencedException("newest version " + versionText(base.version, base.epoch) +
+                            " has a higher epoch than ours (" + std::to_string(epoch) +
+                            "): this writer is deposed");
+    }
+    bool adminWrite = (flags & kFlagAdminWrite) != 0;
+    bool baseAdmin = (base.header.flags & kFlagAdminWrite) != 0;
+    if (!adminWrite && !baseAdmin && base.version > 0 && base.epoch == epoch &&
+        base.header.writerId != writerId_) {
+      throw FencedException("epoch " + std::to_string(epoch) + " already belongs to writer " +
+                            base.header.writerIdHex() + " (" +
+                            versionText(base.version, base.epoch) + "): this writer steps down");
+    }
+
+    Inventory next = base.inventory;
+    change(next);
+    Header header;
+    header.flags = flags;
+    header.version = base.version + 1;
+    header.epoch = epoch;
+    header.writerId = writerId_;
+    header.createdAtMs = nowMillis();
+    std::string bytes = sealV2(header, inventoryToJson(next), keys_);
+
+    if (slots_.claim(header.version, bytes) == SlotStore::Claim::Taken) {
+      backoff(attempt);
+      continue;
+    }
+    acceptedVersion_ = header.version;
+    acceptedEpoch_ = epoch;
+    // The commit stands from here on; the head and the clean-up are hints and housekeeping,
+    // so their failures do not undo it (readers probe past a stale head).
+    try {
+      if (!slots_.slotExists(header.version + 1)) {
+        slots_.publishHead(header.version);
+      }
+      if (header.version > options_.keep) {
+        slots_.removeSlot(header.version - options_.keep);
+      }
+    } catch (const StorageException&) {
+    }
+    return CommitResult{header.version, epoch, attempt};
+  }
+  throw ConflictException(slots_.describe() + ": lost " + std::to_string(options_.maxAttempts) +
+                          " races in a row to other writers");
+}
+
+CommitResult InventoryStore::commit(uint64_t epoch, const Change& change) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return commitLocked([epoch](const Snapshot&) { return epoch; }, 0, change);
+}
+
+CommitResult InventoryStore::commitAdmin(const Change& change) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return commitLocked([](const Snapshot& base) { return base.epoch; }, kFlagAdminWrite, change);
+}
+
+CommitResult InventoryStore::fence(uint64_t candidateEpoch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return commitLocked(
+      [candidateEpoch](const Snapshot& base) { return std::max(candidateEpoch, base.epoch + 1); },
+      0, [](Inventory&) {});
+}
+
+CommitResult InventoryStore::init(const Inventory& initial, const std::string& clusterId) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (slots_.markerPresent()) {
+    throw InventoryException(slots_.describe() + ": already initialised (share marker exists)");
+  }
+  if (!slots_.listSlots().empty()) {
+    throw InventoryException(slots_.describe() +
+                             ": versions exist but the share marker is missing; refusing to "
+                             "initialise over them (is this the right directory?)");
+  }
+  slots_.createMarker(clusterId);
+  return commitLocked([](const Snapshot& base) { return base.epoch; }, kFlagAdminWrite,
+                      [&initial](Inventory& inventory) { inventory = initial; });
+}
+
+size_t InventoryStore::collectGarbage() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<uint64_t> versions = slots_.listSlots();
+  size_t removed = 0;
+  if (versions.size() > options_.keep) {
+    uint64_t newestVersion = versions.back();
+    for (uint64_t v : versions) {
+      if (v + options_.keep <= newestVersion) {
+        slots_.removeSlot(v);
+        ++removed;
+      }
+    }
+  }
+  slots_.removeStaleTemps(options_.staleTempSeconds);
+  return removed;
+}
+
+Snapshot InventoryStore::readVersion(uint64_t version) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::optional<std::string> bytes = slots_.readSlot(version, options_.maxFileBytes + 1);
+  if (!bytes) {
+    throw InventoryException(slots_.describe() + ": version v" + std::to_string(version) +
+                             " is not kept");
+  }
+  return decode(*bytes, version);
+}
+
+std::vector<VersionReport> InventoryStore::verify(std::vector<std::string>* chainErrors) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> errors;
+  std::vector<VersionReport> reports;
+  for (uint64_t v : slots_.listSlots()) {
+    VersionReport report;
+    report.version = v;
+    try {
+      std::optional<std::string> bytes = slots_.readSlot(v, options_.maxFileBytes + 1);
+      if (!bytes) {
+        throw StorageException("v" + std::to_string(v) + " disappeared during verify");
+      }
+      Snapshot snapshot = decode(*bytes, v);
+      if (snapshot.format != EnvelopeFormat::V2) {
+        throw DataException("v" + std::to_string(v) + " is not a v2 envelope");
+      }
+      report.header = snapshot.header;
+      report.deviceCount = snapshot.inventory.devices.size();
+      report.seedCount = snapshot.inventory.discoverySeeds.size();
+      report.ok = true;
+    } catch (const InventoryException& e) {
+      report.error = e.displayText();
+      errors.push_back("v" + std::to_string(v) + ": " + e.displayText());
+    }
+    reports.push_back(std::move(report));
+  }
+  if (reports.empty()) {
+    errors.push_back(slots_.describe() + ": no versions");
+  }
+  // The chain: consecutive versions, epochs never decreasing (I2), one leader writer per epoch
+  // (I1), no (key, nonce) pair twice (I11).
+  std::map<std::string, uint64_t> nonces;
+  std::map<uint64_t, std::set<std::string>> writersByEpoch;
+  const VersionReport* previous = nullptr;
+  for (const VersionReport& report : reports) {
+    if (previous != nullptr && report.version != previous->version + 1) {
+      errors.push_back("gap in the chain between v" + std::to_string(previous->version) + " and v" +
+                       std::to_string(report.version));
+    }
+    if (report.ok) {
+      if (previous != nullptr && previous->ok && report.header.epoch < previous->header.epoch) {
+        errors.push_back("epoch decreases at v" + std::to_string(report.version) + " (" +
+                         std::to_string(previous->header.epoch) + " -> " +
+                         std::to_string(report.header.epoch) + ")");
+      }
+      std::string nonce = report.header.keyIdHex() + "/" + report.header.nonceHex();
+      auto [it, fresh] = nonces.emplace(nonce, report.version);
+      if (!fresh) {
+        errors.push_back("nonce reused by v" + std::to_string(it->second) + " and v" +
+                         std::to_string(report.version));
+      }
+      if ((report.header.flags & kFlagAdminWrite) == 0) {
+        writersByEpoch[report.header.epoch].insert(report.header.writerIdHex());
+      }
+    }
+    previous = &report;
+  }
+  for (const auto& [epoch, writers] : writersByEpoch) {
+    if (writers.size() > 1) {
+      errors.push_back("epoch " + std::to_string(epoch) + " was written by " +
+                       std::to_string(writers.size()) + " leader writers");
+    }
+  }
+  if (chainErrors != nullptr) {
+    *chainErrors = std::move(errors);
+  }
+  return reports;
+}
+
+std::pair<uint64_t, uint64_t> InventoryStore::lastAccepted() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return {acceptedVersion_, acceptedEpoch_};
+}
+
+}  // namespace inventoryfs

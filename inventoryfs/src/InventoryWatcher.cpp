@@ -1,0 +1,72 @@
+#include "inventoryfs/InventoryWatcher.h"
+
+#include "inventoryfs/Exceptions.h"
+
+namespace inventoryfs {
+
+InventoryWatcher::InventoryWatcher(InventoryStore& store, std::chrono::milliseconds interval,
+                                   Callbacks callbacks)
+    : store_(store), interval_(interval), callbacks_(std::move(callbacks)) {}
+
+InventoryWatcher::~InventoryWatcher() { stop(); }
+
+void InventoryWatcher::start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (thread_.joinable()) {
+    return;
+  }
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void InventoryWatcher::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+bool InventoryWatcher::pollOnce() {
+  try {
+    // The cheap check first: the head's header and a probe. The full read and decryption
+    // happen only when the number moved (or on the very first poll).
+    if (haveDelivered_ && store_.peekVersion() <= delivered_) {
+      return false;
+    }
+    Snapshot snapshot = store_.load();
+    if (haveDelivered_ && snapshot.version <= delivered_) {
+      return false;
+    }
+    delivered_ = snapshot.version;
+    haveDelivered_ = true;
+    if (callbacks_.onVersion) {
+      callbacks_.onVersion(snapshot);
+    }
+    return true;
+  } catch (const Poco::Exception& e) {
+    if (callbacks_.onError) {
+      callbacks_.onError(e.displayText());
+    }
+  } catch (const std::exception& e) {
+    if (callbacks_.onError) {
+      callbacks_.onError(e.what());
+    }
+  }
+  return false;
+}
+
+void InventoryWatcher::run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    pollOnce();
+    lock.lock();
+    wake_.wait_for(lock, interval_, [this] { return stopping_; });
+  }
+}
+
+}  // namespace inventoryfs

@@ -1,0 +1,140 @@
+#include "inventoryfs/Merge.h"
+
+#include <map>
+#include <set>
+
+namespace inventoryfs {
+
+namespace {
+
+std::string endpointText(const Endpoint& endpoint) {
+  return endpoint.address + ":" + std::to_string(endpoint.port);
+}
+
+template <typename T, typename KeyFn>
+std::map<std::string, const T*> index(const std::vector<T>& items, KeyFn key) {
+  std::map<std::string, const T*> byKey;
+  for (const T& item : items) {
+    byKey.emplace(key(item), &item);
+  }
+  return byKey;
+}
+
+template <typename T, typename KeyFn>
+void diffList(const std::vector<T>& base, const std::vector<T>& changed, KeyFn key,
+              std::vector<T>& upserted, std::vector<std::string>& removed) {
+  auto before = index(base, key);
+  std::set<std::string> present;
+  for (const T& item : changed) {
+    std::string k = key(item);
+    present.insert(k);
+    auto it = before.find(k);
+    if (it == before.end() || !(*it->second == item)) {
+      upserted.push_back(item);
+    }
+  }
+  for (const auto& [k, item] : before) {
+    if (present.count(k) == 0) {
+      removed.push_back(k);
+    }
+  }
+}
+
+template <typename T, typename KeyFn>
+void applyList(const std::vector<T>& upserted, const std::vector<std::string>& removed, KeyFn key,
+               std::vector<T>& target) {
+  std::set<std::string> drop(removed.begin(), removed.end());
+  std::vector<T> out;
+  out.reserve(target.size() + upserted.size());
+  for (T& item : target) {
+    if (drop.count(key(item)) == 0) {
+      out.push_back(std::move(item));
+    }
+  }
+  std::map<std::string, size_t> position;
+  for (size_t i = 0; i < out.size(); ++i) {
+    position.emplace(key(out[i]), i);
+  }
+  for (const T& item : upserted) {
+    auto it = position.find(key(item));
+    if (it != position.end()) {
+      out[it->second] = item;
+    } else {
+      position.emplace(key(item), out.size());
+      out.push_back(item);
+    }
+  }
+  target = std::move(out);
+}
+
+}  // namespace
+
+bool InventoryDiff::empty() const {
+  return upsertedDevices.empty() && removedDevices.empty() && upsertedSeeds.empty() &&
+         removedSeeds.empty();
+}
+
+std::string deviceKey(const Device& device) {
+  if (device.id && !device.id->empty()) {
+    return "id:" + *device.id;
+  }
+  if (device.sysName && !device.sysName->empty()) {
+    return "sysName:" + *device.sysName;
+  }
+  if (const Agent* agent = resolvePrimaryAgent(device)) {
+    return "endpoint:" + endpointText(agent->endpoint);
+  }
+  return "empty";
+}
+
+std::string seedKey(const DiscoverySeed& seed) {
+  if (seed.id && !seed.id->empty()) {
+    return "id:" + *seed.id;
+  }
+  std::string key = "targets:";
+  for (const std::string& target : seed.potentialTargets) {
+    key += target + ",";
+  }
+  return key + ":" + std::to_string(seed.port) + ":" + seed.agentType.value_or("");
+}
+
+InventoryDiff diffInventories(const Inventory& base, const Inventory& changed) {
+  InventoryDiff diff;
+  diffList(base.devices, changed.devices, deviceKey, diff.upsertedDevices, diff.removedDevices);
+  diffList(base.discoverySeeds, changed.discoverySeeds, seedKey, diff.upsertedSeeds,
+           diff.removedSeeds);
+  return diff;
+}
+
+void applyDiff(const InventoryDiff& diff, Inventory& target) {
+  applyList(diff.upsertedDevices, diff.removedDevices, deviceKey, target.devices);
+  applyList(diff.upsertedSeeds, diff.removedSeeds, seedKey, target.discoverySeeds);
+}
+
+size_t mergeBySysName(const Inventory& incoming, Inventory& target) {
+  std::map<std::string, size_t> bySysName;
+  for (size_t i = 0; i < target.devices.size(); ++i) {
+    if (target.devices[i].sysName) {
+      bySysName.emplace(*target.devices[i].sysName, i);
+    }
+  }
+  size_t replaced = 0;
+  for (const Device& device : incoming.devices) {
+    auto it = device.sysName ? bySysName.find(*device.sysName) : bySysName.end();
+    if (it != bySysName.end()) {
+      target.devices[it->second] = device;
+      ++replaced;
+    } else {
+      if (device.sysName) {
+        bySysName.emplace(*device.sysName, target.devices.size());
+      }
+      target.devices.push_back(device);
+    }
+  }
+  InventoryDiff seeds;
+  seeds.upsertedSeeds = incoming.discoverySeeds;
+  applyDiff(seeds, target);
+  return replaced;
+}
+
+}  // namespace inventoryfs

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The promsnmp-inventory contract as scripts see it: exit codes, --json output, masking, the
+# Java formats both ways, history/rollback/verify, key rotation, and refusal to write without
+# the share marker. Usage: inventory_cli_contract.sh CLI DATA_DIR
+set -uo pipefail
+cli=$1
+data=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-cli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+export PROM_INV_FILE=$work/share/promsnmp-inventory.json
+export PROM_ENCRYPT_KEY="contract test key"
+unset PROM_ENCRYPT_KEY_FILE PROM_ENCRYPT_KEY_PREVIOUS PROM_ENCRYPT_KEY_PREVIOUS_FILE CREDENTIALS_DIRECTORY
+
+# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, checks its exit code, keeps its output.
+expect() {
+  local want=$1 what=$2
+  shift 3
+  "$@" >"$work/out" 2>"$work/err"
+  local got=$?
+  if [ "$got" -ne "$want" ]; then
+    echo "FAIL: $what: exit $got, expected $want"
+    sed 's/^/  stdout: /' "$work/out" | head -5
+    sed 's/^/  stderr: /' "$work/err" | head -5
+    failures=$((failures + 1))
+  else
+    echo "ok: $what"
+  fi
+}
+
+contains() {  # contains FILE TEXT DESCRIPTION
+  if grep -qF -- "$2" "$1"; then
+    echo "ok: $3"
+  else
+    echo "FAIL: $3: '$2' not in $(basename "$1")"
+    head -5 "$1" | sed 's/^/  /'
+    failures=$((failures + 1))
+  fi
+}
+
+lacks() {  # lacks FILE TEXT DESCRIPTION
+  if grep -qF -- "$2" "$1"; then
+    echo "FAIL: $3: '$2' found in $(basename "$1")"
+    failures=$((failures + 1))
+  else
+    echo "ok: $3"
+  fi
+}
+
+# Usage errors: 2.
+expect 2 "no command" -- "$cli"
+expect 2 "unknown command" -- "$cli" frobnicate
+expect 2 "unknown option" -- "$cli" show --colour
+expect 2 "add-device without credentials" -- "$cli" add-device --sys-name a --address 127.0.0.1
+expect 2 "add-device with a bad port" -- "$cli" add-device --sys-name a --address 127.0.0.1 --port 70000 --community c
+expect 2 "unknown auth protocol" -- "$cli" add-device --sys-name a --address 127.0.0.1 --security-name u --auth-protocol SHA1024 --auth-passphrase x
+expect 0 "--help" -- "$cli" --help
+contains "$work/out" "Exit codes" "help lists the exit codes"
+
+# No share marker: nothing is written (69), reading says what is wrong.
+mkdir -p "$work/share"
+expect 69 "write without the share marker" -- "$cli" add-device --sys-name a --address 127.0.0.1 --community c
+expect 69 "read an uninitialised share" -- "$cli" show
+[ -z "$(ls -A "$work/share")" ] && echo "ok: nothing written" || { echo "FAIL: files written without marker"; failures=$((failures + 1)); }
+
+# Configuration: no key is 78.
+expect 78 "no key configured" -- env -u PROM_ENCRYPT_KEY "$cli" show
+contains "$work/err" "PROM_ENCRYPT_KEY" "the error names the setting"
+
+# init, add, show, export.
+expect 0 "init" -- "$cli" --json init --cluster-id contract
+contains "$work/out" '"ok":true' "init --json says ok"
+expect 69 "init twice" -- "$cli" init
+expect 0 "add v2c device" -- "$cli" add-device --sys-name r1 --address 127.0.0.1 --community s3cr3t-community
+expect 0 "add v3 device" -- "$cli" --json add-device --sys-name fw1 --address 127.0.0.2 --port 1161 \
+  --security-name monitor --auth-protocol sha256 --auth-passphrase auth-pass-xyz \
+  --priv-protocol aes --priv-passphrase priv-pass-xyz --engine-id 80:00:1f:88:04
+contains "$work/out" '"version":3' "add-device --json reports the version"
+expect 65 "duplicate sysName" -- "$cli" add-device --sys-name r1 --address 127.0.0.9 --community c
+expect 0 "replace" -- "$cli" add-device --sys-name r1 --address 127.0.0.1 --community s3cr3t-community --replace
+expect 0 "show" -- "$cli" show
+contains "$work/out" "fw1" "show lists the devices"
+lacks "$work/out" "s3cr3t-community" "show masks communities"
+expect 0 "show --json" -- "$cli" show --json
+contains "$work/out" '"sysName":"fw1"' "show --json is the Java schema"
+contains "$work/out" '"privProtocol":"AES128"' "priv protocol normalised"
+lacks "$work/out" "priv-pass-xyz" "show --json masks passphrases"
+expect 0 "export with credentials" -- "$cli" export --include-credentials -o "$work/export.json"
+contains "$work/export.json" "priv-pass-xyz" "export --include-credentials has them"
+contains "$work/export.json" '"engineId" : "80:00:1f:88:04"' "export keeps the engine id"
+expect 0 "remove-device" -- "$cli" remove-device --sys-name r1
+expect 65 "remove a missing device" -- "$cli" remove-device --sys-name r1
+
+# Java legacy format both ways (16-character key), and the published test vector.
+expect 0 "legacy export (16-character key)" -- env PROM_ENCRYPT_KEY=0123456789ABCDEF \
+  PROM_ENCRYPT_KEY_PREVIOUS="contract test key" "$cli" export --legacy -o "$work/java.enc"
+expect 0 "the legacy export decrypts with the Java key" -- env PROM_ENCRYPT_KEY=0123456789ABCDEF "$cli" decrypt "$work/java.enc"
+contains "$work/out" '"type" : "snmp-user"' "legacy export is Jackson-shaped"
+expect 78 "legacy export needs a 16-character key" -- "$cli" export --legacy -o "$work/never.enc"
+expect 0 "legacy decrypt of a Java test vector" -- env PROM_ENCRYPT_KEY=0123456789ABCDEF "$cli" decrypt "$data/java/vector-empty-inventory.enc"
+contains "$work/out" '"discoverySeeds" : [ ]' "test vector decrypts to the empty inventory"
+printf '%s\n' "$(cat "$data/java/vector-empty-inventory.enc")" > "$work/vector-newline.enc"
+expect 0 "trailing newline tolerated" -- env PROM_ENCRYPT_KEY=0123456789ABCDEF "$cli" decrypt "$work/vector-newline.enc"
+expect 65 "legacy file, wrong 16-char key" -- env PROM_ENCRYPT_KEY=FEDCBA9876543210 "$cli" decrypt "$data/java/vector-empty-inventory.enc"
+expect 0 "encrypt --legacy round trip" -- env PROM_ENCRYPT_KEY=0123456789ABCDEF "$cli" encrypt --legacy "$work/export.json" -o "$work/legacy.enc"
+expect 0 "decrypt it again" -- env PROM_ENCRYPT_KEY=0123456789ABCDEF "$cli" decrypt "$work/legacy.enc"
+contains "$work/out" "fw1" "legacy round trip keeps the content"
+expect 0 "import a plain JSON file (merge)" -- "$cli" import --merge "$work/export.json"
+expect 0 "import a Java encrypted file (replace)" -- env PROM_ENCRYPT_KEY_PREVIOUS=0123456789ABCDEF "$cli" import "$work/legacy.enc"
+
+# Corrupt inputs are refused with 65 and distinct messages.
+printf 'not json at all' > "$work/garbage.json"
+expect 65 "import garbage" -- "$cli" import "$work/garbage.json"
+expect 0 "encrypt v2" -- "$cli" encrypt "$work/export.json" -o "$work/v2.bin"
+head -c 100 "$work/v2.bin" > "$work/v2-truncated.bin"
+expect 65 "truncated v2 file" -- "$cli" decrypt "$work/v2-truncated.bin"
+contains "$work/err" "Truncated" "truncation is named"
+expect 78 "v2 file, wrong key" -- env PROM_ENCRYPT_KEY=another "$cli" decrypt "$work/v2.bin"
+contains "$work/err" "key id" "wrong key names the key id"
+
+# history, rollback, verify.
+expect 0 "history" -- "$cli" history
+expect 0 "history --json" -- "$cli" history --json
+contains "$work/out" '"ok":true' "history --json lists versions"
+expect 0 "rollback to v3" -- "$cli" rollback --to 3
+expect 0 "show after rollback" -- "$cli" show --json
+contains "$work/out" '"sysName":"fw1"' "rolled-back content is the old one"
+expect 65 "rollback to a version never written" -- "$cli" rollback --to 999
+expect 0 "verify" -- "$cli" verify
+contains "$work/out" "chain complete" "verify reports the chain"
+
+# Key rotation: new key current, old key previous; after rotation the old key alone fails.
+expect 0 "rotate-key" -- env PROM_ENCRYPT_KEY=new-key PROM_ENCRYPT_KEY_PREVIOUS="contract test key" "$cli" rotate-key
+expect 0 "read with the new key" -- env PROM_ENCRYPT_KEY=new-key "$cli" show
+expect 78 "old key alone cannot read the newest" -- "$cli" show
+expect 65 "verify with the new key only flags old versions" -- env PROM_ENCRYPT_KEY=new-key "$cli" verify
+
+# A corrupted newest version: readers refuse, writers refuse to write over it.
+export PROM_ENCRYPT_KEY=new-key
+newest=$(ls "$work/share" | grep '^v' | sort | tail -1)
+printf 'X' | dd of="$work/share/$newest" bs=1 seek=200 conv=notrunc status=none
+expect 65 "corrupt newest version is refused" -- "$cli" show
+expect 65 "no write over an unreadable head" -- "$cli" add-device --sys-name x --address 127.0.0.1 --community c
+expect 65 "verify flags it" -- "$cli" verify
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed"
+  exit 1
+fi
+echo "all checks passed"

@@ -1,0 +1,557 @@
+// Tests of the inventory envelopes: the Java legacy format against its published test vectors,
+// the v2 format against a golden file made by an independent implementation (Python
+// `cryptography`), and refusal of every kind of damaged file.
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "AesGcm.h"
+#include "Base64.h"
+#include "Hex.h"
+#include "inventoryfs/Envelope.h"
+#include "inventoryfs/Exceptions.h"
+#include "inventoryfs/Keyring.h"
+
+using namespace inventoryfs;
+
+namespace {
+
+const std::string kJavaKey = "0123456789ABCDEF";
+const std::string kJavaIv = *detail::fromHex("000102030405060708090a0b");
+const std::string kHelloVector = "AAECAwQFBgcICQoLGVYU5SC6pFSXeDQANPFsLpKnx2VX";
+const std::string kEmptyInventory = "{\n  \"devices\" : [ ],\n  \"discoverySeeds\" : [ ]\n}";
+const std::string kEmptyInventoryVector =
+    "AAECAwQFBgcICQoLCjlYqW2cOYoPnFyrvoMs6FSILuBtY4iXTw09VZ7r2UOQHzEdtsuaj7WuH7z59aWD8Ol94AgzW2ee"
+    "8Wd72WNr";
+
+// A v2 file of kEmptyInventory under deriveKey("0123456789ABCDEF"), version 7, epoch 3, writer
+// id 10..1f, nonce a0..ab, created at 1735689600123 ms; sealed with Python's AESGCM.
+const std::string kGoldenV2Hex =
+    "50534e4d50494e56000200540000000000000000000000070000000000000003101112131415161718191a1b1c1d"
+    "1e1fd01481b0c6c89f73a0a1a2a3a4a5a6a7a8a9aaab000001941f297c7b000000000000002f83558035acdf68b4"
+    "f92d793c4336e22030a5b73cc9710734837ae4f9c8d69c666ec4aafe6e58bde577e793d6a1bdf1f03228b3aec530"
+    "fa0b88f0f0c6cce392";
+
+Keyring javaKeyring() { return Keyring(Keyring::deriveKey(kJavaKey, "test")); }
+
+Keyring keyringOf(const std::string& text) { return Keyring(Keyring::deriveKey(text, "test")); }
+
+Header sampleHeader() {
+  Header header;
+  header.version = 42;
+  header.epoch = 9;
+  for (size_t i = 0; i < header.writerId.size(); ++i) {
+    header.writerId[i] = static_cast<uint8_t>(0xf0 + i);
+  }
+  header.createdAtMs = 1735689600123;
+  return header;
+}
+
+// Runs open() and reports which exception it threw ("none" if it returned).
+std::string outcome(const std::string& file, const Keyring& keys) {
+  try {
+    const Opened opened = open(file, keys);
+    return "none: " + std::to_string(opened.plaintext.size()) + " bytes of plaintext";
+  } catch (const TruncatedException&) {
+    return "truncated";
+  } catch (const DataException&) {
+    return "data";
+  } catch (const WrongKeyException&) {
+    return "wrongkey";
+  } catch (const AuthenticationException&) {
+    return "authentication";
+  } catch (const InventoryException& e) {
+    return std::string("other: ") + e.displayText();
+  }
+}
+
+std::string messageOf(const std::string& file, const Keyring& keys) {
+  try {
+    open(file, keys);
+  } catch (const InventoryException& e) {
+    return e.message();
+  }
+  return "";
+}
+
+}  // namespace
+
+class EnvelopeTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(EnvelopeTest);
+  CPPUNIT_TEST(testAesGcmKnownAnswer);
+  CPPUNIT_TEST(testJavaVectorHelloSeal);
+  CPPUNIT_TEST(testJavaVectorHelloOpen);
+  CPPUNIT_TEST(testJavaVectorEmptyInventorySeal);
+  CPPUNIT_TEST(testJavaVectorEmptyInventoryOpen);
+  CPPUNIT_TEST(testJavaVectorTrailingNewline);
+  CPPUNIT_TEST(testLegacyRandomIvRoundTrip);
+  CPPUNIT_TEST(testLegacyWrongKey);
+  CPPUNIT_TEST(testLegacyNeedsSixteenByteKey);
+  CPPUNIT_TEST(testLegacyPreviousKey);
+  CPPUNIT_TEST(testLegacyTruncated);
+  CPPUNIT_TEST(testLegacyStrictBase64);
+  CPPUNIT_TEST(testLegacyTamperedCharacters);
+  CPPUNIT_TEST(testSealLegacyArguments);
+  CPPUNIT_TEST(testGoldenV2File);
+  CPPUNIT_TEST(testV2RoundTrip);
+  CPPUNIT_TEST(testV2EmptyAndLargePlaintext);
+  CPPUNIT_TEST(testV2HeaderLayout);
+  CPPUNIT_TEST(testTamperEveryHeaderByte);
+  CPPUNIT_TEST(testTamperCiphertext);
+  CPPUNIT_TEST(testTamperEveryTagByte);
+  CPPUNIT_TEST(testSplicedFiles);
+  CPPUNIT_TEST(testWrongKey);
+  CPPUNIT_TEST(testTruncated);
+  CPPUNIT_TEST(testUnsupportedHeader);
+  CPPUNIT_TEST(testNonceUniqueness);
+  CPPUNIT_TEST(testPreviousKeyDuringRotation);
+  CPPUNIT_TEST(testPlainJson);
+  CPPUNIT_TEST(testDetectFormat);
+  CPPUNIT_TEST(testReadHeader);
+  CPPUNIT_TEST(testHexAndWriterId);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  // The wrapper against the GCM specification's test cases 13 and 14 (AES-256, zero key and
+  // IV), and a bad tag: EVP_DecryptFinal_ex returns 0 there, which must mean "refused".
+  void testAesGcmKnownAnswer() {
+    const std::string key(32, '\0');
+    const std::string iv(12, '\0');
+    CPPUNIT_ASSERT_EQUAL(std::string("530f8afbc74536b9a963b4f1c4cb738b"),
+                         hex(detail::aesGcmEncrypt(key, iv, {}, {})));
+    const std::string sealed = detail::aesGcmEncrypt(key, iv, {}, std::string(16, '\0'));
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("cea7403d4d606b6e074ec5d3baf39d18d0d1c8a799996bf0265b98b5d48ab919"),
+        hex(sealed));
+    std::string plaintext;
+    CPPUNIT_ASSERT(detail::aesGcmDecrypt(key, iv, {}, sealed, plaintext));
+    CPPUNIT_ASSERT_EQUAL(std::string(16, '\0'), plaintext);
+    std::string bad = sealed;
+    bad.back() ^= 1;
+    CPPUNIT_ASSERT(!detail::aesGcmDecrypt(key, iv, {}, bad, plaintext));
+    CPPUNIT_ASSERT(plaintext.empty());
+    CPPUNIT_ASSERT(!detail::aesGcmDecrypt(key, iv, "aad", sealed, plaintext));
+    CPPUNIT_ASSERT_THROW(detail::aesGcmEncrypt(std::string(24, 'k'), iv, {}, "x"),
+                         InventoryException);
+    CPPUNIT_ASSERT_THROW(detail::aesGcmEncrypt(key, std::string(16, '\0'), {}, "x"),
+                         InventoryException);
+    CPPUNIT_ASSERT_THROW(detail::aesGcmDecrypt(key, iv, {}, "short", plaintext),
+                         InventoryException);
+  }
+
+  void testJavaVectorHelloSeal() {
+    CPPUNIT_ASSERT_EQUAL(kHelloVector, sealLegacy("hello", javaKeyring(), kJavaIv));
+  }
+
+  void testJavaVectorHelloOpen() {
+    const Opened opened = open(kHelloVector, javaKeyring());
+    CPPUNIT_ASSERT(opened.format == EnvelopeFormat::LegacyEncrypted);
+    CPPUNIT_ASSERT_EQUAL(std::string("hello"), opened.plaintext);
+    CPPUNIT_ASSERT_EQUAL(uint64_t{0}, opened.header.version);
+  }
+
+  void testJavaVectorEmptyInventorySeal() {
+    CPPUNIT_ASSERT_EQUAL(size_t{47}, kEmptyInventory.size());
+    const std::string sealed = sealLegacy(kEmptyInventory, javaKeyring(), kJavaIv);
+    CPPUNIT_ASSERT_EQUAL(size_t{100}, sealed.size());
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventoryVector, sealed);
+  }
+
+  void testJavaVectorEmptyInventoryOpen() {
+    const Opened opened = open(kEmptyInventoryVector, javaKeyring());
+    CPPUNIT_ASSERT(opened.format == EnvelopeFormat::LegacyEncrypted);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, opened.plaintext);
+  }
+
+  void testJavaVectorTrailingNewline() {
+    CPPUNIT_ASSERT_EQUAL(std::string("hello"), open(kHelloVector + "\n", javaKeyring()).plaintext);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory,
+                         open(kEmptyInventoryVector + "\n", javaKeyring()).plaintext);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory,
+                         open(" \t" + kEmptyInventoryVector + "\r\n", javaKeyring()).plaintext);
+  }
+
+  void testLegacyRandomIvRoundTrip() {
+    const Keyring keys = javaKeyring();
+    const std::string first = sealLegacy(kEmptyInventory, keys);
+    const std::string second = sealLegacy(kEmptyInventory, keys);
+    CPPUNIT_ASSERT(first != second);
+    CPPUNIT_ASSERT(first.find_first_of("\r\n ") == std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, open(first, keys).plaintext);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, open(second, keys).plaintext);
+  }
+
+  void testLegacyWrongKey() {
+    CPPUNIT_ASSERT_EQUAL(std::string("authentication"),
+                         outcome(kHelloVector, keyringOf("FEDCBA9876543210")));
+    const std::string message = messageOf(kHelloVector, keyringOf("FEDCBA9876543210"));
+    CPPUNIT_ASSERT(message.find("wrong key or corrupted file") != std::string::npos);
+    CPPUNIT_ASSERT(message.find("FEDCBA9876543210") == std::string::npos);
+  }
+
+  void testLegacyNeedsSixteenByteKey() {
+    const Keyring keys = keyringOf("a key that is not sixteen bytes");
+    CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"), outcome(kHelloVector, keys));
+    const std::string message = messageOf(kHelloVector, keys);
+    CPPUNIT_ASSERT(message.find("16-character PROM_ENCRYPT_KEY") != std::string::npos);
+    CPPUNIT_ASSERT(message.find("a key that is not") == std::string::npos);
+  }
+
+  void testLegacyPreviousKey() {
+    const Keyring keys(
+        Keyring::deriveKey("new key, not 16 chars", "current"),
+        {Keyring::deriveKey("FEDCBA9876543210", "old"), Keyring::deriveKey(kJavaKey, "older")});
+    CPPUNIT_ASSERT_EQUAL(std::string("hello"), open(kHelloVector, keys).plaintext);
+  }
+
+  void testLegacyTruncated() {
+    // 27 decoded bytes: one short of IV + tag.
+    const std::string raw = kJavaIv + std::string(15, 'x');
+    CPPUNIT_ASSERT_EQUAL(std::string("truncated"), outcome(base64(raw), javaKeyring()));
+    CPPUNIT_ASSERT_EQUAL(std::string("truncated"), outcome("", javaKeyring()));
+    CPPUNIT_ASSERT_EQUAL(std::string("truncated"), outcome(" \n", javaKeyring()));
+    CPPUNIT_ASSERT_EQUAL(std::string("truncated"), outcome("AAAA", javaKeyring()));
+    // Java's own output cut at a 4-character boundary decodes, but the tag is then wrong.
+    CPPUNIT_ASSERT_EQUAL(std::string("authentication"),
+                         outcome(kEmptyInventoryVector.substr(0, 96), javaKeyring()));
+  }
+
+  void testLegacyStrictBase64() {
+    const Keyring keys = javaKeyring();
+    const std::vector<std::string> bad = {
+        kHelloVector.substr(0, kHelloVector.size() - 1),              // length not a multiple of 4
+        kHelloVector.substr(0, 20) + "\n" + kHelloVector.substr(21),  // inner whitespace
+        kHelloVector.substr(0, 20) + "-_" + kHelloVector.substr(22),  // URL-safe alphabet
+        kHelloVector + "====",                                        // padding in a full group
+        "AAECAwQFBgcICQoLGVYU5SC6pFSXeDQANPFsLpKnx2V=",               // padding replacing data
+        "AA=A" + kHelloVector,                                        // padding in the middle
+        "not base64 at all!",
+    };
+    for (const std::string& text : bad) {
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(text, std::string("data"), outcome(text, keys));
+    }
+    for (size_t size = 0; size <= 20; ++size) {
+      const std::string bytes = detail::randomBytes(size);
+      const std::string text = detail::base64Encode(bytes);
+      CPPUNIT_ASSERT_EQUAL((size + 2) / 3 * 4, text.size());
+      CPPUNIT_ASSERT(detail::base64Decode(text) == bytes);
+    }
+    // "AAECAw==" and "AAECAx==" differ only in unused bits: only the canonical form is accepted.
+    CPPUNIT_ASSERT_EQUAL(std::string("truncated"), outcome("AAECAw==", keys));
+    CPPUNIT_ASSERT_EQUAL(std::string("data"), outcome("AAECAx==", keys));
+    CPPUNIT_ASSERT_EQUAL(std::string("data"), outcome("AAECAwQ=" + std::string("AAAA"), keys));
+  }
+
+  void testLegacyTamperedCharacters() {
+    const Keyring keys = javaKeyring();
+    for (size_t i = 0; i < kEmptyInventoryVector.size(); ++i) {
+      std::string tampered = kEmptyInventoryVector;
+      tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
+      const std::string result = outcome(tampered, keys);
+      CPPUNIT_ASSERT_MESSAGE(std::to_string(i) + ": " + result,
+                             result == "authentication" || result == "data");
+    }
+  }
+
+  void testSealLegacyArguments() {
+    CPPUNIT_ASSERT_THROW(sealLegacy("x", keyringOf("not sixteen bytes long")), KeyConfigException);
+    CPPUNIT_ASSERT_THROW(sealLegacy("x", javaKeyring(), "short iv"), InventoryException);
+  }
+
+  void testGoldenV2File() {
+    const std::string file = *detail::fromHex(kGoldenV2Hex);
+    const Opened opened = open(file, javaKeyring());
+    CPPUNIT_ASSERT(opened.format == EnvelopeFormat::V2);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, opened.plaintext);
+    CPPUNIT_ASSERT_EQUAL(uint64_t{7}, opened.header.version);
+    CPPUNIT_ASSERT_EQUAL(uint64_t{3}, opened.header.epoch);
+    CPPUNIT_ASSERT_EQUAL(std::string("101112131415161718191a1b1c1d1e1f"),
+                         opened.header.writerIdHex());
+    CPPUNIT_ASSERT_EQUAL(std::string("d01481b0c6c89f73"), opened.header.keyIdHex());
+    CPPUNIT_ASSERT_EQUAL(std::string("a0a1a2a3a4a5a6a7a8a9aaab"), opened.header.nonceHex());
+    CPPUNIT_ASSERT_EQUAL(int64_t{1735689600123}, opened.header.createdAtMs);
+    CPPUNIT_ASSERT_EQUAL(uint64_t{47}, opened.header.ciphertextLength);
+  }
+
+  void testV2RoundTrip() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const Header in = sampleHeader();
+    const std::string file = sealV2(in, kEmptyInventory, keys);
+    CPPUNIT_ASSERT_EQUAL(kV2HeaderSize + kEmptyInventory.size() + kTagSize, file.size());
+    CPPUNIT_ASSERT(detectFormat(file) == EnvelopeFormat::V2);
+    const Opened opened = open(file, keys);
+    CPPUNIT_ASSERT(opened.format == EnvelopeFormat::V2);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, opened.plaintext);
+    CPPUNIT_ASSERT_EQUAL(in.version, opened.header.version);
+    CPPUNIT_ASSERT_EQUAL(in.epoch, opened.header.epoch);
+    CPPUNIT_ASSERT(in.writerId == opened.header.writerId);
+    CPPUNIT_ASSERT(keys.current().id == opened.header.keyId);
+    CPPUNIT_ASSERT_EQUAL(in.createdAtMs, opened.header.createdAtMs);
+    CPPUNIT_ASSERT_EQUAL(uint64_t{kEmptyInventory.size()}, opened.header.ciphertextLength);
+    // The plaintext does not appear in the file.
+    CPPUNIT_ASSERT(file.find("discoverySeeds") == std::string::npos);
+  }
+
+  void testV2EmptyAndLargePlaintext() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const std::string empty = sealV2(sampleHeader(), "", keys);
+    CPPUNIT_ASSERT_EQUAL(kV2HeaderSize + kTagSize, empty.size());
+    CPPUNIT_ASSERT_EQUAL(std::string(), open(empty, keys).plaintext);
+
+    std::string large(3 * 1024 * 1024 + 7, '\0');
+    for (size_t i = 0; i < large.size(); ++i) {
+      large[i] = static_cast<char>(i * 131 + (i >> 9));
+    }
+    const std::string file = sealV2(sampleHeader(), large, keys);
+    CPPUNIT_ASSERT(open(file, keys).plaintext == large);
+  }
+
+  void testV2HeaderLayout() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    Header in = sampleHeader();
+    in.flags = kFlagAdminWrite;
+    in.version = 0x0102030405060708;
+    in.epoch = 0x1112131415161718;
+    in.createdAtMs = -2;  // stored as its two's complement bit pattern
+    const std::string file = sealV2(in, "abc", keys);
+    const Header out = readHeader(file);
+    const std::string expected =
+        "50534e4d50494e56"                  // "PSNMPINV"
+        "0002"                              // format 2
+        "0054"                              // header length 84
+        "00000001"                          // flags: admin write
+        "0102030405060708"                  // version
+        "1112131415161718"                  // epoch
+        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"  // writer id
+        + keys.current().idHex()            // key id
+        + out.nonceHex()                    // nonce (random)
+        + "fffffffffffffffe"                // created-at
+        + "0000000000000003";               // ciphertext length
+    CPPUNIT_ASSERT_EQUAL(expected, hex(file.substr(0, kV2HeaderSize)));
+    CPPUNIT_ASSERT_EQUAL(int64_t{-2}, out.createdAtMs);
+    CPPUNIT_ASSERT_EQUAL(kFlagAdminWrite, out.flags);
+    CPPUNIT_ASSERT_EQUAL(std::string("abc"), open(file, keys).plaintext);
+  }
+
+  // Every single header byte, changed three ways, is refused; structural fields are refused
+  // with the error that names the problem, every other field by the tag.
+  void testTamperEveryHeaderByte() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
+    for (size_t i = 0; i < kV2HeaderSize; ++i) {
+      std::string expected = "authentication";
+      if (i < 16) {
+        expected = "data";  // magic, format, header length, flags
+      } else if (i >= 48 && i < 56) {
+        expected = "wrongkey";
+      } else if (i >= 76) {
+        expected = "truncated";  // ciphertext length
+      }
+      for (const uint8_t mask : {0x01, 0x80, 0xff}) {
+        std::string tampered = file;
+        tampered[i] = static_cast<char>(tampered[i] ^ mask);
+        // Toggling only the known admin-write flag gives a well-formed header: the tag refuses it.
+        const bool knownFlag = i == 15 && mask == kFlagAdminWrite;
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("byte " + std::to_string(i) + " mask " + std::to_string(mask),
+                                     knownFlag ? std::string("authentication") : expected,
+                                     outcome(tampered, keys));
+      }
+    }
+  }
+
+  void testTamperCiphertext() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
+    for (const size_t offset : {size_t{0}, size_t{1}, size_t{23}, kEmptyInventory.size() - 1}) {
+      for (const uint8_t mask : {0x01, 0x80}) {
+        std::string tampered = file;
+        tampered[kV2HeaderSize + offset] ^= static_cast<char>(mask);
+        CPPUNIT_ASSERT_EQUAL_MESSAGE("ciphertext byte " + std::to_string(offset),
+                                     std::string("authentication"), outcome(tampered, keys));
+      }
+    }
+    std::string tampered = file;
+    tampered[kV2HeaderSize] ^= 1;
+    const std::string message = messageOf(tampered, keys);
+    CPPUNIT_ASSERT(message.find("authentication failed: file modified or corrupted (key id " +
+                                keys.current().idHex() + ")") != std::string::npos);
+  }
+
+  void testTamperEveryTagByte() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
+    for (size_t i = file.size() - kTagSize; i < file.size(); ++i) {
+      std::string tampered = file;
+      tampered[i] ^= 1;
+      CPPUNIT_ASSERT_EQUAL_MESSAGE("tag byte " + std::to_string(i), std::string("authentication"),
+                                   outcome(tampered, keys));
+    }
+  }
+
+  // The header of one version with the body of another (same length) fails: the nonce and
+  // the AAD bind them.
+  void testSplicedFiles() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    Header second = sampleHeader();
+    second.version += 1;
+    const std::string a = sealV2(sampleHeader(), "{\"devices\":[1]}", keys);
+    const std::string b = sealV2(second, "{\"devices\":[2]}", keys);
+    CPPUNIT_ASSERT_EQUAL(std::string("authentication"),
+                         outcome(a.substr(0, kV2HeaderSize) + b.substr(kV2HeaderSize), keys));
+    // Same nonce and body, only the version changed in the header: still refused.
+    std::string bumped = a;
+    bumped[16 + 7] ^= 0x03;
+    CPPUNIT_ASSERT_EQUAL(std::string("authentication"), outcome(bumped, keys));
+  }
+
+  void testWrongKey() {
+    const Keyring writer = keyringOf("correct horse battery staple");
+    const Keyring reader = keyringOf("a different key");
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, writer);
+    CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"), outcome(file, reader));
+    const std::string message = messageOf(file, reader);
+    CPPUNIT_ASSERT(message.find(writer.current().idHex()) != std::string::npos);
+    CPPUNIT_ASSERT(message.find(reader.current().idHex()) != std::string::npos);
+    CPPUNIT_ASSERT(message.find("correct horse") == std::string::npos);
+    CPPUNIT_ASSERT(message.find("a different key") == std::string::npos);
+    // Distinct from the truncation message.
+    const std::string truncated = messageOf(file.substr(0, file.size() - 1), writer);
+    CPPUNIT_ASSERT(!truncated.empty());
+    CPPUNIT_ASSERT(message != truncated);
+    CPPUNIT_ASSERT(message.find("expected") == std::string::npos);
+  }
+
+  void testTruncated() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
+    for (const size_t length :
+         {size_t{0}, size_t{1}, size_t{7}, size_t{8}, size_t{40}, kV2HeaderSize - 1, kV2HeaderSize,
+          kV2HeaderSize + 1, kV2HeaderSize + kTagSize, file.size() - kTagSize, file.size() - 1}) {
+      CPPUNIT_ASSERT_EQUAL_MESSAGE("length " + std::to_string(length), std::string("truncated"),
+                                   outcome(file.substr(0, length), keys));
+    }
+    const std::string message = messageOf(file.substr(0, file.size() - 1), keys);
+    CPPUNIT_ASSERT(message.find("expected " + std::to_string(file.size()) + " bytes, file has " +
+                                std::to_string(file.size() - 1)) != std::string::npos);
+    // Longer than the header says is the same error (a torn overwrite of a longer file).
+    CPPUNIT_ASSERT_EQUAL(std::string("truncated"), outcome(file + "x", keys));
+    // A length field near 2^64 does not overflow into a match.
+    std::string huge = file;
+    for (size_t i = 76; i < 84; ++i) {
+      huge[i] = '\xff';
+    }
+    CPPUNIT_ASSERT_EQUAL(std::string("truncated"), outcome(huge, keys));
+  }
+
+  void testUnsupportedHeader() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
+    std::string format3 = file;
+    format3[9] = 3;
+    CPPUNIT_ASSERT_EQUAL(std::string("data"), outcome(format3, keys));
+    CPPUNIT_ASSERT(messageOf(format3, keys).find("unsupported format 3") != std::string::npos);
+    std::string flags = file;
+    flags[15] = 2;  // bit 0 is the admin-write flag; other bits are unknown
+    CPPUNIT_ASSERT(messageOf(flags, keys).find("unsupported format") != std::string::npos);
+    std::string length = file;
+    length[11] = 85;
+    CPPUNIT_ASSERT(messageOf(length, keys).find("unsupported format") != std::string::npos);
+  }
+
+  // Nonces are random per seal, even for identical header and plaintext.
+  void testNonceUniqueness() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const Header header = sampleHeader();
+    std::set<std::string> nonces;
+    constexpr size_t kSeals = 10000;
+    for (size_t i = 0; i < kSeals; ++i) {
+      const std::string file = sealV2(header, "{}", keys);
+      const std::string nonce = file.substr(56, kNonceSize);
+      CPPUNIT_ASSERT_EQUAL(readHeader(file).nonceHex(), hex(nonce));
+      nonces.insert(nonce);
+    }
+    CPPUNIT_ASSERT_EQUAL(kSeals, nonces.size());
+  }
+
+  void testPreviousKeyDuringRotation() {
+    const Keyring old = keyringOf("the old key");
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, old);
+    const Keyring rotating(Keyring::deriveKey("the new key", "current"),
+                           {Keyring::deriveKey("the old key", "previous")});
+    const Opened opened = open(file, rotating);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, opened.plaintext);
+    CPPUNIT_ASSERT(opened.header.keyId == old.current().id);
+    // Re-sealing uses the new current key; the old keyring can then no longer read it.
+    const std::string resealed = sealV2(opened.header, opened.plaintext, rotating);
+    CPPUNIT_ASSERT(readHeader(resealed).keyId == rotating.current().id);
+    CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"), outcome(resealed, old));
+    // After the rotation the previous key is gone and the old file is refused.
+    CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"), outcome(file, keyringOf("the new key")));
+  }
+
+  void testPlainJson() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    for (const std::string& text : {kEmptyInventory, "\n  \t" + kEmptyInventory + "\n"}) {
+      const Opened opened = open(text, keys);
+      CPPUNIT_ASSERT(opened.format == EnvelopeFormat::PlainJson);
+      CPPUNIT_ASSERT_EQUAL(text, opened.plaintext);
+    }
+  }
+
+  void testDetectFormat() {
+    CPPUNIT_ASSERT(detectFormat(std::string_view("PSNMPINV\0\2", 10)) == EnvelopeFormat::V2);
+    CPPUNIT_ASSERT(detectFormat("PSNM") == EnvelopeFormat::V2);
+    CPPUNIT_ASSERT(detectFormat("{}") == EnvelopeFormat::PlainJson);
+    CPPUNIT_ASSERT(detectFormat(" \r\n\t{") == EnvelopeFormat::PlainJson);
+    CPPUNIT_ASSERT(detectFormat(kHelloVector) == EnvelopeFormat::LegacyEncrypted);
+    CPPUNIT_ASSERT(detectFormat("") == EnvelopeFormat::LegacyEncrypted);
+    CPPUNIT_ASSERT(detectFormat(" PSNMPINV") == EnvelopeFormat::LegacyEncrypted);
+    CPPUNIT_ASSERT(detectFormat("[]") == EnvelopeFormat::LegacyEncrypted);
+  }
+
+  void testReadHeader() {
+    const std::string golden = *detail::fromHex(kGoldenV2Hex);
+    // Needs no key, and only the header bytes.
+    const Header header = readHeader(golden.substr(0, kV2HeaderSize));
+    CPPUNIT_ASSERT_EQUAL(uint64_t{7}, header.version);
+    CPPUNIT_ASSERT_EQUAL(uint64_t{3}, header.epoch);
+    CPPUNIT_ASSERT_THROW(readHeader(golden.substr(0, 50)), TruncatedException);
+    CPPUNIT_ASSERT_THROW(readHeader(""), TruncatedException);
+    CPPUNIT_ASSERT_THROW(readHeader(kHelloVector), DataException);
+    try {
+      readHeader(kEmptyInventory);
+      CPPUNIT_FAIL("readHeader accepted JSON");
+    } catch (const TruncatedException&) {
+      CPPUNIT_FAIL("JSON reported as truncated");
+    } catch (const DataException&) {
+    }
+  }
+
+  void testHexAndWriterId() {
+    Header header;
+    header.writerId.fill(0xab);
+    header.keyId.fill(0xcd);
+    header.nonce.fill(0xef);
+    std::string abab;
+    for (int i = 0; i < 16; ++i) {
+      abab += "ab";
+    }
+    CPPUNIT_ASSERT_EQUAL(abab, header.writerIdHex());
+    CPPUNIT_ASSERT_EQUAL(std::string("cdcdcdcdcdcdcdcd"), header.keyIdHex());
+    CPPUNIT_ASSERT_EQUAL(std::string("efefefefefefefefefefefef"), header.nonceHex());
+    const auto first = newWriterId();
+    const auto second = newWriterId();
+    CPPUNIT_ASSERT(first != second);
+  }
+
+ private:
+  static std::string hex(const std::string& bytes) {
+    return detail::toHex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  }
+  static std::string base64(const std::string& bytes) { return detail::base64Encode(bytes); }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(EnvelopeTest);

@@ -1,0 +1,91 @@
+#include "inventoryfs/InventoryWatcher.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include "FakeSlotStore.h"
+
+using namespace inventoryfs;
+
+class InventoryWatcherTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(InventoryWatcherTest);
+  CPPUNIT_TEST(testDeliversEachNewVersionOnce);
+  CPPUNIT_TEST(testErrorKeepsLastGoodAndRecovers);
+  CPPUNIT_TEST(testUnchangedHeadIsNotDecrypted);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void setUp() override {
+    keys_ = std::make_unique<Keyring>(Keyring::deriveKey("watcher key", "test"));
+    slots_ = FakeSlotStore();
+    writer_ = std::make_unique<InventoryStore>(slots_, *keys_);
+    reader_ = std::make_unique<InventoryStore>(slots_, *keys_);
+    delivered_.clear();
+    errors_.clear();
+    watcher_ = std::make_unique<InventoryWatcher>(
+        *reader_, std::chrono::milliseconds(1000),
+        InventoryWatcher::Callbacks{[this](const Snapshot& s) { delivered_.push_back(s.version); },
+                                    [this](const std::string& e) { errors_.push_back(e); }});
+  }
+
+  void tearDown() override {
+    watcher_.reset();
+    reader_.reset();
+    writer_.reset();
+  }
+
+  void testDeliversEachNewVersionOnce() {
+    commit("a");
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
+    commit("b");
+    commit("c");
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    CPPUNIT_ASSERT_EQUAL(size_t(2), delivered_.size());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(3), delivered_.back());
+  }
+
+  void testErrorKeepsLastGoodAndRecovers() {
+    commit("a");
+    watcher_->pollOnce();
+    commit("b");
+    std::string good = slots_.slots[2];
+    slots_.slots[2][100] ^= 0x40;
+    slots_.head = slots_.slots[2];
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
+    CPPUNIT_ASSERT_EQUAL(size_t(1), errors_.size());
+    CPPUNIT_ASSERT_EQUAL(size_t(1), delivered_.size());
+    slots_.slots[2] = good;
+    slots_.head = good;
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), delivered_.back());
+  }
+
+  void testUnchangedHeadIsNotDecrypted() {
+    commit("a");
+    watcher_->pollOnce();
+    // Corrupt the body but not the header: an unchanged version number means no full read.
+    slots_.slots[1][slots_.slots[1].size() - 1] ^= 0x01;
+    slots_.head = slots_.slots[1];
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
+    CPPUNIT_ASSERT(errors_.empty());
+  }
+
+ private:
+  void commit(const std::string& name) {
+    writer_->commitAdmin([&](Inventory& inventory) {
+      Device d;
+      d.sysName = name;
+      inventory.devices.push_back(d);
+    });
+  }
+
+  std::unique_ptr<Keyring> keys_;
+  FakeSlotStore slots_;
+  std::unique_ptr<InventoryStore> writer_;
+  std::unique_ptr<InventoryStore> reader_;
+  std::unique_ptr<InventoryWatcher> watcher_;
+  std::vector<uint64_t> delivered_;
+  std::vector<std::string> errors_;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(InventoryWatcherTest);

@@ -1,0 +1,378 @@
+// Tests of key derivation (pinned to values computed independently with Python's hmac/hashlib)
+// and of reading key settings from an environment map, including every error case.
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "AesGcm.h"
+#include "Hex.h"
+#include "inventoryfs/Exceptions.h"
+#include "inventoryfs/Keyring.h"
+
+using namespace inventoryfs;
+
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+std::string hex(const uint8_t* data, size_t size) { return detail::toHex(data, size); }
+
+std::string hex(const std::string& bytes) {
+  return hex(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+}
+
+template <size_t N>
+std::string hex(const std::array<uint8_t, N>& bytes) {
+  return hex(bytes.data(), N);
+}
+
+// The message of the KeyConfigException that fromEnvironment throws, or "" if it does not.
+std::string configError(const Env& env) {
+  try {
+    Keyring::fromEnvironment(env);
+  } catch (const KeyConfigException& e) {
+    return e.message();
+  }
+  return "";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+class KeyringTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(KeyringTest);
+  CPPUNIT_TEST(testHkdfKnownAnswer);
+  CPPUNIT_TEST(testDeriveKeyFromHex);
+  CPPUNIT_TEST(testDeriveKeyThroughHkdf);
+  CPPUNIT_TEST(testDeriveKeyAlmostHex);
+  CPPUNIT_TEST(testDeriveKeyLegacyDetection);
+  CPPUNIT_TEST(testDeriveKeyEmpty);
+  CPPUNIT_TEST(testEnvironmentKey);
+  CPPUNIT_TEST(testEnvironmentKeyFile);
+  CPPUNIT_TEST(testEnvironmentKeyFileNewlines);
+  CPPUNIT_TEST(testEnvironmentCredential);
+  CPPUNIT_TEST(testEnvironmentPrecedence);
+  CPPUNIT_TEST(testEnvironmentBothSet);
+  CPPUNIT_TEST(testEnvironmentSetButEmpty);
+  CPPUNIT_TEST(testEnvironmentNoKey);
+  CPPUNIT_TEST(testEnvironmentUnreadableFiles);
+  CPPUNIT_TEST(testEnvironmentPreviousKeys);
+  CPPUNIT_TEST(testEnvironmentPreviousFile);
+  CPPUNIT_TEST(testMessagesHoldNoKeyMaterial);
+  CPPUNIT_TEST(testKeyringFindAndLegacyKeys);
+  CPPUNIT_TEST(testProcessEnvironment);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void setUp() override {
+    std::string pattern = (std::filesystem::temp_directory_path() / "keyringtest.XXXXXX").string();
+    CPPUNIT_ASSERT(mkdtemp(pattern.data()) != nullptr);
+    dir_ = pattern;
+  }
+
+  void tearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  // RFC 5869 test case 1.
+  void testHkdfKnownAnswer() {
+    const std::string okm =
+        detail::hkdfSha256(std::string(22, '\x0b'), *detail::fromHex("000102030405060708090a0b0c"),
+                           *detail::fromHex("f0f1f2f3f4f5f6f7f8f9"), 42);
+    CPPUNIT_ASSERT_EQUAL(std::string("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ec"
+                                     "c4c5bf34007208d5b887185865"),
+                         hex(reinterpret_cast<const uint8_t*>(okm.data()), okm.size()));
+  }
+
+  void testDeriveKeyFromHex() {
+    const std::string text = "000102030405060708090A0B0C0D0E0F101112131415161718191a1b1c1d1e1f";
+    const Key key = Keyring::deriveKey(text, "test");
+    CPPUNIT_ASSERT_EQUAL(std::string("000102030405060708090a0b0c0d0e0f"
+                                     "101112131415161718191a1b1c1d1e1f"),
+                         hex(key.bytes));
+    CPPUNIT_ASSERT_EQUAL(std::string("ad1056419277b81c"), key.idHex());
+    CPPUNIT_ASSERT(!key.legacy);
+    CPPUNIT_ASSERT_EQUAL(std::string("test"), key.source);
+  }
+
+  void testDeriveKeyThroughHkdf() {
+    const Key key = Keyring::deriveKey("correct horse battery staple", "test");
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("6592ad3565b16b2fb82e6dfa2400117820bff6f85333eda897099c28aa0bb4ea"),
+        hex(key.bytes));
+    CPPUNIT_ASSERT_EQUAL(std::string("6f32d252d9d04e20"), key.idHex());
+    CPPUNIT_ASSERT(!key.legacy);
+  }
+
+  void testDeriveKeyAlmostHex() {
+    const std::string hex64(64, 'a');
+    const Key raw = Keyring::deriveKey(hex64, "test");
+    CPPUNIT_ASSERT_EQUAL(hex64, hex(raw.bytes));
+    // 63 or 65 hex digits, or 64 characters with one non-hex, go through HKDF.
+    for (const std::string& text :
+         {std::string(63, 'a'), std::string(65, 'a'), std::string(63, 'a') + "g"}) {
+      const Key key = Keyring::deriveKey(text, "test");
+      CPPUNIT_ASSERT_EQUAL(
+          hex(detail::hkdfSha256(text, "promsnmp-inventory-v2", "aes-256-gcm key", 32)),
+          hex(key.bytes));
+      CPPUNIT_ASSERT(hex(key.bytes) != hex64);
+    }
+  }
+
+  void testDeriveKeyLegacyDetection() {
+    const Key java = Keyring::deriveKey("0123456789ABCDEF", "test");
+    CPPUNIT_ASSERT(java.legacy);
+    CPPUNIT_ASSERT_EQUAL(std::string("0123456789ABCDEF"), *java.legacy);
+    // The AES-256 key of a 16-character text is still its HKDF output.
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("431d6e616147179f4e2f6a461770252ebc85211e104c7117a737875fcb9d2016"),
+        hex(java.bytes));
+    CPPUNIT_ASSERT_EQUAL(std::string("d01481b0c6c89f73"), java.idHex());
+    CPPUNIT_ASSERT(!Keyring::deriveKey("0123456789ABCDE", "test").legacy);
+    CPPUNIT_ASSERT(!Keyring::deriveKey("0123456789ABCDEF0", "test").legacy);
+    // Bytes, not characters: 8 two-byte UTF-8 characters are 16 bytes.
+    CPPUNIT_ASSERT(Keyring::deriveKey(
+                       "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", "test")
+                       .legacy);
+  }
+
+  void testDeriveKeyEmpty() {
+    CPPUNIT_ASSERT_THROW(Keyring::deriveKey("", "test"), KeyConfigException);
+  }
+
+  void testEnvironmentKey() {
+    const Keyring keys = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY", "0123456789ABCDEF"}});
+    CPPUNIT_ASSERT_EQUAL(std::string("d01481b0c6c89f73"), keys.current().idHex());
+    CPPUNIT_ASSERT_EQUAL(std::string("PROM_ENCRYPT_KEY"), keys.current().source);
+    CPPUNIT_ASSERT(keys.previous().empty());
+  }
+
+  void testEnvironmentKeyFile() {
+    const std::string path = write("key", "correct horse battery staple\n");
+    const Keyring keys = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY_FILE", path}});
+    CPPUNIT_ASSERT_EQUAL(std::string("6f32d252d9d04e20"), keys.current().idHex());
+    CPPUNIT_ASSERT_EQUAL(path, keys.current().source);
+  }
+
+  // Exactly one trailing "\n" or "\r\n" is removed; everything else is key text.
+  void testEnvironmentKeyFileNewlines() {
+    const std::map<std::string, std::string> cases = {
+        {"secret", "secret"},
+        {"secret\n", "secret"},
+        {"secret\r\n", "secret"},
+        {"secret\n\n", "secret\n"},
+        {"secret\r", "secret\r"},
+        {" secret ", " secret "},
+        {"0123456789ABCDEF\n", "0123456789ABCDEF"},
+    };
+    for (const auto& [content, text] : cases) {
+      const std::string path = write("key", content);
+      const Keyring keys = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY_FILE", path}});
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(content, Keyring::deriveKey(text, "x").idHex(),
+                                   keys.current().idHex());
+    }
+    const std::string path = write("key", "0123456789ABCDEF\n");
+    const Keyring keys = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY_FILE", path}});
+    CPPUNIT_ASSERT(keys.current().legacy);
+  }
+
+  void testEnvironmentCredential() {
+    write("promsnmp-encrypt-key", "correct horse battery staple\n");
+    const Keyring keys = Keyring::fromEnvironment({{"CREDENTIALS_DIRECTORY", dir_}});
+    CPPUNIT_ASSERT_EQUAL(std::string("6f32d252d9d04e20"), keys.current().idHex());
+    CPPUNIT_ASSERT_EQUAL(dir_ + "/promsnmp-encrypt-key", keys.current().source);
+  }
+
+  void testEnvironmentPrecedence() {
+    write("promsnmp-encrypt-key", "from the credential");
+    const std::string file = write("keyfile", "from the file");
+    const Key fromKey = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY", "from the variable"},
+                                                  {"CREDENTIALS_DIRECTORY", dir_}})
+                            .current();
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("from the variable", "x").idHex(), fromKey.idHex());
+    const Key fromFile =
+        Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY_FILE", file}, {"CREDENTIALS_DIRECTORY", dir_}})
+            .current();
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("from the file", "x").idHex(), fromFile.idHex());
+    // An empty PROM_ENCRYPT_KEY beside a file setting counts as unset (compose's ${VAR:-}).
+    const Key emptyBeside =
+        Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY", ""}, {"PROM_ENCRYPT_KEY_FILE", file}})
+            .current();
+    CPPUNIT_ASSERT_EQUAL(fromFile.idHex(), emptyBeside.idHex());
+    const Key fileEmptyBeside = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY", "from the variable"},
+                                                          {"PROM_ENCRYPT_KEY_FILE", ""}})
+                                    .current();
+    CPPUNIT_ASSERT_EQUAL(fromKey.idHex(), fileEmptyBeside.idHex());
+  }
+
+  void testEnvironmentBothSet() {
+    const std::string file = write("keyfile", "from the file");
+    const std::string message =
+        configError({{"PROM_ENCRYPT_KEY", "from the variable"}, {"PROM_ENCRYPT_KEY_FILE", file}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "set only one of"));
+  }
+
+  void testEnvironmentSetButEmpty() {
+    std::string message = configError({{"PROM_ENCRYPT_KEY", ""}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "PROM_ENCRYPT_KEY is set but empty"));
+    message = configError({{"PROM_ENCRYPT_KEY_FILE", ""}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "PROM_ENCRYPT_KEY_FILE is set but empty"));
+    // An explicit empty setting is an error even when a systemd credential exists.
+    write("promsnmp-encrypt-key", "from the credential");
+    message = configError({{"PROM_ENCRYPT_KEY", ""}, {"CREDENTIALS_DIRECTORY", dir_}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "set but empty"));
+    // Files whose content is empty, or only the newline that is stripped.
+    for (const std::string& content : {std::string(), std::string("\n"), std::string("\r\n")}) {
+      const std::string path = write("empty", content);
+      message = configError({{"PROM_ENCRYPT_KEY_FILE", path}});
+      CPPUNIT_ASSERT_MESSAGE(message, contains(message, path + " is empty"));
+    }
+    const std::string credentials = dir_ + "/creds";
+    std::filesystem::create_directory(credentials);
+    writeAt(credentials + "/promsnmp-encrypt-key", "\n");
+    message = configError({{"CREDENTIALS_DIRECTORY", credentials}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "is empty"));
+  }
+
+  void testEnvironmentNoKey() {
+    std::string message = configError({});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "no encryption key configured"));
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "PROM_ENCRYPT_KEY,"));
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "PROM_ENCRYPT_KEY_FILE"));
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "CREDENTIALS_DIRECTORY is not set"));
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "0123456789ABCDEF"));
+    // A credentials directory without our credential.
+    message = configError({{"CREDENTIALS_DIRECTORY", dir_}, {"PROM_ENCRYPT_KEY_PREVIOUS", "a"}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "no encryption key configured"));
+    CPPUNIT_ASSERT_MESSAGE(message,
+                           contains(message, dir_ + "/promsnmp-encrypt-key (does not exist)"));
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "0123456789ABCDEF"));
+  }
+
+  void testEnvironmentUnreadableFiles() {
+    const std::string missing = dir_ + "/missing";
+    std::string message = configError({{"PROM_ENCRYPT_KEY_FILE", missing}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "PROM_ENCRYPT_KEY_FILE"));
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, missing));
+    // A directory is not a key file.
+    message = configError({{"PROM_ENCRYPT_KEY_FILE", dir_}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, dir_));
+    // Nor is something enormous.
+    message = configError({{"PROM_ENCRYPT_KEY_FILE", write("big", std::string(100000, 'k'))}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "larger than 64 KiB"));
+    message =
+        configError({{"PROM_ENCRYPT_KEY", "current"}, {"PROM_ENCRYPT_KEY_PREVIOUS_FILE", missing}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "PROM_ENCRYPT_KEY_PREVIOUS_FILE"));
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, missing));
+    // A credentials "directory" that is a file: the credential path cannot exist.
+    message = configError({{"CREDENTIALS_DIRECTORY", write("notadir", "x")}});
+    CPPUNIT_ASSERT_MESSAGE(message, contains(message, "does not exist"));
+  }
+
+  void testEnvironmentPreviousKeys() {
+    const Keyring keys = Keyring::fromEnvironment(
+        {{"PROM_ENCRYPT_KEY", "current key"},
+         {"PROM_ENCRYPT_KEY_PREVIOUS", "old one,,0123456789ABCDEF,current key,old one"}});
+    // Empty entries skipped; the current key and a repeated key dropped.
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, keys.previous().size());
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("old one", "x").idHex(), keys.previous()[0].idHex());
+    CPPUNIT_ASSERT_EQUAL(std::string("PROM_ENCRYPT_KEY_PREVIOUS[1]"), keys.previous()[0].source);
+    CPPUNIT_ASSERT_EQUAL(std::string("d01481b0c6c89f73"), keys.previous()[1].idHex());
+    CPPUNIT_ASSERT_EQUAL(std::string("PROM_ENCRYPT_KEY_PREVIOUS[3]"), keys.previous()[1].source);
+    // An empty list is "no previous keys", the state after a rotation has finished.
+    CPPUNIT_ASSERT(
+        Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY", "k"}, {"PROM_ENCRYPT_KEY_PREVIOUS", ""}})
+            .previous()
+            .empty());
+  }
+
+  void testEnvironmentPreviousFile() {
+    const std::string path =
+        write("previous", "old one\r\n\ncurrent key\n0123456789ABCDEF\nold one\nlast");
+    const Keyring keys = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY", "current key"},
+                                                   {"PROM_ENCRYPT_KEY_PREVIOUS", "listed"},
+                                                   {"PROM_ENCRYPT_KEY_PREVIOUS_FILE", path}});
+    CPPUNIT_ASSERT_EQUAL(size_t{4}, keys.previous().size());
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("listed", "x").idHex(), keys.previous()[0].idHex());
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("old one", "x").idHex(), keys.previous()[1].idHex());
+    CPPUNIT_ASSERT_EQUAL(path + ":1", keys.previous()[1].source);
+    CPPUNIT_ASSERT_EQUAL(std::string("d01481b0c6c89f73"), keys.previous()[2].idHex());
+    CPPUNIT_ASSERT_EQUAL(path + ":4", keys.previous()[2].source);
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("last", "x").idHex(), keys.previous()[3].idHex());
+  }
+
+  void testMessagesHoldNoKeyMaterial() {
+    const std::string secret = "s3cr3t-k3y-m4t3r14l";
+    const std::string keyFile = write("keyfile", secret + "\n");
+    const std::string bigFile = write("big", secret + std::string(100000, 'k'));
+    const std::vector<Env> cases = {
+        {{"PROM_ENCRYPT_KEY", secret}, {"PROM_ENCRYPT_KEY_FILE", keyFile}},
+        {{"PROM_ENCRYPT_KEY", secret}, {"PROM_ENCRYPT_KEY_PREVIOUS_FILE", dir_ + "/missing"}},
+        {{"PROM_ENCRYPT_KEY_FILE", bigFile}},
+        {{"PROM_ENCRYPT_KEY_PREVIOUS", secret}},
+    };
+    for (const Env& env : cases) {
+      const std::string message = configError(env);
+      CPPUNIT_ASSERT(!message.empty());
+      CPPUNIT_ASSERT_MESSAGE(message, !contains(message, "s3cr3t"));
+    }
+  }
+
+  void testKeyringFindAndLegacyKeys() {
+    const Key current = Keyring::deriveKey("current key", "a");
+    const Key legacyOld = Keyring::deriveKey("FEDCBA9876543210", "b");
+    const Key other = Keyring::deriveKey("other", "c");
+    const Key legacyOlder = Keyring::deriveKey("0123456789ABCDEF", "d");
+    const Keyring keys(current, {legacyOld, current, other, legacyOlder, other});
+    CPPUNIT_ASSERT_EQUAL(size_t{3}, keys.previous().size());
+    CPPUNIT_ASSERT(keys.find(current.id) == &keys.current());
+    CPPUNIT_ASSERT(keys.find(other.id) == &keys.previous()[1]);
+    std::array<uint8_t, 8> unknown{};
+    CPPUNIT_ASSERT(keys.find(unknown) == nullptr);
+    const std::vector<const Key*> legacy = keys.legacyKeys();
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, legacy.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("FEDCBA9876543210"), *legacy[0]->legacy);
+    CPPUNIT_ASSERT_EQUAL(std::string("0123456789ABCDEF"), *legacy[1]->legacy);
+    // The current key comes first when it is a legacy key.
+    const Keyring javaFirst(legacyOlder, {legacyOld});
+    CPPUNIT_ASSERT_EQUAL(std::string("0123456789ABCDEF"), *javaFirst.legacyKeys()[0]->legacy);
+  }
+
+  void testProcessEnvironment() {
+    const Env env = Keyring::processEnvironment();
+    CPPUNIT_ASSERT(!env.empty());
+    for (const auto& [name, value] : env) {
+      const char* actual = std::getenv(name.c_str());
+      CPPUNIT_ASSERT_MESSAGE(name, actual != nullptr);
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(actual), value);
+    }
+  }
+
+ private:
+  std::string write(const std::string& name, const std::string& content) {
+    std::string path = dir_ + "/" + name;
+    writeAt(path, content);
+    return path;
+  }
+
+  static void writeAt(const std::string& path, const std::string& content) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << content;
+    CPPUNIT_ASSERT_MESSAGE(path, out.good());
+  }
+
+  std::string dir_;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(KeyringTest);
