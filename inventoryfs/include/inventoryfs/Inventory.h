@@ -16,7 +16,8 @@ struct Instant {
   int64_t epochSeconds = 0;
   int32_t nanos = 0;  // 0..999'999'999
   bool operator==(const Instant&) const = default;
-  auto operator<=>(const Instant&) const = default;
+  auto operator<=>(const Instant&) const =
+      default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 false positive
 };
 
 struct Endpoint {
