@@ -153,7 +153,8 @@ uint64_t InventoryStore::peekVersion() {
   uint64_t n = 0;
   if (head && detectFormat(*head) == EnvelopeFormat::V2 && head->size() == kV2HeaderSize) {
     n = readHeader(*head).version;
-  } else if (!head || detectFormat(*head) == EnvelopeFormat::V2) {
+  } else {
+    // No head, a short one, or a Java file put back at the head: the slots are the truth.
     std::vector<uint64_t> versions = slots_.listSlots();
     n = versions.empty() ? 0 : versions.back();
   }

@@ -16,8 +16,9 @@ struct Instant {
   int64_t epochSeconds = 0;
   int32_t nanos = 0;  // 0..999'999'999
   bool operator==(const Instant&) const = default;
-  auto operator<=>(const Instant&) const =
-      default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 false positive
+  // clang-tidy 14 mistakes the defaulted comparison for a literal 0 used as a pointer.
+  // NOLINTNEXTLINE(modernize-use-nullptr)
+  auto operator<=>(const Instant&) const = default;
 };
 
 struct Endpoint {
