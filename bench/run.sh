@@ -34,6 +34,9 @@ Devices carry one v2c agent (and its primaryAgent copy) and a Cisco-length sysDe
 $inventory_table
 
 Goals (issue #2): 10,000 devices commit in under 150 ms and load in under 100 ms.
+$(echo "$inventory_table" | awk -F'|' '$2 ~ /10000/ {
+    gsub(/ ms| /, "", $4); gsub(/ ms| /, "", $6);
+    printf "Measured: commit %s ms (%s), load %s ms (%s).\n", $4, ($4 < 150 ? "met" : "MISSED"), $6, ($6 < 100 ? "met" : "MISSED") }')
 
 Peer: the Java PromSNMP has no versioned commit; its write is a plain \`Files.writeString\`
 without fsync, and its load goes through Jackson and H2. It is not measured here (it cannot be

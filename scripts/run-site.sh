@@ -61,7 +61,7 @@ echo "  $cli add-device --sys-name lab-sw-1 --address 127.0.10.20 --community pu
 echo "  $cli history; $cli verify"
 echo "Ctrl-C (or make run-stop) stops the site."
 echo
-"$cli" watch --interval 500 2> >(tee -a "$run/logs/watch.log" >&2) | tee -a "$run/logs/watch.log" &
-echo $! > "$run/watch.pid"
+"$cli" watch --interval 500 > >(tee -a "$run/logs/watch.log") 2> >(tee -a "$run/logs/watch.log" >&2) &
+echo $! > "$run/watch.pid"  # the CLI itself, so that run-stop stops it
 trap 'stop; exit 0' INT TERM
 wait
