@@ -848,6 +848,12 @@ class Session {
              err_ << "watch: " << error << " (keeping the last good version)" << std::endl;
              lastError = error;
            }
+         },
+         [&] {
+           if (!lastError.empty()) {
+             err_ << "watch: the share is readable again" << std::endl;
+             lastError.clear();
+           }
          }});
     while (!stop && (count == 0 || seen < count)) {
       watcher.pollOnce();

@@ -35,10 +35,16 @@ bool InventoryWatcher::pollOnce() {
     // The cheap check first: the head's header and a probe. The full read and decryption
     // happen only when the number moved (or on the very first poll).
     if (haveDelivered_ && store_.peekVersion() <= delivered_) {
+      if (callbacks_.onUnchanged) {
+        callbacks_.onUnchanged();
+      }
       return false;
     }
     Snapshot snapshot = store_.load();
     if (haveDelivered_ && snapshot.version <= delivered_) {
+      if (callbacks_.onUnchanged) {
+        callbacks_.onUnchanged();
+      }
       return false;
     }
     delivered_ = snapshot.version;

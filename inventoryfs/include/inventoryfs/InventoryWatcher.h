@@ -20,6 +20,7 @@ class InventoryWatcher {
   struct Callbacks {
     std::function<void(const Snapshot&)> onVersion;   // a newer version was accepted
     std::function<void(const std::string&)> onError;  // this poll failed (message)
+    std::function<void()> onUnchanged;                // this poll worked; nothing new
   };
 
   InventoryWatcher(InventoryStore& store, std::chrono::milliseconds interval, Callbacks callbacks);

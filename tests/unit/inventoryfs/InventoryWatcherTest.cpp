@@ -21,10 +21,12 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
     reader_ = std::make_unique<InventoryStore>(slots_, *keys_);
     delivered_.clear();
     errors_.clear();
+    unchanged_ = 0;
     watcher_ = std::make_unique<InventoryWatcher>(
         *reader_, std::chrono::milliseconds(1000),
         InventoryWatcher::Callbacks{[this](const Snapshot& s) { delivered_.push_back(s.version); },
-                                    [this](const std::string& e) { errors_.push_back(e); }});
+                                    [this](const std::string& e) { errors_.push_back(e); },
+                                    [this] { ++unchanged_; }});
   }
 
   void tearDown() override {
@@ -37,6 +39,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
     commit("a");
     CPPUNIT_ASSERT(watcher_->pollOnce());
     CPPUNIT_ASSERT(!watcher_->pollOnce());
+    CPPUNIT_ASSERT_EQUAL(1, unchanged_);
     commit("b");
     commit("c");
     CPPUNIT_ASSERT(watcher_->pollOnce());
@@ -86,6 +89,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
   std::unique_ptr<InventoryWatcher> watcher_;
   std::vector<uint64_t> delivered_;
   std::vector<std::string> errors_;
+  int unchanged_ = 0;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(InventoryWatcherTest);

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "PollResult.h"
+#include "SnmpTarget.h"
+
+namespace promsnmp {
+
+class SnmpClient;
+
+/// Polls one device's IF-MIB: a GET of sysUpTime, ifTableLastChange and ifNumber, then
+/// multi-column GETBULK walks of the value columns (ifXTable + ifTable, or the 32-bit ifTable
+/// counters when the device has no ifXTable), plus the label columns when `previous` is absent
+/// or sysUpTime went backwards or ifTableLastChange moved. Adaptive max-repetitions, tooBig
+/// handling, timeouts and retries per target. Non-blocking: work runs on the SnmpClient's I/O
+/// thread.
+class DevicePoller {
+ public:
+  struct Options {
+    int initialMaxRepetitions = 25;
+    int maxMaxRepetitions = 100;
+    int maxColumnsPerRequest = 12;  // varbinds per GETBULK request
+  };
+
+  explicit DevicePoller(SnmpClient& client);
+  DevicePoller(SnmpClient& client, Options options);
+
+  using Done = std::function<void(std::shared_ptr<PollResult>)>;
+
+  /// Starts a poll of `target`; `done` is called exactly once with the result (success or a
+  /// PollError), on the client's thread; it must not block. `previous` is the last good result
+  /// of this target (labels are reused from it when still valid), or nullptr. Thread-safe.
+  void poll(const SnmpTarget& target, std::shared_ptr<const PollResult> previous, Done done);
+
+ private:
+  SnmpClient& client_;
+  Options options_;
+};
+
+}  // namespace promsnmp

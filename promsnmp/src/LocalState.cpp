@@ -1,0 +1,78 @@
+#include "LocalState.h"
+
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <Poco/Exception.h>
+#include <Poco/File.h>
+
+namespace promsnmp {
+
+using namespace Poco::Data::Keywords;
+
+LocalState::LocalState(const std::string& dir) : path_(dir + "/promsnmp-state.sqlite") {
+  Poco::File(dir).createDirectories();
+  static std::once_flag registered;
+  std::call_once(registered, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+  session_ = std::make_unique<Poco::Data::Session>("SQLite", path_);
+  *session_ << "PRAGMA journal_mode=WAL", now;
+  *session_ << "CREATE TABLE IF NOT EXISTS inventory_replica ("
+               " id INTEGER PRIMARY KEY CHECK (id = 1),"
+               " version INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+               " saved_at_ms INTEGER NOT NULL, envelope BLOB NOT NULL)",
+      now;
+  *session_ << "CREATE TABLE IF NOT EXISTS discovery_runs ("
+               " id TEXT PRIMARY KEY, started_at_ms INTEGER, finished_at_ms INTEGER,"
+               " state TEXT, summary TEXT)",
+      now;
+}
+
+LocalState::~LocalState() = default;
+
+void LocalState::saveReplica(const Replica& replica) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto kept = [&]() -> std::optional<std::pair<uint64_t, uint64_t>> {
+    Poco::Int64 version = 0;
+    Poco::Int64 epoch = 0;
+    Poco::Data::Statement select(*session_);
+    select << "SELECT version, epoch FROM inventory_replica WHERE id = 1", into(version),
+        into(epoch);
+    if (select.execute() == 0) {
+      return std::nullopt;
+    }
+    return std::make_pair(static_cast<uint64_t>(version), static_cast<uint64_t>(epoch));
+  }();
+  if (kept && (kept->first > replica.version ||
+               (kept->first == replica.version && kept->second >= replica.epoch))) {
+    return;
+  }
+  Poco::Int64 version = static_cast<Poco::Int64>(replica.version);
+  Poco::Int64 epoch = static_cast<Poco::Int64>(replica.epoch);
+  Poco::Int64 savedAt = replica.savedAtMs;
+  Poco::Data::BLOB envelope(reinterpret_cast<const unsigned char*>(replica.envelope.data()),
+                            replica.envelope.size());
+  *session_ << "INSERT OR REPLACE INTO inventory_replica (id, version, epoch, saved_at_ms, "
+               "envelope) VALUES (1, ?, ?, ?, ?)",
+      use(version), use(epoch), use(savedAt), use(envelope), now;
+}
+
+std::optional<LocalState::Replica> LocalState::loadReplica() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Poco::Int64 version = 0;
+  Poco::Int64 epoch = 0;
+  Poco::Int64 savedAt = 0;
+  Poco::Data::BLOB envelope;
+  Poco::Data::Statement select(*session_);
+  select << "SELECT version, epoch, saved_at_ms, envelope FROM inventory_replica WHERE id = 1",
+      into(version), into(epoch), into(savedAt), into(envelope);
+  if (select.execute() == 0) {
+    return std::nullopt;
+  }
+  Replica replica;
+  replica.version = static_cast<uint64_t>(version);
+  replica.epoch = static_cast<uint64_t>(epoch);
+  replica.savedAtMs = savedAt;
+  replica.envelope.assign(reinterpret_cast<const char*>(envelope.rawContent()), envelope.size());
+  return replica;
+}
+
+}  // namespace promsnmp

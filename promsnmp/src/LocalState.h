@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace Poco::Data {
+class Session;
+}
+
+namespace promsnmp {
+
+/// The replica's own state on local disk (`state.dir`, never the share), in SQLite through POCO
+/// Data: the last good inventory (as its sealed v2 envelope, so no credential is stored in
+/// clear) and, later, discovery-run history. A restart while the share is unreachable serves
+/// the inventory kept here. Thread-safe (one mutex; writes are rare).
+class LocalState {
+ public:
+  struct Replica {
+    uint64_t version = 0;
+    uint64_t epoch = 0;
+    int64_t savedAtMs = 0;
+    std::string envelope;  // the v2 file bytes as read from the share
+  };
+
+  /// Opens (creates) `<dir>/promsnmp-state.sqlite`, creating `dir` if needed. Throws
+  /// Poco::Exception with the path on failure.
+  explicit LocalState(const std::string& dir);
+  ~LocalState();
+
+  /// Replaces the kept replica if `replica` is newer (version, epoch) than the kept one.
+  void saveReplica(const Replica& replica);
+
+  /// The kept replica, if any.
+  std::optional<Replica> loadReplica();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::mutex mutex_;
+  std::unique_ptr<Poco::Data::Session> session_;
+};
+
+}  // namespace promsnmp
