@@ -6,7 +6,8 @@ set -euo pipefail
 build_pkgs=(cmake make g++ pkg-config libpoco-dev libsnmp-dev libhiredis-dev libconfig++-dev
   libboost-dev libcppunit-dev libssl-dev)
 test_pkgs=(snmpd snmp snmpsim redis-server haproxy prometheus docker-compose curl wrk
-  clang clang-format clang-tidy libclang-rt-14-dev hyperfine prometheus-snmp-exporter)
+  clang clang-format clang-tidy libclang-rt-14-dev hyperfine prometheus-snmp-exporter
+  default-jdk-headless libjackson2-databind-java)
 
 case "${1:-all}" in
   build) wanted=("${build_pkgs[@]}") ;;

@@ -1,18 +1,16 @@
 /*
  * Generates a Java-written PromSNMP inventory fixture (plaintext JSON + encrypted file).
  *
- * The model classes below mirror the Java PromSNMP inventory model (InventoryDTO, NetworkDevice,
- * Agent / CommunityAgent / UserAgent, AgentEndpoint, DiscoverySeedDTO) closely enough that
- * Jackson produces the same JSON shape the real application writes: same property names and
- * order, the polymorphic "type" discriminator (written twice per agent, because the type id and
- * the public getType() are both serialised), InetAddress via Jackson's InetAddressSerializer,
- * explicit nulls, the default pretty printer. Instants are written with Instant.toString(),
- * which is what Spring Boot's JavaTimeModule writes with WRITE_DATES_AS_TIMESTAMPS disabled.
- *
- * Encryption follows the Java EncryptionUtils: AES/GCM/NoPadding, raw key bytes (no KDF),
- * 12-byte SecureRandom IV, 128-bit tag, no AAD; file = Base64(IV || ciphertext || tag),
- * written with Files.writeString (UTF-8, no trailing newline). UTF-8 is used explicitly where
- * the original relies on the JVM default charset (UTF-8 on Java 18+ and in the Docker image).
+ * The model classes in model/ mirror the Java PromSNMP inventory model (InventoryDTO,
+ * NetworkDevice, Agent / CommunityAgent / UserAgent, AgentEndpoint, DiscoverySeedDTO) closely
+ * enough that Jackson produces the same JSON shape the real application writes: same property
+ * names and order, the polymorphic "type" discriminator (written twice per agent, because the
+ * type id and the public getType() are both serialised), InetAddress via Jackson's
+ * InetAddressSerializer, explicit nulls, the default pretty printer. Instants are written with
+ * Instant.toString(), which is what Spring Boot's JavaTimeModule writes with
+ * WRITE_DATES_AS_TIMESTAMPS disabled. model/InventoryCodec.java holds the mapper and the
+ * EncryptionUtils equivalent; bench/java/JavaInventoryBench.java compiles against the same
+ * model.
  *
  * Usage: java -cp <jackson jars>:<classes> GenerateJavaInventory <output-dir>
  * Writes <output-dir>/inventory-java.json and <output-dir>/inventory-java.enc, then checks
@@ -22,31 +20,13 @@
  * is contacted. Only the IV is random, so the .json is reproducible and the .enc is not.
  */
 
-import com.fasterxml.jackson.annotation.JsonBackReference;
-import com.fasterxml.jackson.annotation.JsonManagedReference;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import com.fasterxml.jackson.annotation.JsonSubTypes;
-import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
-import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 
@@ -54,125 +34,6 @@ public class GenerateJavaInventory {
 
     /** Inventory key: 16 characters, so the Java application encrypts (AES-128). */
     static final String KEY = "PromSnmpJava16Ky";
-
-    // ---------------------------------------------------------------- model (mirrors Java PromSNMP)
-
-    @JsonPropertyOrder({"devices", "discoverySeeds"})
-    public static class InventoryDTO {
-        public List<NetworkDevice> devices = new ArrayList<>();
-        public List<DiscoverySeedDTO> discoverySeeds = new ArrayList<>();
-    }
-
-    @JsonPropertyOrder({"id", "sysName", "sysDescr", "sysContact", "sysLocation", "discoveredAt",
-            "agents", "primaryAgent"})
-    public static class NetworkDevice {
-        public UUID id;
-        public String sysName;
-        public String sysDescr;
-        public String sysContact;
-        public String sysLocation;
-        public Instant discoveredAt;
-        @JsonManagedReference
-        public List<Agent> agents = new ArrayList<>();
-        /** The same object as one of {@link #agents}; Jackson writes it out again in full. */
-        public Agent primaryAgent;
-
-        void addAgent(Agent agent) {
-            agents.add(agent);
-            agent.device = this;
-        }
-    }
-
-    @JsonPropertyOrder({"address", "port"})
-    public static class AgentEndpoint {
-        public InetAddress address;
-        public int port;
-
-        public AgentEndpoint() {
-        }
-
-        AgentEndpoint(InetAddress address, int port) {
-            this.address = address;
-            this.port = port;
-        }
-    }
-
-    /*
-     * Subclasses repeat the whole order: a subclass @JsonPropertyOrder replaces this one.
-     * "type" is deliberately not listed, so getType() comes last, after the type id Jackson
-     * writes first.
-     */
-    @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
-    @JsonSubTypes({
-            @JsonSubTypes.Type(value = CommunityAgent.class, name = "snmp-community"),
-            @JsonSubTypes.Type(value = UserAgent.class, name = "snmp-user")
-    })
-    @JsonPropertyOrder({"id", "endpoint", "version", "timeout", "retries", "discoveredAt"})
-    public abstract static class Agent {
-        public UUID id;
-        public AgentEndpoint endpoint;
-        /** SNMP4J numbering: 0 = v1, 1 = v2c, 3 = v3. */
-        public int version;
-        public long timeout = 1500;
-        public int retries = 1;
-        public Instant discoveredAt;
-        /** Back reference to the owning device; never serialised. */
-        @JsonBackReference
-        public NetworkDevice device;
-
-        /** Serialised as a regular property after all others: the second "type" key. */
-        public abstract String getType();
-    }
-
-    @JsonPropertyOrder({"id", "endpoint", "version", "timeout", "retries", "discoveredAt",
-            "readCommunity", "writeCommunity"})
-    public static class CommunityAgent extends Agent {
-        public String readCommunity;
-        public String writeCommunity;
-
-        @Override
-        public String getType() {
-            return "snmp-community";
-        }
-    }
-
-    @JsonPropertyOrder({"id", "endpoint", "version", "timeout", "retries", "discoveredAt",
-            "securityName", "securityLevel", "authProtocol", "authPassphrase", "privProtocol",
-            "privPassphrase", "engineId"})
-    public static class UserAgent extends Agent {
-        public String securityName;
-        /** 1 = noAuthNoPriv, 2 = authNoPriv, 3 = authPriv. */
-        public int securityLevel;
-        public String authProtocol;
-        public String authPassphrase;
-        public String privProtocol;
-        public String privPassphrase;
-        public String engineId;
-
-        @Override
-        public String getType() {
-            return "snmp-user";
-        }
-    }
-
-    @JsonPropertyOrder({"id", "potentialTargets", "port", "version", "agentType", "readCommunity",
-            "securityName", "securityLevel", "authProtocol", "authPassphrase", "privProtocol",
-            "privPassphrase"})
-    public static class DiscoverySeedDTO {
-        public UUID id;
-        public List<String> potentialTargets;
-        public int port;
-        /** "v2c" / "v3" (a string here, unlike Agent.version). */
-        public String version;
-        public String agentType;
-        public String readCommunity;
-        public String securityName;
-        public int securityLevel;
-        public String authProtocol;
-        public String authPassphrase;
-        public String privProtocol;
-        public String privPassphrase;
-    }
 
     // ---------------------------------------------------------------- fixture content
 
@@ -331,54 +192,6 @@ public class GenerateJavaInventory {
         return InetAddress.getByName(literal);
     }
 
-    // ---------------------------------------------------------------- JSON and encryption
-
-    /**
-     * Mapper configured like the Spring Boot one the application injects, as far as it matters
-     * here: Instants as ISO-8601 text, unknown properties ignored on read, nulls included.
-     */
-    static ObjectMapper mapper() {
-        SimpleModule time = new SimpleModule("instant-as-iso8601");
-        time.addSerializer(Instant.class, ToStringSerializer.instance);
-        time.addDeserializer(Instant.class, new StdDeserializer<Instant>(Instant.class) {
-            @Override
-            public Instant deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
-                return Instant.parse(p.getValueAsString());
-            }
-        });
-        return new ObjectMapper()
-                .registerModule(time)
-                .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    }
-
-    static final String ALGO = "AES/GCM/NoPadding";
-    static final int GCM_TAG_BITS = 128;
-    static final int GCM_IV_BYTES = 12;
-
-    static String encrypt(String data, String key) throws Exception {
-        byte[] iv = new byte[GCM_IV_BYTES];
-        new SecureRandom().nextBytes(iv);
-        Cipher cipher = Cipher.getInstance(ALGO);
-        cipher.init(Cipher.ENCRYPT_MODE,
-                new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "AES"),
-                new GCMParameterSpec(GCM_TAG_BITS, iv));
-        byte[] encrypted = cipher.doFinal(data.getBytes(StandardCharsets.UTF_8));
-        byte[] out = new byte[iv.length + encrypted.length];
-        System.arraycopy(iv, 0, out, 0, iv.length);
-        System.arraycopy(encrypted, 0, out, iv.length, encrypted.length);
-        return Base64.getEncoder().encodeToString(out);
-    }
-
-    static String decrypt(String encryptedBase64, String key) throws Exception {
-        byte[] in = Base64.getDecoder().decode(encryptedBase64);
-        Cipher cipher = Cipher.getInstance(ALGO);
-        cipher.init(Cipher.DECRYPT_MODE,
-                new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "AES"),
-                new GCMParameterSpec(GCM_TAG_BITS, in, 0, GCM_IV_BYTES));
-        byte[] plain = cipher.doFinal(in, GCM_IV_BYTES, in.length - GCM_IV_BYTES);
-        return new String(plain, StandardCharsets.UTF_8);
-    }
-
     static void check(boolean condition, String what) {
         if (!condition) {
             throw new IllegalStateException("self-check failed: " + what);
@@ -398,13 +211,13 @@ public class GenerateJavaInventory {
         check(KEY.length() == 16, "key has 16 characters");
         check(CISCO_SYS_DESCR.length() > 255, "long sysDescr exceeds 255 characters");
 
-        ObjectMapper mapper = mapper();
+        ObjectMapper mapper = InventoryCodec.mapper();
         String json = mapper.writerWithDefaultPrettyPrinter().writeValueAsString(buildInventory());
         Files.writeString(jsonFile, json);
-        Files.writeString(encFile, encrypt(json, KEY));
+        Files.writeString(encFile, InventoryCodec.encrypt(json, KEY));
 
         // The encrypted file decrypts (strict Base64, as the Java reader) to the plaintext file.
-        String decrypted = decrypt(Files.readString(encFile), KEY);
+        String decrypted = InventoryCodec.decrypt(Files.readString(encFile), KEY);
         check(decrypted.equals(Files.readString(jsonFile)), ".enc decrypts to .json");
 
         // The Java reader accepts the file (duplicate "type" included) and writing it again

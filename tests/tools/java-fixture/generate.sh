@@ -35,5 +35,5 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 javac -encoding UTF-8 -Xlint:all -Werror -d "$work" -cp "$classpath" \
-  "$here/GenerateJavaInventory.java"
+  "$here"/model/*.java "$here/GenerateJavaInventory.java"
 java -Dfile.encoding=UTF-8 -cp "$work:$classpath" GenerateJavaInventory "$out"
