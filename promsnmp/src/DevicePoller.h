@@ -10,6 +10,10 @@ namespace promsnmp {
 
 class SnmpClient;
 
+namespace detail {
+struct LearnedRepetitions;
+}  // namespace detail
+
 /// Polls one device's IF-MIB: a GET of sysUpTime, ifTableLastChange and ifNumber, then
 /// multi-column GETBULK walks of the value columns (ifXTable + ifTable, or the 32-bit ifTable
 /// counters when the device has no ifXTable), plus the label columns when `previous` is absent
@@ -37,6 +41,9 @@ class DevicePoller {
  private:
   SnmpClient& client_;
   Options options_;
+  // The max-repetitions each target adapted to, kept between polls. Shared with the polls in
+  // flight, so destroying the poller while they run is safe (the client must outlive them).
+  std::shared_ptr<detail::LearnedRepetitions> learned_;
 };
 
 }  // namespace promsnmp

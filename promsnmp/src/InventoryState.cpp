@@ -2,6 +2,8 @@
 
 #include <Poco/Logger.h>
 
+#include "Logging.h"
+
 #include "LocalState.h"
 #include "inventoryfs/Envelope.h"
 #include "inventoryfs/Exceptions.h"
@@ -79,7 +81,7 @@ InventoryState::InventoryState(inventoryfs::InventoryStore& store, const invento
       keys_(keys),
       local_(local),
       pollInterval_(pollInterval),
-      log_(Poco::Logger::get("promsnmp.inventory")),
+      log_(logger("promsnmp.inventory")),
       view_(std::make_shared<InventoryView>()) {}
 
 InventoryState::~InventoryState() { stop(); }
@@ -99,11 +101,13 @@ bool InventoryState::start() {
           snapshot.header = opened.header;
           snapshot.inventory = inventoryfs::inventoryFromJson(opened.plaintext);
           adopt(snapshot, true);
-          log_.warning("msg=\"serving the local replica: the share is unreadable\" version=" +
-                       std::to_string(replica->version) + " replica=" + local_->path());
+          logEvent(log_, Poco::Message::PRIO_WARNING,
+                   "serving the local replica: the share is unreadable",
+                   {{"version", replica->version}, {"replica", local_->path()}});
         }
       } catch (const Poco::Exception& local) {
-        log_.error("msg=\"local replica unreadable\" error=\"" + local.displayText() + "\"");
+        logEvent(log_, Poco::Message::PRIO_ERROR, "local replica unreadable",
+                 {{"error", local.displayText()}});
       }
     }
   }
@@ -178,10 +182,11 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
     ++status_.reloads;
     listeners = listeners_;
   }
-  log_.information("msg=\"inventory loaded\" version=" + std::to_string(snapshot.version) +
-                   " epoch=" + std::to_string(snapshot.epoch) +
-                   " devices=" + std::to_string(snapshot.inventory.devices.size()) +
-                   " source=" + (fromLocalReplica ? "local-replica" : "share"));
+  logEvent(log_, Poco::Message::PRIO_INFORMATION, "inventory loaded",
+           {{"version", snapshot.version},
+            {"epoch", snapshot.epoch},
+            {"devices", snapshot.inventory.devices.size()},
+            {"source", fromLocalReplica ? "local-replica" : "share"}});
   if (local_ != nullptr && !fromLocalReplica) {
     try {
       inventoryfs::Header header = snapshot.header;
@@ -195,7 +200,8 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
           inventoryfs::sealV2(header, inventoryfs::inventoryToJson(snapshot.inventory), keys_);
       local_->saveReplica(replica);
     } catch (const Poco::Exception& e) {
-      log_.warning("msg=\"cannot update the local replica\" error=\"" + e.displayText() + "\"");
+      logEvent(log_, Poco::Message::PRIO_WARNING, "cannot update the local replica",
+               {{"error", e.displayText()}});
     }
   }
   for (const Listener& listener : listeners) {
@@ -213,8 +219,8 @@ void InventoryState::recordError(const std::string& message) {
     ++status_.errors;
   }
   if (changed) {  // warn when the state changes, not on every poll
-    log_.warning("msg=\"inventory unreadable, keeping the last good version\" error=\"" + message +
-                 "\"");
+    logEvent(log_, Poco::Message::PRIO_WARNING,
+             "inventory unreadable, keeping the last good version", {{"error", message}});
   }
 }
 

@@ -1,0 +1,289 @@
+#include "Collector.h"
+
+#include <future>
+
+#include "Logging.h"
+
+namespace promsnmp {
+
+namespace {
+
+double secondsBetween(std::chrono::steady_clock::time_point from,
+                      std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+/// The state shared by a blocking poll and its completion callback, which may outlive the
+/// waiter: a poll that overruns the scrape budget still lands in the cache.
+struct PendingPoll {
+  std::mutex mutex;
+  std::condition_variable done;
+  bool finished = false;
+  bool abandoned = false;
+  PollOutcome outcome;
+};
+
+}  // namespace
+
+Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetrics& metrics,
+                     Clock& clock, Options options)
+    : inventory_(inventory),
+      poller_(poller),
+      metrics_(metrics),
+      clock_(clock),
+      options_(options),
+      cache_(clock, MetricsCache::Options{options.cacheTtl, options.cacheEntries}),
+      polls_(metrics.counter("promsnmp_snmp_polls_total",
+                             "SNMP polls of devices by trigger and result.",
+                             {"trigger", "result"})),
+      cacheGets_(metrics.counter("cache_gets_total", "Cache lookups of device metrics.",
+                                 {"cache", "result"})),
+      unknownTargets_(metrics.counter("promsnmp_scrape_unknown_target_total",
+                                      "Scrapes of a target that is not in the inventory.")),
+      pollDuration_(metrics.histogram("promsnmp_snmp_query_duration_seconds",
+                                      "Duration of SNMP polls of one device.", {})) {
+  inventory_.addListener(
+      [this](std::shared_ptr<const InventoryView> before,
+             std::shared_ptr<const InventoryView> after) { onInventoryChange(before, after); });
+  Gauge& entries =
+      metrics.gauge("promsnmp_cache_entries", "Devices with metrics in the cache.").get();
+  Gauge& inFlight = metrics.gauge("promsnmp_polls_in_flight", "Background polls running.").get();
+  metrics_.onCollect([this, &entries, &inFlight] {
+    entries.set(static_cast<double>(cache_.stats().size));
+    std::lock_guard<std::mutex> lock(mutex_);
+    inFlight.set(static_cast<double>(inFlight_));
+  });
+}
+
+Collector::~Collector() { stop(); }
+
+PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
+  PollOutcome outcome;
+  if (result->up()) {
+    UtilizationUpdate update = utilization_.observe(result->target, *result);
+    outcome.body =
+        std::make_shared<const RenderedDevice>(renderDevice(*result, result->target, update));
+  }
+  pollDuration_.get().observe(result->durationSeconds);
+  outcome.result = std::move(result);
+  return outcome;
+}
+
+PollOutcome Collector::pollBlocking(const SnmpTarget& target,
+                                    std::shared_ptr<const CacheEntry> previous,
+                                    std::chrono::milliseconds budget) {
+  auto pending = std::make_shared<PendingPoll>();
+  std::string name = target.name;
+  poller_.poll(target, previous ? previous->lastGood : nullptr,
+               [this, pending, name](std::shared_ptr<PollResult> result) {
+                 PollOutcome outcome = outcomeOf(std::move(result));
+                 polls_.labels({"scrape", outcome.result->up() ? "success" : "failure"}).inc();
+                 std::lock_guard<std::mutex> lock(pending->mutex);
+                 if (pending->abandoned) {
+                   cache_.put(name, std::move(outcome));  // late, but newer than what is there
+                 } else {
+                   pending->outcome = std::move(outcome);
+                 }
+                 pending->finished = true;
+                 pending->done.notify_all();
+               });
+  std::unique_lock<std::mutex> lock(pending->mutex);
+  if (!pending->done.wait_for(lock, budget, [&] { return pending->finished; })) {
+    pending->abandoned = true;
+    return PollOutcome{};
+  }
+  return std::move(pending->outcome);
+}
+
+ScrapeReply Collector::scrape(const std::string& target, const std::string& accept,
+                              std::optional<double> scrapeTimeoutSeconds) {
+  auto started = std::chrono::steady_clock::now();
+  ScrapeReply reply;
+  auto view = inventory_.current();
+  const inventoryfs::Device* device = view->find(target);
+  std::optional<SnmpTarget> snmpTarget;
+  if (device != nullptr) {
+    snmpTarget = view->targetFor(*device);
+  }
+  if (!snmpTarget) {
+    unknownTargets_.get().inc();
+    reply.status = 404;
+    reply.contentType = "text/plain; charset=utf-8";
+    reply.body = device == nullptr
+                     ? "unknown target '" + target +
+                           "': no device with this sysName or agent address in inventory "
+                           "version " +
+                           std::to_string(view->version) + "\n"
+                     : "target '" + target + "' has no SNMP agent in the inventory\n";
+    return reply;
+  }
+  auto budget = options_.defaultScrapeBudget;
+  if (scrapeTimeoutSeconds && *scrapeTimeoutSeconds > 0) {
+    auto fromHeader = std::chrono::milliseconds(static_cast<int64_t>(*scrapeTimeoutSeconds * 1000));
+    budget = std::max(std::chrono::milliseconds(100), fromHeader - options_.scrapeTimeoutMargin);
+  }
+  ExpositionFormat format = negotiate(accept);
+  const std::string& name = snmpTarget->name;
+  CacheLookup lookup = cache_.get(name, budget, [&](std::shared_ptr<const CacheEntry> previous) {
+    return pollBlocking(*snmpTarget, previous, budget);
+  });
+  bool hit = lookup.source == CacheLookup::Source::Hit;
+  cacheGets_.labels({"metrics", hit ? "hit" : "miss"}).inc();
+  TargetStatus status =
+      lookup.status(name, secondsBetween(started, std::chrono::steady_clock::now()));
+  reply.contentType = std::string(contentType(format));
+  reply.body.reserve(lookup.body ? lookup.body->classic.size() + 2048 : 2048);
+  appendScrape(reply.body, format, lookup.body.get(), status);
+  reply.cacheHit = hit;
+  return reply;
+}
+
+void Collector::evictCache() { cache_.evictAll(); }
+
+std::vector<TargetState> Collector::targetStates() const {
+  auto view = inventory_.current();
+  auto now = clock_.steadyNow();
+  std::vector<TargetState> states;
+  for (const SnmpTarget& target : view->targets()) {
+    TargetState state;
+    state.name = target.name;
+    state.address = target.address + ":" + std::to_string(target.port);
+    if (auto entry = cache_.peek(target.name); entry && entry->last) {
+      state.polled = true;
+      state.up = entry->last->up();
+      state.error = state.up ? ""
+                             : std::string(pollErrorName(entry->last->error)) + ": " +
+                                   entry->last->errorDetail;
+      state.ageSeconds = secondsBetween(entry->storedAt, now);
+      state.durationSeconds = entry->last->durationSeconds;
+      state.interfaces = entry->lastGood ? entry->lastGood->interfaces.size() : 0;
+    }
+    states.push_back(std::move(state));
+  }
+  return states;
+}
+
+void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& before,
+                                  const std::shared_ptr<const InventoryView>& after) {
+  // Cached results stay valid for every device whose agent did not change.
+  if (!before) {
+    return;
+  }
+  for (const SnmpTarget& old : before->targets()) {
+    const inventoryfs::Device* device = after->find(old.name);
+    std::optional<SnmpTarget> now = device ? after->targetFor(*device) : std::nullopt;
+    if (!now || now->name != old.name || now->sessionKey() != old.sessionKey() ||
+        now->timeoutMs != old.timeoutMs || now->retries != old.retries) {
+      cache_.erase(old.name);
+      if (!now) {
+        utilization_.forget(old.name);
+      }
+    }
+  }
+}
+
+void Collector::startBackgroundPoll(const SnmpTarget& target) {
+  if (!cache_.beginPoll(target.name)) {
+    return;  // a scrape's poll of this target is running; its result serves both
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++inFlight_;
+  }
+  std::string name = target.name;
+  auto previous = cache_.peek(name);
+  poller_.poll(target, previous ? previous->lastGood : nullptr,
+               [this, name](std::shared_ptr<PollResult> result) {
+                 PollOutcome outcome = outcomeOf(std::move(result));
+                 polls_.labels({"interval", outcome.result->up() ? "success" : "failure"}).inc();
+                 cache_.finishPoll(name, std::move(outcome));
+                 std::lock_guard<std::mutex> lock(mutex_);
+                 --inFlight_;
+                 wake_.notify_all();
+               });
+}
+
+void Collector::collectOnce() {
+  auto view = inventory_.current();
+  std::vector<SnmpTarget> due;
+  if (options_.mode == Mode::All) {
+    due = view->targets();
+  } else {
+    for (const std::string& name : cache_.recentlyRequested(options_.cacheTtl)) {
+      if (const inventoryfs::Device* device = view->find(name)) {
+        if (auto target = view->targetFor(*device)) {
+          due.push_back(std::move(*target));
+        }
+      }
+    }
+  }
+  auto now = clock_.steadyNow();
+  for (const SnmpTarget& target : due) {
+    // A target polled (by a scrape) within half an interval is not polled again.
+    if (auto entry = cache_.peek(target.name);
+        entry && entry->last && now - entry->storedAt < options_.interval / 2) {
+      continue;
+    }
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || inFlight_ < options_.maxConcurrentPolls; });
+      if (stopping_) {
+        return;
+      }
+    }
+    startBackgroundPoll(target);
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  wake_.wait(lock, [this] { return inFlight_ == 0; });
+  cache_.purgeExpired();
+}
+
+void Collector::start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (thread_.joinable()) {
+    return;
+  }
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Collector::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void Collector::run() {
+  Poco::Logger& log = logger("promsnmp.collector");
+  auto next = std::chrono::steady_clock::now();
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_until(lock, next, [this] { return stopping_; })) {
+        return;
+      }
+    }
+    auto started = std::chrono::steady_clock::now();
+    try {
+      collectOnce();
+    } catch (const std::exception& e) {
+      logEvent(log, Poco::Message::PRIO_ERROR, "collection cycle failed", {{"error", e.what()}});
+    }
+    next += options_.interval;
+    auto now = std::chrono::steady_clock::now();
+    if (next < now) {
+      // The cycle overran its interval: say so once per overrun, and start the next one now.
+      logEvent(log, Poco::Message::PRIO_WARNING, "collection cycle overran its interval",
+               {{"seconds", secondsBetween(started, now)},
+                {"interval_seconds", std::chrono::duration<double>(options_.interval).count()}});
+      next = now;
+    }
+  }
+}
+
+}  // namespace promsnmp

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "Clock.h"
+#include "DevicePoller.h"
+#include "Exposition.h"
+#include "InventoryState.h"
+#include "MetricsCache.h"
+#include "PollResult.h"
+#include "SelfMetrics.h"
+#include "UtilizationTracker.h"
+
+namespace promsnmp {
+
+/// What a scrape endpoint answers.
+struct ScrapeReply {
+  int status = 200;
+  std::string contentType;
+  std::string body;
+  bool cacheHit = false;
+};
+
+/// A target's state for the landing page and health details.
+struct TargetState {
+  std::string name;
+  std::string address;
+  bool polled = false;  // at least one poll finished
+  bool up = false;
+  std::string error;
+  double ageSeconds = 0;
+  double durationSeconds = 0;
+  size_t interfaces = 0;
+};
+
+/// Ties inventory, poller, exposition and cache together: answers scrapes (cache hit, or one
+/// single-flight live poll on a miss) and polls in the background every interval — every
+/// inventory device (`all`) or the ones scraped here recently (`scraped`, for sharding behind
+/// HAProxy). Thread-safe.
+class Collector {
+ public:
+  enum class Mode { All, Scraped };
+
+  struct Options {
+    Mode mode = Mode::All;
+    std::chrono::milliseconds interval{30000};
+    std::chrono::milliseconds cacheTtl{300000};
+    size_t cacheEntries = 10000;
+    /// A live poll gets at most this long when the scraper gave no timeout header.
+    std::chrono::milliseconds defaultScrapeBudget{10000};
+    /// Subtracted from X-Prometheus-Scrape-Timeout-Seconds so the answer beats the timeout.
+    std::chrono::milliseconds scrapeTimeoutMargin{500};
+    /// Background polls running at once.
+    size_t maxConcurrentPolls = 64;
+  };
+
+  Collector(InventoryState& inventory, DevicePoller& poller, SelfMetrics& metrics, Clock& clock,
+            Options options);
+  ~Collector();
+
+  /// Answers /snmp?target=. `accept` is the Accept header; `scrapeTimeoutSeconds` the
+  /// X-Prometheus-Scrape-Timeout-Seconds header if any.
+  ScrapeReply scrape(const std::string& target, const std::string& accept,
+                     std::optional<double> scrapeTimeoutSeconds);
+
+  void evictCache();
+  std::vector<TargetState> targetStates() const;
+  const Options& options() const { return options_; }
+
+  /// Background collection. start() is idempotent; stop() joins.
+  void start();
+  void stop();
+
+  /// One background cycle now (tests): polls the due targets and waits for them.
+  void collectOnce();
+
+ private:
+  /// Polls `target` and waits at most `budget`; a poll still running then is handed to the
+  /// cache when it finishes. A null result means "nothing new in time".
+  PollOutcome pollBlocking(const SnmpTarget& target, std::shared_ptr<const CacheEntry> previous,
+                           std::chrono::milliseconds budget);
+  /// Renders a finished poll (utilization state is updated here, once per poll).
+  PollOutcome outcomeOf(std::shared_ptr<PollResult> result);
+  /// Starts a background poll if none runs for the target; counts it in inFlight_.
+  void startBackgroundPoll(const SnmpTarget& target);
+  void onInventoryChange(const std::shared_ptr<const InventoryView>& before,
+                         const std::shared_ptr<const InventoryView>& after);
+  void run();
+
+  InventoryState& inventory_;
+  DevicePoller& poller_;
+  SelfMetrics& metrics_;
+  Clock& clock_;
+  Options options_;
+  MetricsCache cache_;
+  UtilizationTracker utilization_;
+  Family<Counter>& polls_;
+  Family<Counter>& cacheGets_;
+  Family<Counter>& unknownTargets_;
+  Family<Histogram>& pollDuration_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  size_t inFlight_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace promsnmp

@@ -1,0 +1,472 @@
+#include "HttpApi.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/DeflatingStream.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Timestamp.h>
+#include <Poco/URI.h>
+
+#include <sstream>
+
+#include "Collector.h"
+#include "InventoryState.h"
+#include "SelfMetrics.h"
+#include "inventoryfs/Exceptions.h"
+#include "inventoryfs/InventoryJson.h"
+#include "inventoryfs/InventoryStore.h"
+
+namespace promsnmp {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+namespace {
+
+constexpr const char* kTextPlain = "text/plain; charset=utf-8";
+constexpr const char* kJson = "application/json";
+constexpr size_t kGzipThreshold = 1024;
+
+class ApiHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit ApiHandler(HttpApi& api) : api_(api) {}
+  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+    api_.handle(request, response);
+  }
+
+ private:
+  HttpApi& api_;
+};
+
+std::string pathOf(const HTTPServerRequest& request) {
+  return Poco::URI(request.getURI()).getPath();
+}
+
+std::string query(const HTTPServerRequest& request, const std::string& name) {
+  Poco::URI uri(request.getURI());
+  for (const auto& [key, value] : uri.getQueryParameters()) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return {};
+}
+
+bool hasQuery(const HTTPServerRequest& request, const std::string& name) {
+  Poco::URI uri(request.getURI());
+  for (const auto& [key, value] : uri.getQueryParameters()) {
+    if (key == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string toJson(const Poco::Dynamic::Var& value) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(value, out);
+  return out.str();
+}
+
+/// Sends a body, gzip-compressed when the client accepts it and it is worth it.
+void send(HTTPServerRequest& request, HTTPServerResponse& response, int status,
+          const std::string& contentType, const std::string& body) {
+  response.setStatus(static_cast<HTTPResponse::HTTPStatus>(status));
+  response.setContentType(contentType);
+  response.set("Cache-Control", "no-cache");
+  bool head = request.getMethod() == "HEAD";
+  bool gzip = body.size() >= kGzipThreshold &&
+              request.get("Accept-Encoding", "").find("gzip") != std::string::npos;
+  if (gzip) {
+    response.set("Content-Encoding", "gzip");
+    response.setChunkedTransferEncoding(true);
+    std::ostream& raw = response.send();
+    if (!head) {
+      Poco::DeflatingOutputStream zipped(raw, Poco::DeflatingStreamBuf::STREAM_GZIP);
+      zipped << body;
+      zipped.close();
+    }
+    return;
+  }
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  std::ostream& out = response.send();
+  if (!head) {
+    out << body;
+  }
+}
+
+/// Spring Boot's error body, plus the message Spring hides by default.
+void sendError(HTTPServerRequest& request, HTTPServerResponse& response, int status,
+               const std::string& message) {
+  Poco::JSON::Object body;
+  body.set("timestamp",
+           Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%S.%i+00:00"));
+  body.set("status", status);
+  body.set("error",
+           HTTPResponse::getReasonForStatus(static_cast<HTTPResponse::HTTPStatus>(status)));
+  if (!message.empty()) {
+    body.set("message", message);
+  }
+  body.set("path", pathOf(request));
+  send(request, response, status, kJson, toJson(body));
+}
+
+std::string htmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+const char* versionName(int version) {
+  switch (version) {
+    case 0:
+      return "v1";
+    case 3:
+      return "v3";
+    default:
+      return "v2c";
+  }
+}
+
+}  // namespace
+
+HttpApi::HttpApi(ApiContext context)
+    : context_(std::move(context)),
+      requests_(context_.metrics.counter("promsnmp_http_requests_total",
+                                         "HTTP requests by handler and status code.",
+                                         {"handler", "code"})) {
+  routes_ = {
+      {"/snmp", {&HttpApi::scrape, "GET,HEAD"}},
+      {"/metrics", {&HttpApi::metricsOrScrape, "GET,HEAD"}},
+      {"/actuator/prometheus", {&HttpApi::selfMetrics, "GET,HEAD"}},
+      {"/targets", {&HttpApi::targets, "GET,HEAD"}},
+      {"/promsnmp/inventory", {&HttpApi::inventory, "GET,HEAD,POST"}},
+      {"/promsnmp/hello", {&HttpApi::hello, "GET,HEAD"}},
+      {"/promsnmp/evictCache", {&HttpApi::evictCache, "GET,POST"}},
+      {"/promsnmp/authProtocols", {&HttpApi::authProtocols, "GET,HEAD"}},
+      {"/promsnmp/privProtocols", {&HttpApi::privProtocols, "GET,HEAD"}},
+      {"/promsnmp/leader", {&HttpApi::leader, "GET,HEAD"}},
+      {"/promsnmp/discovery", {&HttpApi::discoveryNotYet, "GET,POST,DELETE"}},
+      {"/actuator/health", {&HttpApi::health, "GET,HEAD"}},
+      {"/-/healthy", {&HttpApi::healthy, "GET,HEAD"}},
+      {"/-/ready", {&HttpApi::ready, "GET,HEAD"}},
+      {"/-/reload", {&HttpApi::reload, "POST,PUT"}},
+      {"/config", {&HttpApi::config, "GET,HEAD"}},
+      {"/", {&HttpApi::landing, "GET,HEAD"}},
+  };
+}
+
+HttpApi::~HttpApi() = default;
+
+Poco::Net::HTTPRequestHandler* HttpApi::createRequestHandler(const HTTPServerRequest&) {
+  return new ApiHandler(*this);
+}
+
+void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
+  std::string path = pathOf(request);
+  std::string routeName = path;
+  auto route = routes_.find(path);
+  if (route == routes_.end() && path.rfind("/actuator/health/", 0) == 0) {
+    route = routes_.find("/actuator/health");
+    routeName = "/actuator/health/*";
+  }
+  if (route == routes_.end() && path.rfind("/promsnmp/discovery/", 0) == 0) {
+    route = routes_.find("/promsnmp/discovery");
+    routeName = "/promsnmp/discovery/*";
+  }
+  try {
+    if (route == routes_.end()) {
+      routeName = "other";
+      sendError(request, response, 404, "no such endpoint");
+    } else if (("," + route->second.methods + ",").find("," + request.getMethod() + ",") ==
+               std::string::npos) {
+      response.set("Allow", route->second.methods);
+      sendError(request, response, 405, "method " + request.getMethod() + " not allowed here");
+    } else {
+      (this->*(route->second.handler))(request, response);
+    }
+  } catch (const std::exception& e) {
+    // Nothing a request does may take the server down; the client gets a 500 with the reason.
+    if (!response.sent()) {
+      sendError(request, response, 500, e.what());
+    }
+  }
+  requests_.labels({routeName, std::to_string(static_cast<int>(response.getStatus()))}).inc();
+}
+
+void HttpApi::scrape(HTTPServerRequest& request, HTTPServerResponse& response) {
+  std::string target = query(request, "target");
+  if (target.empty()) {
+    sendError(request, response, 400, "Required parameter 'target' is not present.");
+    return;
+  }
+  std::optional<double> timeout;
+  if (request.has("X-Prometheus-Scrape-Timeout-Seconds")) {
+    try {
+      timeout = std::stod(request.get("X-Prometheus-Scrape-Timeout-Seconds"));
+    } catch (const std::exception&) {
+      sendError(request, response, 400, "X-Prometheus-Scrape-Timeout-Seconds is not a number");
+      return;
+    }
+  }
+  ScrapeReply reply = context_.collector.scrape(target, request.get("Accept", "*/*"), timeout);
+  send(request, response, reply.status, reply.contentType, reply.body);
+}
+
+void HttpApi::metricsOrScrape(HTTPServerRequest& request, HTTPServerResponse& response) {
+  // `/metrics?target=` is the Java v0.0.8 scrape path; plain `/metrics` is our own metrics.
+  if (hasQuery(request, "target")) {
+    scrape(request, response);
+  } else {
+    selfMetrics(request, response);
+  }
+}
+
+void HttpApi::selfMetrics(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, "text/plain; version=0.0.4; charset=utf-8",
+       context_.metrics.render());
+}
+
+void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) {
+  // Prometheus HTTP SD: one group per device, metadata only, never a credential.
+  auto view = context_.inventory.current();
+  Poco::JSON::Array groups;
+  for (const inventoryfs::Device& device : view->inventory.devices) {
+    auto target = view->targetFor(device);
+    if (!target) {
+      continue;
+    }
+    Poco::JSON::Object group;
+    Poco::JSON::Array names;
+    names.add(target->name);
+    group.set("targets", names);
+    Poco::JSON::Object labels;
+    labels.set("__meta_promsnmp_address", target->address);
+    labels.set("__meta_promsnmp_port", std::to_string(target->port));
+    labels.set("__meta_promsnmp_snmp_version", versionName(target->version));
+    labels.set("__meta_promsnmp_sys_name", device.sysName.value_or(""));
+    labels.set("__meta_promsnmp_sys_location", device.sysLocation.value_or(""));
+    labels.set("__meta_promsnmp_device_id", device.id.value_or(""));
+    labels.set("__meta_promsnmp_inventory_version", std::to_string(view->version));
+    group.set("labels", labels);
+    groups.add(group);
+  }
+  send(request, response, 200, kJson, toJson(groups));
+}
+
+void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response) {
+  if (request.getMethod() != "POST") {
+    inventoryfs::JsonWriteOptions options;
+    options.maskCredentials = true;
+    send(request, response, 200, kJson,
+         inventoryfs::inventoryToJson(context_.inventory.current()->inventory, options));
+    return;
+  }
+  if (!context_.isLeader()) {
+    sendError(
+        request, response, 503,
+        "this replica is a follower (" + context_.role() + "); inventory writes go to the leader");
+    return;
+  }
+  if (request.getContentLength() > static_cast<std::streamsize>(context_.maxRequestBody)) {
+    sendError(request, response, 413, "request body larger than the configured limit");
+    return;
+  }
+  std::string body;
+  Poco::StreamCopier::copyToString(request.stream(), body, context_.maxRequestBody + 1);
+  if (body.size() > context_.maxRequestBody) {
+    sendError(request, response, 413, "request body larger than the configured limit");
+    return;
+  }
+  inventoryfs::Inventory replacement;
+  try {
+    replacement = inventoryfs::inventoryFromJson(body);
+  } catch (const inventoryfs::DataException& e) {
+    sendError(request, response, 400, e.displayText());
+    return;
+  }
+  try {
+    context_.store.commitAdmin(
+        [&replacement](inventoryfs::Inventory& inventory) { inventory = replacement; });
+  } catch (const inventoryfs::FencedException& e) {
+    sendError(request, response, 503, e.displayText());
+    return;
+  } catch (const inventoryfs::InventoryException& e) {
+    sendError(request, response, 503, "inventory not written: " + e.displayText());
+    return;
+  }
+  context_.inventory.refresh();
+  send(request, response, 200, kTextPlain, "Inventory imported successfully.");
+}
+
+void HttpApi::hello(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kTextPlain, "Hello World");
+}
+
+void HttpApi::evictCache(HTTPServerRequest& request, HTTPServerResponse& response) {
+  context_.collector.evictCache();
+  send(request, response, 200, kTextPlain, "Cache cleared.");
+}
+
+void HttpApi::authProtocols(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kJson, R"(["MD5","SHA","SHA224","SHA256","SHA384","SHA512"])");
+}
+
+void HttpApi::privProtocols(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kJson, R"(["DES","AES128","AES192","AES256"])");
+}
+
+void HttpApi::leader(HTTPServerRequest& request, HTTPServerResponse& response) {
+  bool leader = context_.isLeader();
+  send(request, response, leader ? 200 : 503, kTextPlain,
+       std::string(leader ? "leader" : "not leader") + " (" + context_.role() + ")\n");
+}
+
+void HttpApi::discoveryNotYet(HTTPServerRequest& request, HTTPServerResponse& response) {
+  sendError(request, response, 501,
+            "discovery is not implemented in this build yet (it arrives with leader election)");
+}
+
+void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
+  bool ready = context_.lifecycle.ready && !context_.lifecycle.draining;
+  InventoryState::Status inventory = context_.inventory.status();
+
+  Poco::JSON::Object::Ptr components = new Poco::JSON::Object;
+  auto component = [](const std::string& status) {
+    Poco::JSON::Object::Ptr c = new Poco::JSON::Object;
+    c->set("status", status);
+    return c;
+  };
+  components->set("ping", component("UP"));
+  components->set("livenessState", component("UP"));
+  components->set("readinessState", component(ready ? "UP" : "OUT_OF_SERVICE"));
+  Poco::JSON::Object::Ptr inv = component(inventory.loaded ? "UP" : "DOWN");
+  Poco::JSON::Object::Ptr details = new Poco::JSON::Object;
+  details->set("version", inventory.version);
+  details->set("epoch", inventory.epoch);
+  details->set("devices", inventory.devices);
+  details->set("source", inventory.fromLocalReplica ? "local replica" : "share");
+  if (!inventory.lastError.empty()) {
+    // Degraded, not down: the last good inventory is still served (and every replica sharing
+    // the broken share would otherwise leave the load balancer at once).
+    details->set("error", inventory.lastError);
+  }
+  inv->set("details", details);
+  components->set("inventory", inv);
+  std::vector<TargetState> targets = context_.collector.targetStates();
+  size_t up = 0;
+  for (const TargetState& t : targets) {
+    up += t.up ? 1 : 0;
+  }
+  Poco::JSON::Object::Ptr snmp = component("UP");
+  Poco::JSON::Object::Ptr snmpDetails = new Poco::JSON::Object;
+  snmpDetails->set("targets", targets.size());
+  snmpDetails->set("up", up);
+  snmp->set("details", snmpDetails);
+  components->set("snmp", snmp);
+
+  std::string path = pathOf(request);
+  std::string status;
+  Poco::JSON::Object body;
+  if (path == "/actuator/health" || path == "/actuator/health/") {
+    status = !inventory.loaded ? "DOWN" : ready ? "UP" : "OUT_OF_SERVICE";
+    body.set("status", status);
+    body.set("components", components);
+    Poco::JSON::Array groups;
+    groups.add("liveness");
+    groups.add("readiness");
+    body.set("groups", groups);
+  } else if (path == "/actuator/health/liveness") {
+    status = "UP";  // never depends on Redis, the share or devices
+    body.set("status", status);
+  } else if (path == "/actuator/health/readiness") {
+    status = ready && inventory.loaded ? "UP" : "OUT_OF_SERVICE";
+    body.set("status", status);
+  } else {
+    std::string name = path.substr(std::string("/actuator/health/").size());
+    if (!components->has(name)) {
+      sendError(request, response, 404, "no health component or group named '" + name + "'");
+      return;
+    }
+    Poco::JSON::Object::Ptr c = components->getObject(name);
+    status = c->getValue<std::string>("status");
+    body = *c;
+  }
+  int code = status == "DOWN" || status == "OUT_OF_SERVICE" ? 503 : 200;
+  send(request, response, code, "application/vnd.spring-boot.actuator.v3+json", toJson(body));
+}
+
+void HttpApi::healthy(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kTextPlain, "Healthy.\n");
+}
+
+void HttpApi::ready(HTTPServerRequest& request, HTTPServerResponse& response) {
+  bool ready = context_.lifecycle.ready && !context_.lifecycle.draining &&
+               context_.inventory.status().loaded;
+  send(request, response, ready ? 200 : 503, kTextPlain, ready ? "Ready.\n" : "Not ready.\n");
+}
+
+void HttpApi::reload(HTTPServerRequest& request, HTTPServerResponse& response) {
+  std::string error = context_.reload();
+  if (error.empty()) {
+    send(request, response, 200, kTextPlain, "Reloaded.\n");
+  } else {
+    sendError(request, response, 500, "reload failed, keeping the running config: " + error);
+  }
+}
+
+void HttpApi::config(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kTextPlain, context_.describeConfig());
+}
+
+void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) {
+  auto status = context_.inventory.status();
+  std::ostringstream html;
+  html << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>promsnmp</title>"
+       << "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:left}"
+       << ".down{color:#b00}.up{color:#070}</style></head><body>"
+       << "<h1>promsnmp</h1><p>Inventory version " << status.version << " (epoch " << status.epoch
+       << "), " << status.devices << " devices, role " << htmlEscape(context_.role()) << ".</p>"
+       << "<p><a href=\"/metrics\">/metrics</a> · <a href=\"/targets\">/targets</a> · "
+       << "<a href=\"/actuator/health\">/actuator/health</a> · <a href=\"/config\">/config</a>"
+       << "</p><table><tr><th>target</th><th>address</th><th>state</th><th>last poll</th>"
+       << "<th>duration</th><th>interfaces</th></tr>";
+  for (const TargetState& t : context_.collector.targetStates()) {
+    std::string state = !t.polled ? "not polled yet" : t.up ? "up" : "down: " + t.error;
+    std::string encoded;
+    Poco::URI::encode(t.name, "&?=#+%", encoded);
+    html << "<tr><td><a href=\"/snmp?target=" << htmlEscape(encoded) << "\">" << htmlEscape(t.name)
+         << "</a></td><td>" << htmlEscape(t.address) << "</td><td class=\""
+         << (t.up ? "up" : "down") << "\">" << htmlEscape(state) << "</td><td>"
+         << (t.polled ? std::to_string(static_cast<int>(t.ageSeconds)) + " s ago" : "-")
+         << "</td><td>" << t.durationSeconds << " s</td><td>" << t.interfaces << "</td></tr>";
+  }
+  html << "</table></body></html>\n";
+  send(request, response, 200, "text/html; charset=utf-8", html.str());
+}
+
+}  // namespace promsnmp

@@ -1,0 +1,93 @@
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "SelfMetrics.h"
+
+namespace Poco::Net {
+class HTTPServerRequest;
+class HTTPServerResponse;
+}  // namespace Poco::Net
+
+namespace inventoryfs {
+class InventoryStore;
+}
+
+namespace promsnmp {
+
+class Collector;
+class InventoryState;
+
+/// Where the process is in its life, for the probes (Spring semantics): not ready until the
+/// inventory is loaded and the listener bound; not ready again while draining after SIGTERM.
+struct Lifecycle {
+  std::atomic<bool> ready{false};
+  std::atomic<bool> draining{false};
+};
+
+/// Everything the HTTP API reads or acts on. References outlive the server.
+struct ApiContext {
+  Collector& collector;
+  InventoryState& inventory;
+  inventoryfs::InventoryStore& store;
+  SelfMetrics& metrics;
+  Lifecycle& lifecycle;
+  std::function<std::string()> describeConfig;  // /config, secrets masked
+  std::function<std::string()> reload;          // "" when reloaded, else the error
+  std::function<bool()> isLeader;               // inventory writes only on the leader
+  std::function<std::string()> role;            // "standalone", "leader", "follower"
+  size_t maxRequestBody = 16u << 20;
+};
+
+/// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):
+/// one route table, one handler per route. Every request is counted by route and status in
+/// promsnmp_http_requests_total. Thread-safe (handlers only read shared state or go through
+/// thread-safe components).
+class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit HttpApi(ApiContext context);
+  ~HttpApi() override;
+
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest& request) override;
+
+  /// Handles one request (the handler objects call this). Public for tests.
+  void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+ private:
+  using Handler = void (HttpApi::*)(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  struct Route {
+    Handler handler;
+    std::string methods;  // e.g. "GET,HEAD"
+  };
+
+  void scrape(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void metricsOrScrape(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void selfMetrics(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void targets(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void inventory(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void hello(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void evictCache(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void authProtocols(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void privProtocols(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void leader(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void health(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void healthy(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void ready(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void reload(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void config(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void landing(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void discoveryNotYet(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+
+  ApiContext context_;
+  Family<Counter>& requests_;
+  std::map<std::string, Route> routes_;
+};
+
+}  // namespace promsnmp

@@ -1,0 +1,379 @@
+#include "PromSnmpApp.h"
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "Clock.h"
+#include "Collector.h"
+#include "DevicePoller.h"
+#include "HttpApi.h"
+#include "InventoryState.h"
+#include "LocalState.h"
+#include "Logging.h"
+#include "NetSnmpClient.h"
+#include "SelfMetrics.h"
+#include "SystemdNotifier.h"
+#include "inventoryfs/DirectorySlotStore.h"
+#include "inventoryfs/Exceptions.h"
+#include "inventoryfs/InventoryStore.h"
+#include "inventoryfs/Keyring.h"
+
+namespace promsnmp {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitUnavailable = 69;
+constexpr auto kDrainTimeout = std::chrono::seconds(10);
+
+/// Splits "host:port", ":port" or "[v6]:port" into a socket address; an empty host means every
+/// interface.
+Poco::Net::SocketAddress listenAddressOf(const std::string& text) {
+  auto colon = text.rfind(':');
+  std::string host = text.substr(0, colon);
+  std::string port = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty()) {
+    host = "0.0.0.0";
+  }
+  return Poco::Net::SocketAddress(host, static_cast<uint16_t>(std::stoi(port)));
+}
+
+/// Delivers SIGHUP to a callback on its own thread (the signal is blocked everywhere else).
+class HangupListener {
+ public:
+  explicit HangupListener(std::function<void()> onHangup) : onHangup_(std::move(onHangup)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~HangupListener() {
+    stopping_ = true;
+    ::pthread_kill(thread_.native_handle(), SIGHUP);
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    while (true) {
+      int signal = 0;
+      if (::sigwait(&set, &signal) != 0 || stopping_) {
+        return;
+      }
+      onHangup_();
+    }
+  }
+
+  std::function<void()> onHangup_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+/// Sends WATCHDOG=1 at half the systemd interval and refreshes STATUS, until destroyed.
+class SystemdReporter {
+ public:
+  SystemdReporter(SystemdNotifier& notifier, std::function<std::string()> status)
+      : notifier_(notifier), status_(std::move(status)) {
+    if (notifier_.enabled()) {
+      thread_ = std::thread([this] { run(); });
+    }
+  }
+  ~SystemdReporter() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+  }
+
+ private:
+  void run() {
+    auto period = notifier_.watchdogInterval()
+                      ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                            *notifier_.watchdogInterval() / 2)
+                      : std::chrono::milliseconds(5000);
+    period = std::min(period, std::chrono::milliseconds(5000));
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, period, [this] { return stopping_; })) {
+      if (notifier_.watchdogInterval()) {
+        notifier_.watchdog();
+      }
+      notifier_.status(status_());
+    }
+  }
+
+  SystemdNotifier& notifier_;
+  std::function<std::string()> status_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
+
+int PromSnmpApp::runFromCommandLine(int argc, char** argv) {
+  CommandLine commandLine;
+  try {
+    commandLine = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const UsageException& e) {
+    std::cerr << "promsnmp: " << e.message() << "\nrun 'promsnmp --help' for the flags\n";
+    return kExitUsage;
+  }
+  switch (commandLine.action) {
+    case CommandLine::Action::Help:
+      std::cout << usageText();
+      return kExitOk;
+    case CommandLine::Action::Version:
+      std::cout << versionText();
+      return kExitOk;
+    case CommandLine::Action::CheckConfig: {
+      PromSnmpApp probe(commandLine);
+      try {
+        Config config = loadConfig(probe.sources());
+        std::cout << config.describe();
+        for (const std::string& warning : config.warnings) {
+          std::cerr << "warning: " << warning << "\n";
+        }
+        std::cerr << "configuration ok\n";
+        return kExitOk;
+      } catch (const ConfigException& e) {
+        std::cerr << e.message() << "\n";
+        return kExitConfig;
+      }
+    }
+    case CommandLine::Action::Run:
+      break;
+  }
+  // POCO sees only the program name: the flags are ours (Prometheus style), parsed above.
+  PromSnmpApp app(std::move(commandLine));
+  char* programOnly[] = {argv[0], nullptr};
+  return app.run(1, programOnly);
+}
+
+PromSnmpApp::PromSnmpApp(CommandLine commandLine) : commandLine_(std::move(commandLine)) {}
+
+ConfigSources PromSnmpApp::sources() const {
+  ConfigSources sources;
+  sources.file = commandLine_.configFile;
+  sources.env = inventoryfs::Keyring::processEnvironment();
+  sources.flags = commandLine_.settingFlags;
+  return sources;
+}
+
+std::string PromSnmpApp::reload() {
+  Poco::Logger& log = promsnmp::logger("promsnmp");
+  try {
+    Config fresh = loadConfig(sources());
+    std::lock_guard<std::mutex> lock(configMutex_);
+    setupLogging(fresh.logLevel, fresh.logFormat);
+    std::vector<std::string> needRestart;
+    for (const Config::Item& now : fresh.items()) {
+      for (const Config::Item& before : config_.items()) {
+        if (before.key == now.key && before.value != now.value && now.key != "log.level" &&
+            now.key != "log.format") {
+          needRestart.push_back(now.key);
+        }
+      }
+    }
+    std::string pending;
+    for (const std::string& key : needRestart) {
+      pending += (pending.empty() ? "" : ",") + key;
+    }
+    config_ = std::move(fresh);
+    logEvent(log, Poco::Message::PRIO_INFORMATION, "configuration reloaded",
+             {{"restart_needed_for", pending.empty() ? "-" : pending}});
+    return "";
+  } catch (const ConfigException& e) {
+    logEvent(log, Poco::Message::PRIO_ERROR, "reload failed, keeping the running configuration",
+             {{"error", e.message()}});
+    return e.message();
+  }
+}
+
+int PromSnmpApp::main(const std::vector<std::string>&) {
+  // SIGHUP is for reloads: block it before any thread exists so only HangupListener sees it.
+  sigset_t hangup;
+  sigemptyset(&hangup);
+  sigaddset(&hangup, SIGHUP);
+  ::pthread_sigmask(SIG_BLOCK, &hangup, nullptr);
+
+  try {
+    config_ = loadConfig(sources());
+  } catch (const ConfigException& e) {
+    std::cerr << e.message() << "\n";
+    return kExitConfig;
+  }
+  setupLogging(config_.logLevel, config_.logFormat);
+  Poco::Logger& log = promsnmp::logger("promsnmp");
+  for (const std::string& warning : config_.warnings) {
+    logEvent(log, Poco::Message::PRIO_WARNING, warning);
+  }
+
+  std::unique_ptr<inventoryfs::Keyring> keys;
+  try {
+    keys = std::make_unique<inventoryfs::Keyring>(
+        inventoryfs::Keyring::fromEnvironment(inventoryfs::Keyring::processEnvironment()));
+  } catch (const inventoryfs::KeyConfigException& e) {
+    logEvent(log, Poco::Message::PRIO_ERROR, "no usable inventory key",
+             {{"error", e.displayText()}});
+    return kExitConfig;
+  }
+
+  std::unique_ptr<LocalState> local;
+  try {
+    local = std::make_unique<LocalState>(config_.stateDir);
+  } catch (const Poco::Exception& e) {
+    logEvent(log, Poco::Message::PRIO_WARNING,
+             "no local state: a restart with the share down will have no inventory",
+             {{"state_dir", config_.stateDir}, {"error", e.displayText()}});
+  }
+
+  inventoryfs::DirectorySlotStore slots(config_.inventoryFile);
+  inventoryfs::StoreOptions storeOptions;
+  storeOptions.keep = static_cast<size_t>(config_.inventoryKeep);
+  inventoryfs::InventoryStore store(slots, *keys, storeOptions);
+  InventoryState inventory(store, *keys, local.get(), config_.inventoryPollInterval);
+  inventory.start();
+
+  NetSnmpClient::initLibrary();
+  NetSnmpClient::Options snmpOptions;
+  snmpOptions.maxInFlight = static_cast<size_t>(config_.snmpMaxInFlight);
+  snmpOptions.maxInFlightPerTarget = static_cast<size_t>(config_.snmpMaxInFlightPerDevice);
+  NetSnmpClient snmp(snmpOptions);
+  DevicePoller::Options pollerOptions;
+  pollerOptions.initialMaxRepetitions = static_cast<int>(config_.snmpMaxRepetitions);
+  DevicePoller poller(snmp, pollerOptions);
+
+  SelfMetrics metrics;
+  SystemClock clock;
+  Collector::Options collectorOptions;
+  CollectionMode mode = config_.collectionMode.value_or(
+      config_.electorSocket ? CollectionMode::Scraped : CollectionMode::All);
+  collectorOptions.mode =
+      mode == CollectionMode::All ? Collector::Mode::All : Collector::Mode::Scraped;
+  collectorOptions.interval = config_.collectionInterval;
+  collectorOptions.cacheTtl = config_.cacheExpiry;
+  collectorOptions.cacheEntries = static_cast<size_t>(config_.cacheMaxEntries);
+  collectorOptions.defaultScrapeBudget = config_.scrapeDefaultTimeout;
+  collectorOptions.scrapeTimeoutMargin = config_.scrapeTimeoutMargin;
+  Collector collector(inventory, poller, metrics, clock, collectorOptions);
+
+  // Leadership arrives with the elector; until then a fixed role or standalone (= leader).
+  bool leader = config_.role ? *config_.role == Role::Leader : !config_.electorSocket;
+  std::string role = config_.role ? (leader ? "leader (configured)" : "follower (configured)")
+                     : config_.electorSocket ? "follower (elector not supported yet)"
+                                             : "standalone";
+  metrics.gauge("promsnmp_leader_election_is_leader", "1 if this replica is the leader.")
+      .get()
+      .set(leader ? 1 : 0);
+  auto& inventoryVersion =
+      metrics.gauge("promsnmp_inventory_version", "Version of the inventory served.").get();
+  auto& inventoryDevices =
+      metrics.gauge("promsnmp_inventory_device_count", "Devices in the inventory served.").get();
+  auto& inventoryFailing = metrics
+                               .gauge("promsnmp_inventory_read_failing",
+                                      "1 while the share cannot be read (the last good inventory "
+                                      "is served).")
+                               .get();
+  auto& inventoryLocal = metrics
+                             .gauge("promsnmp_inventory_from_local_replica",
+                                    "1 while the inventory comes from the local replica.")
+                             .get();
+  metrics.onCollect([&] {
+    InventoryState::Status s = inventory.status();
+    inventoryVersion.set(static_cast<double>(s.version));
+    inventoryDevices.set(static_cast<double>(s.devices));
+    inventoryFailing.set(s.lastError.empty() ? 0 : 1);
+    inventoryLocal.set(s.fromLocalReplica ? 1 : 0);
+  });
+
+  Lifecycle lifecycle;
+  ApiContext context{collector,
+                     inventory,
+                     store,
+                     metrics,
+                     lifecycle,
+                     [this] {
+                       std::lock_guard<std::mutex> lock(configMutex_);
+                       return config_.describe();
+                     },
+                     [this] { return reload(); },
+                     [leader] { return leader; },
+                     [role] { return role; },
+                     static_cast<size_t>(config_.maxRequestBodyBytes)};
+
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+  try {
+    Poco::Net::ServerSocket socket(listenAddressOf(config_.listenAddress), 256);
+    auto* params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(16);
+    params->setMaxQueued(512);
+    params->setKeepAlive(true);
+    params->setTimeout(Poco::Timespan(15, 0));
+    params->setServerName("promsnmp");
+    server = std::make_unique<Poco::Net::HTTPServer>(new HttpApi(context), socket, params);
+    server->start();
+    logEvent(log, Poco::Message::PRIO_INFORMATION, "listening",
+             {{"address", socket.address().toString()}, {"role", role}});
+  } catch (const Poco::Exception& e) {
+    logEvent(log, Poco::Message::PRIO_ERROR, "cannot listen",
+             {{"address", config_.listenAddress}, {"error", e.displayText()}});
+    return kExitUnavailable;
+  }
+  collector.start();
+  lifecycle.ready = true;
+
+  SystemdNotifier notifier = SystemdNotifier::fromProcessEnvironment();
+  std::atomic<bool> readySent{false};
+  auto sendReadyOnce = [&] {
+    if (inventory.status().loaded && !readySent.exchange(true)) {
+      notifier.ready();
+    }
+  };
+  inventory.addListener([&](auto, auto) { sendReadyOnce(); });
+  sendReadyOnce();
+  SystemdReporter reporter(notifier, [&] {
+    InventoryState::Status s = inventory.status();
+    sendReadyOnce();
+    return "inventory v" + std::to_string(s.version) + ", " + std::to_string(s.devices) +
+           " devices" + (s.lastError.empty() ? "" : ", share unreadable") + ", " + role;
+  });
+  HangupListener hangupListener([this] { reload(); });
+
+  waitForTerminationRequest();
+
+  // Drain: refuse readiness first (load balancers stop sending), finish requests in flight,
+  // then stop polling.
+  logEvent(log, Poco::Message::PRIO_INFORMATION, "stopping: draining requests");
+  lifecycle.draining = true;
+  notifier.stopping();
+  server->stopAll(false);
+  auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
+  while (server->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  collector.stop();
+  inventory.stop();
+  logEvent(log, Poco::Message::PRIO_INFORMATION, "stopped");
+  return kExitOk;
+}
+
+}  // namespace promsnmp

@@ -1,0 +1,181 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace promsnmp {
+
+// The process's own metrics, served on `/metrics` and `/actuator/prometheus` in Prometheus
+// text 0.0.4. A small registry in the spirit of prometheus-cpp and client_golang:
+//
+//   auto& requests = metrics.counter("promsnmp_http_requests_total", "HTTP requests.",
+//                                    {"handler", "code"});
+//   Counter& ok = requests.labels({"snmp", "200"});  // look up once, keep the reference
+//   ok.inc();                                         // lock-free
+//
+// Families are registered once (registering the same name again with the same type, help and
+// labels returns the existing family; anything else throws). Series live as long as the
+// registry, so references stay valid. Names are checked when registered: valid Prometheus
+// names, counters end in `_total`, no reserved suffixes or labels — own metrics are lint-clean
+// under `promtool check metrics` by construction.
+
+/// A monotonically increasing value. Thread-safe, lock-free.
+class Counter {
+ public:
+  /// Adds `v`; negative values are ignored (a counter never goes down).
+  void inc(double v = 1.0) {
+    if (v > 0) {
+      value_.fetch_add(v, std::memory_order_relaxed);
+    }
+  }
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
+/// A value that goes up and down. Thread-safe, lock-free.
+class Gauge {
+ public:
+  void set(double v) { value_.store(v, std::memory_order_relaxed); }
+  void inc(double v = 1.0) { value_.fetch_add(v, std::memory_order_relaxed); }
+  void dec(double v = 1.0) { value_.fetch_sub(v, std::memory_order_relaxed); }
+  double value() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
+/// A classic histogram with fixed upper bounds. observe() is lock-free. A render taken while
+/// observations land may see a bucket and the sum from slightly different instants; _count is
+/// always the +Inf bucket.
+class Histogram {
+ public:
+  explicit Histogram(std::vector<double> bounds);  // ascending, finite; +Inf implied
+  void observe(double v);
+
+  struct Snapshot {
+    std::vector<uint64_t> cumulative;  // per bound, then +Inf
+    double sum = 0;
+    uint64_t count = 0;
+  };
+  Snapshot snapshot() const;
+  const std::vector<double>& bounds() const { return bounds_; }
+
+ private:
+  std::vector<double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // not cumulative; last = +Inf
+  std::atomic<double> sum_{0};
+};
+
+/// Default histogram bounds for durations in seconds (client_golang's DefBuckets).
+const std::vector<double>& defaultSecondsBuckets();
+
+class SelfMetrics;
+
+/// One metric family: its series by label values. Thread-safe.
+template <typename T>
+class Family {
+ public:
+  /// The series with these label values (as many as the family has label names), created on
+  /// first use. Throws Poco::InvalidArgumentException on a wrong count. Takes a mutex: look the
+  /// series up once and keep the reference on hot paths.
+  T& labels(std::initializer_list<std::string_view> values);
+  T& labels(const std::vector<std::string>& values);
+  /// The series of a family without labels.
+  T& get() { return labels({}); }
+
+  const std::string& name() const { return name_; }
+
+ private:
+  friend class SelfMetrics;
+  Family(std::string name, std::string help, std::vector<std::string> labelNames,
+         std::vector<double> bounds)
+      : name_(std::move(name)),
+        help_(std::move(help)),
+        labelNames_(std::move(labelNames)),
+        bounds_(std::move(bounds)) {}
+  T& find(std::vector<std::string> values);
+
+  std::string name_;
+  std::string help_;
+  std::vector<std::string> labelNames_;
+  std::vector<double> bounds_;  // histograms only
+  mutable std::mutex mutex_;
+  std::map<std::vector<std::string>, std::unique_ptr<T>> series_;
+};
+
+/// Values read from /proc for the process_* metrics.
+struct ProcessStats {
+  double cpuSeconds = 0;
+  double residentBytes = 0;
+  double virtualBytes = 0;
+  double startTimeSeconds = 0;  // since the Unix epoch
+  double threads = 0;
+  std::optional<double> openFds;
+  std::optional<double> maxFds;
+};
+
+/// Parses the text of /proc/<pid>/stat (the comm field may hold spaces and parentheses).
+/// `bootTimeSeconds` is `btime` from /proc/stat. Returns nullopt on malformed input. Pure.
+std::optional<ProcessStats> parseProcStat(std::string_view stat, long ticksPerSecond, long pageSize,
+                                          double bootTimeSeconds);
+/// Parses `btime` from the text of /proc/stat; nullopt if absent.
+std::optional<double> parseBootTime(std::string_view procStat);
+/// Reads this process's stats from /proc/self; nullopt when /proc is unavailable.
+std::optional<ProcessStats> readProcessStats();
+
+/// The registry. Thread-safe.
+class SelfMetrics {
+ public:
+  /// `processMetrics`: render the process_* families from /proc/self on every render().
+  explicit SelfMetrics(bool processMetrics = true);
+  ~SelfMetrics();
+  SelfMetrics(const SelfMetrics&) = delete;
+  SelfMetrics& operator=(const SelfMetrics&) = delete;
+
+  /// Registers (or returns the identical existing) family. Throws Poco::InvalidArgumentException
+  /// when the name is not lowercase snake_case, is already registered differently, starts with
+  /// the reserved `process_`, or ends in `_bucket`, `_count` or `_sum`; when a counter lacks
+  /// `_total` or another type has it; when a label name is not lowercase snake_case, starts with
+  /// `__`, or is `le` (histograms) or `quantile`; or when bounds are not finite and ascending.
+  Family<Counter>& counter(const std::string& name, const std::string& help,
+                           const std::vector<std::string>& labelNames = {});
+  Family<Gauge>& gauge(const std::string& name, const std::string& help,
+                       const std::vector<std::string>& labelNames = {});
+  Family<Histogram>& histogram(const std::string& name, const std::string& help,
+                               const std::vector<std::string>& labelNames,
+                               const std::vector<double>& bounds = defaultSecondsBuckets());
+
+  /// Adds a hook run at the start of every render(), to set gauges whose value is read rather
+  /// than tracked (cache size, inventory devices). Hooks must not call render().
+  void onCollect(std::function<void()> hook);
+
+  /// The exposition, text 0.0.4: families in registration order (process_* last), series sorted
+  /// by label values. Thread-safe.
+  std::string render() const;
+
+ private:
+  enum class Kind { Counter, Gauge, Histogram };
+  struct Entry;
+
+  Entry& registerFamily(Kind kind, const std::string& name, const std::string& help,
+                        const std::vector<std::string>& labelNames,
+                        const std::vector<double>& bounds);
+
+  const bool processMetrics_;
+  mutable std::mutex mutex_;  // families_ and hooks_; never held while a hook runs
+  std::vector<std::unique_ptr<Entry>> families_;
+  std::vector<std::function<void()>> hooks_;
+};
+
+}  // namespace promsnmp
