@@ -1,0 +1,70 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace testing {
+
+/// A free TCP port on 127.0.0.1 (bound, read, released; a race with other processes is
+/// possible but unlikely on a test machine).
+int freeTcpPort();
+
+struct HttpAnswer {
+  int status = 0;
+  std::string contentType;
+  std::string body;
+};
+
+/// GET (or another method) on 127.0.0.1:port with a timeout; status 0 when nothing answered.
+HttpAnswer httpRequest(int port, const std::string& method, const std::string& pathAndQuery,
+                       const std::map<std::string, std::string>& headers = {},
+                       const std::string& body = {}, int timeoutMs = 10000);
+
+/// One metric sample parsed from text exposition: name, labels, value text.
+struct Sample {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  std::string value;
+};
+
+/// Parses sample lines of Prometheus text exposition (comments skipped; escapes undone).
+std::vector<Sample> parseSamples(const std::string& text);
+
+/// The value of the first sample named `name` whose labels include `labels`, or "" if none.
+std::string sampleValue(const std::vector<Sample>& samples, const std::string& name,
+                        const std::map<std::string, std::string>& labels = {});
+
+/// The promsnmp daemon as a child process on 127.0.0.1, stopped (SIGTERM, then SIGKILL) by the
+/// destructor. Logs go to `<dir>/promsnmp.log`.
+class Daemon {
+ public:
+  /// Starts build/bin/promsnmp with `env` added to the environment and `args`, listening on a
+  /// free port; waits at most `readyTimeoutMs` for /-/ready to answer 200 (throws otherwise).
+  Daemon(const std::string& dir, const std::map<std::string, std::string>& env,
+         const std::vector<std::string>& args = {}, int readyTimeoutMs = 20000);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  HttpAnswer get(const std::string& pathAndQuery,
+                 const std::map<std::string, std::string>& headers = {}) const;
+  /// Sends `signal`; for SIGTERM waits for the exit and returns the exit code (-1 if killed).
+  int signal(int signal, int waitMs = 15000);
+  std::string log() const;
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+/// Runs the inventory CLI with the given environment; throws with its stderr if it fails.
+std::string inventoryCli(const std::map<std::string, std::string>& env,
+                         const std::vector<std::string>& args);
+
+}  // namespace testing
