@@ -297,6 +297,38 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
                              .gauge("promsnmp_inventory_from_local_replica",
                                     "1 while the inventory comes from the local replica.")
                              .get();
+  // The SNMP client's own counters, mirrored at each scrape of /metrics.
+  auto& packetsSent = metrics
+                          .counter("promsnmp_snmp_packets_sent_total",
+                                   "SNMP request packets sent, retries and engine-id probes "
+                                   "included.")
+                          .get();
+  auto& snmpTimeouts =
+      metrics.counter("promsnmp_snmp_timeouts_total", "SNMP requests that timed out.").get();
+  auto& snmpAuthFailures = metrics
+                               .counter("promsnmp_snmp_authentication_failures_total",
+                                        "SNMPv3 requests refused for authentication or privacy.")
+                               .get();
+  auto& snmpSessions =
+      metrics.gauge("promsnmp_snmp_sessions", "Open SNMP sessions (sockets).").get();
+  auto& snmpInFlight =
+      metrics.gauge("promsnmp_snmp_requests_in_flight", "SNMP requests awaiting an answer.").get();
+  auto& snmpQueued = metrics
+                         .gauge("promsnmp_snmp_requests_queued",
+                                "SNMP requests waiting for an in-flight slot.")
+                         .get();
+  std::mutex mirrorMutex;  // two concurrent /metrics requests must not both add a delta
+  metrics.onCollect([&] {
+    std::lock_guard<std::mutex> lock(mirrorMutex);
+    NetSnmpClient::Stats stats = snmp.stats();
+    packetsSent.inc(static_cast<double>(stats.packetsSent) - packetsSent.value());
+    snmpTimeouts.inc(static_cast<double>(stats.timeouts) - snmpTimeouts.value());
+    snmpAuthFailures.inc(static_cast<double>(stats.authenticationFailures) -
+                         snmpAuthFailures.value());
+    snmpSessions.set(static_cast<double>(stats.openSessions));
+    snmpInFlight.set(static_cast<double>(stats.inFlight));
+    snmpQueued.set(static_cast<double>(stats.queued));
+  });
   metrics.onCollect([&] {
     InventoryState::Status s = inventory.status();
     inventoryVersion.set(static_cast<double>(s.version));
