@@ -211,12 +211,12 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
   }
 
   void walk(std::vector<Oid> oids, std::vector<ColumnRole> roles,
-            void (PollRun::*next)(const std::vector<ColumnRole>&, TableWalker::Result)) {
-    TableWalker::walk(
-        client_, target_, std::move(oids), walkOptions(),
-        [self = shared_from_this(), roles = std::move(roles), next](TableWalker::Result walked) {
-          self->guarded([&] { ((*self).*next)(roles, std::move(walked)); });
-        });
+            void (PollRun::*next)(const std::vector<ColumnRole>&, const TableWalker::Result&)) {
+    TableWalker::walk(client_, target_, std::move(oids), walkOptions(),
+                      [self = shared_from_this(), roles = std::move(roles),
+                       next](const TableWalker::Result& walked) {
+                        self->guarded([&] { ((*self).*next)(roles, walked); });
+                      });
   }
 
   void walkMain() {
@@ -237,7 +237,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     walk(std::move(oids), std::move(roles), &PollRun::onMain);
   }
 
-  void onMain(const std::vector<ColumnRole>& roles, TableWalker::Result walked) {
+  void onMain(const std::vector<ColumnRole>& roles, const TableWalker::Result& walked) {
     if (!absorb(roles, walked)) {
       return;
     }
@@ -271,7 +271,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     afterValues();
   }
 
-  void onFallback(const std::vector<ColumnRole>& roles, TableWalker::Result walked) {
+  void onFallback(const std::vector<ColumnRole>& roles, const TableWalker::Result& walked) {
     if (absorb(roles, walked)) {
       afterValues();
     }
@@ -305,7 +305,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     complete();
   }
 
-  void onLabels(const std::vector<ColumnRole>& roles, TableWalker::Result walked) {
+  void onLabels(const std::vector<ColumnRole>& roles, const TableWalker::Result& walked) {
     for (auto& [ifIndex, row] : rows_) {
       row.ifDescr.clear();  // drop what the reuse loop copied before it met the new interface
       row.ifName.clear();

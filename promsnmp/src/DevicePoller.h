@@ -20,6 +20,11 @@ struct LearnedRepetitions;
 /// or sysUpTime went backwards or ifTableLastChange moved. Adaptive max-repetitions, tooBig
 /// handling, timeouts and retries per target. Non-blocking: work runs on the SnmpClient's I/O
 /// thread.
+///
+/// The interfaces of a result are the ifIndexes seen in ifDescr (when walked) or in any value
+/// column, ascending; Java PromSNMP used ifDescr alone and so dropped rows without one. Labels
+/// are reused from `previous` by ifIndex; an ifIndex it does not know triggers a label walk.
+/// A failed poll has no interfaces (partial counters would look like resets).
 class DevicePoller {
  public:
   struct Options {

@@ -399,18 +399,21 @@ class NetSnmpClient::Impl {
     r->request = request;
     r->done = std::move(done);
     r->completedHead = &completedHead_;
+    std::unique_ptr<Request> rejected;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (!stopped_) {
+      if (stopped_) {
+        rejected = std::move(r);
+      } else {
         incoming_.push_back(std::move(r));
         ++queuedGauge_;
       }
     }
-    if (r) {  // the client is gone: answer here, once
+    if (rejected) {  // the client is gone: answer here, once
       SnmpResponse response;
       response.status = Status::Transport;
       response.message = "client stopped";
-      r->done(std::move(response));
+      rejected->done(std::move(response));
       return;
     }
     wake();
@@ -1121,6 +1124,11 @@ void NetSnmpClient::initLibrary() {
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
     netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+    // init_snmp creates <persistent dir>/cert_indexes for the (D)TLS transports even with the
+    // above set. promsnmp uses neither TLS nor persistent state: point net-snmp at a path that
+    // can never be created (below a device file), so it writes nothing (mkdirhier fails quietly).
+    netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_PERSISTENT_DIR,
+                          "/dev/null/promsnmp-has-no-net-snmp-state");
     snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, &onNetSnmpLog, nullptr);
     netsnmp_register_loghandler(NETSNMP_LOGHANDLER_CALLBACK, LOG_INFO);
     init_snmp("promsnmp");

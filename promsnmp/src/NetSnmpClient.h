@@ -48,8 +48,9 @@ class NetSnmpClient : public SnmpClient {
   };
 
   /// Initialises net-snmp once per process: no MIB loading (numeric OIDs only), no config or
-  /// persistent files read or written, library log lines routed to the "promsnmp.snmp" logger.
-  /// Sets MIBS="" in the environment. Call before starting threads; later calls do nothing.
+  /// persistent files read or written (not even /var/lib/snmp/cert_indexes), library log lines
+  /// routed to the "promsnmp.snmp" logger. Sets MIBS="" in the environment: call it before
+  /// starting any thread (the constructor calls it too, for tests). Later calls do nothing.
   static void initLibrary();
 
   /// Whether this build maps an inventory protocol name (case-insensitive; "-" and "_"

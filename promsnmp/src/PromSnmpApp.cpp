@@ -214,6 +214,7 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   sigemptyset(&hangup);
   sigaddset(&hangup, SIGHUP);
   ::pthread_sigmask(SIG_BLOCK, &hangup, nullptr);
+  NetSnmpClient::initLibrary();  // net-snmp's global state, once, before any thread
 
   try {
     config_ = loadConfig(sources());
@@ -253,7 +254,6 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   InventoryState inventory(store, *keys, local.get(), config_.inventoryPollInterval);
   inventory.start();
 
-  NetSnmpClient::initLibrary();
   NetSnmpClient::Options snmpOptions;
   snmpOptions.maxInFlight = static_cast<size_t>(config_.snmpMaxInFlight);
   snmpOptions.maxInFlightPerTarget = static_cast<size_t>(config_.snmpMaxInFlightPerDevice);

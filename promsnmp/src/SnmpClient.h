@@ -46,6 +46,7 @@ class Oid {
   /// This OID with `id` appended.
   Oid child(uint32_t id) const;
 
+  // NOLINTNEXTLINE(modernize-use-nullptr): clang-tidy 14 misreads a defaulted <=>
   auto operator<=>(const Oid&) const = default;
   bool operator==(const Oid&) const = default;
 

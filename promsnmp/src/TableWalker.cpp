@@ -63,7 +63,8 @@ class Walk : public std::enable_shared_from_this<Walk> {
     std::vector<size_t> columns;
   };
 
-  void onResponse(const std::vector<size_t>& columns, int maxRepetitions, SnmpResponse response) {
+  void onResponse(const std::vector<size_t>& columns, int maxRepetitions,
+                  const SnmpResponse& response) {
     std::vector<Outgoing> next;
     bool finish = false;
     {
@@ -234,8 +235,8 @@ class Walk : public std::enable_shared_from_this<Walk> {
       int maxRepetitions = o.request.maxRepetitions;
       client_.send(target_, o.request,
                    [self = shared_from_this(), columns = std::move(o.columns),
-                    maxRepetitions](SnmpResponse response) {
-                     self->onResponse(columns, maxRepetitions, std::move(response));
+                    maxRepetitions](const SnmpResponse& response) {
+                     self->onResponse(columns, maxRepetitions, response);
                    });
     }
   }

@@ -11,8 +11,6 @@ using promsnmp::Oid;
 using promsnmp::SnmpRequest;
 using promsnmp::SnmpResponse;
 using promsnmp::SnmpTarget;
-using promsnmp::SnmpType;
-using promsnmp::SnmpValue;
 using promsnmp::TableWalker;
 
 namespace {
@@ -72,6 +70,7 @@ TableWalker::Result walkNow(FakeSnmpClient& fake, const SnmpTarget& t,
   std::optional<TableWalker::Result> out;
   int calls = 0;
   std::vector<Oid> oids;
+  oids.reserve(columns.size());
   for (const std::string& c : columns) {
     oids.push_back(Oid::parse(c));
   }
@@ -187,7 +186,7 @@ class TableWalkerTest : public CppUnit::TestFixture {
     std::vector<std::string> columns;
     for (int c = 1; c <= 5; ++c) {
       std::string col = "1.3.6.1.4.1.99.1.1." + std::to_string(c);
-      fill(fake, col, range(1, 4), 10 * c);
+      fill(fake, col, range(1, 4), 10ULL * c);
       columns.push_back(col);
     }
     TableWalker::Options o;
@@ -197,7 +196,7 @@ class TableWalkerTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT(req.oids.size() <= 2);
     }
     for (int c = 1; c <= 5; ++c) {
-      CPPUNIT_ASSERT(rowsOf(r.columns[c - 1]) == expectedRows(range(1, 4), 10 * c));
+      CPPUNIT_ASSERT(rowsOf(r.columns[c - 1]) == expectedRows(range(1, 4), 10ULL * c));
     }
   }
 
