@@ -225,17 +225,10 @@ SnmpdAgent::SnmpdAgent() {
           << "\n";
     }
   }
-  std::string log = dir_.path() + "/snmpd.log";
   for (int attempt = 0;; ++attempt) {
     port_ = freeUdpPort();
-    std::map<std::string, std::string> env = snmpToolEnv(dir_.path());
-    env["SNMP_PERSISTENT_DIR"] = persist;
-    process_.start({"/usr/sbin/snmpd", "-f", "-C", "-c", conf, "-Lf", log, "-p",
-                    dir_.path() + "/snmpd.pid", "udp:127.0.0.1:" + std::to_string(port_)},
-                   env, dir_.path() + "/snmpd.out");
     try {
-      waitUntil(process_, "snmpd", log, 30,
-                [&] { return answersGet(v2cArgs(), port_, dir_.path()); });
+      launch();
       return;
     } catch (const std::exception&) {
       process_.stop();
@@ -245,6 +238,27 @@ SnmpdAgent::SnmpdAgent() {
     }
   }
 }
+
+void SnmpdAgent::launch() {
+  std::string persist = dir_.path() + "/persist";
+  std::string conf = dir_.path() + "/snmpd.conf";
+  std::string log = dir_.path() + "/snmpd.log";
+  std::map<std::string, std::string> env = snmpToolEnv(dir_.path());
+  env["SNMP_PERSISTENT_DIR"] = persist;
+  process_.start({"/usr/sbin/snmpd", "-f", "-C", "-c", conf, "-Lf", log, "-p",
+                  dir_.path() + "/snmpd.pid", "udp:127.0.0.1:" + std::to_string(port_)},
+                 env, dir_.path() + "/snmpd.out");
+  waitUntil(process_, "snmpd", log, 30, [&] { return answersGet(v2cArgs(), port_, dir_.path()); });
+}
+
+void SnmpdAgent::kill() {
+  if (process_.pid() > 0) {
+    ::kill(process_.pid(), SIGKILL);
+  }
+  process_.stop();
+}
+
+void SnmpdAgent::restart() { launch(); }
 
 SnmpdAgent::~SnmpdAgent() { process_.stop(); }
 

@@ -84,6 +84,10 @@ class SnmpdAgent {
   SnmpdAgent();
   ~SnmpdAgent();
   uint16_t port() const { return port_; }
+  /// Kills the agent (SIGKILL): requests to its port go unanswered.
+  void kill();
+  /// Starts it again on the same port and waits until it answers (throws after 30 s).
+  void restart();
   const std::string& dir() const { return dir_.path(); }
 
   /// Command-line arguments of the net-snmp tools for the v2c community / the v3 user.
@@ -91,6 +95,8 @@ class SnmpdAgent {
   std::vector<std::string> v3Args() const;
 
  private:
+  void launch();
+
   TempDir dir_;
   ChildProcess process_;
   uint16_t port_ = 0;
