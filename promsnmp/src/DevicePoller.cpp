@@ -181,6 +181,19 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     }
     if (previous_ && !refreshLabels_) {
       knownIfX_ = previous_->hasIfXTable;
+      // A device whose last poll found no ifXTable column at all is not asked for one again
+      // until its labels are refreshed (restart or ifTableLastChange).
+      noIfXTable_ = true;
+      for (const InterfaceRow& row : previous_->interfaces) {
+        bool any = !row.ifName.empty() || !row.ifAlias.empty();
+        for (const MetricDef& def : ifMetrics()) {
+          any |= def.group == ColumnGroup::IfX && row.present.test(static_cast<size_t>(def.id));
+        }
+        if (any) {
+          noIfXTable_ = false;
+          break;
+        }
+      }
     }
   }
 
@@ -199,15 +212,19 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     return o;
   }
 
-  void addLabelColumns(std::vector<Oid>& oids, std::vector<ColumnRole>& roles, bool ifX) const {
+  /// ifName and ifAlias live in ifXTable, which some agents have without its 64-bit counters
+  /// (net-snmp's Linux agent of old): they are always asked for; a missing column costs one
+  /// varbind in a request that is sent anyway.
+  void addLabelColumns(std::vector<Oid>& oids, std::vector<ColumnRole>& roles) const {
     oids.push_back(known().ifDescr);
     roles.push_back({ColumnRole::Kind::Descr, IfMetric::Count_});
-    if (ifX) {
-      oids.push_back(known().ifName);
-      roles.push_back({ColumnRole::Kind::Name, IfMetric::Count_});
-      oids.push_back(known().ifAlias);
-      roles.push_back({ColumnRole::Kind::Alias, IfMetric::Count_});
+    if (noIfXTable_) {
+      return;
     }
+    oids.push_back(known().ifName);
+    roles.push_back({ColumnRole::Kind::Name, IfMetric::Count_});
+    oids.push_back(known().ifAlias);
+    roles.push_back({ColumnRole::Kind::Alias, IfMetric::Count_});
   }
 
   void walk(std::vector<Oid> oids, std::vector<ColumnRole> roles,
@@ -222,9 +239,12 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
   void walkMain() {
     std::vector<Oid> oids;
     std::vector<ColumnRole> roles;
-    bool ifX = knownIfX_.value_or(true);
+    // hasIfXTable means "has the 64-bit octet counters"; without them the 32-bit ifTable
+    // counters are walked too. Agents with a partial ifXTable (names and speeds but no HC
+    // counters) keep getting the ifXTable columns they have.
     for (const MetricDef& def : ifMetrics()) {
-      bool wanted = def.group == ColumnGroup::If || (def.group == ColumnGroup::IfX && ifX) ||
+      bool wanted = def.group == ColumnGroup::If ||
+                    (def.group == ColumnGroup::IfX && !noIfXTable_) ||
                     (def.group == ColumnGroup::IfFallback && knownIfX_ == false);
       if (wanted) {
         oids.push_back(known().metric[static_cast<size_t>(def.id)]);
@@ -232,7 +252,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       }
     }
     if (refreshLabels_) {
-      addLabelColumns(oids, roles, ifX);
+      addLabelColumns(oids, roles);
     }
     walk(std::move(oids), std::move(roles), &PollRun::onMain);
   }
@@ -244,15 +264,14 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     if (knownIfX_) {
       result_->hasIfXTable = *knownIfX_;
     } else {
-      // First sight of this device (or it changed): it has an ifXTable if any of its columns
-      // answered.
+      // First sight of this device (or it changed): it has 64-bit counters if its ifHCInOctets
+      // or ifHCOutOctets column answered.
       bool any = false;
       for (size_t i = 0; i < roles.size(); ++i) {
-        bool ifXColumn = (roles[i].kind == ColumnRole::Kind::Metric &&
-                          metricDef(roles[i].metric).group == ColumnGroup::IfX) ||
-                         roles[i].kind == ColumnRole::Kind::Name ||
-                         roles[i].kind == ColumnRole::Kind::Alias;
-        any |= ifXColumn && !walked.columns[i].empty();
+        bool octets =
+            roles[i].kind == ColumnRole::Kind::Metric &&
+            (roles[i].metric == IfMetric::HCInOctets || roles[i].metric == IfMetric::HCOutOctets);
+        any |= octets && !walked.columns[i].empty();
       }
       result_->hasIfXTable = any;
       if (!any) {
@@ -294,7 +313,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       if (it == before.end()) {
         std::vector<Oid> oids;
         std::vector<ColumnRole> roles;
-        addLabelColumns(oids, roles, result_->hasIfXTable);
+        addLabelColumns(oids, roles);
         walk(std::move(oids), std::move(roles), &PollRun::onLabels);
         return;
       }
@@ -455,6 +474,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
   std::optional<uint64_t> ifNumber_;
   bool refreshLabels_ = true;
   std::optional<bool> knownIfX_;
+  bool noIfXTable_ = false;  // the previous poll found no ifXTable column at all
   std::map<uint32_t, InterfaceRow> rows_;
   std::map<uint32_t, std::string> named_;
   std::map<uint32_t, std::string> aliased_;

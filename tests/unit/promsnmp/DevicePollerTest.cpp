@@ -129,6 +129,7 @@ class DevicePollerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testFirstPollCollectsEverything);
   CPPUNIT_TEST(testNoIfXTableFallsBackTo32BitCounters);
   CPPUNIT_TEST(testPreviousWithoutIfXSkipsIfXColumns);
+  CPPUNIT_TEST(testPartialIfXTableFallsBackToCounters32);
   CPPUNIT_TEST(testLabelsReusedWhenUnchanged);
   CPPUNIT_TEST(testLabelsRefreshedWhenLastChangeMoves);
   CPPUNIT_TEST(testLabelsRefreshedAfterRestart);
@@ -224,6 +225,32 @@ class DevicePollerTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(uint64_t(1010), value(*second, 10, IfMetric::InOctets));
     CPPUNIT_ASSERT_EQUAL(std::string("uplink"), row(*second, 10).ifDescr);
     CPPUNIT_ASSERT(second->requests < first->requests);
+  }
+
+  // Old net-snmp Linux agents (the snmpsim package's linux-full-walk recording) have ifName and
+  // ifHighSpeed in ifXTable but no 64-bit counters: the 32-bit counters are exported, and the
+  // ifXTable columns they do have stay, poll after poll.
+  void testPartialIfXTableFallsBackToCounters32() {
+    FakeSnmpClient fake;
+    buildSwitch(fake, true);
+    for (uint32_t i : {1u, 2u, 10u}) {
+      for (int c = 6; c <= 13; ++c) {
+        fake.erase(kIfXEntry + std::to_string(c) + "." + std::to_string(i));
+      }
+    }
+    DevicePoller poller(fake);
+    auto first = pollNow(poller, target());
+    CPPUNIT_ASSERT(first->error == PollError::None);
+    CPPUNIT_ASSERT(!first->hasIfXTable);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1010), value(*first, 10, IfMetric::InOctets));
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1000), value(*first, 10, IfMetric::HighSpeed));
+    CPPUNIT_ASSERT_EQUAL(std::string("uplink-name"), row(*first, 10).ifName);
+    fake.setTimeTicks("1.3.6.1.2.1.1.3.0", 6000);
+    auto second = pollNow(poller, target(), first);
+    CPPUNIT_ASSERT(!second->labelsRefreshed);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1010), value(*second, 10, IfMetric::InOctets));
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1000), value(*second, 10, IfMetric::HighSpeed));
+    CPPUNIT_ASSERT_EQUAL(std::string("uplink-name"), row(*second, 10).ifName);
   }
 
   void testLabelsReusedWhenUnchanged() {
