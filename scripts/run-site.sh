@@ -1,30 +1,34 @@
-#!/ usr / bin / env bash
+#!/usr/bin/env bash
 # `make run`: a working local site on this machine, from what exists so far.
 #
-#Simulated devices(snmpsimd serving recorded walks of real devices from the snmpsim package, on
-#three loopback addresses), a shared inventory initialised with a generated key, and one
-#promsnmp collector serving them.Leader election, HAProxy and Prometheus join with their
-#issues.Ctrl - C or `make run - stop` stops everything.All state and logs live under run /.
+# Simulated devices (snmpsimd serving recorded walks of real devices from the snmpsim package, on
+# three loopback addresses), a shared inventory initialised with a generated key, and one
+# promsnmp collector serving them. Leader election, HAProxy and Prometheus join with their
+# issues. Ctrl-C or `make run-stop` stops everything. All state and logs live under run/.
 #
-#Environment : PROMSNMP_PORT(default 8080), SNMP_PORT(default 11161).
-set - euo pipefail cd "$(dirname " $0 ")/.." top = $(pwd) run =
-    $top / run bin = $top / build / bin http_port = ${PROMSNMP_PORT : -8080} snmp_port = $ {
-SNMP_PORT:
-  -11161
-}
-export PROM_INV_FILE = $run / share / promsnmp - inventory.json export PROM_ENCRYPT_KEY_FILE =
-                           $run / secrets / promsnmp - encrypt - key export PROMSNMP_STATE_DIR =
-                               $run / state export COLLECTION_INTERVAL =
-${COLLECTION_INTERVAL : -10000} unset PROM_ENCRYPT_KEY
+# Environment: PROMSNMP_PORT (default 8080), SNMP_PORT (default 11161).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+run=$top/run
+bin=$top/build/bin
+http_port=${PROMSNMP_PORT:-8080}
+snmp_port=${SNMP_PORT:-11161}
+export PROM_INV_FILE=$run/share/promsnmp-inventory.json
+export PROM_ENCRYPT_KEY_FILE=$run/secrets/promsnmp-encrypt-key
+export PROMSNMP_STATE_DIR=$run/state
+export COLLECTION_INTERVAL=${COLLECTION_INTERVAL:-10000}
+unset PROM_ENCRYPT_KEY
 
 stop() {
   local stopped=0
-  for name in promsnmp snmpsimd;
-  do
-    if
-      [-f "$run/$name.pid"];
-  then kill "$(cat " $run / $name.pid ")" 2 > / dev / null&& stopped =
-      1 rm - f "$run/$name.pid" fi done["$stopped" = 1] && echo "site stopped" || true
+  for name in promsnmp snmpsimd; do
+    if [ -f "$run/$name.pid" ]; then
+      kill "$(cat "$run/$name.pid")" 2>/dev/null && stopped=1
+      rm -f "$run/$name.pid"
+    fi
+  done
+  [ "$stopped" = 1 ] && echo "site stopped" || true
 }
 
 case "${1:-start}" in
@@ -36,11 +40,11 @@ esac
 stop >/dev/null
 mkdir -p "$run/share" "$run/secrets" "$run/logs" "$run/snmpsim/data" "$run/snmpsim/cache"
 chmod 700 "$run/secrets"
-#snmpsimd drops to nobody : the recordings must be readable and its cache writable by it.
+# snmpsimd drops to nobody: the recordings must be readable and its cache writable by it.
 chmod 755 "$run" "$run/snmpsim" "$run/snmpsim/data"
 chmod 777 "$run/snmpsim/cache"
 examples=/usr/share/doc/snmpsim/examples/data
-#The community selects the recording(its file name).
+# The community selects the recording (its file name).
 zcat "$examples/cisco_16_switch.snmprec.gz" > "$run/snmpsim/data/cisco_16_switch.snmprec"
 zcat "$examples/recorded/linux-full-walk.snmprec.gz" > "$run/snmpsim/data/linux.snmprec"
 zcat "$examples/public.snmprec.gz" > "$run/snmpsim/data/public.snmprec"
@@ -53,8 +57,8 @@ if [ ! -s "$PROM_ENCRYPT_KEY_FILE" ]; then
 fi
 if [ ! -f "$run/share/.cluster-id" ]; then
   "$bin/promsnmp-inventory" init --cluster-id local-demo >/dev/null
-  # A Catalyst 3750 stack (59 interfaces), a Linux host without ifXTable (32-bit counters), and
-  # a host whose counters move (snmpsim's numeric variation), each on its own loopback address.
+  # A Catalyst 3750 stack (59 interfaces), a Linux host, and a host whose counters move
+  # (snmpsim's numeric variation), each on its own loopback address.
   "$bin/promsnmp-inventory" add-device --sys-name Profiler3750 --address 127.0.10.1 \
     --port "$snmp_port" --community cisco_16_switch --sys-location "demo rack 1" >/dev/null
   "$bin/promsnmp-inventory" add-device --sys-name tt --address 127.0.10.2 \
