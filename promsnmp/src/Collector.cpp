@@ -131,9 +131,17 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
   cacheGets_.labels({"metrics", hit ? "hit" : "miss"}).inc();
   TargetStatus status =
       lookup.status(name, secondsBetween(started, std::chrono::steady_clock::now()));
+  // Once the newest poll failed, the last good counters are not served again under a fresh
+  // timestamp (graphs would show a flat rate instead of a gap); the status families say why.
+  const RenderedDevice* body = lookup.body.get();
+  if (lookup.entry && lookup.entry->last && !lookup.entry->last->up()) {
+    body = nullptr;
+    status.dataAgeSeconds.reset();
+    status.interfaces = 0;
+  }
   reply.contentType = std::string(contentType(format));
-  reply.body.reserve(lookup.body ? lookup.body->classic.size() + 2048 : 2048);
-  appendScrape(reply.body, format, lookup.body.get(), status);
+  reply.body.reserve(body != nullptr ? body->classic.size() + 2048 : 2048);
+  appendScrape(reply.body, format, body, status);
   reply.cacheHit = hit;
   return reply;
 }

@@ -122,6 +122,7 @@ class DaemonSnmpdTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE("target_up did not turn 0", eventually(15, [&] { return up() == "0"; }));
     HttpAnswer down = daemon_->get("/snmp?target=flappy");
     CPPUNIT_ASSERT_EQUAL(200, down.status);  // a well-formed answer that says why
+    CPPUNIT_ASSERT(down.body.find("ifHCInOctets{") == std::string::npos);  // no stale counters
     std::vector<Sample> samples = parseSamples(down.body);
     CPPUNIT_ASSERT(std::stod(sampleValue(samples, "promsnmp_target_poll_errors_total",
                                          {{"target", "flappy"}, {"reason", "timeout"}})) >= 1);
