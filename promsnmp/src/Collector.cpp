@@ -42,9 +42,10 @@ Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetric
                                       "Scrapes of a target that is not in the inventory.")),
       pollDuration_(metrics.histogram("promsnmp_snmp_query_duration_seconds",
                                       "Duration of SNMP polls of one device.", {})) {
-  inventory_.addListener(
-      [this](std::shared_ptr<const InventoryView> before,
-             std::shared_ptr<const InventoryView> after) { onInventoryChange(before, after); });
+  inventory_.addListener([this](const std::shared_ptr<const InventoryView>& before,
+                                const std::shared_ptr<const InventoryView>& after) {
+    onInventoryChange(before, after);
+  });
   Gauge& entries =
       metrics.gauge("promsnmp_cache_entries", "Devices with metrics in the cache.").get();
   Gauge& inFlight = metrics.gauge("promsnmp_polls_in_flight", "Background polls running.").get();
@@ -70,7 +71,7 @@ PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
 }
 
 PollOutcome Collector::pollBlocking(const SnmpTarget& target,
-                                    std::shared_ptr<const CacheEntry> previous,
+                                    const std::shared_ptr<const CacheEntry>& previous,
                                     std::chrono::milliseconds budget) {
   auto pending = std::make_shared<PendingPoll>();
   std::string name = target.name;
@@ -124,9 +125,10 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
   }
   ExpositionFormat format = negotiate(accept);
   const std::string& name = snmpTarget->name;
-  CacheLookup lookup = cache_.get(name, budget, [&](std::shared_ptr<const CacheEntry> previous) {
-    return pollBlocking(*snmpTarget, previous, budget);
-  });
+  CacheLookup lookup =
+      cache_.get(name, budget, [&](const std::shared_ptr<const CacheEntry>& previous) {
+        return pollBlocking(*snmpTarget, previous, budget);
+      });
   bool hit = lookup.source == CacheLookup::Source::Hit;
   cacheGets_.labels({"metrics", hit ? "hit" : "miss"}).inc();
   TargetStatus status =

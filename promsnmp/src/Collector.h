@@ -85,7 +85,8 @@ class Collector {
  private:
   /// Polls `target` and waits at most `budget`; a poll still running then is handed to the
   /// cache when it finishes. A null result means "nothing new in time".
-  PollOutcome pollBlocking(const SnmpTarget& target, std::shared_ptr<const CacheEntry> previous,
+  PollOutcome pollBlocking(const SnmpTarget& target,
+                           const std::shared_ptr<const CacheEntry>& previous,
                            std::chrono::milliseconds budget);
   /// Renders a finished poll (utilization state is updated here, once per poll).
   PollOutcome outcomeOf(std::shared_ptr<PollResult> result);

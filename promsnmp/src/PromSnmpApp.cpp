@@ -313,10 +313,9 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
       metrics.gauge("promsnmp_snmp_sessions", "Open SNMP sessions (sockets).").get();
   auto& snmpInFlight =
       metrics.gauge("promsnmp_snmp_requests_in_flight", "SNMP requests awaiting an answer.").get();
-  auto& snmpQueued = metrics
-                         .gauge("promsnmp_snmp_requests_queued",
-                                "SNMP requests waiting for an in-flight slot.")
-                         .get();
+  auto& snmpQueued =
+      metrics.gauge("promsnmp_snmp_requests_queued", "SNMP requests waiting for an in-flight slot.")
+          .get();
   std::mutex mirrorMutex;  // two concurrent /metrics requests must not both add a delta
   metrics.onCollect([&] {
     std::lock_guard<std::mutex> lock(mirrorMutex);
