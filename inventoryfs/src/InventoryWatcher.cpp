@@ -31,6 +31,7 @@ void InventoryWatcher::stop() {
 }
 
 bool InventoryWatcher::pollOnce() {
+  std::lock_guard<std::mutex> lock(pollMutex_);
   try {
     // The cheap check first: the head's header and a probe. The full read and decryption
     // happen only when the number moved (or on the very first poll).

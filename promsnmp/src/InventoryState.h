@@ -85,7 +85,8 @@ class InventoryState {
   /// Called (on the watcher thread) after each change of view.
   void addListener(Listener listener);
 
-  /// Polls the share once now (tests, `/-/reload`). Returns whether a newer view was adopted.
+  /// Polls the share once now (tests, after a local commit). Returns whether this call adopted
+  /// a newer view (false also when the watcher's own poll got there first).
   bool refresh();
 
  private:

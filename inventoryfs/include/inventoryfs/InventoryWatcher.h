@@ -34,8 +34,9 @@ class InventoryWatcher {
   /// Stops and joins the thread. Idempotent; called by the destructor.
   void stop();
 
-  /// One poll, synchronously: returns true if a newer version was delivered. For tests and for
-  /// callers with their own loop. Not to be mixed with a running thread.
+  /// One poll, synchronously: returns true if a newer version was delivered. For tests, for
+  /// callers with their own loop, and for "look now" requests while the thread runs (polls are
+  /// serialised; a version is delivered once, by whichever poll saw it first). Thread-safe.
   bool pollOnce();
 
  private:
@@ -46,6 +47,7 @@ class InventoryWatcher {
   Callbacks callbacks_;
   uint64_t delivered_ = 0;
   bool haveDelivered_ = false;
+  std::mutex pollMutex_;  // one poll at a time: delivered_ and the callbacks
   std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

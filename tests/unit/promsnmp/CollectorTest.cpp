@@ -1,0 +1,182 @@
+#include "Collector.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <filesystem>
+
+#include "FakeClock.h"
+#include "FakeSnmpClient.h"
+#include "inventoryfs/DirectorySlotStore.h"
+
+using namespace promsnmp;
+
+namespace {
+
+inventoryfs::Device device(const std::string& name, const std::string& community) {
+  inventoryfs::Device d;
+  d.sysName = name;
+  inventoryfs::Agent a;
+  a.version = 1;
+  a.endpoint = inventoryfs::Endpoint{"127.0.0.1", 161};
+  a.readCommunity = community;
+  d.agents.push_back(a);
+  d.primaryAgent = a;
+  return d;
+}
+
+/// One interface is enough: the collector's decisions do not depend on the table.
+void buildAgent(FakeSnmpClient& f) {
+  f.setTimeTicks("1.3.6.1.2.1.1.3.0", 5000);
+  f.setInteger("1.3.6.1.2.1.2.1.0", 1);
+  f.setString("1.3.6.1.2.1.2.2.1.2.1", "eth0");
+  f.setInteger("1.3.6.1.2.1.2.2.1.8.1", 1);
+  f.setCounter64("1.3.6.1.2.1.31.1.1.1.6.1", 12345);
+}
+
+}  // namespace
+
+class CollectorTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(CollectorTest);
+  CPPUNIT_TEST(testAllModePollsEveryDevice);
+  CPPUNIT_TEST(testScrapedModePollsOnlyWhatWasScraped);
+  CPPUNIT_TEST(testUnknownTargetIs404);
+  CPPUNIT_TEST(testHitAfterMiss);
+  CPPUNIT_TEST(testInventoryChangeKeepsUnchangedDevices);
+  CPPUNIT_TEST(testFailedPollServesStatusOnly);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void setUp() override {
+    char pattern[] = "/tmp/promsnmp-collector.XXXXXX";
+    CPPUNIT_ASSERT(::mkdtemp(pattern) != nullptr);
+    dir_ = pattern;
+    keys_ = std::make_unique<inventoryfs::Keyring>(
+        inventoryfs::Keyring::deriveKey("collector test", "test"));
+    slots_ = std::make_unique<inventoryfs::DirectorySlotStore>(dir_ + "/inventory.json");
+    store_ = std::make_unique<inventoryfs::InventoryStore>(*slots_, *keys_);
+    inventoryfs::Inventory initial;
+    initial.devices = {device("a", "ca"), device("b", "cb")};
+    store_->init(initial, "test");
+    inventory_ = std::make_unique<InventoryState>(*store_, *keys_, nullptr,
+                                                  std::chrono::hours(1));
+    CPPUNIT_ASSERT(inventory_->start());
+    buildAgent(snmp_);
+    poller_ = std::make_unique<DevicePoller>(snmp_);
+    metrics_ = std::make_unique<SelfMetrics>(false);
+  }
+
+  void tearDown() override {
+    collector_.reset();
+    inventory_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void testAllModePollsEveryDevice() {
+    makeCollector(Collector::Mode::All);
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(2, polls("interval"));
+    // A second cycle within half an interval does not poll again.
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(2, polls("interval"));
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(4, polls("interval"));
+  }
+
+  void testScrapedModePollsOnlyWhatWasScraped() {
+    makeCollector(Collector::Mode::Scraped);
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(0, polls("interval"));
+    CPPUNIT_ASSERT_EQUAL(200, collector_->scrape("a", "*/*", std::nullopt).status);
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));  // "a" only
+    // Scrapes older than the cache lifetime no longer keep a device polled here.
+    clock_.advance(std::chrono::minutes(6));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));
+  }
+
+  void testUnknownTargetIs404() {
+    makeCollector(Collector::Mode::All);
+    ScrapeReply reply = collector_->scrape("zzz", "*/*", std::nullopt);
+    CPPUNIT_ASSERT_EQUAL(404, reply.status);
+    CPPUNIT_ASSERT(reply.body.find("unknown target 'zzz'") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(0, polls("scrape"));
+  }
+
+  void testHitAfterMiss() {
+    makeCollector(Collector::Mode::All);
+    ScrapeReply first = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT(!first.cacheHit);
+    CPPUNIT_ASSERT(first.body.find("ifHCInOctets{instance=\"a\"") != std::string::npos);
+    ScrapeReply second = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT(second.cacheHit);
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+    CPPUNIT_ASSERT_EQUAL(std::string("text/plain; version=0.0.4; charset=utf-8"),
+                         second.contentType);
+  }
+
+  void testInventoryChangeKeepsUnchangedDevices() {
+    makeCollector(Collector::Mode::All);
+    collector_->scrape("a", "*/*", std::nullopt);
+    collector_->scrape("b", "*/*", std::nullopt);
+    store_->commitAdmin([](inventoryfs::Inventory& inventory) {
+      inventory.devices[1] = device("b", "new-community");  // b's agent changed
+      inventory.devices.push_back(device("c", "cc"));
+    });
+    inventory_->refresh();  // (or the watcher's own first poll got there first)
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), inventory_->status().version);
+    CPPUNIT_ASSERT(collector_->scrape("a", "*/*", std::nullopt).cacheHit);
+    CPPUNIT_ASSERT(!collector_->scrape("b", "*/*", std::nullopt).cacheHit);
+    CPPUNIT_ASSERT_EQUAL(200, collector_->scrape("c", "*/*", std::nullopt).status);
+  }
+
+  void testFailedPollServesStatusOnly() {
+    makeCollector(Collector::Mode::All);
+    collector_->scrape("a", "*/*", std::nullopt);
+    snmp_.setTimeoutTarget("a");
+    clock_.advance(std::chrono::minutes(6));  // past the cache lifetime: the next scrape polls
+    ScrapeReply reply = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT_EQUAL(200, reply.status);
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_target_up{target=\"a\"} 0") != std::string::npos);
+    CPPUNIT_ASSERT(reply.body.find("ifHCInOctets{") == std::string::npos);
+  }
+
+ private:
+  void makeCollector(Collector::Mode mode) {
+    Collector::Options options;
+    options.mode = mode;
+    options.interval = std::chrono::seconds(30);
+    options.cacheTtl = std::chrono::minutes(5);
+    collector_ = std::make_unique<Collector>(*inventory_, *poller_, *metrics_, clock_, options);
+  }
+
+  int polls(const std::string& trigger) {
+    std::string text = metrics_->render();
+    int total = 0;
+    for (const char* result : {"success", "failure"}) {
+      std::string key = "promsnmp_snmp_polls_total{trigger=\"" + trigger + "\",result=\"" +
+                        result + "\"} ";
+      auto at = text.find(key);
+      if (at != std::string::npos) {
+        total += std::stoi(text.substr(at + key.size()));
+      }
+    }
+    return total;
+  }
+
+  std::string dir_;
+  std::unique_ptr<inventoryfs::Keyring> keys_;
+  std::unique_ptr<inventoryfs::DirectorySlotStore> slots_;
+  std::unique_ptr<inventoryfs::InventoryStore> store_;
+  std::unique_ptr<InventoryState> inventory_;
+  FakeSnmpClient snmp_;
+  std::unique_ptr<DevicePoller> poller_;
+  std::unique_ptr<SelfMetrics> metrics_;
+  FakeClock clock_;
+  std::unique_ptr<Collector> collector_;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(CollectorTest);
