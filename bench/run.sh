@@ -20,6 +20,10 @@ echo "Java peer: inventory write/load ($runs runs each, then cold loads)..." >&2
 java_cp=$(bench/java/build.sh "$build/java")
 java_table=$(java -Dfile.encoding=UTF-8 -cp "$java_cp" JavaInventoryBench "$work" "$runs")
 
+# SNMP (issue #3): promsnmp and snmp_exporter 0.21 against one snmpsimd, in this run.
+echo "SNMP: live polls and cached scrapes vs snmp_exporter (${BENCH_RUNS:-30} polls each)..." >&2
+snmp_section=$(bench/snmp_bench.sh "$build" "${BENCH_RUNS:-30}")
+
 # One line per size: C++ commit vs Java write+fsync, C++ load vs Java warm load; then the restart.
 peer_ratios=$(awk -F'|' '
   function num(s) { gsub(/ ms| /, "", s); return s + 0 }
@@ -86,6 +90,8 @@ $java_table
 
 Java / C++ (medians of this run):
 $peer_ratios
+
+$snmp_section
 EOT
 echo "wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md

@@ -97,7 +97,7 @@ PollOutcome Collector::pollBlocking(const SnmpTarget& target,
 }
 
 ScrapeReply Collector::scrape(const std::string& target, const std::string& accept,
-                              std::optional<double> scrapeTimeoutSeconds) {
+                              std::optional<double> scrapeTimeoutSeconds, bool gzip) {
   auto started = std::chrono::steady_clock::now();
   ScrapeReply reply;
   auto view = inventory_.current();
@@ -142,8 +142,12 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
     status.interfaces = 0;
   }
   reply.contentType = std::string(contentType(format));
-  reply.body.reserve(body != nullptr ? body->classic.size() + 2048 : 2048);
-  appendScrape(reply.body, format, body, status);
+  if (gzip && format == ExpositionFormat::PrometheusText) {
+    reply.contentEncoding = "gzip";
+    reply.body = gzipScrape(body, status);
+  } else {
+    appendScrape(reply.body, format, body, status);
+  }
   reply.cacheHit = hit;
   return reply;
 }

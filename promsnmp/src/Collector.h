@@ -25,6 +25,7 @@ namespace promsnmp {
 struct ScrapeReply {
   int status = 200;
   std::string contentType;
+  std::string contentEncoding;  // "gzip" or empty
   std::string body;
   bool cacheHit = false;
 };
@@ -67,9 +68,10 @@ class Collector {
   ~Collector();
 
   /// Answers /snmp?target=. `accept` is the Accept header; `scrapeTimeoutSeconds` the
-  /// X-Prometheus-Scrape-Timeout-Seconds header if any.
+  /// X-Prometheus-Scrape-Timeout-Seconds header if any; `gzip` whether the client accepts gzip
+  /// (the device part is then served from gzip members cached per poll).
   ScrapeReply scrape(const std::string& target, const std::string& accept,
-                     std::optional<double> scrapeTimeoutSeconds);
+                     std::optional<double> scrapeTimeoutSeconds, bool gzip = false);
 
   void evictCache();
   std::vector<TargetState> targetStates() const;

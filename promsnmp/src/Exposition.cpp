@@ -1,8 +1,11 @@
 #include "Exposition.h"
 
+#include <Poco/DeflatingStream.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <sstream>
 
 namespace promsnmp {
 
@@ -588,6 +591,42 @@ void appendScrape(std::string& out, ExpositionFormat format, const RenderedDevic
   if (om) {
     out += "# EOF\n";
   }
+}
+
+std::string gzipMember(std::string_view text, int level) {
+  std::ostringstream out;
+  {
+    Poco::DeflatingOutputStream zip(out, Poco::DeflatingStreamBuf::STREAM_GZIP, level);
+    zip.write(text.data(), static_cast<std::streamsize>(text.size()));
+    zip.close();
+  }
+  return out.str();
+}
+
+const GzipMembers& gzipMembers(const RenderedDevice& device) {
+  GzipMembers& members = *device.gzip;
+  std::call_once(members.once, [&] {
+    // Made once per poll and sent many times: worth zlib's default effort.
+    members.classic = gzipMember(device.classic, 6);
+    members.nativeText = device.nativeText.empty() ? "" : gzipMember(device.nativeText, 6);
+  });
+  return members;
+}
+
+std::string gzipScrape(const RenderedDevice* device, const TargetStatus& status) {
+  std::string tail;
+  appendStatusTail(tail, ExpositionFormat::PrometheusText, status);
+  std::string out;
+  if (device == nullptr) {
+    return gzipMember(tail);
+  }
+  const GzipMembers& members = gzipMembers(*device);
+  std::string zippedTail = gzipMember(tail);
+  out.reserve(members.classic.size() + zippedTail.size() + members.nativeText.size());
+  out += members.classic;
+  out += zippedTail;
+  out += members.nativeText;
+  return out;
 }
 
 }  // namespace promsnmp

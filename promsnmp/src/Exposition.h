@@ -3,6 +3,8 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +82,14 @@ struct NativeSeries {
   NativeHistogram histogram;
 };
 
+/// gzip members of a device's text, made on first use: Prometheus always asks for gzip, and a
+/// device is scraped many times per poll. Thread-safe (once).
+struct GzipMembers {
+  std::once_flag once;
+  std::string classic;
+  std::string nativeText;
+};
+
 /// Everything about one device that does not change between polls.
 struct RenderedDevice {
   /// sysUpTime, the interface metrics, interface_utilization: format-independent.
@@ -89,7 +99,16 @@ struct RenderedDevice {
   /// The same series, for the OpenMetrics rendering.
   std::vector<NativeSeries> native;
   size_t interfaces = 0;
+  /// Filled by gzipMembers() on first use.
+  std::shared_ptr<GzipMembers> gzip = std::make_shared<GzipMembers>();
 };
+
+/// `text` as one gzip member (RFC 1952; members concatenate into one valid stream), at zlib
+/// compression `level` (1 fastest … 9 smallest).
+std::string gzipMember(std::string_view text, int level = 1);
+
+/// The device's gzip members, compressed on the first call. Thread-safe.
+const GzipMembers& gzipMembers(const RenderedDevice& device);
 
 /// Renders one poll of one device. `instance` is the scraped target string (Java wrote it as the
 /// `instance` label). `utilization` is what UtilizationTracker::observe returned for this poll
@@ -145,5 +164,9 @@ void appendStatusTail(std::string& out, ExpositionFormat format, const TargetSta
 /// the native histogram, and `# EOF` for OpenMetrics. `device` may be null (nothing to serve).
 void appendScrape(std::string& out, ExpositionFormat format, const RenderedDevice* device,
                   const TargetStatus& status);
+
+/// appendScrape for Prometheus text, gzip-encoded: the cached members of `device` around a
+/// freshly compressed status tail. Same content as appendScrape's, once decompressed.
+std::string gzipScrape(const RenderedDevice* device, const TargetStatus& status);
 
 }  // namespace promsnmp

@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/ThreadPool.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -36,6 +37,7 @@ namespace {
 constexpr int kExitOk = 0;
 constexpr int kExitUnavailable = 69;
 constexpr auto kDrainTimeout = std::chrono::seconds(10);
+constexpr int kHttpThreads = 128;
 
 /// Splits "host:port", ":port" or "[v6]:port" into a socket address; an empty host means every
 /// interface.
@@ -352,15 +354,19 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
                      static_cast<size_t>(config_.maxRequestBodyBytes)};
 
   std::unique_ptr<Poco::Net::HTTPServer> server;
+  Poco::ThreadPool httpThreads("http", 4, kHttpThreads);
   try {
     Poco::Net::ServerSocket socket(listenAddressOf(config_.listenAddress), 256);
+    // POCO holds a thread per keep-alive connection: size the pool for the connections a site
+    // keeps open (Prometheus servers, HAProxy), not for the cores.
     auto* params = new Poco::Net::HTTPServerParams;
-    params->setMaxThreads(16);
+    params->setMaxThreads(kHttpThreads);
     params->setMaxQueued(512);
     params->setKeepAlive(true);
     params->setTimeout(Poco::Timespan(15, 0));
     params->setServerName("promsnmp");
-    server = std::make_unique<Poco::Net::HTTPServer>(new HttpApi(context), socket, params);
+    server =
+        std::make_unique<Poco::Net::HTTPServer>(new HttpApi(context), httpThreads, socket, params);
     server->start();
     logEvent(log, Poco::Message::PRIO_INFORMATION, "listening",
              {{"address", socket.address().toString()}, {"role", role}});
