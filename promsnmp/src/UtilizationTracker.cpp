@@ -86,7 +86,12 @@ UtilizationUpdate UtilizationTracker::observe(std::string_view target, const Pol
         best = any ? std::max(best, bits) : bits;
         any = true;
       }
-      if (any && !decreased && speed > 0) {
+      // An interface that is not up carries no traffic to measure: Java observed a 0 % for each
+      // of them every poll, which on a switch with most ports down was most of the scrape's
+      // bytes and no information. Its counters are still tracked for when it comes up.
+      std::optional<uint64_t> oper = row->get(IfMetric::OperStatus);
+      const bool notUp = oper && *oper != 1;
+      if (any && !decreased && speed > 0 && !notUp) {
         const double percent = best / dt / speed * 100.0;
         update.samples.push_back({row->ifIndex, percent});
         NativeHistogram& h = ifs.native;

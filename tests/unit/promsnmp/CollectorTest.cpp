@@ -57,8 +57,7 @@ class CollectorTest : public CppUnit::TestFixture {
     inventoryfs::Inventory initial;
     initial.devices = {device("a", "ca"), device("b", "cb")};
     store_->init(initial, "test");
-    inventory_ = std::make_unique<InventoryState>(*store_, *keys_, nullptr,
-                                                  std::chrono::hours(1));
+    inventory_ = std::make_unique<InventoryState>(*store_, *keys_, nullptr, std::chrono::hours(1));
     CPPUNIT_ASSERT(inventory_->start());
     buildAgent(snmp_);
     poller_ = std::make_unique<DevicePoller>(snmp_);
@@ -157,8 +156,8 @@ class CollectorTest : public CppUnit::TestFixture {
     std::string text = metrics_->render();
     int total = 0;
     for (const char* result : {"success", "failure"}) {
-      std::string key = "promsnmp_snmp_polls_total{trigger=\"" + trigger + "\",result=\"" +
-                        result + "\"} ";
+      std::string key =
+          "promsnmp_snmp_polls_total{trigger=\"" + trigger + "\",result=\"" + result + "\"} ";
       auto at = text.find(key);
       if (at != std::string::npos) {
         total += std::stoi(text.substr(at + key.size()));

@@ -46,6 +46,7 @@ class UtilizationTrackerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testBusierDirectionNotSum);
   CPPUNIT_TEST(testHighSpeedPreferredThenIfSpeed);
   CPPUNIT_TEST(testUnknownSpeedSkipped);
+  CPPUNIT_TEST(testInterfaceNotUpHasNoSample);
   CPPUNIT_TEST(testCounterDecreaseSkipsOneRound);
   CPPUNIT_TEST(testNonPositiveIntervalSkipped);
   CPPUNIT_TEST(testRebootSkipsOneRound);
@@ -105,6 +106,28 @@ class UtilizationTrackerTest : public CppUnit::TestFixture {
     r.set(IfMetric::HCInOctets, 1000);
     noSpeed.set(IfMetric::HCInOctets, 1000);
     CPPUNIT_ASSERT(t.observe("r1", poll(10, {r, noSpeed})).samples.empty());
+  }
+
+  void testInterfaceNotUpHasNoSample() {
+    UtilizationTracker t;
+    InterfaceRow up = hcRow(1, 0, 0, 1000);
+    up.set(IfMetric::OperStatus, 1);
+    InterfaceRow down = hcRow(2, 0, 0, 1000);
+    down.set(IfMetric::OperStatus, 2);
+    t.observe("r1", poll(0, {up, down}));
+    up = hcRow(1, bytesFor(10, 1000, 10), 0, 1000);
+    up.set(IfMetric::OperStatus, 1);
+    down = hcRow(2, 0, 0, 1000);
+    down.set(IfMetric::OperStatus, 2);
+    UtilizationUpdate u = t.observe("r1", poll(10, {up, down}));
+    CPPUNIT_ASSERT_EQUAL(size_t(1), u.samples.size());
+    CPPUNIT_ASSERT_EQUAL(uint32_t(1), u.samples[0].ifIndex);
+    // Once it comes up, it is measured from its last counters.
+    down = hcRow(2, bytesFor(20, 1000, 10), 0, 1000);
+    down.set(IfMetric::OperStatus, 1);
+    u = t.observe("r1", poll(20, {down}));
+    CPPUNIT_ASSERT_EQUAL(size_t(1), u.samples.size());
+    CPPUNIT_ASSERT_DOUBLES_EQUAL(20.0, u.samples[0].percent, 0.01);
   }
 
   void testCounterDecreaseSkipsOneRound() {
