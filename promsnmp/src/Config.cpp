@@ -13,6 +13,8 @@
 #include <sstream>
 #include <typeinfo>
 
+#include "Logging.h"
+
 namespace promsnmp {
 
 ConfigException::ConfigException(std::vector<std::string> problems)
@@ -60,34 +62,7 @@ std::string lower(std::string text) {
 /// `"text"` with backslash escapes, so odd values are visible in messages and describe().
 std::string quote(const std::string& text) {
   std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          static const char* const kHex = "0123456789abcdef";
-          out += "\\x";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
+  appendEscaped(out, text, false);
   return out + "\"";
 }
 

@@ -133,8 +133,8 @@ void appendHexEscape(std::string& out, unsigned char c) {
   out += kHex[c & 15];
 }
 
-/// Appends `text` escaped for a double-quoted string (logfmt and JSON share the rules): quote,
-/// backslash, \n, \r and \t escaped; other control characters as \u00XX; invalid UTF-8 as U+FFFD.
+}  // namespace
+
 void appendEscaped(std::string& out, std::string_view text, bool json) {
   for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -175,6 +175,8 @@ void appendEscaped(std::string& out, std::string_view text, bool json) {
     ++i;
   }
 }
+
+namespace {
 
 /// go-logfmt: a value needs quotes when empty or holding a space, '=', '"', a control
 /// character or invalid UTF-8.

@@ -7,6 +7,7 @@
 
 #include <initializer_list>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 namespace promsnmp {
@@ -54,6 +55,11 @@ struct LogField {
 ///   logEvent(log, Poco::Message::PRIO_WARNING, "poll failed", {{"target", t}, {"retries", 2}});
 void logEvent(Poco::Logger& logger, Poco::Message::Priority priority, const std::string& msg,
               std::initializer_list<LogField> fields = {});
+
+/// Appends `text` escaped for a double-quoted string (logfmt and JSON share the rules): quote,
+/// backslash, \n, \r and \t escaped; other control characters as \u00XX (and DEL outside
+/// JSON); invalid UTF-8 as U+FFFD. Thread-safe (pure).
+void appendEscaped(std::string& out, std::string_view text, bool json);
 
 /// The logger of one area, e.g. logger("promsnmp.poller").
 Poco::Logger& logger(const std::string& area);
