@@ -1,0 +1,79 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "LeadershipEvent.h"
+
+namespace elector {
+
+/// The elector's end of the leadership socket (DESIGN.md §4): a Unix stream socket on which every
+/// connected client receives each published event as one JSON line. A client receives the
+/// current event right after it connects. Writes never block: a client whose socket buffer
+/// cannot take a whole line, or whose socket fails, is dropped (it reconnects and catches up from
+/// the current event). Thread-safe; publish() may be called from any thread.
+class LeadershipServer {
+ public:
+  /// `path`: the socket file; `mode`: its permissions once bound (the directory decides who can
+  /// reach it as well).
+  explicit LeadershipServer(std::string path, unsigned mode = 0660);
+  /// Stops the server if it is running.
+  ~LeadershipServer();
+
+  LeadershipServer(const LeadershipServer&) = delete;
+  LeadershipServer& operator=(const LeadershipServer&) = delete;
+
+  /// Removes a stale socket file at `path` (only a socket: any other file is left alone and is an
+  /// error), binds, sets the mode, listens and starts the accept thread. Throws
+  /// Poco::IOException (or Poco::InvalidArgumentException for a path too long for sun_path) on
+  /// failure; throws Poco::IllegalStateException if already started.
+  void start();
+
+  /// Closes every client and the listening socket, joins the thread, removes the socket file and
+  /// forgets the current event (a later start() sends nothing until the next publish()).
+  /// Idempotent.
+  void stop();
+
+  /// Records `event` as the current state and sends it to every connected client without
+  /// blocking; clients that cannot take it are dropped. Throws Poco::InvalidArgumentException if
+  /// the event cannot be encoded (nothing is sent then).
+  void publish(const LeadershipEvent& event);
+
+  /// The number of connected clients (for metrics and tests).
+  std::size_t clientCount() const;
+
+  /// The number of clients dropped so far because they could not keep up or failed.
+  std::uint64_t droppedCount() const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  void run();
+  void acceptClient();
+  /// Sends `line` completely or returns false; never blocks. Caller holds mutex_.
+  static bool sendAll(int fd, const std::string& line);
+  /// Removes clients_[index], counting it as dropped. Caller holds mutex_.
+  void dropLocked(std::size_t index);
+
+  const std::string path_;
+  const unsigned mode_;
+  int listenFd_ = -1;
+  int wakeRead_ = -1;  ///< Self-pipe: stop() writes, run() wakes from poll().
+  int wakeWrite_ = -1;
+  std::thread thread_;
+  std::mutex lifecycleMutex_;  ///< Serializes start() and stop().
+  std::atomic<bool> stopping_{false};
+
+  mutable std::mutex mutex_;
+  std::vector<int> clients_;
+  std::vector<int> pendingClose_;  ///< Shut down, closed by run() between polls.
+  std::optional<std::string> currentLine_;
+  std::uint64_t dropped_ = 0;
+};
+
+}  // namespace elector
