@@ -17,6 +17,7 @@
 #include "Collector.h"
 #include "Exposition.h"
 #include "InventoryState.h"
+#include "Leadership.h"
 #include "SelfMetrics.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
@@ -287,10 +288,10 @@ void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response
          inventoryfs::inventoryToJson(context_.inventory.current()->inventory, options));
     return;
   }
-  if (!context_.isLeader()) {
-    sendError(
-        request, response, 503,
-        "this replica is a follower (" + context_.role() + "); inventory writes go to the leader");
+  if (!context_.leadership.isLeader()) {
+    sendError(request, response, 503,
+              "this replica does not lead (" + context_.leadership.describe() +
+                  "); inventory writes go to the leader");
     return;
   }
   if (request.getContentLength() > static_cast<std::streamsize>(context_.maxRequestBody)) {
@@ -311,10 +312,13 @@ void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response
     return;
   }
   try {
-    context_.store.commitAdmin(
+    context_.leadership.commit(
         [&replacement](inventoryfs::Inventory& inventory) { inventory = replacement; });
+  } catch (const Leadership::NotLeader& e) {
+    sendError(request, response, 503, e.what());
+    return;
   } catch (const inventoryfs::FencedException& e) {
-    sendError(request, response, 503, e.displayText());
+    sendError(request, response, 503, "stepped down: " + e.displayText());
     return;
   } catch (const inventoryfs::InventoryException& e) {
     sendError(request, response, 503, "inventory not written: " + e.displayText());
@@ -342,9 +346,10 @@ void HttpApi::privProtocols(HTTPServerRequest& request, HTTPServerResponse& resp
 }
 
 void HttpApi::leader(HTTPServerRequest& request, HTTPServerResponse& response) {
-  bool leader = context_.isLeader();
+  bool leader = context_.leadership.isLeader();
   send(request, response, leader ? 200 : 503, kTextPlain,
-       std::string(leader ? "leader" : "not leader") + " (" + context_.role() + ")\n");
+       std::string(leader ? "leader" : "not leader") + " (" + context_.leadership.describe() +
+           ")\n");
 }
 
 void HttpApi::discoveryNotYet(HTTPServerRequest& request, HTTPServerResponse& response) {
@@ -451,7 +456,8 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
        << "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:left}"
        << ".down{color:#b00}.up{color:#070}</style></head><body>"
        << "<h1>promsnmp</h1><p>Inventory version " << status.version << " (epoch " << status.epoch
-       << "), " << status.devices << " devices, role " << htmlEscape(context_.role()) << ".</p>"
+       << "), " << status.devices << " devices, role " << htmlEscape(context_.leadership.describe())
+       << ".</p>"
        << "<p><a href=\"/metrics\">/metrics</a> · <a href=\"/targets\">/targets</a> · "
        << "<a href=\"/actuator/health\">/actuator/health</a> · <a href=\"/config\">/config</a>"
        << "</p><table><tr><th>target</th><th>address</th><th>state</th><th>last poll</th>"

@@ -23,6 +23,7 @@ namespace promsnmp {
 
 class Collector;
 class InventoryState;
+class Leadership;
 
 /// Where the process is in its life, for the probes (Spring semantics): not ready until the
 /// inventory is loaded and the listener bound; not ready again while draining after SIGTERM.
@@ -40,8 +41,7 @@ struct ApiContext {
   Lifecycle& lifecycle;
   std::function<std::string()> describeConfig;  // /config, secrets masked
   std::function<std::string()> reload;          // "" when reloaded, else the error
-  std::function<bool()> isLeader;               // inventory writes only on the leader
-  std::function<std::string()> role;            // "standalone", "leader", "follower"
+  Leadership& leadership;                       // inventory writes only on the leader
   size_t maxRequestBody = 16u << 20;
 };
 

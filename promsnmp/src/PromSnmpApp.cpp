@@ -20,6 +20,8 @@
 #include "DevicePoller.h"
 #include "HttpApi.h"
 #include "InventoryState.h"
+#include "Leadership.h"
+#include "LeadershipClient.h"
 #include "LocalState.h"
 #include "Logging.h"
 #include "NetSnmpClient.h"
@@ -278,14 +280,45 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   collectorOptions.scrapeTimeoutMargin = config_.scrapeTimeoutMargin;
   Collector collector(inventory, poller, metrics, clock, collectorOptions);
 
-  // Leadership arrives with the elector; until then a fixed role or standalone (= leader).
-  bool leader = config_.role ? *config_.role == Role::Leader : !config_.electorSocket;
-  std::string role = config_.role ? (leader ? "leader (configured)" : "follower (configured)")
-                     : config_.electorSocket ? "follower (elector not supported yet)"
-                                             : "standalone";
-  metrics.gauge("promsnmp_leader_election_is_leader", "1 if this replica is the leader.")
-      .get()
-      .set(leader ? 1 : 0);
+  // Who may write: a fixed role, the elector's word (through its socket), or standalone.
+  Leadership::Mode leadershipMode =
+      config_.role            ? (*config_.role == Role::Leader ? Leadership::Mode::FixedLeader
+                                                               : Leadership::Mode::FixedFollower)
+      : config_.electorSocket ? Leadership::Mode::Elector
+                              : Leadership::Mode::Standalone;
+  std::unique_ptr<Leadership> leadership;
+  std::unique_ptr<LeadershipClient> electorClient;
+  if (leadershipMode == Leadership::Mode::Elector) {
+    // On becoming leader, fence at once, so the fence precedes any write of this lease.
+    electorClient = std::make_unique<LeadershipClient>(
+        *config_.electorSocket, clock, LeadershipClient::Options{},
+        [&leadership, &log](const LeadershipState& state) {
+          logEvent(log, Poco::Message::PRIO_INFORMATION, "leadership changed",
+                   {{"leader", state.leader}, {"epoch", state.epoch}, {"holder", state.holder}});
+          if (state.leader && leadership) {
+            try {
+              leadership->fenceIfLeading();
+            } catch (const Poco::Exception& e) {
+              logEvent(log, Poco::Message::PRIO_WARNING, "fence write failed",
+                       {{"error", e.displayText()}});
+            }
+          }
+        });
+  }
+  leadership = std::make_unique<Leadership>(store, leadershipMode, electorClient.get());
+  if (electorClient) {
+    electorClient->start();
+  }
+  auto& isLeader =
+      metrics.gauge("promsnmp_leader_election_is_leader", "1 if this replica is the leader.").get();
+  auto& leaderEpoch = metrics
+                          .gauge("promsnmp_leader_election_epoch",
+                                 "Epoch of this replica's last fence or inventory write.")
+                          .get();
+  metrics.onCollect([&] {
+    isLeader.set(leadership->isLeader() ? 1 : 0);
+    leaderEpoch.set(static_cast<double>(leadership->epoch()));
+  });
   auto& inventoryVersion =
       metrics.gauge("promsnmp_inventory_version", "Version of the inventory served.").get();
   auto& inventoryDevices =
@@ -349,8 +382,7 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
                        return config_.describe();
                      },
                      [this] { return reload(); },
-                     [leader] { return leader; },
-                     [role] { return role; },
+                     *leadership,
                      static_cast<size_t>(config_.maxRequestBodyBytes)};
 
   std::unique_ptr<Poco::Net::HTTPServer> server;
@@ -369,7 +401,7 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
         std::make_unique<Poco::Net::HTTPServer>(new HttpApi(context), httpThreads, socket, params);
     server->start();
     logEvent(log, Poco::Message::PRIO_INFORMATION, "listening",
-             {{"address", socket.address().toString()}, {"role", role}});
+             {{"address", socket.address().toString()}, {"role", leadership->describe()}});
   } catch (const Poco::Exception& e) {
     logEvent(log, Poco::Message::PRIO_ERROR, "cannot listen",
              {{"address", config_.listenAddress}, {"error", e.displayText()}});
@@ -391,7 +423,8 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     InventoryState::Status s = inventory.status();
     sendReadyOnce();
     return "inventory v" + std::to_string(s.version) + ", " + std::to_string(s.devices) +
-           " devices" + (s.lastError.empty() ? "" : ", share unreadable") + ", " + role;
+           " devices" + (s.lastError.empty() ? "" : ", share unreadable") + ", " +
+           leadership->describe();
   });
   HangupListener hangupListener([this] { reload(); });
 
@@ -408,6 +441,9 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   collector.stop();
+  if (electorClient) {
+    electorClient->stop();
+  }
   inventory.stop();
   logEvent(log, Poco::Message::PRIO_INFORMATION, "stopped");
   return kExitOk;

@@ -1,0 +1,67 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "inventoryfs/InventoryStore.h"
+
+namespace promsnmp {
+
+class LeadershipClient;
+
+/// Whether this replica may write the inventory, and with which epoch (DESIGN.md §3–§4).
+///
+/// Standalone (no elector) or PROMSNMP_ROLE=leader: this replica leads. With an elector, it leads
+/// while the LeadershipClient says so (its own monotonic deadline, fail closed). Before its first
+/// write as leader of an epoch it commits the fence version — epoch = max(lease token, head
+/// epoch + 1) — so a deposed leader's late write is refused by the file. A commit refused for a
+/// higher epoch deposes this replica until the elector reports a newer lease. Thread-safe.
+class Leadership {
+ public:
+  enum class Mode { Standalone, FixedLeader, FixedFollower, Elector };
+
+  /// `client` is used (not owned) in Mode::Elector and must outlive this object.
+  Leadership(inventoryfs::InventoryStore& store, Mode mode, LeadershipClient* client = nullptr);
+
+  bool isLeader() const;
+
+  /// The epoch of the last fence or commit (0 before any).
+  uint64_t epoch() const;
+
+  /// One line for logs, health and the landing page: "standalone", "leader (epoch 7)",
+  /// "follower (leader: pod-b)", "deposed: …".
+  std::string describe() const;
+
+  /// Commits `change` as the leader, fencing first when this lease has not been fenced yet.
+  /// Throws NotLeader when this replica does not lead, inventoryfs::FencedException when the file
+  /// says a newer leader exists (this replica then steps down), and what the store throws.
+  inventoryfs::CommitResult commit(const inventoryfs::InventoryStore::Change& change);
+
+  /// Fences now if leading and not yet fenced for this lease (called when leadership arrives,
+  /// so the fence precedes any discovery). Returns the fenced epoch, or nullopt.
+  std::optional<uint64_t> fenceIfLeading();
+
+  class NotLeader : public std::runtime_error {
+   public:
+    using std::runtime_error::runtime_error;
+  };
+
+ private:
+  /// The elector's lease token (0 standalone), or nullopt when not leading.
+  std::optional<uint64_t> leaseToken() const;
+  uint64_t fenceLocked(uint64_t token);
+
+  inventoryfs::InventoryStore& store_;
+  Mode mode_;
+  LeadershipClient* client_;
+  mutable std::mutex mutex_;
+  std::optional<uint64_t> fencedToken_;  // the lease token our fence was made for
+  uint64_t epoch_ = 0;                   // the epoch our writes carry
+  std::optional<uint64_t> deposedToken_;  // refused by the file under this lease token
+  std::string deposedReason_;
+};
+
+}  // namespace promsnmp
