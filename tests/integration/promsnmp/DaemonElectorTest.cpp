@@ -1,0 +1,138 @@
+// The daemon following an elector over its Unix socket (DESIGN.md §4), with the test playing
+// the elector: leader lines make it fence the inventory and accept writes; a follower line,
+// silence past the lease, or a closed socket make it refuse writes at once (I5).
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <chrono>
+#include <thread>
+
+#include "DaemonHelpers.h"
+#include "ProcessHelpers.h"
+
+using namespace testing;
+
+namespace {
+
+/// A stand-in elector: accepts one collector on a Unix socket and writes the lines it is given.
+class FakeElector {
+ public:
+  explicit FakeElector(const std::string& path) {
+    listen_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listen_, 4) != 0) {
+      throw std::runtime_error("cannot listen on " + path);
+    }
+  }
+  ~FakeElector() {
+    if (client_ >= 0) {
+      ::close(client_);
+    }
+    ::close(listen_);
+  }
+  /// Waits (at most 10 s) for the collector to connect.
+  void accept() {
+    timeval timeout{10, 0};
+    ::setsockopt(listen_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    client_ = ::accept(listen_, nullptr, nullptr);
+    if (client_ < 0) {
+      throw std::runtime_error("the collector did not connect to the elector socket");
+    }
+  }
+  void send(const std::string& line) {
+    std::string data = line + "\n";
+    if (::write(client_, data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
+      throw std::runtime_error("write to the collector failed");
+    }
+  }
+  void disconnect() {
+    ::close(client_);
+    client_ = -1;
+  }
+
+ private:
+  int listen_ = -1;
+  int client_ = -1;
+};
+
+template <typename Condition>
+bool eventually(int seconds, Condition condition) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+std::string leaderLine(uint64_t epoch, int leaseMs) {
+  return R"({"role":"leader","epoch":)" + std::to_string(epoch) +
+         R"(,"holder":"me","lease_ms":)" + std::to_string(leaseMs) + "}";
+}
+
+}  // namespace
+
+class DaemonElectorTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(DaemonElectorTest);
+  CPPUNIT_TEST(testFollowsTheElectorAndFencesOnLeadership);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void testFollowsTheElectorAndFencesOnLeadership() {
+    TempDir dir;
+    std::string socket = dir.path() + "/elector.sock";
+    FakeElector elector(socket);
+    std::map<std::string, std::string> env = {
+        {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
+        {"PROM_ENCRYPT_KEY", "elector test key"},
+        {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
+        {"PROMSNMP_ELECTOR_SOCKET", socket}};
+    inventoryCli(env, {"init"});
+    Daemon daemon(dir.path(), env);
+    elector.accept();
+    auto leads = [&] { return daemon.get("/promsnmp/leader").status == 200; };
+    CPPUNIT_ASSERT(!leads());  // a fresh connection is a follower until the elector speaks
+
+    // Leadership with lease token 7: the replica fences at once, with epoch max(7, head + 1).
+    elector.send(leaderLine(7, 3000));
+    CPPUNIT_ASSERT(eventually(5, leads));
+    CPPUNIT_ASSERT(eventually(5, [&] {
+      return inventoryCli(env, {"history"}).find("\n2 ") != std::string::npos;
+    }));
+    std::string history = inventoryCli(env, {"--json", "history"});
+    CPPUNIT_ASSERT_MESSAGE(history, history.find("\"version\":2,\"ok\":true,\"epoch\":7") !=
+                                        std::string::npos);
+    std::string body =
+        R"({"devices":[{"sysName":"d1","agents":[{"type":"snmp-community","endpoint":)"
+        R"({"address":"127.0.0.1","port":1161},"version":1,"readCommunity":"c"}]}]})";
+    CPPUNIT_ASSERT_EQUAL(200,
+                         httpRequest(daemon.port(), "POST", "/promsnmp/inventory", {}, body).status);
+
+    // The lease runs out without a renew: no longer leader, by its own deadline.
+    CPPUNIT_ASSERT(eventually(5, [&] { return !leads(); }));
+    CPPUNIT_ASSERT_EQUAL(503,
+                         httpRequest(daemon.port(), "POST", "/promsnmp/inventory", {}, body).status);
+
+    // Renewed, then an explicit follower line, then the elector vanishing.
+    elector.send(leaderLine(7, 10000));
+    CPPUNIT_ASSERT(eventually(5, leads));
+    elector.send(R"({"role":"follower","epoch":8,"holder":"other","lease_ms":10000})");
+    CPPUNIT_ASSERT(eventually(5, [&] { return !leads(); }));
+    elector.send(leaderLine(9, 10000));
+    CPPUNIT_ASSERT(eventually(5, leads));
+    elector.disconnect();
+    CPPUNIT_ASSERT(eventually(2, [&] { return !leads(); }));
+    std::vector<Sample> self = parseSamples(daemon.get("/metrics").body);
+    CPPUNIT_ASSERT_EQUAL(std::string("0"), sampleValue(self, "promsnmp_leader_election_is_leader"));
+  }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(DaemonElectorTest);
