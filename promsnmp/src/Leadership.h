@@ -58,8 +58,8 @@ class Leadership {
   Mode mode_;
   LeadershipClient* client_;
   mutable std::mutex mutex_;
-  std::optional<uint64_t> fencedToken_;  // the lease token our fence was made for
-  uint64_t epoch_ = 0;                   // the epoch our writes carry
+  std::optional<uint64_t> fencedToken_;   // the lease token our fence was made for
+  uint64_t epoch_ = 0;                    // the epoch our writes carry
   std::optional<uint64_t> deposedToken_;  // refused by the file under this lease token
   std::string deposedReason_;
 };

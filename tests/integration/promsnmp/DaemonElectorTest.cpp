@@ -74,8 +74,8 @@ bool eventually(int seconds, Condition condition) {
 }
 
 std::string leaderLine(uint64_t epoch, int leaseMs) {
-  return R"({"role":"leader","epoch":)" + std::to_string(epoch) +
-         R"(,"holder":"me","lease_ms":)" + std::to_string(leaseMs) + "}";
+  return R"({"role":"leader","epoch":)" + std::to_string(epoch) + R"(,"holder":"me","lease_ms":)" +
+         std::to_string(leaseMs) + "}";
 }
 
 }  // namespace
@@ -104,22 +104,21 @@ class DaemonElectorTest : public CppUnit::TestFixture {
     // Leadership with lease token 7: the replica fences at once, with epoch max(7, head + 1).
     elector.send(leaderLine(7, 3000));
     CPPUNIT_ASSERT(eventually(5, leads));
-    CPPUNIT_ASSERT(eventually(5, [&] {
-      return inventoryCli(env, {"history"}).find("\n2 ") != std::string::npos;
-    }));
+    CPPUNIT_ASSERT(eventually(
+        5, [&] { return inventoryCli(env, {"history"}).find("\n2 ") != std::string::npos; }));
     std::string history = inventoryCli(env, {"--json", "history"});
-    CPPUNIT_ASSERT_MESSAGE(history, history.find("\"version\":2,\"ok\":true,\"epoch\":7") !=
-                                        std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(
+        history, history.find("\"version\":2,\"ok\":true,\"epoch\":7") != std::string::npos);
     std::string body =
         R"({"devices":[{"sysName":"d1","agents":[{"type":"snmp-community","endpoint":)"
         R"({"address":"127.0.0.1","port":1161},"version":1,"readCommunity":"c"}]}]})";
-    CPPUNIT_ASSERT_EQUAL(200,
-                         httpRequest(daemon.port(), "POST", "/promsnmp/inventory", {}, body).status);
+    CPPUNIT_ASSERT_EQUAL(
+        200, httpRequest(daemon.port(), "POST", "/promsnmp/inventory", {}, body).status);
 
     // The lease runs out without a renew: no longer leader, by its own deadline.
     CPPUNIT_ASSERT(eventually(5, [&] { return !leads(); }));
-    CPPUNIT_ASSERT_EQUAL(503,
-                         httpRequest(daemon.port(), "POST", "/promsnmp/inventory", {}, body).status);
+    CPPUNIT_ASSERT_EQUAL(
+        503, httpRequest(daemon.port(), "POST", "/promsnmp/inventory", {}, body).status);
 
     // Renewed, then an explicit follower line, then the elector vanishing.
     elector.send(leaderLine(7, 10000));
