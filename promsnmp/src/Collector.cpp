@@ -41,7 +41,9 @@ Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetric
       unknownTargets_(metrics.counter("promsnmp_scrape_unknown_target_total",
                                       "Scrapes of a target that is not in the inventory.")),
       pollDuration_(metrics.histogram("promsnmp_snmp_query_duration_seconds",
-                                      "Duration of SNMP polls of one device.", {})) {
+                                      "Duration of SNMP polls of one device.", {})),
+      varbinds_(metrics.counter("promsnmp_snmp_varbinds_received_total",
+                                "Variable bindings received from devices in polls.")) {
   inventory_.addListener([this](const std::shared_ptr<const InventoryView>& before,
                                 const std::shared_ptr<const InventoryView>& after) {
     onInventoryChange(before, after);
@@ -66,6 +68,7 @@ PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
         std::make_shared<const RenderedDevice>(renderDevice(*result, result->target, update));
   }
   pollDuration_.get().observe(result->durationSeconds);
+  varbinds_.get().inc(static_cast<double>(result->varbinds));
   outcome.result = std::move(result);
   return outcome;
 }

@@ -109,6 +109,7 @@ class Collector {
   Family<Counter>& cacheGets_;
   Family<Counter>& unknownTargets_;
   Family<Histogram>& pollDuration_;
+  Family<Counter>& varbinds_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
