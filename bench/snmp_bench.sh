@@ -394,7 +394,7 @@ agent share the $(nproc) cores.
 | — the minimum at 64 varbinds per response | $min_packets | $min_packets | |
 | answers from the agent per poll (iptables, median) | $p_ans | $e_ans | $(ratio "$p_ans" "$e_ans") |
 | answer bytes per poll (IP+UDP+SNMP, iptables, median) | $p_abytes B | $e_abytes B | $(ratio "$p_abytes" "$e_abytes") |
-| varbinds returned per poll (the collector's own count) | not sampled here (`promsnmp_snmp_varbinds_received_total` exists since this run's code) | $e_vb (\`snmp_scrape_pdus_returned\`) | |
+| varbinds returned per poll (the collector's own count) | not sampled by this bench (\`promsnmp_snmp_varbinds_received_total\` counts them) | $e_vb (\`snmp_scrape_pdus_returned\`) | |
 | wall time per live poll (median; the agent's speed) | $(fmt "$p_wall" 0) ms | $(fmt "$e_wall" 0) ms | $(ratio "$p_wall" "$e_wall") |
 | response: bytes, samples | $p_bytes B, $p_lines | $e_bytes B, $e_lines | $(ratio "$p_bytes" "$e_bytes") |
 | scrapes/s under wrk (promsnmp cached, 64 connections; snmp_exporter live, 4) | $(rate "$c_rps") | $(rate "$e_rps") | $throughput_ratio |
