@@ -22,8 +22,8 @@
 
 #include "Clock.h"
 #include "Election.h"
-#include "LeadershipEvent.h"
 #include "LeadershipServer.h"
+#include "elector/LeadershipEvent.h"
 
 #ifndef ELECTOR_VERSION
 #define ELECTOR_VERSION "unknown"

@@ -1,4 +1,4 @@
-#include "LeadershipEvent.h"
+#include "elector/LeadershipEvent.h"
 
 #include <Poco/Exception.h>
 

@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "LeadershipEvent.h"
+#include "elector/LeadershipEvent.h"
 
 namespace elector {
 

@@ -26,11 +26,11 @@ struct LeadershipEvent {
   bool operator==(const LeadershipEvent&) const = default;
 };
 
-/// Parses one socket line (with or without its '\n') with the same strict rules as the elector's
-/// `elector::decode` (exact key set, role enum, epoch < 2^64, lease_ms 1..600000, holder ≤ 256
-/// bytes of UTF-8, line ≤ 1024 bytes). The two copies are deliberate until the components share
-/// code; `tests/unit/elector/LeadershipEventTest.cpp` and `LeadershipClientTest.cpp` pin both.
-/// Returns nullopt and a reason in `*error` (if not null) on any deviation. Thread-safe.
+/// Parses one socket line (with or without its '\n') with the elector's own decoder
+/// (`elector::decode`, elector/include/elector/LeadershipEvent.h: exact key set, role enum,
+/// epoch < 2^64, lease_ms 1..600000, holder ≤ 256 bytes of UTF-8, line ≤ 1024 bytes), so both
+/// ends of the socket agree by construction. Returns nullopt and a reason in `*error` (if not
+/// null) on any deviation. Thread-safe.
 std::optional<LeadershipEvent> parseLeadershipLine(std::string_view line,
                                                    std::string* error = nullptr);
 

@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
-#include "LeadershipEvent.h"
 #include "ProcessHelpers.h"
 #include "RedisServer.h"
+#include "elector/LeadershipEvent.h"
 
 using elector::LeadershipEvent;
 using elector::LeadershipRole;

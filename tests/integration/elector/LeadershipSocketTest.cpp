@@ -21,8 +21,8 @@
 #include <string>
 #include <thread>
 
-#include "LeadershipEvent.h"
 #include "LeadershipServer.h"
+#include "elector/LeadershipEvent.h"
 
 using namespace elector;
 using namespace std::chrono_literals;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "LeadershipEvent.h"
+#include "elector/LeadershipEvent.h"
 
 using namespace elector;
 
