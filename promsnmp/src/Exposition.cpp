@@ -293,6 +293,39 @@ void appendUnsigned(std::string& out, uint64_t v) {
   out.append(buf, end);
 }
 
+namespace {
+
+/// `interface_utilization_native_ratio<suffix>{labels} ` — the value follows.
+void appendNativeSample(std::string& out, const NativeSeries& s, std::string_view suffix) {
+  out += kNativeName;
+  out += suffix;
+  out += '{';
+  out += s.labels;
+  out += "} ";
+}
+
+/// One series' _bucket lines, _count and _sum (both formats; OpenMetrics adds _created).
+void appendNativeSeries(std::string& out, const NativeSeries& s) {
+  for (size_t b = 0; b < kNativeBucketLabels.size(); ++b) {
+    out += kNativeName;
+    out += "_bucket{";
+    out += s.labels;
+    out += ",le=\"";
+    out += kNativeBucketLabels[b];
+    out += "\"} ";
+    appendUnsigned(out, s.histogram.cumulative[b]);
+    out += '\n';
+  }
+  appendNativeSample(out, s, "_count");
+  appendUnsigned(out, s.histogram.count);
+  out += '\n';
+  appendNativeSample(out, s, "_sum");
+  appendDouble(out, s.histogram.sum);
+  out += '\n';
+}
+
+}  // namespace
+
 RenderedDevice renderDevice(const PollResult& poll, std::string_view instance,
                             const UtilizationUpdate& utilization) {
   RenderedDevice device;
@@ -432,28 +465,7 @@ RenderedDevice renderDevice(const PollResult& poll, std::string_view instance,
     std::string& nat = device.nativeText;
     appendHelpType(nat, kNativeName, kNativeHelp, "histogram");
     for (const NativeSeries& s : device.native) {
-      for (size_t b = 0; b < kNativeBucketLabels.size(); ++b) {
-        nat += kNativeName;
-        nat += "_bucket{";
-        nat += s.labels;
-        nat += ",le=\"";
-        nat += kNativeBucketLabels[b];
-        nat += "\"} ";
-        appendUnsigned(nat, s.histogram.cumulative[b]);
-        nat += '\n';
-      }
-      nat += kNativeName;
-      nat += "_count{";
-      nat += s.labels;
-      nat += "} ";
-      appendUnsigned(nat, s.histogram.count);
-      nat += '\n';
-      nat += kNativeName;
-      nat += "_sum{";
-      nat += s.labels;
-      nat += "} ";
-      appendDouble(nat, s.histogram.sum);
-      nat += '\n';
+      appendNativeSeries(nat, s);
     }
     nat.shrink_to_fit();
   }
@@ -474,30 +486,8 @@ void appendNativeOpenMetrics(std::string& out, const RenderedDevice& device) {
   appendHelpText(out, kNativeHelp, ExpositionFormat::OpenMetrics);
   out += '\n';
   for (const NativeSeries& s : device.native) {
-    for (size_t b = 0; b < kNativeBucketLabels.size(); ++b) {
-      out += kNativeName;
-      out += "_bucket{";
-      out += s.labels;
-      out += ",le=\"";
-      out += kNativeBucketLabels[b];
-      out += "\"} ";
-      appendUnsigned(out, s.histogram.cumulative[b]);
-      out += '\n';
-    }
-    auto series = [&](std::string_view suffix) {
-      out += kNativeName;
-      out += suffix;
-      out += '{';
-      out += s.labels;
-      out += "} ";
-    };
-    series("_count");
-    appendUnsigned(out, s.histogram.count);
-    out += '\n';
-    series("_sum");
-    appendDouble(out, s.histogram.sum);
-    out += '\n';
-    series("_created");
+    appendNativeSeries(out, s);
+    appendNativeSample(out, s, "_created");
     appendDouble(out,
                  std::chrono::duration<double>(s.histogram.created.time_since_epoch()).count());
     out += '\n';
