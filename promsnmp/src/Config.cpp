@@ -13,7 +13,9 @@
 #include <sstream>
 #include <typeinfo>
 
+#include "CronExpression.h"
 #include "Logging.h"
+#include "TimeZone.h"
 
 namespace promsnmp {
 
@@ -171,129 +173,31 @@ std::string checkListenAddress(const std::string& value) {
   return "";
 }
 
-/// A zone name as java.time.ZoneId accepts it: a region ("America/New_York"), "UTC", "Z", or an
-/// offset ("+02:00", "UTC+2"). Only the shape is checked: whether the region exists depends on
-/// the tz database of the host, which the scheduler consults.
+/// A tz database zone name ("America/New_York", "UTC", "Etc/GMT-2") that exists on this host:
+/// the scheduler reads it from /usr/share/zoneinfo, so a name it cannot load is a config error.
 std::string checkZone(const std::string& value) {
-  if (value.empty()) {
-    return "must not be empty";
+  try {
+    TimeZone::load(value);
+    return "";
+  } catch (const Poco::Exception& e) {
+    return "must be a time zone of the tz database like America/New_York or UTC (" + e.message() +
+           ")";
   }
-  const bool shapeOk =
-      value.front() != '/' && value.find("..") == std::string::npos &&
-      std::all_of(value.begin(), value.end(), [](unsigned char c) {
-        return std::isalnum(c) != 0 || c == '/' || c == '_' || c == '+' || c == '-' || c == ':';
-      });
-  return shapeOk
-             ? ""
-             : "must be a time zone name like America/New_York or UTC (got " + quote(value) + ")";
 }
 
-/// Spring's CronExpression syntax: six fields (second minute hour day-of-month month
-/// day-of-week), or one of Spring's macros; "-" disables the schedule. Checks field count,
-/// numeric ranges and names; the L/W/# forms of the day fields are checked for their
-/// characters only.
+/// Spring's CronExpression syntax (six fields, second first, or a macro such as @daily), parsed
+/// by the scheduler's own parser so the check and the schedule cannot disagree; "-" disables.
 std::string checkCron(const std::string& value) {
   const std::string text = trim(value);
   if (text == "-") {
     return "";
   }
-  if (!text.empty() && text[0] == '@') {
-    static const char* const kMacros[] = {"@yearly", "@annually", "@monthly", "@weekly",
-                                          "@daily",  "@midnight", "@hourly"};
-    for (const char* macro : kMacros) {
-      if (lower(text) == macro) {
-        return "";
-      }
-    }
-    return "unknown cron macro " + quote(text) +
-           " (use @yearly, @monthly, @weekly, @daily, @midnight or @hourly)";
+  try {
+    CronExpression::parse(text);
+    return "";
+  } catch (const Poco::SyntaxException& e) {
+    return e.message();
   }
-  std::vector<std::string> fields;
-  std::istringstream in(text);
-  for (std::string field; in >> field;) {
-    fields.push_back(field);
-  }
-  if (fields.size() != 6) {
-    return "must have 6 fields (second minute hour day-of-month month day-of-week) or be \"-\"; "
-           "got " +
-           std::to_string(fields.size()) + " in " + quote(text);
-  }
-  struct Field {
-    const char* name;
-    int min;
-    int max;
-    std::vector<std::string> names;  // index + min = value
-    bool dayForms;                   // L, W, #, ?
-  };
-  static const Field kFields[] = {
-      {"second", 0, 59, {}, false},
-      {"minute", 0, 59, {}, false},
-      {"hour", 0, 23, {}, false},
-      {"day-of-month", 1, 31, {}, true},
-      {"month",
-       1,
-       12,
-       {"JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"},
-       false},
-      {"day-of-week", 0, 7, {"SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"}, true},
-  };
-  for (size_t i = 0; i < 6; ++i) {
-    const Field& spec = kFields[i];
-    const std::string bad = spec.name + std::string(" field ") + quote(fields[i]);
-    std::istringstream parts(fields[i]);
-    for (std::string part; std::getline(parts, part, ',');) {
-      std::string range = part;
-      const auto slash = part.find('/');
-      if (slash != std::string::npos) {
-        const auto step = parseInteger(part.substr(slash + 1));
-        if (!step || *step < 1 ||
-            part.substr(slash + 1).find_first_not_of("0123456789") != std::string::npos) {
-          return bad + " has a bad step";
-        }
-        range = part.substr(0, slash);
-      }
-      if (range == "*" || (spec.dayForms && range == "?")) {
-        continue;
-      }
-      const std::string upper = [&] {
-        std::string u = range;
-        for (auto& c : u) {
-          c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-        }
-        return u;
-      }();
-      if (spec.dayForms && upper.find_first_of("LW#") != std::string::npos) {
-        if (upper.find_first_not_of("0123456789LW#-ABCDEFGHIJKLMNOPQRSTUVWXYZ") !=
-            std::string::npos) {
-          return bad + " is not valid";
-        }
-        continue;
-      }
-      std::vector<std::string> bounds;
-      std::istringstream ends(upper);
-      for (std::string end; std::getline(ends, end, '-');) {
-        bounds.push_back(end);
-      }
-      if (bounds.empty() || bounds.size() > 2 || upper.back() == '-') {
-        return bad + " is not valid";
-      }
-      for (const auto& bound : bounds) {
-        const auto named = std::find(spec.names.begin(), spec.names.end(), bound);
-        if (named != spec.names.end()) {
-          continue;
-        }
-        const auto number = parseInteger(bound);
-        if (!number || bound.find_first_not_of("0123456789") != std::string::npos) {
-          return bad + " is not valid";
-        }
-        if (*number < spec.min || *number > spec.max) {
-          return bad + " is out of range " + std::to_string(spec.min) + "-" +
-                 std::to_string(spec.max);
-        }
-      }
-    }
-  }
-  return "";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -607,6 +511,21 @@ std::vector<Def> buildTable() {
                    "America/New_York", checkZone, "time zone of discovery.cron"));
   t.push_back(boolean("discovery.on_start", {"DISCOVERY_ON_START"}, &Config::discoveryOnStart,
                       false, "run one discovery pass at start-up (leader only)"));
+  t.push_back(integer("discovery.max_in_flight", {"PROMSNMP_DISCOVERY_MAX_IN_FLIGHT"},
+                      &Config::discoveryMaxInFlight, 256, 1, 65536,
+                      "discovery probes outstanding at once"));
+  t.push_back(duration("discovery.timeout_ms", {"PROMSNMP_DISCOVERY_TIMEOUT_MS"},
+                       &Config::discoveryTimeout, 1000, 10, 60000,
+                       "how long a discovery probe waits for an answer (per attempt)"));
+  t.push_back(integer("discovery.retries", {"PROMSNMP_DISCOVERY_RETRIES"},
+                      &Config::discoveryRetries, 1, 0, 10,
+                      "discovery probe attempts after the first"));
+  t.push_back(integer("discovery.max_addresses", {"PROMSNMP_DISCOVERY_MAX_ADDRESSES"},
+                      &Config::discoveryMaxAddresses, 65536, 1, 16777216,
+                      "addresses one discovery request or seed may name"));
+  t.push_back(integer("discovery.max_queued", {"PROMSNMP_DISCOVERY_MAX_QUEUED"},
+                      &Config::discoveryMaxQueued, 4, 0, 1000,
+                      "discovery runs that may wait behind the running one"));
   // site
   t.push_back(text("site.id", {"PROM_SITE_ID"}, &Config::siteId, "0123456789", anything,
                    "site identifier"));

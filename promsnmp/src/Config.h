@@ -60,6 +60,11 @@ struct Config {
   std::string discoveryCron;  // Spring 6-field cron, a Spring macro (@daily ...), or "-" (off)
   std::string discoveryZone;  // IANA zone name for the cron
   bool discoveryOnStart;
+  int64_t discoveryMaxInFlight;                // probes outstanding at once
+  std::chrono::milliseconds discoveryTimeout;  // per probe attempt
+  int64_t discoveryRetries;
+  int64_t discoveryMaxAddresses;  // per request or seed, after expanding blocks and ranges
+  int64_t discoveryMaxQueued;     // runs waiting behind the running one
 
   // --- site (labels describing where this collector runs)
   std::string siteId;

@@ -12,9 +12,14 @@
 #include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
+#include <cctype>
 #include <sstream>
 
 #include "Collector.h"
+#include "Discovery.h"
+#include "DiscoveryRequest.h"
+#include "DiscoveryService.h"
 #include "Exposition.h"
 #include "InventoryState.h"
 #include "Leadership.h"
@@ -119,6 +124,19 @@ void sendError(HTTPServerRequest& request, HTTPServerResponse& response, int sta
   send(request, response, status, kJson, toJson(body));
 }
 
+bool isUuid(const std::string& text) {
+  if (text.size() != 36) {
+    return false;
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string htmlEscape(const std::string& text) {
   std::string out;
   for (char c : text) {
@@ -171,7 +189,7 @@ HttpApi::HttpApi(ApiContext context)
       {"/promsnmp/authProtocols", {&HttpApi::authProtocols, "GET,HEAD"}},
       {"/promsnmp/privProtocols", {&HttpApi::privProtocols, "GET,HEAD"}},
       {"/promsnmp/leader", {&HttpApi::leader, "GET,HEAD"}},
-      {"/promsnmp/discovery", {&HttpApi::discoveryNotYet, "GET,POST,DELETE"}},
+      {"/promsnmp/discovery", {&HttpApi::discovery, "GET,HEAD,POST,DELETE"}},
       {"/actuator/health", {&HttpApi::health, "GET,HEAD"}},
       {"/-/healthy", {&HttpApi::healthy, "GET,HEAD"}},
       {"/-/ready", {&HttpApi::ready, "GET,HEAD"}},
@@ -294,19 +312,13 @@ void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response
                   "); inventory writes go to the leader");
     return;
   }
-  if (request.getContentLength() > static_cast<std::streamsize>(context_.maxRequestBody)) {
-    sendError(request, response, 413, "request body larger than the configured limit");
-    return;
-  }
-  std::string body;
-  Poco::StreamCopier::copyToString(request.stream(), body, context_.maxRequestBody + 1);
-  if (body.size() > context_.maxRequestBody) {
-    sendError(request, response, 413, "request body larger than the configured limit");
+  std::optional<std::string> body = readBody(request, response);
+  if (!body) {
     return;
   }
   inventoryfs::Inventory replacement;
   try {
-    replacement = inventoryfs::inventoryFromJson(body);
+    replacement = inventoryfs::inventoryFromJson(*body);
   } catch (const inventoryfs::DataException& e) {
     sendError(request, response, 400, e.displayText());
     return;
@@ -352,9 +364,187 @@ void HttpApi::leader(HTTPServerRequest& request, HTTPServerResponse& response) {
            ")\n");
 }
 
-void HttpApi::discoveryNotYet(HTTPServerRequest& request, HTTPServerResponse& response) {
-  sendError(request, response, 501,
-            "discovery is not implemented in this build yet (it arrives with leader election)");
+std::optional<std::string> HttpApi::readBody(HTTPServerRequest& request,
+                                             HTTPServerResponse& response) {
+  if (request.getContentLength() > static_cast<std::streamsize>(context_.maxRequestBody)) {
+    sendError(request, response, 413, "request body larger than the configured limit");
+    return std::nullopt;
+  }
+  std::string body;
+  Poco::StreamCopier::copyToString(request.stream(), body, context_.maxRequestBody + 1);
+  if (body.size() > context_.maxRequestBody) {
+    sendError(request, response, 413, "request body larger than the configured limit");
+    return std::nullopt;
+  }
+  return body;
+}
+
+void HttpApi::discovery(HTTPServerRequest& request, HTTPServerResponse& response) {
+  // /promsnmp/discovery[/{seed id}] (Java) and /promsnmp/discovery/runs[/{run id}] (ours).
+  const std::string rest = pathOf(request).substr(std::string("/promsnmp/discovery").size());
+  const std::string method = request.getMethod();
+  if (rest == "/runs" || rest.rfind("/runs/", 0) == 0) {
+    discoveryRuns(request, response, rest == "/runs" ? "" : rest.substr(6));
+    return;
+  }
+  if (!rest.empty() && (rest.size() < 2 || rest.find('/', 1) != std::string::npos)) {
+    sendError(request, response, 404, "no such endpoint");
+    return;
+  }
+  const std::string seedId = rest.empty() ? "" : rest.substr(1);
+  if (!seedId.empty() && !isUuid(seedId)) {
+    sendError(request, response, 400, "not a seed id (a UUID): " + seedId);
+    return;
+  }
+  auto view = context_.inventory.current();
+  inventoryfs::JsonWriteOptions masked;
+  masked.maskCredentials = true;  // seeds hold communities and passphrases
+  if (method == "GET" || method == "HEAD") {
+    if (seedId.empty()) {
+      std::string body = "[";
+      for (const inventoryfs::DiscoverySeed& seed : view->inventory.discoverySeeds) {
+        body += (body.size() > 1 ? "," : "") + inventoryfs::seedToJson(seed, masked);
+      }
+      send(request, response, 200, kJson, body + "]");
+      return;
+    }
+    for (const inventoryfs::DiscoverySeed& seed : view->inventory.discoverySeeds) {
+      if (seed.id == seedId) {
+        send(request, response, 200, kJson, inventoryfs::seedToJson(seed, masked));
+        return;
+      }
+    }
+    send(request, response, 404, kTextPlain, "");
+    return;
+  }
+  if (!rest.empty() && method == "POST") {
+    response.set("Allow", "GET,HEAD,DELETE");
+    sendError(request, response, 405, "method POST not allowed here");
+    return;
+  }
+  if (!context_.leadership.isLeader()) {
+    sendError(request, response, 503,
+              "this replica does not lead (" + context_.leadership.describe() +
+                  "); send discovery requests to the leader");
+    return;
+  }
+  if (method == "DELETE") {
+    deleteSeeds(request, response, seedId);
+    return;
+  }
+  startDiscovery(request, response);
+}
+
+void HttpApi::startDiscovery(HTTPServerRequest& request, HTTPServerResponse& response) {
+  if (context_.discovery == nullptr) {
+    sendError(request, response, 503, "discovery is not running on this replica");
+    return;
+  }
+  auto flag = [&](const std::string& name, bool fallback) -> std::optional<bool> {
+    if (!hasQuery(request, name)) {
+      return fallback;
+    }
+    std::string value = query(request, name);
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (value == "true" || value == "1") {
+      return true;
+    }
+    if (value == "false" || value == "0") {
+      return false;
+    }
+    return std::nullopt;
+  };
+  std::optional<bool> scheduleNow = flag("scheduleNow", true);
+  std::optional<bool> saveSeed = flag("saveSeed", false);
+  if (!scheduleNow || !saveSeed) {
+    sendError(request, response, 400, "scheduleNow and saveSeed take true or false");
+    return;
+  }
+  std::optional<std::string> body = readBody(request, response);
+  if (!body) {
+    return;
+  }
+  std::vector<inventoryfs::DiscoverySeed> seeds;
+  try {
+    seeds = parseDiscoveryRequest(*body, context_.discoveryMaxAddresses);
+  } catch (const Poco::InvalidArgumentException& e) {
+    send(request, response, 400, kTextPlain, e.message());  // Java: the message as the body
+    return;
+  }
+  // Java: scheduleNow=false saves the seed only; saveSeed=true also keeps a scanned seed.
+  std::vector<inventoryfs::DiscoverySeed> scan = *scheduleNow ? seeds : decltype(seeds){};
+  std::vector<inventoryfs::DiscoverySeed> save =
+      (!*scheduleNow || *saveSeed) ? seeds : decltype(seeds){};
+  try {
+    std::string id = context_.discovery->submit(DiscoveryService::Trigger::Api, std::move(scan),
+                                                std::move(save));
+    response.set("Location", "/promsnmp/discovery/runs/" + id);
+    response.set("X-Discovery-Run", id);
+    send(request, response, 202, kTextPlain, "Discovery request accepted.");
+  } catch (const DiscoveryService::Busy& e) {
+    response.set("Retry-After", "30");
+    sendError(request, response, 429, e.what());
+  } catch (const Leadership::NotLeader& e) {
+    sendError(request, response, 503, e.what());
+  }
+}
+
+void HttpApi::deleteSeeds(HTTPServerRequest& request, HTTPServerResponse& response,
+                          const std::string& seedId) {
+  if (!seedId.empty()) {
+    const auto& saved = context_.inventory.current()->inventory.discoverySeeds;
+    if (std::none_of(saved.begin(), saved.end(),
+                     [&](const inventoryfs::DiscoverySeed& s) { return s.id == seedId; })) {
+      send(request, response, 404, kTextPlain, "");
+      return;
+    }
+  }
+  try {
+    context_.leadership.commit([&seedId](inventoryfs::Inventory& inventory) {
+      auto& seeds = inventory.discoverySeeds;
+      seeds.erase(std::remove_if(seeds.begin(), seeds.end(),
+                                 [&](const inventoryfs::DiscoverySeed& s) {
+                                   return seedId.empty() || s.id == seedId;
+                                 }),
+                  seeds.end());
+    });
+  } catch (const Leadership::NotLeader& e) {
+    sendError(request, response, 503, e.what());
+    return;
+  } catch (const inventoryfs::FencedException& e) {
+    sendError(request, response, 503, "stepped down: " + e.displayText());
+    return;
+  } catch (const inventoryfs::InventoryException& e) {
+    sendError(request, response, 503, "inventory not written: " + e.displayText());
+    return;
+  }
+  context_.inventory.refresh();
+  send(request, response, 200, kTextPlain,
+       seedId.empty() ? "All discovery seeds deleted." : "Seed deleted: " + seedId);
+}
+
+void HttpApi::discoveryRuns(HTTPServerRequest& request, HTTPServerResponse& response,
+                            const std::string& runId) {
+  if (request.getMethod() != "GET" && request.getMethod() != "HEAD") {
+    response.set("Allow", "GET,HEAD");
+    sendError(request, response, 405, "method " + request.getMethod() + " not allowed here");
+    return;
+  }
+  if (context_.discovery == nullptr) {
+    send(request, response, 200, kJson, "[]");
+    return;
+  }
+  if (runId.empty()) {
+    send(request, response, 200, kJson, context_.discovery->runsJson());
+    return;
+  }
+  std::optional<std::string> json = context_.discovery->runJson(runId);
+  if (!json) {
+    sendError(request, response, 404, "no discovery run " + runId + " on this replica");
+    return;
+  }
+  send(request, response, 200, kJson, *json);
 }
 
 void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "SelfMetrics.h"
@@ -22,6 +23,7 @@ class InventoryStore;
 namespace promsnmp {
 
 class Collector;
+class DiscoveryService;
 class InventoryState;
 class Leadership;
 
@@ -43,6 +45,8 @@ struct ApiContext {
   std::function<std::string()> reload;          // "" when reloaded, else the error
   Leadership& leadership;                       // inventory writes only on the leader
   size_t maxRequestBody = 16u << 20;
+  DiscoveryService* discovery = nullptr;  // nullptr: discovery answers 503
+  size_t discoveryMaxAddresses = 65536;   // per discovery request
 };
 
 /// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):
@@ -83,7 +87,15 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
   void reload(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void config(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void landing(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
-  void discoveryNotYet(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void discovery(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void startDiscovery(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void deleteSeeds(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&,
+                   const std::string& seedId);
+  void discoveryRuns(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&,
+                     const std::string& runId);
+  /// The request body, or nullopt after answering 413 when it exceeds the limit.
+  std::optional<std::string> readBody(Poco::Net::HTTPServerRequest&,
+                                      Poco::Net::HTTPServerResponse&);
 
   ApiContext context_;
   Family<Counter>& requests_;

@@ -75,4 +75,41 @@ std::optional<LocalState::Replica> LocalState::loadReplica() {
   return replica;
 }
 
+void LocalState::saveRun(const RunRecord& run, size_t keep) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::string id = run.id;
+  std::string state = run.state;
+  std::string json = run.json;
+  Poco::Int64 started = run.startedAtMs;
+  Poco::Int64 finished = run.finishedAtMs;
+  *session_ << "INSERT OR REPLACE INTO discovery_runs (id, started_at_ms, finished_at_ms, state, "
+               "summary) VALUES (?, ?, ?, ?, ?)",
+      use(id), use(started), use(finished), use(state), use(json), now;
+  Poco::Int64 limit = static_cast<Poco::Int64>(keep);
+  *session_ << "DELETE FROM discovery_runs WHERE id NOT IN (SELECT id FROM discovery_runs "
+               "ORDER BY started_at_ms DESC LIMIT ?)",
+      use(limit), now;
+}
+
+std::vector<LocalState::RunRecord> LocalState::loadRuns() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<RunRecord> runs;
+  RunRecord row;
+  Poco::Int64 started = 0;
+  Poco::Int64 finished = 0;
+  Poco::Data::Statement select(*session_);
+  select << "SELECT id, started_at_ms, finished_at_ms, state, summary FROM discovery_runs "
+            "ORDER BY started_at_ms DESC",
+      into(row.id), into(started), into(finished), into(row.state), into(row.json), range(0, 1);
+  while (!select.done()) {
+    if (select.execute() == 0) {
+      break;
+    }
+    row.startedAtMs = started;
+    row.finishedAtMs = finished;
+    runs.push_back(row);
+  }
+  return runs;
+}
+
 }  // namespace promsnmp

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace Poco::Data {
 class Session;
@@ -35,6 +36,21 @@ class LocalState {
 
   /// The kept replica, if any.
   std::optional<Replica> loadReplica();
+
+  /// One discovery run as kept in the history: its id, times and the run's JSON record.
+  struct RunRecord {
+    std::string id;
+    int64_t startedAtMs = 0;
+    int64_t finishedAtMs = 0;
+    std::string state;
+    std::string json;
+  };
+
+  /// Inserts or replaces the run with the same id, then keeps only the newest `keep` runs.
+  void saveRun(const RunRecord& run, size_t keep);
+
+  /// The kept runs, newest first.
+  std::vector<RunRecord> loadRuns();
 
   const std::string& path() const { return path_; }
 

@@ -18,6 +18,7 @@
 #include "Clock.h"
 #include "Collector.h"
 #include "DevicePoller.h"
+#include "DiscoveryService.h"
 #include "HttpApi.h"
 #include "InventoryState.h"
 #include "Leadership.h"
@@ -27,6 +28,7 @@
 #include "NetSnmpClient.h"
 #include "SelfMetrics.h"
 #include "SystemdNotifier.h"
+#include "UdpProber.h"
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryStore.h"
@@ -371,6 +373,34 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     inventoryLocal.set(s.fromLocalReplica ? 1 : 0);
   });
 
+  // Discovery has its own SNMP client, so a sweep never queues behind (or delays) polling.
+  NetSnmpClient::Options discoverySnmpOptions;
+  discoverySnmpOptions.maxInFlight = 64;
+  discoverySnmpOptions.maxSessions = 1024;
+  discoverySnmpOptions.sessionIdleTimeout = std::chrono::seconds(30);
+  NetSnmpClient discoverySnmp(discoverySnmpOptions);
+  UdpProber prober;
+  DiscoveryService::Options discoveryOptions;
+  discoveryOptions.discovery.sweep.maxInFlight = static_cast<size_t>(config_.discoveryMaxInFlight);
+  discoveryOptions.discovery.sweep.timeout = config_.discoveryTimeout;
+  discoveryOptions.discovery.sweep.retries = static_cast<int>(config_.discoveryRetries);
+  discoveryOptions.discovery.maxAddresses = static_cast<size_t>(config_.discoveryMaxAddresses);
+  discoveryOptions.maxQueued = static_cast<size_t>(config_.discoveryMaxQueued);
+  discoveryOptions.cron = config_.discoveryCron;
+  discoveryOptions.zone = config_.discoveryZone;
+  discoveryOptions.onStart = config_.discoveryOnStart;
+  std::unique_ptr<DiscoveryService> discovery;
+  try {
+    discovery = std::make_unique<DiscoveryService>(inventory, *leadership, discoverySnmp, prober,
+                                                   metrics, local.get(), discoveryOptions);
+  } catch (const Poco::Exception& e) {
+    logEvent(log, Poco::Message::PRIO_ERROR, "discovery schedule unusable",
+             {{"cron", config_.discoveryCron},
+              {"zone", config_.discoveryZone},
+              {"error", e.displayText()}});
+    return kExitConfig;
+  }
+
   Lifecycle lifecycle;
   ApiContext context{collector,
                      inventory,
@@ -383,7 +413,9 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
                      },
                      [this] { return reload(); },
                      *leadership,
-                     static_cast<size_t>(config_.maxRequestBodyBytes)};
+                     static_cast<size_t>(config_.maxRequestBodyBytes),
+                     discovery.get(),
+                     static_cast<size_t>(config_.discoveryMaxAddresses)};
 
   std::unique_ptr<Poco::Net::HTTPServer> server;
   Poco::ThreadPool httpThreads("http", 4, kHttpThreads);
@@ -408,6 +440,7 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     return kExitUnavailable;
   }
   collector.start();
+  discovery->start();
   lifecycle.ready = true;
 
   SystemdNotifier notifier = SystemdNotifier::fromProcessEnvironment();
@@ -440,6 +473,7 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   while (server->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  discovery->stop();
   collector.stop();
   if (electorClient) {
     electorClient->stop();

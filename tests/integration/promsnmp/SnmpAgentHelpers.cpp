@@ -49,10 +49,11 @@ void waitUntil(ChildProcess& process, const std::string& what, const std::string
                            slurpFile(logPath));
 }
 
-bool answersGet(const std::vector<std::string>& args, uint16_t port, const std::string& envDir) {
+bool answersGet(const std::vector<std::string>& args, const std::string& address, uint16_t port,
+                const std::string& envDir) {
   std::vector<std::string> argv = {"/usr/bin/snmpget"};
   argv.insert(argv.end(), args.begin(), args.end());
-  argv.insert(argv.end(), {"-t", "0.3", "-r", "0", "-On", "127.0.0.1:" + std::to_string(port),
+  argv.insert(argv.end(), {"-t", "0.3", "-r", "0", "-On", address + ":" + std::to_string(port),
                            "1.3.6.1.2.1.1.3.0"});
   ProcessResult r = runProcess(argv, snmpToolEnv(envDir), 10);
   return r.code == 0 && r.out.find("1.3.6.1.2.1.1.3.0") != std::string::npos;
@@ -150,7 +151,7 @@ std::map<std::string, std::string> snmpToolEnv(const std::string& dir) {
   return {{"MIBS", ""}, {"MIBDIRS", ""}, {"SNMP_PERSISTENT_DIR", dir + "/tool-persist"}};
 }
 
-SnmpSimAgent::SnmpSimAgent() {
+SnmpSimAgent::SnmpSimAgent(Options options) : options_(std::move(options)) {
   namespace fs = std::filesystem;
   // snmpsimd drops to nobody: the data must be readable and the cache writable by it.
   fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read |
@@ -163,21 +164,23 @@ SnmpSimAgent::SnmpSimAgent() {
   fs::permissions(cache, fs::perms::all);
   ProcessResult unzip =
       runProcess({"/bin/sh", "-c",
-                  "gzip -dc /usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz > '" +
-                      data + "/cisco_16_switch.snmprec'"},
+                  "gzip -dc '/usr/share/doc/snmpsim/examples/data/" + options_.recording +
+                      ".snmprec.gz' > '" + data + "/" + options_.community + ".snmprec'"},
                  {}, 60);
   if (unzip.code != 0) {
-    throw std::runtime_error("cannot unpack the cisco_16_switch recording: " + unzip.err);
+    throw std::runtime_error("cannot unpack the " + options_.recording +
+                             " recording: " + unzip.err);
   }
-  fs::permissions(data + "/cisco_16_switch.snmprec",
+  fs::permissions(data + "/" + options_.community + ".snmprec",
                   fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
                       fs::perms::others_read);
   std::string log = dir_.path() + "/snmpsimd.log";
   for (int attempt = 0;; ++attempt) {
-    port_ = freeUdpPort();
+    port_ = options_.port != 0 ? options_.port : freeUdpPort();
     std::vector<std::string> argv = {
         "/usr/bin/snmpsimd", "--data-dir=" + data, "--cache-dir=" + cache,
-        "--agent-udpv4-endpoint=127.0.0.1:" + std::to_string(port_), "--logging-method=stderr"};
+        "--agent-udpv4-endpoint=" + options_.address + ":" + std::to_string(port_),
+        "--logging-method=stderr"};
     if (::geteuid() == 0) {
       argv.push_back("--process-user=nobody");
       argv.push_back("--process-group=nogroup");
@@ -185,7 +188,7 @@ SnmpSimAgent::SnmpSimAgent() {
     process_.start(argv, {}, log);
     try {
       waitUntil(process_, "snmpsimd", log, 60, [&] {
-        return answersGet({"-v2c", "-c", community()}, port_, dir_.path());
+        return answersGet({"-v2c", "-c", community()}, options_.address, port_, dir_.path());
       });
       return;
     } catch (const std::exception&) {
@@ -199,7 +202,7 @@ SnmpSimAgent::SnmpSimAgent() {
 
 SnmpSimAgent::~SnmpSimAgent() { process_.stop(); }
 
-SnmpdAgent::SnmpdAgent() {
+SnmpdAgent::SnmpdAgent(Options options) : options_(std::move(options)) {
   std::string persist = dir_.path() + "/persist";
   std::filesystem::create_directories(persist);
   std::string conf = dir_.path() + "/snmpd.conf";
@@ -207,8 +210,9 @@ SnmpdAgent::SnmpdAgent() {
     std::ofstream out(conf);
     out << "[snmp] persistentDir " << persist << "\n"
         << "rocommunity " << kCommunity << " 127.0.0.1\n"
-        << "createUser " << kUser << " " << kAuthProtocol << " " << kAuthPassphrase << " "
-        << kPrivProtocol << " " << kPrivPassphrase << "\n"
+        << (options_.sysName.empty() ? "" : "sysName " + options_.sysName + "\n") << "createUser "
+        << kUser << " " << kAuthProtocol << " " << kAuthPassphrase << " " << kPrivProtocol << " "
+        << kPrivPassphrase << "\n"
         << "rouser " << kUser << " priv\n";
     for (const V3User& u : protocolUsers()) {
       out << "createUser " << u.name;
@@ -226,7 +230,7 @@ SnmpdAgent::SnmpdAgent() {
     }
   }
   for (int attempt = 0;; ++attempt) {
-    port_ = freeUdpPort();
+    port_ = options_.port != 0 ? options_.port : freeUdpPort();
     try {
       launch();
       return;
@@ -245,10 +249,12 @@ void SnmpdAgent::launch() {
   std::string log = dir_.path() + "/snmpd.log";
   std::map<std::string, std::string> env = snmpToolEnv(dir_.path());
   env["SNMP_PERSISTENT_DIR"] = persist;
-  process_.start({"/usr/sbin/snmpd", "-f", "-C", "-c", conf, "-Lf", log, "-p",
-                  dir_.path() + "/snmpd.pid", "udp:127.0.0.1:" + std::to_string(port_)},
-                 env, dir_.path() + "/snmpd.out");
-  waitUntil(process_, "snmpd", log, 30, [&] { return answersGet(v2cArgs(), port_, dir_.path()); });
+  process_.start(
+      {"/usr/sbin/snmpd", "-f", "-C", "-c", conf, "-Lf", log, "-p", dir_.path() + "/snmpd.pid",
+       "udp:" + options_.address + ":" + std::to_string(port_)},
+      env, dir_.path() + "/snmpd.out");
+  waitUntil(process_, "snmpd", log, 30,
+            [&] { return answersGet(v2cArgs(), options_.address, port_, dir_.path()); });
 }
 
 void SnmpdAgent::kill() {
@@ -326,11 +332,12 @@ std::map<std::string, ToolValue> parseToolOutput(const std::string& out) {
 }
 
 std::map<std::string, ToolValue> toolWalk(const std::vector<std::string>& args, uint16_t port,
-                                          const std::string& oid, const std::string& envDir) {
+                                          const std::string& oid, const std::string& envDir,
+                                          const std::string& address) {
   std::vector<std::string> argv = {"/usr/bin/snmpbulkwalk"};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.insert(argv.end(), {"-t", "2", "-r", "1", "-On", "-Oq", "-Ox", "-Cr25",
-                           "127.0.0.1:" + std::to_string(port), oid});
+                           address + ":" + std::to_string(port), oid});
   ProcessResult r = runProcess(argv, snmpToolEnv(envDir), 120);
   if (r.code != 0) {
     throw std::runtime_error("snmpbulkwalk " + oid + " failed: " + r.err);

@@ -47,13 +47,22 @@ std::map<std::string, std::string> snmpToolEnv(const std::string& dir);
 /// response. Throws std::runtime_error if it does not answer within 60 s.
 class SnmpSimAgent {
  public:
-  SnmpSimAgent();
+  struct Options {
+    std::string address = "127.0.0.1";
+    uint16_t port = 0;                          // 0: a free one
+    std::string recording = "cisco_16_switch";  // a .snmprec.gz of the snmpsim package
+    std::string community = "cisco_16_switch";  // what the recording answers to
+  };
+  SnmpSimAgent() : SnmpSimAgent(Options()) {}
+  explicit SnmpSimAgent(Options options);
   ~SnmpSimAgent();
   uint16_t port() const { return port_; }
-  std::string community() const { return "cisco_16_switch"; }
+  const std::string& address() const { return options_.address; }
+  const std::string& community() const { return options_.community; }
   const std::string& dir() const { return dir_.path(); }
 
  private:
+  Options options_;
   TempDir dir_;
   ChildProcess process_;
   uint16_t port_ = 0;
@@ -81,8 +90,15 @@ class SnmpdAgent {
   /// AES-192-C, AES-256-C) and with none, plus one noAuthNoPriv user.
   static std::vector<V3User> protocolUsers();
 
-  SnmpdAgent();
+  struct Options {
+    std::string address = "127.0.0.1";
+    uint16_t port = 0;    // 0: a free one
+    std::string sysName;  // empty: the host name
+  };
+  SnmpdAgent() : SnmpdAgent(Options()) {}
+  explicit SnmpdAgent(Options options);
   ~SnmpdAgent();
+  const std::string& address() const { return options_.address; }
   uint16_t port() const { return port_; }
   /// Kills the agent (SIGKILL): requests to its port go unanswered.
   void kill();
@@ -97,6 +113,7 @@ class SnmpdAgent {
  private:
   void launch();
 
+  Options options_;
   TempDir dir_;
   ChildProcess process_;
   uint16_t port_ = 0;
@@ -112,9 +129,10 @@ struct ToolValue {
 /// Parses `snmpwalk -On -Oq -Ox` output: ".1.3.6... value" lines, hex strings over several lines.
 std::map<std::string, ToolValue> parseToolOutput(const std::string& out);
 
-/// Runs snmpbulkwalk (`args` select version and credentials) below `oid` on 127.0.0.1:`port`.
+/// Runs snmpbulkwalk (`args` select version and credentials) below `oid` on `address`:`port`.
 /// Keys are OIDs without a leading dot. Throws std::runtime_error if the tool fails.
 std::map<std::string, ToolValue> toolWalk(const std::vector<std::string>& args, uint16_t port,
-                                          const std::string& oid, const std::string& envDir);
+                                          const std::string& oid, const std::string& envDir,
+                                          const std::string& address = "127.0.0.1");
 
 }  // namespace testing

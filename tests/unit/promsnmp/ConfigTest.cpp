@@ -508,13 +508,13 @@ log = { level = "debug"; format = "json"; };
     const std::map<std::string, std::string> bad = {
         {"0 2 * * *", "must have 6 fields"},
         {"0 0 2 * * * *", "must have 6 fields"},
-        {"0 0 25 * * *", "hour field \"25\" is out of range 0-23"},
-        {"60 0 2 * * *", "second field \"60\" is out of range 0-59"},
-        {"0 0 2 0 * *", "day-of-month field \"0\" is out of range 1-31"},
-        {"0 0 2 * FOO *", "month field \"FOO\" is not valid"},
-        {"0 0 2 * * */0", "day-of-week field \"*/0\" has a bad step"},
-        {"@sometimes", "unknown cron macro"},
-        {"", "must have 6 fields"},
+        {"0 0 25 * * *", "hour field '25': value 25 out of range 0-23"},
+        {"60 0 2 * * *", "second field '60': value 60 out of range 0-59"},
+        {"0 0 2 0 * *", "day-of-month field '0': value 0 out of range 1-31"},
+        {"0 0 2 * FOO *", "month field 'FOO'"},
+        {"0 0 2 * * */0", "day-of-week field '*/0': step in '*/0' must be 1 or higher"},
+        {"@sometimes", "must have 6 fields"},
+        {"", "empty cron expression"},
     };
     for (const auto& [cron, message] : bad) {
       ConfigSources s = sources();

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "DiscoveryTargets.h"
+#include "Prober.h"
+#include "SnmpClient.h"
+#include "inventoryfs/Inventory.h"
+
+namespace promsnmp {
+
+// What one discovery run does, as logic over the two I/O seams (Prober for the v1/v2c sweep,
+// SnmpClient for SNMPv3 and for the system group of every agent that answered): scan seeds,
+// then merge what was found into an inventory. The run's scheduling, history and commit live
+// in DiscoveryService.
+
+struct DiscoveryOptions {
+  ProbeOptions sweep;           // v1/v2c reachability: window, timeout, retries
+  size_t maxAddresses = 65536;  // per seed, after expansion (discovery.max_addresses)
+  size_t snmpInFlight = 32;     // concurrent system-group GETs and SNMPv3 probes
+  int agentTimeoutMs = 1000;    // written into discovered agents (Java: 1000 ms, 1 retry)
+  int agentRetries = 1;
+};
+
+/// One agent that answered, with the system group it reported.
+struct FoundAgent {
+  inventoryfs::Agent agent;
+  std::optional<std::string> sysName;
+  std::optional<std::string> sysDescr;
+  std::optional<std::string> sysContact;
+  std::optional<std::string> sysLocation;
+  std::string sysObjectId;
+};
+
+/// The outcome of scanning seeds: counts for the run record and the agents found.
+struct ScanSummary {
+  size_t addresses = 0;    // distinct address:port pairs probed
+  size_t answered = 0;     // answered the probe (found, with or without a system group)
+  size_t timeouts = 0;     // silent
+  size_t unreachable = 0;  // ICMP unreachable
+  size_t errors = 0;       // could not probe, or answered the probe but not the system GET
+  std::vector<std::string> problems;  // human messages, at most kMaxProblems kept
+  std::vector<FoundAgent> found;
+
+  static constexpr size_t kMaxProblems = 50;
+  void addProblem(std::string message);
+};
+
+/// Scans `seeds` one after the other; an address:port found by an earlier seed is not probed
+/// again. v1/v2c seeds are swept with `prober`, then the system group of each answering agent
+/// is read through `snmp`; SNMPv3 seeds are probed through `snmp` directly (engine discovery and
+/// USM are net-snmp's). A seed that cannot be expanded is a problem, not an exception. Stops
+/// early when `stop` becomes true. Thread-safe if the seams are.
+ScanSummary scanSeeds(const std::vector<inventoryfs::DiscoverySeed>& seeds, SnmpClient& snmp,
+                      Prober& prober, const DiscoveryOptions& options,
+                      const std::atomic<bool>& stop,
+                      const NameResolver& resolve = resolveWithSystem);
+
+/// What merging changed.
+struct MergeCounts {
+  size_t newDevices = 0;      // devices created
+  size_t newAgents = 0;       // agents added to an existing device (same sysName)
+  size_t updatedDevices = 0;  // sysDescr/sysContact/sysLocation (or sysName) changed
+  size_t unchanged = 0;
+};
+
+/// Merges found agents into `inventory` (the Java merge key is sysName; our rules):
+///   - an agent already present at the same address:port (any device, any kind) keeps its
+///     device; the device's system fields are updated when the agent reports new values;
+///   - else an existing device with the same sysName gains the agent (its primary agent stays;
+///     a device without one gets this one);
+///   - else a new device is created (also when the agent has no sysName: it stays reachable by
+///     address, where Java dropped it).
+/// Nothing is removed: a device not found this time stays as it was. Thread-safe (pure).
+MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Inventory& inventory,
+                       const inventoryfs::Instant& now);
+
+/// Adds `seed` unless an equal seed (same targets, port, version, type and credentials) is
+/// already saved. Gives it a fresh id. Returns whether it was added. Thread-safe (pure).
+bool addSeed(inventoryfs::DiscoverySeed seed, inventoryfs::Inventory& inventory);
+
+}  // namespace promsnmp

@@ -1,0 +1,317 @@
+// Discovery against real agents on loopback: a seed covering 127.0.20.0/27, where three addresses
+// run agents (two snmpsimd with different recordings, one snmpd) on one port, finds exactly those
+// three with the sysName/sysDescr the agents report (read independently with snmpbulkwalk), in
+// one new inventory version, which a follower sharing the directory loads within 6 s. Also: the
+// Java API's answers (400 messages, 503 on a follower naming the leader, seeds masked, DELETE),
+// a repeated run that changes nothing commits nothing, SNMPv3 seeds, and the on-start and cron
+// triggers scanning the saved seeds.
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "DaemonHelpers.h"
+#include "ProcessHelpers.h"
+#include "SnmpAgentHelpers.h"
+
+using namespace testing;
+
+namespace {
+
+template <typename Condition>
+bool eventually(int seconds, Condition condition) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+Poco::JSON::Object::Ptr object(const std::string& json) {
+  return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
+Poco::JSON::Array::Ptr array(const std::string& json) {
+  return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Array::Ptr>();
+}
+
+/// The newest run on `daemon`, once it has finished (at most `seconds`).
+Poco::JSON::Object::Ptr finishedRun(const Daemon& daemon, int seconds, size_t expectedRuns) {
+  Poco::JSON::Object::Ptr run;
+  bool done = eventually(seconds, [&] {
+    auto runs = array(daemon.get("/promsnmp/discovery/runs").body);
+    if (runs->size() < expectedRuns) {
+      return false;
+    }
+    run = runs->getObject(0);
+    std::string state = run->getValue<std::string>("state");
+    return state != "queued" && state != "running";
+  });
+  CPPUNIT_ASSERT_MESSAGE("discovery run did not finish in time", done);
+  return run;
+}
+
+std::string versionOf(const Daemon& daemon) {
+  return sampleValue(parseSamples(daemon.get("/metrics").body), "promsnmp_inventory_version");
+}
+
+std::string seedBody(uint16_t port, const std::string& targets, const std::string& community) {
+  return R"({"potentialTargets":[)" + targets +
+         R"(],"agentType":"snmp-community","version":"v2c","port":)" + std::to_string(port) +
+         R"(,"readCommunity":)" + community + "}";
+}
+
+/// The system group of an agent as snmpbulkwalk reads it: sysName and sysDescr.
+std::pair<std::string, std::string> systemOf(const std::string& address, uint16_t port,
+                                             const std::string& envDir) {
+  auto values =
+      toolWalk({"-v2c", "-c", SnmpdAgent::kCommunity}, port, "1.3.6.1.2.1.1", envDir, address);
+  return {values.at("1.3.6.1.2.1.1.5.0").bytes, values.at("1.3.6.1.2.1.1.1.0").bytes};
+}
+
+}  // namespace
+
+class DaemonDiscoveryTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(DaemonDiscoveryTest);
+  CPPUNIT_TEST(testSweepFindsExactlyTheAgentsInOneVersion);
+  CPPUNIT_TEST(testSavedSeedsRunOnStartAndOnCron);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void testSweepFindsExactlyTheAgentsInOneVersion() {
+    const uint16_t port = freeUdpPort();
+    const std::string community = SnmpdAgent::kCommunity;
+    SnmpSimAgent cisco({"127.0.20.3", port, "cisco_16_switch", community});
+    SnmpSimAgent linux({"127.0.20.7", port, "public", community});
+    SnmpdAgent snmpd({"127.0.20.12", port, "discovery-snmpd"});
+
+    TempDir dir;
+    std::map<std::string, std::string> env = {
+        {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
+        {"PROM_ENCRYPT_KEY", "discovery test key"},
+        {"DISCOVERY_CRON", "-"},
+        {"PROMSNMP_DISCOVERY_TIMEOUT_MS", "500"}};
+    inventoryCli(env, {"init"});
+    auto leaderEnv = env;
+    leaderEnv["PROMSNMP_ROLE"] = "leader";
+    leaderEnv["PROMSNMP_STATE_DIR"] = dir.path() + "/state-leader";
+    auto followerEnv = env;
+    followerEnv["PROMSNMP_ROLE"] = "follower";
+    followerEnv["PROMSNMP_STATE_DIR"] = dir.path() + "/state-follower";
+    TempDir leaderDir;
+    TempDir followerDir;
+    Daemon leader(leaderDir.path(), leaderEnv);
+    Daemon follower(followerDir.path(), followerEnv);
+    const std::string before = versionOf(leader);
+
+    // Java's validation answers: 400 with the message as the body.
+    auto post = [&](const Daemon& d, const std::string& query, const std::string& body) {
+      return httpRequest(d.port(), "POST", "/promsnmp/discovery" + query,
+                         {{"Content-Type", "application/json"}}, body);
+    };
+    HttpAnswer noPort = post(leader, "",
+                             R"({"potentialTargets":["127.0.20.3"],)"
+                             R"("agentType":"snmp-community","readCommunity":"x"})");
+    CPPUNIT_ASSERT_EQUAL(400, noPort.status);
+    CPPUNIT_ASSERT_EQUAL(std::string("port: must be between 1 and 65535"), noPort.body);
+    HttpAnswer badType = post(leader, "",
+                              R"({"potentialTargets":["127.0.20.3"],"port":161,)"
+                              R"("agentType":"snmp-bogus"})");
+    CPPUNIT_ASSERT_EQUAL(400, badType.status);
+    CPPUNIT_ASSERT_EQUAL(std::string("Unsupported agent type: snmp-bogus"), badType.body);
+    HttpAnswer noCommunity = post(leader, "",
+                                  R"({"potentialTargets":["127.0.20.3"],"port":161,)"
+                                  R"("agentType":"snmp-community"})");
+    CPPUNIT_ASSERT_EQUAL(std::string("readCommunity is required for snmp-community"),
+                         noCommunity.body);
+    HttpAnswer tooMany = post(leader, "", seedBody(port, R"("10.0.0.0/8")", R"("x")"));
+    CPPUNIT_ASSERT_EQUAL(400, tooMany.status);
+    CPPUNIT_ASSERT_MESSAGE(tooMany.body, tooMany.body.find("65536") != std::string::npos);
+    HttpAnswer noTarget = post(leader, "", seedBody(port, R"("no-such-host.invalid")", R"("x")"));
+    CPPUNIT_ASSERT_EQUAL(std::string("No valid targets provided."), noTarget.body);
+
+    // A follower refuses and names where to go.
+    const std::string seed = seedBody(port, R"("127.0.20.0/27")", "\"" + community + "\"");
+    HttpAnswer onFollower = post(follower, "?saveSeed=true", seed);
+    CPPUNIT_ASSERT_EQUAL(503, onFollower.status);
+    CPPUNIT_ASSERT_MESSAGE(onFollower.body, onFollower.body.find("leader") != std::string::npos);
+
+    // The sweep: 202 at once, the run in the background.
+    auto started = std::chrono::steady_clock::now();
+    HttpAnswer accepted = post(leader, "?saveSeed=true", seed);
+    CPPUNIT_ASSERT_EQUAL(202, accepted.status);
+    CPPUNIT_ASSERT_EQUAL(std::string("Discovery request accepted."), accepted.body);
+    Poco::JSON::Object::Ptr run = finishedRun(leader, 60, 1);
+    double runSeconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    CPPUNIT_ASSERT_EQUAL(std::string("succeeded"), run->getValue<std::string>("state"));
+    CPPUNIT_ASSERT_EQUAL(32, run->getValue<int>("targetsScanned"));
+    CPPUNIT_ASSERT_EQUAL(3, run->getValue<int>("found"));
+    CPPUNIT_ASSERT_EQUAL(3, run->getValue<int>("new"));
+    CPPUNIT_ASSERT_EQUAL(1, run->getValue<int>("seedsSaved"));
+    // Closed ports on loopback answer ICMP "port unreachable": decided at once, not timed out.
+    CPPUNIT_ASSERT_EQUAL(29, run->getValue<int>("unreachable") + run->getValue<int>("timeouts"));
+    const uint64_t committed = run->getValue<uint64_t>("inventoryVersion");
+    // One commit for the run: after `before`, only the leader's fence (same content, before any
+    // write of a new leader) and the run's version.
+    auto history = array(inventoryCli(env, {"--json", "history"}));
+    std::vector<int> deviceCounts;
+    for (size_t i = 0; i < history->size(); ++i) {
+      auto entry = history->getObject(static_cast<unsigned>(i));
+      if (entry->getValue<uint64_t>("version") > std::stoull(before)) {
+        deviceCounts.push_back(entry->getValue<int>("devices"));
+      }
+    }
+    CPPUNIT_ASSERT_EQUAL(static_cast<uint64_t>(std::stoull(before) + deviceCounts.size()),
+                         committed);
+    CPPUNIT_ASSERT((deviceCounts == std::vector<int>{0, 3}) ||
+                   (deviceCounts == std::vector<int>{3}));
+
+    // Exactly the three agents, with the system group the agents report.
+    auto inventory = object(leader.get("/promsnmp/inventory").body);
+    auto devices = inventory->getArray("devices");
+    CPPUNIT_ASSERT_EQUAL(size_t{3}, devices->size());
+    std::set<std::string> addresses;
+    for (size_t i = 0; i < devices->size(); ++i) {
+      auto device = devices->getObject(static_cast<unsigned>(i));
+      auto agent = device->getObject("primaryAgent");
+      std::string address = agent->getObject("endpoint")->getValue<std::string>("address");
+      addresses.insert(address);
+      CPPUNIT_ASSERT_EQUAL(static_cast<int>(port),
+                           agent->getObject("endpoint")->getValue<int>("port"));
+      CPPUNIT_ASSERT_EQUAL(std::string("<secret>"), agent->getValue<std::string>("readCommunity"));
+      auto [sysName, sysDescr] = systemOf(address, port, dir.path());
+      CPPUNIT_ASSERT_EQUAL(sysName, device->getValue<std::string>("sysName"));
+      CPPUNIT_ASSERT_EQUAL(sysDescr, device->getValue<std::string>("sysDescr"));
+    }
+    CPPUNIT_ASSERT((addresses == std::set<std::string>{"127.0.20.3", "127.0.20.7", "127.0.20.12"}));
+    std::printf("\n[discovery] /27 sweep: 3 of 32 found in %.2f s (request to finished run)\n",
+                runSeconds);
+
+    // The follower loads the new version by itself within 6 s.
+    auto finished = std::chrono::steady_clock::now();
+    CPPUNIT_ASSERT(eventually(6, [&] { return versionOf(follower) == std::to_string(committed); }));
+    double catchUp =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - finished).count();
+    std::printf("[discovery] follower loaded version %llu %.2f s after the run finished\n",
+                static_cast<unsigned long long>(committed), catchUp);
+    CPPUNIT_ASSERT_EQUAL(size_t{3}, array(follower.get("/targets").body)->size());
+
+    // The seed was saved, credentials masked; the same scan again commits nothing.
+    auto seeds = array(leader.get("/promsnmp/discovery").body);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, seeds->size());
+    CPPUNIT_ASSERT_EQUAL(std::string("<secret>"),
+                         seeds->getObject(0)->getValue<std::string>("readCommunity"));
+    CPPUNIT_ASSERT_EQUAL(202, post(leader, "", seed).status);
+    run = finishedRun(leader, 60, 2);
+    CPPUNIT_ASSERT_EQUAL(3, run->getValue<int>("found"));
+    CPPUNIT_ASSERT_EQUAL(0, run->getValue<int>("new"));
+    CPPUNIT_ASSERT_EQUAL(3, run->getValue<int>("unchanged"));
+    CPPUNIT_ASSERT_EQUAL(0, run->getValue<int>("inventoryVersion"));
+    CPPUNIT_ASSERT_EQUAL(std::to_string(committed), versionOf(leader));
+
+    // SNMPv3: only snmpd knows the user; snmpsimd refuses it. The agent exists already (same
+    // address and port), so nothing is added.
+    std::string v3 =
+        R"({"potentialTargets":["127.0.20.12","127.0.20.3"],"agentType":"snmp-user",)"
+        R"("version":"v3","port":)" +
+        std::to_string(port) + R"(,"securityName":")" + SnmpdAgent::kUser +
+        R"(","authProtocol":"SHA512","authPassphrase":")" + SnmpdAgent::kAuthPassphrase +
+        R"(","privProtocol":"AES256","privPassphrase":")" + SnmpdAgent::kPrivPassphrase + R"("})";
+    CPPUNIT_ASSERT_EQUAL(202, post(leader, "", v3).status);
+    run = finishedRun(leader, 60, 3);
+    CPPUNIT_ASSERT_EQUAL(std::string("succeeded"), run->getValue<std::string>("state"));
+    CPPUNIT_ASSERT_EQUAL(1, run->getValue<int>("found"));
+    CPPUNIT_ASSERT_EQUAL(1, run->getValue<int>("unchanged"));
+    CPPUNIT_ASSERT_EQUAL(1, run->getValue<int>("errors") + run->getValue<int>("timeouts"));
+
+    // Seeds: one by id, then deleted (on the leader only).
+    std::string id = seeds->getObject(0)->getValue<std::string>("id");
+    CPPUNIT_ASSERT_EQUAL(200, leader.get("/promsnmp/discovery/" + id).status);
+    CPPUNIT_ASSERT_EQUAL(400, leader.get("/promsnmp/discovery/not-a-uuid").status);
+    CPPUNIT_ASSERT_EQUAL(
+        404, leader.get("/promsnmp/discovery/00000000-0000-4000-8000-000000000000").status);
+    CPPUNIT_ASSERT_EQUAL(
+        503, httpRequest(follower.port(), "DELETE", "/promsnmp/discovery/" + id).status);
+    HttpAnswer deleted = httpRequest(leader.port(), "DELETE", "/promsnmp/discovery/" + id);
+    CPPUNIT_ASSERT_EQUAL(200, deleted.status);
+    CPPUNIT_ASSERT_EQUAL("Seed deleted: " + id, deleted.body);
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, array(leader.get("/promsnmp/discovery").body)->size());
+    CPPUNIT_ASSERT_EQUAL(size_t{3}, object(leader.get("/promsnmp/inventory").body)
+                                        ->getArray("devices")
+                                        ->size());  // deleting a seed keeps its devices
+  }
+
+  void testSavedSeedsRunOnStartAndOnCron() {
+    const uint16_t port = freeUdpPort();
+    SnmpSimAgent cisco({"127.0.21.5", port, "cisco_16_switch", "cisco_16_switch"});
+    TempDir dir;
+    std::map<std::string, std::string> env = {
+        {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
+        {"PROM_ENCRYPT_KEY", "discovery test key"},
+        {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
+        {"DISCOVERY_CRON", "-"}};
+    inventoryCli(env, {"init"});
+    {
+      // scheduleNow=false: the seed is saved, nothing is scanned.
+      TempDir logDir;
+      Daemon first(logDir.path(), env);
+      HttpAnswer saved = httpRequest(first.port(), "POST", "/promsnmp/discovery?scheduleNow=false",
+                                     {{"Content-Type", "application/json"}},
+                                     seedBody(port, R"("127.0.21.4-6")", R"("cisco_16_switch")"));
+      CPPUNIT_ASSERT_EQUAL(202, saved.status);
+      Poco::JSON::Object::Ptr run = finishedRun(first, 30, 1);
+      CPPUNIT_ASSERT_EQUAL(0, run->getValue<int>("targetsScanned"));
+      CPPUNIT_ASSERT_EQUAL(1, run->getValue<int>("seedsSaved"));
+      CPPUNIT_ASSERT_EQUAL(
+          size_t{0}, object(first.get("/promsnmp/inventory").body)->getArray("devices")->size());
+    }
+    // A restart with DISCOVERY_ON_START and a cron every 3 s (zone as Java spells it).
+    env["DISCOVERY_ON_START"] = "true";
+    env["DISCOVERY_CRON"] = "*/3 * * * * *";
+    env["DISCOVERY_TZ"] = "Europe/Berlin";
+    TempDir logDir;
+    Daemon second(logDir.path(), env);
+    // Both triggers scan the saved seed (whichever comes first adds the device).
+    auto finishedWith = [&](const std::string& trigger) -> Poco::JSON::Object::Ptr {
+      auto runs = array(second.get("/promsnmp/discovery/runs").body);
+      for (size_t i = 0; i < runs->size(); ++i) {
+        auto run = runs->getObject(static_cast<unsigned>(i));
+        if (run->getValue<std::string>("trigger") == trigger &&
+            run->getValue<std::string>("state") == "succeeded") {
+          return run;
+        }
+      }
+      return nullptr;
+    };
+    CPPUNIT_ASSERT(eventually(15, [&] { return finishedWith("start") && finishedWith("cron"); }));
+    for (const char* trigger : {"start", "cron"}) {
+      CPPUNIT_ASSERT_EQUAL(3, finishedWith(trigger)->getValue<int>("targetsScanned"));
+      CPPUNIT_ASSERT_EQUAL(1, finishedWith(trigger)->getValue<int>("found"));
+    }
+    auto devices = object(second.get("/promsnmp/inventory").body)->getArray("devices");
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, devices->size());
+    CPPUNIT_ASSERT_EQUAL(std::string("Profiler3750"),
+                         devices->getObject(0)->getValue<std::string>("sysName"));
+    // The run of the first process is kept in the local history across the restart.
+    auto runs = array(second.get("/promsnmp/discovery/runs").body);
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("api"),
+        runs->getObject(static_cast<unsigned>(runs->size() - 1))->getValue<std::string>("trigger"));
+    auto self = parseSamples(second.get("/metrics").body);
+    CPPUNIT_ASSERT(std::stod(sampleValue(self, "promsnmp_discovery_success_total")) >= 2);
+    CPPUNIT_ASSERT(std::stod(sampleValue(self, "promsnmp_last_discovery_timestamp_seconds")) > 0);
+    CPPUNIT_ASSERT(std::stod(sampleValue(self, "promsnmp_discovery_probes_total",
+                                         {{"result", "answered"}})) >= 2);
+  }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(DaemonDiscoveryTest);
