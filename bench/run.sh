@@ -24,6 +24,10 @@ java_table=$(java -Dfile.encoding=UTF-8 -cp "$java_cp" JavaInventoryBench "$work
 echo "SNMP: live polls and cached scrapes vs snmp_exporter (${BENCH_RUNS:-30} polls each)..." >&2
 snmp_section=$(bench/snmp_bench.sh "$build" "${BENCH_RUNS:-30}")
 
+# Discovery (issue #4): a /16 sweep of loopback addresses, closed ports and (with iptables) silent.
+echo "discovery: /16 sweep, unreachable and silent..." >&2
+discovery_section=$(bench/discovery_bench.sh "$build")
+
 # One line per size: C++ commit vs Java write+fsync, C++ load vs Java warm load; then the restart.
 peer_ratios=$(awk -F'|' '
   function num(s) { gsub(/ ms| /, "", s); return s + 0 }
@@ -92,6 +96,8 @@ Java / C++ (medians of this run):
 $peer_ratios
 
 $snmp_section
+
+$discovery_section
 EOT
 echo "wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md

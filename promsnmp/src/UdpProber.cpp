@@ -62,8 +62,12 @@ class Socket {
     if (::setsockopt(fd_, level, option, &on, sizeof on) != 0) {
       throw Poco::IOException(std::string("setsockopt(RECVERR): ") + std::strerror(errno));
     }
-    int buffer = 8 << 20;  // answers arrive in bursts; the kernel caps this at rmem_max
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    // Answers and ICMP errors arrive in bursts; a full queue drops them (the probe then times
+    // out). SO_RCVBUFFORCE passes rmem_max when we may (CAP_NET_ADMIN); else the capped size.
+    int buffer = 16 << 20;
+    if (::setsockopt(fd_, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) != 0) {
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+    }
   }
   int fd() const { return fd_; }
   bool isOpen() const { return fd_ >= 0; }
@@ -156,6 +160,7 @@ class Sweep {
 
  private:
   enum class State : uint8_t { Waiting, InFlight, Done };
+  static constexpr size_t kBurst = 256;
   struct Deadline {
     Clock::time_point at;
     size_t index;
@@ -230,7 +235,11 @@ class Sweep {
       }
       resend_.pop_front();
     }
-    while (inFlight_.size() < options_.maxInFlight && next_ < targets_.size()) {
+    // New probes go out in bursts, with the sockets read between bursts, so a large window
+    // does not overflow the receive queue with answers and ICMP errors nobody reads yet.
+    for (size_t burst = 0; burst < kBurst && inFlight_.size() < options_.maxInFlight &&
+                           next_ < targets_.size();
+         ++burst) {
       size_t index = next_;
       Peer peer;
       if (!toPeer(targets_[index], peer)) {
@@ -267,7 +276,9 @@ class Sweep {
         ++count;
       }
     }
-    int timeoutMs = blocked_ ? 5 : 1000;
+    const bool moreToSend =
+        !blocked_ && next_ < targets_.size() && inFlight_.size() < options_.maxInFlight;
+    int timeoutMs = blocked_ ? 5 : moreToSend ? 0 : 1000;
     if (!deadlines_.empty()) {
       auto until =
           std::chrono::ceil<std::chrono::milliseconds>(deadlines_.front().at - Clock::now());
