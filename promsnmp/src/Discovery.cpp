@@ -170,8 +170,10 @@ void ScanSummary::addProblem(std::string message) {
 
 ScanSummary scanSeeds(const std::vector<inventoryfs::DiscoverySeed>& seeds, SnmpClient& snmp,
                       Prober& prober, const DiscoveryOptions& options,
-                      const std::atomic<bool>& stop, const NameResolver& resolve) {
+                      const std::atomic<bool>& stop, const NameResolver& resolve,
+                      const ScanProgress& progress) {
   ScanSummary summary;
+  size_t seedsDone = 0;
   std::unordered_set<std::string> done;  // address|port found (or probed) by an earlier seed
   for (const inventoryfs::DiscoverySeed& seed : seeds) {
     if (stop.load()) {
@@ -246,6 +248,9 @@ ScanSummary scanSeeds(const std::vector<inventoryfs::DiscoverySeed>& seeds, Snmp
         ++summary.errors;
         summary.addProblem(address + ": " + why[i]);
       }
+    }
+    if (progress) {
+      progress(summary, ++seedsDone);
     }
   }
   return summary;

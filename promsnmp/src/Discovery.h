@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,10 +56,14 @@ struct ScanSummary {
 /// is read through `snmp`; SNMPv3 seeds are probed through `snmp` directly (engine discovery and
 /// USM are net-snmp's). A seed that cannot be expanded is a problem, not an exception. Stops
 /// early when `stop` becomes true. Thread-safe if the seams are.
+/// `progress`, if set, is called after each seed with the summary so far (for logs and the run
+/// record of a running run).
+using ScanProgress = std::function<void(const ScanSummary& soFar, size_t seedsDone)>;
 ScanSummary scanSeeds(const std::vector<inventoryfs::DiscoverySeed>& seeds, SnmpClient& snmp,
                       Prober& prober, const DiscoveryOptions& options,
                       const std::atomic<bool>& stop,
-                      const NameResolver& resolve = resolveWithSystem);
+                      const NameResolver& resolve = resolveWithSystem,
+                      const ScanProgress& progress = {});
 
 /// What merging changed.
 struct MergeCounts {

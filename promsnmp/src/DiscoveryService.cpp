@@ -305,7 +305,26 @@ void DiscoveryService::execute(Run& run, const std::vector<inventoryfs::Discover
   }
   logEvent(log_, Poco::Message::PRIO_INFORMATION, "discovery started",
            {{"run", run.id}, {"seeds", std::to_string(scan.size())}});
-  run.scan = scanSeeds(scan, snmp_, prober_, options_.discovery, stop_);
+  auto progress = [&](const ScanSummary& soFar, size_t seedsDone) {
+    Run partial = run;
+    partial.scan.addresses = soFar.addresses;
+    partial.scan.answered = soFar.answered;
+    partial.scan.timeouts = soFar.timeouts;
+    partial.scan.unreachable = soFar.unreachable;
+    partial.scan.errors = soFar.errors;
+    partial.found = soFar.found.size();
+    record(partial);
+    logEvent(log_, Poco::Message::PRIO_INFORMATION, "discovery progress",
+             {{"run", run.id},
+              {"seeds_done", std::to_string(seedsDone) + "/" + std::to_string(scan.size())},
+              {"scanned", std::to_string(soFar.addresses)},
+              {"found", std::to_string(soFar.found.size())},
+              {"timeouts", std::to_string(soFar.timeouts)},
+              {"unreachable", std::to_string(soFar.unreachable)},
+              {"errors", std::to_string(soFar.errors)}});
+  };
+  run.scan =
+      scanSeeds(scan, snmp_, prober_, options_.discovery, stop_, resolveWithSystem, progress);
   run.found = run.scan.found.size();
   probes_.labels({"answered"}).inc(static_cast<double>(run.scan.answered));
   probes_.labels({"timeout"}).inc(static_cast<double>(run.scan.timeouts));
