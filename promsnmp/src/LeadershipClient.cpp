@@ -165,7 +165,11 @@ bool LeadershipClient::handleLine(std::string_view line) {
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    deadline_ = clock_.steadyNow() + std::chrono::milliseconds(event->leaseMs) - options_.margin;
+    // The elector already keeps its own margin out of lease_ms; ours covers delivery delay and
+    // clock rate. For short leases it is at most a quarter of the lease, or a leader line would
+    // expire before the next renew arrives (every TTL/3) and leadership would flap.
+    const auto lease = std::chrono::milliseconds(event->leaseMs);
+    deadline_ = clock_.steadyNow() + lease - std::min(options_.margin, lease / 4);
     event_ = std::move(*event);
   }
   evaluate("event");

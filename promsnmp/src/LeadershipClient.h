@@ -42,9 +42,9 @@ struct LeadershipState {
 };
 
 /// The collector's end of the leadership socket. A reader thread connects to `path`, reads
-/// events and keeps a local monotonic deadline (receipt + lease_ms − margin). Leadership is
-/// fail-closed (invariant I5): the client is a follower on EOF, socket error, any bad line, or
-/// once the deadline passes without a new event, and every fresh connection starts as a
+/// events and keeps a local monotonic deadline (receipt + lease_ms − min(margin, lease_ms / 4)).
+/// Leadership is fail-closed (invariant I5): the client is a follower on EOF, socket error, any bad
+/// line, or once the deadline passes without a new event, and every fresh connection starts as a
 /// follower until its first event arrives (F-26). It reconnects with exponential backoff and
 /// jitter. All public methods are thread-safe.
 class LeadershipClient {
