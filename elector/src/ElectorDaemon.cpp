@@ -10,19 +10,26 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
-#include <fstream>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <sstream>
 #include <string_view>
 
 #include "Clock.h"
 #include "Election.h"
+#include "ElectorMetrics.h"
+#include "FileLeaseStore.h"
+#include "HttpLeaderSource.h"
+#include "KubernetesElection.h"
 #include "LeadershipServer.h"
+#include "RedisLeaseStore.h"
+#include "StatusServer.h"
 #include "elector/LeadershipEvent.h"
 
 #ifndef ELECTOR_VERSION
@@ -32,131 +39,39 @@
 namespace elector {
 namespace {
 
-constexpr std::int64_t kMinTtlMs = 300;
-constexpr std::int64_t kMaxTtlMs = kMaxLeaseMs;
-
 const char* const kUsage =
     "usage: elector [flags]\n"
     "\n"
     "Leader election sidecar: publishes the role of this replica on a Unix socket.\n"
-    "Flags win over the environment variables named in brackets.\n"
+    "Flags win over the environment variables named in brackets, which win over the config\n"
+    "file (etc/elector.cfg documents every setting).\n"
     "\n"
-    "  --backend redis|static     [ELECTOR_BACKEND] (default redis)\n"
+    "  --config.file PATH         (default /etc/promsnmp/elector.cfg, if it exists)\n"
+    "  --config.check             print the effective settings and exit (78 if invalid)\n"
+    "  --backend redis|kubernetes|file|static  [ELECTOR_BACKEND] (default redis)\n"
     "  --redis.address host:port  [REDIS_ADDRESS, or REDIS_URL redis://[:password@]host:port]\n"
     "                             (default 127.0.0.1:6379); password from REDIS_PASSWORD or\n"
     "                             REDIS_PASSWORD_FILE\n"
     "  --lease.key KEY            [ELECTOR_LEASE_KEY] (default promsnmp:leader)\n"
     "  --lease.ttl MS             [ELECTOR_LEASE_TTL_MS] (default 10000, 300..600000)\n"
-    "  --id ID                    [ELECTOR_ID, else POD_NAME] (default hostname:pid)\n"
+    "  --id ID                    [ELECTOR_ID, else POD_NAME] (default hostname:pid;\n"
+    "                             hostname for the kubernetes backend)\n"
     "  --socket PATH              [ELECTOR_SOCKET] (default /run/promsnmp/elector.sock)\n"
     "  --role leader|follower     [PROMSNMP_ROLE] role of the static backend\n"
-    "  --log.level LEVEL          debug|info|warn|error (default info)\n"
-    "  --log.format FORMAT        logfmt|json (default logfmt)\n"
+    "  --kubernetes.url URL       [ELECTOR_KUBERNETES_URL] (default http://localhost:4040)\n"
+    "  --kubernetes.poll-interval MS  [ELECTOR_KUBERNETES_POLL_INTERVAL_MS] (default 1000)\n"
+    "  --kubernetes.timeout MS    [ELECTOR_KUBERNETES_TIMEOUT_MS] (default 1000)\n"
+    "  --file.path PATH           [ELECTOR_FILE_PATH] host-local lock file\n"
+    "                             (default /run/promsnmp/elector.lock)\n"
+    "  --web.listen-address ADDR  [ELECTOR_WEB_LISTEN_ADDRESS] /metrics and /healthz\n"
+    "                             (default 127.0.0.1:9465; empty or - disables)\n"
+    "  --log.level LEVEL          [ELECTOR_LOG_LEVEL] debug|info|warn|error (default info)\n"
+    "  --log.format FORMAT        [ELECTOR_LOG_FORMAT] logfmt|json (default logfmt)\n"
     "  --help, --version\n"
     "\n"
     "Exit codes: 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 bad flag, 78 bad setting.\n";
 
 Poco::Logger& logger() { return Poco::Logger::get("elector"); }
-
-/// Thrown by the parsing helpers for a bad value; caught in parseSettings (exit 78).
-struct BadSetting {
-  std::string message;
-};
-
-/// Drops the line end an editor leaves after a password (spaces may belong to it).
-std::string trimLineEnd(std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) {
-    text.pop_back();
-  }
-  return text;
-}
-
-/// Parses "host:port" or "[v6]:port" into `options`; throws BadSetting naming `setting`.
-void parseAddress(const std::string& setting, const std::string& value, RedisOptions& options) {
-  std::string host;
-  std::string port;
-  if (!value.empty() && value.front() == '[') {
-    const std::size_t close = value.find(']');
-    if (close == std::string::npos || close + 1 >= value.size() || value[close + 1] != ':') {
-      throw BadSetting{setting + ": expected [host]:port, got \"" + value + "\""};
-    }
-    host = value.substr(1, close - 1);
-    port = value.substr(close + 2);
-  } else {
-    const std::size_t colon = value.rfind(':');
-    if (colon == std::string::npos) {
-      throw BadSetting{setting + ": expected host:port, got \"" + value + "\""};
-    }
-    host = value.substr(0, colon);
-    port = value.substr(colon + 1);
-  }
-  const bool digits =
-      !port.empty() && port.size() <= 5 &&
-      std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-  const int number = digits ? std::stoi(port) : 0;
-  if (host.empty() || number < 1 || number > 65535) {
-    throw BadSetting{setting + ": expected host:port with a port 1..65535, got \"" + value + "\""};
-  }
-  options.host = host;
-  options.port = number;
-}
-
-/// Parses redis://[user][:password@]host:port[/db]. The message never contains the password.
-void parseRedisUrl(const std::string& url, RedisOptions& options) {
-  const std::string scheme = "redis://";
-  if (url.rfind(scheme, 0) != 0) {
-    throw BadSetting{"REDIS_URL: expected redis://[:password@]host:port"};
-  }
-  std::string rest = url.substr(scheme.size());
-  const std::size_t at = rest.rfind('@');
-  if (at != std::string::npos) {
-    const std::string userInfo = rest.substr(0, at);
-    const std::size_t colon = userInfo.find(':');
-    options.password = colon == std::string::npos ? "" : userInfo.substr(colon + 1);
-    rest = rest.substr(at + 1);
-  }
-  const std::size_t slash = rest.find('/');
-  if (slash != std::string::npos) {
-    rest = rest.substr(0, slash);
-  }
-  try {
-    parseAddress("REDIS_URL", rest, options);
-  } catch (const BadSetting&) {
-    throw BadSetting{"REDIS_URL: expected redis://[:password@]host:port"};
-  }
-}
-
-std::chrono::milliseconds parseTtl(const std::string& setting, const std::string& value) {
-  const bool digits =
-      !value.empty() && value.size() <= 9 &&
-      std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
-  const std::int64_t ms = digits ? std::stoll(value) : -1;
-  if (ms < kMinTtlMs || ms > kMaxTtlMs) {
-    throw BadSetting{setting + ": expected milliseconds " + std::to_string(kMinTtlMs) + ".." +
-                     std::to_string(kMaxTtlMs) + ", got \"" + value + "\""};
-  }
-  return std::chrono::milliseconds(ms);
-}
-
-void checkOneOf(const std::string& setting, const std::string& value,
-                std::initializer_list<const char*> allowed) {
-  std::string list;
-  for (const char* candidate : allowed) {
-    if (value == candidate) {
-      return;
-    }
-    list += list.empty() ? candidate : std::string("|") + candidate;
-  }
-  throw BadSetting{setting + ": expected " + list + ", got \"" + value + "\""};
-}
-
-std::string defaultId() {
-  char host[256] = {};
-  if (::gethostname(host, sizeof host - 1) != 0) {
-    host[0] = '\0';
-  }
-  return std::string(host[0] != '\0' ? host : "localhost") + ":" + std::to_string(::getpid());
-}
 
 const char* levelName(Poco::Message::Priority priority) {
   if (priority >= Poco::Message::PRIO_DEBUG) {
@@ -264,22 +179,41 @@ LeadershipEvent followerEvent(std::uint64_t epoch, const std::string& holder,
   return event;
 }
 
-/// Publishes `event`; logs the role change at info when it differs from `last`.
-void publish(LeadershipServer& server, const LeadershipEvent& event,
+/// Publishes `event` on the socket and in the metrics; logs a role change at info.
+void publish(LeadershipServer& server, ElectorMetrics& metrics, const LeadershipEvent& event,
              std::optional<LeadershipEvent>& last) {
   if (!last || last->role != event.role || last->epoch != event.epoch) {
     logger().information("msg=\"role changed\" role=%s epoch=%?d holder=%s lease_ms=%?d",
                          std::string(event.role == LeadershipRole::Leader ? "leader" : "follower"),
                          event.epoch, quoted(event.holder), event.leaseMs);
   }
+  metrics.setRole(event.role == LeadershipRole::Leader, event.epoch, event.holder);
   try {
     server.publish(event);
   } catch (const Poco::Exception& error) {
     // An event the other side could not decode (e.g. an over-long holder): nothing is sent, so
     // clients' deadlines run out and they fail closed.
+    metrics.countError("publish");
     logger().error("msg=\"publish failed\" error=%s", quoted(error.displayText()));
   }
   last = event;
+}
+
+/// The event for `decision` at `now`: a leader announces the time left on its lease.
+LeadershipEvent eventFor(const Decision& decision, Clock::TimePoint now,
+                         std::chrono::milliseconds ttl) {
+  if (decision.role != Role::Leader) {
+    return followerEvent(static_cast<std::uint64_t>(decision.epoch), decision.holder, ttl);
+  }
+  const auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(decision.leaseExpiresAt - now);
+  LeadershipEvent event;
+  event.role = LeadershipRole::Leader;
+  event.epoch = static_cast<std::uint64_t>(decision.epoch);
+  event.holder = decision.holder;
+  event.leaseMs =
+      static_cast<std::uint32_t>(std::clamp<std::int64_t>(left.count(), kMinLeaseMs, kMaxLeaseMs));
+  return event;
 }
 
 /// Waits until `deadline` or a signal in `signals`; returns true when a stop signal arrived.
@@ -299,7 +233,30 @@ bool waitForStop(const sigset_t& signals, Clock::TimePoint deadline) {
   return false;  // timeout (EAGAIN) or EINTR: the caller steps again
 }
 
-void runStatic(const DaemonSettings& settings, LeadershipServer& server, const sigset_t& signals) {
+double secondsSince(Clock::TimePoint start, const Clock& clock) {
+  return std::chrono::duration<double>(clock.steadyNow() - start).count();
+}
+
+/// Election's reasons that mean "the store did not answer clearly": errors for the metrics.
+constexpr Reason kErrorReasons[] = {Reason::AcquireUnknown, Reason::RenewUnknown,
+                                    Reason::ResolveUnknown, Reason::StoreException};
+
+std::vector<std::string> errorKinds(const std::string& backend) {
+  std::vector<std::string> kinds = {"publish"};
+  if (backend == "kubernetes") {
+    for (const char* kind : KubernetesElection::kFailureKinds) {
+      kinds.emplace_back(kind);
+    }
+  } else if (backend == "redis" || backend == "file") {
+    for (const Reason reason : kErrorReasons) {
+      kinds.emplace_back(reasonName(reason));
+    }
+  }
+  return kinds;
+}
+
+void runStatic(const DaemonSettings& settings, LeadershipServer& server, ElectorMetrics& metrics,
+               const sigset_t& signals) {
   const bool leader = settings.role == "leader";
   LeadershipEvent event = followerEvent(0, "", settings.leaseTtl);
   if (leader) {
@@ -309,13 +266,14 @@ void runStatic(const DaemonSettings& settings, LeadershipServer& server, const s
   }
   std::optional<LeadershipEvent> last;
   do {
-    publish(server, event, last);
+    publish(server, metrics, event, last);
   } while (!waitForStop(signals, std::chrono::steady_clock::now() + settings.leaseTtl / 3));
-  publish(server, followerEvent(event.epoch, "", settings.leaseTtl), last);
+  publish(server, metrics, followerEvent(event.epoch, "", settings.leaseTtl), last);
 }
 
-void runRedis(const DaemonSettings& settings, LeadershipServer& server, const sigset_t& signals) {
-  RedisLeaseStore store(settings.redis);
+/// The redis and file backends: the Election state machine over `store`.
+void runElection(const DaemonSettings& settings, LeaseStore& store, LeadershipServer& server,
+                 ElectorMetrics& metrics, const sigset_t& signals) {
   SystemClock clock;
   ElectionConfig config;
   config.key = settings.leaseKey;
@@ -330,29 +288,62 @@ void runRedis(const DaemonSettings& settings, LeadershipServer& server, const si
   std::optional<LeadershipEvent> last;
   bool stop = false;
   while (!stop) {
+    std::array<std::uint64_t, std::size(kErrorReasons)> before{};
+    for (std::size_t i = 0; i < before.size(); ++i) {
+      before[i] = election.count(kErrorReasons[i]);
+    }
+    const auto t0 = clock.steadyNow();
     const Decision decision = election.step();
     const auto now = clock.steadyNow();
-    if (decision.role == Role::Leader) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(decision.leaseExpiresAt - now);
-      LeadershipEvent event;
-      event.role = LeadershipRole::Leader;
-      event.epoch = static_cast<std::uint64_t>(decision.epoch);
-      event.holder = decision.holder;
-      event.leaseMs = static_cast<std::uint32_t>(
-          std::clamp<std::int64_t>(left.count(), kMinLeaseMs, kMaxLeaseMs));
-      publish(server, event, last);
-    } else {
-      publish(server,
-              followerEvent(static_cast<std::uint64_t>(decision.epoch), decision.holder,
-                            settings.leaseTtl),
-              last);
+    metrics.observeRenew(secondsSince(t0, clock));
+    bool ok = true;
+    for (std::size_t i = 0; i < before.size(); ++i) {
+      const std::uint64_t after = election.count(kErrorReasons[i]);
+      for (std::uint64_t n = before[i]; n < after; ++n) {
+        metrics.countError(reasonName(kErrorReasons[i]));
+        ok = false;
+      }
     }
+    metrics.noteBackend(ok, now);
+    publish(server, metrics, eventFor(decision, now, settings.leaseTtl), last);
     stop = waitForStop(signals, std::min(decision.wakeAt, now + followerRefresh));
   }
   const std::uint64_t epoch = static_cast<std::uint64_t>(election.current().epoch);
   election.stop();  // compare-token release: the other replica may take over at once
-  publish(server, followerEvent(epoch, "", settings.leaseTtl), last);
+  publish(server, metrics, followerEvent(epoch, "", settings.leaseTtl), last);
+}
+
+/// The kubernetes backend: follows the leader-elector sidecar.
+void runKubernetes(const DaemonSettings& settings, LeadershipServer& server,
+                   ElectorMetrics& metrics, const sigset_t& signals) {
+  SystemClock clock;
+  HttpLeaderSource source(settings.kubernetesUrl, settings.kubernetesTimeout);
+  KubernetesConfig config;
+  config.me = settings.id;
+  config.pollInterval = settings.kubernetesPollInterval;
+  config.requestTimeout = settings.kubernetesTimeout;
+  config.lease = settings.leaseTtl;
+  KubernetesElection election(source, clock, config);
+
+  std::optional<LeadershipEvent> last;
+  bool stop = false;
+  while (!stop) {
+    const auto t0 = clock.steadyNow();
+    const Decision decision = election.step();
+    const auto now = clock.steadyNow();
+    metrics.observeRenew(secondsSince(t0, clock));
+    if (!election.failure().empty()) {
+      metrics.countError(election.failure());
+    }
+    metrics.noteBackend(election.failure().empty(), now);
+    publish(server, metrics, eventFor(decision, now, settings.leaseTtl), last);
+    stop = waitForStop(signals, decision.wakeAt);
+  }
+  // Nothing to release: the sidecar owns the lease. The collector must stop leading now.
+  publish(
+      server, metrics,
+      followerEvent(static_cast<std::uint64_t>(election.current().epoch), "", settings.leaseTtl),
+      last);
 }
 
 }  // namespace
@@ -360,14 +351,9 @@ void runRedis(const DaemonSettings& settings, LeadershipServer& server, const si
 ParsedSettings parseSettings(const std::vector<std::string>& args,
                              const std::function<const char*(const char*)>& getenv) {
   ParsedSettings parsed;
-  DaemonSettings& settings = parsed.settings;
-
-  // Flags first (so --help and a bad flag win over a bad environment), applied after the
-  // environment.
-  std::map<std::string, std::string> flags;
-  const std::vector<std::string> known = {
-      "--backend", "--redis.address", "--lease.key", "--lease.ttl", "--id",
-      "--socket",  "--role",          "--log.level", "--log.format"};
+  ConfigSources sources;
+  bool check = false;
+  // Flags first, so --help and a bad flag win over bad settings.
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
@@ -380,108 +366,52 @@ ParsedSettings parseSettings(const std::vector<std::string>& args,
       parsed.output = std::string("elector ") + ELECTOR_VERSION + "\n";
       return parsed;
     }
+    if (arg == "--config.check") {
+      check = true;
+      continue;
+    }
     const std::size_t equals = arg.find('=');
     const std::string name = arg.substr(0, equals);
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
+    const std::string bare = name.rfind("--", 0) == 0 ? name.substr(2) : "";
+    if (bare != "config.file" && !isSettingFlag(bare)) {
       parsed.exitCode = kExitUsage;
       parsed.output = "elector: unknown flag \"" + name + "\" (see --help)\n";
       return parsed;
     }
+    std::string value;
     if (equals != std::string::npos) {
-      flags[name] = arg.substr(equals + 1);
+      value = arg.substr(equals + 1);
     } else if (i + 1 < args.size()) {
-      flags[name] = args[++i];
+      value = args[++i];
     } else {
       parsed.exitCode = kExitUsage;
       parsed.output = "elector: flag " + name + " needs a value (see --help)\n";
       return parsed;
     }
-  }
-  const auto env = [&getenv](const char* name) -> std::optional<std::string> {
-    const char* value = getenv(name);
-    if (value == nullptr || *value == '\0') {
-      return std::nullopt;
-    }
-    return std::string(value);
-  };
-  const auto pick = [&](const char* flag, const char* variable) -> std::optional<std::string> {
-    const auto found = flags.find(flag);
-    if (found != flags.end()) {
-      return found->second;
-    }
-    return variable != nullptr ? env(variable) : std::nullopt;
-  };
-
-  try {
-    if (auto value = pick("--backend", "ELECTOR_BACKEND")) {
-      checkOneOf("backend", *value, {"redis", "static"});
-      settings.backend = *value;
-    }
-    if (auto url = env("REDIS_URL")) {
-      parseRedisUrl(*url, settings.redis);
-    }
-    if (flags.count("--redis.address") != 0) {
-      parseAddress("redis.address", flags["--redis.address"], settings.redis);
-    } else if (auto address = env("REDIS_ADDRESS")) {
-      parseAddress("REDIS_ADDRESS", *address, settings.redis);
-    }
-    if (auto file = env("REDIS_PASSWORD_FILE")) {
-      std::ifstream in(*file);
-      std::stringstream content;
-      content << in.rdbuf();
-      if (!in) {
-        throw BadSetting{"REDIS_PASSWORD_FILE: cannot read \"" + *file + "\""};
-      }
-      settings.redis.password = trimLineEnd(content.str());
-    }
-    if (auto password = env("REDIS_PASSWORD")) {
-      settings.redis.password = *password;
-    }
-    if (auto value = pick("--lease.key", "ELECTOR_LEASE_KEY")) {
-      if (value->empty()) {
-        throw BadSetting{"lease.key: must not be empty"};
-      }
-      settings.leaseKey = *value;
-    }
-    if (flags.count("--lease.ttl") != 0) {
-      settings.leaseTtl = parseTtl("lease.ttl", flags["--lease.ttl"]);
-    } else if (auto value = env("ELECTOR_LEASE_TTL_MS")) {
-      settings.leaseTtl = parseTtl("ELECTOR_LEASE_TTL_MS", *value);
-    }
-    if (auto value = pick("--id", "ELECTOR_ID")) {
-      settings.id = *value;
-    } else if (auto pod = env("POD_NAME")) {
-      settings.id = *pod;
+    if (bare == "config.file") {
+      sources.file = value;
     } else {
-      settings.id = defaultId();
+      sources.flags[bare] = value;
     }
-    if (settings.id.empty() || settings.id.size() > kMaxHolderBytes / 2) {
-      throw BadSetting{"id: expected 1.." + std::to_string(kMaxHolderBytes / 2) + " bytes"};
+  }
+  for (const std::string& variable : configEnvironmentNames()) {
+    const char* value = getenv(variable.c_str());
+    if (value != nullptr) {
+      sources.env[variable] = value;
     }
-    if (auto value = pick("--socket", "ELECTOR_SOCKET")) {
-      if (value->empty()) {
-        throw BadSetting{"socket: must not be empty"};
-      }
-      settings.socketPath = *value;
-    }
-    if (auto value = pick("--role", "PROMSNMP_ROLE")) {
-      checkOneOf("role", *value, {"leader", "follower"});
-      settings.role = *value;
-    }
-    if (settings.backend == "static" && settings.role.empty()) {
-      throw BadSetting{"role: the static backend needs --role leader|follower (PROMSNMP_ROLE)"};
-    }
-    if (auto value = pick("--log.level", nullptr)) {
-      checkOneOf("log.level", *value, {"debug", "info", "warn", "error"});
-      settings.logLevel = *value;
-    }
-    if (auto value = pick("--log.format", nullptr)) {
-      checkOneOf("log.format", *value, {"logfmt", "json"});
-      settings.logFormat = *value;
-    }
-  } catch (const BadSetting& bad) {
+  }
+  try {
+    parsed.settings = loadElectorConfig(sources);
+  } catch (const ConfigException& error) {
     parsed.exitCode = kExitConfig;
-    parsed.output = "elector: " + bad.message + "\n";
+    for (const std::string& problem : error.problems()) {
+      parsed.output += "elector: " + problem + "\n";
+    }
+    return parsed;
+  }
+  if (check) {
+    parsed.exitCode = kExitOk;
+    parsed.output = parsed.settings.describe();
   }
   return parsed;
 }
@@ -504,7 +434,7 @@ void setupLogging(const std::string& level, const std::string& format) {
 }
 
 int runDaemon(const DaemonSettings& settings) {
-  // hiredis writes with write(2); a reset connection must give EPIPE, not kill the process.
+  // hiredis writes with write(2): a reset connection must give EPIPE, not kill the process.
   ::signal(SIGPIPE, SIG_IGN);
   sigset_t signals;
   sigemptyset(&signals);
@@ -514,16 +444,28 @@ int runDaemon(const DaemonSettings& settings) {
   ::pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   logger().information(
-      "msg=\"starting\" version=%s backend=%s id=%s socket=%s lease_key=%s lease_ttl_ms=%?d",
+      "msg=\"starting\" version=%s backend=%s id=%s socket=%s lease_key=%s lease_ttl_ms=%?d "
+      "config_file=%s",
       std::string(ELECTOR_VERSION), settings.backend, quoted(settings.id),
-      quoted(settings.socketPath), quoted(settings.leaseKey), settings.leaseTtl.count());
+      quoted(settings.socketPath), quoted(settings.leaseKey), settings.leaseTtl.count(),
+      quoted(settings.configFile));
   if (settings.backend == "redis") {
     logger().information("msg=\"redis\" address=%s:%d auth=%s", settings.redis.host,
                          settings.redis.port,
-                         std::string(settings.redis.password.empty() ? "no" : "yes"));
+                         std::string(settings.redisPassword.isSet() ? "yes" : "no"));
+  } else if (settings.backend == "kubernetes") {
+    logger().information("msg=\"kubernetes\" url=%s poll_ms=%?d timeout_ms=%?d",
+                         quoted(settings.kubernetesUrl), settings.kubernetesPollInterval.count(),
+                         settings.kubernetesTimeout.count());
+  } else if (settings.backend == "file") {
+    logger().information("msg=\"file lock (host-local only)\" path=%s", quoted(settings.filePath));
   }
 
   LeadershipServer server(settings.socketPath);
+  ElectorMetrics metrics(settings.backend, errorKinds(settings.backend),
+                         [&server] { return server.clientCount(); });
+  SystemClock clock;
+  std::unique_ptr<StatusServer> status;
   try {
     server.start();
   } catch (const Poco::Exception& error) {
@@ -531,20 +473,54 @@ int runDaemon(const DaemonSettings& settings) {
                    quoted(error.displayText()));
     return kExitFailure;
   }
+  if (!settings.listenAddress.empty() && settings.listenAddress != "-") {
+    try {
+      status =
+          std::make_unique<StatusServer>(settings.listenAddress, metrics, clock, settings.leaseTtl);
+      status->start();
+      logger().information("msg=\"http listening\" address=%s port=%d",
+                           quoted(settings.listenAddress), status->port());
+    } catch (const Poco::Exception& error) {
+      status.reset();
+      if (settings.sources.count("web.listen_address") != 0) {
+        logger().error("msg=\"cannot serve the HTTP port\" address=%s error=%s",
+                       quoted(settings.listenAddress), quoted(error.displayText()));
+        server.stop();
+        return kExitFailure;
+      }
+      // Only the built-in default: several electors on one host (the file backend, tests) must
+      // not die because a neighbour holds the default port. A port the operator chose is fatal.
+      logger().warning("msg=\"HTTP port disabled: default address in use\" address=%s error=%s",
+                       quoted(settings.listenAddress), quoted(error.displayText()));
+    }
+  }
+  int code = kExitOk;
   try {
     if (settings.backend == "static") {
-      runStatic(settings, server, signals);
+      runStatic(settings, server, metrics, signals);
+    } else if (settings.backend == "kubernetes") {
+      runKubernetes(settings, server, metrics, signals);
+    } else if (settings.backend == "file") {
+      FileLeaseStore store(settings.filePath);
+      runElection(settings, store, server, metrics, signals);
     } else {
-      runRedis(settings, server, signals);
+      RedisOptions options = settings.redis;
+      options.password = settings.redisPassword.reveal();
+      RedisLeaseStore store(options);
+      runElection(settings, store, server, metrics, signals);
     }
   } catch (const std::exception& error) {
     logger().error("msg=\"elector failed\" error=%s", quoted(error.what()));
-    server.stop();
-    return kExitFailure;
+    code = kExitFailure;
+  }
+  if (status) {
+    status->stop();
   }
   server.stop();
-  logger().information("msg=\"stopped\"");
-  return kExitOk;
+  if (code == kExitOk) {
+    logger().information("msg=\"stopped\"");
+  }
+  return code;
 }
 
 }  // namespace elector

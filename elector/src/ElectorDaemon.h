@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "RedisLeaseStore.h"
+#include "ElectorConfig.h"
 
 namespace elector {
 
@@ -16,19 +16,8 @@ inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;    ///< Unknown flag or flag without its value.
 inline constexpr int kExitConfig = 78;  ///< EX_CONFIG: a setting has a bad value.
 
-/// Everything the daemon reads from flags and the environment. Defaults are the documented ones.
-/// TODO: the libconfig file etc/elector.cfg (STYLE.md "Config") fills this struct later.
-struct DaemonSettings {
-  std::string backend = "redis";  ///< redis | static
-  RedisOptions redis;             ///< host, port and password (never printed)
-  std::string leaseKey = "promsnmp:leader";
-  std::chrono::milliseconds leaseTtl{10000};
-  std::string id;  ///< ELECTOR_ID, else POD_NAME, else hostname:pid
-  std::string socketPath = "/run/promsnmp/elector.sock";
-  std::string role;  ///< static backend: leader | follower
-  std::string logLevel = "info";
-  std::string logFormat = "logfmt";
-};
+/// Everything the daemon reads from flags, the environment and etc/elector.cfg.
+using DaemonSettings = ElectorConfig;
 
 /// Result of reading the command line and the environment.
 struct ParsedSettings {
@@ -39,11 +28,13 @@ struct ParsedSettings {
   DaemonSettings settings;
 };
 
-/// Reads `args` (argv without the program name; `--name value` or `--name=value`) and the
-/// environment through `getenv` (returns nullptr for an unset variable). Flags win over the
-/// environment. Never throws for bad input: a bad flag gives exit code 2, a bad value gives 78
-/// with a message naming the setting (the password is never part of a message). Reads
-/// REDIS_PASSWORD_FILE when set. Thread-safe if `getenv` is.
+/// Reads `args` (argv without the program name; `--name value` or `--name=value`), the
+/// environment through `getenv` (returns nullptr for an unset variable) and the config file
+/// (--config.file, else /etc/promsnmp/elector.cfg if it exists). Flags win over the environment,
+/// which wins over the file. Never throws for bad input: a bad flag gives exit code 2, bad
+/// settings give 78 with every problem (`file:line: message`, `env NAME: …`, `flag --name: …`;
+/// never a password). `--config.check` gives 0 and the effective settings (or 78). Thread-safe
+/// if `getenv` is.
 ParsedSettings parseSettings(const std::vector<std::string>& args,
                              const std::function<const char*(const char*)>& getenv);
 
@@ -53,11 +44,12 @@ ParsedSettings parseSettings(const std::vector<std::string>& args,
 void setupLogging(const std::string& level, const std::string& format);
 
 /// Runs the daemon until SIGTERM or SIGINT: ignores SIGPIPE, blocks SIGTERM/SIGINT in every
-/// thread (they are taken with sigtimedwait), serves the leadership socket and publishes an
-/// event on every step of the election (redis) or every TTL/3 (static). On a stop signal it
+/// thread (they are taken with sigtimedwait), serves the leadership socket and the HTTP port
+/// (/metrics, /healthz) and publishes an event on every step of the backend (redis, file:
+/// Election; kubernetes: KubernetesElection) or every TTL/3 (static). On a stop signal it
 /// releases the lease, publishes a follower event and removes the socket. Returns the exit code
-/// (0 after a stop signal, 1 when the socket cannot be served). Call once, from the main thread,
-/// before any other thread exists.
+/// (0 after a stop signal, 1 when the socket or the HTTP port cannot be served or the backend
+/// cannot start). Call once, from the main thread, before any other thread exists.
 int runDaemon(const DaemonSettings& settings);
 
 }  // namespace elector

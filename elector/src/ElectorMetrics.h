@@ -1,0 +1,70 @@
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "Clock.h"
+
+namespace elector {
+
+/// The elector's own state for /metrics and /healthz: role, epoch, transitions, the duration of
+/// each backend round trip, errors by kind and how long the backend has been failing. The daemon
+/// loop writes, the HTTP threads read. Thread-safe (one mutex).
+class ElectorMetrics {
+ public:
+  /// Upper bounds of the elector_renew_duration_seconds buckets (+Inf is implied).
+  static constexpr std::array<double, 12> kBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                      0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
+
+  /// `backend` is shown by /healthz; `errorKinds` are exported at 0 from the start (a series
+  /// that appears only on the first error breaks rate()). `socketClients` is called on every
+  /// render for elector_socket_clients.
+  ElectorMetrics(std::string backend, const std::vector<std::string>& errorKinds,
+                 std::function<std::size_t()> socketClients);
+
+  /// Records the role now announced; a change of role counts one transition.
+  void setRole(bool leader, std::uint64_t epoch, const std::string& holder);
+  /// One backend round trip (acquire, renew or poll) that took `seconds`.
+  void observeRenew(double seconds);
+  /// One error of `kind` (a new kind gets its own series).
+  void countError(const std::string& kind);
+  /// Whether the latest backend round trip worked, at monotonic time `now`.
+  void noteBackend(bool ok, Clock::TimePoint now);
+
+  /// The metrics in the Prometheus text format 0.0.4.
+  std::string render() const;
+
+  struct Health {
+    bool healthy = true;  ///< false once the backend has failed for longer than the lease
+    bool leader = false;
+    std::string backend;
+    std::string holder;
+    std::uint64_t epoch = 0;
+    std::chrono::milliseconds failingFor{0};
+  };
+  /// The health at `now`: unhealthy when the backend has been failing for more than `lease`.
+  Health health(Clock::TimePoint now, std::chrono::milliseconds lease) const;
+
+ private:
+  const std::string backend_;
+  const std::function<std::size_t()> socketClients_;
+  mutable std::mutex mutex_;
+  bool leader_ = false;
+  std::uint64_t epoch_ = 0;
+  std::string holder_;
+  std::uint64_t transitions_ = 0;
+  std::array<std::uint64_t, kBuckets.size()> bucketCounts_{};
+  std::uint64_t renewCount_ = 0;
+  double renewSum_ = 0;
+  std::map<std::string, std::uint64_t> errors_;
+  std::optional<Clock::TimePoint> failingSince_;
+};
+
+}  // namespace elector

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "Clock.h"
+#include "ElectorMetrics.h"
+
+namespace Poco::Net {
+class HTTPServer;
+}
+
+namespace elector {
+
+/// The elector's own HTTP port (POCO HTTPServer): `GET /metrics` (Prometheus text format) and
+/// `GET /healthz` (200 with `{"status":"ok","role":…,"backend":…,"holder":…,"epoch":…}`, 503
+/// with status "failing" once the backend has failed for longer than the lease). HEAD is
+/// answered like GET without a body, other methods get 405, other paths 404. No request is
+/// logged (STYLE.md: never log per request at information).
+///
+/// Thread-safe: requests run on POCO's threads and only read `metrics`.
+class StatusServer {
+ public:
+  /// `address`: "host:port" or "[v6]:port" (port 0 picks a free one). `metrics` and `clock`
+  /// must outlive the server.
+  StatusServer(std::string address, const ElectorMetrics& metrics, const Clock& clock,
+               std::chrono::milliseconds lease);
+  ~StatusServer();
+  StatusServer(const StatusServer&) = delete;
+  StatusServer& operator=(const StatusServer&) = delete;
+
+  /// Binds and starts serving. Throws Poco::Net::NetException (or another Poco::Exception) when
+  /// the address cannot be bound.
+  void start();
+  /// Stops accepting and waits for requests in progress. Idempotent.
+  void stop();
+  /// The bound port (after start()).
+  int port() const { return port_; }
+
+ private:
+  const std::string address_;
+  const ElectorMetrics& metrics_;
+  const Clock& clock_;
+  const std::chrono::milliseconds lease_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  int port_ = 0;
+};
+
+}  // namespace elector

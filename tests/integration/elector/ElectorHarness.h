@@ -1,0 +1,251 @@
+#pragma once
+
+// Shared by the elector integration tests that run the real binary: a child elector process, a
+// reader of its leadership socket, bounded polling and a small HTTP GET against 127.0.0.1.
+#include <cppunit/extensions/HelperMacros.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "elector/LeadershipEvent.h"
+
+namespace elector_test {
+
+using std::chrono::milliseconds;
+using Steady = std::chrono::steady_clock;
+
+inline const std::string kElectorBinary = std::string(PROMSNMP_BIN_DIR) + "/elector";
+
+/// One elector child process with `env` added to the environment; stderr goes to `logPath`.
+/// The destructor SIGKILLs and reaps it.
+class ElectorChild {
+ public:
+  ElectorChild(std::vector<std::string> args, const std::string& logPath,
+               const std::map<std::string, std::string>& env = {}) {
+    args.insert(args.begin(), kElectorBinary);
+    pid_ = ::fork();
+    if (pid_ < 0) {
+      throw std::runtime_error("fork failed");
+    }
+    if (pid_ == 0) {
+      for (const auto& [name, value] : env) {
+        ::setenv(name.c_str(), value.c_str(), 1);
+      }
+      const int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(log, 2);
+      // Nothing else of the test leaks into the elector: an inherited listening socket of a
+      // fake server would keep accepting after the test closed it.
+      for (int fd = 3; fd < 1024; ++fd) {
+        ::close(fd);
+      }
+      std::vector<char*> argv;
+      for (std::string& arg : args) {
+        argv.push_back(arg.data());
+      }
+      argv.push_back(nullptr);
+      ::execv(kElectorBinary.c_str(), argv.data());
+      ::_exit(127);
+    }
+  }
+  ~ElectorChild() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  ElectorChild(const ElectorChild&) = delete;
+  ElectorChild& operator=(const ElectorChild&) = delete;
+
+  void kill9() {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = -1;
+  }
+
+  /// Sends SIGTERM and waits at most `timeout`; the exit code, or -1 if it had to be killed.
+  int terminate(milliseconds timeout) {
+    ::kill(pid_, SIGTERM);
+    return waitExit(timeout);
+  }
+
+  /// Waits at most `timeout` for the process to exit on its own; the exit code, or -1 (then it
+  /// is killed).
+  int waitExit(milliseconds timeout) {
+    const auto until = Steady::now() + timeout;
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (Steady::now() > until) {
+        kill9();
+        return -1;
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  /// True while the process has not exited.
+  bool running() {
+    int status = 0;
+    return pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == 0;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+/// A client of one leadership socket that keeps the last event and every role change.
+class LeadershipReader {
+ public:
+  /// Connects, retrying until the elector has bound the socket (at most `timeout`).
+  LeadershipReader(const std::string& path, milliseconds timeout) {
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    const auto until = Steady::now() + timeout;
+    while (true) {
+      fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
+        return;
+      }
+      ::close(fd_);
+      fd_ = -1;
+      if (Steady::now() > until) {
+        throw std::runtime_error("cannot connect to " + path);
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  }
+  ~LeadershipReader() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  LeadershipReader(const LeadershipReader&) = delete;
+  LeadershipReader& operator=(const LeadershipReader&) = delete;
+
+  /// Reads what arrives within `timeout`; false on end of stream. Every line must decode.
+  bool poll(milliseconds timeout) {
+    pollfd p{fd_, POLLIN, 0};
+    if (eof_ || ::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) {
+      return !eof_;
+    }
+    char buffer[4096];
+    const ssize_t n = ::read(fd_, buffer, sizeof buffer);
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    pending_.append(buffer, static_cast<std::size_t>(n));
+    std::size_t newline = 0;
+    while ((newline = pending_.find('\n')) != std::string::npos) {
+      std::string error;
+      const auto event = elector::decode(pending_.substr(0, newline), &error);
+      CPPUNIT_ASSERT_MESSAGE("bad line: " + error, event.has_value());
+      if (!last_ || last_->role != event->role) {
+        roles_.push_back(event->role);
+      }
+      last_ = event;
+      pending_.erase(0, newline + 1);
+    }
+    return true;
+  }
+
+  bool isLeader() const { return last_ && last_->role == elector::LeadershipRole::Leader; }
+  bool isFollower() const { return last_ && last_->role == elector::LeadershipRole::Follower; }
+  const std::optional<elector::LeadershipEvent>& last() const { return last_; }
+  /// The announced roles in order, one entry per change.
+  const std::vector<elector::LeadershipRole>& roles() const { return roles_; }
+  bool eof() const { return eof_; }
+
+ private:
+  int fd_ = -1;
+  std::string pending_;
+  std::optional<elector::LeadershipEvent> last_;
+  std::vector<elector::LeadershipRole> roles_;
+  bool eof_ = false;
+};
+
+/// Polls every reader until `done()` or `timeout`; whether `done()` became true.
+template <typename Done>
+bool pollUntil(const std::vector<LeadershipReader*>& readers, milliseconds timeout, Done done) {
+  const auto until = Steady::now() + timeout;
+  while (Steady::now() < until) {
+    for (LeadershipReader* reader : readers) {
+      reader->poll(milliseconds(10));
+    }
+    if (done()) {
+      return true;
+    }
+  }
+  return done();
+}
+
+inline std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+struct HttpResult {
+  int status = 0;  ///< 0 when there was no answer
+  std::string body;
+  std::string contentType;
+};
+
+/// One HTTP request to 127.0.0.1:`port` with a 2 s timeout.
+inline HttpResult httpRequest(int port, const std::string& path,
+                              const std::string& method = "GET") {
+  HttpResult result;
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(2, 0));
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    Poco::StreamCopier::copyToString(in, result.body);
+    result.status = static_cast<int>(response.getStatus());
+    result.contentType = response.getContentType();
+  } catch (const Poco::Exception&) {
+    result.status = 0;
+  }
+  return result;
+}
+
+/// Retries GET until it answers `status` (or `timeout`); the last result.
+inline HttpResult httpWaitFor(int port, const std::string& path, int status, milliseconds timeout) {
+  const auto until = Steady::now() + timeout;
+  HttpResult result = httpRequest(port, path);
+  while (result.status != status && Steady::now() < until) {
+    std::this_thread::sleep_for(milliseconds(50));
+    result = httpRequest(port, path);
+  }
+  return result;
+}
+
+}  // namespace elector_test
