@@ -420,7 +420,11 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   std::unique_ptr<Poco::Net::HTTPServer> server;
   Poco::ThreadPool httpThreads("http", 4, kHttpThreads);
   try {
-    Poco::Net::ServerSocket socket(listenAddressOf(config_.listenAddress), 256);
+    // SO_REUSEADDR but not SO_REUSEPORT (POCO's constructor sets both): a second process on
+    // the same port must fail to start, not silently take half of the connections.
+    Poco::Net::ServerSocket socket;
+    socket.bind(listenAddressOf(config_.listenAddress), true, false);
+    socket.listen(256);
     // POCO holds a thread per keep-alive connection: size the pool for the connections a site
     // keeps open (Prometheus servers, HAProxy), not for the cores.
     auto* params = new Poco::Net::HTTPServerParams;

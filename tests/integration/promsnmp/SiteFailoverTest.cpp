@@ -1,0 +1,812 @@
+// A whole site on loopback: one real redis-server and three elector + promsnmp pairs sharing
+// one inventory directory, Redis lease TTL 2 s (renew every TTL/3). Checks the failover budget
+// after kill -9 (L1), handover on SIGTERM, that a paused and resumed old leader writes nothing
+// (I2, I3), that a Redis outage makes the leader step down by its own deadline while followers
+// keep serving (I5), and that leadership does not flap without a fault (L3). Every process is
+// stopped in tearDown, every wait has a deadline, and the measured times are printed.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "DaemonHelpers.h"
+#include "ProcessHelpers.h"
+
+using namespace testing;
+using std::chrono::milliseconds;
+using Steady = std::chrono::steady_clock;
+
+namespace {
+
+constexpr long kTtlMs = 2000;
+constexpr long kRenewMs = kTtlMs / 3;
+constexpr long kFailoverBoundMs = kTtlMs + kRenewMs + 1000;  // TTL + renew interval + 1 s
+constexpr long kHandoverBoundMs = 2000;
+constexpr int kReplicas = 3;
+constexpr int kFailoverRuns = 10;
+const char* const kLeaseKey = "promsnmp:site-test:leader";
+
+long msSince(Steady::time_point start) {
+  return static_cast<long>(std::chrono::duration_cast<milliseconds>(Steady::now() - start).count());
+}
+
+std::string seconds(long ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(ms) / 1000.0);
+  return text;
+}
+
+/// The full path of `name` on $PATH, or "" when it is not there.
+std::string findProgram(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return "";
+}
+
+/// The last `lines` lines of a log file (for failure messages).
+std::string tailOf(const std::string& path, std::size_t lines = 25) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  std::string line;
+  while (std::getline(in, line)) {
+    all.push_back(line);
+  }
+  std::string out = "--- " + path + "\n";
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    out += all[i] + "\n";
+  }
+  return out;
+}
+
+/// The size of a file (0 when absent), to read what a log gained later with logSince().
+std::size_t fileSize(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+}
+
+/// The first line at or after byte `offset` of `path` that contains `needle`, or "".
+std::string lineSince(const std::string& path, std::size_t offset, const std::string& needle) {
+  std::ifstream in(path);
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find(needle) != std::string::npos) {
+      return line;
+    }
+  }
+  return "";
+}
+
+/// The wall-clock time of a log line's `ts=YYYY-MM-DDTHH:MM:SS.mmmZ`, or nullopt.
+std::optional<std::chrono::system_clock::time_point> lineTime(const std::string& line) {
+  const std::size_t at = line.find("ts=");
+  std::tm tm{};
+  int millis = 0;
+  if (at == std::string::npos ||
+      std::sscanf(line.c_str() + at, "ts=%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis) != 7) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return std::chrono::system_clock::from_time_t(::timegm(&tm)) + milliseconds(millis);
+}
+
+/// A child process (stdout to /dev/null, stderr appended to `logPath`, `env` added to the
+/// environment). The destructor resumes it if it was stopped, then SIGKILLs and reaps it.
+class ChildProcess {
+ public:
+  ChildProcess(std::vector<std::string> argv, const std::string& logPath,
+               const std::map<std::string, std::string>& env = {}) {
+    pid_ = ::fork();
+    if (pid_ < 0) {
+      throw std::runtime_error("fork failed");
+    }
+    if (pid_ == 0) {
+      const int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(log, 2);
+      for (const auto& [name, value] : env) {
+        ::setenv(name.c_str(), value.c_str(), 1);
+      }
+      std::vector<char*> raw;
+      for (std::string& arg : argv) {
+        raw.push_back(arg.data());
+      }
+      raw.push_back(nullptr);
+      ::execv(raw[0], raw.data());
+      ::_exit(127);
+    }
+  }
+  ~ChildProcess() { kill9(); }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0; }
+  void send(int signal) const {
+    if (pid_ > 0) {
+      ::kill(pid_, signal);
+    }
+  }
+  void kill9() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGCONT);
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+    }
+  }
+  /// Waits at most `timeout` for the exit (after a signal sent elsewhere), SIGKILL after that;
+  /// returns the exit code, or -1 when it died from a signal or had to be killed.
+  int reap(milliseconds timeout) {
+    if (pid_ <= 0) {
+      return -1;
+    }
+    const auto until = Steady::now() + timeout;
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (Steady::now() > until) {
+        kill9();
+        return -1;
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+/// One inline command to 127.0.0.1:port over RESP with a 500 ms timeout; returns the raw
+/// reply, or "" when nothing answered.
+std::string redisCommand(int port, const std::string& command) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return "";
+  }
+  timeval timeout{0, 500000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  std::string reply;
+  const std::string line = command + "\r\n";
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size())) {
+    // A reply is one line, or a bulk header line plus its payload line.
+    char buffer[1024];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
+      reply.append(buffer, static_cast<std::size_t>(n));
+      const std::size_t first = reply.find("\r\n");
+      if (first == std::string::npos) {
+        continue;
+      }
+      if (reply[0] != '$' || reply.compare(0, 3, "$-1") == 0) {
+        break;
+      }
+      if (reply.find("\r\n", first + 2) != std::string::npos) {
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  return reply;
+}
+
+/// redis-server on 127.0.0.1 and a free port, without persistence.
+class RedisProcess {
+ public:
+  RedisProcess(const std::string& dir, const std::string& logPath) : port_(freeTcpPort()) {
+    const std::string binary = findProgram("redis-server");
+    if (binary.empty()) {
+      throw std::runtime_error("redis-server is not on PATH");
+    }
+    process_ = std::make_unique<ChildProcess>(
+        std::vector<std::string>{binary, "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                 "--save", "", "--appendonly", "no", "--dir", dir, "--logfile",
+                                 logPath},
+        logPath);
+    const auto until = Steady::now() + std::chrono::seconds(10);
+    while (Steady::now() < until) {
+      if (redisCommand(port_, "PING").rfind("+PONG", 0) == 0) {
+        return;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    throw std::runtime_error("redis-server did not answer PING within 10 s");
+  }
+
+  int port() const { return port_; }
+  void pause() const { process_->send(SIGSTOP); }
+  void resume() const { process_->send(SIGCONT); }
+  /// The value of `key`, "" when absent or Redis does not answer.
+  std::string get(const std::string& key) const {
+    const std::string reply = redisCommand(port_, "GET " + key);
+    if (reply.empty() || reply[0] != '$' || reply.compare(0, 3, "$-1") == 0) {
+      return "";
+    }
+    const std::size_t start = reply.find("\r\n") + 2;
+    const std::size_t end = reply.find("\r\n", start);
+    return end == std::string::npos ? "" : reply.substr(start, end - start);
+  }
+
+ private:
+  int port_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+/// One elector + promsnmp pair; its files live in `dir`.
+struct Replica {
+  std::string id;
+  std::string dir;
+  std::unique_ptr<ChildProcess> elector;
+  std::unique_ptr<Daemon> collector;
+
+  std::string socket() const { return dir + "/elector.sock"; }
+  std::string electorLog() const { return dir + "/elector.log"; }
+  bool up() const { return elector && elector->running() && collector && collector->pid() > 0; }
+  /// The status of GET /promsnmp/leader (0 when the collector is down or does not answer).
+  int leaderStatus(int timeoutMs = 500) const {
+    if (!collector || collector->pid() <= 0) {
+      return 0;
+    }
+    return httpRequest(collector->port(), "GET", "/promsnmp/leader", {}, {}, timeoutMs).status;
+  }
+  int get(const std::string& path, int timeoutMs = 1000) const {
+    return httpRequest(collector->port(), "GET", path, {}, {}, timeoutMs).status;
+  }
+  int post(const std::string& path, const std::string& body, int timeoutMs = 5000) const {
+    return httpRequest(collector->port(), "POST", path, {}, body, timeoutMs).status;
+  }
+  std::string logs() const { return tailOf(electorLog()) + tailOf(dir + "/promsnmp.log"); }
+};
+
+/// One entry of `promsnmp-inventory --json history`.
+struct VersionInfo {
+  uint64_t version = 0;
+  uint64_t epoch = 0;
+  bool ok = false;
+};
+
+std::string deviceBody(const std::vector<std::string>& sysNames) {
+  std::string body = R"({"devices":[)";
+  int port = 1161;
+  for (const std::string& name : sysNames) {
+    if (body.back() != '[') {
+      body += ",";
+    }
+    body += R"({"sysName":")" + name +
+            R"(","agents":[{"type":"snmp-community","endpoint":{"address":"127.0.0.1","port":)" +
+            std::to_string(port++) + R"(},"version":1,"readCommunity":"public"}]})";
+  }
+  return body + "]}";
+}
+
+}  // namespace
+
+class SiteFailoverTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(SiteFailoverTest);
+  CPPUNIT_TEST(testSteadyLeaderDoesNotFlap);
+  CPPUNIT_TEST(testFailoverAfterKill9);
+  CPPUNIT_TEST(testHandoverOnSigterm);
+  CPPUNIT_TEST(testPausedOldLeaderWritesNothing);
+  CPPUNIT_TEST(testRedisOutage);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void setUp() override {
+    dir_ = std::make_unique<TempDir>();
+    ::mkdir((dir_->path() + "/share").c_str(), 0755);
+    ::mkdir((dir_->path() + "/redis").c_str(), 0755);
+    inventoryCli(sharedEnv(), {"init"});
+    redis_ = std::make_unique<RedisProcess>(dir_->path() + "/redis", dir_->path() + "/redis.log");
+    for (int i = 0; i < kReplicas; ++i) {
+      replicas_[i].id = "r" + std::to_string(i);
+      replicas_[i].dir = dir_->path() + "/" + replicas_[i].id;
+      ::mkdir(replicas_[i].dir.c_str(), 0755);
+      startPair(i);
+    }
+  }
+
+  void tearDown() override {
+    // Resume everything first: a stopped process would hold SIGTERM pending until killed.
+    if (redis_) {
+      redis_->resume();
+    }
+    for (Replica& r : replicas_) {
+      if (r.elector) {
+        r.elector->send(SIGCONT);
+      }
+      if (r.collector) {
+        r.collector->signal(SIGCONT);
+      }
+    }
+    for (Replica& r : replicas_) {
+      if (r.collector && r.collector->pid() > 0) {
+        r.collector->signal(SIGKILL, 5000);
+      }
+      r.collector.reset();
+      r.elector.reset();  // SIGKILL and reap
+    }
+    redis_.reset();
+    dir_.reset();
+  }
+
+  /// Without a fault, once a leader is elected, it answers 200 on every probe and the others
+  /// 503 (L3: no flapping). The collector must keep a leader event valid past the next renew.
+  void testSteadyLeaderDoesNotFlap() {
+    const int leader = waitForLeader(milliseconds(8000));
+    int leaderMisses = 0;
+    int otherHits = 0;
+    int probes = 0;
+    const auto until = Steady::now() + milliseconds(3 * kTtlMs);
+    while (Steady::now() < until) {
+      for (int i = 0; i < kReplicas; ++i) {
+        const bool leads = replicas_[i].leaderStatus() == 200;
+        leaderMisses += (i == leader && !leads) ? 1 : 0;
+        otherHits += (i != leader && leads) ? 1 : 0;
+      }
+      ++probes;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    std::cout << "\n  [steady] " << probes << " probes over " << seconds(3 * kTtlMs)
+              << ": leader answered 503 " << leaderMisses << " times, others 200 " << otherHits
+              << " times" << std::endl;
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("another replica claimed leadership", 0, otherHits);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(
+        "the leader's /promsnmp/leader flapped to 503 without a fault\n" + replicas_[leader].logs(),
+        0, leaderMisses);
+  }
+
+  /// kill -9 of the leader's elector and collector: another replica answers 200 on
+  /// /promsnmp/leader within TTL + renew + 1 s. Ten runs, the killed pair restarted each time.
+  void testFailoverAfterKill9() {
+    std::vector<long> times;
+    for (int run = 0; run < kFailoverRuns; ++run) {
+      const int leader = waitForLeader(milliseconds(8000));
+      const uint64_t epochBefore = headEpoch();
+      Replica& old = replicas_[leader];
+      const auto killedAt = Steady::now();
+      old.elector->send(SIGKILL);
+      ::kill(old.collector->pid(), SIGKILL);
+      old.elector->kill9();            // reaps
+      old.collector->signal(SIGKILL);  // reaps
+      const int next =
+          waitForLeaderOtherThan(leader, killedAt + milliseconds(kFailoverBoundMs + 2000));
+      const long took = msSince(killedAt);
+      std::cout << (run == 0 ? "\n" : "") << "  [failover] run " << run + 1 << ": r" << leader
+                << " killed, " << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody"))
+                << " leads after " << took << " ms" << std::endl;
+      CPPUNIT_ASSERT_MESSAGE(
+          "no replica took over within " + std::to_string(took) + " ms\n" + allLogs(), next >= 0);
+      times.push_back(took);
+      // The new leader fenced the file with a higher epoch.
+      CPPUNIT_ASSERT_MESSAGE(replicas_[next].logs(), eventually(milliseconds(3000), [&] {
+                               return headEpoch() > epochBefore;
+                             }));
+      startPair(leader);
+    }
+    std::vector<long> sorted = times;
+    std::sort(sorted.begin(), sorted.end());
+    const long median = (sorted[(sorted.size() - 1) / 2] + sorted[sorted.size() / 2]) / 2;
+    const long max = sorted.back();
+    std::cout << "  [failover] " << times.size() << " runs: median " << seconds(median) << ", max "
+              << seconds(max) << " (bound " << seconds(kFailoverBoundMs) << ")" << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("max failover " + std::to_string(max) + " ms > bound " +
+                               std::to_string(kFailoverBoundMs) + " ms",
+                           max <= kFailoverBoundMs);
+    assertEpochsMonotonic(history());
+  }
+
+  /// SIGTERM to the leader's elector and collector: the elector releases the lease, and another
+  /// replica answers 200 on /promsnmp/leader within 2 s.
+  void testHandoverOnSigterm() {
+    const int leader = waitForLeader(milliseconds(8000));
+    Replica& old = replicas_[leader];
+    const auto termAt = Steady::now();
+    old.elector->send(SIGTERM);
+    ::kill(old.collector->pid(), SIGTERM);  // reaped below, after the measurement
+    const int next = waitForLeaderOtherThan(leader, termAt + milliseconds(kHandoverBoundMs + 3000));
+    const long took = msSince(termAt);
+    std::cout << "\n  [handover] SIGTERM to r" << leader << ": "
+              << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody")) << " leads after "
+              << took << " ms (bound " << kHandoverBoundMs << " ms)" << std::endl;
+    const int electorExit = old.elector->reap(milliseconds(5000));
+    const int collectorExit = old.collector->signal(SIGTERM, 15000);
+    CPPUNIT_ASSERT_MESSAGE(allLogs(), next >= 0);
+    CPPUNIT_ASSERT_MESSAGE("handover took " + std::to_string(took) + " ms\n" + allLogs(),
+                           took <= kHandoverBoundMs);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 0, electorExit);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 0, collectorExit);
+    assertEpochsMonotonic(history());
+  }
+
+  /// SIGSTOP of the leader's collector and elector for longer than the TTL: another replica
+  /// leads and commits an inventory change. After SIGCONT the old leader commits nothing, steps
+  /// down, and the version chain never goes down in epoch (I2, I3).
+  void testPausedOldLeaderWritesNothing() {
+    const int leader = waitForLeader(milliseconds(8000));
+    Replica& old = replicas_[leader];
+    // The old leader has fenced and written under its epoch before the pause.
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200,
+                                 postUntilAccepted(old, deviceBody({"before-pause"})));
+    const uint64_t oldEpoch = headEpoch();
+    const std::size_t electorLogBefore = fileSize(old.electorLog());
+    const auto stoppedAt = Steady::now();
+    old.collector->signal(SIGSTOP);
+    old.elector->send(SIGSTOP);
+
+    const int next =
+        waitForLeaderOtherThan(leader, stoppedAt + milliseconds(kFailoverBoundMs + 2000));
+    const long takeover = msSince(stoppedAt);
+    std::cout << "\n  [pause] r" << leader << " stopped; "
+              << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody")) << " leads after "
+              << takeover << " ms" << std::endl;
+    CPPUNIT_ASSERT_MESSAGE(allLogs(), next >= 0);
+    const int newCommit = postUntilAccepted(replicas_[next], deviceBody({"after-failover"}));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200, newCommit);
+    const std::vector<VersionInfo> beforeResume = history();
+    const uint64_t newEpoch = beforeResume.back().epoch;
+    CPPUNIT_ASSERT_MESSAGE(
+        "new epoch " + std::to_string(newEpoch) + " <= old " + std::to_string(oldEpoch),
+        newEpoch > oldEpoch);
+    // Stay stopped for longer than the TTL in every case.
+    if (msSince(stoppedAt) < kTtlMs + 500) {
+      std::this_thread::sleep_for(milliseconds(kTtlMs + 500 - msSince(stoppedAt)));
+    }
+    const long paused = msSince(stoppedAt);
+
+    old.elector->send(SIGCONT);
+    old.collector->signal(SIGCONT);
+    const auto resumedAt = Steady::now();
+    const int staleWrite = old.post("/promsnmp/inventory", deviceBody({"stale-write"}));
+    std::cout << "  [pause] resumed after " << paused << " ms; POST to the old leader right after "
+              << "SIGCONT: " << staleWrite << " after " << msSince(resumedAt) << " ms" << std::endl;
+
+    // It steps down and stays down: 503 on every probe for 2 s.
+    int oldLeads = 0;
+    while (msSince(resumedAt) < 2000) {
+      oldLeads += old.leaderStatus() == 200 ? 1 : 0;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    const int laterWrite = old.post("/promsnmp/inventory", deviceBody({"stale-later"}));
+    std::cout << "  [pause] old leader answered 200 on /promsnmp/leader " << oldLeads
+              << " times in 2 s after SIGCONT; a later POST: " << laterWrite << std::endl;
+
+    const std::vector<VersionInfo> chain = history();
+    std::string epochs;
+    for (const VersionInfo& v : chain) {
+      epochs += " v" + std::to_string(v.version) + ":e" + std::to_string(v.epoch);
+    }
+    std::cout << "  [pause] chain:" << epochs << " (old epoch " << oldEpoch << ", new " << newEpoch
+              << ")" << std::endl;
+    assertEpochsMonotonic(chain);
+    // No version carries the old epoch after one with the new epoch (I3).
+    bool seenNew = false;
+    for (const VersionInfo& v : chain) {
+      seenNew = seenNew || v.epoch >= newEpoch;
+      CPPUNIT_ASSERT_MESSAGE("v" + std::to_string(v.version) + " has the deposed epoch" + epochs,
+                             !(seenNew && v.epoch <= oldEpoch));
+    }
+    // A write accepted in the instant after SIGCONT is tolerated only if it went through the
+    // file's fencing (the chain above is monotonic and the head is not below the new epoch).
+    const bool staleAccepted = staleWrite >= 200 && staleWrite < 300;
+    CPPUNIT_ASSERT_MESSAGE("the old leader's write was accepted below the new epoch:" + epochs,
+                           !staleAccepted || chain.back().epoch >= newEpoch);
+    CPPUNIT_ASSERT_MESSAGE(
+        "the old leader accepted a later write: " + std::to_string(laterWrite) + "\n" + old.logs(),
+        laterWrite < 200 || laterWrite >= 300);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 0, oldLeads);
+    // Its elector noticed too: it says follower once resumed.
+    const std::string stepDown =
+        lineSince(old.electorLog(), electorLogBefore, "msg=\"role changed\" role=follower");
+    std::cout << "  [pause] old elector: " << stepDown << std::endl;
+    CPPUNIT_ASSERT_MESSAGE(old.logs(), !stepDown.empty());
+    const std::string head = inventoryCli(sharedEnv(), {"show", "--json"});
+    CPPUNIT_ASSERT_MESSAGE(head, head.find("after-failover") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(head, staleAccepted || head.find("stale-write") == std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(head, head.find("stale-later") == std::string::npos);
+    // The new leader still leads.
+    CPPUNIT_ASSERT_MESSAGE(allLogs(), eventually(milliseconds(2000), [&] {
+                             return replicas_[next].leaderStatus() == 200;
+                           }));
+  }
+
+  /// Redis stopped for 2 × TTL: the leader steps down by its own deadline, followers keep
+  /// serving /targets and liveness, nothing is written; when Redis is back one replica leads.
+  void testRedisOutage() {
+    const int leader = waitForLeader(milliseconds(8000));
+    // Give the followers an inventory to serve.
+    CPPUNIT_ASSERT_EQUAL(200, postUntilAccepted(replicas_[leader], deviceBody({"d1", "d2"})));
+    const std::vector<VersionInfo> before = history();
+    const std::size_t electorLogBefore = fileSize(replicas_[leader].electorLog());
+    const auto pausedAtWall = std::chrono::system_clock::now();
+    const auto pausedAt = Steady::now();
+    redis_->pause();
+
+    long lastLeader200 = -1;
+    long lastAny200 = -1;
+    int followerFailures = 0;
+    int followerProbes = 0;
+    std::string followerFailure;
+    while (msSince(pausedAt) < 2 * kTtlMs) {
+      for (int i = 0; i < kReplicas; ++i) {
+        const bool leads = replicas_[i].leaderStatus(300) == 200;
+        if (leads) {
+          lastAny200 = msSince(pausedAt);
+          if (i == leader) {
+            lastLeader200 = lastAny200;
+          }
+        }
+        if (i != leader) {
+          for (const char* path : {"/targets", "/actuator/health/liveness"}) {
+            const int status = replicas_[i].get(path);
+            ++followerProbes;
+            if (status != 200) {
+              ++followerFailures;
+              followerFailure = replicas_[i].id + " " + path + " -> " + std::to_string(status);
+            }
+          }
+        }
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    const std::vector<VersionInfo> during = history();
+    // The leader's elector gave up by its own deadline while Redis was silent.
+    const std::string stepDown = lineSince(replicas_[leader].electorLog(), electorLogBefore,
+                                           "msg=\"role changed\" role=follower");
+    redis_->resume();
+    const auto resumedAt = Steady::now();
+    std::cout << "\n  [redis] paused " << msSince(pausedAt) << " ms: r" << leader
+              << " last answered 200 at " << lastLeader200 << " ms (bound " << kTtlMs + 1000
+              << " ms); any replica last 200 at " << lastAny200 << " ms; follower probes "
+              << followerProbes << ", failed " << followerFailures << std::endl;
+    const std::optional<std::chrono::system_clock::time_point> stepDownAt = lineTime(stepDown);
+    const long electorStepDown =
+        stepDownAt
+            ? static_cast<long>(
+                  std::chrono::duration_cast<milliseconds>(*stepDownAt - pausedAtWall).count())
+            : -1;
+    std::cout << "  [redis] leader's elector said follower " << electorStepDown
+              << " ms into the outage: " << stepDown << std::endl;
+
+    // Exactly one leader within a few seconds of Redis coming back.
+    int newLeader = -1;
+    int maxConcurrent = 0;
+    while (newLeader < 0 && msSince(resumedAt) < 6000) {
+      int count = 0;
+      for (int i = 0; i < kReplicas; ++i) {
+        if (replicas_[i].leaderStatus(300) == 200) {
+          ++count;
+          newLeader = i;
+        }
+      }
+      maxConcurrent = std::max(maxConcurrent, count);
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    const long recovered = msSince(resumedAt);
+    // And it stays one for a while (never two answering 200 in one round).
+    const auto until = Steady::now() + milliseconds(kTtlMs);
+    while (Steady::now() < until) {
+      int count = 0;
+      for (int i = 0; i < kReplicas; ++i) {
+        count += replicas_[i].leaderStatus(300) == 200 ? 1 : 0;
+      }
+      maxConcurrent = std::max(maxConcurrent, count);
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    std::cout << "  [redis] resumed: "
+              << (newLeader >= 0 ? "r" + std::to_string(newLeader) : std::string("nobody"))
+              << " leads after " << recovered << " ms; at most " << maxConcurrent
+              << " replica(s) answered 200 at once" << std::endl;
+
+    CPPUNIT_ASSERT_MESSAGE("the leader still answered 200 at " + std::to_string(lastLeader200) +
+                               " ms into the outage\n" + replicas_[leader].logs(),
+                           lastLeader200 <= kTtlMs + 1000);
+    CPPUNIT_ASSERT_MESSAGE("a replica answered 200 at " + std::to_string(lastAny200) +
+                               " ms into the outage\n" + allLogs(),
+                           lastAny200 <= kTtlMs + 1000);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(followerFailure, 0, followerFailures);
+    CPPUNIT_ASSERT_MESSAGE(
+        "the leader's elector did not step down during the outage\n" + replicas_[leader].logs(),
+        !stepDown.empty());
+    CPPUNIT_ASSERT_MESSAGE("the leader's elector said follower only after " +
+                               std::to_string(electorStepDown) + " ms\n" + stepDown,
+                           electorStepDown >= 0 && electorStepDown <= kTtlMs + 1000);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("a version was written during the Redis outage",
+                                 before.back().version, during.back().version);
+    CPPUNIT_ASSERT_MESSAGE(allLogs(), newLeader >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(allLogs(), 1, maxConcurrent);
+    assertEpochsMonotonic(history());
+  }
+
+ private:
+  std::map<std::string, std::string> sharedEnv() const {
+    return {{"PROM_INV_FILE", dir_->path() + "/share/promsnmp-inventory.json"},
+            {"PROM_ENCRYPT_KEY", "site failover test key"},
+            {"PROM_INV_KEEP", "200"}};
+  }
+
+  /// Starts (or restarts) the elector and collector of replica `i`.
+  void startPair(int i) {
+    Replica& r = replicas_[i];
+    r.collector.reset();
+    r.elector.reset();
+    ::unlink(r.socket().c_str());
+    r.elector = std::make_unique<ChildProcess>(
+        std::vector<std::string>{std::string(PROMSNMP_BIN_DIR) + "/elector", "--backend", "redis",
+                                 "--redis.address", "127.0.0.1:" + std::to_string(redis_->port()),
+                                 "--id", r.id, "--socket", r.socket(), "--lease.ttl",
+                                 std::to_string(kTtlMs), "--lease.key", kLeaseKey},
+        r.electorLog(),
+        // Three electors on one host: no status listener on the shared default port (an
+        // environment variable, so an elector without that setting still starts).
+        std::map<std::string, std::string>{{"ELECTOR_WEB_LISTEN_ADDRESS", "-"}});
+    std::map<std::string, std::string> env = sharedEnv();
+    env["PROMSNMP_STATE_DIR"] = r.dir + "/state";
+    env["PROMSNMP_ELECTOR_SOCKET"] = r.socket();
+    r.collector = std::make_unique<Daemon>(r.dir, env);
+  }
+
+  /// Which replica holds the Redis lease (-1 if none or Redis does not answer).
+  int leaseHolder() const {
+    const std::string value = redis_->get(kLeaseKey);
+    for (int i = 0; i < kReplicas; ++i) {
+      if (value.rfind(replicas_[i].id + ":", 0) == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /// Waits until the lease holder's collector answers 200 on /promsnmp/leader; returns it.
+  int waitForLeader(milliseconds timeout) {
+    const auto until = Steady::now() + timeout;
+    while (Steady::now() < until) {
+      const int holder = leaseHolder();
+      if (holder >= 0 && replicas_[holder].up() && replicas_[holder].leaderStatus() == 200) {
+        return holder;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    CPPUNIT_FAIL("no leader within " + std::to_string(timeout.count()) + " ms (holder " +
+                 redis_->get(kLeaseKey) + ")\n" + allLogs());
+    return -1;
+  }
+
+  /// Polls every replica but `excluded` until one answers 200 on /promsnmp/leader or `until`
+  /// passes; returns its index, or -1.
+  int waitForLeaderOtherThan(int excluded, Steady::time_point until) const {
+    while (Steady::now() < until) {
+      for (int i = 0; i < kReplicas; ++i) {
+        if (i != excluded && replicas_[i].leaderStatus(300) == 200) {
+          return i;
+        }
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    return -1;
+  }
+
+  /// POSTs `body` to /promsnmp/inventory, retrying 503 for at most 3 s; returns the last status.
+  int postUntilAccepted(const Replica& r, const std::string& body) {
+    int status = 0;
+    const auto until = Steady::now() + milliseconds(3000);
+    do {
+      status = r.post("/promsnmp/inventory", body);
+      if (status != 503) {
+        break;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    } while (Steady::now() < until);
+    return status;
+  }
+
+  template <typename Condition>
+  static bool eventually(milliseconds timeout, Condition condition) {
+    const auto until = Steady::now() + timeout;
+    while (Steady::now() < until) {
+      if (condition()) {
+        return true;
+      }
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+    return condition();
+  }
+
+  /// The kept versions, oldest first, from `promsnmp-inventory --json history`.
+  std::vector<VersionInfo> history() const {
+    const std::string text = inventoryCli(sharedEnv(), {"--json", "history"});
+    Poco::JSON::Parser parser;
+    Poco::JSON::Array::Ptr array = parser.parse(text).extract<Poco::JSON::Array::Ptr>();
+    std::vector<VersionInfo> chain;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      Poco::JSON::Object::Ptr entry = array->getObject(static_cast<unsigned>(i));
+      VersionInfo v;
+      v.version = entry->getValue<uint64_t>("version");
+      v.ok = entry->optValue<bool>("ok", false);
+      v.epoch = entry->optValue<uint64_t>("epoch", 0);
+      chain.push_back(v);
+    }
+    std::sort(chain.begin(), chain.end(),
+              [](const VersionInfo& a, const VersionInfo& b) { return a.version < b.version; });
+    if (chain.empty()) {
+      throw std::runtime_error("empty history: " + text);
+    }
+    return chain;
+  }
+
+  uint64_t headEpoch() const { return history().back().epoch; }
+
+  /// Every version reads back, versions are consecutive, epochs never decrease (I2).
+  static void assertEpochsMonotonic(const std::vector<VersionInfo>& chain) {
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+      std::ostringstream where;
+      where << "v" << chain[i].version << " (epoch " << chain[i].epoch << ")";
+      if (i > 0) {
+        where << " after v" << chain[i - 1].version << " (epoch " << chain[i - 1].epoch << ")";
+      }
+      CPPUNIT_ASSERT_MESSAGE(where.str() + " does not read back", chain[i].ok);
+      if (i > 0) {
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(where.str(), chain[i - 1].version + 1, chain[i].version);
+        CPPUNIT_ASSERT_MESSAGE("epoch goes down: " + where.str(),
+                               chain[i].epoch >= chain[i - 1].epoch);
+      }
+    }
+  }
+
+  std::string allLogs() const {
+    std::string out;
+    for (const Replica& r : replicas_) {
+      out += r.logs();
+    }
+    return out;
+  }
+
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<RedisProcess> redis_;
+  std::array<Replica, kReplicas> replicas_;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(SiteFailoverTest);
