@@ -414,12 +414,23 @@ class SiteFailoverTest : public CppUnit::TestFixture {
       old.collector->signal(SIGKILL);  // reaps
       const int next =
           waitForLeaderOtherThan(leader, killedAt + milliseconds(kFailoverBoundMs + 2000));
+      // Leading means its discovery is enabled: the new leader accepts a discovery request (a
+      // one-address scan of a closed port) — the failover time runs until that 202.
+      const bool discovers =
+          next >= 0 && eventually(milliseconds(kFailoverBoundMs), [&] {
+            return httpRequest(replicas_[next].collector->port(), "POST", "/promsnmp/discovery", {},
+                               R"({"potentialTargets":["127.0.0.1"],"agentType":"snmp-community",)"
+                               R"("version":"v2c","port":9,"readCommunity":"x"})")
+                       .status == 202;
+          });
       const long took = msSince(killedAt);
       std::cout << (run == 0 ? "\n" : "") << "  [failover] run " << run + 1 << ": r" << leader
                 << " killed, " << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody"))
-                << " leads after " << took << " ms" << std::endl;
+                << " leads and accepts discovery after " << took << " ms" << std::endl;
       CPPUNIT_ASSERT_MESSAGE(
           "no replica took over within " + std::to_string(took) + " ms\n" + allLogs(), next >= 0);
+      CPPUNIT_ASSERT_MESSAGE("the new leader refused discovery\n" + replicas_[next].logs(),
+                             discovers);
       times.push_back(took);
       // The new leader fenced the file with a higher epoch.
       CPPUNIT_ASSERT_MESSAGE(replicas_[next].logs(), eventually(milliseconds(3000), [&] {
