@@ -506,6 +506,11 @@ int runDaemon(const DaemonSettings& settings) {
     } else {
       RedisOptions options = settings.redis;
       options.password = settings.redisPassword.reveal();
+      // The deadline is checked between Redis calls: a call must not outlast a fraction of the
+      // lease, or a leader would announce its step-down late during a Redis outage.
+      const auto bound = std::max(std::chrono::milliseconds(20), settings.leaseTtl / 8);
+      options.commandTimeout = std::min(options.commandTimeout, bound);
+      options.connectTimeout = std::min(options.connectTimeout, bound);
       RedisLeaseStore store(options);
       runElection(settings, store, server, metrics, signals);
     }
