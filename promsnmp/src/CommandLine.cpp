@@ -181,6 +181,11 @@ std::string usageText(const std::string& program) {
   out +=
       "\nThe inventory key is read from PROM_ENCRYPT_KEY, else the file named by\n"
       "PROM_ENCRYPT_KEY_FILE, else the systemd credential promsnmp-encrypt-key.\n"
+      "\n" +
+      program +
+      " healthcheck [--url=URL] [--timeout=SECONDS] [flags]: asks a running collector for its\n"
+      "readiness (by default on the listen address the flags, environment and file give);\n"
+      "exit 0 when it answers 200, else 1. For container healthchecks without curl.\n"
       "\nExit codes: 0 ok, " +
       std::to_string(kExitUsage) + " bad command line, " + std::to_string(kExitConfig) +
       " bad configuration.\n";

@@ -19,6 +19,7 @@
 #include "Collector.h"
 #include "DevicePoller.h"
 #include "DiscoveryService.h"
+#include "HealthCheck.h"
 #include "HttpApi.h"
 #include "InventoryState.h"
 #include "Leadership.h"
@@ -136,6 +137,9 @@ class SystemdReporter {
 }  // namespace
 
 int PromSnmpApp::runFromCommandLine(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "healthcheck") {
+    return runHealthCheck(std::vector<std::string>(argv + 2, argv + argc));
+  }
   CommandLine commandLine;
   try {
     commandLine = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));

@@ -213,6 +213,21 @@ class DaemonTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("{\"status\":\"UP\"}"),
                          daemon_->get("/actuator/health/readiness").body);
     CPPUNIT_ASSERT_EQUAL(200, daemon_->get("/-/healthy").status);
+    // `promsnmp healthcheck` (container healthchecks without curl): 0 when ready, 1 when not
+    // answering, 2 on a bad command line.
+    const std::string bin = PROMSNMP_BIN_DIR "/promsnmp";
+    const std::string port = std::to_string(daemon_->port());
+    CPPUNIT_ASSERT_EQUAL(
+        0, runProcess({bin, "healthcheck", "--web.listen-address=127.0.0.1:" + port}, {}).code);
+    CPPUNIT_ASSERT_EQUAL(0, runProcess({bin, "healthcheck"}, {{"SERVER_PORT", port}}).code);
+    CPPUNIT_ASSERT_EQUAL(
+        1,
+        runProcess({bin, "healthcheck", "--url=http://127.0.0.1:" + port + "/nothing"}, {}).code);
+    CPPUNIT_ASSERT_EQUAL(1, runProcess({bin, "healthcheck", "--timeout=1",
+                                        "--url=http://127.0.0.1:" + std::to_string(freeTcpPort())},
+                                       {})
+                                .code);
+    CPPUNIT_ASSERT_EQUAL(2, runProcess({bin, "healthcheck", "--bogus"}, {}).code);
     CPPUNIT_ASSERT_EQUAL(200, daemon_->get("/promsnmp/leader").status);
     HttpAnswer self = daemon_->get("/metrics");
     CPPUNIT_ASSERT_EQUAL(200, self.status);
