@@ -43,7 +43,11 @@ Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetric
       pollDuration_(metrics.histogram("promsnmp_snmp_query_duration_seconds",
                                       "Duration of SNMP polls of one device.", {})),
       varbinds_(metrics.counter("promsnmp_snmp_varbinds_received_total",
-                                "Variable bindings received from devices in polls.")) {
+                                "Variable bindings received from devices in polls.")),
+      targetPolls_(metrics.counter("promsnmp_target_polls_total",
+                                   "Polls of each device by this replica (with sharding behind "
+                                   "HAProxy, one replica polls a device).",
+                                   {"target"})) {
   inventory_.addListener([this](const std::shared_ptr<const InventoryView>& before,
                                 const std::shared_ptr<const InventoryView>& after) {
     onInventoryChange(before, after);
@@ -68,6 +72,7 @@ PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
         std::make_shared<const RenderedDevice>(renderDevice(*result, result->target, update));
   }
   pollDuration_.get().observe(result->durationSeconds);
+  targetPolls_.labels({result->target}).inc();
   varbinds_.get().inc(static_cast<double>(result->varbinds));
   outcome.result = std::move(result);
   return outcome;

@@ -110,6 +110,7 @@ class Collector {
   Family<Counter>& unknownTargets_;
   Family<Histogram>& pollDuration_;
   Family<Counter>& varbinds_;
+  Family<Counter>& targetPolls_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
