@@ -1,113 +1,284 @@
 #!/usr/bin/env bash
-# `make run`: a working local site on this machine, from what exists so far.
+# `make run`: a whole promsnmp site on this machine, as processes on loopback, with the shipped
+# configs (etc/promsnmp.cfg, etc/elector.cfg, haproxy/haproxy.cfg, etc/prometheus/) and only
+# their addresses changed:
 #
-# Simulated devices (snmpsimd serving recorded walks of real devices from the snmpsim package, on
-# three loopback addresses), a shared inventory initialised with a generated key, and one
-# promsnmp collector serving them. Leader election, HAProxy and Prometheus join with their
-# issues. Ctrl-C or `make run-stop` stops everything. All state and logs live under run/.
+#   snmpsimd      simulated devices (recorded walks of real devices from the snmpsim package)
+#                 on 127.0.10.1-6 (SNMP_PORT), and a seventh agent on 127.0.10.7 that is not in
+#                 the inventory (for trying discovery)
+#   redis-server  the lease store of the electors
+#   3 pairs       elector (Redis backend) + promsnmp, sharing one inventory directory
+#   HAProxy       scrapes sharded by target, writes to the leader, reads round robin
+#   Prometheus    discovers the devices through HAProxy (/targets) and scrapes them through it
 #
-# Environment: PROMSNMP_PORT (default 8080), SNMP_PORT (default 11161).
+# Usage: scripts/run-site.sh [start|stop|status]         start runs in the foreground (Ctrl-C
+#        scripts/run-site.sh start --background          stops the site); --background returns
+#        scripts/run-site.sh replica-start|replica-stop|replica-kill N   (N = 1..3)
+#        scripts/run-site.sh leader                      prints the leading replica's number
+#
+# Environment: RUN_DIR (default run/), PORT_BASE (default 8080: HAProxy; replicas +1..+3,
+# HAProxy stats +4, electors +11..+13, Redis +20, Prometheus +10), SNMP_PORT (11161),
+# LEASE_TTL_MS (elector lease, default 5000), COLLECTION_INTERVAL (ms, default 10000),
+# CACHE_EXP_MILLIS (default 60000), SCRAPE_INTERVAL (Prometheus, default 10s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
-run=$top/run
-bin=$top/build/bin
-http_port=${PROMSNMP_PORT:-8080}
+run=${RUN_DIR:-$top/run}
+bin=${BIN_DIR:-$top/build/bin}
+base=${PORT_BASE:-8080}
+haproxy_port=$base
+stats_port=$((base + 4))
+prometheus_port=$((base + 10))
+redis_port=$((base + 20))
 snmp_port=${SNMP_PORT:-11161}
+lease_ttl=${LEASE_TTL_MS:-5000}
+scrape_interval=${SCRAPE_INTERVAL:-10s}
+replica_port() { echo $((base + $1)); }
+elector_port() { echo $((base + 10 + $1)); }
+
 export PROM_INV_FILE=$run/share/promsnmp-inventory.json
 export PROM_ENCRYPT_KEY_FILE=$run/secrets/promsnmp-encrypt-key
-export PROMSNMP_STATE_DIR=$run/state
 export COLLECTION_INTERVAL=${COLLECTION_INTERVAL:-10000}
+export CACHE_EXP_MILLIS=${CACHE_EXP_MILLIS:-60000}
 unset PROM_ENCRYPT_KEY
 
-stop() {
-  local stopped=0
-  for name in promsnmp snmpsimd; do
-    if [ -f "$run/$name.pid" ]; then
-      kill "$(cat "$run/$name.pid")" 2>/dev/null && stopped=1
-      rm -f "$run/$name.pid"
+log() { echo "run-site: $*" >&2; }
+
+# --- process bookkeeping: one pid file per process under $run/pids ----------------------------
+pidfile() { echo "$run/pids/$1.pid"; }
+alive() { [ -f "$(pidfile "$1")" ] && kill -0 "$(cat "$(pidfile "$1")")" 2>/dev/null; }
+launch() { # NAME COMMAND...: starts COMMAND in the background, output to $run/logs/NAME.log
+  local name=$1
+  shift
+  "$@" >>"$run/logs/$name.log" 2>&1 &
+  echo $! >"$(pidfile "$name")"
+}
+signal_process() { # NAME SIGNAL
+  if alive "$1"; then
+    kill "-$2" "$(cat "$(pidfile "$1")")" 2>/dev/null || true
+  fi
+}
+wait_gone() { # NAME SECONDS
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    alive "$1" || { rm -f "$(pidfile "$1")"; return 0; }
+    sleep 0.1
+  done
+  signal_process "$1" KILL
+  rm -f "$(pidfile "$1")"
+}
+wait_until() { # SECONDS WHAT COMMAND...: polls COMMAND every 0.2 s
+  local limit=$1 what=$2 i
+  shift 2
+  for ((i = 0; i < limit * 5; i++)); do
+    "$@" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  log "timed out after ${limit}s waiting for $what (logs: $run/logs)"
+  return 1
+}
+
+stop_all() {
+  local name stopped=0
+  [ -d "$run/pids" ] || return 0
+  # Prometheus and HAProxy first, then the collectors (they drain), electors, Redis, devices.
+  for name in prometheus haproxy promsnmp-1 promsnmp-2 promsnmp-3 elector-1 elector-2 elector-3 \
+    redis snmpsimd; do
+    if alive "$name"; then
+      signal_process "$name" TERM
+      stopped=1
     fi
   done
-  [ "$stopped" = 1 ] && echo "site stopped" || true
+  for name in prometheus haproxy promsnmp-1 promsnmp-2 promsnmp-3 elector-1 elector-2 elector-3 \
+    redis snmpsimd; do
+    wait_gone "$name" 15
+  done
+  [ "$stopped" = 1 ] && log "site stopped" || true
+}
+
+# --- one replica: its elector and its collector ---------------------------------------------
+replica_start() {
+  local n=$1 dir=$run/replica-$1
+  mkdir -p "$dir/state"
+  rm -f "$dir/elector.sock"
+  launch "elector-$n" "$bin/elector" --config.file="$top/etc/elector.cfg" --backend=redis \
+    --redis.address="127.0.0.1:$redis_port" --id="replica-$n" --socket="$dir/elector.sock" \
+    --lease.ttl="$lease_ttl" --web.listen-address="127.0.0.1:$(elector_port "$n")"
+  PROMSNMP_ELECTOR_SOCKET=$dir/elector.sock PROMSNMP_STATE_DIR=$dir/state \
+    launch "promsnmp-$n" "$bin/promsnmp" --config.file="$top/etc/promsnmp.cfg" \
+    --web.listen-address="127.0.0.1:$(replica_port "$n")"
+  wait_until 30 "replica $n to be ready" \
+    curl -fsS "http://127.0.0.1:$(replica_port "$n")/actuator/health/readiness"
+}
+replica_stop() { # graceful: SIGTERM drains the collector; the elector releases its lease
+  signal_process "promsnmp-$1" TERM
+  signal_process "elector-$1" TERM
+  wait_gone "promsnmp-$1" 15
+  wait_gone "elector-$1" 15
+}
+replica_kill() {
+  signal_process "promsnmp-$1" KILL
+  signal_process "elector-$1" KILL
+  wait_gone "promsnmp-$1" 5
+  wait_gone "elector-$1" 5
+}
+leader() {
+  local n
+  for n in 1 2 3; do
+    if curl -fsS "http://127.0.0.1:$(replica_port "$n")/promsnmp/leader" >/dev/null 2>&1; then
+      echo "$n"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# --- the site --------------------------------------------------------------------------------
+prepare() {
+  mkdir -p "$run/share" "$run/secrets" "$run/logs" "$run/pids" "$run/redis" \
+    "$run/snmpsim/data" "$run/snmpsim/cache" "$run/prometheus"
+  chmod 700 "$run/secrets"
+  # snmpsimd drops to nobody: the recordings must be readable and its cache writable by it.
+  chmod 755 "$run" "$run/snmpsim" "$run/snmpsim/data"
+  chmod 777 "$run/snmpsim/cache"
+  local examples=/usr/share/doc/snmpsim/examples/data
+  # The community selects the recording (its file name).
+  zcat "$examples/cisco_16_switch.snmprec.gz" >"$run/snmpsim/data/cisco_16_switch.snmprec"
+  zcat "$examples/recorded/linux-full-walk.snmprec.gz" >"$run/snmpsim/data/linux.snmprec"
+  zcat "$examples/public.snmprec.gz" >"$run/snmpsim/data/public.snmprec"
+  chmod 644 "$run"/snmpsim/data/*.snmprec
+
+  if [ ! -s "$PROM_ENCRYPT_KEY_FILE" ]; then
+    # 32 random bytes as 64 hex digits: used as the AES-256 key directly.
+    od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$PROM_ENCRYPT_KEY_FILE"
+    chmod 600 "$PROM_ENCRYPT_KEY_FILE"
+  fi
+  if [ ! -f "$run/share/.cluster-id" ]; then
+    "$bin/promsnmp-inventory" init --cluster-id local-demo >/dev/null
+    # Six devices on their own loopback addresses: a Catalyst 3750 stack (59 interfaces), a
+    # Linux host and a host whose counters move (snmpsim's numeric variation), twice each.
+    local i name community
+    for i in 1 2 3 4 5 6; do
+      case $i in
+        1) name=Profiler3750 community=cisco_16_switch ;;
+        2) name=tt community=linux ;;
+        3) name=zeus community=public ;;
+        4) name=Profiler3750-b community=cisco_16_switch ;;
+        5) name=tt-b community=linux ;;
+        6) name=zeus-b community=public ;;
+      esac
+      "$bin/promsnmp-inventory" add-device --sys-name "$name" --address "127.0.10.$i" \
+        --port "$snmp_port" --community "$community" --sys-location "demo rack $i" >/dev/null
+    done
+  fi
+
+  # Prometheus: the shipped config with loopback addresses and this site's scrape interval.
+  local addresses=(-e "s/haproxy:8080/127.0.0.1:$haproxy_port/g"
+    -e "s/haproxy:8404/127.0.0.1:$stats_port/g")
+  for i in 1 2 3; do
+    addresses+=(-e "s/promsnmp-$i:8080/127.0.0.1:$(replica_port "$i")/g"
+      -e "s/elector-$i:9465/127.0.0.1:$(elector_port "$i")/g")
+  done
+  sed "${addresses[@]}" \
+    -e "s/^\(  *scrape_interval:\).*/\1 $scrape_interval/" \
+    -e "s/^\(  *evaluation_interval:\).*/\1 $scrape_interval/" \
+    -e "s/^\(  *scrape_timeout:\).*/\1 $scrape_interval/" \
+    -e "s/^\(  *refresh_interval:\).*/\1 $scrape_interval/" \
+    "$top/etc/prometheus/prometheus.yml" >"$run/prometheus/prometheus.yml"
+  rm -rf "$run/prometheus/rules"
+  cp -r "$top/etc/prometheus/rules" "$run/prometheus/rules"
+}
+
+start_site() {
+  prepare
+  local endpoints=() i
+  for i in 1 2 3 4 5 6 7; do
+    endpoints+=(--agent-udpv4-endpoint="127.0.10.$i:$snmp_port")
+  done
+  launch snmpsimd snmpsimd --data-dir="$run/snmpsim/data" --cache-dir="$run/snmpsim/cache" \
+    "${endpoints[@]}" --process-user=nobody --process-group=nogroup --logging-method=stderr
+  launch redis redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$run/redis" \
+    --appendonly yes --save "" --protected-mode yes
+  wait_until 120 "snmpsimd" snmpget -v2c -c cisco_16_switch -t 1 -r 0 "127.0.10.1:$snmp_port" \
+    1.3.6.1.2.1.1.5.0
+  wait_until 20 "redis" redis-cli -p "$redis_port" ping
+  for i in 1 2 3; do
+    replica_start "$i"
+  done
+  wait_until 30 "a leader" leader
+
+  HAPROXY_BIND=127.0.0.1:$haproxy_port HAPROXY_STATS_BIND=127.0.0.1:$stats_port \
+    PROMSNMP_1=127.0.0.1:$(replica_port 1) PROMSNMP_2=127.0.0.1:$(replica_port 2) \
+    PROMSNMP_3=127.0.0.1:$(replica_port 3) \
+    launch haproxy haproxy -W -db -f "$top/haproxy/haproxy.cfg"
+  # All three replicas UP in the scrape backend before Prometheus starts, so no device is sent
+  # to a replica that is only briefly its owner.
+  wait_until 30 "HAProxy to see three ready replicas" bash -c \
+    "curl -fsS 'http://127.0.0.1:$stats_port/stats;csv' | awk -F, '\$1 == \"be_scrape\" && \$2 != \"BACKEND\" && \$18 == \"UP\" {n++} END {exit n == 3 ? 0 : 1}'"
+
+  launch prometheus prometheus --config.file="$run/prometheus/prometheus.yml" \
+    --storage.tsdb.path="$run/prometheus/data" --web.listen-address="127.0.0.1:$prometheus_port" \
+    --web.enable-lifecycle
+  wait_until 60 "Prometheus" curl -fsS "http://127.0.0.1:$prometheus_port/-/ready"
+}
+
+print_site() {
+  local n
+  n=$(leader || echo "?")
+  cat <<EOT
+
+promsnmp site (logs: $run/logs, inventory share: $run/share, key: $PROM_ENCRYPT_KEY_FILE)
+
+HAProxy        http://127.0.0.1:$haproxy_port/                 (scrapes, /targets, the API)
+  scrape       http://127.0.0.1:$haproxy_port/snmp?target=Profiler3750
+  discovery    curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:$haproxy_port/promsnmp/discovery \\
+                 -d '{"potentialTargets":["127.0.10.0/29"],"agentType":"snmp-community","version":"v2c","port":$snmp_port,"readCommunity":"public"}'
+  stats        http://127.0.0.1:$stats_port/stats   (HAProxy metrics: /metrics)
+replicas       http://127.0.0.1:$(replica_port 1)/  http://127.0.0.1:$(replica_port 2)/  http://127.0.0.1:$(replica_port 3)/
+electors       http://127.0.0.1:$(elector_port 1)/metrics  http://127.0.0.1:$(elector_port 2)/metrics  http://127.0.0.1:$(elector_port 3)/metrics
+leader         replica $n (elector lease in Redis on 127.0.0.1:$redis_port, TTL ${lease_ttl} ms)
+Prometheus     http://127.0.0.1:$prometheus_port/   (alerts: /alerts; config $run/prometheus/prometheus.yml)
+Grafana        import $top/etc/grafana/promsnmp-dashboard.json, data source http://127.0.0.1:$prometheus_port
+devices        snmpsimd on 127.0.10.1-6:$snmp_port (in the inventory) and 127.0.10.7 (not yet)
+
+Ctrl-C (or make run-stop) stops the site.
+EOT
 }
 
 case "${1:-start}" in
-  stop) stop; exit 0 ;;
-  start) ;;
-  *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+  stop) stop_all ;;
+  status)
+    for name in snmpsimd redis elector-1 promsnmp-1 elector-2 promsnmp-2 elector-3 promsnmp-3 \
+      haproxy prometheus; do
+      alive "$name" && echo "$name running" || echo "$name stopped"
+    done
+    echo "leader: replica $(leader || echo none)"
+    ;;
+  leader) leader ;;
+  replica-start) replica_start "${2:?replica number}" ;;
+  replica-stop) replica_stop "${2:?replica number}" ;;
+  replica-kill) replica_kill "${2:?replica number}" ;;
+  start)
+    stop_all >/dev/null
+    for tool in snmpsimd snmpget redis-server redis-cli haproxy prometheus curl; do
+      command -v "$tool" >/dev/null || { log "missing $tool (scripts/deps.sh installs it)"; exit 1; }
+    done
+    if ! start_site; then
+      stop_all
+      exit 1
+    fi
+    print_site
+    if [ "${2:-}" = "--background" ]; then
+      exit 0
+    fi
+    trap 'stop_all; exit 0' INT TERM
+    while alive haproxy; do
+      sleep 1
+    done
+    stop_all
+    ;;
+  *)
+    echo "usage: $0 [start [--background]|stop|status|leader|replica-start N|replica-stop N|replica-kill N]" >&2
+    exit 2
+    ;;
 esac
-
-stop >/dev/null
-mkdir -p "$run/share" "$run/secrets" "$run/logs" "$run/snmpsim/data" "$run/snmpsim/cache"
-chmod 700 "$run/secrets"
-# snmpsimd drops to nobody: the recordings must be readable and its cache writable by it.
-chmod 755 "$run" "$run/snmpsim" "$run/snmpsim/data"
-chmod 777 "$run/snmpsim/cache"
-examples=/usr/share/doc/snmpsim/examples/data
-# The community selects the recording (its file name).
-zcat "$examples/cisco_16_switch.snmprec.gz" > "$run/snmpsim/data/cisco_16_switch.snmprec"
-zcat "$examples/recorded/linux-full-walk.snmprec.gz" > "$run/snmpsim/data/linux.snmprec"
-zcat "$examples/public.snmprec.gz" > "$run/snmpsim/data/public.snmprec"
-chmod 644 "$run"/snmpsim/data/*.snmprec
-
-if [ ! -s "$PROM_ENCRYPT_KEY_FILE" ]; then
-  # 32 random bytes as 64 hex digits: used as the AES-256 key directly.
-  od -An -tx1 -N32 /dev/urandom | tr -d ' \n' > "$PROM_ENCRYPT_KEY_FILE"
-  chmod 600 "$PROM_ENCRYPT_KEY_FILE"
-fi
-if [ ! -f "$run/share/.cluster-id" ]; then
-  "$bin/promsnmp-inventory" init --cluster-id local-demo >/dev/null
-  # A Catalyst 3750 stack (59 interfaces), a Linux host, and a host whose counters move
-  # (snmpsim's numeric variation), each on its own loopback address.
-  "$bin/promsnmp-inventory" add-device --sys-name Profiler3750 --address 127.0.10.1 \
-    --port "$snmp_port" --community cisco_16_switch --sys-location "demo rack 1" >/dev/null
-  "$bin/promsnmp-inventory" add-device --sys-name tt --address 127.0.10.2 \
-    --port "$snmp_port" --community linux --sys-location "demo rack 2" >/dev/null
-  "$bin/promsnmp-inventory" add-device --sys-name zeus --address 127.0.10.3 \
-    --port "$snmp_port" --community public --sys-location "demo rack 3" >/dev/null
-fi
-
-snmpsimd --data-dir="$run/snmpsim/data" --cache-dir="$run/snmpsim/cache" \
-  --agent-udpv4-endpoint="127.0.10.1:$snmp_port" --agent-udpv4-endpoint="127.0.10.2:$snmp_port" \
-  --agent-udpv4-endpoint="127.0.10.3:$snmp_port" --process-user=nobody --process-group=nogroup \
-  --logging-method=file:"$run/logs/snmpsimd.log" >/dev/null 2>&1 &
-echo $! > "$run/snmpsimd.pid"
-for _ in $(seq 1 120); do  # indexing the recordings takes a few seconds the first time
-  snmpget -v2c -c cisco_16_switch -t 1 -r 0 "127.0.10.1:$snmp_port" 1.3.6.1.2.1.1.5.0 \
-    >/dev/null 2>&1 && break
-  sleep 0.5
-done
-
-"$bin/promsnmp" --web.listen-address="127.0.0.1:$http_port" >>"$run/logs/promsnmp.log" 2>&1 &
-echo $! > "$run/promsnmp.pid"
-trap 'stop; exit 0' INT TERM
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$http_port/-/ready" >/dev/null 2>&1 && break
-  if ! kill -0 "$(cat "$run/promsnmp.pid")" 2>/dev/null; then
-    echo "promsnmp did not start; see $run/logs/promsnmp.log" >&2
-    tail -5 "$run/logs/promsnmp.log" >&2
-    stop
-    exit 1
-  fi
-  sleep 0.2
-done
-
-"$bin/promsnmp-inventory" show
-cat <<EOT
-
-promsnmp       http://127.0.0.1:$http_port/            (landing page: targets and their state)
-scrape         http://127.0.0.1:$http_port/snmp?target=Profiler3750
-targets (SD)   http://127.0.0.1:$http_port/targets
-health         http://127.0.0.1:$http_port/actuator/health
-own metrics    http://127.0.0.1:$http_port/metrics
-devices        snmpsimd on 127.0.10.1-3:$snmp_port (recordings from the snmpsim package)
-inventory      $run/share   (key in $PROM_ENCRYPT_KEY_FILE)
-logs           $run/logs
-role           standalone leader (leader election arrives with the elector)
-
-Try: PROM_INV_FILE=$PROM_INV_FILE PROM_ENCRYPT_KEY_FILE=$PROM_ENCRYPT_KEY_FILE \\
-       $bin/promsnmp-inventory remove-device --sys-name zeus    # the collector follows in seconds
-Ctrl-C (or make run-stop) stops the site.
-EOT
-wait "$(cat "$run/promsnmp.pid")" 2>/dev/null || true
-stop

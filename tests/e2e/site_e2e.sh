@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# End-to-end test of the `make run` site (scripts/run-site.sh): Redis, snmpsimd devices, three
+# elector + promsnmp pairs, HAProxy with the shipped config and a real Prometheus, on loopback
+# ports of their own. Checks, in order:
+#   1. Prometheus discovers every device through HAProxy's /targets and scrapes all with up 1;
+#   2. in steady state each device is polled by exactly one replica (promsnmp_target_polls_total);
+#   3. kill -9 of the leader pair: a new leader within TTL + renew interval + 1 s; a discovery
+#      POSTed to HAProxy afterwards reaches the leader (202) and its device lands on every replica;
+#   4. a rolling restart of the three replicas under continuous scraping through HAProxy: no
+#      failed scrape (ours and Prometheus'), and resets() shows no counter reset on any series.
+# Usage: tests/e2e/site_e2e.sh   (needs build/bin; every process it starts is stopped on exit)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+
+export RUN_DIR
+RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-e2e.XXXXXX")
+export LEASE_TTL_MS=3000 COLLECTION_INTERVAL=4000 CACHE_EXP_MILLIS=20000 SCRAPE_INTERVAL=2s
+free_base() { # a multiple of 10 whose ports +0..+20 are free on 127.0.0.1
+  python3 - <<'EOF'
+import random, socket
+for _ in range(200):
+    base = random.randrange(20000, 40000, 10)
+    try:
+        for off in range(0, 21):
+            s = socket.socket(); s.bind(("127.0.0.1", base + off)); s.close()
+        print(base); break
+    except OSError:
+        continue
+EOF
+}
+export PORT_BASE SNMP_PORT
+PORT_BASE=$(free_base)
+SNMP_PORT=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+site=$top/scripts/run-site.sh
+haproxy=http://127.0.0.1:$PORT_BASE
+stats=http://127.0.0.1:$((PORT_BASE + 4))
+prometheus=http://127.0.0.1:$((PORT_BASE + 10))
+replica() { echo "http://127.0.0.1:$((PORT_BASE + $1))"; }
+loop_pid=""
+
+finish() {
+  local code=$?
+  [ -n "$loop_pid" ] && kill "$loop_pid" 2>/dev/null || true
+  "$site" stop >/dev/null 2>&1 || true
+  if [ "$code" != 0 ]; then
+    echo "--- logs (last lines) ---"
+    for f in "$RUN_DIR"/logs/*.log; do
+      echo "== $f"
+      tail -5 "$f"
+    done
+  fi
+  rm -rf "$RUN_DIR"
+  exit "$code"
+}
+trap finish EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "FAIL: $*"
+  exit 1
+}
+now_ms() { date +%s%3N; }
+promql() { # QUERY: prints the vector as "labels value" lines
+  curl -fsS "$prometheus/api/v1/query" --data-urlencode "query=$1" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["data"]["result"]:
+    print(",".join(f"{k}={v}" for k, v in sorted(r["metric"].items())), r["value"][1])'
+}
+eventually() { # SECONDS COMMAND...
+  local deadline=$(($(date +%s) + $1))
+  shift
+  until "$@"; do
+    (($(date +%s) < deadline)) || return 1
+    sleep 0.5
+  done
+}
+polls_snapshot() { # prints "target replica count" for every replica
+  local n
+  for n in 1 2 3; do
+    curl -fsS "$(replica "$n")/metrics" |
+      sed -n "s/^promsnmp_target_polls_total{target=\"\([^\"]*\)\"} \([0-9.e+]*\)/\1 $n \2/p"
+  done
+}
+leader() { "$site" leader 2>/dev/null; }
+all_scraped_up() {
+  [ "$(promql 'count(up{job="promsnmp-devices"} == 1)' | awk '{print $NF}')" = "$1" ]
+}
+
+echo "== start the site (ports from $PORT_BASE, devices on UDP $SNMP_PORT)"
+"$site" start --background >/dev/null
+
+echo "== 1. Prometheus discovers and scrapes every device through HAProxy"
+eventually 60 all_scraped_up 6 || fail "not all 6 devices up: $(promql 'up{job="promsnmp-devices"}')"
+promql 'up{job="promsnmp-devices"}' | sed 's/^/   /'
+
+echo "== 2. each device is polled by exactly one replica (over 3 collection intervals)"
+sleep 4
+before=$(polls_snapshot)
+sleep 12
+after=$(polls_snapshot)
+sharding=$(join -j1 <(echo "$before" | awk '{print $1 "/" $2, $3}' | sort) \
+  <(echo "$after" | awk '{print $1 "/" $2, $3}' | sort) -a2 -e0 -o 0,1.2,2.2 |
+  awk '{split($1, k, "/"); if ($3 - $2 > 0) {n[k[1]]++; who[k[1]] = who[k[1]] " r" k[2]}}
+       END {for (t in n) print t, n[t], who[t]}' | sort)
+echo "$sharding" | sed 's/^/   polled: /'
+[ "$(echo "$sharding" | wc -l)" = 6 ] || fail "not every device was polled: $sharding"
+echo "$sharding" | awk '$2 != 1 {exit 1}' || fail "a device is polled by more than one replica"
+
+echo "== 3. kill -9 of the leader pair"
+old=$(leader) || fail "no leader"
+killed_at=$(now_ms)
+"$site" replica-kill "$old"
+new=""
+until new=$(leader) && [ "$new" != "$old" ]; do
+  (($(now_ms) - killed_at < 15000)) || fail "no new leader 15 s after the kill"
+  sleep 0.05
+done
+took=$(($(now_ms) - killed_at))
+budget=$((LEASE_TTL_MS + LEASE_TTL_MS / 3 + 1000))
+echo "   replica $old killed; replica $new leads after $took ms (budget $budget ms)"
+((took <= budget)) || fail "failover took $took ms, over the budget of $budget ms"
+body='{"potentialTargets":["127.0.10.7"],"agentType":"snmp-community","version":"v2c","port":'$SNMP_PORT',"readCommunity":"public"}'
+accepted=""
+for attempt in $(seq 1 40); do
+  status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d "$body" "$haproxy/promsnmp/discovery")
+  if [ "$status" = 202 ]; then
+    accepted=$attempt
+    break
+  fi
+  sleep 0.25
+done
+[ -n "$accepted" ] || fail "discovery through HAProxy never accepted (last status $status)"
+echo "   discovery through HAProxy: 202 after $accepted attempt(s), $(($(now_ms) - killed_at)) ms after the kill"
+has_new_device() { # replica number: the discovered agent is in its inventory
+  curl -fsS "$(replica "$1")/promsnmp/inventory" | grep -q '"address":"127.0.10.7"'
+}
+for n in 1 2 3; do
+  [ "$n" = "$old" ] && continue
+  eventually 20 has_new_device "$n" || fail "replica $n never loaded the discovered device"
+done
+"$site" replica-start "$old" >/dev/null
+eventually 20 has_new_device "$old" || fail "the restarted replica $old lacks the discovered device"
+echo "   the discovered device (127.0.10.7) is in the inventory of all three replicas"
+for attempt in 1 2 3 4 5; do
+  status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d "$body" "$haproxy/promsnmp/discovery")
+  [ "$status" = 202 ] || fail "a discovery POST through HAProxy answered $status (not the leader?)"
+done
+echo "   5 more discovery POSTs through HAProxy: all 202 (they reach the leader)"
+up_backends() {
+  [ "$(curl -fsS "$stats/stats;csv" | awk -F, '$1 == "be_scrape" && $2 != "BACKEND" && $18 == "UP" {n++} END {print n + 0}')" = 3 ]
+}
+eventually 30 up_backends || fail "HAProxy does not see the restarted replica"
+eventually 60 all_scraped_up 7 || fail "the discovered device is not scraped: $(promql 'up{job="promsnmp-devices"}')"
+
+echo "== 4. rolling restart under continuous scraping through HAProxy"
+# Every device's scrape URL (the discovered one's sysName has spaces: URL-encoded).
+curl -fsS "$haproxy/targets" | python3 -c '
+import json, sys, urllib.parse
+for g in json.load(sys.stdin):
+    for t in g["targets"]:
+        print(sys.argv[1] + "/snmp?target=" + urllib.parse.quote(t))' "$haproxy" >"$RUN_DIR/urls.txt"
+(
+  set +e
+  while true; do
+    while read -r url; do
+      curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 "$url"
+    done <"$RUN_DIR/urls.txt"
+    sleep 0.05
+  done
+) >"$RUN_DIR/scrapes.txt" &
+loop_pid=$!
+roll_start=$(date +%s)
+sleep 4
+for n in 1 2 3; do
+  t0=$(now_ms)
+  "$site" replica-stop "$n"
+  "$site" replica-start "$n" >/dev/null
+  eventually 40 up_backends || fail "replica $n not back in HAProxy"
+  echo "   replica $n restarted and back in HAProxy after $(($(now_ms) - t0)) ms"
+done
+sleep 6
+kill "$loop_pid"
+wait "$loop_pid" 2>/dev/null || true
+loop_pid=""
+window=$(($(date +%s) - roll_start + 2))
+total=$(wc -l <"$RUN_DIR/scrapes.txt")
+failed=$(grep -vc '^200$' "$RUN_DIR/scrapes.txt" || true)
+echo "   our scrapes through HAProxy during the restarts: $total, failed: $failed"
+[ "$failed" = 0 ] || fail "$failed of $total scrapes failed: $(sort "$RUN_DIR/scrapes.txt" | uniq -c | tr '\n' ' ')"
+missed=$(promql "count(min_over_time(up{job=\"promsnmp-devices\"}[${window}s]) == 0)")
+[ -z "$missed" ] || fail "Prometheus saw a failed scrape: $missed"
+# resets() drops the metric name, so each counter metric is asked on its own.
+names=$(curl -fsS "$prometheus/api/v1/label/__name__/values" | python3 -c '
+import json, re, sys
+for n in json.load(sys.stdin)["data"]:
+    if re.fullmatch(r"ifHC\w+|if(In|Out)(Errors|Discards)", n):
+        print(n)')
+series=0
+resets=0
+for name in $names; do
+  s=$(promql "count(count_over_time(${name}{job=\"promsnmp-devices\"}[${window}s]))" | awk '{print $NF}')
+  r=$(promql "sum(resets(${name}{job=\"promsnmp-devices\"}[${window}s]))" | awk '{print $NF}')
+  series=$((series + ${s:-0}))
+  if [ "${r:-0}" != 0 ]; then
+    echo "   resets of $name: $(promql "resets(${name}{job=\"promsnmp-devices\"}[${window}s]) > 0" | head -3)"
+    resets=$((resets + ${r%.*}))
+  fi
+done
+echo "   Prometheus over ${window}s: every device up in every scrape; resets() on $series counter series of $(echo "$names" | wc -w) metrics: $resets"
+[ "$series" -gt 0 ] || fail "no counter series found"
+[ "$resets" = 0 ] || fail "false counter resets during the rolling restart"
+echo "PASS"
