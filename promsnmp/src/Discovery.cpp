@@ -126,12 +126,12 @@ std::vector<bool> readSystemGroups(std::vector<FoundAgent>& candidates, SnmpClie
     SnmpTarget target = targetFromAgent(candidates[i].agent.endpoint.address, candidates[i].agent);
     target.timeoutMs = static_cast<int>(options.sweep.timeout.count());
     target.retries = options.sweep.retries;
-    auto ask = std::make_shared<std::function<void(std::vector<Oid>)>>();
-    *ask = [&, i, target, ask](std::vector<Oid> oids) {
+    auto ask = std::make_shared<std::function<void(const std::vector<Oid>&)>>();
+    *ask = [&, i, target, ask](const std::vector<Oid>& oids) {
       SnmpRequest request;
       request.type = SnmpRequest::Type::Get;
       request.oids = oids;
-      snmp.send(target, request, [&, i, oids, ask](SnmpResponse response) {
+      snmp.send(target, request, [&, i, oids, ask](const SnmpResponse& response) {
         if (response.status == SnmpResponse::Status::ErrorStatus && response.errorIndex >= 1 &&
             static_cast<size_t>(response.errorIndex) <= oids.size() && oids.size() > 1) {
           std::vector<Oid> fewer = oids;
@@ -189,7 +189,10 @@ ScanSummary scanSeeds(const std::vector<inventoryfs::DiscoverySeed>& seeds, Snmp
       continue;
     }
     for (const std::string& problem : expansion.problems) {
-      summary.addProblem("seed " + seedName + ": " + problem);
+      std::string message = "seed " + seedName;
+      message += ": ";
+      message += problem;
+      summary.addProblem(std::move(message));
       ++summary.errors;
     }
     const int port = seed.port > 0 && seed.port < 65536 ? seed.port : 161;

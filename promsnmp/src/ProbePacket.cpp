@@ -87,7 +87,8 @@ class Reader {
     if (!read(kInteger, value) || value.empty() || value.size() > 8) {
       return false;
     }
-    out = static_cast<int8_t>(value[0]);  // sign extension from the first octet
+    const auto first = static_cast<unsigned char>(value[0]);
+    out = first >= 0x80 ? static_cast<int64_t>(first) - 0x100 : first;  // sign of the 1st octet
     for (size_t i = 1; i < value.size(); ++i) {
       out = static_cast<int64_t>(static_cast<uint64_t>(out) << 8) | static_cast<uint8_t>(value[i]);
     }

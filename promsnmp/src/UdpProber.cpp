@@ -237,8 +237,8 @@ class Sweep {
     }
     // New probes go out in bursts, with the sockets read between bursts, so a large window
     // does not overflow the receive queue with answers and ICMP errors nobody reads yet.
-    for (size_t burst = 0; burst < kBurst && inFlight_.size() < options_.maxInFlight &&
-                           next_ < targets_.size();
+    for (size_t burst = 0;
+         burst < kBurst && inFlight_.size() < options_.maxInFlight && next_ < targets_.size();
          ++burst) {
       size_t index = next_;
       Peer peer;
