@@ -323,21 +323,11 @@ void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response
     sendError(request, response, 400, e.displayText());
     return;
   }
-  try {
-    context_.leadership.commit(
-        [&replacement](inventoryfs::Inventory& inventory) { inventory = replacement; });
-  } catch (const Leadership::NotLeader& e) {
-    sendError(request, response, 503, e.what());
-    return;
-  } catch (const inventoryfs::FencedException& e) {
-    sendError(request, response, 503, "stepped down: " + e.displayText());
-    return;
-  } catch (const inventoryfs::InventoryException& e) {
-    sendError(request, response, 503, "inventory not written: " + e.displayText());
-    return;
+  if (commitAsLeader(request, response, [&replacement](inventoryfs::Inventory& inventory) {
+        inventory = replacement;
+      })) {
+    send(request, response, 200, kTextPlain, "Inventory imported successfully.");
   }
-  context_.inventory.refresh();
-  send(request, response, 200, kTextPlain, "Inventory imported successfully.");
 }
 
 void HttpApi::hello(HTTPServerRequest& request, HTTPServerResponse& response) {
@@ -377,6 +367,24 @@ std::optional<std::string> HttpApi::readBody(HTTPServerRequest& request,
     return std::nullopt;
   }
   return body;
+}
+
+bool HttpApi::commitAsLeader(HTTPServerRequest& request, HTTPServerResponse& response,
+                             const inventoryfs::InventoryStore::Change& change) {
+  try {
+    context_.leadership.commit(change);
+  } catch (const Leadership::NotLeader& e) {
+    sendError(request, response, 503, e.what());
+    return false;
+  } catch (const inventoryfs::FencedException& e) {
+    sendError(request, response, 503, "stepped down: " + e.displayText());
+    return false;
+  } catch (const inventoryfs::InventoryException& e) {
+    sendError(request, response, 503, "inventory not written: " + e.displayText());
+    return false;
+  }
+  context_.inventory.refresh();
+  return true;
 }
 
 void HttpApi::discovery(HTTPServerRequest& request, HTTPServerResponse& response) {
@@ -500,28 +508,18 @@ void HttpApi::deleteSeeds(HTTPServerRequest& request, HTTPServerResponse& respon
       return;
     }
   }
-  try {
-    context_.leadership.commit([&seedId](inventoryfs::Inventory& inventory) {
-      auto& seeds = inventory.discoverySeeds;
-      seeds.erase(std::remove_if(seeds.begin(), seeds.end(),
-                                 [&](const inventoryfs::DiscoverySeed& s) {
-                                   return seedId.empty() || s.id == seedId;
-                                 }),
-                  seeds.end());
-    });
-  } catch (const Leadership::NotLeader& e) {
-    sendError(request, response, 503, e.what());
-    return;
-  } catch (const inventoryfs::FencedException& e) {
-    sendError(request, response, 503, "stepped down: " + e.displayText());
-    return;
-  } catch (const inventoryfs::InventoryException& e) {
-    sendError(request, response, 503, "inventory not written: " + e.displayText());
-    return;
+  auto removeSeeds = [&seedId](inventoryfs::Inventory& inventory) {
+    auto& seeds = inventory.discoverySeeds;
+    seeds.erase(std::remove_if(seeds.begin(), seeds.end(),
+                               [&](const inventoryfs::DiscoverySeed& s) {
+                                 return seedId.empty() || s.id == seedId;
+                               }),
+                seeds.end());
+  };
+  if (commitAsLeader(request, response, removeSeeds)) {
+    send(request, response, 200, kTextPlain,
+         seedId.empty() ? "All discovery seeds deleted." : "Seed deleted: " + seedId);
   }
-  context_.inventory.refresh();
-  send(request, response, 200, kTextPlain,
-       seedId.empty() ? "All discovery seeds deleted." : "Seed deleted: " + seedId);
 }
 
 void HttpApi::discoveryRuns(HTTPServerRequest& request, HTTPServerResponse& response,

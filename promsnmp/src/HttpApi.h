@@ -10,15 +10,12 @@
 #include <string>
 
 #include "SelfMetrics.h"
+#include "inventoryfs/InventoryStore.h"
 
 namespace Poco::Net {
 class HTTPServerRequest;
 class HTTPServerResponse;
 }  // namespace Poco::Net
-
-namespace inventoryfs {
-class InventoryStore;
-}
 
 namespace promsnmp {
 
@@ -93,6 +90,10 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
                    const std::string& seedId);
   void discoveryRuns(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&,
                      const std::string& runId);
+  /// Commits `change` as the leader and reloads the view. On failure answers 503 (not the
+  /// leader, stepped down, or the share refused the write) and returns false.
+  bool commitAsLeader(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&,
+                      const inventoryfs::InventoryStore::Change& change);
   /// The request body, or nullopt after answering 413 when it exceeds the limit.
   std::optional<std::string> readBody(Poco::Net::HTTPServerRequest&,
                                       Poco::Net::HTTPServerResponse&);

@@ -23,18 +23,6 @@ using namespace testing;
 
 namespace {
 
-template <typename Condition>
-bool eventually(int seconds, Condition condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
-}
-
 Poco::JSON::Object::Ptr object(const std::string& json) {
   return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
 }

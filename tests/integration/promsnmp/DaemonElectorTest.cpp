@@ -61,18 +61,6 @@ class FakeElector {
   int client_ = -1;
 };
 
-template <typename Condition>
-bool eventually(int seconds, Condition condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return condition();
-}
-
 std::string leaderLine(uint64_t epoch, int leaseMs) {
   return R"({"role":"leader","epoch":)" + std::to_string(epoch) + R"(,"holder":"me","lease_ms":)" +
          std::to_string(leaseMs) + "}";

@@ -2,8 +2,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace testing {
@@ -36,6 +38,20 @@ std::vector<Sample> parseSamples(const std::string& text);
 /// The value of the first sample named `name` whose labels include `labels`, or "" if none.
 std::string sampleValue(const std::vector<Sample>& samples, const std::string& name,
                         const std::map<std::string, std::string>& labels = {});
+
+/// Polls `condition` every 50 ms until it holds or `seconds` have passed; returns whether it
+/// held (one last evaluation at the deadline).
+template <typename Condition>
+bool eventually(int seconds, Condition condition) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
 
 /// The promsnmp daemon as a child process on 127.0.0.1, stopped (SIGTERM, then SIGKILL) by the
 /// destructor. Logs go to `<dir>/promsnmp.log`.

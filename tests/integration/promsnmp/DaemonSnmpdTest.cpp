@@ -22,19 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-/// Waits up to `seconds` for `condition`, polling every 100 ms.
-template <typename Condition>
-bool eventually(int seconds, Condition condition) {
-  auto deadline = Clock::now() + std::chrono::seconds(seconds);
-  while (Clock::now() < deadline) {
-    if (condition()) {
-      return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return condition();
-}
-
 }  // namespace
 
 class DaemonSnmpdTest : public CppUnit::TestFixture {
