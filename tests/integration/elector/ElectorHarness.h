@@ -1,7 +1,8 @@
 #pragma once
 
-// Shared by the elector integration tests that run the real binary: a child elector process, a
-// reader of its leadership socket, bounded polling and a small HTTP GET against 127.0.0.1.
+// Shared by the integration tests that run the real elector binary (the elector suites and
+// SiteFailoverTest): a child process, a reader of its leadership socket, bounded polling and a
+// small HTTP GET against 127.0.0.1. Everything is in namespace elector_test.
 #include <cppunit/extensions/HelperMacros.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -37,13 +38,13 @@ using Steady = std::chrono::steady_clock;
 
 inline const std::string kElectorBinary = std::string(PROMSNMP_BIN_DIR) + "/elector";
 
-/// One elector child process with `env` added to the environment; stderr goes to `logPath`.
-/// The destructor SIGKILLs and reaps it.
-class ElectorChild {
+/// One child process: `argv` (argv[0] the program's path) with `env` added to the environment,
+/// stdout to /dev/null, stderr appended to `logPath`. The destructor SIGKILLs and reaps it. Not
+/// thread-safe.
+class ChildProcess {
  public:
-  ElectorChild(std::vector<std::string> args, const std::string& logPath,
+  ChildProcess(std::vector<std::string> argv, const std::string& logPath,
                const std::map<std::string, std::string>& env = {}) {
-    args.insert(args.begin(), kElectorBinary);
     pid_ = ::fork();
     if (pid_ < 0) {
       throw std::runtime_error("fork failed");
@@ -56,44 +57,55 @@ class ElectorChild {
       const int devnull = ::open("/dev/null", O_WRONLY);
       ::dup2(devnull, 1);
       ::dup2(log, 2);
-      // Nothing else of the test leaks into the elector: an inherited listening socket of a
+      // Nothing else of the test leaks into the child: an inherited listening socket of a
       // fake server would keep accepting after the test closed it.
       for (int fd = 3; fd < 1024; ++fd) {
         ::close(fd);
       }
-      std::vector<char*> argv;
-      for (std::string& arg : args) {
-        argv.push_back(arg.data());
+      std::vector<char*> raw;
+      for (std::string& arg : argv) {
+        raw.push_back(arg.data());
       }
-      argv.push_back(nullptr);
-      ::execv(kElectorBinary.c_str(), argv.data());
+      raw.push_back(nullptr);
+      ::execv(raw[0], raw.data());
       ::_exit(127);
     }
   }
-  ~ElectorChild() {
+  ~ChildProcess() { kill9(); }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  /// The process id, or -1 once it has been reaped.
+  pid_t pid() const { return pid_; }
+
+  /// Sends `signal` (SIGSTOP, SIGCONT, SIGTERM, ...) without waiting; nothing once reaped.
+  void send(int signal) const {
+    if (pid_ > 0) {
+      ::kill(pid_, signal);
+    }
+  }
+
+  /// SIGKILLs and reaps the process; nothing once reaped.
+  void kill9() {
     if (pid_ > 0) {
       ::kill(pid_, SIGKILL);
       ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
     }
-  }
-  ElectorChild(const ElectorChild&) = delete;
-  ElectorChild& operator=(const ElectorChild&) = delete;
-
-  void kill9() {
-    ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
-    pid_ = -1;
   }
 
   /// Sends SIGTERM and waits at most `timeout`; the exit code, or -1 if it had to be killed.
   int terminate(milliseconds timeout) {
-    ::kill(pid_, SIGTERM);
+    send(SIGTERM);
     return waitExit(timeout);
   }
 
-  /// Waits at most `timeout` for the process to exit on its own; the exit code, or -1 (then it
-  /// is killed).
+  /// Waits at most `timeout` for the process to exit (on its own or after a signal sent
+  /// elsewhere); the exit code, or -1 (then it is killed, or it was already reaped).
   int waitExit(milliseconds timeout) {
+    if (pid_ <= 0) {
+      return -1;
+    }
     const auto until = Steady::now() + timeout;
     int status = 0;
     while (::waitpid(pid_, &status, WNOHANG) == 0) {
@@ -107,14 +119,31 @@ class ElectorChild {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
-  /// True while the process has not exited.
+  /// True while the process has not exited (one that has is reaped).
   bool running() {
     int status = 0;
-    return pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == 0;
+    if (pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+    }
+    return pid_ > 0;
   }
 
  private:
   pid_t pid_ = -1;
+};
+
+/// One elector child process: `args` are the elector's arguments; see ChildProcess.
+class ElectorChild : public ChildProcess {
+ public:
+  ElectorChild(std::vector<std::string> args, const std::string& logPath,
+               const std::map<std::string, std::string>& env = {})
+      : ChildProcess(withBinary(std::move(args)), logPath, env) {}
+
+ private:
+  static std::vector<std::string> withBinary(std::vector<std::string> args) {
+    args.insert(args.begin(), kElectorBinary);
+    return args;
+  }
 };
 
 /// A client of one leadership socket that keeps the last event and every role change.
@@ -169,6 +198,7 @@ class LeadershipReader {
         roles_.push_back(event->role);
       }
       last_ = event;
+      ++lines_;
       pending_.erase(0, newline + 1);
     }
     return true;
@@ -179,6 +209,8 @@ class LeadershipReader {
   const std::optional<elector::LeadershipEvent>& last() const { return last_; }
   /// The announced roles in order, one entry per change.
   const std::vector<elector::LeadershipRole>& roles() const { return roles_; }
+  /// How many events have been read.
+  int lines() const { return lines_; }
   bool eof() const { return eof_; }
 
  private:
@@ -186,6 +218,7 @@ class LeadershipReader {
   std::string pending_;
   std::optional<elector::LeadershipEvent> last_;
   std::vector<elector::LeadershipRole> roles_;
+  int lines_ = 0;
   bool eof_ = false;
 };
 
@@ -202,6 +235,11 @@ bool pollUntil(const std::vector<LeadershipReader*>& readers, milliseconds timeo
     }
   }
   return done();
+}
+
+/// Milliseconds from `start` to now.
+inline long msSince(Steady::time_point start) {
+  return static_cast<long>(std::chrono::duration_cast<milliseconds>(Steady::now() - start).count());
 }
 
 inline std::string readFile(const std::string& path) {

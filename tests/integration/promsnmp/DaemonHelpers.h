@@ -39,11 +39,11 @@ std::vector<Sample> parseSamples(const std::string& text);
 std::string sampleValue(const std::vector<Sample>& samples, const std::string& name,
                         const std::map<std::string, std::string>& labels = {});
 
-/// Polls `condition` every 50 ms until it holds or `seconds` have passed; returns whether it
+/// Polls `condition` every 50 ms until it holds or `timeout` has passed; returns whether it
 /// held (one last evaluation at the deadline).
 template <typename Condition>
-bool eventually(int seconds, Condition condition) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+bool eventually(std::chrono::milliseconds timeout, Condition condition) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) {
       return true;
@@ -51,6 +51,12 @@ bool eventually(int seconds, Condition condition) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return condition();
+}
+
+/// The same with a timeout of `seconds` seconds.
+template <typename Condition>
+bool eventually(int seconds, Condition condition) {
+  return eventually(std::chrono::milliseconds(std::chrono::seconds(seconds)), condition);
 }
 
 /// The promsnmp daemon as a child process on 127.0.0.1, stopped (SIGTERM, then SIGKILL) by the

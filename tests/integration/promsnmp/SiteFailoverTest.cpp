@@ -5,12 +5,10 @@
 // keep serving (I5), and that leadership does not flap without a fault (L3). Every process is
 // stopped in tearDown, every wait has a deadline, and the measured times are printed.
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <Poco/JSON/Array.h>
@@ -37,11 +35,13 @@
 #include <vector>
 
 #include "DaemonHelpers.h"
+#include "ElectorHarness.h"
 #include "ProcessHelpers.h"
 
 using namespace testing;
+using elector_test::msSince;
+using elector_test::Steady;
 using std::chrono::milliseconds;
-using Steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -52,10 +52,6 @@ constexpr long kHandoverBoundMs = 2000;
 constexpr int kReplicas = 3;
 constexpr int kFailoverRuns = 10;
 const char* const kLeaseKey = "promsnmp:site-test:leader";
-
-long msSince(Steady::time_point start) {
-  return static_cast<long>(std::chrono::duration_cast<milliseconds>(Steady::now() - start).count());
-}
 
 std::string seconds(long ms) {
   char text[32];
@@ -126,75 +122,6 @@ std::optional<std::chrono::system_clock::time_point> lineTime(const std::string&
   return std::chrono::system_clock::from_time_t(::timegm(&tm)) + milliseconds(millis);
 }
 
-/// A child process (stdout to /dev/null, stderr appended to `logPath`, `env` added to the
-/// environment). The destructor resumes it if it was stopped, then SIGKILLs and reaps it.
-class ChildProcess {
- public:
-  ChildProcess(std::vector<std::string> argv, const std::string& logPath,
-               const std::map<std::string, std::string>& env = {}) {
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      throw std::runtime_error("fork failed");
-    }
-    if (pid_ == 0) {
-      const int log = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      const int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 1);
-      ::dup2(log, 2);
-      for (const auto& [name, value] : env) {
-        ::setenv(name.c_str(), value.c_str(), 1);
-      }
-      std::vector<char*> raw;
-      for (std::string& arg : argv) {
-        raw.push_back(arg.data());
-      }
-      raw.push_back(nullptr);
-      ::execv(raw[0], raw.data());
-      ::_exit(127);
-    }
-  }
-  ~ChildProcess() { kill9(); }
-  ChildProcess(const ChildProcess&) = delete;
-  ChildProcess& operator=(const ChildProcess&) = delete;
-
-  pid_t pid() const { return pid_; }
-  bool running() const { return pid_ > 0; }
-  void send(int signal) const {
-    if (pid_ > 0) {
-      ::kill(pid_, signal);
-    }
-  }
-  void kill9() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGCONT);
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      pid_ = -1;
-    }
-  }
-  /// Waits at most `timeout` for the exit (after a signal sent elsewhere), SIGKILL after that;
-  /// returns the exit code, or -1 when it died from a signal or had to be killed.
-  int reap(milliseconds timeout) {
-    if (pid_ <= 0) {
-      return -1;
-    }
-    const auto until = Steady::now() + timeout;
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (Steady::now() > until) {
-        kill9();
-        return -1;
-      }
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-};
-
 /// One inline command to 127.0.0.1:port over RESP with a 500 ms timeout; returns the raw
 /// reply, or "" when nothing answered.
 std::string redisCommand(int port, const std::string& command) {
@@ -242,7 +169,7 @@ class RedisProcess {
     if (binary.empty()) {
       throw std::runtime_error("redis-server is not on PATH");
     }
-    process_ = std::make_unique<ChildProcess>(
+    process_ = std::make_unique<elector_test::ChildProcess>(
         std::vector<std::string>{binary, "--port", std::to_string(port_), "--bind", "127.0.0.1",
                                  "--save", "", "--appendonly", "no", "--dir", dir, "--logfile",
                                  logPath},
@@ -273,14 +200,14 @@ class RedisProcess {
 
  private:
   int port_;
-  std::unique_ptr<ChildProcess> process_;
+  std::unique_ptr<elector_test::ChildProcess> process_;
 };
 
 /// One elector + promsnmp pair; its files live in `dir`.
 struct Replica {
   std::string id;
   std::string dir;
-  std::unique_ptr<ChildProcess> elector;
+  std::unique_ptr<elector_test::ElectorChild> elector;
   std::unique_ptr<Daemon> collector;
 
   std::string socket() const { return dir + "/elector.sock"; }
@@ -463,7 +390,7 @@ class SiteFailoverTest : public CppUnit::TestFixture {
     std::cout << "\n  [handover] SIGTERM to r" << leader << ": "
               << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody")) << " leads after "
               << took << " ms (bound " << kHandoverBoundMs << " ms)" << std::endl;
-    const int electorExit = old.elector->reap(milliseconds(5000));
+    const int electorExit = old.elector->waitExit(milliseconds(5000));
     const int collectorExit = old.collector->signal(SIGTERM, 15000);
     CPPUNIT_ASSERT_MESSAGE(allLogs(), next >= 0);
     CPPUNIT_ASSERT_MESSAGE("handover took " + std::to_string(took) + " ms\n" + allLogs(),
@@ -685,11 +612,11 @@ class SiteFailoverTest : public CppUnit::TestFixture {
     r.collector.reset();
     r.elector.reset();
     ::unlink(r.socket().c_str());
-    r.elector = std::make_unique<ChildProcess>(
-        std::vector<std::string>{std::string(PROMSNMP_BIN_DIR) + "/elector", "--backend", "redis",
-                                 "--redis.address", "127.0.0.1:" + std::to_string(redis_->port()),
-                                 "--id", r.id, "--socket", r.socket(), "--lease.ttl",
-                                 std::to_string(kTtlMs), "--lease.key", kLeaseKey},
+    r.elector = std::make_unique<elector_test::ElectorChild>(
+        std::vector<std::string>{"--backend", "redis", "--redis.address",
+                                 "127.0.0.1:" + std::to_string(redis_->port()), "--id", r.id,
+                                 "--socket", r.socket(), "--lease.ttl", std::to_string(kTtlMs),
+                                 "--lease.key", kLeaseKey},
         r.electorLog(),
         // Three electors on one host: no status listener on the shared default port (an
         // environment variable, so an elector without that setting still starts).
@@ -752,18 +679,6 @@ class SiteFailoverTest : public CppUnit::TestFixture {
       std::this_thread::sleep_for(milliseconds(20));
     } while (Steady::now() < until);
     return status;
-  }
-
-  template <typename Condition>
-  static bool eventually(milliseconds timeout, Condition condition) {
-    const auto until = Steady::now() + timeout;
-    while (Steady::now() < until) {
-      if (condition()) {
-        return true;
-      }
-      std::this_thread::sleep_for(milliseconds(50));
-    }
-    return condition();
   }
 
   /// The kept versions, oldest first, from `promsnmp-inventory --json history`.
