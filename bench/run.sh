@@ -28,6 +28,10 @@ snmp_section=$(bench/snmp_bench.sh "$build" "${BENCH_RUNS:-30}")
 echo "discovery: /16 sweep, unreachable and silent..." >&2
 discovery_section=$(bench/discovery_bench.sh "$build")
 
+# Failover and follower catch-up (issues #4, #6) on the make-run site.
+echo "site: failover and follower catch-up (10 runs each)..." >&2
+site_section=$(bench/site_bench.sh "$build" 10)
+
 # One line per size: C++ commit vs Java write+fsync, C++ load vs Java warm load; then the restart.
 peer_ratios=$(awk -F'|' '
   function num(s) { gsub(/ ms| /, "", s); return s + 0 }
@@ -98,6 +102,8 @@ $peer_ratios
 $snmp_section
 
 $discovery_section
+
+$site_section
 EOT
 echo "wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md
