@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "Shape.h"
+#include "SnmprecReader.h"
+
+namespace fleetsim {
+
+/// Turns the records of one recording into a Shape: interprets snmpsim tags and variation
+/// modules, optionally replaces ifTable/ifXTable with `interfaces` synthesized rows, sorts,
+/// and pre-encodes every OID once so that requests only copy bytes.
+class ShapeBuilder {
+ public:
+  /// Throws Poco::DataFormatException("file:line: message") for a value it cannot interpret.
+  static Shape build(const std::vector<SnmprecRecord>& records, const std::string& file,
+                     const std::string& community, unsigned interfaces);
+};
+
+}  // namespace fleetsim
