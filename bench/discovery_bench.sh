@@ -10,6 +10,9 @@
 # Prints a Markdown section on stdout; progress and diagnostics go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH_NAME="sweep bench"
+# shellcheck source=bench/common.sh
+. bench/common.sh
 build=${1:?usage: bench/discovery_bench.sh BUILD_DIR}
 block=127.77.0.0/16
 agents=${BENCH_SWEEP_AGENTS:-32}
@@ -19,11 +22,6 @@ retries=1
 community=sweep-bench
 tag="promsnmp-sweep-bench-$$"
 
-log() { echo "sweep bench: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-sweep-bench.XXXXXX")
 chmod 755 "$work"
@@ -45,22 +43,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-
-free_port() {
-  python3 -c 'import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
-
-wait_for() { # NAME PID SECONDS COMMAND...
-  local name=$1 pid=$2 limit=$3 deadline=$((SECONDS + $3))
-  shift 3
-  until "$@" >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || die "$name exited during start-up (log: $work/$name.log)"
-    ((SECONDS < deadline)) || die "$name not ready after ${limit}s"
-    sleep 0.2
-  done
-}
 
 for tool in snmpsimd snmpget curl python3; do
   command -v "$tool" >/dev/null || die "missing $tool (scripts/deps.sh installs it)"

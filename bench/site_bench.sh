@@ -10,16 +10,14 @@
 # Prints a Markdown section on stdout; progress and diagnostics go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH_NAME="site bench"
+# shellcheck source=bench/common.sh
+. bench/common.sh
 top=$(pwd)
 build=${1:?usage: bench/site_bench.sh BUILD_DIR [RUNS]}
 runs=${2:-10}
 ttl=${BENCH_LEASE_TTL_MS:-5000}
 
-log() { echo "site bench: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
 
 export RUN_DIR BIN_DIR=$top/$build/bin LEASE_TTL_MS=$ttl COLLECTION_INTERVAL=30000
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-site-bench.XXXXXX")

@@ -8,6 +8,9 @@
 # Prints a Markdown section on stdout; progress and diagnostics go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+BENCH_NAME="snmp bench"
+# shellcheck source=bench/common.sh
+. bench/common.sh
 build=${1:?usage: bench/snmp_bench.sh BUILD_DIR [POLLS]}
 polls=${2:-30}
 batch=10                                     # polls per CPU batch (/proc/PID/stat has 10 ms ticks)
@@ -22,11 +25,6 @@ community=cisco_16_switch
 device=Profiler3750
 tag="promsnmp-bench-$$"
 
-log() { echo "snmp bench: $*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
 
 # snmpsimd drops to nobody: its data must be readable through the whole path, its cache writable.
 work=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-snmp-bench.XXXXXX")
@@ -52,22 +50,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP # so that cleanup runs on a signal too
-
-free_port() { # tcp|udp: a port free on 127.0.0.1 right now
-  python3 -c 'import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
-
-wait_for() { # NAME PID SECONDS COMMAND...: until COMMAND succeeds, or die if PID exits
-  local name=$1 pid=$2 limit=$3 deadline=$((SECONDS + $3))
-  shift 3
-  until "$@" >/dev/null 2>&1; do
-    kill -0 "$pid" 2>/dev/null || die "$name exited during start-up (log: $work/$name.log)"
-    ((SECONDS < deadline)) || die "$name not ready after ${limit}s"
-    sleep 0.2
-  done
-}
 
 export MIBS="" MIBDIRS="" SNMP_PERSISTENT_DIR="$work/net-snmp"
 snmp_get() { snmpget -v2c -c "$community" -t 1 -r 0 -On "127.0.0.1:$agent_port" "$@"; }
