@@ -708,6 +708,7 @@ class NetSnmpClient::Impl {
     s.fd = snmp_sess_transport(handle)->sock;
     s.reopen = false;
     ++openSessions_;
+    open_.insert(&s);
     netsnmp_session* ss = snmp_sess_session(handle);
     if (ss->version == SNMP_VERSION_3) {
       ss->flags |= SNMP_FLAGS_DONT_PROBE;  // snmp_sess_add_ex cleared it; keep sends async
@@ -742,6 +743,7 @@ class NetSnmpClient::Impl {
     s.authKey.clear();
     s.privKey.clear();
     --openSessions_;
+    open_.erase(&s);
     snmp_sess_close(handle);  // calls back OP_TIMED_OUT for what is still in flight
   }
 
@@ -749,11 +751,12 @@ class NetSnmpClient::Impl {
   /// that have nothing in flight.
   void evictIfFull() {
     while (openSessions_.load() >= options_.maxSessions) {
+      // Only the open sessions (at most maxSessions), not every target ever polled: with a
+      // fleet larger than maxSessions this runs on every open.
       Session* victim = nullptr;
-      for (auto& [key, s] : sessions_) {
-        if (s->handle != nullptr && s->inFlight == 0 &&
-            (victim == nullptr || s->lastUsed < victim->lastUsed)) {
-          victim = s.get();
+      for (Session* s : open_) {
+        if (s->inFlight == 0 && (victim == nullptr || s->lastUsed < victim->lastUsed)) {
+          victim = s;
         }
       }
       if (victim == nullptr) {
@@ -1095,6 +1098,7 @@ class NetSnmpClient::Impl {
 
   // I/O thread only.
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;
+  std::unordered_set<Session*> open_;  // sessions_ with a net-snmp handle
   std::deque<Session*> ready_;
   std::unordered_set<Session*> busy_;
   size_t inFlight_ = 0;
