@@ -47,7 +47,16 @@ Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetric
       targetPolls_(metrics.counter("promsnmp_target_polls_total",
                                    "Polls of each device by this replica (with sharding behind "
                                    "HAProxy, one replica polls a device).",
-                                   {"target"})) {
+                                   {"target"})),
+      cycles_(metrics.counter("promsnmp_collection_cycles_total",
+                              "Background collection cycles completed (each polls every due "
+                              "device once).")),
+      overruns_(metrics.counter("promsnmp_collection_overruns_total",
+                                "Collection cycles that took longer than the collection interval: "
+                                "devices were polled late.")),
+      cycleDuration_(metrics.gauge("promsnmp_collection_cycle_duration_seconds",
+                                   "Duration of the last background collection cycle, from its "
+                                   "start to its last poll's end.")) {
   inventory_.addListener([this](const std::shared_ptr<const InventoryView>& before,
                                 const std::shared_ptr<const InventoryView>& after) {
     onInventoryChange(before, after);
@@ -55,6 +64,11 @@ Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetric
   Gauge& entries =
       metrics.gauge("promsnmp_cache_entries", "Devices with metrics in the cache.").get();
   Gauge& inFlight = metrics.gauge("promsnmp_polls_in_flight", "Background polls running.").get();
+  metrics
+      .gauge("promsnmp_collection_interval_seconds",
+             "The collection interval (COLLECTION_INTERVAL): a cycle should take less.")
+      .get()
+      .set(std::chrono::duration<double>(options_.interval).count());
   metrics_.onCollect([this, &entries, &inFlight] {
     entries.set(static_cast<double>(cache_.stats().size));
     std::lock_guard<std::mutex> lock(mutex_);
@@ -68,8 +82,8 @@ PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
   PollOutcome outcome;
   if (result->up()) {
     UtilizationUpdate update = utilization_.observe(result->target, *result);
-    outcome.body =
-        std::make_shared<const RenderedDevice>(renderDevice(*result, result->target, update));
+    // Rendered on first scrape, on the HTTP thread (see DeviceBody).
+    outcome.body = std::make_shared<const DeviceBody>(result, result->target, std::move(update));
   }
   pollDuration_.get().observe(result->durationSeconds);
   targetPolls_.labels({result->target}).inc();
@@ -143,7 +157,7 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
       lookup.status(name, secondsBetween(started, std::chrono::steady_clock::now()));
   // Once the newest poll failed, the last good counters are not served again under a fresh
   // timestamp (graphs would show a flat rate instead of a gap); the status families say why.
-  const RenderedDevice* body = lookup.body.get();
+  const DeviceBody* body = lookup.body.get();
   if (lookup.entry && lookup.entry->last && !lookup.entry->last->up()) {
     body = nullptr;
     status.dataAgeSeconds.reset();
@@ -154,7 +168,7 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
     reply.contentEncoding = "gzip";
     reply.body = gzipScrape(body, status);
   } else {
-    appendScrape(reply.body, format, body, status);
+    appendScrape(reply.body, format, body != nullptr ? &body->text() : nullptr, status);
   }
   reply.cacheHit = hit;
   return reply;
@@ -298,7 +312,10 @@ void Collector::run() {
     }
     next += options_.interval;
     auto now = std::chrono::steady_clock::now();
+    cycles_.get().inc();
+    cycleDuration_.get().set(secondsBetween(started, now));
     if (next < now) {
+      overruns_.get().inc();
       // The cycle overran its interval: say so once per overrun, and start the next one now.
       logEvent(log, Poco::Message::PRIO_WARNING, "collection cycle overran its interval",
                {{"seconds", secondsBetween(started, now)},

@@ -111,6 +111,9 @@ class Collector {
   Family<Histogram>& pollDuration_;
   Family<Counter>& varbinds_;
   Family<Counter>& targetPolls_;
+  Family<Counter>& cycles_;
+  Family<Counter>& overruns_;
+  Family<Gauge>& cycleDuration_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;

@@ -24,7 +24,7 @@ TargetStatus CacheLookup::status(std::string_view target, double scrapeSeconds) 
   s.pollDurationSeconds = entry->last->durationSeconds;
   if (body) {
     s.dataAgeSeconds = seconds(at - entry->goodAt);
-    s.interfaces = body->interfaces;
+    s.interfaces = body->interfaces();
   }
   s.errors = entry->errors;
   return s;
@@ -36,7 +36,7 @@ bool MetricsCache::fresh(const CacheEntry& e, std::chrono::steady_clock::time_po
   return now - e.storedAt < options_.ttl;
 }
 
-std::shared_ptr<const RenderedDevice> MetricsCache::servableBody(
+std::shared_ptr<const DeviceBody> MetricsCache::servableBody(
     const CacheEntry& e, std::chrono::steady_clock::time_point now) const {
   return e.body && now - e.goodAt < options_.ttl ? e.body : nullptr;
 }

@@ -36,14 +36,14 @@ namespace promsnmp {
 /// What one poll contributes: its result and, when it succeeded, the rendered body.
 struct PollOutcome {
   std::shared_ptr<const PollResult> result;
-  std::shared_ptr<const RenderedDevice> body;  // null for a failed poll
+  std::shared_ptr<const DeviceBody> body;  // null for a failed poll
 };
 
 /// One target's state. Immutable once published: every store makes a new one.
 struct CacheEntry {
   std::shared_ptr<const PollResult> last;            // the last completed poll, good or failed
   std::shared_ptr<const PollResult> lastGood;        // the last successful poll, or null
-  std::shared_ptr<const RenderedDevice> body;        // rendered from lastGood, or null
+  std::shared_ptr<const DeviceBody> body;            // rendered from lastGood, or null
   std::chrono::steady_clock::time_point storedAt{};  // when `last` was stored
   std::chrono::steady_clock::time_point goodAt{};    // when `lastGood` was stored
   std::array<uint64_t, kPollErrorReasons.size()> errors{};  // failed polls by reason
@@ -59,8 +59,8 @@ struct CacheLookup {
     None,    // nothing to serve
   };
 
-  std::shared_ptr<const CacheEntry> entry;     // null with Source::None
-  std::shared_ptr<const RenderedDevice> body;  // entry's body if younger than ttl, else null
+  std::shared_ptr<const CacheEntry> entry;  // null with Source::None
+  std::shared_ptr<const DeviceBody> body;   // entry's body if younger than ttl, else null
   Source source = Source::None;
   std::chrono::steady_clock::time_point at{};  // when the lookup was answered (Clock time)
 
@@ -147,8 +147,8 @@ class MetricsCache {
   using Lru = std::list<Node>;  // most recently used first
 
   bool fresh(const CacheEntry& e, std::chrono::steady_clock::time_point now) const;
-  std::shared_ptr<const RenderedDevice> servableBody(
-      const CacheEntry& e, std::chrono::steady_clock::time_point now) const;
+  std::shared_ptr<const DeviceBody> servableBody(const CacheEntry& e,
+                                                 std::chrono::steady_clock::time_point now) const;
   CacheLookup answer(std::shared_ptr<const CacheEntry> entry, CacheLookup::Source source,
                      std::chrono::steady_clock::time_point now) const;
   // All below: mutex_ held.

@@ -182,6 +182,15 @@ struct Session {
   std::string privKey;
 };
 
+Oid oidFrom(const ::oid* name, size_t length) {
+  Oid::Ids ids;
+  ids.reserve(length);
+  for (size_t i = 0; i < length; ++i) {
+    ids.push_back(static_cast<uint32_t>(name[i]));
+  }
+  return Oid(std::move(ids));
+}
+
 SnmpValue valueFrom(const netsnmp_variable_list* vp) {
   SnmpValue v;
   switch (vp->type) {
@@ -219,15 +228,10 @@ SnmpValue valueFrom(const netsnmp_variable_list* vp) {
       }
       return v;
     case ASN_OBJECT_ID: {
-      std::vector<uint32_t> ids;
-      if (vp->val.objid != nullptr) {
-        size_t n = vp->val_len / sizeof(::oid);
-        ids.reserve(n);
-        for (size_t i = 0; i < n; ++i) {
-          ids.push_back(static_cast<uint32_t>(vp->val.objid[i]));
-        }
+      if (vp->val.objid == nullptr) {
+        return SnmpValue::makeObjectId(Oid());
       }
-      return SnmpValue::makeObjectId(Oid(std::move(ids)));
+      return SnmpValue::makeObjectId(oidFrom(vp->val.objid, vp->val_len / sizeof(::oid)));
     }
     case ASN_NULL:
       return v;
@@ -257,16 +261,15 @@ SnmpResponse responseFrom(const netsnmp_pdu* pdu) {
     const char* text = snmp_errstring(static_cast<int>(pdu->errstat));
     out.message = text != nullptr ? text : "error-status " + std::to_string(pdu->errstat);
   }
+  size_t count = 0;
   for (const netsnmp_variable_list* vp = pdu->variables; vp != nullptr; vp = vp->next_variable) {
-    VarBind vb;
-    std::vector<uint32_t> ids;
-    ids.reserve(vp->name_length);
-    for (size_t i = 0; i < vp->name_length; ++i) {
-      ids.push_back(static_cast<uint32_t>(vp->name[i]));
-    }
-    vb.oid = Oid(std::move(ids));
+    ++count;
+  }
+  out.varbinds.reserve(count);
+  for (const netsnmp_variable_list* vp = pdu->variables; vp != nullptr; vp = vp->next_variable) {
+    VarBind& vb = out.varbinds.emplace_back();
+    vb.oid = oidFrom(vp->name, vp->name_length);
     vb.value = valueFrom(vp);
-    out.varbinds.push_back(std::move(vb));
   }
   return out;
 }

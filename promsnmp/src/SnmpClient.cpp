@@ -14,8 +14,7 @@ Oid Oid::parse(std::string_view text) {
   if (rest.empty()) {
     throw Poco::SyntaxException("empty OID", std::string(text));
   }
-  std::vector<uint32_t> ids;
-  ids.reserve(16);
+  Oid::Ids ids;
   uint64_t current = 0;
   bool digits = false;
   for (char c : rest) {
@@ -61,7 +60,7 @@ Oid Oid::suffix(size_t n) const {
   if (n >= ids_.size()) {
     return Oid();
   }
-  return Oid(std::vector<uint32_t>(ids_.begin() + static_cast<std::ptrdiff_t>(n), ids_.end()));
+  return Oid(Ids(ids_.begin() + static_cast<std::ptrdiff_t>(n), ids_.end()));
 }
 
 Oid Oid::child(uint32_t id) const {

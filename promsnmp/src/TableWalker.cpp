@@ -28,6 +28,12 @@ class Walk : public std::enable_shared_from_this<Walk> {
       columns_.push_back(std::move(state));
     }
     result_.columns.resize(columns_.size());
+    // Room for the expected rows up front (growing a column of ~200-byte rows reallocates and
+    // copies it several times); capped, because ifNumber is the agent's claim.
+    constexpr uint32_t kReserveCap = 1024;
+    for (TableWalker::Column& column : result_.columns) {
+      column.reserve(std::min(options_.expectedRows, kReserveCap));
+    }
     options_.maxMaxRepetitions = std::max(1, options_.maxMaxRepetitions);
     maxRepetitions_ = std::clamp(options_.initialMaxRepetitions, 1, options_.maxMaxRepetitions);
     columnsPerRequest_ = std::max(1, options_.maxColumnsPerRequest);
@@ -63,8 +69,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
     std::vector<size_t> columns;
   };
 
-  void onResponse(const std::vector<size_t>& columns, int maxRepetitions,
-                  const SnmpResponse& response) {
+  void onResponse(const std::vector<size_t>& columns, int maxRepetitions, SnmpResponse& response) {
     std::vector<Outgoing> next;
     bool finish = false;
     {
@@ -92,8 +97,8 @@ class Walk : public std::enable_shared_from_this<Walk> {
     }
   }
 
-  void handle(const std::vector<size_t>& columns, int maxRepetitions,
-              const SnmpResponse& response) {
+  /// Files the response's varbinds (moving their values out) and adapts the request shape.
+  void handle(const std::vector<size_t>& columns, int maxRepetitions, SnmpResponse& response) {
     size_t n = columns.size();
     switch (response.status) {
       case Status::Ok: {
@@ -159,8 +164,9 @@ class Walk : public std::enable_shared_from_this<Walk> {
     }
   }
 
-  /// Files one varbind under column `c`; returns false when it closes the column instead.
-  bool take(size_t c, const VarBind& vb) {
+  /// Files one varbind under column `c` (moving its value); returns false when it closes the
+  /// column instead. Rows arrive in ascending order (checked), so filing is an append.
+  bool take(size_t c, VarBind& vb) {
     ColumnState& col = columns_[c];
     if (vb.value.isException() || !vb.oid.startsWith(col.root) ||
         vb.oid.size() <= col.root.size()) {
@@ -172,7 +178,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
       truncate("agent returned non-increasing OID " + vb.oid.str() + " after " + col.last.str());
       return true;
     }
-    result_.columns[c][vb.oid.suffix(col.root.size())] = vb.value;
+    result_.columns[c].emplace_back(vb.oid.suffix(col.root.size()), std::move(vb.value));
     col.last = vb.oid;
     ++col.rows;
     return true;
@@ -233,11 +239,10 @@ class Walk : public std::enable_shared_from_this<Walk> {
   void sendAll(std::vector<Outgoing>& outgoing) {
     for (Outgoing& o : outgoing) {
       int maxRepetitions = o.request.maxRepetitions;
-      client_.send(target_, o.request,
-                   [self = shared_from_this(), columns = std::move(o.columns),
-                    maxRepetitions](const SnmpResponse& response) {
-                     self->onResponse(columns, maxRepetitions, response);
-                   });
+      client_.send(
+          target_, o.request,
+          [self = shared_from_this(), columns = std::move(o.columns), maxRepetitions](
+              SnmpResponse response) { self->onResponse(columns, maxRepetitions, response); });
     }
   }
 

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -41,8 +40,8 @@ class TableWalker {
     std::chrono::milliseconds fastResponse{250};  // "fast" for growing max-repetitions
   };
 
-  /// Row index (the OID after the column's OID) → value.
-  using Column = std::map<Oid, SnmpValue>;
+  /// (row index — the OID after the column's OID —, value), ascending by row index, each once.
+  using Column = std::vector<std::pair<Oid, SnmpValue>>;
 
   struct Result {
     SnmpResponse::Status status = SnmpResponse::Status::Ok;  // Ok, or why the walk failed

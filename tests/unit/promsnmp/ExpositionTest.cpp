@@ -1,6 +1,7 @@
 #include "Exposition.h"
 
 #include <cppunit/extensions/HelperMacros.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <cstdlib>
@@ -131,6 +132,30 @@ RenderedDevice ciscoLikeDevice() {
   return renderDevice(last, "core-rtr-1", update);
 }
 
+// Decompresses every gzip member of `zipped` (as gzip -dc does; our bodies are several members).
+std::string gunzip(const std::string& zipped) {
+  z_stream z{};
+  CPPUNIT_ASSERT_EQUAL(Z_OK, inflateInit2(&z, 16 + MAX_WBITS));
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zipped.data()));
+  z.avail_in = static_cast<uInt>(zipped.size());
+  std::string out;
+  char buffer[65536];
+  while (z.avail_in > 0) {
+    z.next_out = reinterpret_cast<Bytef*>(buffer);
+    z.avail_out = sizeof buffer;
+    int rc = inflate(&z, Z_NO_FLUSH);
+    out.append(buffer, sizeof buffer - z.avail_out);
+    if (rc == Z_STREAM_END) {
+      inflateReset(&z);  // the next member
+    } else if (rc != Z_OK) {
+      inflateEnd(&z);
+      CPPUNIT_FAIL("gzip stream broken: " + std::to_string(rc));
+    }
+  }
+  inflateEnd(&z);
+  return out;
+}
+
 std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream s;
@@ -191,6 +216,7 @@ class ExpositionTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testNativeHistogramScopedToTarget);
   CPPUNIT_TEST(testTailOfTargetNeverPolled);
   CPPUNIT_TEST(testScrapeWithoutBody);
+  CPPUNIT_TEST(testDeviceBodyGzipAndTextAgree);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -374,6 +400,38 @@ class ExpositionTest : public CppUnit::TestFixture {
     std::string om;
     appendNativeOpenMetrics(om, d);
     CPPUNIT_ASSERT_EQUAL(std::string::npos, om.find("other-rtr"));
+  }
+
+  void testDeviceBodyGzipAndTextAgree() {
+    // The cache keeps a poll and renders it on demand; every form must say the same thing as the
+    // eager rendering, whichever form is asked for first.
+    UtilizationTracker tracker;
+    UtilizationUpdate update;
+    auto last = std::make_shared<PollResult>();
+    for (int k = 0; k < 3; ++k) {
+      *last = ciscoLikePoll(k);
+      update = tracker.observe(last->target, *last);
+    }
+    std::string expected;
+    appendScrape(expected, ExpositionFormat::PrometheusText, nullptr, ciscoLikeStatus());
+    RenderedDevice eager = renderDevice(*last, "core-rtr-1", update);
+    expected.clear();
+    appendScrape(expected, ExpositionFormat::PrometheusText, &eager, ciscoLikeStatus());
+
+    DeviceBody gzipFirst(last, "core-rtr-1", update);
+    CPPUNIT_ASSERT_EQUAL(size_t(5), gzipFirst.interfaces());
+    CPPUNIT_ASSERT_EQUAL(expected, gunzip(gzipScrape(&gzipFirst, ciscoLikeStatus())));
+    std::string plain;
+    appendScrape(plain, ExpositionFormat::PrometheusText, &gzipFirst.text(), ciscoLikeStatus());
+    CPPUNIT_ASSERT_EQUAL(expected, plain);
+
+    DeviceBody textFirst(last, "core-rtr-1", update);
+    CPPUNIT_ASSERT_EQUAL(eager.classic, textFirst.text().classic);
+    CPPUNIT_ASSERT_EQUAL(expected, gunzip(gzipScrape(&textFirst, ciscoLikeStatus())));
+    // Without a device, the gzip answer is the tail alone.
+    std::string tail;
+    appendScrape(tail, ExpositionFormat::PrometheusText, nullptr, ciscoLikeStatus());
+    CPPUNIT_ASSERT_EQUAL(tail, gunzip(gzipScrape(nullptr, ciscoLikeStatus())));
   }
 
   void testTailOfTargetNeverPolled() {

@@ -26,11 +26,12 @@ PollOutcome outcome(const std::string& target, PollError error = PollError::None
   result->error = error;
   result->durationSeconds = 0.5;
   result->startedAt = std::chrono::system_clock::time_point(seconds(1748779200 + startedAt));
-  std::shared_ptr<RenderedDevice> body;
+  std::shared_ptr<DeviceBody> body;
   if (error == PollError::None) {
-    body = std::make_shared<RenderedDevice>();
-    body->classic = "body of " + target + "\n";
-    body->interfaces = 3;
+    RenderedDevice text;
+    text.classic = "body of " + target + "\n";
+    text.interfaces = 3;
+    body = std::make_shared<DeviceBody>(std::move(text));
   }
   return {result, body};
 }
@@ -66,7 +67,7 @@ class MetricsCacheTest : public CppUnit::TestFixture {
     };
     CacheLookup first = cache.get("r1", milliseconds(0), poll);
     CPPUNIT_ASSERT(first.source == CacheLookup::Source::Polled);
-    CPPUNIT_ASSERT_EQUAL(std::string("body of r1\n"), first.body->classic);
+    CPPUNIT_ASSERT_EQUAL(std::string("body of r1\n"), first.body->text().classic);
     clock_->advance(seconds(299));
     CacheLookup second = cache.get("r1", milliseconds(0), poll);
     CPPUNIT_ASSERT(second.source == CacheLookup::Source::Hit);

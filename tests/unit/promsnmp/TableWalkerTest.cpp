@@ -46,11 +46,12 @@ std::vector<uint32_t> range(uint32_t from, uint32_t to) {
   return out;
 }
 
-/// The rows of a column as ifIndex → counter value.
+/// The rows of a column as ifIndex → counter value; the column must ascend, each row once.
 std::map<uint32_t, uint64_t> rowsOf(const TableWalker::Column& column) {
   std::map<uint32_t, uint64_t> out;
   for (const auto& [index, value] : column) {
     CPPUNIT_ASSERT_EQUAL(size_t(1), index.size());
+    CPPUNIT_ASSERT_MESSAGE("rows out of order", out.empty() || out.rbegin()->first < index[0]);
     out[index[0]] = value.unsignedValue;
   }
   return out;
