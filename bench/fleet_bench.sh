@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Fleet capacity (issue #6): one promsnmp replica polling N simulated devices of 48 interfaces
-# every 30 s (collection mode `all`), for N in SIZES. The devices are served by
-# snmp-fleet-sim (tests/tools/fleet-sim) from one socket on 127.2.0.0/16 and 127.3.0.0/16.
-# For each N: after one warm-up interval, CPU (utime + stime) and RSS of the collector over two
-# intervals, and whether every device was polled in every interval (interval polls counted by
-# promsnmp_snmp_polls_total{trigger="interval"}).
-# Usage: bench/fleet_bench.sh BUILD_DIR [SIZES]   (SIZES default "1000 5000 10000 20000")
+# Fleet capacity and scaling (issue #6): one promsnmp replica polling N simulated devices of 48
+# interfaces every 30 s (collection mode `all`), for N in SIZES. The devices are served by
+# snmp-fleet-sim (tests/tools/fleet-sim) from one socket on 127.2.0.0/16 and up.
+# For each N: after the first collection cycle (it also walks the label columns), two cycles are
+# measured from the end of one cycle to the end of the second next (promsnmp_collection_cycles_total):
+# polls done (promsnmp_snmp_polls_total{trigger="interval"}, should be 2 N), cycle duration and
+# overruns, CPU (utime + stime) and RSS of the collector.
+# With SCRAPED_SIZE (default 10000; "" for none), one more run of that size in which every device
+# is also scraped once per interval with gzip, as Prometheus does (curl, spread over the interval):
+# the cost of rendering and compressing, which the poll-only rows do not include.
+# Usage: bench/fleet_bench.sh BUILD_DIR [SIZES [SCRAPED_SIZE]]   (SIZES default "1000 5000 10000 20000")
 # Prints a Markdown section on stdout; progress and diagnostics go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,13 +17,14 @@ BENCH_NAME="fleet bench"
 # shellcheck source=bench/common.sh
 . bench/common.sh
 top=$(pwd)
-build=${1:?usage: bench/fleet_bench.sh BUILD_DIR [SIZES]}
+build=${1:?usage: bench/fleet_bench.sh BUILD_DIR [SIZES [SCRAPED_SIZE]]}
 sizes=${2:-1000 5000 10000 20000}
+scraped_size=${3-10000}
 interval_ms=${BENCH_FLEET_INTERVAL_MS:-30000}
+interval_s=$((interval_ms / 1000))
 interfaces=48
 bin=$top/$build/bin
 community=fleet
-
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-fleet-bench.XXXXXX")
 pids=()
@@ -39,28 +44,57 @@ trap 'exit 130' INT TERM HUP
 ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
-interval_polls() {
-  curl -fsS "$1/metrics" | awk '/^promsnmp_snmp_polls_total\{.*trigger="interval"/ {n += $2} END {printf "%d\n", n}'
+own() { # URL → "cycles interval_polls overruns last_cycle_seconds scrapes" from the collector's metrics
+  curl -fsS "$1/metrics" | awk '
+    /^promsnmp_collection_cycles_total / {c = $2}
+    /^promsnmp_snmp_polls_total\{.*trigger="interval"/ {p += $2}
+    /^promsnmp_collection_overruns_total / {o = $2}
+    /^promsnmp_collection_cycle_duration_seconds / {d = $2}
+    /^cache_gets_total\{cache="metrics"/ {g += $2}
+    END {printf "%.0f %.0f %.0f %.1f %.0f\n", c, p, o, d, g}'
 }
-device_address() { # index → 127.2.0.1 ... (256 per /24, skipping .0 and .255)
-  python3 -c 'import sys
-i = int(sys.argv[1]); o = 2 + i // 64516; r = i % 64516
-print(f"127.{o}.{r // 254}.{r % 254 + 1}")' "$1"
+device_address() { # index → 127.2.0.1 ... (254 per /24, skipping .0 and .255)
+  local i=$1 o r
+  o=$((2 + i / 64516))
+  r=$((i % 64516))
+  echo "127.$o.$((r / 254)).$((r % 254 + 1))"
+}
+# Scrapes every device once per interval, spread over it: each second, one curl --parallel for
+# 1/interval of the devices; stops after SECONDS seconds (or when killed).
+scraper() { # URL NAMES_FILE SECONDS
+  local url=$1 list=$2 seconds=$3 n per k part
+  n=$(wc -l <"$list")
+  per=$(((n + interval_s - 1) / interval_s))
+  split -l "$per" -d -a 3 "$list" "$list.part."
+  for part in "$list".part.???; do
+    sed "s|.*|url = \"$url/snmp?target=&\"\noutput = /dev/null|" "$part" >"$part.cfg"
+  done
+  for ((k = 0; k < seconds; k++)); do
+    part=$(printf '%s.part.%03d.cfg' "$list" $((k % interval_s)))
+    if [[ -f $part ]]; then
+      curl -sS --parallel --parallel-max 8 -H 'Accept-Encoding: gzip' -K "$part" &
+    fi
+    sleep 1
+  done
+  wait
 }
 
 [[ -x $bin/snmp-fleet-sim ]] || die "missing $bin/snmp-fleet-sim"
 gzip -dc /usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz >"$work/$community.snmprec"
 
 rows=""
-for n in $sizes; do
-  log "$n devices x $interfaces interfaces, every $((interval_ms / 1000)) s..."
-  dir=$work/$n
+run_size() { # N SCRAPED(0|1)
+  local n=$1 scraped=$2 dir port sim_pid pid url scraper_pid="" label=""
+  local c0 p0 o0 g0 c1 p1 o1 d1 g1 t0 t1 s0 s1 rss sim_ticks deadline
+  ((scraped)) && label=", each scraped once per interval"
+  log "$n devices x $interfaces interfaces, every $interval_s s$label..."
+  dir=$work/$n-$scraped
   mkdir -p "$dir/share" "$dir/state"
   port=$(free_port udp)
   # The inventory: N devices, one v2c agent each, on consecutive loopback addresses.
-  python3 - "$n" "$port" "$community" >"$dir/inventory.json" <<'EOF'
+  python3 - "$n" "$port" "$community" "$dir/names" >"$dir/inventory.json" <<'EOF'
 import json, sys
-n, port, community = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+n, port, community, names = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
 devices = []
 for i in range(n):
     o, r = 2 + i // 64516, i % 64516
@@ -70,13 +104,14 @@ for i in range(n):
     devices.append({"sysName": "sim-" + address.replace(".", "-"), "agents": [agent],
                     "primaryAgent": agent})
 print(json.dumps({"devices": devices, "discoverySeeds": []}))
+with open(names, "w") as f:
+    f.writelines(d["sysName"] + "\n" for d in devices)
 EOF
   export PROM_INV_FILE=$dir/share/promsnmp-inventory.json PROM_ENCRYPT_KEY=fleet-bench-key \
     PROMSNMP_STATE_DIR=$dir/state
   "$bin/promsnmp-inventory" init --import "$dir/inventory.json" >/dev/null
-  last=$(device_address $((n - 1)))
-  first=$(device_address 0)
-  "$bin/snmp-fleet-sim" --data-dir "$work" --port "$port" --devices "$first-$last" \
+  "$bin/snmp-fleet-sim" --data-dir "$work" --port "$port" \
+    --devices "$(device_address 0)-$(device_address $((n - 1)))" \
     --interfaces "$interfaces" >"$dir/sim.log" 2>&1 &
   pids+=($!)
   sim_pid=${pids[-1]}
@@ -87,48 +122,77 @@ EOF
   pids+=($!)
   pid=${pids[-1]}
   url=http://127.0.0.1:$http
-  for _ in $(seq 1 100); do
-    curl -fsS "$url/-/ready" >/dev/null 2>&1 && break
-    sleep 0.2
+  wait_for promsnmp "$pid" 20 curl -fsS -o /dev/null "$url/-/ready"
+  if ((scraped)); then
+    scraper "$url" "$dir/names" $((4 * interval_s)) >"$dir/scraper.log" 2>&1 &
+    pids+=($!)
+    scraper_pid=${pids[-1]}
+  fi
+  # Warm-up: the first cycle (it starts at once). Then two whole cycles, end to end.
+  deadline=$((SECONDS + 2 * interval_s))
+  read -r c0 p0 o0 _ g0 < <(own "$url")
+  while ((c0 < 1 && SECONDS < deadline)); do
+    sleep 0.5
+    read -r c0 p0 o0 _ g0 < <(own "$url")
   done
-  curl -fsS "$url/-/ready" >/dev/null || die "promsnmp did not start ($dir/promsnmp.log)"
-  sleep $((interval_ms / 1000 + 2)) # one warm-up interval
-  p0=$(interval_polls "$url")
+  ((c0 >= 1)) || die "$n devices: no collection cycle ended within $((2 * interval_s)) s"
   t0=$(ticks "$pid")
   s0=$(date +%s%N)
-  sleep $((2 * interval_ms / 1000))
-  p1=$(interval_polls "$url")
+  deadline=$((SECONDS + 3 * interval_s))
+  read -r c1 p1 o1 d1 g1 < <(own "$url")
+  while ((c1 < c0 + 2 && SECONDS < deadline)); do
+    sleep 0.5
+    read -r c1 p1 o1 d1 g1 < <(own "$url")
+  done
   t1=$(ticks "$pid")
   s1=$(date +%s%N)
   rss=$(rss_kib "$pid")
   sim_ticks=$(ticks "$sim_pid")
+  if [[ -n $scraper_pid ]]; then
+    kill "$scraper_pid" 2>/dev/null || true
+  fi
   kill "$pid" "$sim_pid" 2>/dev/null || true
   wait "$pid" "$sim_pid" 2>/dev/null || true
+  local wall cpu polls cycles expected
   wall=$(echo "($s1 - $s0) / 1000000000" | bc -l)
   cpu=$(echo "($t1 - $t0) / $hz" | bc -l)
   polls=$((p1 - p0))
-  expected=$((2 * n))
-  rows+=$(printf '| %d | %d / %d (%.0f %%) | %.1f %% | %.3f ms | %.0f MiB | %.1f KiB |' \
-    "$n" "$polls" "$expected" "$(echo "100 * $polls / $expected" | bc -l)" \
+  cycles=$((c1 - c0))
+  expected=$((cycles * n))
+  rows+=$(printf '| %d%s | %d / %d (%.0f %%) | %.1f s (%d) | %.1f %% | %.3f ms | %.0f MiB | %.1f KiB |' \
+    "$n" "${label:+, scraped}" "$polls" "$expected" \
+    "$(echo "100 * $polls / ($expected + 0.000001)" | bc -l)" "$d1" $((o1 - o0)) \
     "$(echo "100 * $cpu / $wall" | bc -l)" "$(echo "1000 * $cpu / ($polls + 0.000001)" | bc -l)" \
     "$(echo "$rss / 1024" | bc -l)" "$(echo "$rss / $n" | bc -l)")$'\n'
-  log "$n devices: $polls of $expected interval polls, CPU $(printf '%.2f' "$cpu") s over $(printf '%.1f' "$wall") s, RSS $((rss / 1024)) MiB (simulator CPU total $((sim_ticks / hz)) s)"
+  log "$n devices$label: $polls of $expected polls in $cycles cycles (last $d1 s, $((o1 - o0)) overruns, $((g1 - g0)) scrapes served), CPU $(printf '%.2f' "$cpu") s over $(printf '%.1f' "$wall") s, RSS $((rss / 1024)) MiB (simulator CPU total $((sim_ticks / hz)) s)"
+}
+
+for n in $sizes; do
+  run_size "$n" 0
 done
+if [[ -n $scraped_size ]]; then
+  run_size "$scraped_size" 1
+fi
 
 cat <<EOT
-## Fleet capacity (issue #6)
+## Fleet capacity and scaling (issue #6)
 
-Command: \`bench/fleet_bench.sh $build "$sizes"\`. One promsnmp replica (collection mode
-\`all\`, interval $((interval_ms / 1000)) s) polls N devices of $interfaces interfaces each, served by
-\`snmp-fleet-sim\` (tests/tools/fleet-sim: the cisco_16_switch recording with a synthesized
-IF-MIB of $interfaces interfaces, counters advancing) on consecutive loopback addresses from one
-socket. After one warm-up interval, two intervals are measured: interval polls done (each device
-should be polled once per interval), the collector's CPU share of one core (utime + stime from
-/proc), CPU per device poll, and RSS.
+Command: \`bench/fleet_bench.sh $build "$sizes" "$scraped_size"\`. One promsnmp replica (collection
+mode \`all\`, interval $interval_s s) polls N devices of $interfaces interfaces each, served by
+\`snmp-fleet-sim\` (tests/tools/fleet-sim: the cisco_16_switch recording with a synthesized IF-MIB
+of $interfaces interfaces, counters advancing) on consecutive loopback addresses from one socket.
+After the first collection cycle, two whole cycles are measured, from the end of one to the end of
+the second next: polls done (each device once per cycle), the last cycle's duration and the
+overruns (cycles longer than the interval), the collector's CPU share of one core (utime + stime
+from /proc, over the whole window of about two intervals), CPU per device poll, and RSS at the end.
+The row marked *scraped* also has every device scraped once per interval with gzip (curl, spread
+over the interval), as Prometheus would: its CPU includes rendering and compressing every answer,
+which the poll-only rows leave out (a device's text is rendered on its first scrape after a poll,
+on the HTTP thread, not by the poll).
 
-| devices | interval polls done | CPU (one core = 100 %) | CPU per poll | RSS | RSS per device |
-|---:|---:|---:|---:|---:|---:|
+| devices | interval polls done | last cycle (overruns) | CPU (one core = 100 %) | CPU per poll | RSS | RSS per device |
+|---:|---:|---:|---:|---:|---:|---:|
 ${rows}
-Goal (issue #6): 10,000 devices polled every 30 s by one replica using at most one core on
-average and at most 1 GiB RSS; cost per device flat (within 1.5×) from 1k to 20k devices.
+Goals (issue #6): 10,000 devices polled every 30 s by one replica using at most one core on
+average and at most 1 GiB RSS; cost per device (CPU per poll) flat within 1.5× from 1k to 20k.
 EOT

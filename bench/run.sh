@@ -24,6 +24,10 @@ java_table=$(java -Dfile.encoding=UTF-8 -cp "$java_cp" JavaInventoryBench "$work
 echo "SNMP: live polls and cached scrapes vs snmp_exporter (${BENCH_RUNS:-30} polls each)..." >&2
 snmp_section=$(bench/snmp_bench.sh "$build" "${BENCH_RUNS:-30}")
 
+# Live poll of one device on the simulator (issue #6): 48 and 5,000 interfaces, vs snmp_exporter.
+echo "device: live polls of 48 and 5,000 interfaces on the simulator vs snmp_exporter..." >&2
+device_section=$(bench/device_bench.sh "$build")
+
 # Discovery (issue #4): a /16 sweep of loopback addresses, closed ports and (with iptables) silent.
 echo "discovery: /16 sweep, unreachable and silent..." >&2
 discovery_section=$(bench/discovery_bench.sh "$build")
@@ -104,6 +108,8 @@ Java / C++ (medians of this run):
 $peer_ratios
 
 $snmp_section
+
+$device_section
 
 $discovery_section
 

@@ -175,8 +175,8 @@ else
 fi
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }      # utime + stime
 sys_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $13}'; }              # stime only
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d\n", s}'; } # all threads
-own_counter() { curl -s "$promsnmp_url/metrics" | awk -v n="$1" '$1 == n {printf "%d\n", $2}'; }
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.0f\n", s}'; } # all threads
+own_counter() { curl -s "$promsnmp_url/metrics" | awk -v n="$1" '$1 == n {printf "%.0f\n", $2}'; }
 tick_ms=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1000 / hz}')
 
 live_polls() { # NAME PID URL EVICT(0|1): writes NAME.polls (one line a poll) and NAME.batches
