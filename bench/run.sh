@@ -36,9 +36,11 @@ discovery_section=$(bench/discovery_bench.sh "$build")
 echo "site: failover and follower catch-up (10 runs each)..." >&2
 site_section=$(bench/site_bench.sh "$build" 10)
 
-# Fleet capacity (issue #6): one replica, N simulated devices of 48 interfaces, every 30 s.
-echo "fleet: 1k, 5k and 10k simulated devices..." >&2
-fleet_section=$(bench/fleet_bench.sh "$build" "${BENCH_FLEET_SIZES:-1000 5000 10000}")
+# Fleet capacity and scaling (issue #6): one replica, N simulated devices of 48 interfaces, every
+# 30 s; then 10k devices also scraped with gzip once per interval.
+echo "fleet: 1k, 5k, 10k and 20k simulated devices, and 10k scraped..." >&2
+fleet_section=$(bench/fleet_bench.sh "$build" "${BENCH_FLEET_SIZES:-1000 5000 10000 20000}" \
+  "${BENCH_FLEET_SCRAPED-10000}")
 
 # One line per size: C++ commit vs Java write+fsync, C++ load vs Java warm load; then the restart.
 peer_ratios=$(awk -F'|' '
