@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [build|test|all]   (default: all)
 set -euo pipefail
 
-build_pkgs=(cmake make g++ pkg-config libpoco-dev zlib1g-dev libsnmp-dev libhiredis-dev libconfig++-dev
+build_pkgs=(cmake make g++ pkg-config libpoco-dev zlib1g-dev libcrypt-dev libsnmp-dev libhiredis-dev libconfig++-dev
   libboost-dev libcppunit-dev libssl-dev)
 test_pkgs=(snmpd snmp snmpsim redis-server haproxy prometheus docker-compose curl wrk
   clang clang-format clang-tidy libclang-rt-14-dev hyperfine prometheus-snmp-exporter

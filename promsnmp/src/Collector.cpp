@@ -255,9 +255,13 @@ void Collector::collectOnce() {
   }
   auto now = clock_.steadyNow();
   for (const SnmpTarget& target : due) {
-    // A target polled (by a scrape) within half an interval is not polled again.
+    // A target a scrape polled since the last cycle ended, within half an interval, is not
+    // polled again. A poll of the last cycle itself counts only after an overrun (when this
+    // cycle starts at once and would poll the last one's tail twice): otherwise a long cycle
+    // (the first, which walks the labels too) would leave its tail unpolled for 1.5 intervals.
     if (auto entry = cache_.peek(target.name);
-        entry && entry->last && now - entry->storedAt < options_.interval / 2) {
+        entry && entry->last && now - entry->storedAt < options_.interval / 2 &&
+        (entry->storedAt > lastCycleEnd_ || lastCycleOverran_)) {
       continue;
     }
     {
@@ -271,6 +275,7 @@ void Collector::collectOnce() {
   }
   std::unique_lock<std::mutex> lock(mutex_);
   wake_.wait(lock, [this] { return inFlight_ == 0; });
+  lastCycleEnd_ = clock_.steadyNow();
   cache_.purgeExpired();
 }
 
@@ -314,6 +319,7 @@ void Collector::run() {
     auto now = std::chrono::steady_clock::now();
     cycles_.get().inc();
     cycleDuration_.get().set(secondsBetween(started, now));
+    lastCycleOverran_ = next < now;
     if (next < now) {
       overruns_.get().inc();
       // The cycle overran its interval: say so once per overrun, and start the next one now.

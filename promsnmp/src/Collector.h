@@ -118,6 +118,10 @@ class Collector {
   std::condition_variable wake_;
   bool stopping_ = false;
   size_t inFlight_ = 0;
+  // The collector thread's (collectOnce and run): when the last cycle ended (Clock time), and
+  // whether it overran its interval.
+  std::chrono::steady_clock::time_point lastCycleEnd_{};
+  std::atomic<bool> lastCycleOverran_{false};
   std::thread thread_;
 };
 

@@ -186,6 +186,10 @@ std::string usageText(const std::string& program) {
       " healthcheck [--url=URL] [--timeout=SECONDS] [flags]: asks a running collector for its\n"
       "readiness (by default on the listen address the flags, environment and file give);\n"
       "exit 0 when it answers 200, else 1. For container healthchecks without curl.\n"
+      "\n" +
+      program +
+      " hash-password [--cost N]: prints the bcrypt hash of the password on standard input,\n"
+      "for basic_auth_users in the web config file (--web.config.file).\n"
       "\nExit codes: 0 ok, " +
       std::to_string(kExitUsage) + " bad command line, " + std::to_string(kExitConfig) +
       " bad configuration.\n";

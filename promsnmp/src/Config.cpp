@@ -468,6 +468,15 @@ std::vector<Def> buildTable() {
       text("web.listen_address", {"PROMSNMP_WEB_LISTEN_ADDRESS"}, &Config::listenAddress, ":8080",
            checkListenAddress, "address the HTTP server listens on (host:port, :port)"),
       "web.listen-address"));
+  t.push_back(withFlag(
+      text("web.config_file", {"PROMSNMP_WEB_CONFIG_FILE"}, &Config::webConfigFile, "", anything,
+           "exporter-toolkit web config (basic_auth_users with bcrypt hashes); "
+           "empty: no access control"),
+      "web.config.file"));
+  t.push_back(text("web.admin_users", {"PROMSNMP_WEB_ADMIN_USERS"}, &Config::webAdminUsers, "",
+                   anything,
+                   "comma-separated users of the web config with the admin scope (inventory "
+                   "writes, discovery, evictCache, reload); the others may only read"));
   t.push_back(integer("web.max_request_body", {"PROMSNMP_WEB_MAX_REQUEST_BODY"},
                       &Config::maxRequestBodyBytes, 16 << 20, 1024, 1LL << 30,
                       "largest HTTP request body accepted, in bytes"));

@@ -37,6 +37,8 @@ struct Config {
   // --- web
   std::string listenAddress;  // "host:port" or ":port" (all interfaces); port 0 = any free port
   int64_t maxRequestBodyBytes;
+  std::string webConfigFile;  // exporter-toolkit web config (basic auth); "" = no access control
+  std::string webAdminUsers;  // comma-separated users of that file with the admin scope
 
   // --- inventory (the shared file)
   std::string inventoryFile;

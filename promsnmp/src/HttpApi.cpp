@@ -24,6 +24,7 @@
 #include "InventoryState.h"
 #include "Leadership.h"
 #include "SelfMetrics.h"
+#include "WebConfig.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
 #include "inventoryfs/InventoryStore.h"
@@ -177,26 +178,63 @@ HttpApi::HttpApi(ApiContext context)
     : context_(std::move(context)),
       requests_(context_.metrics.counter("promsnmp_http_requests_total",
                                          "HTTP requests by handler and status code.",
-                                         {"handler", "code"})) {
+                                         {"handler", "code"})),
+      authFailures_(context_.metrics.counter(
+          "promsnmp_http_auth_failures_total",
+          "HTTP requests refused by access control: missing or invalid credentials (401), or a "
+          "read-only user where admin is needed (403).",
+          {"reason"})) {
+  // Access: `open` routes are the probes HAProxy, kubelet and compose call without credentials;
+  // `adminMethods` change state or reveal credentials; everything else needs the read scope
+  // whenever access control is configured (WebConfig.h).
   routes_ = {
-      {"/snmp", {&HttpApi::scrape, "GET,HEAD"}},
-      {"/metrics", {&HttpApi::metricsOrScrape, "GET,HEAD"}},
-      {"/actuator/prometheus", {&HttpApi::selfMetrics, "GET,HEAD"}},
-      {"/targets", {&HttpApi::targets, "GET,HEAD"}},
-      {"/promsnmp/inventory", {&HttpApi::inventory, "GET,HEAD,POST"}},
-      {"/promsnmp/hello", {&HttpApi::hello, "GET,HEAD"}},
-      {"/promsnmp/evictCache", {&HttpApi::evictCache, "GET,POST"}},
-      {"/promsnmp/authProtocols", {&HttpApi::authProtocols, "GET,HEAD"}},
-      {"/promsnmp/privProtocols", {&HttpApi::privProtocols, "GET,HEAD"}},
-      {"/promsnmp/leader", {&HttpApi::leader, "GET,HEAD"}},
-      {"/promsnmp/discovery", {&HttpApi::discovery, "GET,HEAD,POST,DELETE"}},
-      {"/actuator/health", {&HttpApi::health, "GET,HEAD"}},
-      {"/-/healthy", {&HttpApi::healthy, "GET,HEAD"}},
-      {"/-/ready", {&HttpApi::ready, "GET,HEAD"}},
-      {"/-/reload", {&HttpApi::reload, "POST,PUT"}},
-      {"/config", {&HttpApi::config, "GET,HEAD"}},
-      {"/", {&HttpApi::landing, "GET,HEAD"}},
+      {"/snmp", {&HttpApi::scrape, "GET,HEAD", ""}},
+      {"/metrics", {&HttpApi::metricsOrScrape, "GET,HEAD", ""}},
+      {"/actuator/prometheus", {&HttpApi::selfMetrics, "GET,HEAD", ""}},
+      {"/targets", {&HttpApi::targets, "GET,HEAD", ""}},
+      {"/promsnmp/inventory", {&HttpApi::inventory, "GET,HEAD,POST", "POST"}},
+      {"/promsnmp/hello", {&HttpApi::hello, "GET,HEAD", ""}},
+      {"/promsnmp/evictCache", {&HttpApi::evictCache, "GET,POST", "GET,POST"}},
+      {"/promsnmp/authProtocols", {&HttpApi::authProtocols, "GET,HEAD", ""}},
+      {"/promsnmp/privProtocols", {&HttpApi::privProtocols, "GET,HEAD", ""}},
+      {"/promsnmp/leader", {&HttpApi::leader, "GET,HEAD", "", true}},
+      {"/promsnmp/discovery", {&HttpApi::discovery, "GET,HEAD,POST,DELETE", "POST,DELETE"}},
+      {"/actuator/health", {&HttpApi::health, "GET,HEAD", ""}},
+      {"/actuator/health/liveness", {&HttpApi::health, "GET,HEAD", "", true}},
+      {"/actuator/health/readiness", {&HttpApi::health, "GET,HEAD", "", true}},
+      {"/-/healthy", {&HttpApi::healthy, "GET,HEAD", "", true}},
+      {"/-/ready", {&HttpApi::ready, "GET,HEAD", "", true}},
+      {"/-/reload", {&HttpApi::reload, "POST,PUT", "POST,PUT"}},
+      {"/config", {&HttpApi::config, "GET,HEAD", ""}},
+      {"/", {&HttpApi::landing, "GET,HEAD", ""}},
   };
+}
+
+bool HttpApi::authorize(HTTPServerRequest& request, HTTPServerResponse& response,
+                        const Route& route) {
+  if (context_.access == nullptr || route.open) {
+    return true;
+  }
+  AuthResult auth = context_.access->check(request.get("Authorization", ""));
+  const bool admin =
+      ("," + route.adminMethods + ",").find("," + request.getMethod() + ",") != std::string::npos;
+  if (auth.allows(admin ? Scope::Admin : Scope::Read)) {
+    return true;
+  }
+  if (auth.outcome == AuthResult::Outcome::Granted) {
+    authFailures_.labels({"forbidden"}).inc();
+    sendError(request, response, 403,
+              "user '" + auth.user + "' may read only; " + request.getMethod() +
+                  " here needs the admin scope (web.admin_users)");
+    return false;
+  }
+  authFailures_.labels({auth.outcome == AuthResult::Outcome::Missing ? "missing" : "invalid"})
+      .inc();
+  response.set("WWW-Authenticate", "Basic realm=\"promsnmp\", charset=\"UTF-8\"");
+  sendError(request, response, 401,
+            auth.outcome == AuthResult::Outcome::Missing ? "credentials required (HTTP basic auth)"
+                                                         : "invalid credentials");
+  return false;
 }
 
 HttpApi::~HttpApi() = default;
@@ -209,6 +247,11 @@ void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
   std::string path = pathOf(request);
   std::string routeName = path;
   auto route = routes_.find(path);
+  if (context_.access != nullptr) {
+    for (const auto& [name, value] : context_.access->headers()) {
+      response.set(name, value);
+    }
+  }
   if (route == routes_.end() && path.rfind("/actuator/health/", 0) == 0) {
     route = routes_.find("/actuator/health");
     routeName = "/actuator/health/*";
@@ -225,7 +268,7 @@ void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
                std::string::npos) {
       response.set("Allow", route->second.methods);
       sendError(request, response, 405, "method " + request.getMethod() + " not allowed here");
-    } else {
+    } else if (authorize(request, response, route->second)) {
       (this->*(route->second.handler))(request, response);
     }
   } catch (const std::exception& e) {
@@ -302,6 +345,24 @@ void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response
   if (request.getMethod() != "POST") {
     inventoryfs::JsonWriteOptions options;
     options.maskCredentials = true;
+    if (const std::string include = query(request, "includeCredentials");
+        include == "true" || include == "1") {
+      // Credentials leave the process only for an authenticated admin: never without access
+      // control, where anyone could ask.
+      AuthResult auth = context_.access != nullptr
+                            ? context_.access->check(request.get("Authorization", ""))
+                            : AuthResult{};
+      if (auth.outcome != AuthResult::Outcome::Granted || !auth.allows(Scope::Admin)) {
+        authFailures_.labels({"forbidden"}).inc();
+        sendError(request, response, 403,
+                  context_.access == nullptr
+                      ? "includeCredentials needs access control (--web.config.file) and an "
+                        "admin user"
+                      : "includeCredentials needs the admin scope (web.admin_users)");
+        return;
+      }
+      options.maskCredentials = false;
+    }
     send(request, response, 200, kJson,
          inventoryfs::inventoryToJson(context_.inventory.current()->inventory, options));
     return;

@@ -23,6 +23,7 @@ class Collector;
 class DiscoveryService;
 class InventoryState;
 class Leadership;
+class WebAccess;
 
 /// Where the process is in its life, for the probes (Spring semantics): not ready until the
 /// inventory is loaded and the listener bound; not ready again while draining after SIGTERM.
@@ -44,6 +45,7 @@ struct ApiContext {
   size_t maxRequestBody = 16u << 20;
   DiscoveryService* discovery = nullptr;  // nullptr: discovery answers 503
   size_t discoveryMaxAddresses = 65536;   // per discovery request
+  WebAccess* access = nullptr;            // nullptr: no access control (everything open)
 };
 
 /// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):
@@ -65,7 +67,9 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
   using Handler = void (HttpApi::*)(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   struct Route {
     Handler handler;
-    std::string methods;  // e.g. "GET,HEAD"
+    std::string methods;       // e.g. "GET,HEAD"
+    std::string adminMethods;  // the methods that need the admin scope; the others need read
+    bool open = false;         // a probe: answered without credentials, saying only its status
   };
 
   void scrape(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
@@ -94,12 +98,16 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
   /// leader, stepped down, or the share refused the write) and returns false.
   bool commitAsLeader(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&,
                       const inventoryfs::InventoryStore::Change& change);
+  /// Whether the request may go on: answers 401 (no or bad credentials) or 403 (read scope where
+  /// admin is needed) and returns false otherwise. Always true without access control.
+  bool authorize(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&, const Route& route);
   /// The request body, or nullopt after answering 413 when it exceeds the limit.
   std::optional<std::string> readBody(Poco::Net::HTTPServerRequest&,
                                       Poco::Net::HTTPServerResponse&);
 
   ApiContext context_;
   Family<Counter>& requests_;
+  Family<Counter>& authFailures_;
   std::map<std::string, Route> routes_;
 };
 

@@ -30,6 +30,7 @@
 #include "SelfMetrics.h"
 #include "SystemdNotifier.h"
 #include "UdpProber.h"
+#include "WebConfig.h"
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryStore.h"
@@ -46,6 +47,20 @@ constexpr int kHttpThreads = 128;
 
 /// Splits "host:port", ":port" or "[v6]:port" into a socket address; an empty host means every
 /// interface.
+/// The access control `config` asks for, or null for none. Throws Poco::Exception when it
+/// cannot be enforced (a bad file, an admin who is not a user, admins without a file).
+std::unique_ptr<WebAccess> openWebAccess(const Config& config) {
+  std::set<std::string> admins = WebAccess::parseUsers(config.webAdminUsers);
+  if (config.webConfigFile.empty()) {
+    if (!admins.empty()) {
+      throw Poco::DataFormatException(
+          "web.admin_users is set but web.config_file is not: there are no users to check");
+    }
+    return nullptr;
+  }
+  return std::make_unique<WebAccess>(config.webConfigFile, admins);
+}
+
 Poco::Net::SocketAddress listenAddressOf(const std::string& text) {
   auto colon = text.rfind(':');
   std::string host = text.substr(0, colon);
@@ -140,6 +155,9 @@ int PromSnmpApp::runFromCommandLine(int argc, char** argv) {
   if (argc > 1 && std::string(argv[1]) == "healthcheck") {
     return runHealthCheck(std::vector<std::string>(argv + 2, argv + argc));
   }
+  if (argc > 1 && std::string(argv[1]) == "hash-password") {
+    return runHashPassword(std::vector<std::string>(argv + 2, argv + argc));
+  }
   CommandLine commandLine;
   try {
     commandLine = parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
@@ -158,6 +176,12 @@ int PromSnmpApp::runFromCommandLine(int argc, char** argv) {
       PromSnmpApp probe(commandLine);
       try {
         Config config = loadConfig(probe.sources());
+        try {
+          openWebAccess(config);
+        } catch (const Poco::Exception& e) {
+          std::cerr << "web config: " << e.displayText() << "\n";
+          return kExitConfig;
+        }
         std::cout << config.describe();
         for (const std::string& warning : config.warnings) {
           std::cerr << "warning: " << warning << "\n";
@@ -405,6 +429,21 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     return kExitConfig;
   }
 
+  // Access control: the server does not start with a web config it cannot enforce.
+  std::unique_ptr<WebAccess> access;
+  try {
+    access = openWebAccess(config_);
+  } catch (const Poco::Exception& e) {
+    logEvent(log, Poco::Message::PRIO_ERROR, "web config unusable", {{"error", e.displayText()}});
+    return kExitConfig;
+  }
+  if (!access) {
+    logEvent(log, Poco::Message::PRIO_WARNING,
+             "no access control: anyone who reaches this port can rewrite the inventory and start "
+             "scans (set --web.config.file)",
+             {});
+  }
+
   Lifecycle lifecycle;
   ApiContext context{collector,
                      inventory,
@@ -419,7 +458,8 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
                      *leadership,
                      static_cast<size_t>(config_.maxRequestBodyBytes),
                      discovery.get(),
-                     static_cast<size_t>(config_.discoveryMaxAddresses)};
+                     static_cast<size_t>(config_.discoveryMaxAddresses),
+                     access.get()};
 
   std::unique_ptr<Poco::Net::HTTPServer> server;
   Poco::ThreadPool httpThreads("http", 4, kHttpThreads);

@@ -79,6 +79,9 @@ HttpAnswer httpRequest(int port, const std::string& method, const std::string& p
     Poco::StreamCopier::copyToString(in, answer.body);
     answer.status = static_cast<int>(response.getStatus());
     answer.contentType = response.getContentType();
+    for (const auto& [name, value] : response) {
+      answer.headers[name] = value;
+    }
   } catch (const Poco::Exception&) {
     answer.status = 0;
   }

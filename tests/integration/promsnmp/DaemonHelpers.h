@@ -18,6 +18,7 @@ struct HttpAnswer {
   int status = 0;
   std::string contentType;
   std::string body;
+  std::map<std::string, std::string> headers;  // as received (names as the server spelt them)
 };
 
 /// GET (or another method) on 127.0.0.1:port with a timeout; status 0 when nothing answered.

@@ -74,12 +74,18 @@ class CollectorTest : public CppUnit::TestFixture {
     makeCollector(Collector::Mode::All);
     collector_->collectOnce();
     CPPUNIT_ASSERT_EQUAL(2, polls("interval"));
-    // A second cycle within half an interval does not poll again.
-    collector_->collectOnce();
-    CPPUNIT_ASSERT_EQUAL(2, polls("interval"));
-    clock_.advance(std::chrono::seconds(31));
+    // A cycle polls what the last cycle polled, however recently (no overrun here).
     collector_->collectOnce();
     CPPUNIT_ASSERT_EQUAL(4, polls("interval"));
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(6, polls("interval"));
+    // A device a scrape polled since then, within half an interval, is not polled again.
+    clock_.advance(std::chrono::minutes(6));  // both entries expire
+    CPPUNIT_ASSERT_EQUAL(200, collector_->scrape("a", "*/*", std::nullopt).status);
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(7, polls("interval"));  // "b" only
   }
 
   void testScrapedModePollsOnlyWhatWasScraped() {

@@ -1,0 +1,542 @@
+#include "WebConfig.h"
+
+#include "Logging.h"
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Exception.h>
+#include <Poco/SHA2Engine.h>
+#include <crypt.h>
+
+#include <sys/stat.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+namespace promsnmp {
+
+namespace {
+
+// ---- The YAML subset --------------------------------------------------------------------------
+
+/// A block mapping or a scalar, with the line it starts on.
+struct Node {
+  bool mapping = false;
+  std::string scalar;
+  std::vector<std::pair<std::string, Node>> entries;
+  int line = 0;
+};
+
+struct Line {
+  int number = 0;
+  size_t indent = 0;
+  std::string key;
+  std::string value;  // "" when the key opens a nested mapping
+  bool hasValue = false;
+};
+
+[[noreturn]] void fail(const std::string& source, int line, const std::string& what) {
+  throw Poco::DataFormatException(source + ":" + std::to_string(line) + ": " + what);
+}
+
+std::string trim(std::string_view s) {
+  size_t b = s.find_first_not_of(" \t");
+  if (b == std::string_view::npos) {
+    return "";
+  }
+  size_t e = s.find_last_not_of(" \t");
+  return std::string(s.substr(b, e - b + 1));
+}
+
+/// A plain or quoted scalar; `text` is trimmed and comment-free.
+std::string scalarOf(const std::string& text, const std::string& source, int line) {
+  if (text.empty()) {
+    return text;
+  }
+  char q = text.front();
+  if (q == '"' || q == '\'') {
+    if (text.size() < 2 || text.back() != q) {
+      fail(source, line, "unterminated quoted string");
+    }
+    std::string out;
+    for (size_t i = 1; i + 1 < text.size(); ++i) {
+      char c = text[i];
+      if (q == '\'' && c == '\'' && i + 2 < text.size() && text[i + 1] == '\'') {
+        out += '\'';  // '' inside single quotes
+        ++i;
+      } else if (q == '"' && c == '\\' && i + 2 < text.size()) {
+        char n = text[++i];
+        if (n == '"' || n == '\\' || n == '/') {
+          out += n;
+        } else if (n == 'n') {
+          out += '\n';
+        } else if (n == 't') {
+          out += '\t';
+        } else {
+          fail(source, line, std::string("unsupported escape \\") + n);
+        }
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+  if (q == '[' || q == '{' || q == '&' || q == '*' || q == '!' || q == '|' || q == '>') {
+    fail(source, line,
+         "flow collections, anchors, tags and block scalars are not supported; write one "
+         "'key: value' per line");
+  }
+  return text;
+}
+
+/// Splits "key: value # comment" (quotes respected). Throws on anything else.
+Line lineOf(const std::string& raw, int number, const std::string& source) {
+  Line l;
+  l.number = number;
+  while (l.indent < raw.size() && raw[l.indent] == ' ') {
+    ++l.indent;
+  }
+  if (l.indent < raw.size() && raw[l.indent] == '\t') {
+    fail(source, number, "tab in indentation (YAML allows spaces only)");
+  }
+  // Cut the comment: '#' at the start or after a space, outside quotes.
+  std::string text;
+  char quote = 0;
+  for (size_t i = l.indent; i < raw.size(); ++i) {
+    char c = raw[i];
+    if (quote != 0) {
+      if (c == quote) {
+        quote = 0;
+      }
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '#' && (i == l.indent || raw[i - 1] == ' ' || raw[i - 1] == '\t')) {
+      break;
+    }
+    text += c;
+  }
+  text = trim(text);
+  if (text.rfind("- ", 0) == 0 || text == "-") {
+    fail(source, number, "lists are not supported by promsnmp's web config");
+  }
+  // The key ends at the first ": " (or a final ':') outside quotes.
+  size_t colon = std::string::npos;
+  quote = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (quote != 0) {
+      if (c == quote) {
+        quote = 0;
+      }
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == ':' && (i + 1 == text.size() || text[i + 1] == ' ')) {
+      colon = i;
+      break;
+    }
+  }
+  if (colon == std::string::npos) {
+    fail(source, number, "expected 'key: value', got '" + text + "'");
+  }
+  l.key = scalarOf(trim(text.substr(0, colon)), source, number);
+  if (l.key.empty()) {
+    fail(source, number, "empty key");
+  }
+  std::string value = trim(text.substr(colon + 1));
+  l.hasValue = !value.empty();
+  l.value = scalarOf(value, source, number);
+  return l;
+}
+
+/// Parses the lines from `i` that sit at exactly `indent` into a mapping.
+Node parseMapping(const std::vector<Line>& lines, size_t& i, size_t indent,
+                  const std::string& source) {
+  Node node;
+  node.mapping = true;
+  node.line = i < lines.size() ? lines[i].number : 0;
+  while (i < lines.size() && lines[i].indent >= indent) {
+    const Line& l = lines[i];
+    if (l.indent != indent) {
+      fail(source, l.number, "unexpected indentation");
+    }
+    for (const auto& [key, value] : node.entries) {
+      if (key == l.key) {
+        fail(source, l.number, "duplicate key '" + l.key + "'");
+      }
+    }
+    ++i;
+    Node child;
+    child.line = l.number;
+    if (l.hasValue) {
+      child.scalar = l.value;
+    } else if (i < lines.size() && lines[i].indent > indent) {
+      child = parseMapping(lines, i, lines[i].indent, source);
+    } else {
+      child.mapping = true;  // "key:" with nothing under it: an empty mapping (YAML: null)
+    }
+    node.entries.emplace_back(l.key, std::move(child));
+  }
+  return node;
+}
+
+Node parseYaml(std::string_view text, const std::string& source) {
+  std::vector<Line> lines;
+  std::istringstream in{std::string(text)};
+  std::string raw;
+  int number = 0;
+  while (std::getline(in, raw)) {
+    ++number;
+    if (!raw.empty() && raw.back() == '\r') {
+      raw.pop_back();
+    }
+    std::string t = trim(raw);
+    if (t.empty() || t[0] == '#' || (number == 1 && t == "---")) {
+      continue;
+    }
+    if (t == "---" || t == "...") {
+      fail(source, number, "one YAML document only");
+    }
+    lines.push_back(lineOf(raw, number, source));
+  }
+  size_t i = 0;
+  if (!lines.empty() && lines[0].indent != 0) {
+    fail(source, lines[0].number, "the top level must not be indented");
+  }
+  Node root = parseMapping(lines, i, 0, source);
+  if (i != lines.size()) {
+    fail(source, lines[i].number, "unexpected indentation");
+  }
+  return root;
+}
+
+void expectMapping(const Node& node, const std::string& key, const std::string& source) {
+  if (!node.mapping) {
+    fail(source, node.line, "'" + key + "' must be a mapping, not a value");
+  }
+}
+
+bool isBcrypt(const std::string& hash) {
+  return hash.size() == 60 &&
+         (hash.rfind("$2a$", 0) == 0 || hash.rfind("$2b$", 0) == 0 || hash.rfind("$2y$", 0) == 0);
+}
+
+std::string sha256(const std::string& text) {
+  Poco::SHA2Engine engine(Poco::SHA2Engine::SHA_256);
+  engine.update(text);
+  const Poco::DigestEngine::Digest& d = engine.digest();
+  return std::string(d.begin(), d.end());
+}
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+constexpr size_t kMaxRemembered = 1024;
+
+}  // namespace
+
+WebConfig WebConfig::parse(std::string_view text, const std::string& source) {
+  Node root = parseYaml(text, source);
+  WebConfig config;
+  for (const auto& [key, node] : root.entries) {
+    if (key == "basic_auth_users") {
+      expectMapping(node, key, source);
+      for (const auto& [user, hash] : node.entries) {
+        if (hash.mapping || !isBcrypt(hash.scalar)) {
+          fail(source, hash.line,
+               "the password of '" + user +
+                   "' must be a bcrypt hash ($2y$..., 60 characters: htpasswd -nBC 10 \"\" | tr "
+                   "-d ':\\n')");
+        }
+        config.basicAuthUsers[user] = hash.scalar;
+      }
+    } else if (key == "http_server_config") {
+      expectMapping(node, key, source);
+      for (const auto& [name, value] : node.entries) {
+        if (name == "headers") {
+          expectMapping(value, name, source);
+          for (const auto& [header, content] : value.entries) {
+            if (content.mapping) {
+              fail(source, content.line, "header '" + header + "' needs a value");
+            }
+            config.headers.emplace_back(header, content.scalar);
+          }
+        } else if (name == "http2") {
+          // HTTP/2 is never offered (POCO speaks HTTP/1.1); true or false are both accepted.
+          if (value.scalar != "true" && value.scalar != "false") {
+            fail(source, value.line, "http2 must be true or false");
+          }
+        } else {
+          fail(source, value.line, "unknown key '" + name + "' in http_server_config");
+        }
+      }
+    } else if (key == "tls_server_config" || key == "rate_limit") {
+      fail(source, node.line,
+           "'" + key +
+               "' is not supported by promsnmp yet: terminate TLS in HAProxy (README, "
+               "\"Access control\") and use promsnmp's own limits");
+    } else {
+      fail(source, node.line, "unknown key '" + key + "'");
+    }
+  }
+  return config;
+}
+
+WebConfig WebConfig::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw Poco::FileException("cannot read web config file", path);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+bool bcryptMatches(const std::string& password, const std::string& hash) {
+  if (!isBcrypt(hash) || password.find('\0') != std::string::npos) {
+    return false;
+  }
+  auto data = std::make_unique<crypt_data>();
+  const char* out = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof(crypt_data));
+  if (out == nullptr || out[0] == '*') {
+    return false;
+  }
+  std::string_view computed(out);
+  if (computed.size() != hash.size()) {
+    return false;
+  }
+  unsigned char diff = 0;
+  for (size_t i = 0; i < hash.size(); ++i) {
+    diff |= static_cast<unsigned char>(computed[i] ^ hash[i]);
+  }
+  return diff == 0;
+}
+
+std::string bcryptHash(const std::string& password, int cost) {
+  if (password.find('\0') != std::string::npos) {
+    throw Poco::InvalidArgumentException("a password cannot contain NUL");
+  }
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE];
+  if (crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, salt, sizeof salt) ==
+      nullptr) {
+    throw Poco::InvalidArgumentException("cannot make a bcrypt salt (cost 4 to 31)");
+  }
+  auto data = std::make_unique<crypt_data>();
+  const char* out = crypt_rn(password.c_str(), salt, data.get(), sizeof(crypt_data));
+  if (out == nullptr || out[0] == '*') {
+    throw Poco::SystemException("bcrypt failed");
+  }
+  return out;
+}
+
+int runHashPassword(const std::vector<std::string>& args) {
+  int cost = 10;
+  for (size_t i = 0; i < args.size(); ++i) {
+    if ((args[i] == "--cost" || args[i] == "-cost") && i + 1 < args.size()) {
+      try {
+        cost = std::stoi(args[++i]);
+      } catch (const std::exception&) {
+        cost = -1;
+      }
+    } else if (args[i] == "--help" || args[i] == "-h") {
+      std::cout << "usage: promsnmp hash-password [--cost N]\n"
+                   "Reads a password from the first line of standard input and prints its bcrypt "
+                   "hash\nfor basic_auth_users in the web config file (--web.config.file). Cost "
+                   "10 by default.\n  echo -n 'secret' | promsnmp hash-password\n";
+      return 0;
+    } else {
+      std::cerr << "promsnmp hash-password: unknown argument '" << args[i] << "'\n";
+      return 64;
+    }
+  }
+  if (cost < 4 || cost > 31) {
+    std::cerr << "promsnmp hash-password: --cost takes 4 to 31\n";
+    return 64;
+  }
+  std::string password;
+  if (!std::getline(std::cin, password) || password.empty()) {
+    std::cerr << "promsnmp hash-password: no password on standard input\n";
+    return 64;
+  }
+  if (!password.empty() && password.back() == '\r') {
+    password.pop_back();
+  }
+  try {
+    std::cout << bcryptHash(password, cost) << "\n";
+  } catch (const Poco::Exception& e) {
+    std::cerr << "promsnmp hash-password: " << e.displayText() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+Authenticator::Authenticator(WebConfig config, std::set<std::string> adminUsers)
+    : config_(std::move(config)), adminUsers_(std::move(adminUsers)) {}
+
+AuthResult Authenticator::check(const std::string& authorization) {
+  AuthResult result;
+  if (!config_.authEnabled()) {
+    return result;  // Open, Admin
+  }
+  result.scope = Scope::None;
+  std::string_view header = authorization;
+  size_t space = header.find(' ');
+  if (header.empty() || space == std::string_view::npos ||
+      !equalsIgnoreCase(header.substr(0, space), "basic")) {
+    result.outcome = AuthResult::Outcome::Missing;
+    return result;
+  }
+  result.outcome = AuthResult::Outcome::Invalid;
+  std::string decoded;
+  try {
+    std::istringstream in(trim(header.substr(space + 1)));
+    Poco::Base64Decoder decoder(in);
+    std::ostringstream out;
+    out << decoder.rdbuf();
+    decoded = out.str();
+  } catch (const Poco::Exception&) {
+    return result;
+  }
+  size_t colon = decoded.find(':');
+  if (colon == std::string::npos) {
+    return result;
+  }
+  std::string user = decoded.substr(0, colon);
+  if (!verify(user, decoded.substr(colon + 1))) {
+    return result;
+  }
+  result.outcome = AuthResult::Outcome::Granted;
+  result.scope = adminUsers_.count(user) != 0 ? Scope::Admin : Scope::Read;
+  result.user = user;
+  return result;
+}
+
+bool Authenticator::verify(const std::string& user, const std::string& password) {
+  auto it = config_.basicAuthUsers.find(user);
+  if (it == config_.basicAuthUsers.end()) {
+    // Spend about the same time as for a known user, so timing does not reveal user names.
+    static const std::string kDummy =
+        "$2b$10$PjB9Zy5OuWcccZMKEemQxOE9rzOWm7uoMGlQm.LX2ltCJhshmXgWG";  // bcrypt of "x"
+    bcryptMatches(password, kDummy);
+    return false;
+  }
+  std::string key = sha256(user + '\0' + password);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (verified_.count(key) != 0) {
+      return true;
+    }
+  }
+  if (!bcryptMatches(password, it->second)) {
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (verified_.size() >= kMaxRemembered) {
+    verified_.clear();
+  }
+  verified_.emplace(std::move(key), true);
+  return true;
+}
+
+namespace {
+
+int64_t modifiedNs(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return -1;
+  }
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+int64_t steadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+WebAccess::WebAccess(std::string path, std::set<std::string> adminUsers)
+    : path_(std::move(path)), adminUsers_(std::move(adminUsers)) {
+  mtimeNs_ = modifiedNs(path_);
+  current_ = build();
+  checkedAtNs_ = steadyNs();
+}
+
+std::shared_ptr<Authenticator> WebAccess::build() const {
+  WebConfig config = WebConfig::load(path_);
+  for (const std::string& admin : adminUsers_) {
+    if (config.basicAuthUsers.count(admin) == 0) {
+      throw Poco::DataFormatException("web.admin_users names '" + admin +
+                                      "', who is not in basic_auth_users of " + path_);
+    }
+  }
+  return std::make_shared<Authenticator>(std::move(config), adminUsers_);
+}
+
+std::shared_ptr<Authenticator> WebAccess::current() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int64_t now = steadyNs();
+  if (now - checkedAtNs_ < 1000000000) {
+    return current_;
+  }
+  checkedAtNs_ = now;
+  int64_t mtime = modifiedNs(path_);
+  if (mtime == mtimeNs_) {
+    return current_;
+  }
+  mtimeNs_ = mtime;
+  try {
+    current_ = build();
+    if (!lastError_.empty()) {
+      logEvent(logger("promsnmp.web"), Poco::Message::PRIO_INFORMATION, "web config reloaded",
+               {{"file", path_}});
+    }
+    lastError_.clear();
+  } catch (const Poco::Exception& e) {
+    lastError_ = e.displayText();
+    logEvent(logger("promsnmp.web"), Poco::Message::PRIO_ERROR,
+             "web config unusable, keeping the last good one", {{"error", lastError_}});
+  }
+  return current_;
+}
+
+AuthResult WebAccess::check(const std::string& authorization) {
+  return current()->check(authorization);
+}
+
+std::vector<std::pair<std::string, std::string>> WebAccess::headers() {
+  return current()->config().headers;
+}
+
+std::string WebAccess::lastError() {
+  current();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return lastError_;
+}
+
+std::set<std::string> WebAccess::parseUsers(const std::string& list) {
+  std::set<std::string> users;
+  std::istringstream in(list);
+  std::string user;
+  while (std::getline(in, user, ',')) {
+    user = trim(user);
+    if (!user.empty()) {
+      users.insert(user);
+    }
+  }
+  return users;
+}
+
+}  // namespace promsnmp
