@@ -477,6 +477,9 @@ std::vector<Def> buildTable() {
                    anything,
                    "comma-separated users of the web config with the admin scope (inventory "
                    "writes, discovery, evictCache, reload); the others may only read"));
+  t.push_back(duration("web.read_timeout_ms", {"PROMSNMP_WEB_READ_TIMEOUT_MS"},
+                       &Config::webReadTimeout, 15000, 100, 600000,
+                       "a client that sends nothing for this long is disconnected (slow clients)"));
   t.push_back(integer("web.max_request_body", {"PROMSNMP_WEB_MAX_REQUEST_BODY"},
                       &Config::maxRequestBodyBytes, 16 << 20, 1024, 1LL << 30,
                       "largest HTTP request body accepted, in bytes"));
@@ -535,6 +538,10 @@ std::vector<Def> buildTable() {
   t.push_back(integer("discovery.max_queued", {"PROMSNMP_DISCOVERY_MAX_QUEUED"},
                       &Config::discoveryMaxQueued, 4, 0, 1000,
                       "discovery runs that may wait behind the running one"));
+  t.push_back(integer("discovery.max_requests_per_minute",
+                      {"PROMSNMP_DISCOVERY_MAX_REQUESTS_PER_MINUTE"},
+                      &Config::discoveryMaxRequestsPerMinute, 30, 1, 100000,
+                      "discovery requests (POST) a replica accepts per minute; more get 429"));
   // site
   t.push_back(text("site.id", {"PROM_SITE_ID"}, &Config::siteId, "0123456789", anything,
                    "site identifier"));

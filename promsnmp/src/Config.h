@@ -37,6 +37,7 @@ struct Config {
   // --- web
   std::string listenAddress;  // "host:port" or ":port" (all interfaces); port 0 = any free port
   int64_t maxRequestBodyBytes;
+  std::chrono::milliseconds webReadTimeout;  // a client must send each part within this
   std::string webConfigFile;  // exporter-toolkit web config (basic auth); "" = no access control
   std::string webAdminUsers;  // comma-separated users of that file with the admin scope
 
@@ -65,8 +66,9 @@ struct Config {
   int64_t discoveryMaxInFlight;                // probes outstanding at once
   std::chrono::milliseconds discoveryTimeout;  // per probe attempt
   int64_t discoveryRetries;
-  int64_t discoveryMaxAddresses;  // per request or seed, after expanding blocks and ranges
-  int64_t discoveryMaxQueued;     // runs waiting behind the running one
+  int64_t discoveryMaxAddresses;          // per request or seed, after expanding blocks and ranges
+  int64_t discoveryMaxQueued;             // runs waiting behind the running one
+  int64_t discoveryMaxRequestsPerMinute;  // POST /promsnmp/discovery accepted per minute
 
   // --- site (labels describing where this collector runs)
   std::string siteId;

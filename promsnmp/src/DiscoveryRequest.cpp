@@ -14,6 +14,9 @@
 
 namespace promsnmp {
 
+POCO_IMPLEMENT_EXCEPTION(DiscoveryTooLargeException, Poco::InvalidArgumentException,
+                         "Discovery request too large")
+
 namespace {
 
 [[noreturn]] void refuse(const std::string& message) {
@@ -170,6 +173,8 @@ std::vector<inventoryfs::DiscoverySeed> parseDiscoveryRequest(std::string_view b
   TargetExpansion expansion;
   try {
     expansion = expandTargets(seed.potentialTargets, maxAddresses, resolve);
+  } catch (const Poco::RangeException& e) {
+    throw DiscoveryTooLargeException(e.message());
   } catch (const Poco::Exception& e) {
     refuse(e.message());
   }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <Poco/Exception.h>
+
 #include <cstddef>
 #include <string_view>
 #include <vector>
@@ -18,10 +20,15 @@ namespace promsnmp {
 ///
 /// Targets are checked for syntax and size (at most `maxAddresses` per request) and names are
 /// resolved with `resolve`: when nothing usable is left the request is refused, as Java does.
-/// Throws Poco::InvalidArgumentException whose message is the 400 body; Java's texts where Java
+/// Throws Poco::InvalidArgumentException whose message is the 400 body (its subclass
+/// DiscoveryTooLargeException when only the address limit was exceeded); Java's texts where Java
 /// has one ("No valid targets provided.", "readCommunity is required for snmp-community",
 /// "Incomplete SNMPv3 configuration", "Unsupported agent type: X", "Unsupported authentication
 /// protocol: X", "Unsupported privacy protocol: X"). Thread-safe if `resolve` is.
+/// A discovery request naming more addresses than discovery.max_addresses: a limit, counted
+/// apart from malformed requests.
+POCO_DECLARE_EXCEPTION(, DiscoveryTooLargeException, Poco::InvalidArgumentException)
+
 std::vector<inventoryfs::DiscoverySeed> parseDiscoveryRequest(
     std::string_view body, size_t maxAddresses, const NameResolver& resolve = resolveWithSystem);
 

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <sstream>
 
 #include "Collector.h"
@@ -183,7 +184,14 @@ HttpApi::HttpApi(ApiContext context)
           "promsnmp_http_auth_failures_total",
           "HTTP requests refused by access control: missing or invalid credentials (401), or a "
           "read-only user where admin is needed (403).",
-          {"reason"})) {
+          {"reason"})),
+      rejected_(context_.metrics.counter(
+          "promsnmp_http_rejected_total",
+          "HTTP requests refused by a limit: body_size (413), discovery_addresses (400), "
+          "discovery_queue and discovery_rate (429).",
+          {"limit"})) {
+  bucketTokens_ = context_.discoveryRequestsPerMinute;
+  bucketAt_ = std::chrono::steady_clock::now();
   // Access: `open` routes are the probes HAProxy, kubelet and compose call without credentials;
   // `adminMethods` change state or reveal credentials; everything else needs the read scope
   // whenever access control is configured (WebConfig.h).
@@ -417,14 +425,18 @@ void HttpApi::leader(HTTPServerRequest& request, HTTPServerResponse& response) {
 
 std::optional<std::string> HttpApi::readBody(HTTPServerRequest& request,
                                              HTTPServerResponse& response) {
+  const std::string tooLarge = "request body larger than web.max_request_body (" +
+                               std::to_string(context_.maxRequestBody) + " bytes)";
   if (request.getContentLength() > static_cast<std::streamsize>(context_.maxRequestBody)) {
-    sendError(request, response, 413, "request body larger than the configured limit");
+    rejected_.labels({"body_size"}).inc();
+    sendError(request, response, 413, tooLarge);
     return std::nullopt;
   }
   std::string body;
   Poco::StreamCopier::copyToString(request.stream(), body, context_.maxRequestBody + 1);
   if (body.size() > context_.maxRequestBody) {
-    sendError(request, response, 413, "request body larger than the configured limit");
+    rejected_.labels({"body_size"}).inc();
+    sendError(request, response, 413, tooLarge);
     return std::nullopt;
   }
   return body;
@@ -530,6 +542,26 @@ void HttpApi::startDiscovery(HTTPServerRequest& request, HTTPServerResponse& res
     sendError(request, response, 400, "scheduleNow and saveSeed take true or false");
     return;
   }
+  {
+    // The rate limit: a token bucket refilled evenly, per replica.
+    std::lock_guard<std::mutex> lock(bucketMutex_);
+    auto now = std::chrono::steady_clock::now();
+    const double perSecond = context_.discoveryRequestsPerMinute / 60.0;
+    bucketTokens_ = std::min(
+        context_.discoveryRequestsPerMinute,
+        bucketTokens_ + perSecond * std::chrono::duration<double>(now - bucketAt_).count());
+    bucketAt_ = now;
+    if (bucketTokens_ < 1) {
+      rejected_.labels({"discovery_rate"}).inc();
+      response.set("Retry-After",
+                   std::to_string(static_cast<int>(std::ceil((1 - bucketTokens_) / perSecond))));
+      sendError(request, response, 429,
+                "more than " + formatDouble(context_.discoveryRequestsPerMinute) +
+                    " discovery requests per minute (discovery.max_requests_per_minute)");
+      return;
+    }
+    bucketTokens_ -= 1;
+  }
   std::optional<std::string> body = readBody(request, response);
   if (!body) {
     return;
@@ -537,6 +569,10 @@ void HttpApi::startDiscovery(HTTPServerRequest& request, HTTPServerResponse& res
   std::vector<inventoryfs::DiscoverySeed> seeds;
   try {
     seeds = parseDiscoveryRequest(*body, context_.discoveryMaxAddresses);
+  } catch (const DiscoveryTooLargeException& e) {
+    rejected_.labels({"discovery_addresses"}).inc();
+    send(request, response, 400, kTextPlain, e.message());
+    return;
   } catch (const Poco::InvalidArgumentException& e) {
     send(request, response, 400, kTextPlain, e.message());  // Java: the message as the body
     return;
@@ -552,6 +588,7 @@ void HttpApi::startDiscovery(HTTPServerRequest& request, HTTPServerResponse& res
     response.set("X-Discovery-Run", id);
     send(request, response, 202, kTextPlain, "Discovery request accepted.");
   } catch (const DiscoveryService::Busy& e) {
+    rejected_.labels({"discovery_queue"}).inc();
     response.set("Retry-After", "30");
     sendError(request, response, 429, e.what());
   } catch (const Leadership::NotLeader& e) {

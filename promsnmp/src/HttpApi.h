@@ -3,9 +3,11 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -43,9 +45,10 @@ struct ApiContext {
   std::function<std::string()> reload;          // "" when reloaded, else the error
   Leadership& leadership;                       // inventory writes only on the leader
   size_t maxRequestBody = 16u << 20;
-  DiscoveryService* discovery = nullptr;  // nullptr: discovery answers 503
-  size_t discoveryMaxAddresses = 65536;   // per discovery request
-  WebAccess* access = nullptr;            // nullptr: no access control (everything open)
+  DiscoveryService* discovery = nullptr;   // nullptr: discovery answers 503
+  size_t discoveryMaxAddresses = 65536;    // per discovery request
+  WebAccess* access = nullptr;             // nullptr: no access control (everything open)
+  double discoveryRequestsPerMinute = 30;  // POST /promsnmp/discovery, token bucket
 };
 
 /// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):
@@ -108,6 +111,11 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
   ApiContext context_;
   Family<Counter>& requests_;
   Family<Counter>& authFailures_;
+  Family<Counter>& rejected_;  // by limit
+  // The discovery request bucket: tokens refill at discoveryRequestsPerMinute, up to that many.
+  std::mutex bucketMutex_;
+  double bucketTokens_ = 0;
+  std::chrono::steady_clock::time_point bucketAt_{};
   std::map<std::string, Route> routes_;
 };
 

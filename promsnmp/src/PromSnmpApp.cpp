@@ -459,7 +459,8 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
                      static_cast<size_t>(config_.maxRequestBodyBytes),
                      discovery.get(),
                      static_cast<size_t>(config_.discoveryMaxAddresses),
-                     access.get()};
+                     access.get(),
+                     static_cast<double>(config_.discoveryMaxRequestsPerMinute)};
 
   std::unique_ptr<Poco::Net::HTTPServer> server;
   Poco::ThreadPool httpThreads("http", 4, kHttpThreads);
@@ -475,7 +476,8 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     params->setMaxThreads(kHttpThreads);
     params->setMaxQueued(512);
     params->setKeepAlive(true);
-    params->setTimeout(Poco::Timespan(15, 0));
+    params->setTimeout(Poco::Timespan(
+        std::chrono::duration_cast<std::chrono::microseconds>(config_.webReadTimeout).count()));
     params->setServerName("promsnmp");
     server =
         std::make_unique<Poco::Net::HTTPServer>(new HttpApi(context), httpThreads, socket, params);
