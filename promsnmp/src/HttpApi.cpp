@@ -218,6 +218,28 @@ HttpApi::HttpApi(ApiContext context)
   };
 }
 
+std::optional<bool> HttpApi::maskCredentials(HTTPServerRequest& request,
+                                             HTTPServerResponse& response) {
+  const std::string include = query(request, "includeCredentials");
+  if (include != "true" && include != "1") {
+    return true;
+  }
+  // Credentials leave the process only for an authenticated admin: never without access
+  // control, where anyone could ask.
+  AuthResult auth = context_.access != nullptr
+                        ? context_.access->check(request.get("Authorization", ""))
+                        : AuthResult{};
+  if (auth.outcome != AuthResult::Outcome::Granted || !auth.allows(Scope::Admin)) {
+    authFailures_.labels({"forbidden"}).inc();
+    sendError(request, response, 403,
+              context_.access == nullptr
+                  ? "includeCredentials needs access control (--web.config.file) and an admin user"
+                  : "includeCredentials needs the admin scope (web.admin_users)");
+    return std::nullopt;
+  }
+  return false;
+}
+
 bool HttpApi::authorize(HTTPServerRequest& request, HTTPServerResponse& response,
                         const Route& route) {
   if (context_.access == nullptr || route.open) {
@@ -352,25 +374,11 @@ void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) 
 void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response) {
   if (request.getMethod() != "POST") {
     inventoryfs::JsonWriteOptions options;
-    options.maskCredentials = true;
-    if (const std::string include = query(request, "includeCredentials");
-        include == "true" || include == "1") {
-      // Credentials leave the process only for an authenticated admin: never without access
-      // control, where anyone could ask.
-      AuthResult auth = context_.access != nullptr
-                            ? context_.access->check(request.get("Authorization", ""))
-                            : AuthResult{};
-      if (auth.outcome != AuthResult::Outcome::Granted || !auth.allows(Scope::Admin)) {
-        authFailures_.labels({"forbidden"}).inc();
-        sendError(request, response, 403,
-                  context_.access == nullptr
-                      ? "includeCredentials needs access control (--web.config.file) and an "
-                        "admin user"
-                      : "includeCredentials needs the admin scope (web.admin_users)");
-        return;
-      }
-      options.maskCredentials = false;
+    std::optional<bool> mask = maskCredentials(request, response);
+    if (!mask) {
+      return;
     }
+    options.maskCredentials = *mask;
     send(request, response, 200, kJson,
          inventoryfs::inventoryToJson(context_.inventory.current()->inventory, options));
     return;
@@ -479,8 +487,12 @@ void HttpApi::discovery(HTTPServerRequest& request, HTTPServerResponse& response
   }
   auto view = context_.inventory.current();
   inventoryfs::JsonWriteOptions masked;
-  masked.maskCredentials = true;  // seeds hold communities and passphrases
   if (method == "GET" || method == "HEAD") {
+    std::optional<bool> mask = maskCredentials(request, response);  // seeds hold communities
+    if (!mask) {
+      return;
+    }
+    masked.maskCredentials = *mask;
     if (seedId.empty()) {
       std::string body = "[";
       for (const inventoryfs::DiscoverySeed& seed : view->inventory.discoverySeeds) {

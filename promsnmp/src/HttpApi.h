@@ -104,6 +104,11 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
   /// Whether the request may go on: answers 401 (no or bad credentials) or 403 (read scope where
   /// admin is needed) and returns false otherwise. Always true without access control.
   bool authorize(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&, const Route& route);
+  /// Whether credentials are masked in this answer: true unless the request asks with
+  /// includeCredentials=true; nullopt after answering 403 when it asks and is not an
+  /// authenticated admin.
+  std::optional<bool> maskCredentials(Poco::Net::HTTPServerRequest&,
+                                      Poco::Net::HTTPServerResponse&);
   /// The request body, or nullopt after answering 413 when it exceeds the limit.
   std::optional<std::string> readBody(Poco::Net::HTTPServerRequest&,
                                       Poco::Net::HTTPServerResponse&);

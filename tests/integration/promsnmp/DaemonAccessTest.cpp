@@ -98,6 +98,7 @@ class DaemonAccessTest : public CppUnit::TestFixture {
         {"POST", "/-/reload", ""},
         {"PUT", "/-/reload", ""},
         {"GET", "/promsnmp/inventory?includeCredentials=true", ""},
+        {"GET", "/promsnmp/discovery?includeCredentials=true", ""},
     };
     const std::string before = inventoryVersion();
     for (const Call& c : calls) {
