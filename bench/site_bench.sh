@@ -48,7 +48,7 @@ trap 'exit 130' INT TERM HUP
 now_ms() { date +%s%3N; }
 median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 max() { sort -n | tail -1; }
-version_of() { curl -fsS "$(replica "$1")/metrics" | awk '$1 == "promsnmp_inventory_version" {print $2}'; }
+version_of() { curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$(replica "$1")/metrics" | awk '$1 == "promsnmp_inventory_version" {print $2}'; }
 
 log "starting the site (ports from $PORT_BASE, lease TTL $ttl ms)..."
 "$site" start --background >/dev/null || die "the site did not start"
@@ -66,8 +66,8 @@ for ((run = 1; run <= runs; run++)); do
     sleep 0.02
   done
   echo $(($(now_ms) - t0)) >>"$RUN_DIR/leader.ms"
-  until [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    -d "$body" "$haproxy/promsnmp/discovery")" = 202 ]; do
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' -K "$RUN_DIR/secrets/admin.curlrc" -X POST \
+    -H 'Content-Type: application/json' -d "$body" "$haproxy/promsnmp/discovery")" = 202 ]; do
     (($(now_ms) - t0 < 30000)) || die "no discovery accepted through HAProxy in run $run"
     sleep 0.05
   done
@@ -93,8 +93,8 @@ for d in inv["devices"]:
     d["sysLocation"] = "catch-up run " + sys.argv[1]
 print(json.dumps(inv))' "$run")
   t0=$(now_ms)
-  status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    -d "$change" "$haproxy/promsnmp/inventory")
+  status=$(curl -s -o /dev/null -w '%{http_code}' -K "$RUN_DIR/secrets/admin.curlrc" -X POST \
+    -H 'Content-Type: application/json' -d "$change" "$haproxy/promsnmp/inventory")
   [ "$status" = 200 ] || die "inventory commit through HAProxy answered $status"
   target=$(version_of "$leader")
   ((target > before)) || die "the leader's version did not move"

@@ -38,6 +38,10 @@ elector_port() { echo $((base + 10 + $1)); }
 
 export PROM_INV_FILE=$run/share/promsnmp-inventory.json
 export PROM_ENCRYPT_KEY_FILE=$run/secrets/promsnmp-encrypt-key
+# The simulated devices' communities (each selects a recording in snmpsimd).
+community_cisco=demo-cisco-7c41
+community_linux=demo-linux-2e9d
+community_public=demo-public-b83f
 export COLLECTION_INTERVAL=${COLLECTION_INTERVAL:-10000}
 export CACHE_EXP_MILLIS=${CACHE_EXP_MILLIS:-60000}
 unset PROM_ENCRYPT_KEY
@@ -105,6 +109,7 @@ replica_start() {
     --redis.address="127.0.0.1:$redis_port" --id="replica-$n" --socket="$dir/elector.sock" \
     --lease.ttl="$lease_ttl" --web.listen-address="127.0.0.1:$(elector_port "$n")"
   PROMSNMP_ELECTOR_SOCKET=$dir/elector.sock PROMSNMP_STATE_DIR=$dir/state \
+    PROMSNMP_WEB_CONFIG_FILE=$run/secrets/web.yml PROMSNMP_WEB_ADMIN_USERS=admin \
     launch "promsnmp-$n" "$bin/promsnmp" --config.file="$top/etc/promsnmp.cfg" \
     --web.listen-address="127.0.0.1:$(replica_port "$n")"
   wait_until 30 "replica $n to be ready" \
@@ -142,16 +147,36 @@ prepare() {
   chmod 755 "$run" "$run/snmpsim" "$run/snmpsim/data"
   chmod 777 "$run/snmpsim/cache"
   local examples=/usr/share/doc/snmpsim/examples/data
-  # The community selects the recording (its file name).
-  zcat "$examples/cisco_16_switch.snmprec.gz" >"$run/snmpsim/data/cisco_16_switch.snmprec"
-  zcat "$examples/recorded/linux-full-walk.snmprec.gz" >"$run/snmpsim/data/linux.snmprec"
-  zcat "$examples/public.snmprec.gz" >"$run/snmpsim/data/public.snmprec"
+  # The community selects the recording (its file name). Distinctive strings, so that the e2e
+  # test can search every log and answer of the site for them (a leaked secret).
+  zcat "$examples/cisco_16_switch.snmprec.gz" >"$run/snmpsim/data/$community_cisco.snmprec"
+  zcat "$examples/recorded/linux-full-walk.snmprec.gz" >"$run/snmpsim/data/$community_linux.snmprec"
+  zcat "$examples/public.snmprec.gz" >"$run/snmpsim/data/$community_public.snmprec"
   chmod 644 "$run"/snmpsim/data/*.snmprec
 
   if [ ! -s "$PROM_ENCRYPT_KEY_FILE" ]; then
     # 32 random bytes as 64 hex digits: used as the AES-256 key directly.
     od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$PROM_ENCRYPT_KEY_FILE"
     chmod 600 "$PROM_ENCRYPT_KEY_FILE"
+  fi
+  # Access control (README "Access control"): a web config with a read-only user for Prometheus
+  # and an admin for you; random passwords in secrets/, curl configs beside them
+  # (curl -K "$run/secrets/admin.curlrc" ...).
+  if [ ! -s "$run/secrets/web.yml" ]; then
+    local user
+    for user in prometheus admin; do
+      od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$run/secrets/$user-password"
+      printf 'user = "%s:%s"\n' "$user" "$(cat "$run/secrets/$user-password")" \
+        >"$run/secrets/$user.curlrc"
+    done
+    {
+      echo "basic_auth_users:"
+      for user in prometheus admin; do
+        printf '  %s: %s\n' "$user" "$("$bin/promsnmp" hash-password <"$run/secrets/$user-password")"
+      done
+    } >"$run/secrets/web.yml.tmp"
+    mv "$run/secrets/web.yml.tmp" "$run/secrets/web.yml"
+    chmod 600 "$run"/secrets/*
   fi
   if [ ! -f "$run/share/.cluster-id" ]; then
     "$bin/promsnmp-inventory" init --cluster-id local-demo >/dev/null
@@ -160,12 +185,12 @@ prepare() {
     local i name community
     for i in 1 2 3 4 5 6; do
       case $i in
-        1) name=Profiler3750 community=cisco_16_switch ;;
-        2) name=tt community=linux ;;
-        3) name=zeus community=public ;;
-        4) name=Profiler3750-b community=cisco_16_switch ;;
-        5) name=tt-b community=linux ;;
-        6) name=zeus-b community=public ;;
+        1) name=Profiler3750 community=$community_cisco ;;
+        2) name=tt community=$community_linux ;;
+        3) name=zeus community=$community_public ;;
+        4) name=Profiler3750-b community=$community_cisco ;;
+        5) name=tt-b community=$community_linux ;;
+        6) name=zeus-b community=$community_public ;;
       esac
       "$bin/promsnmp-inventory" add-device --sys-name "$name" --address "127.0.10.$i" \
         --port "$snmp_port" --community "$community" --sys-location "demo rack $i" >/dev/null
@@ -180,6 +205,7 @@ prepare() {
       -e "s/elector-$i:9465/127.0.0.1:$(elector_port "$i")/g")
   done
   sed "${addresses[@]}" \
+    -e "s|/run/secrets/promsnmp_password|$run/secrets/prometheus-password|g" \
     -e "s/^\(  *scrape_interval:\).*/\1 $scrape_interval/" \
     -e "s/^\(  *evaluation_interval:\).*/\1 $scrape_interval/" \
     -e "s/^\(  *scrape_timeout:\).*/\1 $scrape_interval/" \
@@ -199,7 +225,7 @@ start_site() {
     "${endpoints[@]}" --process-user=nobody --process-group=nogroup --logging-method=stderr
   launch redis redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$run/redis" \
     --appendonly yes --save "" --protected-mode yes
-  wait_until 120 "snmpsimd" snmpget -v2c -c cisco_16_switch -t 1 -r 0 "127.0.10.1:$snmp_port" \
+  wait_until 120 "snmpsimd" snmpget -v2c -c "$community_cisco" -t 1 -r 0 "127.0.10.1:$snmp_port" \
     1.3.6.1.2.1.1.5.0
   wait_until 20 "redis" redis-cli -p "$redis_port" ping
   for i in 1 2 3; do
@@ -230,9 +256,10 @@ print_site() {
 promsnmp site (logs: $run/logs, inventory share: $run/share, key: $PROM_ENCRYPT_KEY_FILE)
 
 HAProxy        http://127.0.0.1:$haproxy_port/                 (scrapes, /targets, the API)
-  scrape       http://127.0.0.1:$haproxy_port/snmp?target=Profiler3750
-  discovery    curl -X POST -H 'Content-Type: application/json' http://127.0.0.1:$haproxy_port/promsnmp/discovery \\
-                 -d '{"potentialTargets":["127.0.10.0/29"],"agentType":"snmp-community","version":"v2c","port":$snmp_port,"readCommunity":"public"}'
+  scrape       curl -K $run/secrets/prometheus.curlrc http://127.0.0.1:$haproxy_port/snmp?target=Profiler3750
+  users        prometheus (read) and admin (admin): passwords in $run/secrets/, web config $run/secrets/web.yml
+  discovery    curl -K $run/secrets/admin.curlrc -X POST -H 'Content-Type: application/json' http://127.0.0.1:$haproxy_port/promsnmp/discovery \\
+                 -d '{"potentialTargets":["127.0.10.0/29"],"agentType":"snmp-community","version":"v2c","port":$snmp_port,"readCommunity":"$community_public"}'
   stats        http://127.0.0.1:$stats_port/stats   (HAProxy metrics: /metrics)
 replicas       http://127.0.0.1:$(replica_port 1)/  http://127.0.0.1:$(replica_port 2)/  http://127.0.0.1:$(replica_port 3)/
 electors       http://127.0.0.1:$(elector_port 1)/metrics  http://127.0.0.1:$(elector_port 2)/metrics  http://127.0.0.1:$(elector_port 3)/metrics

@@ -4,6 +4,13 @@
 #                                       and with the compose defaults
 #   etc/prometheus/prometheus.yml       promtool check config (also loads the rule files), and
 #                                       again after the loopback sed rewrite of the addresses
+#                                       and the password file; the promsnmp jobs (and their
+#                                       HTTP SD) log in as user prometheus, the others do not
+#   web config                          a web.yml with users prometheus and admin hashed by
+#                                       `promsnmp hash-password` (BIN_DIR; else python3's crypt)
+#                                       passes `promtool check web-config` and the hashes verify;
+#                                       so does the one in kubernetes/secret.example.yaml;
+#                                       HAProxy's health checks use only the open probe paths
 #   etc/prometheus/rules/promsnmp.yml   promtool check rules
 #   etc/prometheus/rules/promsnmp_test.yml  promtool test rules (each alert fires / stays quiet)
 #   etc/grafana/promsnmp-dashboard.json valid JSON, schemaVersion >= 37, every panel on the
@@ -12,10 +19,20 @@
 #                                       check rules on a generated recording-rule file)
 #   metric names                        every promsnmp_/elector_/cache_gets_ metric used in the
 #                                       rules and the dashboard is emitted by promsnmp/elector
+#
+#   tests/deploy/check_observability.sh [--bin-dir DIR]   (default build/bin; CTest passes it)
 # Exit status: 0 when everything passed, 1 otherwise (77 = a tool is missing: skipped).
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT" || exit 1
+BIN_DIR="$ROOT/build/bin"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --bin-dir) BIN_DIR="$2"; shift 2 ;;
+    --bin-dir=*) BIN_DIR="${1#*=}"; shift ;;
+    *) echo "usage: $0 [--bin-dir DIR]" >&2; exit 2 ;;
+  esac
+done
 for tool in haproxy promtool python3; do
   command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 77; }
 done
@@ -41,6 +58,23 @@ run "haproxy -c (compose defaults: promsnmp-N:8080, :8080, :8404)" \
   env -u HAPROXY_BIND -u HAPROXY_STATS_BIND -u PROMSNMP_1 -u PROMSNMP_2 -u PROMSNMP_3 \
       haproxy -c -f haproxy/haproxy.cfg
 
+# The paths promsnmp serves without credentials when a web config is set (the probes).
+OPEN_PATHS="/-/healthy /-/ready /actuator/health/liveness /actuator/health/readiness /promsnmp/leader"
+check_haproxy_open_paths() {
+  local uris uri bad=0
+  uris=$(grep -E '^[[:space:]]*(http-check send|option httpchk)' haproxy/haproxy.cfg |
+         grep -oE 'uri [^ ]+|httpchk( [A-Z]+)? /[^ ]*' | awk '{print $NF}')
+  [ -n "$uris" ] || { echo "no health check URI found"; return 1; }
+  for uri in $uris; do
+    case " $OPEN_PATHS " in
+      *" ${uri%%\?*} "*) echo "open: $uri" ;;
+      *) echo "needs credentials: $uri (open: $OPEN_PATHS)"; bad=1 ;;
+    esac
+  done
+  return $bad
+}
+run "haproxy health checks use only the open probe paths" check_haproxy_open_paths
+
 # Prometheus.
 run "promtool check config etc/prometheus/prometheus.yml" \
   promtool check config etc/prometheus/prometheus.yml
@@ -49,20 +83,134 @@ run "promtool check rules etc/prometheus/rules/promsnmp.yml" \
 run "promtool test rules etc/prometheus/rules/promsnmp_test.yml" \
   promtool test rules etc/prometheus/rules/promsnmp_test.yml
 
-# The loopback site rewrites the compose addresses with sed; every address must be on its
-# own line so that works, and the result must still be a valid config.
+# The promsnmp jobs and their HTTP SD log in as "prometheus"; the elector and HAProxy jobs
+# need no credentials.
+check_prometheus_auth() {
+  python3 - etc/prometheus/prometheus.yml <<'PY'
+import re, sys
+# No PyYAML needed: the file's layout (two-space indent, one key per line) is fixed.
+jobs, job, errors = {}, None, []
+for line in open(sys.argv[1]):
+    m = re.match(r"  - job_name: (\S+)", line)
+    if m:
+        job = m.group(1); jobs[job] = {"basic_auth": 0, "sd_auth": 0, "user": [], "file": []}
+        continue
+    if job is None: continue
+    if re.match(r"    basic_auth:", line): jobs[job]["basic_auth"] += 1
+    if re.match(r"        basic_auth:", line): jobs[job]["sd_auth"] += 1
+    m = re.match(r"\s+username: (\S+)", line)
+    if m: jobs[job]["user"].append(m.group(1))
+    m = re.match(r"\s+password_file: (\S+)", line)
+    if m: jobs[job]["file"].append(m.group(1))
+for name, want_sd in (("promsnmp-devices", 1), ("promsnmp", 0)):
+    j = jobs.get(name)
+    if not j: errors.append(f"job {name} missing"); continue
+    if j["basic_auth"] != 1 or j["sd_auth"] != want_sd:
+        errors.append(f"job {name}: basic_auth on the scrape and each http_sd_config expected")
+    if set(j["user"]) != {"prometheus"} or len(set(j["file"])) != 1:
+        errors.append(f"job {name}: not user prometheus with one password_file: {j}")
+for name in ("promsnmp-elector", "haproxy"):
+    if jobs.get(name, {}).get("basic_auth") or jobs.get(name, {}).get("sd_auth"):
+        errors.append(f"job {name}: must not send credentials")
+files = {f for j in jobs.values() for f in j["file"]}
+print("password_file:", " ".join(sorted(files)))
+for e in errors: print(e)
+sys.exit(1 if errors else 0)
+PY
+}
+run "prometheus.yml: promsnmp jobs and their HTTP SD log in as prometheus, elector/haproxy do not" \
+  check_prometheus_auth
+
+# The loopback site rewrites the compose addresses with sed, and the compose secret path of the
+# password with its own file; every address must be on its own line so that works, and the
+# result must still be a valid config.
+PASSWORD_FILE=/run/secrets/promsnmp_password
 loopback_rewrite() {
-  mkdir -p "$WORK/prom/rules" && cp etc/prometheus/rules/*.yml "$WORK/prom/rules/" &&
+  mkdir -p "$WORK/prom/rules" "$WORK/secrets" && cp etc/prometheus/rules/*.yml "$WORK/prom/rules/" &&
+  echo loopback-check >"$WORK/secrets/prometheus-password" &&
+  grep -q "password_file: $PASSWORD_FILE\$" etc/prometheus/prometheus.yml &&
   sed -e 's/haproxy:8080/127.0.0.1:18080/' -e 's/haproxy:8404/127.0.0.1:18404/' \
       -e 's/promsnmp-\([0-9]\):8080/127.0.0.1:1808\1/' \
       -e 's/elector-\([0-9]\):9465/127.0.0.1:1946\1/' \
+      -e "s#$PASSWORD_FILE#$WORK/secrets/prometheus-password#g" \
       etc/prometheus/prometheus.yml >"$WORK/prom/prometheus.yml" &&
-  ! grep -nE 'haproxy:|promsnmp-[0-9]:|elector-[0-9]:' "$WORK/prom/prometheus.yml" &&
+  ! grep -nE 'haproxy:|promsnmp-[0-9]:|elector-[0-9]:|/run/secrets/' "$WORK/prom/prometheus.yml" &&
   [ "$(grep -cE '^ *- 127\.0\.0\.1:1(808[1-3]|946[1-3]|8404)$' "$WORK/prom/prometheus.yml")" -eq 7 ] &&
   promtool check config "$WORK/prom/prometheus.yml"
 }
-run "prometheus.yml after the loopback sed rewrite (7 '- host:port' lines, no compose names left)" \
+run "prometheus.yml after the loopback sed rewrite (7 '- host:port' lines, no compose names or secret paths left)" \
   loopback_rewrite
+
+# Access control: promsnmp's web config is the Prometheus exporter-toolkit format. Hash two
+# passwords with `promsnmp hash-password` (or python3's crypt when promsnmp is not built with
+# it), write a web.yml, check it with promtool, and verify each hash against its password.
+HASHER=""
+if [ -x "$BIN_DIR/promsnmp" ] && "$BIN_DIR/promsnmp" hash-password --help >/dev/null 2>&1; then
+  HASHER=promsnmp
+elif /usr/bin/python3 -W ignore -c 'import crypt; assert crypt.METHOD_BLOWFISH' 2>/dev/null; then
+  HASHER=python3
+fi
+hash_password() { # password on stdin -> bcrypt hash
+  if [ "$HASHER" = promsnmp ]; then
+    "$BIN_DIR/promsnmp" hash-password --cost 4
+  else
+    /usr/bin/python3 -W ignore -c 'import crypt, sys
+print(crypt.crypt(sys.stdin.readline().rstrip("\n"), crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))'
+  fi
+}
+check_web_config() {
+  local user
+  case "$HASHER" in
+    promsnmp) echo "hashing with: $BIN_DIR/promsnmp hash-password" ;;
+    python3) echo "note: $BIN_DIR/promsnmp has no hash-password (not built yet?); hashing with python3's crypt instead" ;;
+    *) echo "neither $BIN_DIR/promsnmp hash-password nor python3's crypt (bcrypt) is available"; return 1 ;;
+  esac
+  mkdir -p "$WORK/web" &&
+  printf 'prometheus-password\n' >"$WORK/web/prometheus-password" &&
+  printf 'admin pass: with spaces\n' >"$WORK/web/admin-password" &&
+  {
+    echo "basic_auth_users:"
+    for user in prometheus admin; do
+      printf '  %s: %s\n' "$user" "$(hash_password <"$WORK/web/$user-password")" || return 1
+    done
+  } >"$WORK/web/web.yml" && cat "$WORK/web/web.yml" &&
+  promtool check web-config "$WORK/web/web.yml" &&
+  /usr/bin/python3 -W ignore - "$WORK/web" <<'PY'
+import crypt, re, sys
+d = sys.argv[1]
+users = dict(re.findall(r"^  (\w+): (\S+)$", open(f"{d}/web.yml").read(), re.M))
+for u in ("prometheus", "admin"):
+    pw = open(f"{d}/{u}-password").readline().rstrip("\n")
+    h = users.get(u, "")
+    if not re.fullmatch(r"\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}", h) or crypt.crypt(pw, h) != h:
+        sys.exit(f"{u}: {h!r} is not the bcrypt hash of its password")
+print("both hashes verify (bcrypt)")
+PY
+}
+run "web config: users prometheus and admin hashed, promtool check web-config, hashes verify" \
+  check_web_config
+grep -h '^hashing with\|^note:' "$WORK/out" 2>/dev/null | sed 's/^/       /'
+# The Kubernetes example Secret's web.yml has the toolkit's shape too. Its placeholders are
+# deliberately not bcrypt (promsnmp refuses a copy applied by mistake), and promtool checks
+# the hashes: substitute a real one first.
+check_k8s_web_config() {
+  local hash
+  [ -n "$HASHER" ] || { echo "no bcrypt hasher (see above)"; return 1; }
+  hash=$(echo placeholder | hash_password) &&
+  python3 - kubernetes/secret.example.yaml "$WORK/k8s-web.yml" "$hash" <<'PY' &&
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"^  web\.yml: \|\n((?:    .*\n)+)", text, re.M)
+if not m: sys.exit("no web.yml block in the example Secret")
+web = "".join(l[4:] + "\n" for l in m.group(1).splitlines())
+if not all(re.search(rf"^  {u}: FAKE-", web, re.M) for u in ("prometheus", "admin")):
+    sys.exit("the example web.yml does not have users prometheus and admin with FAKE- placeholders")
+open(sys.argv[2], "w").write(re.sub(r"FAKE-\S+", sys.argv[3], web))
+PY
+  promtool check web-config "$WORK/k8s-web.yml"
+}
+run "kubernetes/secret.example.yaml: web.yml (placeholders replaced by a hash) passes promtool check web-config" \
+  check_k8s_web_config
 
 # Grafana dashboard: structure, then every expression through promtool.
 check_dashboard() {

@@ -140,14 +140,29 @@ else
   "${COMPOSE[@]}" "${ENVF[@]}" -f "$CF" config >"$TMP/compose.yml" 2>/dev/null
   "${COMPOSE[@]}" "${ENVF[@]}" -f "$CF" -f "$NFS" config >"$TMP/compose-nfs.yml" 2>/dev/null
   if [ -n "$PY" ]; then
-    run_check "compose topology (replicas, sidecars, volumes, secrets, healthchecks, hardening)" \
-      "$PY" - "$TMP/compose.yml" "$TMP/compose-nfs.yml" <<'EOF'
+    run_check "compose topology (replicas, sidecars, volumes, secrets, web config, healthchecks, hardening)" \
+      "$PY" - "$TMP/compose.yml" "$TMP/compose-nfs.yml" "$ROOT/etc/prometheus/prometheus.yml" <<'EOF'
 import sys, yaml
 c = yaml.safe_load(open(sys.argv[1]))
 n = yaml.safe_load(open(sys.argv[2]))
+prom = yaml.safe_load(open(sys.argv[3]))
 S = c["services"]
 errs = []
 def e(m): errs.append(m)
+# The paths promsnmp serves without credentials when a web config is set.
+OPEN = {"/-/healthy", "/-/ready", "/actuator/health/liveness", "/actuator/health/readiness",
+        "/promsnmp/leader"}
+WEB_CONFIG = "/etc/promsnmp/web.yml"
+def secret_paths(svc):
+    # Where each granted secret appears in the container (compose: /run/secrets/<target>).
+    out = {}
+    for x in S[svc].get("secrets", []):
+        x = {"source": x} if isinstance(x, str) else x
+        t = x.get("target") or x["source"]
+        out[t if t.startswith("/") else "/run/secrets/" + t] = x["source"]
+    return out
+def url_path(u):
+    return "/" + u.split("://", 1)[-1].split("/", 1)[-1].split("?")[0] if "://" in u else u
 def mounts(svc):
     out = {}
     for v in S[svc].get("volumes", []):
@@ -193,6 +208,19 @@ for i in (1, 2, 3):
     hc = " ".join(S[p].get("healthcheck", {}).get("test", []))
     if "promsnmp healthcheck" not in hc or "/actuator/health/readiness" not in hc:
         e(f"{p}: healthcheck is not `promsnmp healthcheck` on the readiness group")
+    for w in hc.split():
+        if w.startswith("--url=") and url_path(w[6:]) not in OPEN:
+            e(f"{p}: healthcheck path {url_path(w[6:])} needs credentials (open: {sorted(OPEN)})")
+    # Access control: the web config mounted read-only (a secret) where the env var points.
+    if env_p.get("PROMSNMP_WEB_CONFIG_FILE") != WEB_CONFIG:
+        e(f"{p}: PROMSNMP_WEB_CONFIG_FILE is not {WEB_CONFIG}")
+    src = secret_paths(p).get(WEB_CONFIG)
+    if not src:
+        e(f"{p}: no secret mounted at {WEB_CONFIG}")
+    elif src not in c.get("secrets", {}):
+        e(f"{p}: secret {src} not defined")
+    if env_p.get("PROMSNMP_WEB_ADMIN_USERS") != "admin":
+        e(f"{p}: PROMSNMP_WEB_ADMIN_USERS is not admin")
     if "curl" in hc or "wget" in hc:
         e(f"{p}: healthcheck needs curl/wget, which the image does not have")
     for svc in (p, el):
@@ -220,7 +248,20 @@ if "monitoring" not in S["prometheus"].get("profiles", []):
     e("prometheus: not in profile monitoring")
 if "/etc/prometheus" not in mounts("prometheus"):
     e("prometheus: ../etc/prometheus not mounted")
-for s in ("encrypt_key", "redis_password"):
+# Prometheus logs in to promsnmp as "prometheus" with a password file it is granted.
+granted = secret_paths("prometheus")
+for job in prom.get("scrape_configs", []):
+    if job["job_name"] not in ("promsnmp-devices", "promsnmp"):
+        continue
+    for where, cfg in [(job["job_name"], job)] + [
+            (f"{job['job_name']} http_sd {sd.get('url')}", sd) for sd in job.get("http_sd_configs", [])]:
+        ba = cfg.get("basic_auth") or {}
+        if ba.get("username") != "prometheus":
+            e(f"prometheus.yml {where}: no basic_auth as user prometheus")
+        elif ba.get("password_file") not in granted:
+            e(f"prometheus.yml {where}: password_file {ba.get('password_file')} is not a secret "
+              f"of the prometheus service ({sorted(granted)})")
+for s in ("encrypt_key", "redis_password", "web_config", "promsnmp_password"):
     if s not in c.get("secrets", {}):
         e(f"secret {s} missing")
 if c["volumes"].get("inventory", {}).get("driver_opts"):
@@ -334,6 +375,13 @@ for f in promsnmp@.service promsnmp-elector@.service promsnmp.target sysusers.d/
   tmpfiles.d/promsnmp.conf default/promsnmp.example; do
   [ -f "$SD/$f" ] || fail "missing systemd/$f"
 done
+# Access control: the environment file names the web config and the admin user.
+if grep -qx 'PROMSNMP_WEB_CONFIG_FILE=/etc/promsnmp/web.yml' "$SD/default/promsnmp.example" &&
+   grep -qx 'PROMSNMP_WEB_ADMIN_USERS=admin' "$SD/default/promsnmp.example"; then
+  ok "default/promsnmp.example: PROMSNMP_WEB_CONFIG_FILE=/etc/promsnmp/web.yml, PROMSNMP_WEB_ADMIN_USERS=admin"
+else
+  fail "default/promsnmp.example does not set PROMSNMP_WEB_CONFIG_FILE=/etc/promsnmp/web.yml and PROMSNMP_WEB_ADMIN_USERS=admin"
+fi
 if ! have systemd-analyze; then
   skip "systemd-analyze not installed (Debian: systemd)"
 else
@@ -435,7 +483,7 @@ else
   skip "kubectl not installed: kustomization.yaml resources are resolved by the YAML check"
 fi
 if [ -n "$PY" ]; then
-  run_check "kubernetes YAML: every document, references, probes, mounts, security, rules in sync" \
+  run_check "kubernetes YAML: every document, references, probes, mounts, web config, security, rules in sync" \
     "$PY" - "$K" "$RULES_SRC" "$RENDERED" <<'EOF'
 import os, sys, yaml
 kdir, rules_src, rendered = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -477,6 +525,13 @@ for kind in ("Namespace", "ConfigMap", "PersistentVolumeClaim", "Deployment", "S
 if errs: print("\n".join(errs), file=sys.stderr); sys.exit(1)
 secret = docs_by_file["secret.example.yaml"][0]
 secret_keys = set((secret.get("stringData") or {}) | (secret.get("data") or {}))
+# Every Secret of the example, name -> {key: value} (stringData only).
+example_secrets = {d["metadata"]["name"]: dict(d.get("stringData") or {}) | dict(d.get("data") or {})
+                   for d in docs_by_file["secret.example.yaml"] if d.get("kind") == "Secret"}
+# The paths promsnmp serves without credentials when a web config is set.
+OPEN = {"/-/healthy", "/-/ready", "/actuator/health/liveness", "/actuator/health/readiness",
+        "/promsnmp/leader"}
+WEB_CONFIG = "/etc/promsnmp/web.yml"
 
 def matches(sel, labels):
     return sel and all(labels.get(k) == v for k, v in sel.items())
@@ -504,6 +559,41 @@ for v in vols.values():
             e(f"volume {v['name']}: Secret name differs from secret.example.yaml")
         for it in v["secret"].get("items", []):
             if it["key"] not in secret_keys: e(f"volume {v['name']}: key {it['key']} not in the example Secret")
+    for src in (v.get("projected") or {}).get("sources", []):
+        if "configMap" in src:
+            cmo = by["ConfigMap"].get(src["configMap"]["name"])
+            if not cmo: e(f"volume {v['name']}: ConfigMap {src['configMap']['name']} not defined"); continue
+            for it in src["configMap"].get("items", []):
+                if it["key"] not in cmo.get("data", {}): e(f"volume {v['name']}: key {it['key']} not in ConfigMap")
+        if "secret" in src:
+            sk = example_secrets.get(src["secret"]["name"])
+            if sk is None: e(f"volume {v['name']}: Secret {src['secret']['name']} not in secret.example.yaml"); continue
+            for it in src["secret"].get("items", []):
+                if it["key"] not in sk: e(f"volume {v['name']}: key {it['key']} not in Secret {src['secret']['name']}")
+def files_in(c, path):
+    """(kind, object name, key) that provides the file `path` in container c, or None."""
+    for m in c.get("volumeMounts", []):
+        v = vols.get(m["name"], {})
+        if m["mountPath"] == path and m.get("subPath"):
+            name = m["subPath"]
+        elif path.startswith(m["mountPath"].rstrip("/") + "/") and not m.get("subPath"):
+            name = path[len(m["mountPath"].rstrip("/")) + 1:]
+        else:
+            continue
+        srcs = [("configMap", v["configMap"])] if "configMap" in v else \
+               [("secret", v["secret"])] if "secret" in v else \
+               [(k, s[k]) for s in (v.get("projected") or {}).get("sources", []) for k in ("configMap", "secret") if k in s]
+        for kind, src in srcs:
+            items = src.get("items")
+            oname = src.get("name") or src.get("secretName")
+            if items is None:
+                keys = (by["ConfigMap"].get(oname) or {}).get("data", {}) if kind == "configMap" \
+                    else example_secrets.get(oname, {})
+                if name in keys: return (kind, oname, name, m.get("readOnly", False))
+                continue
+            for it in items:
+                if it["path"] == name: return (kind, oname, it["key"], m.get("readOnly", False))
+    return None
 inits = pod.get("initContainers", [])
 conts = pod.get("containers", [])
 allc = {c["name"]: c for c in inits + conts}
@@ -539,6 +629,9 @@ else:
         if not pr or "httpGet" not in pr: e(f"promsnmp: no HTTP {pk}"); continue
         if path and pr["httpGet"]["path"] != path: e(f"promsnmp.{pk}: path is not {path}")
         if pr["httpGet"]["port"] not in ("http", 8080): e(f"promsnmp.{pk}: not on the http port")
+        if pr["httpGet"]["path"].split("?")[0] not in OPEN:
+            e(f"promsnmp.{pk}: {pr['httpGet']['path']} needs credentials (open: {sorted(OPEN)})")
+        if pr["httpGet"].get("httpHeaders"): e(f"promsnmp.{pk}: probes must not need headers (credentials)")
     pre = ((app.get("lifecycle") or {}).get("preStop") or {})
     if not pre: e("promsnmp: no preStop")
     if "exec" in pre: e("promsnmp: preStop exec needs a shell the image does not have; use sleep")
@@ -548,6 +641,26 @@ else:
     elif "emptyDir" not in vols[mount_of(app, "/run/promsnmp")]: e("the socket volume is not an emptyDir")
     env = {x["name"]: x for x in app.get("env", [])}
     if "PROM_ENCRYPT_KEY" in env: e("promsnmp: key in a plain env var")
+    # Access control: web.yml from a Secret, read-only at the path the env var names; users
+    # prometheus and admin in it, admin with the admin scope.
+    if env.get("PROMSNMP_WEB_CONFIG_FILE", {}).get("value") != WEB_CONFIG:
+        e(f"promsnmp: PROMSNMP_WEB_CONFIG_FILE is not {WEB_CONFIG}")
+    if env.get("PROMSNMP_WEB_ADMIN_USERS", {}).get("value") != "admin":
+        e("promsnmp: PROMSNMP_WEB_ADMIN_USERS is not admin")
+    wf = files_in(app, WEB_CONFIG)
+    if not wf: e(f"promsnmp: nothing mounted provides {WEB_CONFIG}")
+    elif wf[0] != "secret": e(f"promsnmp: {WEB_CONFIG} comes from a {wf[0]}, not a Secret")
+    elif not wf[3]: e(f"promsnmp: the mount of {WEB_CONFIG} is not readOnly")
+    else:
+        try:
+            users = (yaml.safe_load(example_secrets[wf[1]][wf[2]]) or {}).get("basic_auth_users") or {}
+            if not {"prometheus", "admin"} <= set(users):
+                e(f"secret.example.yaml {wf[1]}/{wf[2]}: basic_auth_users lacks prometheus or admin")
+        except (KeyError, yaml.YAMLError, AttributeError) as x:
+            e(f"secret.example.yaml {wf[1]}/{wf[2]}: not a web config ({x})")
+    cf = files_in(app, "/etc/promsnmp/promsnmp.cfg")
+    if not cf or cf[:3] != ("configMap", "promsnmp-config", "promsnmp.cfg"):
+        e("promsnmp: /etc/promsnmp/promsnmp.cfg is not promsnmp.cfg of the ConfigMap promsnmp-config")
     kf = env.get("PROM_ENCRYPT_KEY_FILE", {}).get("value", "")
     sec_mount = [m for m in app.get("volumeMounts", []) if "secret" in vols.get(m["name"], {})]
     if not sec_mount or not kf.startswith(sec_mount[0]["mountPath"] + "/"):
@@ -577,12 +690,31 @@ for name, svc in by["Service"].items():
 for name, pdb in by["PodDisruptionBudget"].items():
     if pdb["spec"].get("minAvailable") != 2: e(f"PDB {name}: minAvailable is not 2")
     if not matches(pdb["spec"]["selector"]["matchLabels"], plabels): e(f"PDB {name}: selector does not match")
+def check_basic_auth(where, ba):
+    # basicAuth as user prometheus from a Secret of secret.example.yaml.
+    if not ba: e(f"{where}: no basicAuth (promsnmp needs credentials)"); return
+    for k in ("username", "password"):
+        ref = ba.get(k) or {}
+        sk = example_secrets.get(ref.get("name"))
+        if sk is None or ref.get("key") not in sk:
+            e(f"{where}: basicAuth.{k} refers to {ref.get('name')}/{ref.get('key')}, not in secret.example.yaml")
+        elif k == "username" and sk[ref["key"]] != "prometheus":
+            e(f"{where}: basicAuth username is not prometheus")
+app_ports = {p.get("name") for p in (app or {}).get("ports", [])} | {p.get("containerPort") for p in (app or {}).get("ports", [])}
 for name, sm in by["ServiceMonitor"].items():
     targets = [s for s in by["Service"].values() if matches(sm["spec"]["selector"]["matchLabels"], s["metadata"].get("labels", {}))]
     if not targets: e(f"ServiceMonitor {name}: selects no Service")
     for ep in sm["spec"]["endpoints"]:
         if not any(ep["port"] in [p.get("name") for p in s["spec"]["ports"]] for s in targets):
             e(f"ServiceMonitor {name}: port {ep['port']} not on the selected Service")
+        # Endpoints on the collector's port need credentials (the elector's port has none).
+        tps = {p.get("targetPort") for s in targets for p in s["spec"]["ports"] if p.get("name") == ep["port"]}
+        if tps & app_ports:
+            check_basic_auth(f"ServiceMonitor {name} port {ep['port']}", ep.get("basicAuth"))
+for name, sc in by.get("ScrapeConfig", {}).items():
+    check_basic_auth(f"ScrapeConfig {name}", sc["spec"].get("basicAuth"))
+    for sd in sc["spec"].get("httpSDConfigs", []):
+        check_basic_auth(f"ScrapeConfig {name} httpSDConfigs {sd.get('url')}", sd.get("basicAuth"))
 role = next(iter(by["Role"].values()))
 if not any("coordination.k8s.io" in r.get("apiGroups", []) and "leases" in r.get("resources", [])
            and {"get", "create", "update"} <= set(r.get("verbs", [])) for r in role["rules"]):
@@ -620,6 +752,20 @@ EOF
   run_check "ConfigMap elector.cfg: elector --config.check" \
     env -i PATH=/usr/bin:/bin POD_NAME=promsnmp-0 "$BIN_DIR/elector" --config.check \
     --config.file="$TMP/elector.cfg"
+  # With the Deployment's access control settings and a web config made as the README says.
+  if "$BIN_DIR/promsnmp" hash-password --help >/dev/null 2>&1; then
+    {
+      echo "basic_auth_users:"
+      for user in prometheus admin; do
+        printf '  %s: %s\n' "$user" "$(echo "$user-check" | "$BIN_DIR/promsnmp" hash-password --cost 4)"
+      done
+    } >"$TMP/web.yml"
+    run_check "ConfigMap promsnmp.cfg + web.yml (users prometheus, admin): promsnmp --config.check" \
+      env -i PATH=/usr/bin:/bin PROM_ENCRYPT_KEY=check-only PROMSNMP_WEB_CONFIG_FILE="$TMP/web.yml" \
+      PROMSNMP_WEB_ADMIN_USERS=admin "$BIN_DIR/promsnmp" --config.check --config.file="$TMP/promsnmp.cfg"
+  else
+    skip "web config: $BIN_DIR/promsnmp has no hash-password subcommand (rebuild)"
+  fi
 else
   skip "ConfigMap configs: binaries not built in $BIN_DIR"
 fi

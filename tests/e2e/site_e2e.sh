@@ -78,7 +78,7 @@ eventually() { # SECONDS COMMAND...
 polls_snapshot() { # prints "target replica count" for every replica
   local n
   for n in 1 2 3; do
-    curl -fsS "$(replica "$n")/metrics" |
+    curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$(replica "$n")/metrics" |
       sed -n "s/^promsnmp_target_polls_total{target=\"\([^\"]*\)\"} \([0-9.e+]*\)/\1 $n \2/p"
   done
 }
@@ -89,6 +89,22 @@ all_scraped_up() {
 
 echo "== start the site (ports from $PORT_BASE, devices on UDP $SNMP_PORT)"
 "$site" start --background >/dev/null
+
+echo "== 0. access control: mutating requests through HAProxy need the admin user"
+body='{"potentialTargets":["127.0.10.7"],"agentType":"snmp-community","version":"v2c","port":'$SNMP_PORT',"readCommunity":"demo-public-b83f","scheduleNow":false}'
+for request in "POST /promsnmp/discovery" "POST /promsnmp/inventory" "GET /promsnmp/evictCache" \
+  "POST /-/reload" "GET /promsnmp/inventory?includeCredentials=true"; do
+  method=${request% *} path=${request#* }
+  none=$(curl -s -o /dev/null -w '%{http_code}' -X "$method" -H 'Content-Type: application/json' \
+    -d "$body" "$haproxy$path")
+  read_only=$(curl -s -o /dev/null -w '%{http_code}' -K "$RUN_DIR/secrets/prometheus.curlrc" \
+    -X "$method" -H 'Content-Type: application/json' -d "$body" "$haproxy$path")
+  [ "$none" = 401 ] && [ "$read_only" = 403 ] ||
+    fail "$request through HAProxy: $none without credentials (want 401), $read_only as the read user (want 403)"
+done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$haproxy/snmp?target=Profiler3750")" = 401 ] ||
+  fail "a scrape without credentials was served"
+echo "   5 mutating requests: 401 without credentials, 403 as the read-only user; scrapes need credentials"
 
 echo "== 1. Prometheus discovers and scrapes every device through HAProxy"
 eventually 60 all_scraped_up 6 || fail "not all 6 devices up: $(promql 'up{job="promsnmp-devices"}')"
@@ -120,11 +136,11 @@ took=$(($(now_ms) - killed_at))
 budget=$((LEASE_TTL_MS + LEASE_TTL_MS / 3 + 1000))
 echo "   replica $old killed; replica $new leads after $took ms (budget $budget ms)"
 ((took <= budget)) || fail "failover took $took ms, over the budget of $budget ms"
-body='{"potentialTargets":["127.0.10.7"],"agentType":"snmp-community","version":"v2c","port":'$SNMP_PORT',"readCommunity":"public"}'
+body='{"potentialTargets":["127.0.10.7"],"agentType":"snmp-community","version":"v2c","port":'$SNMP_PORT',"readCommunity":"demo-public-b83f"}'
 accepted=""
 for attempt in $(seq 1 40); do
-  status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    -d "$body" "$haproxy/promsnmp/discovery")
+  status=$(curl -s -o /dev/null -w '%{http_code}' -K "$RUN_DIR/secrets/admin.curlrc" -X POST \
+    -H 'Content-Type: application/json' -d "$body" "$haproxy/promsnmp/discovery")
   if [ "$status" = 202 ]; then
     accepted=$attempt
     break
@@ -134,7 +150,8 @@ done
 [ -n "$accepted" ] || fail "discovery through HAProxy never accepted (last status $status)"
 echo "   discovery through HAProxy: 202 after $accepted attempt(s), $(($(now_ms) - killed_at)) ms after the kill"
 has_new_device() { # replica number: the discovered agent is in its inventory
-  curl -fsS "$(replica "$1")/promsnmp/inventory" | grep -q '"address":"127.0.10.7"'
+  curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$(replica "$1")/promsnmp/inventory" |
+    grep -q '"address":"127.0.10.7"'
 }
 for n in 1 2 3; do
   [ "$n" = "$old" ] && continue
@@ -144,8 +161,8 @@ done
 eventually 20 has_new_device "$old" || fail "the restarted replica $old lacks the discovered device"
 echo "   the discovered device (127.0.10.7) is in the inventory of all three replicas"
 for attempt in 1 2 3 4 5; do
-  status=$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    -d "$body" "$haproxy/promsnmp/discovery")
+  status=$(curl -s -o /dev/null -w '%{http_code}' -K "$RUN_DIR/secrets/admin.curlrc" -X POST \
+    -H 'Content-Type: application/json' -d "$body" "$haproxy/promsnmp/discovery")
   [ "$status" = 202 ] || fail "a discovery POST through HAProxy answered $status (not the leader?)"
 done
 echo "   5 more discovery POSTs through HAProxy: all 202 (they reach the leader)"
@@ -157,7 +174,7 @@ eventually 60 all_scraped_up 7 || fail "the discovered device is not scraped: $(
 
 echo "== 4. rolling restart under continuous scraping through HAProxy"
 # Every device's scrape URL (the discovered one's sysName has spaces: URL-encoded).
-curl -fsS "$haproxy/targets" | python3 -c '
+curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$haproxy/targets" | python3 -c '
 import json, sys, urllib.parse
 for g in json.load(sys.stdin):
     for t in g["targets"]:
@@ -166,7 +183,7 @@ for g in json.load(sys.stdin):
   set +e
   while true; do
     while read -r url; do
-      curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 "$url"
+      curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 -K "$RUN_DIR/secrets/prometheus.curlrc" "$url"
     done <"$RUN_DIR/urls.txt"
     sleep 0.05
   done
@@ -212,4 +229,41 @@ done
 echo "   Prometheus over ${window}s: every device up in every scrape; resets() on $series counter series of $(echo "$names" | wc -w) metrics: $resets"
 [ "$series" -gt 0 ] || fail "no counter series found"
 [ "$resets" = 0 ] || fail "false counter resets during the rolling restart"
+
+echo "== 5. no secret in any log or answer of the site"
+# Every answer a user or Prometheus can get, as the admin (the most any request sees without
+# includeCredentials), saved beside the logs; then every secret searched for in all of it.
+answers=$RUN_DIR/answers
+mkdir -p "$answers"
+for n in 1 2 3; do
+  for path in /config /targets /metrics / /actuator/health /promsnmp/inventory \
+    /promsnmp/discovery /promsnmp/discovery/runs "/snmp?target=Profiler3750" "/snmp?target=zeus"; do
+    curl -s -K "$RUN_DIR/secrets/admin.curlrc" "$(replica "$n")$path" \
+      >"$answers/replica-$n$(echo "$path" | tr '/?=' '___').txt" || true
+  done
+  curl -s "$(replica "$n")/promsnmp/discovery" >"$answers/replica-$n-unauthenticated.txt" || true
+done
+curl -s "$prometheus/api/v1/targets" >"$answers/prometheus-targets.json"
+curl -s "$prometheus/api/v1/series" --data-urlencode 'match[]={job=~"promsnmp.*"}' \
+  >"$answers/prometheus-series.json"
+secrets=(demo-cisco-7c41 demo-linux-2e9d demo-public-b83f
+  "$(cat "$RUN_DIR/secrets/promsnmp-encrypt-key")" "$(cat "$RUN_DIR/secrets/admin-password")"
+  "$(cat "$RUN_DIR/secrets/prometheus-password")")
+# Our processes' logs and the site's other parts that see our answers (not snmpsimd's: it is the
+# device, and it logs the communities it is asked with).
+files=("$RUN_DIR"/logs/promsnmp-*.log "$RUN_DIR"/logs/elector-*.log "$RUN_DIR"/logs/haproxy.log
+  "$RUN_DIR"/logs/prometheus.log "$answers"/*)
+searched=${#files[@]}
+bytes=$(cat "${files[@]}" | wc -c)
+for secret in "${secrets[@]}"; do
+  [ -n "$secret" ] || fail "a secret of the site is empty"
+  if leaks=$(grep -lF -- "$secret" "${files[@]}"); then
+    fail "a secret (${secret:0:4}...) appears in: $leaks"
+  fi
+done
+# The control: the one answer that carries credentials (an admin asking for them) has them, so
+# the search above would have found a leak.
+curl -s -K "$RUN_DIR/secrets/admin.curlrc" "$(replica 1)/promsnmp/inventory?includeCredentials=true" |
+  grep -qF demo-cisco-7c41 || fail "control: includeCredentials=true as admin lacks the community"
+echo "   ${#secrets[@]} secrets (3 communities, the inventory key, 2 passwords) in none of $searched files ($bytes bytes of logs and answers)"
 echo "PASS"
