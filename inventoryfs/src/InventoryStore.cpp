@@ -129,6 +129,12 @@ Snapshot InventoryStore::newest() {
   }
 }
 
+void InventoryStore::acceptAtLeast(uint64_t version, uint64_t epoch) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  acceptedVersion_ = std::max(acceptedVersion_, version);
+  acceptedEpoch_ = std::max(acceptedEpoch_, epoch);
+}
+
 void InventoryStore::accept(const Snapshot& snapshot) {
   acceptedVersion_ = std::max(acceptedVersion_, snapshot.version);
   acceptedEpoch_ = std::max(acceptedEpoch_, snapshot.epoch);

@@ -34,14 +34,18 @@ bool InventoryWatcher::pollOnce() {
   std::lock_guard<std::mutex> lock(pollMutex_);
   try {
     // The cheap check first: the head's header and a probe. The full read and decryption
-    // happen only when the number moved (or on the very first poll).
-    if (haveDelivered_ && store_.peekVersion() <= delivered_) {
+    // happen only when the number moved (or on the very first poll, after a failure, or when
+    // asked). A number that went back, or a header that no longer reads (0), is checked in
+    // full too: load() reports it (rollback, damage) instead of it passing as "unchanged".
+    const bool full = failing_ || verifyNext_.exchange(false);
+    if (haveDelivered_ && !full && store_.peekVersion() == delivered_) {
       if (callbacks_.onUnchanged) {
         callbacks_.onUnchanged();
       }
       return false;
     }
     Snapshot snapshot = store_.load();
+    failing_ = false;
     if (haveDelivered_ && snapshot.version <= delivered_) {
       if (callbacks_.onUnchanged) {
         callbacks_.onUnchanged();
@@ -55,16 +59,20 @@ bool InventoryWatcher::pollOnce() {
     }
     return true;
   } catch (const Poco::Exception& e) {
+    failing_ = true;
     if (callbacks_.onError) {
       callbacks_.onError(e.displayText());
     }
   } catch (const std::exception& e) {
+    failing_ = true;
     if (callbacks_.onError) {
       callbacks_.onError(e.what());
     }
   }
   return false;
 }
+
+void InventoryWatcher::verifyNext() { verifyNext_ = true; }
 
 void InventoryWatcher::run() {
   std::unique_lock<std::mutex> lock(mutex_);

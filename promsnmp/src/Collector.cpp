@@ -142,7 +142,11 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
   }
   auto budget = options_.defaultScrapeBudget;
   if (scrapeTimeoutSeconds && *scrapeTimeoutSeconds > 0) {
-    auto fromHeader = std::chrono::milliseconds(static_cast<int64_t>(*scrapeTimeoutSeconds * 1000));
+    // The header is the client's: clamped to an hour (inf or 1e300 would overflow the cast, and
+    // 1e10 s the wait's conversion to nanoseconds). NaN fails the test above.
+    constexpr double kMaxSeconds = 3600;
+    auto fromHeader = std::chrono::milliseconds(
+        static_cast<int64_t>(std::min(*scrapeTimeoutSeconds, kMaxSeconds) * 1000));
     budget = std::max(std::chrono::milliseconds(100), fromHeader - options_.scrapeTimeoutMargin);
   }
   ExpositionFormat format = negotiate(accept);

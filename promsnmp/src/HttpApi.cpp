@@ -316,6 +316,9 @@ void HttpApi::scrape(HTTPServerRequest& request, HTTPServerResponse& response) {
     sendError(request, response, 400, "Required parameter 'target' is not present.");
     return;
   }
+  if (!inventoryLoaded(request, response)) {
+    return;  // 503, not "unknown target": the target may well be in the unreadable inventory
+  }
   std::optional<double> timeout;
   if (request.has("X-Prometheus-Scrape-Timeout-Seconds")) {
     try {
@@ -344,8 +347,23 @@ void HttpApi::selfMetrics(HTTPServerRequest& request, HTTPServerResponse& respon
        context_.metrics.render());
 }
 
+bool HttpApi::inventoryLoaded(HTTPServerRequest& request, HTTPServerResponse& response) {
+  InventoryState::Status status = context_.inventory.status();
+  if (status.loaded) {
+    return true;
+  }
+  // Never an empty list for "could not read": Prometheus would drop every target (I10).
+  sendError(request, response, 503,
+            "no inventory loaded yet" +
+                (status.lastError.empty() ? std::string() : ": " + status.lastError));
+  return false;
+}
+
 void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) {
   // Prometheus HTTP SD: one group per device, metadata only, never a credential.
+  if (!inventoryLoaded(request, response)) {
+    return;
+  }
   auto view = context_.inventory.current();
   Poco::JSON::Array groups;
   for (const inventoryfs::Device& device : view->inventory.devices) {
@@ -373,6 +391,9 @@ void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) 
 
 void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response) {
   if (request.getMethod() != "POST") {
+    if (!inventoryLoaded(request, response)) {
+      return;
+    }
     inventoryfs::JsonWriteOptions options;
     std::optional<bool> mask = maskCredentials(request, response);
     if (!mask) {
@@ -488,6 +509,9 @@ void HttpApi::discovery(HTTPServerRequest& request, HTTPServerResponse& response
   auto view = context_.inventory.current();
   inventoryfs::JsonWriteOptions masked;
   if (method == "GET" || method == "HEAD") {
+    if (!inventoryLoaded(request, response)) {
+      return;
+    }
     std::optional<bool> mask = maskCredentials(request, response);  // seeds hold communities
     if (!mask) {
       return;

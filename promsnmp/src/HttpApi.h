@@ -104,6 +104,8 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
   /// Whether the request may go on: answers 401 (no or bad credentials) or 403 (read scope where
   /// admin is needed) and returns false otherwise. Always true without access control.
   bool authorize(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&, const Route& route);
+  /// Whether an inventory is loaded; answers 503 with the reason (and returns false) if not.
+  bool inventoryLoaded(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   /// Whether credentials are masked in this answer: true unless the request asks with
   /// includeCredentials=true; nullopt after answering 403 when it asks and is not an
   /// authenticated admin.

@@ -87,6 +87,18 @@ InventoryState::InventoryState(inventoryfs::InventoryStore& store, const invento
 InventoryState::~InventoryState() { stop(); }
 
 bool InventoryState::start() {
+  // What this replica accepted before a restart stays the floor (I9): a share that went back
+  // (an older slot copied over the head, newer slots deleted) is a rollback, not news.
+  if (local_ != nullptr) {
+    try {
+      if (auto replica = local_->loadReplica()) {
+        store_.acceptAtLeast(replica->version, replica->epoch);
+      }
+    } catch (const Poco::Exception& e) {
+      logEvent(log_, Poco::Message::PRIO_WARNING, "local replica unreadable",
+               {{"error", e.displayText()}});
+    }
+  }
   try {
     adopt(store_.load(), false);
   } catch (const inventoryfs::InventoryException& e) {
@@ -150,6 +162,13 @@ bool InventoryState::refresh() {
     return false;
   }
   return watcher_->pollOnce();
+}
+
+void InventoryState::recheck() {
+  if (watcher_) {
+    watcher_->verifyNext();
+    watcher_->pollOnce();
+  }
 }
 
 void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocalReplica) {

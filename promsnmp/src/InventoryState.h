@@ -89,6 +89,10 @@ class InventoryState {
   /// a newer view (false also when the watcher's own poll got there first).
   bool refresh();
 
+  /// Reads and checks the whole head now, even if its version did not change (a write found it
+  /// unreadable): damage becomes status().lastError at once, and stays until a poll reads it.
+  void recheck();
+
  private:
   void adopt(const inventoryfs::Snapshot& snapshot, bool fromLocalReplica);
   void recordError(const std::string& message);

@@ -29,8 +29,11 @@ std::optional<uint64_t> Leadership::leaseToken() const {
 
 bool Leadership::isLeader() const {
   std::optional<uint64_t> token = leaseToken();
+  if (!token || (writeCheck_ && !writeCheck_().empty())) {
+    return false;
+  }
   std::lock_guard<std::mutex> lock(mutex_);
-  return token && deposedToken_ != token;
+  return deposedToken_ != token;
 }
 
 uint64_t Leadership::epoch() const {
@@ -40,7 +43,11 @@ uint64_t Leadership::epoch() const {
 
 std::string Leadership::describe() const {
   std::optional<uint64_t> token = leaseToken();
+  std::string blocked = token && writeCheck_ ? writeCheck_() : std::string();
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!blocked.empty()) {
+    return "elected, but cannot write the inventory: " + blocked;
+  }
   if (token && deposedToken_ == token) {
     return "deposed: " + deposedReason_;
   }
@@ -85,6 +92,21 @@ std::optional<uint64_t> Leadership::fenceIfLeading() {
 }
 
 inventoryfs::CommitResult Leadership::commit(const inventoryfs::InventoryStore::Change& change) {
+  try {
+    return commitLocked(change);
+  } catch (const inventoryfs::FencedException&) {
+    throw;
+  } catch (const inventoryfs::InventoryException& e) {
+    // Outside the lock: the handler rechecks the inventory, whose listeners may ask us.
+    if (onWriteFailure_) {
+      onWriteFailure_(e.displayText());
+    }
+    throw;
+  }
+}
+
+inventoryfs::CommitResult Leadership::commitLocked(
+    const inventoryfs::InventoryStore::Change& change) {
   std::optional<uint64_t> token = leaseToken();
   std::lock_guard<std::mutex> lock(mutex_);
   if (!token) {

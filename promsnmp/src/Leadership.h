@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,7 +27,20 @@ class Leadership {
   /// `client` is used (not owned) in Mode::Elector and must outlive this object.
   Leadership(inventoryfs::InventoryStore& store, Mode mode, LeadershipClient* client = nullptr);
 
+  /// True when this replica leads (its role or the elector says so, and no newer leader deposed
+  /// it) and can write: a replica whose write check fails (wrong key, unmounted or unreadable
+  /// share) does not claim leadership, so load balancers send writes elsewhere (F-16).
   bool isLeader() const;
+
+  /// The write check: returns "" when this replica can write the inventory, else why not. Set
+  /// once at start-up, before other threads call in.
+  void setWriteCheck(std::function<std::string()> check) { writeCheck_ = std::move(check); }
+  /// Called with the reason when a commit fails for the file's sake (unreadable head, rollback,
+  /// storage error; not "not leader" or "deposed"): the caller raises the alarm. Set once at
+  /// start-up.
+  void setWriteFailureHandler(std::function<void(const std::string&)> handler) {
+    onWriteFailure_ = std::move(handler);
+  }
 
   /// The epoch of the last fence or commit (0 before any).
   uint64_t epoch() const;
@@ -53,10 +67,13 @@ class Leadership {
   /// The elector's lease token (0 standalone), or nullopt when not leading.
   std::optional<uint64_t> leaseToken() const;
   uint64_t fenceLocked(uint64_t token);
+  inventoryfs::CommitResult commitLocked(const inventoryfs::InventoryStore::Change& change);
 
   inventoryfs::InventoryStore& store_;
   Mode mode_;
   LeadershipClient* client_;
+  std::function<std::string()> writeCheck_;
+  std::function<void(const std::string&)> onWriteFailure_;
   mutable std::mutex mutex_;
   std::optional<uint64_t> fencedToken_;   // the lease token our fence was made for
   uint64_t epoch_ = 0;                    // the epoch our writes carry

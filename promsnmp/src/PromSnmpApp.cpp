@@ -336,6 +336,24 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
         });
   }
   leadership = std::make_unique<Leadership>(store, leadershipMode, electorClient.get());
+  auto& writeFailures = metrics
+                            .counter("promsnmp_inventory_write_failures_total",
+                                     "Inventory commits this replica refused for the file's sake "
+                                     "(unreadable or rolled-back head, storage errors).")
+                            .get();
+  leadership->setWriteFailureHandler([&inventory, &writeFailures, &log](const std::string& error) {
+    writeFailures.inc();
+    logEvent(log, Poco::Message::PRIO_ERROR, "inventory write refused", {{"error", error}});
+    inventory.recheck();  // the damage shows in health, read_failing and the write check
+  });
+  leadership->setWriteCheck([&inventory] {
+    InventoryState::Status s = inventory.status();
+    if (!s.loaded || s.fromLocalReplica) {
+      return "the share is unreadable" + (s.lastError.empty() ? std::string() : ": " + s.lastError);
+    }
+    return s.lastError.empty() ? std::string()
+                               : "the newest inventory is unreadable: " + s.lastError;
+  });
   if (electorClient) {
     electorClient->start();
   }

@@ -23,6 +23,7 @@ namespace {
 
 /// A block mapping or a scalar, with the line it starts on.
 struct Node {
+  Node() {}  // user-provided: clang + libstdc++ 12 reject the implicit one for this recursive pair
   bool mapping = false;
   std::string scalar;
   std::vector<std::pair<std::string, Node>> entries;

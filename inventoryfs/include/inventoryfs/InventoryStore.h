@@ -101,6 +101,11 @@ class InventoryStore {
   /// The newest (version, epoch) accepted by load().
   std::pair<uint64_t, uint64_t> lastAccepted() const;
 
+  /// Raises the accepted (version, epoch) to at least these, accepted by this reader before
+  /// (a replica's local copy from before a restart): load() and commit() then refuse an older
+  /// directory as a rollback (I9) instead of adopting it.
+  void acceptAtLeast(uint64_t version, uint64_t epoch);
+
   const std::array<uint8_t, 16>& writerId() const { return writerId_; }
   SlotStore& slots() { return slots_; }
 

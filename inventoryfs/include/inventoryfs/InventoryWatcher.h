@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -13,8 +14,9 @@ namespace inventoryfs {
 
 /// Polls a store for new versions: each poll opens the head anew and reads only its header
 /// (NFS close-to-open revalidation applies), probes v<N+1>, and loads the full version only
-/// when the number moved. Errors are reported, never turned into an empty inventory: the
-/// caller keeps its last good snapshot.
+/// when the number moved — or went back or became unreadable (a rollback or a damaged head),
+/// after a failed poll until one succeeds, and when asked (verifyNext()). Errors are reported,
+/// never turned into an empty inventory: the caller keeps its last good snapshot.
 class InventoryWatcher {
  public:
   struct Callbacks {
@@ -39,6 +41,10 @@ class InventoryWatcher {
   /// serialised; a version is delivered once, by whichever poll saw it first). Thread-safe.
   bool pollOnce();
 
+  /// Makes the next poll read and check the whole head even if its number did not move (a
+  /// writer found it unreadable: the caller wants the damage reported). Thread-safe.
+  void verifyNext();
+
  private:
   void run();
 
@@ -47,6 +53,8 @@ class InventoryWatcher {
   Callbacks callbacks_;
   uint64_t delivered_ = 0;
   bool haveDelivered_ = false;
+  bool failing_ = false;  // the last poll failed: check fully until one succeeds
+  std::atomic<bool> verifyNext_{false};
   std::mutex pollMutex_;  // one poll at a time: delivered_ and the callbacks
   std::mutex mutex_;
   std::condition_variable wake_;
