@@ -3,9 +3,12 @@ BUILD      ?= build
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
+# Seconds each fuzzer runs in `make test` (after replaying its committed corpus).
+FUZZ_TEST_SECONDS ?= 10
+FUZZ_BUILD ?= build-fuzz
 SOURCES = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find inventoryfs promsnmp elector tests bench -name '*.cpp' -o -name '*.h')
 
-.PHONY: all deps build test run run-stop bench fuzz format lint clean
+.PHONY: all deps build test test-fuzz fuzz-build run run-stop bench fuzz format lint clean
 
 all: build
 
@@ -18,8 +21,24 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The CTest suite, then every fuzzer briefly (test-fuzz). Both always run; either failing fails.
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
+	@status=0; \
+	(cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900) || status=1; \
+	$(MAKE) --no-print-directory test-fuzz || status=1; \
+	exit $$status
+
+# libFuzzer targets built with clang (ASan + UBSan) in $(FUZZ_BUILD), run as the CTest tests
+# fuzz.<name> (label fuzz, one at a time): each replays its corpus in tests/fuzz/corpus/<name>
+# and fuzzes for FUZZ_TEST_SECONDS; a crash fails and leaves the reproducer in tests/fuzz/crashes/.
+test-fuzz: fuzz-build
+	cd $(FUZZ_BUILD) && PROMSNMP_FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) \
+	  ctest -L fuzz --output-on-failure --timeout 900
+
+fuzz-build: deps
+	@test -f $(FUZZ_BUILD)/CMakeCache.txt || CXX=clang++ cmake -S . -B $(FUZZ_BUILD) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMSNMP_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 
 run: build
 	scripts/run-site.sh start
@@ -32,9 +51,8 @@ bench: deps
 	cmake --build build-bench -j $(JOBS)
 	bench/run.sh build-bench
 
-fuzz: deps
-	CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMSNMP_FUZZ=ON
-	tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 format:
 	@clang-format -i $(SOURCES)
@@ -44,4 +62,4 @@ lint: build
 	scripts/lint.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-bench build-fuzz
+	rm -rf $(BUILD) build-bench $(FUZZ_BUILD)
