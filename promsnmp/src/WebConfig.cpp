@@ -245,6 +245,58 @@ bool equalsIgnoreCase(std::string_view a, std::string_view b) {
 
 constexpr size_t kMaxRemembered = 1024;
 
+const std::set<std::string> kTlsVersions = {"TLS10", "TLS11", "TLS12", "TLS13"};
+
+TlsConfig parseTls(const Node& node, const std::string& source) {
+  TlsConfig tls;
+  for (const auto& [name, value] : node.entries) {
+    if (value.mapping) {
+      fail(source, value.line, "'" + name + "' needs a value");
+    }
+    const std::string& v = value.scalar;
+    if (name == "cert_file") {
+      tls.certFile = v;
+    } else if (name == "key_file") {
+      tls.keyFile = v;
+    } else if (name == "client_ca_file") {
+      tls.clientCaFile = v;
+    } else if (name == "client_auth_type") {
+      if (v != "NoClientCert" && v != "VerifyClientCertIfGiven" &&
+          v != "RequireAndVerifyClientCert") {
+        fail(source, value.line,
+             "client_auth_type '" + v +
+                 "' is not supported: use NoClientCert, VerifyClientCertIfGiven or "
+                 "RequireAndVerifyClientCert");
+      }
+      tls.clientAuthType = v;
+    } else if (name == "min_version" || name == "max_version") {
+      if (kTlsVersions.count(v) == 0) {
+        fail(source, value.line, name + " must be TLS10, TLS11, TLS12 or TLS13");
+      }
+      (name == "min_version" ? tls.minVersion : tls.maxVersion) = v;
+    } else if (name == "cert" || name == "key" || name == "cipher_suites" ||
+               name == "curve_preferences" || name == "prefer_server_cipher_suites" ||
+               name == "client_allowed_sans") {
+      fail(source, value.line,
+           "tls_server_config: '" + name +
+               "' is not supported by promsnmp (use cert_file and key_file; OpenSSL's defaults "
+               "choose ciphers and curves)");
+    } else {
+      fail(source, value.line, "unknown key '" + name + "' in tls_server_config");
+    }
+  }
+  if (tls.certFile.empty() != tls.keyFile.empty()) {
+    fail(source, node.line, "tls_server_config needs both cert_file and key_file");
+  }
+  if (tls.clientAuthType != "NoClientCert" && tls.clientCaFile.empty()) {
+    fail(source, node.line, "client_auth_type " + tls.clientAuthType + " needs client_ca_file");
+  }
+  if (!tls.maxVersion.empty() && tls.maxVersion < tls.minVersion) {
+    fail(source, node.line, "max_version is below min_version");
+  }
+  return tls;
+}
+
 }  // namespace
 
 WebConfig WebConfig::parse(std::string_view text, const std::string& source) {
@@ -282,11 +334,12 @@ WebConfig WebConfig::parse(std::string_view text, const std::string& source) {
           fail(source, value.line, "unknown key '" + name + "' in http_server_config");
         }
       }
-    } else if (key == "tls_server_config" || key == "rate_limit") {
+    } else if (key == "tls_server_config") {
+      expectMapping(node, key, source);
+      config.tls = parseTls(node, source);
+    } else if (key == "rate_limit") {
       fail(source, node.line,
-           "'" + key +
-               "' is not supported by promsnmp yet: terminate TLS in HAProxy (README, "
-               "\"Access control\") and use promsnmp's own limits");
+           "'rate_limit' is not supported by promsnmp: use its own limits (README, \"Limits\")");
     } else {
       fail(source, node.line, "unknown key '" + key + "'");
     }
@@ -472,6 +525,7 @@ WebAccess::WebAccess(std::string path, std::set<std::string> adminUsers)
     : path_(std::move(path)), adminUsers_(std::move(adminUsers)) {
   mtimeNs_ = modifiedNs(path_);
   current_ = build();
+  tls_ = current_->config().tls;
   checkedAtNs_ = steadyNs();
 }
 

@@ -29,11 +29,29 @@ namespace promsnmp {
 //
 // The parser reads the subset of YAML these files use (block mappings, plain and quoted scalars,
 // comments) and rejects anything else with file:line — as the toolkit, it rejects unknown keys.
-// `tls_server_config` is recognised and refused with a clear message: TLS is not built in yet
-// (terminate TLS in HAProxy, see the README).
+//
+// `tls_server_config` serves HTTPS (POCO NetSSL over OpenSSL): cert_file and key_file (PEM),
+// min_version/max_version (TLS10 … TLS13; default min TLS12), client_auth_type NoClientCert,
+// VerifyClientCertIfGiven or RequireAndVerifyClientCert with client_ca_file. The toolkit's other
+// TLS keys (inline cert/key, cipher_suites, curve_preferences, client_allowed_sans, the other
+// client auth types) are refused with a clear message rather than ignored. Certificates are read
+// at start; rotating them needs a restart (users and passwords are re-read on change).
+
+/// `tls_server_config`. Plain data; empty certFile = no TLS.
+struct TlsConfig {
+  std::string certFile;
+  std::string keyFile;
+  std::string clientCaFile;
+  std::string clientAuthType = "NoClientCert";
+  std::string minVersion = "TLS12";
+  std::string maxVersion;  // "" = the library's newest
+
+  bool enabled() const { return !certFile.empty(); }
+};
 
 /// The parsed file. Plain data.
 struct WebConfig {
+  TlsConfig tls;
   std::map<std::string, std::string> basicAuthUsers;         // user → bcrypt hash
   std::vector<std::pair<std::string, std::string>> headers;  // added to every response
 
@@ -104,6 +122,8 @@ class WebAccess {
   std::vector<std::pair<std::string, std::string>> headers();
   /// "" when the file in force is the file on disk, else why the file on disk is not used.
   std::string lastError();
+  /// The TLS settings read at start (the server socket is made once).
+  const TlsConfig& tls() const { return tls_; }
 
   /// Parses the comma-separated `web.admin_users` value.
   static std::set<std::string> parseUsers(const std::string& list);
@@ -114,6 +134,7 @@ class WebAccess {
 
   const std::string path_;
   const std::set<std::string> adminUsers_;
+  TlsConfig tls_;
   std::mutex mutex_;
   std::shared_ptr<Authenticator> current_;
   int64_t mtimeNs_ = 0;

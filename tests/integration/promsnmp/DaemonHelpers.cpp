@@ -146,7 +146,8 @@ std::string sampleValue(const std::vector<Sample>& samples, const std::string& n
 }
 
 Daemon::Daemon(const std::string& dir, const std::map<std::string, std::string>& env,
-               const std::vector<std::string>& args, int readyTimeoutMs)
+               const std::vector<std::string>& args, int readyTimeoutMs,
+               const std::function<bool(int)>& ready)
     : dir_(dir), port_(freeTcpPort()) {
   pid_ = ::fork();
   if (pid_ < 0) {
@@ -178,7 +179,7 @@ Daemon::Daemon(const std::string& dir, const std::map<std::string, std::string>&
       pid_ = -1;
       throw std::runtime_error("promsnmp exited during start-up:\n" + log());
     }
-    if (httpRequest(port_, "GET", "/-/ready", {}, {}, 1000).status == 200) {
+    if (ready ? ready(port_) : httpRequest(port_, "GET", "/-/ready", {}, {}, 1000).status == 200) {
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

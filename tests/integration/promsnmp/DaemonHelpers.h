@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
@@ -65,9 +66,11 @@ bool eventually(int seconds, Condition condition) {
 class Daemon {
  public:
   /// Starts build/bin/promsnmp with `env` added to the environment and `args`, listening on a
-  /// free port; waits at most `readyTimeoutMs` for /-/ready to answer 200 (throws otherwise).
+  /// free port; waits at most `readyTimeoutMs` for /-/ready to answer 200 (throws otherwise),
+  /// or for `ready(port)` to hold when given (an HTTPS server, say).
   Daemon(const std::string& dir, const std::map<std::string, std::string>& env,
-         const std::vector<std::string>& args = {}, int readyTimeoutMs = 20000);
+         const std::vector<std::string>& args = {}, int readyTimeoutMs = 20000,
+         const std::function<bool(int)>& ready = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;

@@ -77,6 +77,16 @@ class WebConfigTest : public CppUnit::TestFixture {
     // An empty file and a file with only comments configure nothing (no auth).
     CPPUNIT_ASSERT(!WebConfig::parse("", "web.yml").authEnabled());
     CPPUNIT_ASSERT(!WebConfig::parse("---\n# nothing\nbasic_auth_users:\n", "w").authEnabled());
+    WebConfig tls = WebConfig::parse(
+        "tls_server_config:\n  cert_file: /etc/promsnmp/tls.crt\n  key_file: "
+        "/etc/promsnmp/tls.key\n"
+        "  min_version: TLS13\n  client_auth_type: VerifyClientCertIfGiven\n"
+        "  client_ca_file: ca.pem\n",
+        "web.yml");
+    CPPUNIT_ASSERT(tls.tls.enabled() && !tls.authEnabled());
+    CPPUNIT_ASSERT_EQUAL(std::string("/etc/promsnmp/tls.key"), tls.tls.keyFile);
+    CPPUNIT_ASSERT_EQUAL(std::string("TLS13"), tls.tls.minVersion);
+    CPPUNIT_ASSERT_EQUAL(std::string("VerifyClientCertIfGiven"), tls.tls.clientAuthType);
   }
 
   void testRejectsWhatItCannotEnforce() {
@@ -84,7 +94,16 @@ class WebConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(contains(parseError("basic_auth_users:\n  bob: plaintext\n"), "web.yml:2"));
     CPPUNIT_ASSERT(contains(parseError("basic_auth_users:\n  bob: plaintext\n"), "bcrypt"));
     CPPUNIT_ASSERT(contains(parseError("tls_server_config:\n  cert_file: a.crt\n"),
-                            "not supported by promsnmp yet"));
+                            "needs both cert_file and key_file"));
+    CPPUNIT_ASSERT(contains(parseError("tls_server_config:\n  cert: |\n"), "not supported"));
+    CPPUNIT_ASSERT(contains(
+        parseError("tls_server_config:\n  cert_file: a\n  key_file: b\n  cipher_suites: x\n"),
+        "web.yml:4: tls_server_config: 'cipher_suites' is not supported"));
+    CPPUNIT_ASSERT(contains(parseError("tls_server_config:\n  cert_file: a\n  key_file: b\n"
+                                       "  client_auth_type: RequireAndVerifyClientCert\n"),
+                            "needs client_ca_file"));
+    CPPUNIT_ASSERT(contains(parseError("tls_server_config:\n  min_version: SSL3\n"), "TLS10"));
+    CPPUNIT_ASSERT(contains(parseError("rate_limit:\n  interval: 1s\n"), "not supported"));
     CPPUNIT_ASSERT(contains(parseError("basic_auth_user:\n  bob: x\n"), "unknown key"));
     CPPUNIT_ASSERT(contains(parseError("http_server_config:\n  http3: true\n"), "unknown key"));
     CPPUNIT_ASSERT(contains(parseError("basic_auth_users:\n\tbob: x\n"), "tab"));
