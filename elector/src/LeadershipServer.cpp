@@ -104,7 +104,7 @@ void LeadershipServer::stop() {
     clients_.clear();
     pendingClose_.clear();
     // A restarted server must not hand out a state from before the stop (F-26).
-    currentLine_.reset();
+    currentEvent_.reset();
   }
   ::close(listenFd_);
   ::close(wakeRead_);
@@ -117,7 +117,8 @@ void LeadershipServer::stop() {
 void LeadershipServer::publish(const LeadershipEvent& event) {
   std::string line = encode(event);
   std::lock_guard<std::mutex> lock(mutex_);
-  currentLine_ = line;
+  currentEvent_ = event;
+  publishedAt_ = std::chrono::steady_clock::now();
   for (std::size_t i = clients_.size(); i-- > 0;) {
     if (!sendAll(clients_[i], line)) {
       dropLocked(i);
@@ -153,6 +154,22 @@ void LeadershipServer::dropLocked(std::size_t index) {
                    std::to_string(clients_.size()));
 }
 
+LeadershipEvent LeadershipServer::aged(LeadershipEvent event) const {
+  if (event.role != LeadershipRole::Leader) {
+    return event;
+  }
+  const auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now() - publishedAt_)
+                       .count();
+  if (age >= static_cast<std::int64_t>(event.leaseMs)) {
+    event.role = LeadershipRole::Follower;  // the lease ran out since: no longer ours to claim
+    event.holder.clear();
+    return event;
+  }
+  event.leaseMs -= static_cast<std::uint32_t>(age);
+  return event;
+}
+
 void LeadershipServer::acceptClient() {
   const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) {
@@ -163,7 +180,7 @@ void LeadershipServer::acceptClient() {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   // Under the lock so the client sees the current event before any later publish().
-  if (currentLine_ && !sendAll(fd, *currentLine_)) {
+  if (currentEvent_ && !sendAll(fd, encode(aged(*currentEvent_)))) {
     ::close(fd);
     ++dropped_;
     return;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <mutex>
 #include <optional>
@@ -17,6 +18,11 @@ namespace elector {
 /// current event right after it connects. Writes never block: a client whose socket buffer
 /// cannot take a whole line, or whose socket fails, is dropped (it reconnects and catches up from
 /// the current event). Thread-safe; publish() may be called from any thread.
+///
+/// The current event is replayed to a new client aged: a leader event carries the lease time left
+/// since it was published, and one whose lease has run out becomes a follower event. So a client
+/// that connects while the elector is paused, or just before its next publish, never receives a
+/// lease the elector no longer holds (a restarted collector must not act on a stale "leader").
 class LeadershipServer {
  public:
   /// `path`: the socket file; `mode`: its permissions once bound (the directory decides who can
@@ -55,6 +61,9 @@ class LeadershipServer {
  private:
   void run();
   void acceptClient();
+  /// The current event as a client connecting now must see it (see the class comment). Caller
+  /// holds mutex_.
+  LeadershipEvent aged(LeadershipEvent event) const;
   /// Sends `line` completely or returns false; never blocks. Caller holds mutex_.
   static bool sendAll(int fd, const std::string& line);
   /// Removes clients_[index], counting it as dropped. Caller holds mutex_.
@@ -72,7 +81,8 @@ class LeadershipServer {
   mutable std::mutex mutex_;
   std::vector<int> clients_;
   std::vector<int> pendingClose_;  ///< Shut down, closed by run() between polls.
-  std::optional<std::string> currentLine_;
+  std::optional<LeadershipEvent> currentEvent_;
+  std::chrono::steady_clock::time_point publishedAt_{};
   std::uint64_t dropped_ = 0;
 };
 

@@ -1,0 +1,1049 @@
+// Elector faults of the catalog (election-and-shared-file.md §7.3) on a whole site on loopback:
+// one real redis-server (no persistence) and three real elector + promsnmp pairs sharing one
+// inventory directory, Redis lease TTL 2 s (renew every TTL/3), as in
+// integration/promsnmp/SiteFailoverTest. One method per fault:
+//   F-2  | kill -9 elector only        | Collector keeps running | Socket EOF → collector stops
+//   writes immediately (I5); new leader elected F-4  | SIGSTOP elector > TTL (collector alive) | |
+//   Collector steps down by its own deadline, not on the elector's word (I5) F-6  | SIGSTOP Redis
+//   for 0.5×TTL   | | leader keeps leadership if a renew lands before its deadline F-7  | Redis
+//   restart without persistence / FLUSHALL | Lock key and fence counter lost | fence writes
+//   serialize them; E = max(token, epoch_N+1) prevents regression (I2); at most one remains active
+//   F-26 | Collector restart while elector holds leadership | | does not act on a pre-restart
+//   socket message; re-queries and re-fences
+// A sampler thread reads GET /promsnmp/leader of every replica every 50 ms for the whole fault
+// ("double leadership" = two replicas answering 200 in one round). The slot chain is read with
+// `promsnmp-inventory --json history` (version, epoch, writer) and checked for I1 (one writer per
+// epoch), I2 (epochs never decrease) and I3 (no slot of a deposed epoch/writer after a higher
+// epoch). Every process is stopped in tearDown; every wait has a deadline; times are printed.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "DaemonHelpers.h"
+#include "ElectorHarness.h"
+#include "FaultHelpers.h"
+#include "ProcessHelpers.h"
+
+using elector_test::msSince;
+using elector_test::Steady;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr long kTtlMs = 2000;
+constexpr long kRenewMs = kTtlMs / 3;
+// Crash failover: the key expires ≤ TTL after the last renew, a candidate retries within a
+// renew interval, + 1 s of collector reaction; + 2 s of slack for 2 shared cores.
+constexpr long kFailoverBoundMs = kTtlMs + kRenewMs + 1000 + 2000;
+constexpr int kReplicas = 3;
+constexpr int kSampleMs = 50;
+const char* const kLeaseKey = "promsnmp:faults:leader";
+
+std::string findProgram(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return "";
+}
+
+std::string tailOf(const std::string& path, std::size_t lines = 25) {
+  std::ifstream in(path);
+  std::vector<std::string> all;
+  std::string line;
+  while (std::getline(in, line)) {
+    all.push_back(line);
+  }
+  std::string out = "--- " + path + "\n";
+  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
+    out += all[i] + "\n";
+  }
+  return out;
+}
+
+std::size_t fileSize(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
+}
+
+/// The lines of `path` from byte `offset` on.
+std::vector<std::string> linesSince(const std::string& path, std::size_t offset) {
+  std::ifstream in(path);
+  in.seekg(static_cast<std::streamoff>(offset));
+  std::vector<std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    out.push_back(line);
+  }
+  return out;
+}
+
+bool has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+/// The index of the first of `lines` at or after `from` containing every one of `parts`, or -1.
+long findLine(const std::vector<std::string>& lines, const std::vector<std::string>& parts,
+              long from = 0) {
+  for (long i = std::max(0L, from); i < static_cast<long>(lines.size()); ++i) {
+    bool all = true;
+    for (const std::string& p : parts) {
+      all = all && has(lines[static_cast<std::size_t>(i)], p);
+    }
+    if (all) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/// One inline command to 127.0.0.1:port with a 500 ms timeout; the raw reply or "".
+std::string redisCommand(int port, const std::string& command) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    return "";
+  }
+  timeval timeout{0, 500000};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  std::string reply;
+  const std::string line = command + "\r\n";
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size())) {
+    char buffer[1024];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
+      reply.append(buffer, static_cast<std::size_t>(n));
+      const std::size_t first = reply.find("\r\n");
+      if (first == std::string::npos) {
+        continue;
+      }
+      if (reply[0] != '$' || reply.compare(0, 3, "$-1") == 0 ||
+          reply.find("\r\n", first + 2) != std::string::npos) {
+        break;
+      }
+    }
+  }
+  ::close(fd);
+  return reply;
+}
+
+/// redis-server on 127.0.0.1 without persistence; restartable on the same port.
+class Redis {
+ public:
+  Redis(std::string dir, std::string logPath)
+      : dir_(std::move(dir)), log_(std::move(logPath)), port_(testing::freeTcpPort()) {
+    start();
+  }
+  void start() {
+    const std::string binary = findProgram("redis-server");
+    if (binary.empty()) {
+      throw std::runtime_error("redis-server is not on PATH");
+    }
+    process_ = std::make_unique<elector_test::ChildProcess>(
+        std::vector<std::string>{binary, "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                                 "--save", "", "--appendonly", "no", "--dir", dir_, "--logfile",
+                                 log_},
+        log_);
+    const auto until = Steady::now() + std::chrono::seconds(10);
+    while (Steady::now() < until) {
+      if (command("PING").rfind("+PONG", 0) == 0) {
+        return;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    throw std::runtime_error("redis-server did not answer PING within 10 s");
+  }
+  void kill9() { process_.reset(); }  // SIGKILL and reap
+  void pause() const { process_->send(SIGSTOP); }
+  void resume() const {
+    if (process_) {
+      process_->send(SIGCONT);
+    }
+  }
+  std::string command(const std::string& c) const { return redisCommand(port_, c); }
+  std::string get(const std::string& key) const {
+    const std::string reply = command("GET " + key);
+    if (reply.empty() || reply[0] != '$' || reply.compare(0, 3, "$-1") == 0) {
+      return "";
+    }
+    const std::size_t start = reply.find("\r\n") + 2;
+    const std::size_t end = reply.find("\r\n", start);
+    return end == std::string::npos ? "" : reply.substr(start, end - start);
+  }
+  int port() const { return port_; }
+
+ private:
+  std::string dir_;
+  std::string log_;
+  int port_;
+  std::unique_ptr<elector_test::ChildProcess> process_;
+};
+
+struct Replica {
+  std::string id;
+  std::string dir;
+  std::unique_ptr<elector_test::ChildProcess> elector;
+  std::unique_ptr<testing::Daemon> collector;
+
+  std::string socket() const { return dir + "/elector.sock"; }
+  std::string electorLog() const { return dir + "/elector.log"; }
+  std::string collectorLog() const { return dir + "/promsnmp.log"; }
+  int port() const { return collector && collector->pid() > 0 ? collector->port() : 0; }
+  int leaderStatus(int timeoutMs = 500) const {
+    const int p = port();
+    return p == 0 ? 0
+                  : testing::httpRequest(p, "GET", "/promsnmp/leader", {}, {}, timeoutMs).status;
+  }
+  int post(const std::string& path, const std::string& body, int timeoutMs = 5000) const {
+    const int p = port();
+    return p == 0 ? 0 : testing::httpRequest(p, "POST", path, {}, body, timeoutMs).status;
+  }
+  std::string logs() const { return tailOf(electorLog()) + tailOf(collectorLog()); }
+};
+
+struct Slot {
+  uint64_t version = 0;
+  uint64_t epoch = 0;
+  std::string writer;
+  bool admin = false;
+  bool ok = false;
+  uint64_t devices = 0;
+};
+
+std::string describe(const std::vector<Slot>& chain) {
+  std::map<std::string, std::string> names;
+  std::string out;
+  for (const Slot& s : chain) {
+    if (!names.count(s.writer)) {
+      names[s.writer] = s.admin ? "cli" : "w" + std::to_string(names.size());
+    }
+    out +=
+        " v" + std::to_string(s.version) + ":e" + std::to_string(s.epoch) + ":" + names[s.writer];
+  }
+  return out;
+}
+
+const std::string kDiscoveryBody =
+    R"({"potentialTargets":["127.0.0.1"],"agentType":"snmp-community",)"
+    R"("version":"v2c","port":9,"readCommunity":"x"})";
+
+/// One sampling round: when (ms since the sampler started) and each replica's status.
+struct Round {
+  long ms = 0;
+  std::array<int, kReplicas> status{};
+};
+
+}  // namespace
+
+class ElectorFaultTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(ElectorFaultTest);
+  CPPUNIT_TEST(testF2ElectorKilledCollectorStopsWriting_I5_I1_I2_I3);
+  CPPUNIT_TEST(testF4ElectorPausedCollectorStepsDownByOwnDeadline_I5_I2_I3);
+  CPPUNIT_TEST(testF6RedisPausedHalfTtlLeaderKeepsLeadership_I6_I2);
+  CPPUNIT_TEST(testF7FlushAllFenceWritesSerialize_I1_I2_I3);
+  CPPUNIT_TEST(testF7RedisRestartWithoutPersistence_I1_I2_I3);
+  CPPUNIT_TEST(testF26CollectorRestartRefencesBeforeWriting_I1_I2_I5);
+  CPPUNIT_TEST(testF26CollectorRestartedWhileElectorPausedIgnoresStaleLeaderLine_I5_I1_I2);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void setUp() override {
+    started_ = Steady::now();
+    dir_ = std::make_unique<testing::TempDir>();
+    ::mkdir((dir_->path() + "/share").c_str(), 0755);
+    ::mkdir((dir_->path() + "/redis").c_str(), 0755);
+    testing::inventoryCli(sharedEnv(), {"init"});
+    redis_ = std::make_unique<Redis>(dir_->path() + "/redis", dir_->path() + "/redis.log");
+    for (int i = 0; i < kReplicas; ++i) {
+      replicas_[i].id = "r" + std::to_string(i);
+      replicas_[i].dir = dir_->path() + "/" + replicas_[i].id;
+      ::mkdir(replicas_[i].dir.c_str(), 0755);
+      startElector(i);
+      startCollector(i);
+    }
+  }
+
+  void tearDown() override {
+    stopSampler();
+    if (redis_) {
+      redis_->resume();
+    }
+    for (Replica& r : replicas_) {
+      if (r.elector) {
+        r.elector->send(SIGCONT);
+      }
+      if (r.collector && r.collector->pid() > 0) {
+        r.collector->signal(SIGCONT);
+      }
+    }
+    for (Replica& r : replicas_) {
+      if (r.collector && r.collector->pid() > 0) {
+        r.collector->signal(SIGKILL, 5000);
+      }
+      r.collector.reset();
+      r.elector.reset();
+    }
+    redis_.reset();
+    std::cerr << "\n  [faults] ElectorFaultTest::" << name_ << " took "
+              << static_cast<double>(msSince(started_)) / 1000.0 << " s" << std::endl;
+    dir_.reset();
+  }
+
+  /// F-2: kill -9 of the leader's elector only. Its collector sees EOF on the socket and stops
+  /// writing at once (I5: /promsnmp/leader, POST /promsnmp/inventory and /promsnmp/discovery
+  /// answer 503 within 1 s); another replica is elected and commits with a higher epoch; the
+  /// old collector never commits again (I3), the chain stays monotonic with one writer per
+  /// epoch (I1, I2), and no two replicas answer 200 in one sampling round.
+  void testF2ElectorKilledCollectorStopsWriting_I5_I1_I2_I3() {
+    name_ = "testF2ElectorKilledCollectorStopsWriting_I5_I1_I2_I3";
+    const int leader = waitForLeader(milliseconds(10000));
+    Replica& old = replicas_[leader];
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, "before-f2"));
+    const Slot oldSlot = history().back();
+    startSampler();
+
+    const auto killedAt = Steady::now();
+    old.elector->kill9();
+    // I5: the collector stops writes at once — every endpoint that writes refuses.
+    long leader503 = -1, inventory503 = -1, discovery503 = -1;
+    while (msSince(killedAt) < 3000 && (leader503 < 0 || inventory503 < 0 || discovery503 < 0)) {
+      if (leader503 < 0 && old.leaderStatus(300) == 503) {
+        leader503 = msSince(killedAt);
+      }
+      if (inventory503 < 0 &&
+          old.post("/promsnmp/inventory", faults::inventoryJson("stale-f2-", 1), 1000) == 503) {
+        inventory503 = msSince(killedAt);
+      }
+      if (discovery503 < 0 && old.post("/promsnmp/discovery", kDiscoveryBody, 1000) == 503) {
+        discovery503 = msSince(killedAt);
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    std::cout << "\n  [F-2] r" << leader << "'s elector killed: /promsnmp/leader 503 after "
+              << leader503 << " ms, POST inventory 503 after " << inventory503
+              << " ms, POST discovery 503 after " << discovery503 << " ms" << std::endl;
+    for (long t : {leader503, inventory503, discovery503}) {
+      CPPUNIT_ASSERT_MESSAGE("I5: the collector still wrote " + std::to_string(t) +
+                                 " ms after its elector died (bound 1000 ms)\n" + old.logs(),
+                             t >= 0 && t <= 1000);
+    }
+    const std::vector<std::string> collectorLines = linesSince(old.collectorLog(), 0);
+    CPPUNIT_ASSERT_MESSAGE(
+        "I5: no EOF logged\n" + old.logs(),
+        findLine(collectorLines, {"leadership socket closed by the elector"}) >= 0);
+
+    const int next = waitForLeaderOtherThan(leader, killedAt + milliseconds(kFailoverBoundMs));
+    std::cout << "  [F-2] " << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody"))
+              << " leads after " << msSince(killedAt) << " ms (bound " << kFailoverBoundMs << " ms)"
+              << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200,
+                                 postUntilAccepted(replicas_[next], "after-f2"));
+    const Slot newSlot = history().back();
+    CPPUNIT_ASSERT_MESSAGE("new epoch not above the old one", newSlot.epoch > oldSlot.epoch);
+
+    // The old collector keeps running and keeps refusing.
+    int staleAccepted = 0;
+    for (int i = 0; i < 5; ++i) {
+      const int s = old.post("/promsnmp/inventory", faults::inventoryJson("stale-f2-late-", 1));
+      staleAccepted += (s >= 200 && s < 300) ? 1 : 0;
+      staleAccepted += old.leaderStatus() == 200 ? 1 : 0;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(
+        "I3/I5: the elector-less collector accepted writes or led\n" + old.logs(), 0,
+        staleAccepted);
+    const std::vector<Round> rounds = stopSampler();
+    assertNeverTwoLeaders(rounds, "F-2");
+
+    const std::vector<Slot> chain = history();
+    std::cout << "  [F-2] chain:" << describe(chain) << std::endl;
+    assertChain(chain);
+    assertNoWriterAfterDeposed(chain, oldSlot.writer, newSlot.epoch, "the old collector");
+    const std::string head = testing::inventoryCli(sharedEnv(), {"show", "--json"});
+    CPPUNIT_ASSERT_MESSAGE(head, !has(head, "stale-f2"));
+    CPPUNIT_ASSERT_MESSAGE(head, has(head, "after-f2"));
+  }
+
+  /// F-4: SIGSTOP of the leader's elector for longer than the TTL, its collector alive. The
+  /// collector steps down by its own deadline (I5: the log says reason=deadline, the elector
+  /// said nothing), /promsnmp/leader answers 503 within TTL + 500 ms of the stop, another replica
+  /// takes over with a higher epoch, and — sampled every 50 ms through stop, takeover, SIGCONT
+  /// and 2×TTL after — never two replicas answer 200 at once; the chain keeps I2 and I3.
+  void testF4ElectorPausedCollectorStepsDownByOwnDeadline_I5_I2_I3() {
+    name_ = "testF4ElectorPausedCollectorStepsDownByOwnDeadline_I5_I2_I3";
+    const int leader = waitForLeader(milliseconds(10000));
+    Replica& old = replicas_[leader];
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, "before-f4"));
+    const Slot oldSlot = history().back();
+    const std::size_t logBefore = fileSize(old.collectorLog());
+    startSampler();
+
+    const auto stoppedAt = Steady::now();
+    old.elector->send(SIGSTOP);
+    long stepDown = -1;
+    while (msSince(stoppedAt) < kTtlMs + 2000 && stepDown < 0) {
+      if (old.leaderStatus(300) == 503) {
+        stepDown = msSince(stoppedAt);
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    const int refused = old.post("/promsnmp/inventory", faults::inventoryJson("stale-f4-", 1));
+    std::cout << "\n  [F-4] r" << leader << "'s elector stopped: collector 503 after " << stepDown
+              << " ms (bound " << kTtlMs + 500 << " ms); POST then: " << refused << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("I5: the collector did not step down by TTL + 500 ms\n" + old.logs(),
+                           stepDown >= 0 && stepDown <= kTtlMs + 500);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("I5: POST after the step-down\n" + old.logs(), 503, refused);
+    // isLeader() checks the deadline on every call; the reader thread logs it within a tick.
+    std::vector<std::string> lines;
+    long byDeadline = -1;
+    testing::eventually(milliseconds(1000), [&] {
+      lines = linesSince(old.collectorLog(), logBefore);
+      byDeadline = findLine(lines, {"leadership changed", "role=follower", "reason=deadline"});
+      return byDeadline >= 0;
+    });
+    std::cout << "  [F-4] " << (byDeadline >= 0 ? lines[byDeadline] : "no deadline line")
+              << std::endl;
+    CPPUNIT_ASSERT_MESSAGE(
+        "I5: the step-down was not by the collector's own deadline\n" + old.logs(),
+        byDeadline >= 0);
+
+    const int next = waitForLeaderOtherThan(leader, stoppedAt + milliseconds(kFailoverBoundMs));
+    CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200,
+                                 postUntilAccepted(replicas_[next], "after-f4"));
+    const Slot newSlot = history().back();
+    CPPUNIT_ASSERT_MESSAGE("new epoch not above the old one", newSlot.epoch > oldSlot.epoch);
+    if (msSince(stoppedAt) < kTtlMs + 1000) {
+      std::this_thread::sleep_for(milliseconds(kTtlMs + 1000 - msSince(stoppedAt)));
+    }
+    const long paused = msSince(stoppedAt);
+    old.elector->send(SIGCONT);
+    const auto resumedAt = Steady::now();
+    int oldLeads = 0;
+    int lateAccepted = 0;
+    while (msSince(resumedAt) < 2 * kTtlMs) {
+      oldLeads += old.leaderStatus(300) == 200 ? 1 : 0;
+      const int s = old.post("/promsnmp/inventory", faults::inventoryJson("stale-f4-late-", 1));
+      lateAccepted += (s >= 200 && s < 300) ? 1 : 0;
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    const std::vector<Round> rounds = stopSampler();
+    std::cout << "  [F-4] r" << next << " leads; elector resumed after " << paused
+              << " ms; old collector answered 200 " << oldLeads << " times and accepted "
+              << lateAccepted << " POSTs in 2×TTL after SIGCONT" << std::endl;
+    assertNeverTwoLeaders(rounds, "F-4");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 0, oldLeads);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 0, lateAccepted);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the new leader lost leadership\n" + allLogs(), 200,
+                                 replicas_[next].leaderStatus());
+    const std::vector<Slot> chain = history();
+    std::cout << "  [F-4] chain:" << describe(chain) << std::endl;
+    assertChain(chain);
+    assertNoWriterAfterDeposed(chain, oldSlot.writer, newSlot.epoch, "the paused leader");
+  }
+
+  /// F-6 at 0.5×TTL: redis-server SIGSTOPped for TTL/2, then SIGCONT. A renew lands before the
+  /// leader's deadline (an ambiguous renew is resolved to "still ours", I6), so the leader keeps
+  /// leadership: no handover, its elector never says follower, the epoch is unchanged (its next
+  /// commit carries the same epoch, no new fence slot), at most one short 503 blip on its
+  /// /promsnmp/leader (reported), and never two replicas answering 200 at once.
+  void testF6RedisPausedHalfTtlLeaderKeepsLeadership_I6_I2() {
+    name_ = "testF6RedisPausedHalfTtlLeaderKeepsLeadership_I6_I2";
+    const int leader = waitForLeader(milliseconds(10000));
+    Replica& lead = replicas_[leader];
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, "before-f6"));
+    const std::vector<Slot> before = history();
+    const std::string holder = redis_->get(kLeaseKey);
+    const std::size_t electorLogBefore = fileSize(lead.electorLog());
+    // Let the lease settle one renew past the commit, then sample a baseline.
+    startSampler();
+    std::this_thread::sleep_for(milliseconds(kRenewMs));
+    const auto pausedAt = Steady::now();
+    redis_->pause();
+    std::this_thread::sleep_for(milliseconds(kTtlMs / 2));
+    redis_->resume();
+    const long paused = msSince(pausedAt);
+    std::this_thread::sleep_for(milliseconds(2 * kTtlMs));
+    const std::vector<Round> rounds = stopSampler();
+
+    // Blips: maximal runs of rounds in which the leader did not answer 200.
+    int blips = 0;
+    long longest = 0;
+    long runStart = -1;
+    long last = 0;
+    std::string blipText;
+    for (const Round& r : rounds) {
+      const bool leads = r.status[leader] == 200;
+      if (!leads && runStart < 0) {
+        runStart = r.ms;
+      }
+      if (leads && runStart >= 0) {
+        ++blips;
+        longest = std::max(longest, r.ms - runStart);
+        blipText += " [" + std::to_string(runStart) + ".." + std::to_string(r.ms) + " ms]";
+        runStart = -1;
+      }
+      last = r.ms;
+    }
+    if (runStart >= 0) {
+      ++blips;
+      longest = std::max(longest, last - runStart);
+      blipText += " [" + std::to_string(runStart) + ".. end]";
+    }
+    std::cout << "\n  [F-6] redis paused " << paused << " ms (sampler from " << kRenewMs
+              << " ms before): " << rounds.size() << " rounds; leader r" << leader
+              << " not-200 blips: " << blips << blipText << std::endl;
+    assertNeverTwoLeaders(rounds, "F-6");
+    for (const Round& r : rounds) {
+      for (int i = 0; i < kReplicas; ++i) {
+        CPPUNIT_ASSERT_MESSAGE("handover: r" + std::to_string(i) + " answered 200 at " +
+                                   std::to_string(r.ms) + " ms\n" + allLogs(),
+                               i == leader || r.status[i] != 200);
+      }
+    }
+    CPPUNIT_ASSERT_MESSAGE(
+        "the leader lost leadership for good or more than once:" + blipText + "\n" + lead.logs(),
+        blips <= 1 && runStart < 0);
+    CPPUNIT_ASSERT_MESSAGE("the blip lasted " + std::to_string(longest) + " ms", longest <= 500);
+    const std::vector<std::string> electorLines = linesSince(lead.electorLog(), electorLogBefore);
+    CPPUNIT_ASSERT_MESSAGE("I6: the leader's elector said follower\n" + lead.logs(),
+                           findLine(electorLines, {"role changed", "role=follower"}) < 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("lease holder changed", holder, redis_->get(kLeaseKey));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("a slot was written during the 0.5×TTL pause",
+                                 before.back().version, history().back().version);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, "after-f6"));
+    const std::vector<Slot> chain = history();
+    std::cout << "  [F-6] chain:" << describe(chain) << std::endl;
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the commit after the pause is the next version (no re-fence)",
+                                 before.back().version + 1, chain.back().version);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("epoch changed across the pause", before.back().epoch,
+                                 chain.back().epoch);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("writer changed across the pause", before.back().writer,
+                                 chain.back().writer);
+    assertChain(chain);
+  }
+
+  /// F-7: FLUSHALL under the running site (lease key and epoch counter lost).
+  void testF7FlushAllFenceWritesSerialize_I1_I2_I3() {
+    name_ = "testF7FlushAllFenceWritesSerialize_I1_I2_I3";
+    runF7("FLUSHALL", [this] {
+      const std::string reply = redis_->command("FLUSHALL");
+      CPPUNIT_ASSERT_MESSAGE("FLUSHALL: " + reply, reply.rfind("+OK", 0) == 0);
+    });
+  }
+
+  /// F-7: redis-server kill -9 and started again empty (no persistence) on the same port.
+  void testF7RedisRestartWithoutPersistence_I1_I2_I3() {
+    name_ = "testF7RedisRestartWithoutPersistence_I1_I2_I3";
+    runF7("restart", [this] {
+      redis_->kill9();
+      redis_->start();
+      CPPUNIT_ASSERT_EQUAL(std::string(""), redis_->get(kLeaseKey));
+    });
+  }
+
+  /// F-26: SIGTERM of the leader's collector and a new one started while its elector keeps the
+  /// lease. The new process starts as a follower (503) until an event arrives on its own
+  /// connection ("connected" is logged before it leads), then fences before any write: its
+  /// first slot is a fence (content unchanged, epoch ≥ the old epoch) and precedes its first
+  /// commit (I1, I2); no handover happens meanwhile and never two replicas answer 200 at once.
+  void testF26CollectorRestartRefencesBeforeWriting_I1_I2_I5() {
+    name_ = "testF26CollectorRestartRefencesBeforeWriting_I1_I2_I5";
+    const int leader = waitForLeader(milliseconds(10000));
+    Replica& lead = replicas_[leader];
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, "before-f26"));
+    const std::vector<Slot> before = history();
+    const Slot oldSlot = before.back();
+    const std::string holder = redis_->get(kLeaseKey);
+    startSampler();
+
+    const auto termAt = Steady::now();
+    ports_[leader] = 0;
+    lead.collector->signal(SIGTERM);
+    const std::size_t logBefore = fileSize(lead.collectorLog());
+    startCollector(leader);
+    const long restarted = msSince(termAt);
+    long leads = -1;
+    while (msSince(termAt) < restarted + 3000 && leads < 0) {
+      if (lead.leaderStatus(300) == 200) {
+        leads = msSince(termAt);
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    std::cout << "\n  [F-26] r" << leader << "'s collector restarted (ready after " << restarted
+              << " ms), leads after " << leads << " ms" << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("the restarted collector never led\n" + lead.logs(), leads >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, "after-f26"));
+    const std::vector<Round> rounds = stopSampler();
+    assertNeverTwoLeaders(rounds, "F-26");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("handover during the collector restart", holder,
+                                 redis_->get(kLeaseKey));
+
+    const std::vector<std::string> lines = linesSince(lead.collectorLog(), logBefore);
+    const long connected = findLine(lines, {"leadership socket connected"});
+    const long leaderLine = findLine(lines, {"leadership changed", "reason=event"}, connected);
+    const long fenced = findLine(lines, {"fenced the inventory as leader"});
+    std::cout << "  [F-26] new log: connected @" << connected << ", leader @" << leaderLine
+              << ", fenced @" << fenced << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("I5: no connect line\n" + lead.logs(), connected >= 0);
+    CPPUNIT_ASSERT_MESSAGE("I5: no leader event after the connect\n" + lead.logs(),
+                           leaderLine > connected);
+    CPPUNIT_ASSERT_MESSAGE("no fence line after the leader event\n" + lead.logs(),
+                           fenced > leaderLine);
+    CPPUNIT_ASSERT_MESSAGE("I5: led before an event on its own connection\n" + lead.logs(),
+                           findLine(lines, {"leadership changed", "leader=true"}) < 0 ||
+                               findLine(lines, {"leadership changed", "leader=true"}) > connected);
+
+    const std::vector<Slot> chain = history();
+    std::cout << "  [F-26] chain:" << describe(chain) << std::endl;
+    assertChain(chain);
+    std::size_t firstNew = chain.size();
+    for (std::size_t i = before.size(); i < chain.size(); ++i) {
+      CPPUNIT_ASSERT_MESSAGE("a slot by the old process after the restart:" + describe(chain),
+                             chain[i].writer != oldSlot.writer);
+      if (firstNew == chain.size()) {
+        firstNew = i;
+      }
+    }
+    CPPUNIT_ASSERT_MESSAGE("no slot by the new collector:" + describe(chain),
+                           firstNew + 1 < chain.size());
+    const Slot& fence = chain[firstNew];
+    CPPUNIT_ASSERT_MESSAGE("fence epoch below the old one", fence.epoch >= oldSlot.epoch);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the first new slot is not a fence (content changed)",
+                                 chain[firstNew - 1].devices, fence.devices);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the write is not the slot right after the fence",
+                                 fence.version + 1, chain.back().version);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the write's epoch is not the fence's", fence.epoch,
+                                 chain.back().epoch);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the write is not by the fencing process", fence.writer,
+                                 chain.back().writer);
+  }
+
+  /// F-26, pre-restart message: the leader's elector is SIGSTOPped, its collector restarted
+  /// (connect succeeds into the socket's backlog, nothing is read), another replica takes over
+  /// after the TTL and commits, then the elector gets SIGCONT. Its last line, cached before the
+  /// collector's restart and before the pause, still says "leader": the new collector must not
+  /// act on it — it stays 503 (I5), writes no fence over the new leader (I1, I2: no slot by it
+  /// after the new leader's), and the new leader keeps leading and writing.
+  void testF26CollectorRestartedWhileElectorPausedIgnoresStaleLeaderLine_I5_I1_I2() {
+    name_ = "testF26CollectorRestartedWhileElectorPausedIgnoresStaleLeaderLine_I5_I1_I2";
+    const int leader = waitForLeader(milliseconds(10000));
+    Replica& old = replicas_[leader];
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, "before-f26b"));
+    const Slot oldSlot = history().back();
+    startSampler();
+
+    const auto stoppedAt = Steady::now();
+    old.elector->send(SIGSTOP);
+    ports_[leader] = 0;
+    old.collector->signal(SIGTERM);
+    const std::size_t logBefore = fileSize(old.collectorLog());
+    startCollector(leader);
+    const int next = waitForLeaderOtherThan(leader, stoppedAt + milliseconds(kFailoverBoundMs));
+    CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200,
+                                 postUntilAccepted(replicas_[next], "after-f26b"));
+    const Slot newSlot = history().back();
+    if (msSince(stoppedAt) < kTtlMs + 500) {
+      std::this_thread::sleep_for(milliseconds(kTtlMs + 500 - msSince(stoppedAt)));
+    }
+    old.elector->send(SIGCONT);
+    const auto resumedAt = Steady::now();
+    int oldLeads = 0;
+    while (msSince(resumedAt) < kTtlMs) {
+      oldLeads += old.leaderStatus(300) == 200 ? 1 : 0;
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    // The legitimate leader can still write.
+    const int nextWrite = postUntilAccepted(replicas_[next], "after-f26b-resume");
+    // Liveness after the resume: how long some replica answers 200 within 2×TTL more.
+    long anyLeader = -1;
+    const auto watchFrom = Steady::now();
+    while (msSince(watchFrom) < 2 * kTtlMs && anyLeader < 0) {
+      for (int i = 0; i < kReplicas && anyLeader < 0; ++i) {
+        if (replicas_[i].leaderStatus(300) == 200) {
+          anyLeader = msSince(resumedAt);
+        }
+      }
+      std::this_thread::sleep_for(milliseconds(kSampleMs));
+    }
+    const std::vector<Round> rounds = stopSampler();
+    const std::vector<std::string> lines = linesSince(old.collectorLog(), logBefore);
+    const long leaderLine = findLine(lines, {"leadership changed", "leader=true"});
+    const long fenced = findLine(lines, {"fenced the inventory as leader"});
+    std::cout << "\n  [F-26b] r" << leader << " elector stopped + collector restarted; r" << next
+              << " leads; after SIGCONT the restarted collector answered 200 " << oldLeads
+              << " times; leader line: " << (leaderLine >= 0 ? lines[leaderLine] : "none")
+              << "; fence line: " << (fenced >= 0 ? lines[fenced] : "none")
+              << "; new leader's write after resume: " << nextWrite
+              << "; first 200 on any /promsnmp/leader after the write attempt: "
+              << (anyLeader >= 0 ? std::to_string(anyLeader) + " ms after SIGCONT"
+                                 : "none within " + std::to_string(2 * kTtlMs) + " ms more")
+              << "; lease " << redis_->get(kLeaseKey) << std::endl;
+    const std::vector<Slot> chain = history();
+    std::cout << "  [F-26b] chain:" << describe(chain) << std::endl;
+    assertChain(chain);
+    assertNeverTwoLeaders(rounds, "F-26b");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(
+        "I5: the restarted collector acted on the stale leader line\n" + old.logs(), 0, oldLeads);
+    CPPUNIT_ASSERT_MESSAGE(
+        "I5: the restarted collector fenced on the stale leader line\n" + old.logs(), fenced < 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the new leader cannot write after the resume\n" + allLogs(), 200,
+                                 nextWrite);
+    std::set<std::string> newWriters;
+    for (const Slot& s : chain) {
+      if (s.version > newSlot.version && s.writer != newSlot.writer) {
+        newWriters.insert(s.writer);
+      }
+    }
+    CPPUNIT_ASSERT_MESSAGE("another writer committed after the new leader:" + describe(chain),
+                           newWriters.empty());
+    (void)oldSlot;
+  }
+
+ private:
+  std::map<std::string, std::string> sharedEnv() const {
+    return {{"PROM_INV_FILE", dir_->path() + "/share/promsnmp-inventory.json"},
+            {"PROM_ENCRYPT_KEY", "elector fault test key"},
+            {"PROM_INV_KEEP", "200"}};
+  }
+
+  void startElector(int i) {
+    Replica& r = replicas_[i];
+    r.elector.reset();
+    ::unlink(r.socket().c_str());
+    r.elector = std::make_unique<elector_test::ChildProcess>(
+        std::vector<std::string>{elector_test::kElectorBinary, "--backend", "redis",
+                                 "--redis.address", "127.0.0.1:" + std::to_string(redis_->port()),
+                                 "--id", r.id, "--socket", r.socket(), "--lease.ttl",
+                                 std::to_string(kTtlMs), "--lease.key", kLeaseKey},
+        r.electorLog(), std::map<std::string, std::string>{{"ELECTOR_WEB_LISTEN_ADDRESS", "-"}});
+  }
+
+  void startCollector(int i) {
+    Replica& r = replicas_[i];
+    ports_[i] = 0;
+    r.collector.reset();
+    std::map<std::string, std::string> env = sharedEnv();
+    env["PROMSNMP_STATE_DIR"] = r.dir + "/state";
+    env["PROMSNMP_ELECTOR_SOCKET"] = r.socket();
+    env["PROMSNMP_INVENTORY_POLL_INTERVAL_MS"] = "200";
+    env["COLLECTION_INTERVAL"] = "3600000";
+    r.collector = std::make_unique<testing::Daemon>(r.dir, env);
+    ports_[i] = r.collector->port();
+  }
+
+  /// The shared F-7 scenario: `lose` drops the lease key and epoch counter under a running site
+  /// while every replica is sent a write every ~100 ms for 2×TTL. I2 (epochs never decrease),
+  /// I1 (one writer per epoch), I3 (after a higher epoch is committed no writer of a lower epoch
+  /// commits); after 2×TTL exactly one replica answers 200 (sampled for 1 s) and it can write.
+  void runF7(const std::string& how, const std::function<void()>& lose) {
+    const int leader = waitForLeader(milliseconds(10000));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[leader].logs(), 200,
+                                 postUntilAccepted(replicas_[leader], "before-f7"));
+    const Slot oldSlot = history().back();
+    startSampler();
+    const auto lostAt = Steady::now();
+    lose();
+    std::array<int, kReplicas> accepted{};
+    int n = 0;
+    while (msSince(lostAt) < 2 * kTtlMs) {
+      for (int i = 0; i < kReplicas; ++i) {
+        const int s =
+            replicas_[i].post("/promsnmp/inventory",
+                              faults::inventoryJson("f7-" + std::to_string(n++) + "-", 1), 2000);
+        accepted[i] += (s >= 200 && s < 300) ? 1 : 0;
+      }
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    // After 2×TTL: at most one leader, sampled for a second, and exactly one at the end.
+    int maxLeaders = 0;
+    int finalLeader = -1;
+    const auto settle = Steady::now();
+    while (msSince(settle) < 1000) {
+      int count = 0;
+      for (int i = 0; i < kReplicas; ++i) {
+        if (replicas_[i].leaderStatus(300) == 200) {
+          ++count;
+          finalLeader = i;
+        }
+      }
+      maxLeaders = std::max(maxLeaders, count);
+      std::this_thread::sleep_for(milliseconds(kSampleMs));
+    }
+    const std::vector<Round> rounds = stopSampler();
+    int doubleRounds = 0;
+    long doubleFirst = -1, doubleLast = -1;
+    for (const Round& r : rounds) {
+      int count = 0;
+      for (int s : r.status) {
+        count += s == 200 ? 1 : 0;
+      }
+      if (count > 1) {
+        ++doubleRounds;
+        doubleFirst = doubleFirst < 0 ? r.ms : doubleFirst;
+        doubleLast = r.ms;
+      }
+    }
+    const std::vector<Slot> chain = history();
+    std::cout << "\n  [F-7 " << how << "] r" << leader << " led; accepted POSTs per replica in "
+              << 2 * kTtlMs << " ms:";
+    for (int i = 0; i < kReplicas; ++i) {
+      std::cout << " r" << i << "=" << accepted[i];
+    }
+    std::cout << "; rounds with two leaders: " << doubleRounds << " (" << doubleFirst << ".."
+              << doubleLast << " ms, not required); after 2×TTL at most " << maxLeaders
+              << " leader(s), r" << finalLeader << "; lease now " << redis_->get(kLeaseKey)
+              << std::endl;
+    std::cout << "  [F-7 " << how << "] chain:" << describe(chain) << std::endl;
+    assertChain(chain);
+    // I3: once a higher epoch is in the chain, no slot carries a lower one (assertChain), and
+    // no writer of an older epoch appears again.
+    std::map<std::string, uint64_t> maxEpochOf;
+    uint64_t highest = 0;
+    for (const Slot& s : chain) {
+      if (s.admin) {
+        continue;
+      }
+      if (maxEpochOf.count(s.writer) && s.epoch > maxEpochOf[s.writer]) {
+        // The same process fenced again under a new token: fine.
+      }
+      CPPUNIT_ASSERT_MESSAGE("I3: v" + std::to_string(s.version) + " by a writer of epoch " +
+                                 std::to_string(s.epoch) + " after epoch " +
+                                 std::to_string(highest) + ":" + describe(chain),
+                             s.epoch >= highest);
+      highest = std::max(highest, s.epoch);
+      maxEpochOf[s.writer] = std::max(maxEpochOf[s.writer], s.epoch);
+    }
+    CPPUNIT_ASSERT_MESSAGE("epoch went down across the loss", chain.back().epoch >= oldSlot.epoch);
+    CPPUNIT_ASSERT_MESSAGE("more than one leader after 2×TTL\n" + allLogs(), maxLeaders <= 1);
+    CPPUNIT_ASSERT_MESSAGE("no leader after 2×TTL\n" + allLogs(), finalLeader >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the remaining leader cannot write\n" + allLogs(), 200,
+                                 postUntilAccepted(replicas_[finalLeader], "after-f7"));
+    const std::vector<Slot> after = history();
+    assertChain(after);
+    CPPUNIT_ASSERT_MESSAGE("the last write has an epoch below an earlier one",
+                           after.back().epoch >= chain.back().epoch);
+  }
+
+  int leaseHolder() const {
+    const std::string value = redis_->get(kLeaseKey);
+    for (int i = 0; i < kReplicas; ++i) {
+      if (value.rfind(replicas_[i].id + ":", 0) == 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  int waitForLeader(milliseconds timeout) {
+    const auto until = Steady::now() + timeout;
+    while (Steady::now() < until) {
+      const int holder = leaseHolder();
+      if (holder >= 0 && replicas_[holder].leaderStatus() == 200) {
+        return holder;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    CPPUNIT_FAIL("no leader within " + std::to_string(timeout.count()) + " ms (holder " +
+                 redis_->get(kLeaseKey) + ")\n" + allLogs());
+    return -1;
+  }
+
+  int waitForLeaderOtherThan(int excluded, Steady::time_point until) const {
+    while (Steady::now() < until) {
+      for (int i = 0; i < kReplicas; ++i) {
+        if (i != excluded && replicas_[i].leaderStatus(300) == 200) {
+          return i;
+        }
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    return -1;
+  }
+
+  /// POSTs a one-device inventory named `marker` until it is not 503 (3 s at most).
+  int postUntilAccepted(const Replica& r, const std::string& marker) {
+    int status = 0;
+    const auto until = Steady::now() + milliseconds(3000);
+    do {
+      status = r.post("/promsnmp/inventory", faults::inventoryJson(marker + "-", 1));
+      if (status != 503) {
+        break;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    } while (Steady::now() < until);
+    return status;
+  }
+
+  std::vector<Slot> history() const {
+    const std::string text = testing::inventoryCli(sharedEnv(), {"--json", "history"});
+    Poco::JSON::Parser parser;
+    Poco::JSON::Array::Ptr array = parser.parse(text).extract<Poco::JSON::Array::Ptr>();
+    std::vector<Slot> chain;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      Poco::JSON::Object::Ptr e = array->getObject(static_cast<unsigned>(i));
+      Slot s;
+      s.version = e->getValue<uint64_t>("version");
+      s.ok = e->optValue<bool>("ok", false);
+      s.epoch = e->optValue<uint64_t>("epoch", 0);
+      s.writer = e->optValue<std::string>("writer", "");
+      s.admin = e->optValue<bool>("admin", false);
+      s.devices = e->optValue<uint64_t>("devices", 0);
+      chain.push_back(s);
+    }
+    std::sort(chain.begin(), chain.end(),
+              [](const Slot& a, const Slot& b) { return a.version < b.version; });
+    if (chain.empty()) {
+      throw std::runtime_error("empty history: " + text);
+    }
+    return chain;
+  }
+
+  /// Every slot reads back, versions are consecutive, epochs never decrease (I2), and every
+  /// epoch above 0 has one writer (I1).
+  static void assertChain(const std::vector<Slot>& chain) {
+    std::map<uint64_t, std::string> writerOf;
+    for (std::size_t i = 0; i < chain.size(); ++i) {
+      const Slot& s = chain[i];
+      const std::string where = "v" + std::to_string(s.version) + ":" + describe(chain);
+      CPPUNIT_ASSERT_MESSAGE(where + " does not read back", s.ok);
+      if (i > 0) {
+        CPPUNIT_ASSERT_EQUAL_MESSAGE(where, chain[i - 1].version + 1, s.version);
+        CPPUNIT_ASSERT_MESSAGE("I2: epoch goes down at " + where, s.epoch >= chain[i - 1].epoch);
+      }
+      if (!s.admin && s.epoch > 0) {
+        auto [it, fresh] = writerOf.emplace(s.epoch, s.writer);
+        CPPUNIT_ASSERT_MESSAGE(
+            "I1: two writers of epoch " + std::to_string(s.epoch) + " at " + where,
+            fresh || it->second == s.writer);
+      }
+    }
+  }
+
+  /// I3: no slot by `writer` after the first slot with epoch ≥ `newEpoch`.
+  static void assertNoWriterAfterDeposed(const std::vector<Slot>& chain, const std::string& writer,
+                                         uint64_t newEpoch, const std::string& who) {
+    bool seenNew = false;
+    for (const Slot& s : chain) {
+      seenNew = seenNew || (s.epoch >= newEpoch && s.writer != writer);
+      CPPUNIT_ASSERT_MESSAGE("I3: " + who + " committed v" + std::to_string(s.version) +
+                                 " after the new epoch:" + describe(chain),
+                             !(seenNew && s.writer == writer));
+    }
+  }
+
+  void startSampler() {
+    stopSampler();
+    rounds_.clear();
+    sampling_ = true;
+    sampler_ = std::thread([this] {
+      const auto t0 = Steady::now();
+      while (sampling_) {
+        Round r;
+        r.ms = msSince(t0);
+        for (int i = 0; i < kReplicas; ++i) {
+          const int port = ports_[i].load();
+          r.status[i] =
+              port == 0 ? 0
+                        : testing::httpRequest(port, "GET", "/promsnmp/leader", {}, {}, 300).status;
+        }
+        {
+          std::lock_guard<std::mutex> lock(roundsMutex_);
+          rounds_.push_back(r);
+        }
+        std::this_thread::sleep_for(milliseconds(kSampleMs));
+      }
+    });
+  }
+
+  std::vector<Round> stopSampler() {
+    sampling_ = false;
+    if (sampler_.joinable()) {
+      sampler_.join();
+    }
+    std::lock_guard<std::mutex> lock(roundsMutex_);
+    return rounds_;
+  }
+
+  void assertNeverTwoLeaders(const std::vector<Round>& rounds, const std::string& fault) {
+    int maxCount = 0;
+    std::string where;
+    for (const Round& r : rounds) {
+      int count = 0;
+      std::string who;
+      for (int i = 0; i < kReplicas; ++i) {
+        if (r.status[i] == 200) {
+          ++count;
+          who += " r" + std::to_string(i);
+        }
+      }
+      if (count > maxCount) {
+        maxCount = count;
+        where = std::to_string(r.ms) + " ms:" + who;
+      }
+    }
+    std::cout << "  [" << fault << "] " << rounds.size() << " sampling rounds every " << kSampleMs
+              << " ms: at most " << maxCount << " replica(s) answered 200 at once" << std::endl;
+    CPPUNIT_ASSERT_MESSAGE(fault + ": two leaders at " + where + "\n" + allLogs(), maxCount <= 1);
+  }
+
+  std::string allLogs() const {
+    std::string out;
+    for (const Replica& r : replicas_) {
+      out += r.logs();
+    }
+    return out;
+  }
+
+  std::string name_;
+  Steady::time_point started_;
+  std::unique_ptr<testing::TempDir> dir_;
+  std::unique_ptr<Redis> redis_;
+  std::array<Replica, kReplicas> replicas_;
+  std::array<std::atomic<int>, kReplicas> ports_{};
+  std::thread sampler_;
+  std::atomic<bool> sampling_{false};
+  std::mutex roundsMutex_;
+  std::vector<Round> rounds_;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(ElectorFaultTest);
