@@ -50,7 +50,9 @@
 #include "ElectorHarness.h"
 #include "FaultHelpers.h"
 #include "ProcessHelpers.h"
+#include "SiteHarness.h"
 
+using namespace testing;
 using elector_test::msSince;
 using elector_test::Steady;
 using std::chrono::milliseconds;
@@ -65,38 +67,6 @@ constexpr long kFailoverBoundMs = kTtlMs + kRenewMs + 1000 + 2000;
 constexpr int kReplicas = 3;
 constexpr int kSampleMs = 50;
 const char* const kLeaseKey = "promsnmp:faults:leader";
-
-std::string findProgram(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-  }
-  return "";
-}
-
-std::string tailOf(const std::string& path, std::size_t lines = 25) {
-  std::ifstream in(path);
-  std::vector<std::string> all;
-  std::string line;
-  while (std::getline(in, line)) {
-    all.push_back(line);
-  }
-  std::string out = "--- " + path + "\n";
-  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
-    out += all[i] + "\n";
-  }
-  return out;
-}
-
-std::size_t fileSize(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
-}
 
 /// The lines of `path` from byte `offset` on.
 std::vector<std::string> linesSince(const std::string& path, std::size_t offset) {
@@ -128,93 +98,6 @@ long findLine(const std::vector<std::string>& lines, const std::vector<std::stri
   }
   return -1;
 }
-
-/// One inline command to 127.0.0.1:port with a 500 ms timeout; the raw reply or "".
-std::string redisCommand(int port, const std::string& command) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return "";
-  }
-  timeval timeout{0, 500000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  std::string reply;
-  const std::string line = command + "\r\n";
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size())) {
-    char buffer[1024];
-    ssize_t n = 0;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
-      reply.append(buffer, static_cast<std::size_t>(n));
-      const std::size_t first = reply.find("\r\n");
-      if (first == std::string::npos) {
-        continue;
-      }
-      if (reply[0] != '$' || reply.compare(0, 3, "$-1") == 0 ||
-          reply.find("\r\n", first + 2) != std::string::npos) {
-        break;
-      }
-    }
-  }
-  ::close(fd);
-  return reply;
-}
-
-/// redis-server on 127.0.0.1 without persistence; restartable on the same port.
-class Redis {
- public:
-  Redis(std::string dir, std::string logPath)
-      : dir_(std::move(dir)), log_(std::move(logPath)), port_(testing::freeTcpPort()) {
-    start();
-  }
-  void start() {
-    const std::string binary = findProgram("redis-server");
-    if (binary.empty()) {
-      throw std::runtime_error("redis-server is not on PATH");
-    }
-    process_ = std::make_unique<elector_test::ChildProcess>(
-        std::vector<std::string>{binary, "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                 "--save", "", "--appendonly", "no", "--dir", dir_, "--logfile",
-                                 log_},
-        log_);
-    const auto until = Steady::now() + std::chrono::seconds(10);
-    while (Steady::now() < until) {
-      if (command("PING").rfind("+PONG", 0) == 0) {
-        return;
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    throw std::runtime_error("redis-server did not answer PING within 10 s");
-  }
-  void kill9() { process_.reset(); }  // SIGKILL and reap
-  void pause() const { process_->send(SIGSTOP); }
-  void resume() const {
-    if (process_) {
-      process_->send(SIGCONT);
-    }
-  }
-  std::string command(const std::string& c) const { return redisCommand(port_, c); }
-  std::string get(const std::string& key) const {
-    const std::string reply = command("GET " + key);
-    if (reply.empty() || reply[0] != '$' || reply.compare(0, 3, "$-1") == 0) {
-      return "";
-    }
-    const std::size_t start = reply.find("\r\n") + 2;
-    const std::size_t end = reply.find("\r\n", start);
-    return end == std::string::npos ? "" : reply.substr(start, end - start);
-  }
-  int port() const { return port_; }
-
- private:
-  std::string dir_;
-  std::string log_;
-  int port_;
-  std::unique_ptr<elector_test::ChildProcess> process_;
-};
 
 struct Replica {
   std::string id;
@@ -290,7 +173,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     ::mkdir((dir_->path() + "/share").c_str(), 0755);
     ::mkdir((dir_->path() + "/redis").c_str(), 0755);
     testing::inventoryCli(sharedEnv(), {"init"});
-    redis_ = std::make_unique<Redis>(dir_->path() + "/redis", dir_->path() + "/redis.log");
+    redis_ = std::make_unique<RedisProcess>(dir_->path() + "/redis", dir_->path() + "/redis.log");
     for (int i = 0; i < kReplicas; ++i) {
       replicas_[i].id = "r" + std::to_string(i);
       replicas_[i].dir = dir_->path() + "/" + replicas_[i].id;
@@ -1037,7 +920,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   std::string name_;
   Steady::time_point started_;
   std::unique_ptr<testing::TempDir> dir_;
-  std::unique_ptr<Redis> redis_;
+  std::unique_ptr<RedisProcess> redis_;
   std::array<Replica, kReplicas> replicas_;
   std::array<std::atomic<int>, kReplicas> ports_{};
   std::thread sampler_;

@@ -174,8 +174,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     s.collector->evictCache();
   }
   ScrapeReply reply = s.collector->scrape(target, accept.empty() ? "*/*" : accept, timeout, gzip);
-  const bool known = target == "a" || target == "127.0.0.1" || target == "r\xC3\xA9seau 1&2" ||
-                     target == "::1" || target == "c" || target == "router.example";
+  // A device answers to its sysName, its agent's address, and "address:port" ("[v6]:port").
+  const bool known = target == "a" || target == "127.0.0.1" || target == "127.0.0.1:161" ||
+                     target == "r\xC3\xA9seau 1&2" || target == "::1" || target == "[::1]:161" ||
+                     target == "c" || target == "router.example" || target == "router.example:161";
   if (!known) {
     check(reply.status == 404 && !reply.body.empty());
     return 0;

@@ -37,6 +37,7 @@
 #include "DaemonHelpers.h"
 #include "ElectorHarness.h"
 #include "ProcessHelpers.h"
+#include "SiteHarness.h"
 
 using namespace testing;
 using elector_test::msSince;
@@ -57,41 +58,6 @@ std::string seconds(long ms) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(ms) / 1000.0);
   return text;
-}
-
-/// The full path of `name` on $PATH, or "" when it is not there.
-std::string findProgram(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream dirs(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    const std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (::access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-  }
-  return "";
-}
-
-/// The last `lines` lines of a log file (for failure messages).
-std::string tailOf(const std::string& path, std::size_t lines = 25) {
-  std::ifstream in(path);
-  std::vector<std::string> all;
-  std::string line;
-  while (std::getline(in, line)) {
-    all.push_back(line);
-  }
-  std::string out = "--- " + path + "\n";
-  for (std::size_t i = all.size() > lines ? all.size() - lines : 0; i < all.size(); ++i) {
-    out += all[i] + "\n";
-  }
-  return out;
-}
-
-/// The size of a file (0 when absent), to read what a log gained later with logSince().
-std::size_t fileSize(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<std::size_t>(st.st_size) : 0;
 }
 
 /// The first line at or after byte `offset` of `path` that contains `needle`, or "".
@@ -121,87 +87,6 @@ std::optional<std::chrono::system_clock::time_point> lineTime(const std::string&
   tm.tm_mon -= 1;
   return std::chrono::system_clock::from_time_t(::timegm(&tm)) + milliseconds(millis);
 }
-
-/// One inline command to 127.0.0.1:port over RESP with a 500 ms timeout; returns the raw
-/// reply, or "" when nothing answered.
-std::string redisCommand(int port, const std::string& command) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    return "";
-  }
-  timeval timeout{0, 500000};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  std::string reply;
-  const std::string line = command + "\r\n";
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size())) {
-    // A reply is one line, or a bulk header line plus its payload line.
-    char buffer[1024];
-    ssize_t n = 0;
-    while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
-      reply.append(buffer, static_cast<std::size_t>(n));
-      const std::size_t first = reply.find("\r\n");
-      if (first == std::string::npos) {
-        continue;
-      }
-      if (reply[0] != '$' || reply.compare(0, 3, "$-1") == 0) {
-        break;
-      }
-      if (reply.find("\r\n", first + 2) != std::string::npos) {
-        break;
-      }
-    }
-  }
-  ::close(fd);
-  return reply;
-}
-
-/// redis-server on 127.0.0.1 and a free port, without persistence.
-class RedisProcess {
- public:
-  RedisProcess(const std::string& dir, const std::string& logPath) : port_(freeTcpPort()) {
-    const std::string binary = findProgram("redis-server");
-    if (binary.empty()) {
-      throw std::runtime_error("redis-server is not on PATH");
-    }
-    process_ = std::make_unique<elector_test::ChildProcess>(
-        std::vector<std::string>{binary, "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                 "--save", "", "--appendonly", "no", "--dir", dir, "--logfile",
-                                 logPath},
-        logPath);
-    const auto until = Steady::now() + std::chrono::seconds(10);
-    while (Steady::now() < until) {
-      if (redisCommand(port_, "PING").rfind("+PONG", 0) == 0) {
-        return;
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    throw std::runtime_error("redis-server did not answer PING within 10 s");
-  }
-
-  int port() const { return port_; }
-  void pause() const { process_->send(SIGSTOP); }
-  void resume() const { process_->send(SIGCONT); }
-  /// The value of `key`, "" when absent or Redis does not answer.
-  std::string get(const std::string& key) const {
-    const std::string reply = redisCommand(port_, "GET " + key);
-    if (reply.empty() || reply[0] != '$' || reply.compare(0, 3, "$-1") == 0) {
-      return "";
-    }
-    const std::size_t start = reply.find("\r\n") + 2;
-    const std::size_t end = reply.find("\r\n", start);
-    return end == std::string::npos ? "" : reply.substr(start, end - start);
-  }
-
- private:
-  int port_;
-  std::unique_ptr<elector_test::ChildProcess> process_;
-};
 
 /// One elector + promsnmp pair; its files live in `dir`.
 struct Replica {
