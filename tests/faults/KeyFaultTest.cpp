@@ -10,6 +10,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "FaultHelpers.h"
+#include "SiteHarness.h"
 #include "inventoryfs/Keyring.h"
 
 using namespace faults;
@@ -21,44 +22,7 @@ std::string keyIdOf(const std::string& text) {
   return inventoryfs::Keyring::deriveKey(text, "test").idHex();
 }
 
-/// A stand-in elector (as in DaemonElectorTest): accepts one collector, writes lines to it.
-class FakeElector {
- public:
-  explicit FakeElector(const std::string& path) {
-    listen_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-    if (::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listen_, 4) != 0) {
-      throw std::runtime_error("cannot listen on " + path);
-    }
-  }
-  ~FakeElector() {
-    if (client_ >= 0) {
-      ::close(client_);
-    }
-    ::close(listen_);
-  }
-  void accept() {
-    timeval timeout{10, 0};
-    ::setsockopt(listen_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    client_ = ::accept(listen_, nullptr, nullptr);
-    if (client_ < 0) {
-      throw std::runtime_error("the collector did not connect to the elector socket");
-    }
-  }
-  void send(const std::string& line) {
-    std::string data = line + "\n";
-    if (::write(client_, data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
-      throw std::runtime_error("write to the collector failed");
-    }
-  }
-
- private:
-  int listen_ = -1;
-  int client_ = -1;
-};
+using testing::FakeElector;
 
 }  // namespace
 

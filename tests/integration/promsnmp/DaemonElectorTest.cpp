@@ -12,54 +12,11 @@
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"
+#include "SiteHarness.h"
 
 using namespace testing;
 
 namespace {
-
-/// A stand-in elector: accepts one collector on a Unix socket and writes the lines it is given.
-class FakeElector {
- public:
-  explicit FakeElector(const std::string& path) {
-    listen_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-    if (::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listen_, 4) != 0) {
-      throw std::runtime_error("cannot listen on " + path);
-    }
-  }
-  ~FakeElector() {
-    if (client_ >= 0) {
-      ::close(client_);
-    }
-    ::close(listen_);
-  }
-  /// Waits (at most 10 s) for the collector to connect.
-  void accept() {
-    timeval timeout{10, 0};
-    ::setsockopt(listen_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    client_ = ::accept(listen_, nullptr, nullptr);
-    if (client_ < 0) {
-      throw std::runtime_error("the collector did not connect to the elector socket");
-    }
-  }
-  void send(const std::string& line) {
-    std::string data = line + "\n";
-    if (::write(client_, data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
-      throw std::runtime_error("write to the collector failed");
-    }
-  }
-  void disconnect() {
-    ::close(client_);
-    client_ = -1;
-  }
-
- private:
-  int listen_ = -1;
-  int client_ = -1;
-};
 
 std::string leaderLine(uint64_t epoch, int leaseMs) {
   return R"({"role":"leader","epoch":)" + std::to_string(epoch) + R"(,"holder":"me","lease_ms":)" +

@@ -1,7 +1,7 @@
 #pragma once
 
-// Pieces of a loopback site shared by the integration (SiteFailoverTest) and fault
-// (ElectorFaultTest) suites: finding programs, reading logs, and a redis-server of their own.
+// Pieces of a loopback site shared by the integration and fault suites: finding programs,
+// reading logs, a redis-server of their own, and a stand-in elector socket.
 // Header-only; namespace testing.
 
 #include <arpa/inet.h>
@@ -9,9 +9,11 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -152,6 +154,50 @@ class RedisProcess {
   std::string log_;
   int port_;
   std::unique_ptr<elector_test::ChildProcess> process_;
+};
+
+/// A stand-in elector: accepts one collector on a Unix socket and writes the lines it is given.
+class FakeElector {
+ public:
+  explicit FakeElector(const std::string& path) {
+    listen_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+    if (::bind(listen_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listen_, 4) != 0) {
+      throw std::runtime_error("cannot listen on " + path);
+    }
+  }
+  ~FakeElector() {
+    if (client_ >= 0) {
+      ::close(client_);
+    }
+    ::close(listen_);
+  }
+  /// Waits (at most 10 s) for the collector to connect.
+  void accept() {
+    timeval timeout{10, 0};
+    ::setsockopt(listen_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    client_ = ::accept(listen_, nullptr, nullptr);
+    if (client_ < 0) {
+      throw std::runtime_error("the collector did not connect to the elector socket");
+    }
+  }
+  void send(const std::string& line) {
+    std::string data = line + "\n";
+    if (::write(client_, data.data(), data.size()) != static_cast<ssize_t>(data.size())) {
+      throw std::runtime_error("write to the collector failed");
+    }
+  }
+  void disconnect() {
+    ::close(client_);
+    client_ = -1;
+  }
+
+ private:
+  int listen_ = -1;
+  int client_ = -1;
 };
 
 }  // namespace testing
