@@ -376,9 +376,13 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     const std::vector<Slot> before = history();
     const std::string holder = redis_->get(kLeaseKey);
     const std::size_t electorLogBefore = fileSize(lead.electorLog());
-    // Let the lease settle one renew past the commit, then sample a baseline.
+    // The catalog's promise holds when a renew can land before the deadline (t0 + TTL − margin
+    // of the last confirmed renew): pause Redis just after a renew landed, seen as the key's
+    // PTTL jumping back to nearly the full TTL. Paused later in the renew period, the leader
+    // would rightly step down, and the test would measure the phase, not the elector.
     startSampler();
     std::this_thread::sleep_for(milliseconds(kRenewMs));
+    const long freshPttl = waitForFreshRenew();
     const auto pausedAt = Steady::now();
     redis_->pause();
     std::this_thread::sleep_for(milliseconds(kTtlMs / 2));
@@ -411,8 +415,8 @@ class ElectorFaultTest : public CppUnit::TestFixture {
       longest = std::max(longest, last - runStart);
       blipText += " [" + std::to_string(runStart) + ".. end]";
     }
-    std::cout << "\n  [F-6] redis paused " << paused << " ms (sampler from " << kRenewMs
-              << " ms before): " << rounds.size() << " rounds; leader r" << leader
+    std::cout << "\n  [F-6] redis paused " << paused << " ms at lease PTTL " << freshPttl
+              << " ms (sampler from " << kRenewMs << " ms before): " << rounds.size() << " rounds; leader r" << leader
               << " not-200 blips: " << blips << blipText << std::endl;
     assertNeverTwoLeaders(rounds, "F-6");
     for (const Round& r : rounds) {
@@ -442,6 +446,26 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL_MESSAGE("writer changed across the pause", before.back().writer,
                                  chain.back().writer);
     assertChain(chain);
+  }
+
+  /// Waits (at most two renew periods) until the lease key's PTTL shows a renew that landed
+  /// within the last 40 ms, and returns that PTTL; fails the test when none is seen.
+  long waitForFreshRenew() {
+    const auto start = Steady::now();
+    long pttl = -1;
+    while (msSince(start) < 2 * kRenewMs + 500) {
+      const std::string reply = redis_->command(std::string("PTTL ") + kLeaseKey);
+      if (reply.size() > 1 && reply[0] == ':') {
+        pttl = std::strtol(reply.c_str() + 1, nullptr, 10);
+        if (pttl >= kTtlMs - 40) {
+          return pttl;
+        }
+      }
+      std::this_thread::sleep_for(milliseconds(5));
+    }
+    CPPUNIT_FAIL("no lease renew seen in " + std::to_string(2 * kRenewMs + 500) +
+                 " ms (last PTTL " + std::to_string(pttl) + ")");
+    return pttl;
   }
 
   /// F-7: FLUSHALL under the running site (lease key and epoch counter lost).
