@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +20,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
+#include <sstream>
 #include <string_view>
 
 #include "Clock.h"
@@ -26,6 +29,7 @@
 #include "ElectorMetrics.h"
 #include "FileLeaseStore.h"
 #include "HttpLeaderSource.h"
+#include "IdentityGuard.h"
 #include "KubernetesElection.h"
 #include "LeadershipServer.h"
 #include "RedisLeaseStore.h"
@@ -251,6 +255,7 @@ std::vector<std::string> errorKinds(const std::string& backend) {
     for (const Reason reason : kErrorReasons) {
       kinds.emplace_back(reasonName(reason));
     }
+    kinds.emplace_back("identity_collision");
   }
   return kinds;
 }
@@ -272,8 +277,33 @@ void runStatic(const DaemonSettings& settings, LeadershipServer& server, Elector
 }
 
 /// The redis and file backends: the Election state machine over `store`.
-void runElection(const DaemonSettings& settings, LeaseStore& store, LeadershipServer& server,
-                 ElectorMetrics& metrics, const sigset_t& signals) {
+/// A token for the presence lease: our id and 128 random bits.
+std::string presenceToken(const std::string& id) {
+  std::random_device device;
+  std::ostringstream out;
+  out << id << ':' << std::hex;
+  for (int i = 0; i < 4; ++i) {
+    out << device();
+  }
+  return out.str();
+}
+
+/// `id` with every byte outside [A-Za-z0-9._-] replaced by '_', for a file name.
+std::string fileNamePart(std::string id) {
+  for (char& c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') {
+      c = '_';
+    }
+  }
+  return id;
+}
+
+/// The Redis and file backends: campaigns for the lease in `store` once the presence lease of our
+/// id (`presence`, in `presenceStore`) is ours. Returns kExitConfig when another live elector
+/// holds our id (F-25), at start or later; kExitOk after a stop signal.
+int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& presenceStore,
+                const std::string& presenceKey, LeadershipServer& server, ElectorMetrics& metrics,
+                const sigset_t& signals) {
   SystemClock clock;
   ElectionConfig config;
   config.key = settings.leaseKey;
@@ -283,11 +313,40 @@ void runElection(const DaemonSettings& settings, LeaseStore& store, LeadershipSe
   config.margin = std::min(std::chrono::milliseconds(1000), settings.leaseTtl / 4);
   config.retryInterval = std::min(std::chrono::milliseconds(1000), settings.leaseTtl / 3);
   Election election(store, clock, config);
+  IdentityGuard identity(presenceStore, clock, presenceKey, presenceToken(settings.id),
+                         settings.leaseTtl);
 
   const auto followerRefresh = settings.leaseTtl / 3;
   std::optional<LeadershipEvent> last;
+  bool campaigning = false;  // from the first time the presence lease is ours
   bool stop = false;
   while (!stop) {
+    const IdentityGuard::State presence = identity.step();
+    if (presence == IdentityGuard::State::Collision) {
+      logger().error(
+          "msg=\"another elector is running with this id: refusing to run twice under one name "
+          "(give each replica its own --id / ELECTOR_ID)\" id=%s presence_key=%s other=%s",
+          quoted(settings.id), quoted(identity.key()), quoted(identity.otherHolder()));
+      metrics.countError("identity_collision");
+      const std::uint64_t epoch = static_cast<std::uint64_t>(election.current().epoch);
+      election.stop();
+      publish(server, metrics, followerEvent(epoch, "", settings.leaseTtl), last);
+      return kExitConfig;
+    }
+    if (presence == IdentityGuard::State::Held && !campaigning) {
+      campaigning = true;
+      logger().information("msg=\"id claimed\" id=%s presence_key=%s", quoted(settings.id),
+                           quoted(identity.key()));
+    }
+    if (!campaigning) {
+      if (!last) {
+        logger().information("msg=\"checking that no other elector runs with this id\" id=%s",
+                             quoted(settings.id));
+      }
+      publish(server, metrics, followerEvent(0, "", settings.leaseTtl), last);
+      stop = waitForStop(signals, identity.wakeAt());
+      continue;
+    }
     std::array<std::uint64_t, std::size(kErrorReasons)> before{};
     for (std::size_t i = 0; i < before.size(); ++i) {
       before[i] = election.count(kErrorReasons[i]);
@@ -306,11 +365,14 @@ void runElection(const DaemonSettings& settings, LeaseStore& store, LeadershipSe
     }
     metrics.noteBackend(ok, now);
     publish(server, metrics, eventFor(decision, now, settings.leaseTtl), last);
-    stop = waitForStop(signals, std::min(decision.wakeAt, now + followerRefresh));
+    stop =
+        waitForStop(signals, std::min({decision.wakeAt, identity.wakeAt(), now + followerRefresh}));
   }
   const std::uint64_t epoch = static_cast<std::uint64_t>(election.current().epoch);
   election.stop();  // compare-token release: the other replica may take over at once
+  identity.release();
   publish(server, metrics, followerEvent(epoch, "", settings.leaseTtl), last);
+  return kExitOk;
 }
 
 /// The kubernetes backend: follows the leader-elector sidecar.
@@ -502,7 +564,9 @@ int runDaemon(const DaemonSettings& settings) {
       runKubernetes(settings, server, metrics, signals);
     } else if (settings.backend == "file") {
       FileLeaseStore store(settings.filePath);
-      runElection(settings, store, server, metrics, signals);
+      // fcntl locks die with their process: a held presence lock is a live elector.
+      FileLeaseStore presence(settings.filePath + ".member." + fileNamePart(settings.id));
+      code = runElection(settings, store, presence, presence.path(), server, metrics, signals);
     } else {
       RedisOptions options = settings.redis;
       options.password = settings.redisPassword.reveal();
@@ -512,7 +576,8 @@ int runDaemon(const DaemonSettings& settings) {
       options.commandTimeout = std::min(options.commandTimeout, bound);
       options.connectTimeout = std::min(options.connectTimeout, bound);
       RedisLeaseStore store(options);
-      runElection(settings, store, server, metrics, signals);
+      code = runElection(settings, store, store, settings.leaseKey + ":member:" + settings.id,
+                         server, metrics, signals);
     }
   } catch (const std::exception& error) {
     logger().error("msg=\"elector failed\" error=%s", quoted(error.what()));

@@ -416,8 +416,9 @@ class ElectorFaultTest : public CppUnit::TestFixture {
       blipText += " [" + std::to_string(runStart) + ".. end]";
     }
     std::cout << "\n  [F-6] redis paused " << paused << " ms at lease PTTL " << freshPttl
-              << " ms (sampler from " << kRenewMs << " ms before): " << rounds.size() << " rounds; leader r" << leader
-              << " not-200 blips: " << blips << blipText << std::endl;
+              << " ms (sampler from " << kRenewMs << " ms before): " << rounds.size()
+              << " rounds; leader r" << leader << " not-200 blips: " << blips << blipText
+              << std::endl;
     assertNeverTwoLeaders(rounds, "F-6");
     for (const Round& r : rounds) {
       for (int i = 0; i < kReplicas; ++i) {

@@ -4,6 +4,7 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <iostream>
@@ -29,6 +30,7 @@ using std::chrono::milliseconds;
 class ElectorDaemonTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(ElectorDaemonTest);
   CPPUNIT_TEST(testOneLeaderFailoverAndHandover);
+  CPPUNIT_TEST(testSameIdTwiceIsRefused_F25_I1);
   CPPUNIT_TEST(testStaticLeader);
   CPPUNIT_TEST(testBadSettingsExit);
   CPPUNIT_TEST_SUITE_END();
@@ -111,6 +113,69 @@ class ElectorDaemonTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(survivor->last()->role == LeadershipRole::Follower);  // last word before exit
     CPPUNIT_ASSERT(survivor->eof());
     CPPUNIT_ASSERT_EQUAL(0, leader->terminate(milliseconds(5000)));
+  }
+
+  /// F-25 (identity collision): a second elector started with the id of a live one never
+  /// campaigns and exits 78 after one TTL + renew interval, saying why, while the first keeps
+  /// its leadership (never two leaders, I1). An elector restarted under the id of a killed one
+  /// is not mistaken for a collision: it waits for the dead one's presence lease to expire.
+  void testSameIdTwiceIsRefused_F25_I1() {
+    elector_test::RedisServer server(elector_test::freePort());
+    testing::TempDir dir;
+    const std::string log = dir.path() + "/elector.log";
+    const std::string twinLog = dir.path() + "/twin.log";
+    const std::string socketA = dir.path() + "/a.sock";
+    const std::string socketTwin = dir.path() + "/twin.sock";
+    auto a = std::make_unique<ElectorChild>(redisArgs(server.port(), "a", socketA), log);
+    LeadershipReader readerA(socketA, milliseconds(3000));
+    CPPUNIT_ASSERT_MESSAGE(readFile(log), pollUntil({&readerA}, milliseconds(3000),
+                                                    [&] { return readerA.isLeader(); }));
+    const std::uint64_t epoch = readerA.last()->epoch;
+
+    const auto startedAt = Steady::now();
+    ElectorChild twin(redisArgs(server.port(), "a", socketTwin), twinLog);
+    LeadershipReader readerTwin(socketTwin, milliseconds(3000));
+    const int code = twin.waitExit(milliseconds(kTtlMs + kTtlMs / 3 + 3000));
+    const long refusedAfter = msSince(startedAt);
+    readerTwin.poll(milliseconds(200));
+    std::cout << "\n  [F-25] second elector with id a: exit " << code << " after " << refusedAfter
+              << " ms (bound " << kTtlMs + kTtlMs / 3 + 3000 << " ms)" << std::endl;
+    const std::string twinText = readFile(twinLog);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(twinText, 78, code);
+    CPPUNIT_ASSERT_MESSAGE(
+        twinText, twinText.find("another elector is running with this id") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE("the twin announced leadership",
+                           std::find(readerTwin.roles().begin(), readerTwin.roles().end(),
+                                     LeadershipRole::Leader) == readerTwin.roles().end());
+    // The first one led throughout, in the same epoch.
+    readerA.poll(milliseconds(200));
+    CPPUNIT_ASSERT(readerA.isLeader());
+    CPPUNIT_ASSERT_EQUAL(epoch, readerA.last()->epoch);
+    CPPUNIT_ASSERT_MESSAGE("the first elector stepped down",
+                           std::find(readerA.roles().begin(), readerA.roles().end(),
+                                     LeadershipRole::Follower) == readerA.roles().end());
+
+    // kill -9 and restart under the same id: the stale presence lease expires, no collision.
+    a->kill9();
+    const auto restartedAt = Steady::now();
+    a = std::make_unique<ElectorChild>(redisArgs(server.port(), "a", socketA), log);
+    LeadershipReader again(socketA, milliseconds(3000));
+    const bool leads = pollUntil({&again}, milliseconds(2 * kTtlMs + kTtlMs / 3 + 2000),
+                                 [&] { return again.isLeader(); });
+    std::cout << "  [F-25] restarted after kill -9 under the same id: leads after "
+              << msSince(restartedAt) << " ms" << std::endl;
+    CPPUNIT_ASSERT_MESSAGE(readFile(log), leads);
+    CPPUNIT_ASSERT(again.last()->epoch > epoch);
+    CPPUNIT_ASSERT_EQUAL(0, a->terminate(milliseconds(5000)));
+    // After a graceful stop the presence lease is given back: a restart claims it at once.
+    const auto graceful = Steady::now();
+    a = std::make_unique<ElectorChild>(redisArgs(server.port(), "a", socketA), log);
+    LeadershipReader third(socketA, milliseconds(3000));
+    CPPUNIT_ASSERT_MESSAGE(
+        readFile(log), pollUntil({&third}, milliseconds(1500), [&] { return third.isLeader(); }));
+    std::cout << "  [F-25] restarted after SIGTERM: leads after " << msSince(graceful) << " ms"
+              << std::endl;
+    CPPUNIT_ASSERT_EQUAL(0, a->terminate(milliseconds(5000)));
   }
 
   void testStaticLeader() {

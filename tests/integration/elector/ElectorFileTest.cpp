@@ -88,6 +88,7 @@ class ElectorFileTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(ElectorFileTest);
   CPPUNIT_TEST(testKilledHolderLockIsFreed);
   CPPUNIT_TEST(testTwoElectorsOneLock);
+  CPPUNIT_TEST(testSameIdTwiceIsRefused_F25);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -177,6 +178,32 @@ class ElectorFileTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(0, leader->terminate(milliseconds(5000)));
     const std::string text = readFile(log);
     CPPUNIT_ASSERT_MESSAGE(text, text.find("host-local only") != std::string::npos);
+  }
+
+  /// F-25 on one host: a second elector with the id of a live one finds the id's lock held,
+  /// never campaigns, and exits 78 after one TTL + renew interval; the first keeps leading.
+  void testSameIdTwiceIsRefused_F25() {
+    testing::TempDir dir;
+    const std::string lock = dir.path() + "/elector.lock";
+    const std::string log = dir.path() + "/elector.log";
+    const std::string socketA = dir.path() + "/a.sock";
+    const std::string socketTwin = dir.path() + "/twin.sock";
+    ElectorChild a(fileArgs(lock, "a", socketA), log);
+    LeadershipReader readerA(socketA, milliseconds(3000));
+    CPPUNIT_ASSERT_MESSAGE(readFile(log), pollUntil({&readerA}, milliseconds(3000),
+                                                    [&] { return readerA.isLeader(); }));
+    ElectorChild twin(fileArgs(lock, "a", socketTwin), log);
+    LeadershipReader readerTwin(socketTwin, milliseconds(3000));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(readFile(log), 78, twin.waitExit(milliseconds(1200 + 400 + 3000)));
+    readerTwin.poll(milliseconds(200));
+    CPPUNIT_ASSERT(!readerTwin.isLeader());
+    readerA.poll(milliseconds(200));
+    CPPUNIT_ASSERT(readerA.isLeader());
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t{1}, readerA.last()->epoch);
+    const std::string text = readFile(log);
+    CPPUNIT_ASSERT_MESSAGE(
+        text, text.find("another elector is running with this id") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(0, a.terminate(milliseconds(5000)));
   }
 };
 
