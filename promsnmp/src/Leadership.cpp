@@ -91,6 +91,25 @@ std::optional<uint64_t> Leadership::fenceIfLeading() {
   return fenceLocked(*token);
 }
 
+void Leadership::observeHead(uint64_t version, uint64_t epoch) {
+  if (mode_ != Mode::Elector) {
+    return;  // fixed roles have no newer lease to wait for
+  }
+  std::optional<uint64_t> token = leaseToken();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!token || fencedToken_ != token || deposedToken_ == token || epoch <= epoch_) {
+    return;
+  }
+  deposedToken_ = token;
+  deposedReason_ = "the inventory's head v" + std::to_string(version) + " has epoch " +
+                   std::to_string(epoch) + ", newer than this leader's epoch " +
+                   std::to_string(epoch_);
+  fencedToken_.reset();
+  logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_WARNING,
+           "stepping down: the inventory has a newer leader",
+           {{"error", deposedReason_}, {"lease", *token}});
+}
+
 inventoryfs::CommitResult Leadership::commit(const inventoryfs::InventoryStore::Change& change) {
   try {
     return commitLocked(change);

@@ -54,6 +54,13 @@ class Leadership {
   /// says a newer leader exists (this replica then steps down), and what the store throws.
   inventoryfs::CommitResult commit(const inventoryfs::InventoryStore::Change& change);
 
+  /// Told of each newer head the watcher adopts. With an elector, a head whose epoch is above the
+  /// one this lease fenced with means a newer leader wrote: this replica steps down at once, as
+  /// its next commit would be refused (F-24: a sidecar that keeps saying "me"), and stays down
+  /// until the elector reports a newer lease. Before this lease fenced, nothing is concluded
+  /// (the fence takes max(token, head epoch + 1)).
+  void observeHead(uint64_t version, uint64_t epoch);
+
   /// Fences now if leading and not yet fenced for this lease (called when leadership arrives,
   /// so the fence precedes any discovery). Returns the fenced epoch, or nullopt.
   std::optional<uint64_t> fenceIfLeading();

@@ -407,6 +407,12 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     return s.lastError.empty() ? std::string()
                                : "the newest inventory is unreadable: " + s.lastError;
   });
+  inventory.addListener([&leadership](const std::shared_ptr<const InventoryView>&,
+                                      const std::shared_ptr<const InventoryView>& after) {
+    if (after && !after->fromLocalReplica) {
+      leadership->observeHead(after->version, after->epoch);
+    }
+  });
   if (electorClient) {
     electorClient->start();
   }
