@@ -179,6 +179,20 @@ class DaemonAccessTest : public CppUnit::TestFixture {
          {std::string(kCommunity), std::string("admin-secret"), std::string("scrape-secret")}) {
       CPPUNIT_ASSERT_MESSAGE("log leaks " + secret, log.find(secret) == std::string::npos);
     }
+    // Positive control of the harness's secret-leak audit (DaemonHelpers.cpp), which checks
+    // every daemon's log and answers in the integration and fault suites: the same export asked
+    // with a percent-encoded "true", outside the audit's exemption, is reported as a leak.
+    HttpAnswer disguised = daemon_->get("/promsnmp/inventory?includeCredentials=%74rue", admin);
+    CPPUNIT_ASSERT_EQUAL(200, disguised.status);
+    CPPUNIT_ASSERT(disguised.body.find(kCommunity) != std::string::npos);
+    CPPUNIT_ASSERT(testing::takeLeaks().empty());
+    daemon_.reset();  // the audit runs when the daemon is stopped
+    const std::vector<std::string> found = testing::takeLeaks();
+    CPPUNIT_ASSERT_EQUAL(std::size_t{1}, found.size());
+    CPPUNIT_ASSERT_MESSAGE(found[0],
+                           found[0].find(std::string("readCommunity \"") + kCommunity) == 0);
+    CPPUNIT_ASSERT_MESSAGE(found[0],
+                           found[0].find("includeCredentials=%74rue") != std::string::npos);
   }
 
   void testBadWebConfigStopsStart() {

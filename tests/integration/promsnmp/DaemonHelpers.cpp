@@ -13,7 +13,12 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
+#include <iostream>
+#include <mutex>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -23,6 +28,105 @@
 namespace testing {
 
 namespace {
+
+// The secret-leak audit (issue 7: secrets never appear in logs, /targets, metrics, error bodies
+// or /config). Every answer a test receives through httpRequest is kept per port, except those
+// to an explicit `includeCredentials=true`; when a Daemon is destroyed, its log and the answers
+// from its port are searched for every secret it held: the encryption keys and passwords in its
+// environment and each community and passphrase of its last inventory (read with the CLI).
+// Leaks are collected, and at exit a test binary that saw any prints them and exits 1.
+constexpr std::size_t kTranscriptCap = std::size_t{32} << 20;
+constexpr std::size_t kMinSecretBytes = 6;  // shorter test values ("x", "c") match anything
+const char kAnswerMark = '\x1e';            // starts each answer's request line in a transcript
+std::mutex auditMutex;
+std::map<int, std::string> transcripts;  // port -> the answers received from it
+std::vector<std::string> leaks;
+
+void reportLeaksAtExit() {
+  std::lock_guard<std::mutex> lock(auditMutex);
+  if (leaks.empty()) {
+    return;
+  }
+  std::cerr << "\nSECRET LEAK AUDIT: " << leaks.size() << " secret(s) found where none may be:\n";
+  for (const std::string& leak : leaks) {
+    std::cerr << "  " << leak << "\n";
+  }
+  std::cerr.flush();
+  std::_Exit(1);
+}
+
+void recordAnswer(int port, const std::string& method, const std::string& pathAndQuery,
+                  const HttpAnswer& answer) {
+  if (pathAndQuery.find("includeCredentials=true") != std::string::npos) {
+    return;  // credentials asked for (the admin's explicit export)
+  }
+  std::lock_guard<std::mutex> lock(auditMutex);
+  std::string& text = transcripts[port];
+  if (text.size() > kTranscriptCap) {
+    return;
+  }
+  text += kAnswerMark + method + " " + pathAndQuery + " -> " + std::to_string(answer.status) + "\n";
+  for (const auto& [name, value] : answer.headers) {
+    text += name + ": " + value + "\n";
+  }
+  text += answer.body + "\n";
+}
+
+/// The secrets a daemon with `env` held: keys and passwords from the environment, and the
+/// credentials of its inventory's newest version when the CLI can read it.
+std::map<std::string, std::string> secretsOf(const std::map<std::string, std::string>& env) {
+  std::map<std::string, std::string> secrets;  // value -> what it is
+  for (const auto& [name, value] : env) {
+    const bool secretName = name.rfind("PROM_ENCRYPT_KEY", 0) == 0 ||
+                            name.find("PASSWORD") != std::string::npos ||
+                            name.find("SECRET") != std::string::npos;
+    if (secretName && name.find("_FILE") == std::string::npos && !value.empty() &&
+        value[0] != '/') {
+      secrets[value] = name;
+    }
+  }
+  if (env.count("PROM_INV_FILE") != 0) {
+    ProcessResult shown = runProcess({std::string(PROMSNMP_BIN_DIR) + "/promsnmp-inventory", "show",
+                                      "--json", "--include-credentials"},
+                                     env, 30);
+    if (shown.code == 0) {
+      static const std::regex credential(
+          R"re("(readCommunity|writeCommunity|authPassphrase|privPassphrase)"\s*:\s*"([^"]+)")re");
+      for (std::sregex_iterator it(shown.out.begin(), shown.out.end(), credential), end; it != end;
+           ++it) {
+        secrets[(*it)[2].str()] = (*it)[1].str();
+      }
+    }
+  }
+  for (auto it = secrets.begin(); it != secrets.end();) {
+    it = it->first.size() < kMinSecretBytes ? secrets.erase(it) : std::next(it);
+  }
+  return secrets;
+}
+
+/// Records each secret of `secrets` found in `text` (from `where`).
+void searchForLeaks(const std::map<std::string, std::string>& secrets, const std::string& text,
+                    const std::string& where) {
+  for (const auto& [value, what] : secrets) {
+    const std::size_t at = text.find(value);
+    if (at == std::string::npos) {
+      continue;
+    }
+    const std::size_t from = at > 60 ? at - 60 : 0;
+    std::string context = text.substr(from, value.size() + 120);
+    for (char& c : context) {
+      c = c == '\n' ? ' ' : c;
+    }
+    // In a transcript, name the request whose answer it was.
+    const std::size_t mark = text.rfind(kAnswerMark, at);
+    const std::string request =
+        mark == std::string::npos
+            ? ""
+            : " (" + text.substr(mark + 1, text.find('\n', mark) - mark - 1) + ")";
+    std::lock_guard<std::mutex> lock(auditMutex);
+    leaks.push_back(what + " \"" + value + "\" in " + where + request + ": ..." + context + "...");
+  }
+}
 
 int freePort(int type) {
   int fd = ::socket(AF_INET, type, 0);
@@ -85,6 +189,7 @@ HttpAnswer httpRequest(int port, const std::string& method, const std::string& p
   } catch (const Poco::Exception&) {
     answer.status = 0;
   }
+  recordAnswer(port, method, pathAndQuery, answer);
   return answer;
 }
 
@@ -148,7 +253,9 @@ std::string sampleValue(const std::vector<Sample>& samples, const std::string& n
 Daemon::Daemon(const std::string& dir, const std::map<std::string, std::string>& env,
                const std::vector<std::string>& args, int readyTimeoutMs,
                const std::function<bool(int)>& ready)
-    : dir_(dir), port_(freeTcpPort()) {
+    : dir_(dir), env_(env), port_(freeTcpPort()) {
+  static std::once_flag auditAtExit;
+  std::call_once(auditAtExit, [] { std::atexit(reportLeaksAtExit); });
   pid_ = ::fork();
   if (pid_ < 0) {
     throw std::runtime_error("fork failed");
@@ -192,6 +299,19 @@ Daemon::~Daemon() {
   if (pid_ > 0) {
     signal(SIGTERM, 15000);
   }
+  try {
+    const std::map<std::string, std::string> secrets = secretsOf(env_);
+    searchForLeaks(secrets, log(), dir_ + "/promsnmp.log");
+    std::string answers;
+    {
+      std::lock_guard<std::mutex> lock(auditMutex);
+      answers.swap(transcripts[port_]);
+      transcripts.erase(port_);
+    }
+    searchForLeaks(secrets, answers, "answers from port " + std::to_string(port_));
+  } catch (const std::exception& error) {
+    std::cerr << "secret-leak audit of " << dir_ << " failed: " << error.what() << std::endl;
+  }
 }
 
 HttpAnswer Daemon::get(const std::string& pathAndQuery,
@@ -227,6 +347,13 @@ std::string Daemon::log() const {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+std::vector<std::string> takeLeaks() {
+  std::lock_guard<std::mutex> lock(auditMutex);
+  std::vector<std::string> taken;
+  taken.swap(leaks);
+  return taken;
 }
 
 std::string inventoryCli(const std::map<std::string, std::string>& env,

@@ -62,7 +62,9 @@ bool eventually(int seconds, Condition condition) {
 }
 
 /// The promsnmp daemon as a child process on 127.0.0.1, stopped (SIGTERM, then SIGKILL) by the
-/// destructor. Logs go to `<dir>/promsnmp.log`.
+/// destructor. Logs go to `<dir>/promsnmp.log`. The destructor also audits the daemon's log and
+/// every answer received from its port for its secrets (keys, passwords, communities,
+/// passphrases); a test binary that saw a leak lists them and exits 1 (DaemonHelpers.cpp).
 class Daemon {
  public:
   /// Starts build/bin/promsnmp with `env` added to the environment and `args`, listening on a
@@ -85,9 +87,13 @@ class Daemon {
 
  private:
   std::string dir_;
+  std::map<std::string, std::string> env_;
   int port_ = 0;
   pid_t pid_ = -1;
 };
+
+/// Returns and forgets the secret leaks the audit has recorded so far (for its positive control).
+std::vector<std::string> takeLeaks();
 
 /// Runs the inventory CLI with the given environment; throws with its stderr if it fails.
 std::string inventoryCli(const std::map<std::string, std::string>& env,
