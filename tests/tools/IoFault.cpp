@@ -20,8 +20,10 @@
 //                     server did the work). close(2) always does this: a close that fails has
 //                     still released the descriptor (close(2) NOTES), so the caller must not
 //                     close it again
+// Rules are tried in order (the fixed ones first) until one decides: a rule whose call and path
+// match counts the call, and decides it when the count is past `skip` and within `times`.
 // Example: "call=fsync path=/\.tmp\. errno=EIO times=1". A bad rule aborts the process.
-// PROMSNMP_IO_FAULT_LOG=FILE appends "<pid> <call> <path> <errno name|delay=MS>" for each fault.
+// PROMSNMP_IO_FAULT_LOG=FILE appends "<pid> <call> <path> [ERRNO] [delay=MS]" for each fault.
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <regex.h>
@@ -173,9 +175,9 @@ void parseRules(const std::string& text, Rules& out) {
 
 /// What to do to one call.
 struct Fault {
+  bool matched = false;
   int err = 0;
   bool lie = false;
-  Rule* rule = nullptr;
 };
 
 class Layer {
@@ -183,6 +185,7 @@ class Layer {
   /// Finds the first rule for this call and path (`path`, or the file behind `fd`), counts the
   /// call against it, sleeps its delay, and says what to do. Thread-safe.
   Fault decide(Call call, const char* path, int fd) {
+    const int savedErrno = errno;  // our own stat/readlink must not show through to the caller
     Fault fault;
     long delayMs = 0;
     std::string where;
@@ -204,25 +207,26 @@ class Layer {
           if (n < rule->skip || (rule->times >= 0 && n >= rule->skip + rule->times)) {
             continue;
           }
-          fault = Fault{rule->err, rule->lie, rule.get()};
+          fault = Fault{true, rule->err, rule->lie};
           delayMs = rule->delayMs;
           break;
         }
-        if (fault.rule != nullptr) {
+        if (fault.matched) {
           break;
         }
       }
     }
-    if (fault.rule == nullptr) {
-      return fault;
-    }
-    logFault(call, where,
-             fault.err != 0 ? errnoName(fault.err) : "delay=" + std::to_string(delayMs));
-    if (delayMs > 0) {
+    if (fault.matched) {
+      std::string what = fault.err != 0 ? errnoName(fault.err) : "";
+      if (delayMs > 0) {
+        what += (what.empty() ? "" : " ") + std::string("delay=") + std::to_string(delayMs);
+      }
+      logFault(call, where, what);
       timespec t{delayMs / 1000, (delayMs % 1000) * 1000000};
-      while (nanosleep(&t, &t) != 0 && errno == EINTR) {
+      while (delayMs > 0 && nanosleep(&t, &t) != 0 && errno == EINTR) {
       }
     }
+    errno = savedErrno;
     return fault;
   }
 
