@@ -85,6 +85,14 @@ class FaultRules {
 const char* const kTempFile = R"(/\.tmp\.[0-9a-f]{16}$)";
 const char* const kSlot = "/v[0-9]{20}$";
 const char* const kHeadOrSlot = R"((/promsnmp-inventory\.json|/v[0-9]{20})$)";
+// The calls of a commit the F-19 tests fail: the temp file's write, fsync and close, and the link
+// that claims the slot (a full directory can refuse a new name too).
+const char* const kCommitCalls[] = {"write", "fsync", "close", "link"};
+
+/// The rule that fails `call` of a commit with `err`.
+std::string commitFault(const std::string& call, const std::string& err) {
+  return "call=" + call + " path=" + (call == "link" ? kSlot : kTempFile) + " errno=" + err;
+}
 
 double writeFailures(int port) {
   std::string value = testing::sampleValue(
@@ -135,11 +143,12 @@ class IoFaultTest : public CppUnit::TestFixture {
   }
 
   // F-19 in the daemon leader: ENOSPC, EDQUOT and EIO at write, fsync and close of the temp
-  // file of a commit (POST /promsnmp/inventory). Each is refused with a 503 naming the call and
-  // the error, logged and counted; no slot v<N+1> appears, the head is byte for byte the old
-  // one (I8) and still served by the leader and a follower (I10), the temp is gone (I15), the
-  // write is not retried (one injection per POST: a failed close is not taken for a commit).
-  // With the fault cleared the next commit is exactly v<N+1> (I7: no gap, nothing lost).
+  // file of a commit (POST /promsnmp/inventory), and at the link claiming the slot. Each is refused
+  // with a 503 naming the call and the error, logged and counted; no slot v<N+1> appears, the head
+  // is byte for byte the old one (I8) and still served by the leader and a follower (I10), the temp
+  // is gone (I15), the write is not retried (one injection per POST: a failed close is not taken
+  // for a commit). With the fault cleared the next commit is exactly v<N+1> (I7: no gap, nothing
+  // lost).
   void testF19WriteFsyncCloseErrorsAbortDaemonCommit_I7_I8_I10_I15() {
     name_ = "testF19WriteFsyncCloseErrorsAbortDaemonCommit_I7_I8_I10_I15";
     site_ = std::make_unique<Site>();
@@ -151,7 +160,7 @@ class IoFaultTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(200, postInventory(leader->port(), inventoryJson("warm", 2)).status);
     int round = 0;
     double worstMs = 0;
-    for (const char* call : {"write", "fsync", "close"}) {
+    for (const char* call : kCommitCalls) {
       for (const char* err : {"ENOSPC", "EDQUOT", "EIO"}) {
         ++round;
         const std::string what = std::string("F-19 ") + err + " at " + call;
@@ -166,7 +175,7 @@ class IoFaultTest : public CppUnit::TestFixture {
         const size_t injectedBefore = rules.injected().size();
         const size_t logBefore = leader->log().size();
 
-        rules.arm(std::string("call=") + call + " path=" + kTempFile + " errno=" + err);
+        rules.arm(commitFault(call, err));
         auto t0 = Steady::now();
         testing::HttpAnswer post =
             postInventory(leader->port(), inventoryJson("r" + std::to_string(round) + "-", 3));
@@ -207,13 +216,14 @@ class IoFaultTest : public CppUnit::TestFixture {
     }
     testing::ProcessResult verify = site_->cliResult({"verify"});
     CPPUNIT_ASSERT_EQUAL_MESSAGE(verify.out + verify.err, 0, verify.code);
-    std::fprintf(stderr,
-                 "\n  [F-19] daemon: %d faults (ENOSPC/EDQUOT/EIO x write/fsync/close) refused, "
-                 "slowest refusal %.0f ms, chain v1..v%llu verified\n",
-                 round, worstMs, static_cast<unsigned long long>(site_->newest()));
+    std::fprintf(
+        stderr,
+        "\n  [F-19] daemon: %d faults (ENOSPC/EDQUOT/EIO x write/fsync/close/link) refused, "
+        "slowest refusal %.0f ms, chain v1..v%llu verified\n",
+        round, worstMs, static_cast<unsigned long long>(site_->newest()));
   }
 
-  // F-19 in the CLI writer (add-device): the same nine faults; exit 69 or 65 with the error on
+  // F-19 in the CLI writer (add-device): the same twelve faults; exit non-zero with the error on
   // stderr, no slot, head intact, no temp; then the same command succeeds with v<N+1>.
   void testF19WriteFsyncCloseErrorsAbortCliCommit_I7_I8_I15() {
     name_ = "testF19WriteFsyncCloseErrorsAbortCliCommit_I7_I8_I15";
@@ -221,7 +231,7 @@ class IoFaultTest : public CppUnit::TestFixture {
     site_->init(1);
     FaultRules rules(site_->root());
     int round = 0;
-    for (const char* call : {"write", "fsync", "close"}) {
+    for (const char* call : kCommitCalls) {
       for (const char* err : {"ENOSPC", "EDQUOT", "EIO"}) {
         ++round;
         const std::string what = std::string("F-19 CLI ") + err + " at " + call;
@@ -230,8 +240,7 @@ class IoFaultTest : public CppUnit::TestFixture {
         std::vector<std::string> add = {"add-device", "--sys-name", "c" + std::to_string(round),
                                         "--address",  "127.0.0.9",  "--community",
                                         "c"};
-        testing::ProcessResult r = site_->cliResult(
-            add, rules.fixed(std::string("call=") + call + " path=" + kTempFile + " errno=" + err));
+        testing::ProcessResult r = site_->cliResult(add, rules.fixed(commitFault(call, err)));
         CPPUNIT_ASSERT_MESSAGE(what + ": exit " + std::to_string(r.code) + " " + r.err,
                                r.code != 0 && r.signal == 0);
         CPPUNIT_ASSERT_MESSAGE(what + ": " + r.err, contains(r.err, std::string(call) + "(") &&
