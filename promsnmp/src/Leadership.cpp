@@ -70,23 +70,32 @@ std::string Leadership::describe() const {
 }
 
 uint64_t Leadership::fenceLocked(uint64_t token) {
-  if (fencedToken_ == token) {
-    return epoch_;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (fencedToken_ == token) {
+      return epoch_;
+    }
   }
   inventoryfs::CommitResult fenced = store_.fence(token);
-  fencedToken_ = token;
-  epoch_ = fenced.epoch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fencedToken_ = token;
+    epoch_ = fenced.epoch;
+  }
   logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_INFORMATION,
            "fenced the inventory as leader",
            {{"epoch", fenced.epoch}, {"version", fenced.version}, {"lease", token}});
-  return epoch_;
+  return fenced.epoch;
 }
 
 std::optional<uint64_t> Leadership::fenceIfLeading() {
   std::optional<uint64_t> token = leaseToken();
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!token || deposedToken_ == token) {
-    return std::nullopt;
+  std::lock_guard<std::mutex> write(writeMutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!token || deposedToken_ == token) {
+      return std::nullopt;
+    }
   }
   return fenceLocked(*token);
 }
@@ -127,21 +136,27 @@ inventoryfs::CommitResult Leadership::commit(const inventoryfs::InventoryStore::
 inventoryfs::CommitResult Leadership::commitLocked(
     const inventoryfs::InventoryStore::Change& change) {
   std::optional<uint64_t> token = leaseToken();
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (!token) {
-    throw NotLeader("this replica is not the leader");
-  }
-  if (deposedToken_ == token) {
-    throw NotLeader("this replica was deposed: " + deposedReason_);
+  std::lock_guard<std::mutex> write(writeMutex_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!token) {
+      throw NotLeader("this replica is not the leader");
+    }
+    if (deposedToken_ == token) {
+      throw NotLeader("this replica was deposed: " + deposedReason_);
+    }
   }
   try {
     uint64_t epoch = fenceLocked(*token);
     return store_.commit(epoch, change);
   } catch (const inventoryfs::FencedException& e) {
     // The file knows a newer leader: stop writing under this lease, and say so.
-    deposedToken_ = token;
-    deposedReason_ = e.displayText();
-    fencedToken_.reset();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      deposedToken_ = token;
+      deposedReason_ = e.displayText();
+      fencedToken_.reset();
+    }
     logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_WARNING,
              "stepping down: the inventory has a newer leader", {{"error", e.displayText()}});
     throw;

@@ -81,6 +81,11 @@ class Leadership {
   LeadershipClient* client_;
   std::function<std::string()> writeCheck_;
   std::function<void(const std::string&)> onWriteFailure_;
+  // writeMutex_ serialises fences and commits and is held across the storage calls, which can
+  // hang (a hard-mounted NFS share); mutex_ guards the fields below and is only held briefly,
+  // so isLeader(), describe() and epoch() — the leader probe, health, /metrics — never wait for
+  // a stalled write. Order: writeMutex_, then mutex_.
+  std::mutex writeMutex_;
   mutable std::mutex mutex_;
   std::optional<uint64_t> fencedToken_;   // the lease token our fence was made for
   uint64_t epoch_ = 0;                    // the epoch our writes carry

@@ -16,8 +16,8 @@ class AmbiguousLinkTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  void testFalseEexistIsOurCommit() { check("eexist"); }
-  void testFalseEioIsOurCommit() { check("eio"); }
+  void testFalseEexistIsOurCommit() { check("EEXIST"); }
+  void testFalseEioIsOurCommit() { check("EIO"); }
 
  private:
   void check(const std::string& fault) {
@@ -27,8 +27,9 @@ class AmbiguousLinkTest : public CppUnit::TestFixture {
         {"PROM_ENCRYPT_KEY", "ambiguous link key"}};
     CPPUNIT_ASSERT_EQUAL(0, testing::runProcess({PROMSNMP_INVENTORY_CLI, "init"}, env).code);
     auto faulty = env;
-    faulty["LD_PRELOAD"] = PROMSNMP_LINKFAULT_LIB;
-    faulty["PROMSNMP_LINK_FAULT"] = fault;
+    // The slot claim link(temp, v<N+1>) is done, then reported as failed (IoFault.cpp).
+    faulty["LD_PRELOAD"] = PROMSNMP_IOFAULT_LIB;
+    faulty["PROMSNMP_IO_FAULT"] = "call=link path=/v[0-9]{20}$ lie=1 errno=" + fault;
     for (const char* name : {"r1", "r2", "r3"}) {
       auto r = testing::runProcess({PROMSNMP_INVENTORY_CLI, "--json", "add-device", "--sys-name",
                                     name, "--address", "127.0.0.1", "--community", "public"},
