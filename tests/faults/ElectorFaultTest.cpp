@@ -36,6 +36,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -153,6 +154,169 @@ struct Round {
   std::array<int, kReplicas> status{};
 };
 
+/// Leadership as the sampler saw it in rounds [fromMs, toMs): `changes` counts the rounds whose
+/// sole 200 is another replica than the previous sole 200 (gaps with no leader in between do
+/// not count); rounds with two or more 200s, grouped into maximal runs ("double-leader
+/// intervals"), and rounds with none.
+struct Churn {
+  int rounds = 0;
+  int changes = 0;
+  int doubleRounds = 0;
+  int doubleIntervals = 0;
+  long longestDoubleMs = 0;
+  int leaderless = 0;
+  long spanMs = 0;
+
+  double changesPerMinute() const {
+    return spanMs > 0 ? 60000.0 * changes / static_cast<double>(spanMs) : 0.0;
+  }
+  std::string text() const {
+    std::ostringstream out;
+    out << changes << " leadership changes in " << spanMs << " ms (" << changesPerMinute()
+        << "/min), " << doubleRounds << " of " << rounds << " rounds with two 200s in "
+        << doubleIntervals << " interval(s), longest " << longestDoubleMs << " ms, " << leaderless
+        << " rounds without a leader";
+    return out.str();
+  }
+};
+
+Churn churnOf(const std::vector<Round>& rounds, long fromMs,
+              long toMs = std::numeric_limits<long>::max()) {
+  Churn churn;
+  int last = -1;
+  long doubleSince = -1;
+  long first = -1;
+  long end = 0;
+  for (const Round& r : rounds) {
+    if (r.ms < fromMs || r.ms >= toMs) {
+      continue;
+    }
+    first = first < 0 ? r.ms : first;
+    end = r.ms;
+    ++churn.rounds;
+    int count = 0;
+    int who = -1;
+    for (int i = 0; i < kReplicas; ++i) {
+      if (r.status[i] == 200) {
+        ++count;
+        who = i;
+      }
+    }
+    if (count > 1) {
+      ++churn.doubleRounds;
+      if (doubleSince < 0) {
+        doubleSince = r.ms;
+        ++churn.doubleIntervals;
+      }
+      churn.longestDoubleMs = std::max(churn.longestDoubleMs, r.ms - doubleSince + kSampleMs);
+      continue;
+    }
+    doubleSince = -1;
+    if (count == 0) {
+      ++churn.leaderless;
+      continue;
+    }
+    churn.changes += last >= 0 && who != last ? 1 : 0;
+    last = who;
+  }
+  churn.spanMs = first < 0 ? 0 : end - first + kSampleMs;
+  return churn;
+}
+
+/// `ip` also when /usr/sbin is not on PATH; "" when absent.
+std::string sbinProgram(const std::string& name) {
+  std::string path = findProgram(name);
+  for (const char* dir : {"/usr/sbin/", "/sbin/"}) {
+    if (path.empty() && ::access((dir + name).c_str(), X_OK) == 0) {
+      path = dir + name;
+    }
+  }
+  return path;
+}
+
+/// Runs `argv` (10 s at most); "" when it exited 0, else the command and what it printed.
+std::string runCommand(const std::vector<std::string>& argv) {
+  const testing::ProcessResult result = testing::runProcess(argv, {}, 10);
+  if (result.code == 0) {
+    return "";
+  }
+  std::string command;
+  for (const std::string& arg : argv) {
+    command += (command.empty() ? "" : " ") + arg;
+  }
+  return command + ": exit " + std::to_string(result.code) + " " + result.err + result.out;
+}
+
+/// A network namespace of the test's own (F-8), joined to the root namespace by a veth pair on
+/// a /30: `host()` is the root side (Redis listens there too), the other end is inside. Needs
+/// root, `ip` and veth. The destructor deletes the namespace, which deletes the veth pair, also
+/// after a failed test; processes still inside keep it alive until they exit. Not thread-safe.
+class NetnsLink {
+ public:
+  /// Creates namespace `name` with veth `name`h/`name`p (≤ 15 characters) and the addresses
+  /// `host`/`peer` (prefix 30); throws std::runtime_error with the failing command's output.
+  NetnsLink(std::string name, std::string host, const std::string& peer)
+      : ip_(sbinProgram("ip")), name_(std::move(name)), host_(std::move(host)) {
+    if (ip_.empty()) {
+      throw std::runtime_error("no ip(8) program");
+    }
+    const std::string hostIf = name_ + "h";
+    const std::string peerIf = name_ + "p";
+    const std::vector<std::vector<std::string>> steps = {
+        {ip_, "netns", "add", name_},
+        {ip_, "link", "add", hostIf, "type", "veth", "peer", "name", peerIf},
+        {ip_, "link", "set", peerIf, "netns", name_},
+        {ip_, "addr", "add", host_ + "/30", "dev", hostIf},
+        {ip_, "link", "set", hostIf, "up"},
+        {ip_, "netns", "exec", name_, ip_, "addr", "add", peer + "/30", "dev", peerIf},
+        {ip_, "netns", "exec", name_, ip_, "link", "set", peerIf, "up"}};
+    for (const std::vector<std::string>& step : steps) {
+      const std::string error = runCommand(step);
+      if (!error.empty()) {
+        remove();
+        throw std::runtime_error(error);
+      }
+    }
+  }
+  ~NetnsLink() { remove(); }
+  NetnsLink(const NetnsLink&) = delete;
+  NetnsLink& operator=(const NetnsLink&) = delete;
+
+  const std::string& host() const { return host_; }
+  /// The argv prefix that runs a program inside the namespace (ip netns exec execs it: the
+  /// child's pid is the program's).
+  std::vector<std::string> exec() const { return {ip_, "netns", "exec", name_}; }
+  /// iptables `args` inside the namespace; "" or what failed.
+  std::string iptables(const std::vector<std::string>& args) const {
+    const std::string program = sbinProgram("iptables");
+    if (program.empty()) {
+      return "no iptables program";
+    }
+    std::vector<std::string> argv = exec();
+    argv.push_back(program);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runCommand(argv);
+  }
+
+ private:
+  void remove() const {
+    runCommand({ip_, "netns", "del", name_});
+    runCommand({ip_, "link", "del", name_ + "h"});  // only there when the move failed
+  }
+
+  std::string ip_;
+  std::string name_;
+  std::string host_;
+};
+
+/// How an elector is started: `prefix` runs it (ip netns exec …), `redisHost` is where it finds
+/// Redis, `env` is added to its environment (libfaketime).
+struct ElectorLaunch {
+  std::vector<std::string> prefix;
+  std::string redisHost = "127.0.0.1";
+  std::map<std::string, std::string> env;
+};
+
 }  // namespace
 
 class ElectorFaultTest : public CppUnit::TestFixture {
@@ -162,6 +326,8 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testF6RedisPausedHalfTtlLeaderKeepsLeadership_I6_I2);
   CPPUNIT_TEST(testF7FlushAllFenceWritesSerialize_I1_I2_I3);
   CPPUNIT_TEST(testF7RedisRestartWithoutPersistence_I1_I2_I3);
+  CPPUNIT_TEST(testF8PartitionDropLeaderStepsDownOtherTakesOver_I5_I2_I3);
+  CPPUNIT_TEST(testF8PartitionRejectLeaderStepsDownOtherTakesOver_I5_I2_I3);
   CPPUNIT_TEST(testF26CollectorRestartRefencesBeforeWriting_I1_I2_I5);
   CPPUNIT_TEST(testF26CollectorRestartedWhileElectorPausedIgnoresStaleLeaderLine_I5_I1_I2);
   CPPUNIT_TEST_SUITE_END();
@@ -202,6 +368,9 @@ class ElectorFaultTest : public CppUnit::TestFixture {
       }
       r.collector.reset();
       r.elector.reset();
+    }
+    for (std::unique_ptr<NetnsLink>& link : links_) {
+      link.reset();  // after its elector is gone
     }
     redis_.reset();
     std::cerr << "\n  [faults] ElectorFaultTest::" << name_ << " took "
@@ -416,8 +585,9 @@ class ElectorFaultTest : public CppUnit::TestFixture {
       blipText += " [" + std::to_string(runStart) + ".. end]";
     }
     std::cout << "\n  [F-6] redis paused " << paused << " ms at lease PTTL " << freshPttl
-              << " ms (sampler from " << kRenewMs << " ms before): " << rounds.size() << " rounds; leader r" << leader
-              << " not-200 blips: " << blips << blipText << std::endl;
+              << " ms (sampler from " << kRenewMs << " ms before): " << rounds.size()
+              << " rounds; leader r" << leader << " not-200 blips: " << blips << blipText
+              << std::endl;
     assertNeverTwoLeaders(rounds, "F-6");
     for (const Round& r : rounds) {
       for (int i = 0; i < kReplicas; ++i) {
@@ -485,6 +655,20 @@ class ElectorFaultTest : public CppUnit::TestFixture {
       redis_->start();
       CPPUNIT_ASSERT_EQUAL(std::string(""), redis_->get(kLeaseKey));
     });
+  }
+
+  /// F-8, silent partition: the leader's elector's packets to Redis are dropped (renews time
+  /// out after TTL/8, reconnects after the connect timeout). See runF8.
+  void testF8PartitionDropLeaderStepsDownOtherTakesOver_I5_I2_I3() {
+    name_ = "testF8PartitionDropLeaderStepsDownOtherTakesOver_I5_I2_I3";
+    runF8("DROP", {"-j", "DROP"});
+  }
+
+  /// F-8, fast partition: the leader's elector's packets to Redis are answered with a TCP reset
+  /// (every renew and reconnect fails at once). See runF8.
+  void testF8PartitionRejectLeaderStepsDownOtherTakesOver_I5_I2_I3() {
+    name_ = "testF8PartitionRejectLeaderStepsDownOtherTakesOver_I5_I2_I3";
+    runF8("REJECT", {"-j", "REJECT", "--reject-with", "tcp-reset"});
   }
 
   /// F-26: SIGTERM of the leader's collector and a new one started while its elector keeps the
@@ -653,16 +837,80 @@ class ElectorFaultTest : public CppUnit::TestFixture {
             {"PROM_INV_KEEP", "200"}};
   }
 
-  void startElector(int i) {
+  void startElector(int i, const ElectorLaunch& launch = {}) {
     Replica& r = replicas_[i];
     r.elector.reset();
     ::unlink(r.socket().c_str());
-    r.elector = std::make_unique<elector_test::ChildProcess>(
-        std::vector<std::string>{elector_test::kElectorBinary, "--backend", "redis",
-                                 "--redis.address", "127.0.0.1:" + std::to_string(redis_->port()),
-                                 "--id", r.id, "--socket", r.socket(), "--lease.ttl",
-                                 std::to_string(kTtlMs), "--lease.key", kLeaseKey},
-        r.electorLog(), std::map<std::string, std::string>{{"ELECTOR_WEB_LISTEN_ADDRESS", "-"}});
+    std::vector<std::string> argv = launch.prefix;
+    argv.insert(argv.end(),
+                {elector_test::kElectorBinary, "--backend", "redis", "--redis.address",
+                 launch.redisHost + ":" + std::to_string(redis_->port()), "--id", r.id, "--socket",
+                 r.socket(), "--lease.ttl", std::to_string(kTtlMs), "--lease.key", kLeaseKey});
+    std::map<std::string, std::string> env = launch.env;
+    env["ELECTOR_WEB_LISTEN_ADDRESS"] = "-";
+    r.elector = std::make_unique<elector_test::ChildProcess>(argv, r.electorLog(), env);
+  }
+
+  /// Restarts every elector with `launchOf(i)`: SIGTERM first (it releases the lease, so the
+  /// next one is elected at once); the collectors reconnect on their own. Waits for a leader.
+  void restartElectors(const std::function<ElectorLaunch(int)>& launchOf) {
+    for (int i = 0; i < kReplicas; ++i) {
+      replicas_[i].elector->terminate(milliseconds(3000));
+    }
+    for (int i = 0; i < kReplicas; ++i) {
+      startElector(i, launchOf(i));
+    }
+    waitForLeader(milliseconds(10000));
+  }
+
+  /// F-8: moves every elector into a network namespace of its own (links_[i]: a veth to the
+  /// root namespace, where Redis also listens on the root-side address). Returns "" or why it
+  /// cannot be done here (the caller skips).
+  std::string electorsInOwnNetns() {
+    if (::geteuid() != 0) {
+      return "needs root (ip netns, veth, iptables)";
+    }
+    if (sbinProgram("ip").empty() || sbinProgram("iptables").empty()) {
+      return "no ip or iptables program";
+    }
+    // A /24 of 10.213/16 nobody on this host uses (other runs of this suite included).
+    std::string prefix;
+    const std::string addresses = testing::runProcess({sbinProgram("ip"), "-o", "addr"}, {}).out;
+    for (int k = 0; k < 256 && prefix.empty(); ++k) {
+      const std::string candidate = "10.213." + std::to_string((::getpid() + k) % 256) + ".";
+      prefix = has(addresses, " " + candidate) ? "" : candidate;
+    }
+    std::vector<std::string> hosts;
+    try {
+      for (int i = 0; i < kReplicas; ++i) {
+        const std::string name = "pf" + std::to_string(::getpid()) + "r" + std::to_string(i);
+        links_[i] = std::make_unique<NetnsLink>(name, prefix + std::to_string(4 * i + 1),
+                                                prefix + std::to_string(4 * i + 2));
+        hosts.push_back(links_[i]->host());
+      }
+      redis_->bindAlso(hosts);
+    } catch (const std::exception& e) {
+      return std::string("cannot build the namespaces: ") + e.what();
+    }
+    const std::string probe = links_[0]->iptables({"-L", "OUTPUT", "-n"});
+    if (!probe.empty()) {
+      return "iptables does not work inside a namespace: " + probe;
+    }
+    restartElectors([this](int i) {
+      ElectorLaunch launch;
+      launch.prefix = links_[i]->exec();
+      launch.redisHost = links_[i]->host();
+      return launch;
+    });
+    for (int i = 0; i < kReplicas; ++i) {
+      // ip netns exec replaced itself by the elector: signals and kill -9 reach the elector.
+      char exe[4096] = {};
+      const std::string link = "/proc/" + std::to_string(replicas_[i].elector->pid()) + "/exe";
+      const ssize_t n = ::readlink(link.c_str(), exe, sizeof exe - 1);
+      CPPUNIT_ASSERT_MESSAGE("the elector's pid runs " + std::string(exe),
+                             n > 0 && has(exe, "elector"));
+    }
+    return "";
   }
 
   void startCollector(int i) {
@@ -769,6 +1017,151 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     assertChain(after);
     CPPUNIT_ASSERT_MESSAGE("the last write has an epoch below an earlier one",
                            after.back().epoch >= chain.back().epoch);
+  }
+
+  /// The lease key's PTTL in ms; -1 when Redis gives none.
+  long leasePttl() const {
+    const std::string reply = redis_->command(std::string("PTTL ") + kLeaseKey);
+    return reply.size() > 1 && reply[0] == ':' ? std::strtol(reply.c_str() + 1, nullptr, 10) : -1;
+  }
+
+  /// The shared F-8: every elector in a network namespace of its own; the leader's elector is
+  /// cut from Redis by `iptables -A OUTPUT -d <redis> -p tcp <target>` in its namespace, while
+  /// its collector is asked for /promsnmp/leader every 10 ms and sent a write every 100 ms.
+  /// The last renew that reached Redis is dated from the key's PTTL read right after the cut
+  /// (nothing of the leader's lands after it). Asserts: the collector answers 503 within
+  /// 0.8×TTL (+ slack) of that renew and accepts no write started after (I5), another replica
+  /// leads with a higher epoch and commits (I2), no slot of the old epoch after the step-down
+  /// and none by the old writer after the new epoch (I3); heal (rule deleted): the old elector
+  /// reconnects, at most one leadership change in 2×TTL (no flapping storm); never two 200s in
+  /// one sampling round (I5); chain monotonic with one writer per epoch (I1, I2).
+  void runF8(const std::string& how, const std::vector<std::string>& target) {
+    const std::string why = electorsInOwnNetns();
+    if (!why.empty()) {
+      faults::skip("ElectorFaultTest::" + name_ + ": " + why);
+      return;
+    }
+    const int leader = waitForLeader(milliseconds(10000));
+    Replica& old = replicas_[leader];
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, "before-f8"));
+    const Slot oldSlot = history().back();
+    const std::size_t electorLogBefore = fileSize(old.electorLog());
+    startSampler();
+
+    std::vector<std::string> rule = {"OUTPUT", "-d", links_[leader]->host(), "-p", "tcp"};
+    rule.insert(rule.end(), target.begin(), target.end());
+    std::vector<std::string> add = {"-A"};
+    add.insert(add.end(), rule.begin(), rule.end());
+    const std::string added = links_[leader]->iptables(add);
+    CPPUNIT_ASSERT_MESSAGE("iptables: " + added, added.empty());
+    const auto cutAt = Steady::now();
+    const long pttl = leasePttl();
+    const auto lastRenew = Steady::now() - milliseconds(kTtlMs - pttl);
+    CPPUNIT_ASSERT_MESSAGE("no lease PTTL after the cut: " + std::to_string(pttl), pttl > 0);
+
+    // I5: the collector says 503 by its deadline; no write started after that is accepted.
+    const long bound = kTtlMs * 8 / 10;
+    constexpr long kSlackMs = 250;  // scheduling on 2 shared cores, 10 ms polling
+    long stepDown = -1;
+    long lastAcceptedStart = -1;
+    int accepted = 0;
+    int n = 0;
+    auto nextPost = Steady::now();
+    while (msSince(lastRenew) < kTtlMs + 2000 && stepDown < 0) {
+      if (old.leaderStatus(300) == 503) {
+        stepDown = msSince(lastRenew);
+        break;
+      }
+      if (Steady::now() >= nextPost) {
+        const long startedAt = msSince(lastRenew);
+        const int status =
+            old.post("/promsnmp/inventory",
+                     faults::inventoryJson("f8-" + std::to_string(n++) + "-", 1), 1000);
+        if (status >= 200 && status < 300) {
+          ++accepted;
+          lastAcceptedStart = startedAt;
+        }
+        nextPost = Steady::now() + milliseconds(100);
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    const uint64_t headAtStepDown = history().back().version;
+    int lateAccepted = 0;
+    for (int i = 0; i < 5; ++i) {
+      const int status = old.post("/promsnmp/inventory", faults::inventoryJson("stale-f8-", 1));
+      lateAccepted += (status >= 200 && status < 300) ? 1 : 0;
+    }
+    std::cout << "\n  [F-8 " << how << "] r" << leader << "'s elector cut from Redis "
+              << msSince(lastRenew) - msSince(cutAt) << " ms after its last renew landed (PTTL "
+              << pttl << " ms); collector 503 " << stepDown
+              << " ms after that renew (bound 0.8×TTL = " << bound << " ms + " << kSlackMs
+              << " ms slack); " << accepted
+              << " writes accepted during the cut, the last started at " << lastAcceptedStart
+              << " ms; " << lateAccepted << " of 5 accepted after the step-down" << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("I5: no step-down by 0.8×TTL + slack\n" + old.logs(),
+                           stepDown >= 0 && stepDown <= bound + kSlackMs);
+    CPPUNIT_ASSERT_MESSAGE("I5: a write started after the step-down was accepted\n" + old.logs(),
+                           lastAcceptedStart < stepDown);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("I5: writes accepted after the step-down\n" + old.logs(), 0,
+                                 lateAccepted);
+
+    const int next = waitForLeaderOtherThan(leader, cutAt + milliseconds(kFailoverBoundMs));
+    std::cout << "  [F-8 " << how << "] "
+              << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody")) << " leads "
+              << msSince(cutAt) << " ms after the cut (bound " << kFailoverBoundMs << " ms)"
+              << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200,
+                                 postUntilAccepted(replicas_[next], "after-f8"));
+    const Slot newSlot = history().back();
+    CPPUNIT_ASSERT_MESSAGE("I2: the new epoch is not above the old one",
+                           newSlot.epoch > oldSlot.epoch);
+    const std::vector<std::string> cutLines = linesSince(old.electorLog(), electorLogBefore);
+    const long lost = findLine(cutLines, {"event=leadership_lost"});
+    std::cout << "  [F-8 " << how << "] old elector: "
+              << (lost >= 0 ? cutLines[static_cast<std::size_t>(lost)] : "no leadership_lost line")
+              << std::endl;
+
+    // Heal: the old elector reconnects and stays a follower; no flapping storm in 2×TTL.
+    const std::size_t electorLogAtHeal = fileSize(old.electorLog());
+    std::vector<std::string> del = {"-D"};
+    del.insert(del.end(), rule.begin(), rule.end());
+    const std::string deleted = links_[leader]->iptables(del);
+    CPPUNIT_ASSERT_MESSAGE("iptables: " + deleted, deleted.empty());
+    const long healMs = static_cast<long>(
+        std::chrono::duration_cast<milliseconds>(Steady::now() - samplerStart_).count());
+    const auto healAt = Steady::now();
+    long reconnected = -1;
+    while (msSince(healAt) < 2 * kTtlMs) {
+      if (reconnected < 0 && findLine(linesSince(old.electorLog(), electorLogAtHeal),
+                                      {"event=redis_connected"}) >= 0) {
+        reconnected = msSince(healAt);
+      }
+      std::this_thread::sleep_for(milliseconds(kSampleMs));
+    }
+    const std::vector<Round> rounds = stopSampler();
+    const Churn afterHeal = churnOf(rounds, healMs);
+    std::cout << "  [F-8 " << how << "] healed: old elector reconnected after " << reconnected
+              << " ms; in 2×TTL after the heal: " << afterHeal.text() << "; lease "
+              << redis_->get(kLeaseKey) << std::endl;
+    assertNeverTwoLeaders(rounds, "F-8 " + how);
+    CPPUNIT_ASSERT_MESSAGE("the old elector did not reconnect after the heal\n" + old.logs(),
+                           reconnected >= 0);
+    CPPUNIT_ASSERT_MESSAGE("flapping after the heal: " + afterHeal.text() + "\n" + allLogs(),
+                           afterHeal.changes <= 1);
+    CPPUNIT_ASSERT_MESSAGE("no leader after the heal: " + afterHeal.text() + "\n" + allLogs(),
+                           replicas_[next].leaderStatus() == 200 || afterHeal.changes == 1);
+
+    const std::vector<Slot> chain = history();
+    std::cout << "  [F-8 " << how << "] chain:" << describe(chain) << std::endl;
+    assertChain(chain);
+    assertNoWriterAfterDeposed(chain, oldSlot.writer, newSlot.epoch, "the cut leader");
+    for (const Slot& slot : chain) {
+      CPPUNIT_ASSERT_MESSAGE(
+          "I3: v" + std::to_string(slot.version) +
+              " carries the cut leader's epoch after its step-down:" + describe(chain),
+          slot.version <= headAtStepDown || slot.epoch != oldSlot.epoch);
+    }
   }
 
   int leaseHolder() const {
@@ -882,8 +1275,9 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     stopSampler();
     rounds_.clear();
     sampling_ = true;
+    samplerStart_ = Steady::now();
     sampler_ = std::thread([this] {
-      const auto t0 = Steady::now();
+      const auto t0 = samplerStart_;
       while (sampling_) {
         Round r;
         r.ms = msSince(t0);
@@ -947,7 +1341,9 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   std::unique_ptr<RedisProcess> redis_;
   std::array<Replica, kReplicas> replicas_;
   std::array<std::atomic<int>, kReplicas> ports_{};
+  std::array<std::unique_ptr<NetnsLink>, kReplicas> links_;
   std::thread sampler_;
+  Steady::time_point samplerStart_;
   std::atomic<bool> sampling_{false};
   std::mutex roundsMutex_;
   std::vector<Round> rounds_;
