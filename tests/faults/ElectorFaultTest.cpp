@@ -2,14 +2,15 @@
 // one real redis-server (no persistence) and three real elector + promsnmp pairs sharing one
 // inventory directory, Redis lease TTL 2 s (renew every TTL/3), as in
 // integration/promsnmp/SiteFailoverTest. One method per fault:
-//   F-2  | kill -9 elector only        | Collector keeps running | Socket EOF → collector stops
-//   writes immediately (I5); new leader elected F-4  | SIGSTOP elector > TTL (collector alive) | |
-//   Collector steps down by its own deadline, not on the elector's word (I5) F-6  | SIGSTOP Redis
-//   for 0.5×TTL   | | leader keeps leadership if a renew lands before its deadline F-7  | Redis
-//   restart without persistence / FLUSHALL | Lock key and fence counter lost | fence writes
-//   serialize them; E = max(token, epoch_N+1) prevents regression (I2); at most one remains active
-//   F-26 | Collector restart while elector holds leadership | | does not act on a pre-restart
-//   socket message; re-queries and re-fences
+//   F-2  kill -9 elector only: socket EOF → collector stops writes immediately (I5); new leader.
+//   F-4  SIGSTOP elector > TTL: collector steps down by its own deadline (I5).
+//   F-6  SIGSTOP Redis 0.5×TTL: leader keeps leadership if a renew lands before its deadline.
+//   F-7  Redis restart without persistence / FLUSHALL: fence writes serialize candidates (I2).
+//   F-8  partition elector↔Redis (DROP, then REJECT), netns + iptables: leader steps down by
+//        t0+TTL−margin; another replica takes over; heal → no flapping storm.
+//   F-22 clock jumps: Redis wall clock ×10 (ClockSkew preload), the leader's elector ±60 s
+//        (libfaketime, monotonic too): safety holds; churn and double-200 rounds are printed.
+//   F-26 collector restart while its elector holds leadership: re-queries and re-fences.
 // A sampler thread reads GET /promsnmp/leader of every replica every 50 ms for the whole fault
 // ("double leadership" = two replicas answering 200 in one round). The slot chain is read with
 // `promsnmp-inventory --json history` (version, epoch, writer) and checked for I1 (one writer per
@@ -317,6 +318,16 @@ struct ElectorLaunch {
   std::map<std::string, std::string> env;
 };
 
+/// Writes `text` to `path` in one go (a clock file read by libfaketime or ClockSkew).
+void writeText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text << "\n";
+  out.close();
+  if (!out) {
+    throw std::runtime_error("cannot write " + path);
+  }
+}
+
 }  // namespace
 
 class ElectorFaultTest : public CppUnit::TestFixture {
@@ -328,6 +339,8 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testF7RedisRestartWithoutPersistence_I1_I2_I3);
   CPPUNIT_TEST(testF8PartitionDropLeaderStepsDownOtherTakesOver_I5_I2_I3);
   CPPUNIT_TEST(testF8PartitionRejectLeaderStepsDownOtherTakesOver_I5_I2_I3);
+  CPPUNIT_TEST(testF22RedisClockTenTimesFastSafetyHolds_I1_I2_I3);
+  CPPUNIT_TEST(testF22ElectorClockJumpsStepDownWithinLease_I5_I1_I2_I3);
   CPPUNIT_TEST(testF26CollectorRestartRefencesBeforeWriting_I1_I2_I5);
   CPPUNIT_TEST(testF26CollectorRestartedWhileElectorPausedIgnoresStaleLeaderLine_I5_I1_I2);
   CPPUNIT_TEST_SUITE_END();
@@ -669,6 +682,198 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   void testF8PartitionRejectLeaderStepsDownOtherTakesOver_I5_I2_I3() {
     name_ = "testF8PartitionRejectLeaderStepsDownOtherTakesOver_I5_I2_I3";
     runF8("REJECT", {"-j", "REJECT", "--reject-with", "tcp-reset"});
+  }
+
+  /// F-22, Redis clock ×10: redis-server is restarted (empty) with the ClockSkew layer
+  /// (libfaketime cannot load into Debian's jemalloc-linked redis-server), then its wall clock
+  /// runs ten times as fast for 5 s: every lease expires in Redis after TTL/10 while the
+  /// electors still count TTL, so leadership churns and two collectors may answer 200 at once
+  /// (measured and printed, not asserted: fencing makes it harmless). Every replica is sent a
+  /// write every 100 ms meanwhile. Asserts safety on the chain: epochs never decrease, so no
+  /// commit by an epoch after a higher one (I2, I3), one writer per epoch (I1); after the clock
+  /// runs at ×1 again, within 2×TTL one leader remains (sampled for 1 s) and it commits.
+  void testF22RedisClockTenTimesFastSafetyHolds_I1_I2_I3() {
+    name_ = "testF22RedisClockTenTimesFastSafetyHolds_I1_I2_I3";
+    const std::string clock = dir_->path() + "/redis-clock";
+    writeText(clock, "0 1");
+    redis_->setEnvironment(
+        {{"LD_PRELOAD", PROMSNMP_CLOCKSKEW_LIB}, {"PROMSNMP_CLOCK_SKEW_FILE", clock}});
+    redis_->kill9();
+    redis_->start();
+    const int leader = waitForLeader(milliseconds(10000));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[leader].logs(), 200,
+                                 postUntilAccepted(replicas_[leader], "before-f22r"));
+    const std::vector<Slot> before = history();
+    startSampler();
+
+    constexpr long kFastMs = 5000;
+    const long fastFrom = msSince(samplerStart_);
+    writeText(clock, "0 10");
+    std::this_thread::sleep_for(milliseconds(50));  // ClockSkew reads the file every 20 ms
+    const double redisFrom = redisSeconds();
+    const auto realFrom = Steady::now();
+    std::array<int, kReplicas> accepted{};
+    int n = 0;
+    while (msSince(realFrom) < kFastMs) {
+      for (int i = 0; i < kReplicas; ++i) {
+        const int s =
+            replicas_[i].post("/promsnmp/inventory",
+                              faults::inventoryJson("f22r-" + std::to_string(n++) + "-", 1), 2000);
+        accepted[i] += (s >= 200 && s < 300) ? 1 : 0;
+      }
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    const double rate =
+        (redisSeconds() - redisFrom) / (static_cast<double>(msSince(realFrom)) / 1000.0);
+    writeText(clock, "0 1");
+    const long fastTo = msSince(samplerStart_);
+    std::this_thread::sleep_for(milliseconds(2 * kTtlMs));
+    // After 2×TTL at ×1: one leader, sampled for a second.
+    int maxLeaders = 0;
+    int finalLeader = -1;
+    const auto settle = Steady::now();
+    while (msSince(settle) < 1000) {
+      int count = 0;
+      for (int i = 0; i < kReplicas; ++i) {
+        if (replicas_[i].leaderStatus(300) == 200) {
+          ++count;
+          finalLeader = i;
+        }
+      }
+      maxLeaders = std::max(maxLeaders, count);
+      std::this_thread::sleep_for(milliseconds(kSampleMs));
+    }
+    const std::vector<Round> rounds = stopSampler();
+    const Churn fast = churnOf(rounds, fastFrom, fastTo);
+    const Churn after = churnOf(rounds, fastTo);
+    const std::vector<Slot> chain = history();
+    std::cout << "\n  [F-22 redis x10] Redis clock ran at x" << rate << " for " << kFastMs
+              << " ms: " << fast.text() << "; accepted POSTs per replica:";
+    for (int i = 0; i < kReplicas; ++i) {
+      std::cout << " r" << i << "=" << accepted[i];
+    }
+    std::cout << "; epochs " << before.back().epoch << " -> " << chain.back().epoch << std::endl;
+    std::cout << "  [F-22 redis x10] back at x1 (2×TTL + 1 s): " << after.text() << "; at most "
+              << maxLeaders << " leader(s) in the last second, r" << finalLeader << std::endl;
+    std::cout << "  [F-22 redis x10] chain:" << describe(chain) << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("the Redis clock did not run fast (x" + std::to_string(rate) +
+                               "): the ClockSkew layer took no effect",
+                           rate > 5.0);
+    assertChain(chain);
+    CPPUNIT_ASSERT_MESSAGE("I2: epoch went down", chain.back().epoch >= before.back().epoch);
+    CPPUNIT_ASSERT_MESSAGE("more than one leader 2×TTL after the clock is back\n" + allLogs(),
+                           maxLeaders <= 1);
+    CPPUNIT_ASSERT_MESSAGE("no leader 2×TTL after the clock is back\n" + allLogs(),
+                           finalLeader >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the remaining leader cannot write\n" + allLogs(), 200,
+                                 postUntilAccepted(replicas_[finalLeader], "after-f22r"));
+    const std::vector<Slot> last = history();
+    assertChain(last);
+  }
+
+  /// F-22, the elector's clock: every elector is restarted under libfaketime (multi-threaded
+  /// library, CLOCK_MONOTONIC faked too, as the elector times its lease with steady_clock) with
+  /// a clock file of its own. The leader's clock jumps +60 s: its deadline has passed, it steps
+  /// down and releases the key; the next leader's clock then jumps −60 s: its deadline now
+  /// lies a minute ahead, further than any lease reaches. Each time the collector must answer
+  /// 503 within TTL of the jump — its own deadline bounds a lease (I5) — and another replica
+  /// must lead with a higher epoch and commit (I2); no slot by a deposed writer after the new
+  /// epoch (I3), one writer per epoch (I1). Churn and double-200 rounds are printed.
+  void testF22ElectorClockJumpsStepDownWithinLease_I5_I1_I2_I3() {
+    name_ = "testF22ElectorClockJumpsStepDownWithinLease_I5_I1_I2_I3";
+    std::string library;
+    for (const char* dir : {"/usr/lib/x86_64-linux-gnu/faketime/", "/usr/lib/faketime/",
+                            "/usr/local/lib/faketime/", "/usr/lib64/faketime/"}) {
+      const std::string candidate = std::string(dir) + "libfaketimeMT.so.1";
+      library = library.empty() && ::access(candidate.c_str(), R_OK) == 0 ? candidate : library;
+    }
+    if (library.empty()) {
+      faults::skip("ElectorFaultTest::" + name_ + ": libfaketime (package faketime) is missing");
+      return;
+    }
+    auto clockOf = [this](int i) { return dir_->path() + "/clock-" + replicas_[i].id; };
+    for (int i = 0; i < kReplicas; ++i) {
+      writeText(clockOf(i), "+0");
+    }
+    restartElectors([&](int i) {
+      ElectorLaunch launch;
+      launch.env = {{"LD_PRELOAD", library},
+                    {"FAKETIME_TIMESTAMP_FILE", clockOf(i)},
+                    {"FAKETIME_NO_CACHE", "1"}};
+      return launch;
+    });
+    const int first = waitForLeader(milliseconds(10000));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[first].logs(), 200,
+                                 postUntilAccepted(replicas_[first], "before-f22e"));
+    const Slot firstSlot = history().back();
+    startSampler();
+
+    // Jumps the clock of `leader`'s elector by `jump`; returns the next leader and its slot.
+    auto jumpAndTakeOver = [&](int leader, const std::string& jump, const Slot& leaderSlot) {
+      Replica& old = replicas_[leader];
+      const std::size_t electorLogBefore = fileSize(old.electorLog());
+      writeText(clockOf(leader), jump);
+      const auto jumpedAt = Steady::now();
+      long stepDown = -1;
+      while (msSince(jumpedAt) < kTtlMs + 1000 && stepDown < 0) {
+        if (old.leaderStatus(300) == 503) {
+          stepDown = msSince(jumpedAt);
+        }
+        std::this_thread::sleep_for(milliseconds(10));
+      }
+      const std::vector<std::string> lines = linesSince(old.electorLog(), electorLogBefore);
+      const long lost = findLine(lines, {"event=leadership_lost"});
+      std::cout << "\n  [F-22 elector " << jump << "] r" << leader << "'s collector 503 "
+                << stepDown << " ms after the jump (bound TTL = " << kTtlMs << " ms); elector: "
+                << (lost >= 0 ? lines[static_cast<std::size_t>(lost)] : "no leadership_lost line")
+                << std::endl;
+      CPPUNIT_ASSERT_MESSAGE("I5: r" + std::to_string(leader) + " still led " +
+                                 std::to_string(kTtlMs) + " ms after its elector's clock jumped " +
+                                 jump + "\n" + old.logs(),
+                             stepDown >= 0 && stepDown <= kTtlMs);
+      const int next = waitForLeaderOtherThan(leader, jumpedAt + milliseconds(kFailoverBoundMs));
+      std::cout << "  [F-22 elector " << jump << "] "
+                << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody")) << " leads "
+                << msSince(jumpedAt) << " ms after the jump" << std::endl;
+      CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(
+          replicas_[next].logs(), 200,
+          postUntilAccepted(replicas_[next],
+                            std::string("after-f22e-") + (jump[0] == '+' ? "ahead" : "back")));
+      const Slot nextSlot = history().back();
+      CPPUNIT_ASSERT_MESSAGE("I2: the new epoch is not above the old one",
+                             nextSlot.epoch > leaderSlot.epoch);
+      const int stale = old.post("/promsnmp/inventory", faults::inventoryJson("stale-f22e-", 1));
+      CPPUNIT_ASSERT_MESSAGE("I3: the replica whose clock jumped accepted a write\n" + old.logs(),
+                             stale < 200 || stale >= 300);
+      return std::make_pair(next, nextSlot);
+    };
+    const auto [second, secondSlot] = jumpAndTakeOver(first, "+60s", firstSlot);
+    const auto [third, thirdSlot] = jumpAndTakeOver(second, "-60s", secondSlot);
+    std::this_thread::sleep_for(milliseconds(kTtlMs));
+    const std::vector<Round> rounds = stopSampler();
+    const Churn churn = churnOf(rounds, 0);
+    std::cout << "  [F-22 elector] over both jumps: " << churn.text() << "; r" << third << " leads"
+              << std::endl;
+    const std::vector<Slot> chain = history();
+    std::cout << "  [F-22 elector] chain:" << describe(chain) << std::endl;
+    assertChain(chain);
+    assertNoWriterAfterDeposed(chain, firstSlot.writer, secondSlot.epoch, "the +60 s leader");
+    assertNoWriterAfterDeposed(chain, secondSlot.writer, thirdSlot.epoch, "the −60 s leader");
+  }
+
+  /// One TIME from Redis, in seconds; 0 when it does not answer.
+  double redisSeconds() const {
+    std::stringstream reply(redis_->command("TIME"));
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(reply, line)) {
+      lines.push_back(line);
+    }
+    if (lines.size() < 5) {
+      return 0;
+    }
+    return std::strtod(lines[2].c_str(), nullptr) + std::strtod(lines[4].c_str(), nullptr) / 1e6;
   }
 
   /// F-26: SIGTERM of the leader's collector and a new one started while its elector keeps the
