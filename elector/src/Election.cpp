@@ -138,6 +138,16 @@ bool Election::actOnce(Clock::TimePoint now) {
     loseLeadership(now, Reason::DeadlinePassed, true);
     return false;
   }
+  if ((state_ == State::Leader || state_ == State::Resolving) && clockWentBack(now)) {
+    // The renew is scheduled by the same clock, so it would not come before the old deadline
+    // either: without this the leader would claim the lease for as long as the clock went
+    // back, long after the store expired it (F-22).
+    logger().warning("event=clock_went_back key=%s lease_left_ms=%?d max_ms=%?d", config_.key,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - now).count(),
+                     (config_.ttl - config_.margin).count());
+    loseLeadership(now, Reason::DeadlinePassed, true);
+    return false;
+  }
   if (now < nextAction_) {
     return false;
   }
@@ -347,7 +357,14 @@ LeaseResult Election::guarded(const std::function<LeaseResult()>& call) {
 }
 
 bool Election::leaderAt(Clock::TimePoint now) const {
-  return (state_ == State::Leader || state_ == State::Resolving) && now < deadline_;
+  return (state_ == State::Leader || state_ == State::Resolving) && now < deadline_ &&
+         !clockWentBack(now);
+}
+
+bool Election::clockWentBack(Clock::TimePoint now) const {
+  // deadline_ = t0 + ttl − margin with t0 ≤ now on a monotonic clock: more lease left than
+  // that means the clock moved backwards (libfaketime, a time namespace, a broken clock source).
+  return deadline_ - now > config_.ttl - config_.margin;
 }
 
 Clock::TimePoint Election::wakeAt() const {

@@ -119,6 +119,9 @@ class Election {
   void note(Reason reason);
   LeaseResult guarded(const std::function<LeaseResult()>& call);
   bool leaderAt(Clock::TimePoint now) const;
+  /// True when the lease left at `now` exceeds what any renew grants (ttl − margin): the
+  /// steady clock went backwards, and the deadline no longer bounds the lease.
+  bool clockWentBack(Clock::TimePoint now) const;
   Clock::TimePoint wakeAt() const;
 
   LeaseStore& store_;

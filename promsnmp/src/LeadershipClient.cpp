@@ -125,6 +125,7 @@ void LeadershipClient::resetToFollower(const char* reason) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     event_.reset();
+    longestLease_ = std::chrono::milliseconds::zero();
   }
   evaluate(reason);
 }
@@ -167,9 +168,16 @@ bool LeadershipClient::handleLine(std::string_view line) {
     std::lock_guard<std::mutex> lock(mutex_);
     // The elector already keeps its own margin out of lease_ms; ours covers delivery delay and
     // clock rate. For short leases it is at most a quarter of the lease, or a leader line would
-    // expire before the next renew arrives (every TTL/3) and leadership would flap.
+    // expire before the next renew arrives (every TTL/3) and leadership would flap. A quarter of
+    // the longest lease of the connection (a fresh renew's), not of this line's: the elector
+    // sends lines between renews too, and late in an unrenewed lease (Redis unreachable, F-8)
+    // a margin shrinking with the time left would move the deadline later and revive a
+    // leadership that had already ended by it.
     const auto lease = std::chrono::milliseconds(event->leaseMs);
-    deadline_ = clock_.steadyNow() + lease - std::min(options_.margin, lease / 4);
+    if (event->leader) {
+      longestLease_ = std::max(longestLease_, lease);
+    }
+    deadline_ = clock_.steadyNow() + lease - std::min(options_.margin, longestLease_ / 4);
     event_ = std::move(*event);
   }
   evaluate("event");

@@ -42,7 +42,8 @@ struct LeadershipState {
 };
 
 /// The collector's end of the leadership socket. A reader thread connects to `path`, reads
-/// events and keeps a local monotonic deadline (receipt + lease_ms − min(margin, lease_ms / 4)).
+/// events and keeps a local monotonic deadline (receipt + lease_ms − min(margin, L / 4), L the
+/// longest leader lease_ms of the connection).
 /// Leadership is fail-closed (invariant I5): the client is a follower on EOF, socket error, any bad
 /// line, or once the deadline passes without a new event, and every fresh connection starts as a
 /// follower until its first event arrives (F-26). It reconnects with exponential backoff and
@@ -119,6 +120,8 @@ class LeadershipClient {
   mutable std::mutex mutex_;
   std::optional<LeadershipEvent> event_;  ///< Last event on the current connection.
   std::chrono::steady_clock::time_point deadline_{};
+  /// Longest leader lease_ms on the current connection: sets the margin.
+  std::chrono::milliseconds longestLease_{0};
   bool reportedLeader_ = false;  ///< Reader thread only: last role given to the callback.
 
   std::atomic<std::uint64_t> connects_{0};

@@ -2,14 +2,15 @@
 // one real redis-server (no persistence) and three real elector + promsnmp pairs sharing one
 // inventory directory, Redis lease TTL 2 s (renew every TTL/3), as in
 // integration/promsnmp/SiteFailoverTest. One method per fault:
-//   F-2  | kill -9 elector only        | Collector keeps running | Socket EOF → collector stops
-//   writes immediately (I5); new leader elected F-4  | SIGSTOP elector > TTL (collector alive) | |
-//   Collector steps down by its own deadline, not on the elector's word (I5) F-6  | SIGSTOP Redis
-//   for 0.5×TTL   | | leader keeps leadership if a renew lands before its deadline F-7  | Redis
-//   restart without persistence / FLUSHALL | Lock key and fence counter lost | fence writes
-//   serialize them; E = max(token, epoch_N+1) prevents regression (I2); at most one remains active
-//   F-26 | Collector restart while elector holds leadership | | does not act on a pre-restart
-//   socket message; re-queries and re-fences
+//   F-2  kill -9 elector only: socket EOF → collector stops writes immediately (I5); new leader.
+//   F-4  SIGSTOP elector > TTL: collector steps down by its own deadline (I5).
+//   F-6  SIGSTOP Redis 0.5×TTL: leader keeps leadership if a renew lands before its deadline.
+//   F-7  Redis restart without persistence / FLUSHALL: fence writes serialize candidates (I2).
+//   F-8  partition elector↔Redis (DROP, then REJECT), netns + iptables: leader steps down by
+//        t0+TTL−margin; another replica takes over; heal → no flapping storm.
+//   F-22 clock jumps: Redis wall clock ×10 (ClockSkew preload), the leader's elector ±60 s
+//        (libfaketime, monotonic too): safety holds; churn and double-200 rounds are printed.
+//   F-26 collector restart while its elector holds leadership: re-queries and re-fences.
 // A sampler thread reads GET /promsnmp/leader of every replica every 50 ms for the whole fault
 // ("double leadership" = two replicas answering 200 in one round). The slot chain is read with
 // `promsnmp-inventory --json history` (version, epoch, writer) and checked for I1 (one writer per
@@ -36,6 +37,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -153,6 +155,179 @@ struct Round {
   std::array<int, kReplicas> status{};
 };
 
+/// Leadership as the sampler saw it in rounds [fromMs, toMs): `changes` counts the rounds whose
+/// sole 200 is another replica than the previous sole 200 (gaps with no leader in between do
+/// not count); rounds with two or more 200s, grouped into maximal runs ("double-leader
+/// intervals"), and rounds with none.
+struct Churn {
+  int rounds = 0;
+  int changes = 0;
+  int doubleRounds = 0;
+  int doubleIntervals = 0;
+  long longestDoubleMs = 0;
+  int leaderless = 0;
+  long spanMs = 0;
+
+  double changesPerMinute() const {
+    return spanMs > 0 ? 60000.0 * changes / static_cast<double>(spanMs) : 0.0;
+  }
+  std::string text() const {
+    std::ostringstream out;
+    out << changes << " leadership changes in " << spanMs << " ms (" << changesPerMinute()
+        << "/min), " << doubleRounds << " of " << rounds << " rounds with two 200s in "
+        << doubleIntervals << " interval(s), longest " << longestDoubleMs << " ms, " << leaderless
+        << " rounds without a leader";
+    return out.str();
+  }
+};
+
+Churn churnOf(const std::vector<Round>& rounds, long fromMs,
+              long toMs = std::numeric_limits<long>::max()) {
+  Churn churn;
+  int last = -1;
+  long doubleSince = -1;
+  long first = -1;
+  long end = 0;
+  for (const Round& r : rounds) {
+    if (r.ms < fromMs || r.ms >= toMs) {
+      continue;
+    }
+    first = first < 0 ? r.ms : first;
+    end = r.ms;
+    ++churn.rounds;
+    int count = 0;
+    int who = -1;
+    for (int i = 0; i < kReplicas; ++i) {
+      if (r.status[i] == 200) {
+        ++count;
+        who = i;
+      }
+    }
+    if (count > 1) {
+      ++churn.doubleRounds;
+      if (doubleSince < 0) {
+        doubleSince = r.ms;
+        ++churn.doubleIntervals;
+      }
+      churn.longestDoubleMs = std::max(churn.longestDoubleMs, r.ms - doubleSince + kSampleMs);
+      continue;
+    }
+    doubleSince = -1;
+    if (count == 0) {
+      ++churn.leaderless;
+      continue;
+    }
+    churn.changes += last >= 0 && who != last ? 1 : 0;
+    last = who;
+  }
+  churn.spanMs = first < 0 ? 0 : end - first + kSampleMs;
+  return churn;
+}
+
+/// `ip` also when /usr/sbin is not on PATH; "" when absent.
+std::string sbinProgram(const std::string& name) {
+  std::string path = findProgram(name);
+  for (const char* dir : {"/usr/sbin/", "/sbin/"}) {
+    if (path.empty() && ::access((dir + name).c_str(), X_OK) == 0) {
+      path = dir + name;
+    }
+  }
+  return path;
+}
+
+/// Runs `argv` (10 s at most); "" when it exited 0, else the command and what it printed.
+std::string runCommand(const std::vector<std::string>& argv) {
+  const testing::ProcessResult result = testing::runProcess(argv, {}, 10);
+  if (result.code == 0) {
+    return "";
+  }
+  std::string command;
+  for (const std::string& arg : argv) {
+    command += (command.empty() ? "" : " ") + arg;
+  }
+  return command + ": exit " + std::to_string(result.code) + " " + result.err + result.out;
+}
+
+/// A network namespace of the test's own (F-8), joined to the root namespace by a veth pair on
+/// a /30: `host()` is the root side (Redis listens there too), the other end is inside. Needs
+/// root, `ip` and veth. The destructor deletes the namespace, which deletes the veth pair, also
+/// after a failed test; processes still inside keep it alive until they exit. Not thread-safe.
+class NetnsLink {
+ public:
+  /// Creates namespace `name` with veth `name`h/`name`p (≤ 15 characters) and the addresses
+  /// `host`/`peer` (prefix 30); throws std::runtime_error with the failing command's output.
+  NetnsLink(std::string name, std::string host, const std::string& peer)
+      : ip_(sbinProgram("ip")), name_(std::move(name)), host_(std::move(host)) {
+    if (ip_.empty()) {
+      throw std::runtime_error("no ip(8) program");
+    }
+    const std::string hostIf = name_ + "h";
+    const std::string peerIf = name_ + "p";
+    const std::vector<std::vector<std::string>> steps = {
+        {ip_, "netns", "add", name_},
+        {ip_, "link", "add", hostIf, "type", "veth", "peer", "name", peerIf},
+        {ip_, "link", "set", peerIf, "netns", name_},
+        {ip_, "addr", "add", host_ + "/30", "dev", hostIf},
+        {ip_, "link", "set", hostIf, "up"},
+        {ip_, "netns", "exec", name_, ip_, "addr", "add", peer + "/30", "dev", peerIf},
+        {ip_, "netns", "exec", name_, ip_, "link", "set", peerIf, "up"}};
+    for (const std::vector<std::string>& step : steps) {
+      const std::string error = runCommand(step);
+      if (!error.empty()) {
+        remove();
+        throw std::runtime_error(error);
+      }
+    }
+  }
+  ~NetnsLink() { remove(); }
+  NetnsLink(const NetnsLink&) = delete;
+  NetnsLink& operator=(const NetnsLink&) = delete;
+
+  const std::string& host() const { return host_; }
+  /// The argv prefix that runs a program inside the namespace (ip netns exec execs it: the
+  /// child's pid is the program's).
+  std::vector<std::string> exec() const { return {ip_, "netns", "exec", name_}; }
+  /// iptables `args` inside the namespace; "" or what failed.
+  std::string iptables(const std::vector<std::string>& args) const {
+    const std::string program = sbinProgram("iptables");
+    if (program.empty()) {
+      return "no iptables program";
+    }
+    std::vector<std::string> argv = exec();
+    argv.push_back(program);
+    argv.insert(argv.end(), args.begin(), args.end());
+    return runCommand(argv);
+  }
+
+ private:
+  void remove() const {
+    runCommand({ip_, "netns", "del", name_});
+    runCommand({ip_, "link", "del", name_ + "h"});  // only there when the move failed
+  }
+
+  std::string ip_;
+  std::string name_;
+  std::string host_;
+};
+
+/// How an elector is started: `prefix` runs it (ip netns exec …), `redisHost` is where it finds
+/// Redis, `env` is added to its environment (libfaketime).
+struct ElectorLaunch {
+  std::vector<std::string> prefix;
+  std::string redisHost = "127.0.0.1";
+  std::map<std::string, std::string> env;
+};
+
+/// Writes `text` to `path` in one go (a clock file read by libfaketime or ClockSkew).
+void writeText(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text << "\n";
+  out.close();
+  if (!out) {
+    throw std::runtime_error("cannot write " + path);
+  }
+}
+
 }  // namespace
 
 class ElectorFaultTest : public CppUnit::TestFixture {
@@ -162,6 +337,10 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testF6RedisPausedHalfTtlLeaderKeepsLeadership_I6_I2);
   CPPUNIT_TEST(testF7FlushAllFenceWritesSerialize_I1_I2_I3);
   CPPUNIT_TEST(testF7RedisRestartWithoutPersistence_I1_I2_I3);
+  CPPUNIT_TEST(testF8PartitionDropLeaderStepsDownOtherTakesOver_I5_I2_I3);
+  CPPUNIT_TEST(testF8PartitionRejectLeaderStepsDownOtherTakesOver_I5_I2_I3);
+  CPPUNIT_TEST(testF22RedisClockTenTimesFastSafetyHolds_I1_I2_I3);
+  CPPUNIT_TEST(testF22ElectorClockJumpsStepDownWithinLease_I5_I1_I2_I3);
   CPPUNIT_TEST(testF26CollectorRestartRefencesBeforeWriting_I1_I2_I5);
   CPPUNIT_TEST(testF26CollectorRestartedWhileElectorPausedIgnoresStaleLeaderLine_I5_I1_I2);
   CPPUNIT_TEST_SUITE_END();
@@ -202,6 +381,9 @@ class ElectorFaultTest : public CppUnit::TestFixture {
       }
       r.collector.reset();
       r.elector.reset();
+    }
+    for (std::unique_ptr<NetnsLink>& link : links_) {
+      link.reset();  // after its elector is gone
     }
     redis_.reset();
     std::cerr << "\n  [faults] ElectorFaultTest::" << name_ << " took "
@@ -488,6 +670,212 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     });
   }
 
+  /// F-8, silent partition: the leader's elector's packets to Redis are dropped (renews time
+  /// out after TTL/8, reconnects after the connect timeout). See runF8.
+  void testF8PartitionDropLeaderStepsDownOtherTakesOver_I5_I2_I3() {
+    name_ = "testF8PartitionDropLeaderStepsDownOtherTakesOver_I5_I2_I3";
+    runF8("DROP", {"-j", "DROP"});
+  }
+
+  /// F-8, fast partition: the leader's elector's packets to Redis are answered with a TCP reset
+  /// (every renew and reconnect fails at once). See runF8.
+  void testF8PartitionRejectLeaderStepsDownOtherTakesOver_I5_I2_I3() {
+    name_ = "testF8PartitionRejectLeaderStepsDownOtherTakesOver_I5_I2_I3";
+    runF8("REJECT", {"-j", "REJECT", "--reject-with", "tcp-reset"});
+  }
+
+  /// F-22, Redis clock ×10: redis-server is restarted (empty) with the ClockSkew layer
+  /// (libfaketime cannot load into Debian's jemalloc-linked redis-server), then its wall clock
+  /// runs ten times as fast for 5 s: every lease expires in Redis after TTL/10 while the
+  /// electors still count TTL, so leadership churns and two collectors may answer 200 at once
+  /// (measured and printed, not asserted: fencing makes it harmless). Every replica is sent a
+  /// write every 100 ms meanwhile. Asserts safety on the chain: epochs never decrease, so no
+  /// commit by an epoch after a higher one (I2, I3), one writer per epoch (I1); after the clock
+  /// runs at ×1 again, within 2×TTL one leader remains (sampled for 1 s) and it commits.
+  void testF22RedisClockTenTimesFastSafetyHolds_I1_I2_I3() {
+    name_ = "testF22RedisClockTenTimesFastSafetyHolds_I1_I2_I3";
+    const std::string clock = dir_->path() + "/redis-clock";
+    writeText(clock, "0 1");
+    redis_->setEnvironment(
+        {{"LD_PRELOAD", PROMSNMP_CLOCKSKEW_LIB}, {"PROMSNMP_CLOCK_SKEW_FILE", clock}});
+    redis_->kill9();
+    redis_->start();
+    const int leader = waitForLeader(milliseconds(10000));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[leader].logs(), 200,
+                                 postUntilAccepted(replicas_[leader], "before-f22r"));
+    const std::vector<Slot> before = history();
+    startSampler();
+
+    constexpr long kFastMs = 5000;
+    const long fastFrom = msSince(samplerStart_);
+    writeText(clock, "0 10");
+    std::this_thread::sleep_for(milliseconds(50));  // ClockSkew reads the file every 20 ms
+    const double redisFrom = redisSeconds();
+    const auto realFrom = Steady::now();
+    std::array<int, kReplicas> accepted{};
+    int n = 0;
+    while (msSince(realFrom) < kFastMs) {
+      for (int i = 0; i < kReplicas; ++i) {
+        const int s =
+            replicas_[i].post("/promsnmp/inventory",
+                              faults::inventoryJson("f22r-" + std::to_string(n++) + "-", 1), 2000);
+        accepted[i] += (s >= 200 && s < 300) ? 1 : 0;
+      }
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    const double rate =
+        (redisSeconds() - redisFrom) / (static_cast<double>(msSince(realFrom)) / 1000.0);
+    writeText(clock, "0 1");
+    const long fastTo = msSince(samplerStart_);
+    std::this_thread::sleep_for(milliseconds(2 * kTtlMs));
+    // After 2×TTL at ×1: one leader, sampled for a second.
+    int maxLeaders = 0;
+    int finalLeader = -1;
+    const auto settle = Steady::now();
+    while (msSince(settle) < 1000) {
+      int count = 0;
+      for (int i = 0; i < kReplicas; ++i) {
+        if (replicas_[i].leaderStatus(300) == 200) {
+          ++count;
+          finalLeader = i;
+        }
+      }
+      maxLeaders = std::max(maxLeaders, count);
+      std::this_thread::sleep_for(milliseconds(kSampleMs));
+    }
+    const std::vector<Round> rounds = stopSampler();
+    const Churn fast = churnOf(rounds, fastFrom, fastTo);
+    const Churn after = churnOf(rounds, fastTo);
+    const std::vector<Slot> chain = history();
+    std::cout << "\n  [F-22 redis x10] Redis clock ran at x" << rate << " for " << kFastMs
+              << " ms: " << fast.text() << "; accepted POSTs per replica:";
+    for (int i = 0; i < kReplicas; ++i) {
+      std::cout << " r" << i << "=" << accepted[i];
+    }
+    std::cout << "; epochs " << before.back().epoch << " -> " << chain.back().epoch << std::endl;
+    std::cout << "  [F-22 redis x10] back at x1 (2×TTL + 1 s): " << after.text() << "; at most "
+              << maxLeaders << " leader(s) in the last second, r" << finalLeader << std::endl;
+    std::cout << "  [F-22 redis x10] chain:" << describe(chain) << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("the Redis clock did not run fast (x" + std::to_string(rate) +
+                               "): the ClockSkew layer took no effect",
+                           rate > 5.0);
+    assertChain(chain);
+    CPPUNIT_ASSERT_MESSAGE("I2: epoch went down", chain.back().epoch >= before.back().epoch);
+    CPPUNIT_ASSERT_MESSAGE("more than one leader 2×TTL after the clock is back\n" + allLogs(),
+                           maxLeaders <= 1);
+    CPPUNIT_ASSERT_MESSAGE("no leader 2×TTL after the clock is back\n" + allLogs(),
+                           finalLeader >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the remaining leader cannot write\n" + allLogs(), 200,
+                                 postUntilAccepted(replicas_[finalLeader], "after-f22r"));
+    const std::vector<Slot> last = history();
+    assertChain(last);
+  }
+
+  /// F-22, the elector's clock: every elector is restarted under libfaketime (multi-threaded
+  /// library, CLOCK_MONOTONIC faked too, as the elector times its lease with steady_clock) with
+  /// a clock file of its own. The leader's clock jumps +60 s: its deadline has passed, it steps
+  /// down and releases the key; the next leader's clock then jumps −60 s: its deadline now
+  /// lies a minute ahead, further than any lease reaches. Each time the collector must answer
+  /// 503 within TTL of the jump — its own deadline bounds a lease (I5) — and another replica
+  /// must lead with a higher epoch and commit (I2); no slot by a deposed writer after the new
+  /// epoch (I3), one writer per epoch (I1). Churn and double-200 rounds are printed.
+  void testF22ElectorClockJumpsStepDownWithinLease_I5_I1_I2_I3() {
+    name_ = "testF22ElectorClockJumpsStepDownWithinLease_I5_I1_I2_I3";
+    std::string library;
+    for (const char* dir : {"/usr/lib/x86_64-linux-gnu/faketime/", "/usr/lib/faketime/",
+                            "/usr/local/lib/faketime/", "/usr/lib64/faketime/"}) {
+      const std::string candidate = std::string(dir) + "libfaketimeMT.so.1";
+      library = library.empty() && ::access(candidate.c_str(), R_OK) == 0 ? candidate : library;
+    }
+    if (library.empty()) {
+      faults::skip("ElectorFaultTest::" + name_ + ": libfaketime (package faketime) is missing");
+      return;
+    }
+    auto clockOf = [this](int i) { return dir_->path() + "/clock-" + replicas_[i].id; };
+    for (int i = 0; i < kReplicas; ++i) {
+      writeText(clockOf(i), "+0");
+    }
+    restartElectors([&](int i) {
+      ElectorLaunch launch;
+      launch.env = {{"LD_PRELOAD", library},
+                    {"FAKETIME_TIMESTAMP_FILE", clockOf(i)},
+                    {"FAKETIME_NO_CACHE", "1"}};
+      return launch;
+    });
+    const int first = waitForLeader(milliseconds(10000));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[first].logs(), 200,
+                                 postUntilAccepted(replicas_[first], "before-f22e"));
+    const Slot firstSlot = history().back();
+    startSampler();
+
+    // Jumps the clock of `leader`'s elector by `jump`; returns the next leader and its slot.
+    auto jumpAndTakeOver = [&](int leader, const std::string& jump, const Slot& leaderSlot) {
+      Replica& old = replicas_[leader];
+      const std::size_t electorLogBefore = fileSize(old.electorLog());
+      writeText(clockOf(leader), jump);
+      const auto jumpedAt = Steady::now();
+      long stepDown = -1;
+      while (msSince(jumpedAt) < kTtlMs + 1000 && stepDown < 0) {
+        if (old.leaderStatus(300) == 503) {
+          stepDown = msSince(jumpedAt);
+        }
+        std::this_thread::sleep_for(milliseconds(10));
+      }
+      const std::vector<std::string> lines = linesSince(old.electorLog(), electorLogBefore);
+      const long lost = findLine(lines, {"event=leadership_lost"});
+      std::cout << "\n  [F-22 elector " << jump << "] r" << leader << "'s collector 503 "
+                << stepDown << " ms after the jump (bound TTL = " << kTtlMs << " ms); elector: "
+                << (lost >= 0 ? lines[static_cast<std::size_t>(lost)] : "no leadership_lost line")
+                << std::endl;
+      CPPUNIT_ASSERT_MESSAGE("I5: r" + std::to_string(leader) + " still led " +
+                                 std::to_string(kTtlMs) + " ms after its elector's clock jumped " +
+                                 jump + "\n" + old.logs(),
+                             stepDown >= 0 && stepDown <= kTtlMs);
+      const int next = waitForLeaderOtherThan(leader, jumpedAt + milliseconds(kFailoverBoundMs));
+      std::cout << "  [F-22 elector " << jump << "] "
+                << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody")) << " leads "
+                << msSince(jumpedAt) << " ms after the jump" << std::endl;
+      CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(
+          replicas_[next].logs(), 200,
+          postUntilAccepted(replicas_[next],
+                            std::string("after-f22e-") + (jump[0] == '+' ? "ahead" : "back")));
+      const Slot nextSlot = history().back();
+      CPPUNIT_ASSERT_MESSAGE("I2: the new epoch is not above the old one",
+                             nextSlot.epoch > leaderSlot.epoch);
+      const int stale = old.post("/promsnmp/inventory", faults::inventoryJson("stale-f22e-", 1));
+      CPPUNIT_ASSERT_MESSAGE("I3: the replica whose clock jumped accepted a write\n" + old.logs(),
+                             stale < 200 || stale >= 300);
+      return std::make_pair(next, nextSlot);
+    };
+    const auto [second, secondSlot] = jumpAndTakeOver(first, "+60s", firstSlot);
+    const auto [third, thirdSlot] = jumpAndTakeOver(second, "-60s", secondSlot);
+    std::this_thread::sleep_for(milliseconds(kTtlMs));
+    const std::vector<Round> rounds = stopSampler();
+    const Churn churn = churnOf(rounds, 0);
+    std::cout << "  [F-22 elector] over both jumps: " << churn.text() << "; r" << third << " leads"
+              << std::endl;
+    const std::vector<Slot> chain = history();
+    std::cout << "  [F-22 elector] chain:" << describe(chain) << std::endl;
+    assertChain(chain);
+    assertNoWriterAfterDeposed(chain, firstSlot.writer, secondSlot.epoch, "the +60 s leader");
+    assertNoWriterAfterDeposed(chain, secondSlot.writer, thirdSlot.epoch, "the −60 s leader");
+  }
+
+  /// One TIME from Redis, in seconds; 0 when it does not answer.
+  double redisSeconds() const {
+    std::stringstream reply(redis_->command("TIME"));
+    std::vector<std::string> lines;
+    std::string line;
+    while (std::getline(reply, line)) {
+      lines.push_back(line);
+    }
+    if (lines.size() < 5) {
+      return 0;
+    }
+    return std::strtod(lines[2].c_str(), nullptr) + std::strtod(lines[4].c_str(), nullptr) / 1e6;
+  }
+
   /// F-26: SIGTERM of the leader's collector and a new one started while its elector keeps the
   /// lease. The new process starts as a follower (503) until an event arrives on its own
   /// connection ("connected" is logged before it leads), then fences before any write: its
@@ -654,16 +1042,80 @@ class ElectorFaultTest : public CppUnit::TestFixture {
             {"PROM_INV_KEEP", "200"}};
   }
 
-  void startElector(int i) {
+  void startElector(int i, const ElectorLaunch& launch = {}) {
     Replica& r = replicas_[i];
     r.elector.reset();
     ::unlink(r.socket().c_str());
-    r.elector = std::make_unique<elector_test::ChildProcess>(
-        std::vector<std::string>{elector_test::kElectorBinary, "--backend", "redis",
-                                 "--redis.address", "127.0.0.1:" + std::to_string(redis_->port()),
-                                 "--id", r.id, "--socket", r.socket(), "--lease.ttl",
-                                 std::to_string(kTtlMs), "--lease.key", kLeaseKey},
-        r.electorLog(), std::map<std::string, std::string>{{"ELECTOR_WEB_LISTEN_ADDRESS", "-"}});
+    std::vector<std::string> argv = launch.prefix;
+    argv.insert(argv.end(),
+                {elector_test::kElectorBinary, "--backend", "redis", "--redis.address",
+                 launch.redisHost + ":" + std::to_string(redis_->port()), "--id", r.id, "--socket",
+                 r.socket(), "--lease.ttl", std::to_string(kTtlMs), "--lease.key", kLeaseKey});
+    std::map<std::string, std::string> env = launch.env;
+    env["ELECTOR_WEB_LISTEN_ADDRESS"] = "-";
+    r.elector = std::make_unique<elector_test::ChildProcess>(argv, r.electorLog(), env);
+  }
+
+  /// Restarts every elector with `launchOf(i)`: SIGTERM first (it releases the lease, so the
+  /// next one is elected at once); the collectors reconnect on their own. Waits for a leader.
+  void restartElectors(const std::function<ElectorLaunch(int)>& launchOf) {
+    for (int i = 0; i < kReplicas; ++i) {
+      replicas_[i].elector->terminate(milliseconds(3000));
+    }
+    for (int i = 0; i < kReplicas; ++i) {
+      startElector(i, launchOf(i));
+    }
+    waitForLeader(milliseconds(10000));
+  }
+
+  /// F-8: moves every elector into a network namespace of its own (links_[i]: a veth to the
+  /// root namespace, where Redis also listens on the root-side address). Returns "" or why it
+  /// cannot be done here (the caller skips).
+  std::string electorsInOwnNetns() {
+    if (::geteuid() != 0) {
+      return "needs root (ip netns, veth, iptables)";
+    }
+    if (sbinProgram("ip").empty() || sbinProgram("iptables").empty()) {
+      return "no ip or iptables program";
+    }
+    // A /24 of 10.213/16 nobody on this host uses (other runs of this suite included).
+    std::string prefix;
+    const std::string addresses = testing::runProcess({sbinProgram("ip"), "-o", "addr"}, {}).out;
+    for (int k = 0; k < 256 && prefix.empty(); ++k) {
+      const std::string candidate = "10.213." + std::to_string((::getpid() + k) % 256) + ".";
+      prefix = has(addresses, " " + candidate) ? "" : candidate;
+    }
+    std::vector<std::string> hosts;
+    try {
+      for (int i = 0; i < kReplicas; ++i) {
+        const std::string name = "pf" + std::to_string(::getpid()) + "r" + std::to_string(i);
+        links_[i] = std::make_unique<NetnsLink>(name, prefix + std::to_string(4 * i + 1),
+                                                prefix + std::to_string(4 * i + 2));
+        hosts.push_back(links_[i]->host());
+      }
+      redis_->bindAlso(hosts);
+    } catch (const std::exception& e) {
+      return std::string("cannot build the namespaces: ") + e.what();
+    }
+    const std::string probe = links_[0]->iptables({"-L", "OUTPUT", "-n"});
+    if (!probe.empty()) {
+      return "iptables does not work inside a namespace: " + probe;
+    }
+    restartElectors([this](int i) {
+      ElectorLaunch launch;
+      launch.prefix = links_[i]->exec();
+      launch.redisHost = links_[i]->host();
+      return launch;
+    });
+    for (int i = 0; i < kReplicas; ++i) {
+      // ip netns exec replaced itself by the elector: signals and kill -9 reach the elector.
+      char exe[4096] = {};
+      const std::string link = "/proc/" + std::to_string(replicas_[i].elector->pid()) + "/exe";
+      const ssize_t n = ::readlink(link.c_str(), exe, sizeof exe - 1);
+      CPPUNIT_ASSERT_MESSAGE("the elector's pid runs " + std::string(exe),
+                             n > 0 && has(exe, "elector"));
+    }
+    return "";
   }
 
   void startCollector(int i) {
@@ -770,6 +1222,151 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     assertChain(after);
     CPPUNIT_ASSERT_MESSAGE("the last write has an epoch below an earlier one",
                            after.back().epoch >= chain.back().epoch);
+  }
+
+  /// The lease key's PTTL in ms; -1 when Redis gives none.
+  long leasePttl() const {
+    const std::string reply = redis_->command(std::string("PTTL ") + kLeaseKey);
+    return reply.size() > 1 && reply[0] == ':' ? std::strtol(reply.c_str() + 1, nullptr, 10) : -1;
+  }
+
+  /// The shared F-8: every elector in a network namespace of its own; the leader's elector is
+  /// cut from Redis by `iptables -A OUTPUT -d <redis> -p tcp <target>` in its namespace, while
+  /// its collector is asked for /promsnmp/leader every 10 ms and sent a write every 100 ms.
+  /// The last renew that reached Redis is dated from the key's PTTL read right after the cut
+  /// (nothing of the leader's lands after it). Asserts: the collector answers 503 within
+  /// 0.8×TTL (+ slack) of that renew and accepts no write started after (I5), another replica
+  /// leads with a higher epoch and commits (I2), no slot of the old epoch after the step-down
+  /// and none by the old writer after the new epoch (I3); heal (rule deleted): the old elector
+  /// reconnects, at most one leadership change in 2×TTL (no flapping storm); never two 200s in
+  /// one sampling round (I5); chain monotonic with one writer per epoch (I1, I2).
+  void runF8(const std::string& how, const std::vector<std::string>& target) {
+    const std::string why = electorsInOwnNetns();
+    if (!why.empty()) {
+      faults::skip("ElectorFaultTest::" + name_ + ": " + why);
+      return;
+    }
+    const int leader = waitForLeader(milliseconds(10000));
+    Replica& old = replicas_[leader];
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, "before-f8"));
+    const Slot oldSlot = history().back();
+    const std::size_t electorLogBefore = fileSize(old.electorLog());
+    startSampler();
+
+    std::vector<std::string> rule = {"OUTPUT", "-d", links_[leader]->host(), "-p", "tcp"};
+    rule.insert(rule.end(), target.begin(), target.end());
+    std::vector<std::string> add = {"-A"};
+    add.insert(add.end(), rule.begin(), rule.end());
+    const std::string added = links_[leader]->iptables(add);
+    CPPUNIT_ASSERT_MESSAGE("iptables: " + added, added.empty());
+    const auto cutAt = Steady::now();
+    const long pttl = leasePttl();
+    const auto lastRenew = Steady::now() - milliseconds(kTtlMs - pttl);
+    CPPUNIT_ASSERT_MESSAGE("no lease PTTL after the cut: " + std::to_string(pttl), pttl > 0);
+
+    // I5: the collector says 503 by its deadline; no write started after that is accepted.
+    const long bound = kTtlMs * 8 / 10;
+    constexpr long kSlackMs = 250;  // scheduling on 2 shared cores, 10 ms polling
+    long stepDown = -1;
+    long lastAcceptedStart = -1;
+    int accepted = 0;
+    int n = 0;
+    auto nextPost = Steady::now();
+    while (msSince(lastRenew) < kTtlMs + 2000 && stepDown < 0) {
+      if (old.leaderStatus(300) == 503) {
+        stepDown = msSince(lastRenew);
+        break;
+      }
+      if (Steady::now() >= nextPost) {
+        const long startedAt = msSince(lastRenew);
+        const int status =
+            old.post("/promsnmp/inventory",
+                     faults::inventoryJson("f8-" + std::to_string(n++) + "-", 1), 1000);
+        if (status >= 200 && status < 300) {
+          ++accepted;
+          lastAcceptedStart = startedAt;
+        }
+        nextPost = Steady::now() + milliseconds(100);
+      }
+      std::this_thread::sleep_for(milliseconds(10));
+    }
+    const uint64_t headAtStepDown = history().back().version;
+    int lateAccepted = 0;
+    for (int i = 0; i < 5; ++i) {
+      const int status = old.post("/promsnmp/inventory", faults::inventoryJson("stale-f8-", 1));
+      lateAccepted += (status >= 200 && status < 300) ? 1 : 0;
+    }
+    std::cout << "\n  [F-8 " << how << "] r" << leader << "'s elector cut from Redis "
+              << msSince(lastRenew) - msSince(cutAt) << " ms after its last renew landed (PTTL "
+              << pttl << " ms); collector 503 " << stepDown
+              << " ms after that renew (bound 0.8×TTL = " << bound << " ms + " << kSlackMs
+              << " ms slack); " << accepted
+              << " writes accepted during the cut, the last started at " << lastAcceptedStart
+              << " ms; " << lateAccepted << " of 5 accepted after the step-down" << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("I5: no step-down by 0.8×TTL + slack\n" + old.logs(),
+                           stepDown >= 0 && stepDown <= bound + kSlackMs);
+    CPPUNIT_ASSERT_MESSAGE("I5: a write started after the step-down was accepted\n" + old.logs(),
+                           lastAcceptedStart < stepDown);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("I5: writes accepted after the step-down\n" + old.logs(), 0,
+                                 lateAccepted);
+
+    const int next = waitForLeaderOtherThan(leader, cutAt + milliseconds(kFailoverBoundMs));
+    std::cout << "  [F-8 " << how << "] "
+              << (next >= 0 ? "r" + std::to_string(next) : std::string("nobody")) << " leads "
+              << msSince(cutAt) << " ms after the cut (bound " << kFailoverBoundMs << " ms)"
+              << std::endl;
+    CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200,
+                                 postUntilAccepted(replicas_[next], "after-f8"));
+    const Slot newSlot = history().back();
+    CPPUNIT_ASSERT_MESSAGE("I2: the new epoch is not above the old one",
+                           newSlot.epoch > oldSlot.epoch);
+    const std::vector<std::string> cutLines = linesSince(old.electorLog(), electorLogBefore);
+    const long lost = findLine(cutLines, {"event=leadership_lost"});
+    std::cout << "  [F-8 " << how << "] old elector: "
+              << (lost >= 0 ? cutLines[static_cast<std::size_t>(lost)] : "no leadership_lost line")
+              << std::endl;
+
+    // Heal: the old elector reconnects and stays a follower; no flapping storm in 2×TTL.
+    const std::size_t electorLogAtHeal = fileSize(old.electorLog());
+    std::vector<std::string> del = {"-D"};
+    del.insert(del.end(), rule.begin(), rule.end());
+    const std::string deleted = links_[leader]->iptables(del);
+    CPPUNIT_ASSERT_MESSAGE("iptables: " + deleted, deleted.empty());
+    const long healMs = static_cast<long>(
+        std::chrono::duration_cast<milliseconds>(Steady::now() - samplerStart_).count());
+    const auto healAt = Steady::now();
+    long reconnected = -1;
+    while (msSince(healAt) < 2 * kTtlMs) {
+      if (reconnected < 0 && findLine(linesSince(old.electorLog(), electorLogAtHeal),
+                                      {"event=redis_connected"}) >= 0) {
+        reconnected = msSince(healAt);
+      }
+      std::this_thread::sleep_for(milliseconds(kSampleMs));
+    }
+    const std::vector<Round> rounds = stopSampler();
+    const Churn afterHeal = churnOf(rounds, healMs);
+    std::cout << "  [F-8 " << how << "] healed: old elector reconnected after " << reconnected
+              << " ms; in 2×TTL after the heal: " << afterHeal.text() << "; lease "
+              << redis_->get(kLeaseKey) << std::endl;
+    assertNeverTwoLeaders(rounds, "F-8 " + how);
+    CPPUNIT_ASSERT_MESSAGE("the old elector did not reconnect after the heal\n" + old.logs(),
+                           reconnected >= 0);
+    CPPUNIT_ASSERT_MESSAGE("flapping after the heal: " + afterHeal.text() + "\n" + allLogs(),
+                           afterHeal.changes <= 1);
+    CPPUNIT_ASSERT_MESSAGE("no leader after the heal: " + afterHeal.text() + "\n" + allLogs(),
+                           replicas_[next].leaderStatus() == 200 || afterHeal.changes == 1);
+
+    const std::vector<Slot> chain = history();
+    std::cout << "  [F-8 " << how << "] chain:" << describe(chain) << std::endl;
+    assertChain(chain);
+    assertNoWriterAfterDeposed(chain, oldSlot.writer, newSlot.epoch, "the cut leader");
+    for (const Slot& slot : chain) {
+      CPPUNIT_ASSERT_MESSAGE(
+          "I3: v" + std::to_string(slot.version) +
+              " carries the cut leader's epoch after its step-down:" + describe(chain),
+          slot.version <= headAtStepDown || slot.epoch != oldSlot.epoch);
+    }
   }
 
   int leaseHolder() const {
@@ -883,8 +1480,9 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     stopSampler();
     rounds_.clear();
     sampling_ = true;
+    samplerStart_ = Steady::now();
     sampler_ = std::thread([this] {
-      const auto t0 = Steady::now();
+      const auto t0 = samplerStart_;
       while (sampling_) {
         Round r;
         r.ms = msSince(t0);
@@ -948,7 +1546,9 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   std::unique_ptr<RedisProcess> redis_;
   std::array<Replica, kReplicas> replicas_;
   std::array<std::atomic<int>, kReplicas> ports_{};
+  std::array<std::unique_ptr<NetnsLink>, kReplicas> links_;
   std::thread sampler_;
+  Steady::time_point samplerStart_;
   std::atomic<bool> sampling_{false};
   std::mutex roundsMutex_;
   std::vector<Round> rounds_;

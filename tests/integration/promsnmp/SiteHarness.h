@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <stdexcept>
@@ -114,11 +115,16 @@ class RedisProcess {
     if (binary.empty()) {
       throw std::runtime_error("redis-server is not on PATH");
     }
-    process_ = std::make_unique<elector_test::ChildProcess>(
-        std::vector<std::string>{binary, "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                                 "--save", "", "--appendonly", "no", "--dir", dir_, "--logfile",
-                                 log_},
-        log_);
+    std::vector<std::string> argv{binary, "--port", std::to_string(port_), "--bind", "127.0.0.1"};
+    argv.insert(argv.end(), extraBinds_.begin(), extraBinds_.end());
+    if (!extraBinds_.empty()) {
+      argv.insert(argv.end(), {"--protected-mode", "no"});
+    }
+    for (const char* arg : {"--save", "", "--appendonly", "no", "--dir"}) {
+      argv.emplace_back(arg);
+    }
+    argv.insert(argv.end(), {dir_, "--logfile", log_});
+    process_ = std::make_unique<elector_test::ChildProcess>(argv, log_, env_);
     const auto until = elector_test::Steady::now() + std::chrono::seconds(10);
     while (elector_test::Steady::now() < until) {
       if (command("PING").rfind("+PONG", 0) == 0) {
@@ -130,6 +136,22 @@ class RedisProcess {
   }
 
   int port() const { return port_; }
+  /// Also listens on `addresses` (besides 127.0.0.1) from now on and after every restart, e.g.
+  /// the root-side end of a veth into a test's own network namespace; they must exist. Protected
+  /// mode (loopback clients only, as no password is set) is turned off for them: nothing but
+  /// those addresses is listened on. Throws with Redis's answer when CONFIG SET fails.
+  void bindAlso(const std::vector<std::string>& addresses) {
+    extraBinds_ = addresses;
+    for (const std::string& setting :
+         {"bind \"" + bindList() + "\"", std::string("protected-mode no")}) {
+      const std::string reply = command("CONFIG SET " + setting);
+      if (reply.rfind("+OK", 0) != 0) {
+        throw std::runtime_error("CONFIG SET " + setting + ": " + reply);
+      }
+    }
+  }
+  /// Added to the environment of the next start() (e.g. an LD_PRELOAD fault layer).
+  void setEnvironment(std::map<std::string, std::string> env) { env_ = std::move(env); }
   void kill9() { process_.reset(); }  // SIGKILL and reap
   void pause() const { process_->send(SIGSTOP); }
   void resume() const {
@@ -150,9 +172,19 @@ class RedisProcess {
   }
 
  private:
+  std::string bindList() const {
+    std::string list = "127.0.0.1";
+    for (const std::string& address : extraBinds_) {
+      list += " " + address;
+    }
+    return list;
+  }
+
   std::string dir_;
   std::string log_;
   int port_;
+  std::vector<std::string> extraBinds_;
+  std::map<std::string, std::string> env_;
   std::unique_ptr<elector_test::ChildProcess> process_;
 };
 

@@ -64,6 +64,7 @@ class ElectionTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testRenewUnknownResolvedSomeoneElses);
   CPPUNIT_TEST(testUnresolvedUnknownFollowerByDeadline);
   CPPUNIT_TEST(testLateCallerIsFollowerAtDeadline);
+  CPPUNIT_TEST(testClockGoingBackStepsDown);
   CPPUNIT_TEST(testLostLeaseFollowerAtOnce);
   CPPUNIT_TEST(testAcquireUnknownResolvedBothWays);
   CPPUNIT_TEST(testReleaseOnStopFreesKey);
@@ -203,6 +204,24 @@ class ElectionTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(d.role == Role::Follower);
     CPPUNIT_ASSERT(d.reason == Reason::DeadlinePassed);
     CPPUNIT_ASSERT_EQUAL(0, store.calls(Op::Renew));  // never renewed past its deadline
+  }
+
+  void testClockGoingBackStepsDown() {
+    // F-22: a steady clock that jumps back 60 s would put the deadline — and the next renew —
+    // a minute ahead while the store expires the key after the TTL. More lease left than a
+    // renew grants (ttl − margin) means the clock went back: follower at once, key released.
+    FakeClock clock;
+    FakeLeaseStore store(clock);
+    auto election = makeElection(store, clock, "a");
+    CPPUNIT_ASSERT(election->step().role == Role::Leader);
+    clock.advance(milliseconds(1000));
+    CPPUNIT_ASSERT(election->step().role == Role::Leader);
+    clock.advance(-milliseconds(60000));
+    CPPUNIT_ASSERT(election->current().role == Role::Follower);
+    const Decision d = election->step();
+    CPPUNIT_ASSERT(d.role == Role::Follower);
+    CPPUNIT_ASSERT(d.reason == Reason::DeadlinePassed);
+    CPPUNIT_ASSERT_EQUAL(1, store.calls(Op::Release));
   }
 
   void testLostLeaseFollowerAtOnce() {

@@ -132,6 +132,7 @@ class LeadershipClientTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testFollowerEventIsFollower);
   CPPUNIT_TEST(testSilencePastDeadlineStepsDown);
   CPPUNIT_TEST(testShortLeaseKeepsAQuarterAsMargin);
+  CPPUNIT_TEST(testLateLineOfUnrenewedLeaseDoesNotReviveLeadership);
   CPPUNIT_TEST(testServerCloseStepsDownAtOnce);
   CPPUNIT_TEST(testGarbageLineStepsDown);
   CPPUNIT_TEST(testOverlongLineStepsDown);
@@ -268,11 +269,32 @@ class LeadershipClientTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(client.isLeader());
     clock.advance(1ms);
     CPPUNIT_ASSERT(!client.isLeader());
+    // A renew (the lease now ends later): leader again, with the same margin (a quarter of the
+    // longest lease of the connection, 371 ms).
     server.send(leaderLine(5, 1000));
     CPPUNIT_ASSERT(waitUntil([&] { return client.isLeader(); }));
-    clock.advance(749ms);
+    clock.advance(628ms);
     CPPUNIT_ASSERT(client.isLeader());
     clock.advance(1ms);
+    CPPUNIT_ASSERT(!client.isLeader());
+  }
+
+  void testLateLineOfUnrenewedLeaseDoesNotReviveLeadership() {
+    // F-8: Redis unreachable, the elector keeps sending lines of its last lease with less and
+    // less time left. Once the collector's deadline has passed, such a line must not make it
+    // leader again (with a margin of a quarter of *its* lease_ms it did: 300 − 75 ms).
+    LineServer server;
+    FakeClock clock;
+    LeadershipClient client(server.path(), clock, fastOptions());
+    client.start();
+    server.accept();
+    server.send(leaderLine(5, 1500));
+    CPPUNIT_ASSERT(waitUntil([&] { return client.isLeader(); }));
+    clock.advance(1200ms);  // deadline 1500 − 375 = 1125 ms passed
+    CPPUNIT_ASSERT(!client.isLeader());
+    // The same lease, ending at 1500 ms as before; the holder only marks the line as read.
+    server.send(leaderLine(5, 300, "node-a-late"));
+    CPPUNIT_ASSERT(waitUntil([&] { return client.holder() == "node-a-late"; }));
     CPPUNIT_ASSERT(!client.isLeader());
   }
 
