@@ -88,7 +88,7 @@ class ElectorFileTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(ElectorFileTest);
   CPPUNIT_TEST(testKilledHolderLockIsFreed);
   CPPUNIT_TEST(testTwoElectorsOneLock);
-  CPPUNIT_TEST(testSameIdTwiceIsRefused_F25);
+  CPPUNIT_TEST(testSameIdTwiceIsRefused_F25_I1);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -182,7 +182,7 @@ class ElectorFileTest : public CppUnit::TestFixture {
 
   /// F-25 on one host: a second elector with the id of a live one finds the id's lock held,
   /// never campaigns, and exits 78 after one TTL + renew interval; the first keeps leading.
-  void testSameIdTwiceIsRefused_F25() {
+  void testSameIdTwiceIsRefused_F25_I1() {
     testing::TempDir dir;
     const std::string lock = dir.path() + "/elector.lock";
     const std::string log = dir.path() + "/elector.log";
