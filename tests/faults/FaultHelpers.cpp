@@ -2,9 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,7 +12,6 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include "inventoryfs/Keyring.h"
 
@@ -113,72 +110,9 @@ std::string inventoryJson(const std::string& prefix, int count) {
 }
 
 LiveProcess::LiveProcess(const std::string& dir, const Env& env)
-    : dir_(dir), port_(testing::freeTcpPort()) {
-  pid_ = ::fork();
-  if (pid_ < 0) {
-    throw std::runtime_error("fork failed");
-  }
-  if (pid_ == 0) {
-    int logFd = ::open((dir + "/promsnmp.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(logFd, 1);
-    ::dup2(logFd, 2);
-    for (const auto& [name, value] : env) {
-      ::setenv(name.c_str(), value.c_str(), 1);
-    }
-    std::string binary = std::string(PROMSNMP_BIN_DIR) + "/promsnmp";
-    std::string listen = "--web.listen-address=127.0.0.1:" + std::to_string(port_);
-    ::execl(binary.c_str(), binary.c_str(), listen.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (!alive()) {
-      throw std::runtime_error("promsnmp exited during start-up:\n" + log());
-    }
-    if (testing::httpRequest(port_, "GET", "/-/healthy", {}, {}, 1000).status == 200) {
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  throw std::runtime_error("promsnmp never answered /-/healthy:\n" + log());
-}
-
-LiveProcess::~LiveProcess() {
-  if (pid_ <= 0) {
-    return;
-  }
-  ::kill(pid_, SIGTERM);
-  for (int i = 0; i < 750; ++i) {
-    if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
-}
-
-bool LiveProcess::alive() {
-  if (pid_ <= 0) {
-    return false;
-  }
-  if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
-    pid_ = -1;
-    return false;
-  }
-  return true;
-}
-
-testing::HttpAnswer LiveProcess::get(const std::string& path) const {
-  return testing::httpRequest(port_, "GET", path);
-}
-
-std::string LiveProcess::log() const {
-  std::ifstream in(dir_ + "/promsnmp.log");
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+    : testing::Daemon(dir, env, {}, 20000, [](int port) {
+        return testing::httpRequest(port, "GET", "/-/healthy", {}, {}, 1000).status == 200;
+      }) {}
 
 Site::Site(std::string key) : key_(std::move(key)) { ::mkdir(share().c_str(), 0750); }
 

@@ -40,23 +40,11 @@ std::vector<std::string> listDir(const std::string& dir);
 /// A device list in the Java schema, `count` devices named <prefix>1..n.
 std::string inventoryJson(const std::string& prefix, int count);
 
-/// A promsnmp process that may never become ready (no inventory): started like testing::Daemon
-/// but waited for on /-/healthy only. Stopped (SIGTERM, then SIGKILL) by the destructor.
-class LiveProcess {
+/// A promsnmp process that may never become ready (no inventory): a testing::Daemon waited for
+/// on /-/healthy only. Stopped (SIGTERM, then SIGKILL) and audited by the destructor.
+class LiveProcess : public testing::Daemon {
  public:
   LiveProcess(const std::string& dir, const Env& env);
-  ~LiveProcess();
-  LiveProcess(const LiveProcess&) = delete;
-  LiveProcess& operator=(const LiveProcess&) = delete;
-  int port() const { return port_; }
-  bool alive();
-  testing::HttpAnswer get(const std::string& path) const;
-  std::string log() const;
-
- private:
-  std::string dir_;
-  int port_ = 0;
-  pid_t pid_ = -1;
 };
 
 /// One site: a temp directory with the share `share/`, the head `share/promsnmp-inventory.json`,

@@ -314,6 +314,13 @@ Daemon::~Daemon() {
   }
 }
 
+bool Daemon::alive() {
+  if (pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == pid_) {
+    pid_ = -1;
+  }
+  return pid_ > 0;
+}
+
 HttpAnswer Daemon::get(const std::string& pathAndQuery,
                        const std::map<std::string, std::string>& headers) const {
   return httpRequest(port_, "GET", pathAndQuery, headers);

@@ -79,6 +79,8 @@ class Daemon {
 
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
+  /// True while the process runs (one that exited is reaped).
+  bool alive();
   HttpAnswer get(const std::string& pathAndQuery,
                  const std::map<std::string, std::string>& headers = {}) const;
   /// Sends `signal`; for SIGTERM waits for the exit and returns the exit code (-1 if killed).
