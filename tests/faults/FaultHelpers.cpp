@@ -19,11 +19,6 @@ namespace faults {
 
 namespace {
 
-std::vector<std::string>& skipList() {
-  static std::vector<std::string> list;
-  return list;
-}
-
 void writeAll(int fd, const std::string& bytes, const std::string& path) {
   size_t done = 0;
   while (done < bytes.size()) {
@@ -36,13 +31,6 @@ void writeAll(int fd, const std::string& bytes, const std::string& path) {
 }
 
 }  // namespace
-
-void skip(const std::string& reason) {
-  skipList().push_back(reason);
-  std::fprintf(stderr, "\n  SKIP: %s\n", reason.c_str());
-}
-
-const std::vector<std::string>& skippedTests() { return skipList(); }
 
 std::string readBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -17,15 +17,15 @@
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"
+#include "Skip.h"
 #include "inventoryfs/Envelope.h"
 
 namespace faults {
 
 using Env = std::map<std::string, std::string>;
 
-/// Marks the running test as skipped (it must return right after); see FaultsMain.cpp.
-void skip(const std::string& reason);
-const std::vector<std::string>& skippedTests();
+/// Marks the running test as skipped (it must return right after); see tests/unit/Skip.h.
+using testing::skip;
 
 std::string readBytes(const std::string& path);
 /// Creates `path` (must not exist) with `bytes`: a new slot as a writer would leave it.

@@ -1,5 +1,6 @@
-// CppUnit runner shared by the unit and integration test executables.
+// CppUnit runner shared by the unit, integration and fault test executables.
 // Usage: <runner> [SuiteName...]   (no argument: every registered suite)
+// Exit: 0 all passed, 1 a failure, 2 unknown suite, 77 every test of the run skipped (Skip.h).
 #include <cppunit/BriefTestProgressListener.h>
 #include <cppunit/CompilerOutputter.h>
 #include <cppunit/TestResult.h>
@@ -7,7 +8,26 @@
 #include <cppunit/TestRunner.h>
 #include <cppunit/extensions/TestFactoryRegistry.h>
 
+#include <cstdio>
 #include <iostream>
+#include <string>
+#include <vector>
+
+#include "Skip.h"
+
+namespace {
+
+std::vector<std::string>& skipped() {
+  static std::vector<std::string> reasons;
+  return reasons;
+}
+
+}  // namespace
+
+void testing::skip(const std::string& reason) {
+  skipped().push_back(reason);
+  std::fprintf(stderr, "\n  SKIP: %s\n", reason.c_str());
+}
 
 int main(int argc, char** argv) {
   CppUnit::Test* all = CppUnit::TestFactoryRegistry::getRegistry().makeTest();
@@ -34,5 +54,12 @@ int main(int argc, char** argv) {
   }
   CppUnit::CompilerOutputter outputter(&result, std::cerr);
   outputter.write();
-  return result.wasSuccessful() ? 0 : 1;
+  for (const std::string& reason : skipped()) {
+    std::cerr << "SKIPPED: " << reason << "\n";
+  }
+  if (!result.wasSuccessful()) {
+    return 1;
+  }
+  const int run = result.runTests();
+  return run > 0 && static_cast<int>(skipped().size()) == run ? 77 : 0;
 }
