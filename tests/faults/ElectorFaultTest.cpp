@@ -20,12 +20,8 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
@@ -101,37 +97,6 @@ long findLine(const std::vector<std::string>& lines, const std::vector<std::stri
   return -1;
 }
 
-struct Replica {
-  std::string id;
-  std::string dir;
-  std::unique_ptr<elector_test::ChildProcess> elector;
-  std::unique_ptr<testing::Daemon> collector;
-
-  std::string socket() const { return dir + "/elector.sock"; }
-  std::string electorLog() const { return dir + "/elector.log"; }
-  std::string collectorLog() const { return dir + "/promsnmp.log"; }
-  int port() const { return collector && collector->pid() > 0 ? collector->port() : 0; }
-  int leaderStatus(int timeoutMs = 500) const {
-    const int p = port();
-    return p == 0 ? 0
-                  : testing::httpRequest(p, "GET", "/promsnmp/leader", {}, {}, timeoutMs).status;
-  }
-  int post(const std::string& path, const std::string& body, int timeoutMs = 5000) const {
-    const int p = port();
-    return p == 0 ? 0 : testing::httpRequest(p, "POST", path, {}, body, timeoutMs).status;
-  }
-  std::string logs() const { return tailOf(electorLog()) + tailOf(collectorLog()); }
-};
-
-struct Slot {
-  uint64_t version = 0;
-  uint64_t epoch = 0;
-  std::string writer;
-  bool admin = false;
-  bool ok = false;
-  uint64_t devices = 0;
-};
-
 std::string describe(const std::vector<Slot>& chain) {
   std::map<std::string, std::string> names;
   std::string out;
@@ -144,6 +109,9 @@ std::string describe(const std::vector<Slot>& chain) {
   }
   return out;
 }
+
+/// A one-device inventory named `marker`, for postUntilAccepted.
+std::string oneDevice(const std::string& marker) { return faults::inventoryJson(marker + "-", 1); }
 
 const std::string kDiscoveryBody =
     R"({"potentialTargets":["127.0.0.1"],"agentType":"snmp-community",)"
@@ -310,14 +278,6 @@ class NetnsLink {
   std::string host_;
 };
 
-/// How an elector is started: `prefix` runs it (ip netns exec …), `redisHost` is where it finds
-/// Redis, `env` is added to its environment (libfaketime).
-struct ElectorLaunch {
-  std::vector<std::string> prefix;
-  std::string redisHost = "127.0.0.1";
-  std::map<std::string, std::string> env;
-};
-
 /// Writes `text` to `path` in one go (a clock file read by libfaketime or ClockSkew).
 void writeText(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
@@ -330,7 +290,7 @@ void writeText(const std::string& path, const std::string& text) {
 
 }  // namespace
 
-class ElectorFaultTest : public CppUnit::TestFixture {
+class ElectorFaultTest : public ElectorSiteFixture {
   CPPUNIT_TEST_SUITE(ElectorFaultTest);
   CPPUNIT_TEST(testF2ElectorKilledCollectorStopsWriting_I5_I1_I2_I3);
   CPPUNIT_TEST(testF4ElectorPausedCollectorStepsDownByOwnDeadline_I5_I2_I3);
@@ -346,42 +306,25 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE_END();
 
  public:
+  ElectorFaultTest()
+      : ElectorSiteFixture({.replicas = kReplicas,
+                            .ttlMs = kTtlMs,
+                            .leaseKey = kLeaseKey,
+                            .encryptKey = "elector fault test key",
+                            .collectorEnv = {{"PROMSNMP_INVENTORY_POLL_INTERVAL_MS", "200"},
+                                             {"COLLECTION_INTERVAL", "3600000"}}}) {}
+
   void setUp() override {
     started_ = Steady::now();
-    dir_ = std::make_unique<testing::TempDir>();
-    ::mkdir((dir_->path() + "/share").c_str(), 0755);
-    ::mkdir((dir_->path() + "/redis").c_str(), 0755);
-    testing::inventoryCli(sharedEnv(), {"init"});
-    redis_ = std::make_unique<RedisProcess>(dir_->path() + "/redis", dir_->path() + "/redis.log");
+    startSite();
     for (int i = 0; i < kReplicas; ++i) {
-      replicas_[i].id = "r" + std::to_string(i);
-      replicas_[i].dir = dir_->path() + "/" + replicas_[i].id;
-      ::mkdir(replicas_[i].dir.c_str(), 0755);
-      startElector(i);
-      startCollector(i);
+      ports_[i] = replicas_[i].collector->port();
     }
   }
 
   void tearDown() override {
     stopSampler();
-    if (redis_) {
-      redis_->resume();
-    }
-    for (Replica& r : replicas_) {
-      if (r.elector) {
-        r.elector->send(SIGCONT);
-      }
-      if (r.collector && r.collector->pid() > 0) {
-        r.collector->signal(SIGCONT);
-      }
-    }
-    for (Replica& r : replicas_) {
-      if (r.collector && r.collector->pid() > 0) {
-        r.collector->signal(SIGKILL, 5000);
-      }
-      r.collector.reset();
-      r.elector.reset();
-    }
+    stopReplicas();
     for (std::unique_ptr<NetnsLink>& link : links_) {
       link.reset();  // after its elector is gone
     }
@@ -400,7 +343,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     name_ = "testF2ElectorKilledCollectorStopsWriting_I5_I1_I2_I3";
     const int leader = waitForLeader(milliseconds(10000));
     Replica& old = replicas_[leader];
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, "before-f2"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, oneDevice("before-f2")));
     const Slot oldSlot = history().back();
     startSampler();
 
@@ -440,7 +383,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
               << std::endl;
     CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200,
-                                 postUntilAccepted(replicas_[next], "after-f2"));
+                                 postUntilAccepted(replicas_[next], oneDevice("after-f2")));
     const Slot newSlot = history().back();
     CPPUNIT_ASSERT_MESSAGE("new epoch not above the old one", newSlot.epoch > oldSlot.epoch);
 
@@ -476,7 +419,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     name_ = "testF4ElectorPausedCollectorStepsDownByOwnDeadline_I5_I2_I3";
     const int leader = waitForLeader(milliseconds(10000));
     Replica& old = replicas_[leader];
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, "before-f4"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, oneDevice("before-f4")));
     const Slot oldSlot = history().back();
     const std::size_t logBefore = fileSize(old.collectorLog());
     startSampler();
@@ -513,7 +456,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     const int next = waitForLeaderOtherThan(leader, stoppedAt + milliseconds(kFailoverBoundMs));
     CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200,
-                                 postUntilAccepted(replicas_[next], "after-f4"));
+                                 postUntilAccepted(replicas_[next], oneDevice("after-f4")));
     const Slot newSlot = history().back();
     CPPUNIT_ASSERT_MESSAGE("new epoch not above the old one", newSlot.epoch > oldSlot.epoch);
     if (msSince(stoppedAt) < kTtlMs + 1000) {
@@ -554,7 +497,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     name_ = "testF6RedisPausedHalfTtlLeaderKeepsLeadership_I6_I2";
     const int leader = waitForLeader(milliseconds(10000));
     Replica& lead = replicas_[leader];
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, "before-f6"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, oneDevice("before-f6")));
     const std::vector<Slot> before = history();
     const std::string holder = redis_->get(kLeaseKey);
     const std::size_t electorLogBefore = fileSize(lead.electorLog());
@@ -619,7 +562,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL_MESSAGE("lease holder changed", holder, redis_->get(kLeaseKey));
     CPPUNIT_ASSERT_EQUAL_MESSAGE("a slot was written during the 0.5×TTL pause",
                                  before.back().version, history().back().version);
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, "after-f6"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, oneDevice("after-f6")));
     const std::vector<Slot> chain = history();
     std::cout << "  [F-6] chain:" << describe(chain) << std::endl;
     CPPUNIT_ASSERT_EQUAL_MESSAGE("the commit after the pause is the next version (no re-fence)",
@@ -702,7 +645,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     redis_->start();
     const int leader = waitForLeader(milliseconds(10000));
     CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[leader].logs(), 200,
-                                 postUntilAccepted(replicas_[leader], "before-f22r"));
+                                 postUntilAccepted(replicas_[leader], oneDevice("before-f22r")));
     const std::vector<Slot> before = history();
     startSampler();
 
@@ -765,8 +708,9 @@ class ElectorFaultTest : public CppUnit::TestFixture {
                            maxLeaders <= 1);
     CPPUNIT_ASSERT_MESSAGE("no leader 2×TTL after the clock is back\n" + allLogs(),
                            finalLeader >= 0);
-    CPPUNIT_ASSERT_EQUAL_MESSAGE("the remaining leader cannot write\n" + allLogs(), 200,
-                                 postUntilAccepted(replicas_[finalLeader], "after-f22r"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(
+        "the remaining leader cannot write\n" + allLogs(), 200,
+        postUntilAccepted(replicas_[finalLeader], oneDevice("after-f22r")));
     const std::vector<Slot> last = history();
     assertChain(last);
   }
@@ -804,7 +748,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     });
     const int first = waitForLeader(milliseconds(10000));
     CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[first].logs(), 200,
-                                 postUntilAccepted(replicas_[first], "before-f22e"));
+                                 postUntilAccepted(replicas_[first], oneDevice("before-f22e")));
     const Slot firstSlot = history().back();
     startSampler();
 
@@ -838,8 +782,8 @@ class ElectorFaultTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
       CPPUNIT_ASSERT_EQUAL_MESSAGE(
           replicas_[next].logs(), 200,
-          postUntilAccepted(replicas_[next],
-                            std::string("after-f22e-") + (jump[0] == '+' ? "ahead" : "back")));
+          postUntilAccepted(replicas_[next], oneDevice(std::string("after-f22e-") +
+                                                       (jump[0] == '+' ? "ahead" : "back"))));
       const Slot nextSlot = history().back();
       CPPUNIT_ASSERT_MESSAGE("I2: the new epoch is not above the old one",
                              nextSlot.epoch > leaderSlot.epoch);
@@ -885,7 +829,8 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     name_ = "testF26CollectorRestartRefencesBeforeWriting_I1_I2_I5";
     const int leader = waitForLeader(milliseconds(10000));
     Replica& lead = replicas_[leader];
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, "before-f26"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200,
+                                 postUntilAccepted(lead, oneDevice("before-f26")));
     const std::vector<Slot> before = history();
     const Slot oldSlot = before.back();
     const std::string holder = redis_->get(kLeaseKey);
@@ -895,7 +840,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     ports_[leader] = 0;
     lead.collector->signal(SIGTERM);
     const std::size_t logBefore = fileSize(lead.collectorLog());
-    startCollector(leader);
+    restartCollector(leader);
     const long restarted = msSince(termAt);
     long leads = -1;
     while (msSince(termAt) < restarted + 3000 && leads < 0) {
@@ -907,7 +852,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     std::cout << "\n  [F-26] r" << leader << "'s collector restarted (ready after " << restarted
               << " ms), leads after " << leads << " ms" << std::endl;
     CPPUNIT_ASSERT_MESSAGE("the restarted collector never led\n" + lead.logs(), leads >= 0);
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, "after-f26"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(lead.logs(), 200, postUntilAccepted(lead, oneDevice("after-f26")));
     const std::vector<Round> rounds = stopSampler();
     assertNeverTwoLeaders(rounds, "F-26");
     CPPUNIT_ASSERT_EQUAL_MESSAGE("handover during the collector restart", holder,
@@ -963,7 +908,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     name_ = "testF26CollectorRestartedWhileElectorPausedIgnoresStaleLeaderLine_I5_I1_I2";
     const int leader = waitForLeader(milliseconds(10000));
     Replica& old = replicas_[leader];
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, "before-f26b"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, oneDevice("before-f26b")));
     const Slot oldSlot = history().back();
     startSampler();
 
@@ -972,11 +917,11 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     ports_[leader] = 0;
     old.collector->signal(SIGTERM);
     const std::size_t logBefore = fileSize(old.collectorLog());
-    startCollector(leader);
+    restartCollector(leader);
     const int next = waitForLeaderOtherThan(leader, stoppedAt + milliseconds(kFailoverBoundMs));
     CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200,
-                                 postUntilAccepted(replicas_[next], "after-f26b"));
+                                 postUntilAccepted(replicas_[next], oneDevice("after-f26b")));
     const Slot newSlot = history().back();
     if (msSince(stoppedAt) < kTtlMs + 500) {
       std::this_thread::sleep_for(milliseconds(kTtlMs + 500 - msSince(stoppedAt)));
@@ -989,7 +934,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
       std::this_thread::sleep_for(milliseconds(20));
     }
     // The legitimate leader can still write.
-    const int nextWrite = postUntilAccepted(replicas_[next], "after-f26b-resume");
+    const int nextWrite = postUntilAccepted(replicas_[next], oneDevice("after-f26b-resume"));
     // Liveness after the resume: how long some replica answers 200 within 2×TTL more.
     long anyLeader = -1;
     const auto watchFrom = Steady::now();
@@ -1036,26 +981,6 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   }
 
  private:
-  std::map<std::string, std::string> sharedEnv() const {
-    return {{"PROM_INV_FILE", dir_->path() + "/share/promsnmp-inventory.json"},
-            {"PROM_ENCRYPT_KEY", "elector fault test key"},
-            {"PROM_INV_KEEP", "200"}};
-  }
-
-  void startElector(int i, const ElectorLaunch& launch = {}) {
-    Replica& r = replicas_[i];
-    r.elector.reset();
-    ::unlink(r.socket().c_str());
-    std::vector<std::string> argv = launch.prefix;
-    argv.insert(argv.end(),
-                {elector_test::kElectorBinary, "--backend", "redis", "--redis.address",
-                 launch.redisHost + ":" + std::to_string(redis_->port()), "--id", r.id, "--socket",
-                 r.socket(), "--lease.ttl", std::to_string(kTtlMs), "--lease.key", kLeaseKey});
-    std::map<std::string, std::string> env = launch.env;
-    env["ELECTOR_WEB_LISTEN_ADDRESS"] = "-";
-    r.elector = std::make_unique<elector_test::ChildProcess>(argv, r.electorLog(), env);
-  }
-
   /// Restarts every elector with `launchOf(i)`: SIGTERM first (it releases the lease, so the
   /// next one is elected at once); the collectors reconnect on their own. Waits for a leader.
   void restartElectors(const std::function<ElectorLaunch(int)>& launchOf) {
@@ -1118,17 +1043,11 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     return "";
   }
 
-  void startCollector(int i) {
-    Replica& r = replicas_[i];
+  /// Restarts the collector of replica `i`; the sampler sees no port meanwhile.
+  void restartCollector(int i) {
     ports_[i] = 0;
-    r.collector.reset();
-    std::map<std::string, std::string> env = sharedEnv();
-    env["PROMSNMP_STATE_DIR"] = r.dir + "/state";
-    env["PROMSNMP_ELECTOR_SOCKET"] = r.socket();
-    env["PROMSNMP_INVENTORY_POLL_INTERVAL_MS"] = "200";
-    env["COLLECTION_INTERVAL"] = "3600000";
-    r.collector = std::make_unique<testing::Daemon>(r.dir, env);
-    ports_[i] = r.collector->port();
+    startCollector(i);
+    ports_[i] = replicas_[i].collector->port();
   }
 
   /// The shared F-7 scenario: `lose` drops the lease key and epoch counter under a running site
@@ -1138,7 +1057,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
   void runF7(const std::string& how, const std::function<void()>& lose) {
     const int leader = waitForLeader(milliseconds(10000));
     CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[leader].logs(), 200,
-                                 postUntilAccepted(replicas_[leader], "before-f7"));
+                                 postUntilAccepted(replicas_[leader], oneDevice("before-f7")));
     const Slot oldSlot = history().back();
     startSampler();
     const auto lostAt = Steady::now();
@@ -1217,7 +1136,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE("more than one leader after 2×TTL\n" + allLogs(), maxLeaders <= 1);
     CPPUNIT_ASSERT_MESSAGE("no leader after 2×TTL\n" + allLogs(), finalLeader >= 0);
     CPPUNIT_ASSERT_EQUAL_MESSAGE("the remaining leader cannot write\n" + allLogs(), 200,
-                                 postUntilAccepted(replicas_[finalLeader], "after-f7"));
+                                 postUntilAccepted(replicas_[finalLeader], oneDevice("after-f7")));
     const std::vector<Slot> after = history();
     assertChain(after);
     CPPUNIT_ASSERT_MESSAGE("the last write has an epoch below an earlier one",
@@ -1248,7 +1167,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     }
     const int leader = waitForLeader(milliseconds(10000));
     Replica& old = replicas_[leader];
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, "before-f8"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(old.logs(), 200, postUntilAccepted(old, oneDevice("before-f8")));
     const Slot oldSlot = history().back();
     const std::size_t electorLogBefore = fileSize(old.electorLog());
     startSampler();
@@ -1317,7 +1236,7 @@ class ElectorFaultTest : public CppUnit::TestFixture {
               << std::endl;
     CPPUNIT_ASSERT_MESSAGE("no replica took over\n" + allLogs(), next >= 0);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200,
-                                 postUntilAccepted(replicas_[next], "after-f8"));
+                                 postUntilAccepted(replicas_[next], oneDevice("after-f8")));
     const Slot newSlot = history().back();
     CPPUNIT_ASSERT_MESSAGE("I2: the new epoch is not above the old one",
                            newSlot.epoch > oldSlot.epoch);
@@ -1367,80 +1286,6 @@ class ElectorFaultTest : public CppUnit::TestFixture {
               " carries the cut leader's epoch after its step-down:" + describe(chain),
           slot.version <= headAtStepDown || slot.epoch != oldSlot.epoch);
     }
-  }
-
-  int leaseHolder() const {
-    const std::string value = redis_->get(kLeaseKey);
-    for (int i = 0; i < kReplicas; ++i) {
-      if (value.rfind(replicas_[i].id + ":", 0) == 0) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  int waitForLeader(milliseconds timeout) {
-    const auto until = Steady::now() + timeout;
-    while (Steady::now() < until) {
-      const int holder = leaseHolder();
-      if (holder >= 0 && replicas_[holder].leaderStatus() == 200) {
-        return holder;
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    CPPUNIT_FAIL("no leader within " + std::to_string(timeout.count()) + " ms (holder " +
-                 redis_->get(kLeaseKey) + ")\n" + allLogs());
-    return -1;
-  }
-
-  int waitForLeaderOtherThan(int excluded, Steady::time_point until) const {
-    while (Steady::now() < until) {
-      for (int i = 0; i < kReplicas; ++i) {
-        if (i != excluded && replicas_[i].leaderStatus(300) == 200) {
-          return i;
-        }
-      }
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    return -1;
-  }
-
-  /// POSTs a one-device inventory named `marker` until it is not 503 (3 s at most).
-  int postUntilAccepted(const Replica& r, const std::string& marker) {
-    int status = 0;
-    const auto until = Steady::now() + milliseconds(3000);
-    do {
-      status = r.post("/promsnmp/inventory", faults::inventoryJson(marker + "-", 1));
-      if (status != 503) {
-        break;
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    } while (Steady::now() < until);
-    return status;
-  }
-
-  std::vector<Slot> history() const {
-    const std::string text = testing::inventoryCli(sharedEnv(), {"--json", "history"});
-    Poco::JSON::Parser parser;
-    Poco::JSON::Array::Ptr array = parser.parse(text).extract<Poco::JSON::Array::Ptr>();
-    std::vector<Slot> chain;
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      Poco::JSON::Object::Ptr e = array->getObject(static_cast<unsigned>(i));
-      Slot s;
-      s.version = e->getValue<uint64_t>("version");
-      s.ok = e->optValue<bool>("ok", false);
-      s.epoch = e->optValue<uint64_t>("epoch", 0);
-      s.writer = e->optValue<std::string>("writer", "");
-      s.admin = e->optValue<bool>("admin", false);
-      s.devices = e->optValue<uint64_t>("devices", 0);
-      chain.push_back(s);
-    }
-    std::sort(chain.begin(), chain.end(),
-              [](const Slot& a, const Slot& b) { return a.version < b.version; });
-    if (chain.empty()) {
-      throw std::runtime_error("empty history: " + text);
-    }
-    return chain;
   }
 
   /// Every slot reads back, versions are consecutive, epochs never decrease (I2), and every
@@ -1532,19 +1377,8 @@ class ElectorFaultTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE(fault + ": two leaders at " + where + "\n" + allLogs(), maxCount <= 1);
   }
 
-  std::string allLogs() const {
-    std::string out;
-    for (const Replica& r : replicas_) {
-      out += r.logs();
-    }
-    return out;
-  }
-
   std::string name_;
   Steady::time_point started_;
-  std::unique_ptr<testing::TempDir> dir_;
-  std::unique_ptr<RedisProcess> redis_;
-  std::array<Replica, kReplicas> replicas_;
   std::array<std::atomic<int>, kReplicas> ports_{};
   std::array<std::unique_ptr<NetnsLink>, kReplicas> links_;
   std::thread sampler_;

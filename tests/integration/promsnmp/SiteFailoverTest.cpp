@@ -8,16 +8,11 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -25,8 +20,6 @@
 #include <ctime>
 #include <fstream>
 #include <iostream>
-#include <map>
-#include <memory>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -88,39 +81,6 @@ std::optional<std::chrono::system_clock::time_point> lineTime(const std::string&
   return std::chrono::system_clock::from_time_t(::timegm(&tm)) + milliseconds(millis);
 }
 
-/// One elector + promsnmp pair; its files live in `dir`.
-struct Replica {
-  std::string id;
-  std::string dir;
-  std::unique_ptr<elector_test::ElectorChild> elector;
-  std::unique_ptr<Daemon> collector;
-
-  std::string socket() const { return dir + "/elector.sock"; }
-  std::string electorLog() const { return dir + "/elector.log"; }
-  bool up() const { return elector && elector->running() && collector && collector->pid() > 0; }
-  /// The status of GET /promsnmp/leader (0 when the collector is down or does not answer).
-  int leaderStatus(int timeoutMs = 500) const {
-    if (!collector || collector->pid() <= 0) {
-      return 0;
-    }
-    return httpRequest(collector->port(), "GET", "/promsnmp/leader", {}, {}, timeoutMs).status;
-  }
-  int get(const std::string& path, int timeoutMs = 1000) const {
-    return httpRequest(collector->port(), "GET", path, {}, {}, timeoutMs).status;
-  }
-  int post(const std::string& path, const std::string& body, int timeoutMs = 5000) const {
-    return httpRequest(collector->port(), "POST", path, {}, body, timeoutMs).status;
-  }
-  std::string logs() const { return tailOf(electorLog()) + tailOf(dir + "/promsnmp.log"); }
-};
-
-/// One entry of `promsnmp-inventory --json history`.
-struct VersionInfo {
-  uint64_t version = 0;
-  uint64_t epoch = 0;
-  bool ok = false;
-};
-
 std::string deviceBody(const std::vector<std::string>& sysNames) {
   std::string body = R"({"devices":[)";
   int port = 1161;
@@ -137,7 +97,7 @@ std::string deviceBody(const std::vector<std::string>& sysNames) {
 
 }  // namespace
 
-class SiteFailoverTest : public CppUnit::TestFixture {
+class SiteFailoverTest : public ElectorSiteFixture {
   CPPUNIT_TEST_SUITE(SiteFailoverTest);
   CPPUNIT_TEST(testSteadyLeaderDoesNotFlap);
   CPPUNIT_TEST(testFailoverAfterKill9);
@@ -147,43 +107,12 @@ class SiteFailoverTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  void setUp() override {
-    dir_ = std::make_unique<TempDir>();
-    ::mkdir((dir_->path() + "/share").c_str(), 0755);
-    ::mkdir((dir_->path() + "/redis").c_str(), 0755);
-    inventoryCli(sharedEnv(), {"init"});
-    redis_ = std::make_unique<RedisProcess>(dir_->path() + "/redis", dir_->path() + "/redis.log");
-    for (int i = 0; i < kReplicas; ++i) {
-      replicas_[i].id = "r" + std::to_string(i);
-      replicas_[i].dir = dir_->path() + "/" + replicas_[i].id;
-      ::mkdir(replicas_[i].dir.c_str(), 0755);
-      startPair(i);
-    }
-  }
-
-  void tearDown() override {
-    // Resume everything first: a stopped process would hold SIGTERM pending until killed.
-    if (redis_) {
-      redis_->resume();
-    }
-    for (Replica& r : replicas_) {
-      if (r.elector) {
-        r.elector->send(SIGCONT);
-      }
-      if (r.collector) {
-        r.collector->signal(SIGCONT);
-      }
-    }
-    for (Replica& r : replicas_) {
-      if (r.collector && r.collector->pid() > 0) {
-        r.collector->signal(SIGKILL, 5000);
-      }
-      r.collector.reset();
-      r.elector.reset();  // SIGKILL and reap
-    }
-    redis_.reset();
-    dir_.reset();
-  }
+  SiteFailoverTest()
+      : ElectorSiteFixture({.replicas = kReplicas,
+                            .ttlMs = kTtlMs,
+                            .leaseKey = kLeaseKey,
+                            .encryptKey = "site failover test key",
+                            .collectorEnv = {}}) {}
 
   /// Without a fault, once a leader is elected, it answers 200 on every probe and the others
   /// 503 (L3: no flapping). The collector must keep a leader event valid past the next renew.
@@ -309,7 +238,7 @@ class SiteFailoverTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE(allLogs(), next >= 0);
     const int newCommit = postUntilAccepted(replicas_[next], deviceBody({"after-failover"}));
     CPPUNIT_ASSERT_EQUAL_MESSAGE(replicas_[next].logs(), 200, newCommit);
-    const std::vector<VersionInfo> beforeResume = history();
+    const std::vector<Slot> beforeResume = history();
     const uint64_t newEpoch = beforeResume.back().epoch;
     CPPUNIT_ASSERT_MESSAGE(
         "new epoch " + std::to_string(newEpoch) + " <= old " + std::to_string(oldEpoch),
@@ -337,9 +266,9 @@ class SiteFailoverTest : public CppUnit::TestFixture {
     std::cout << "  [pause] old leader answered 200 on /promsnmp/leader " << oldLeads
               << " times in 2 s after SIGCONT; a later POST: " << laterWrite << std::endl;
 
-    const std::vector<VersionInfo> chain = history();
+    const std::vector<Slot> chain = history();
     std::string epochs;
-    for (const VersionInfo& v : chain) {
+    for (const Slot& v : chain) {
       epochs += " v" + std::to_string(v.version) + ":e" + std::to_string(v.epoch);
     }
     std::cout << "  [pause] chain:" << epochs << " (old epoch " << oldEpoch << ", new " << newEpoch
@@ -347,7 +276,7 @@ class SiteFailoverTest : public CppUnit::TestFixture {
     assertEpochsMonotonic(chain);
     // No version carries the old epoch after one with the new epoch (I3).
     bool seenNew = false;
-    for (const VersionInfo& v : chain) {
+    for (const Slot& v : chain) {
       seenNew = seenNew || v.epoch >= newEpoch;
       CPPUNIT_ASSERT_MESSAGE("v" + std::to_string(v.version) + " has the deposed epoch" + epochs,
                              !(seenNew && v.epoch <= oldEpoch));
@@ -382,7 +311,7 @@ class SiteFailoverTest : public CppUnit::TestFixture {
     const int leader = waitForLeader(milliseconds(8000));
     // Give the followers an inventory to serve.
     CPPUNIT_ASSERT_EQUAL(200, postUntilAccepted(replicas_[leader], deviceBody({"d1", "d2"})));
-    const std::vector<VersionInfo> before = history();
+    const std::vector<Slot> before = history();
     const std::size_t electorLogBefore = fileSize(replicas_[leader].electorLog());
     const auto pausedAtWall = std::chrono::system_clock::now();
     const auto pausedAt = Steady::now();
@@ -415,7 +344,7 @@ class SiteFailoverTest : public CppUnit::TestFixture {
       }
       std::this_thread::sleep_for(milliseconds(20));
     }
-    const std::vector<VersionInfo> during = history();
+    const std::vector<Slot> during = history();
     // The leader's elector gave up by its own deadline while Redis was silent.
     const std::string stepDown = lineSince(replicas_[leader].electorLog(), electorLogBefore,
                                            "msg=\"role changed\" role=follower");
@@ -485,113 +414,17 @@ class SiteFailoverTest : public CppUnit::TestFixture {
   }
 
  private:
-  std::map<std::string, std::string> sharedEnv() const {
-    return {{"PROM_INV_FILE", dir_->path() + "/share/promsnmp-inventory.json"},
-            {"PROM_ENCRYPT_KEY", "site failover test key"},
-            {"PROM_INV_KEEP", "200"}};
-  }
-
   /// Starts (or restarts) the elector and collector of replica `i`.
   void startPair(int i) {
-    Replica& r = replicas_[i];
-    r.collector.reset();
-    r.elector.reset();
-    ::unlink(r.socket().c_str());
-    r.elector = std::make_unique<elector_test::ElectorChild>(
-        std::vector<std::string>{"--backend", "redis", "--redis.address",
-                                 "127.0.0.1:" + std::to_string(redis_->port()), "--id", r.id,
-                                 "--socket", r.socket(), "--lease.ttl", std::to_string(kTtlMs),
-                                 "--lease.key", kLeaseKey},
-        r.electorLog(),
-        // Three electors on one host: no status listener on the shared default port (an
-        // environment variable, so an elector without that setting still starts).
-        std::map<std::string, std::string>{{"ELECTOR_WEB_LISTEN_ADDRESS", "-"}});
-    std::map<std::string, std::string> env = sharedEnv();
-    env["PROMSNMP_STATE_DIR"] = r.dir + "/state";
-    env["PROMSNMP_ELECTOR_SOCKET"] = r.socket();
-    r.collector = std::make_unique<Daemon>(r.dir, env);
-  }
-
-  /// Which replica holds the Redis lease (-1 if none or Redis does not answer).
-  int leaseHolder() const {
-    const std::string value = redis_->get(kLeaseKey);
-    for (int i = 0; i < kReplicas; ++i) {
-      if (value.rfind(replicas_[i].id + ":", 0) == 0) {
-        return i;
-      }
-    }
-    return -1;
-  }
-
-  /// Waits until the lease holder's collector answers 200 on /promsnmp/leader; returns it.
-  int waitForLeader(milliseconds timeout) {
-    const auto until = Steady::now() + timeout;
-    while (Steady::now() < until) {
-      const int holder = leaseHolder();
-      if (holder >= 0 && replicas_[holder].up() && replicas_[holder].leaderStatus() == 200) {
-        return holder;
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    }
-    CPPUNIT_FAIL("no leader within " + std::to_string(timeout.count()) + " ms (holder " +
-                 redis_->get(kLeaseKey) + ")\n" + allLogs());
-    return -1;
-  }
-
-  /// Polls every replica but `excluded` until one answers 200 on /promsnmp/leader or `until`
-  /// passes; returns its index, or -1.
-  int waitForLeaderOtherThan(int excluded, Steady::time_point until) const {
-    while (Steady::now() < until) {
-      for (int i = 0; i < kReplicas; ++i) {
-        if (i != excluded && replicas_[i].leaderStatus(300) == 200) {
-          return i;
-        }
-      }
-      std::this_thread::sleep_for(milliseconds(10));
-    }
-    return -1;
-  }
-
-  /// POSTs `body` to /promsnmp/inventory, retrying 503 for at most 3 s; returns the last status.
-  int postUntilAccepted(const Replica& r, const std::string& body) {
-    int status = 0;
-    const auto until = Steady::now() + milliseconds(3000);
-    do {
-      status = r.post("/promsnmp/inventory", body);
-      if (status != 503) {
-        break;
-      }
-      std::this_thread::sleep_for(milliseconds(20));
-    } while (Steady::now() < until);
-    return status;
-  }
-
-  /// The kept versions, oldest first, from `promsnmp-inventory --json history`.
-  std::vector<VersionInfo> history() const {
-    const std::string text = inventoryCli(sharedEnv(), {"--json", "history"});
-    Poco::JSON::Parser parser;
-    Poco::JSON::Array::Ptr array = parser.parse(text).extract<Poco::JSON::Array::Ptr>();
-    std::vector<VersionInfo> chain;
-    for (std::size_t i = 0; i < array->size(); ++i) {
-      Poco::JSON::Object::Ptr entry = array->getObject(static_cast<unsigned>(i));
-      VersionInfo v;
-      v.version = entry->getValue<uint64_t>("version");
-      v.ok = entry->optValue<bool>("ok", false);
-      v.epoch = entry->optValue<uint64_t>("epoch", 0);
-      chain.push_back(v);
-    }
-    std::sort(chain.begin(), chain.end(),
-              [](const VersionInfo& a, const VersionInfo& b) { return a.version < b.version; });
-    if (chain.empty()) {
-      throw std::runtime_error("empty history: " + text);
-    }
-    return chain;
+    replicas_[i].collector.reset();
+    startElector(i);
+    startCollector(i);
   }
 
   uint64_t headEpoch() const { return history().back().epoch; }
 
   /// Every version reads back, versions are consecutive, epochs never decrease (I2).
-  static void assertEpochsMonotonic(const std::vector<VersionInfo>& chain) {
+  static void assertEpochsMonotonic(const std::vector<Slot>& chain) {
     for (std::size_t i = 0; i < chain.size(); ++i) {
       std::ostringstream where;
       where << "v" << chain[i].version << " (epoch " << chain[i].epoch << ")";
@@ -606,18 +439,6 @@ class SiteFailoverTest : public CppUnit::TestFixture {
       }
     }
   }
-
-  std::string allLogs() const {
-    std::string out;
-    for (const Replica& r : replicas_) {
-      out += r.logs();
-    }
-    return out;
-  }
-
-  std::unique_ptr<TempDir> dir_;
-  std::unique_ptr<RedisProcess> redis_;
-  std::array<Replica, kReplicas> replicas_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(SiteFailoverTest);
