@@ -29,8 +29,9 @@
 #       LOAD_RSS_INTERVAL (5) s) that lived at least 40% of the run, median of the last quarter
 #       of its samples against the median of the second quarter, grew by no more than 10% or
 #       8 MiB, whichever is larger (processes restarted by a fault start a series of their own);
-#   (d) no collector or elector died other than by our kill -9, and, with SANITIZE=1, no
-#       AddressSanitizer / LeakSanitizer / UBSan report (see below).
+#   (d) no collector or elector died other than by our kill -9, each stops cleanly on SIGTERM at
+#       the end, and, with SANITIZE=1, there is no AddressSanitizer / LeakSanitizer / UBSan
+#       report (see below).
 #
 # SANITIZE=1 (make load-test-asan): BUILD_DIR holds a -DPROMSNMP_SANITIZE=ON build
 # (-fsanitize=address,undefined). Every instrumented process (collectors, electors, the CLI)
@@ -106,7 +107,13 @@ finish() {
   rm -rf "$out/site-logs"
   cp -r "$RUN_DIR/logs" "$out/site-logs" 2>/dev/null || true
   rm -rf "$RUN_DIR"
-  [ "$code" = 0 ] || log "FAILED (exit $code); logs in $out"
+  if [ "$code" != 0 ]; then
+    # A report can stop the site before the summary (a CLI leak at start-up): say where.
+    if [ "$sanitize" = 1 ] && compgen -G "$out/sanitizer/*" >/dev/null; then
+      log "sanitizer reports: $(echo "$out"/sanitizer/*)"
+    fi
+    log "FAILED (exit $code); logs in $out"
+  fi
   exit "$code"
 }
 trap finish EXIT
@@ -321,6 +328,12 @@ PROM_INV_FILE=$RUN_DIR/share/promsnmp-inventory.json \
   "$BIN_DIR/promsnmp-inventory" verify >"$out/verify.txt" 2>&1 || verify=$?
 # SIGTERM to everything: the collectors drain, and under ASan LeakSanitizer reports at exit.
 "$site" stop >/dev/null 2>&1 || true
+# Each one's last line says it stopped by itself: it was not killed after run-site's 15 s (then
+# LeakSanitizer would not have run).
+for name in promsnmp-1 promsnmp-2 promsnmp-3 elector-1 elector-2 elector-3; do
+  tail -1 "$RUN_DIR/logs/$name.log" | grep -q 'msg="\?stopped' ||
+    echo "$name did not stop cleanly on SIGTERM: $(tail -1 "$RUN_DIR/logs/$name.log")" >>"$out/problems.txt"
+done
 : >"$out/sanitizer-reports.txt"
 if [ "$sanitize" = 1 ]; then
   for f in "$out"/sanitizer/*; do
@@ -424,7 +437,7 @@ if took:
 for kind in sorted(kinds):
     t = [b - s for _, k, _, s, b, _ in faults if k == kind]
     print(f"| … {kind} median / max | {statistics.median(t):.0f} / {max(t)} ms |")
-print(f"| end-state problems (a process died, replicas disagree) | {len(problems)} |")
+print(f"| end-state problems (a process died, replicas disagree, an unclean stop) | {len(problems)} |")
 if sanitize:
     print(f"| sanitizer reports | {len(reports)} |")
 
