@@ -72,19 +72,7 @@ sanitize=${SANITIZE:-0}
 out=${LOAD_OUT:-$build/load-test}
 ((duration >= 60)) || die "LOAD_SECONDS must be at least 60 (one fault needs a minute)"
 
-export BIN_DIR=$build/bin LEASE_TTL_MS=${LEASE_TTL_MS:-5000}
-settle_ms=$((LEASE_TTL_MS + 2000))
-export RUN_DIR PORT_BASE SNMP_PORT
-RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-load.XXXXXX")
-PORT_BASE=$(free_port_base)
-SNMP_PORT=$(free_port udp)
-site=$top/scripts/run-site.sh
-haproxy=http://127.0.0.1:$PORT_BASE
-replica() { echo "http://127.0.0.1:$((PORT_BASE + $1))"; }
-read_auth=$RUN_DIR/secrets/prometheus.curlrc
-admin_auth=$RUN_DIR/secrets/admin.curlrc
-
-rm -rf "$out"
+rm -rf "${out:?}"
 mkdir -p "$out"
 if [ "$sanitize" = 1 ]; then
   mkdir -p "$out/sanitizer"
@@ -92,11 +80,13 @@ if [ "$sanitize" = 1 ]; then
   # report so that one finding does not hide the rest of the run.
   export ASAN_OPTIONS="detect_leaks=1:log_path=$out/sanitizer/asan:strip_path_prefix=$top/"
   export UBSAN_OPTIONS="print_stacktrace=1:log_path=$out/sanitizer/ubsan:strip_path_prefix=$top/"
-  if [ -s "$top/tests/load/lsan.supp" ]; then
-    export LSAN_OPTIONS="suppressions=$top/tests/load/lsan.supp:print_suppressions=0"
-  fi
 fi
 
+export BIN_DIR=$build/bin LEASE_TTL_MS=${LEASE_TTL_MS:-5000}
+settle_ms=$((LEASE_TTL_MS + 2000))
+export RUN_DIR PORT_BASE SNMP_PORT
+RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-load.XXXXXX")
+site=$top/scripts/run-site.sh
 loops=()
 finish() {
   local code=$? pid
@@ -119,6 +109,16 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM HUP
 
+PORT_BASE=$(free_port_base)
+SNMP_PORT=$(free_port udp)
+if [ -z "$PORT_BASE" ] || [ -z "$SNMP_PORT" ]; then
+  die "no free ports on 127.0.0.1"
+fi
+haproxy=http://127.0.0.1:$PORT_BASE
+replica() { echo "http://127.0.0.1:$((PORT_BASE + $1))"; }
+read_auth=$RUN_DIR/secrets/prometheus.curlrc
+admin_auth=$RUN_DIR/secrets/admin.curlrc
+
 now_ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
 sleep_until() { # EPOCH_MS
   local d=$(($1 - $(now_ms)))
@@ -128,7 +128,7 @@ leader() { timeout 5 "$site" leader 2>/dev/null || true; }
 
 # --- the clients ---------------------------------------------------------------------------------
 # Scrapes: 5 ticks a second, each a curl with ceil(rate / 5) parallel transfers. A line per scrape:
-# "tick_ms http_code curl_exit seconds url" (code 000 = no answer). Ticks keep their schedule; a
+# "start_ms http_code curl_exit seconds url" (code 000 = no answer). Ticks keep their schedule; a
 # tick more than 1 s late is skipped ahead (counted in the log as a gap, never silently).
 scrape_loop() {
   local per_tick=$(((rate + 4) / 5)) next t i k=0 n=${#targets[@]} args
@@ -140,7 +140,7 @@ scrape_loop() {
       args+=(-o /dev/null "$haproxy/metrics?target=${targets[k % n]}")
       k=$((k + 1))
     done
-    t=$next
+    t=$(now_ms)
     { curl -s --no-progress-meter -K "$read_auth" --max-time 10 --parallel --parallel-max "$per_tick" \
       -w '%{http_code} %{exitcode} %{time_total} %{url_effective}\n' "${args[@]}" || true; } |
       awk -v t="$t" '{print t, $0}' >>"$out/scrapes.log" &
@@ -172,6 +172,7 @@ write_loop() {
     attempt=0
     while true; do
       attempt=$((attempt + 1))
+      : >"$out/update-answer.txt"
       code=$(curl -s -o "$out/update-answer.txt" -w '%{http_code}' -K "$admin_auth" --max-time 10 \
         -X POST -H 'Content-Type: application/json' --data-binary @"$out/update-body.json" \
         "$haproxy/promsnmp/inventory" || true)
@@ -222,7 +223,13 @@ await_stable_leader() { # NOT_BEFORE_MS: sets w_back, when the leader it found t
     if [ -n "$w_leader" ] && (($(now_ms) - w_back >= settle_ms)); then
       return 0
     fi
-    (($(now_ms) < deadline)) || die "no stable leader 60 s after a fault (logs: $out/site-logs)"
+    if (($(now_ms) >= deadline)); then
+      local n
+      for n in 1 2 3; do
+        log "replica $n: $(curl -s -K "$read_auth" --max-time 2 "$(replica "$n")/promsnmp/leader" || true)"
+      done
+      die "no stable leader 60 s after the fault (logs: $out/site-logs)"
+    fi
     sleep 0.2
   done
 }
