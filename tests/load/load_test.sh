@@ -456,8 +456,8 @@ print("\n## Memory (RSS MiB; series per process, median of quarter 2 vs quarter 
 print("| process | pid | samples | lived | first | last | Q2 | Q4 | growth | checked |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
 for name, pid, n, life, first, last, q2, q4, growth, checked, bad, s in rss_rows:
     verdict = ("FAIL" if bad else "ok") if checked else "no (short-lived)"
-    if sanitize and checked:
-        verdict += " (reported only under ASan)"
+    if sanitize and checked:  # ASan's quarantine grows the heap by design: LSan checks leaks
+        verdict = "over the bound, not asserted under ASan" if bad else "ok (not asserted under ASan)"
     print(f"| {name} | {pid} | {n} | {life:.0f} s | {mib(first)} | {mib(last)} | {mib(q2)} | {mib(q4)} | "
           f"{growth / 1024:+.1f} | {verdict} |")
 print("\nseries (MiB, every sample, at most 40 shown evenly):")
