@@ -6,9 +6,12 @@ FUZZ_SECONDS ?= 60
 # Seconds each fuzzer runs in `make test` (after replaying its committed corpus).
 FUZZ_TEST_SECONDS ?= 10
 FUZZ_BUILD ?= build-fuzz
+# The load test (tests/load/load_test.sh): minutes of load and faults; its sanitizer build.
+LOAD_MINUTES ?= 10
+ASAN_BUILD ?= build-asan
 SOURCES = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find inventoryfs promsnmp elector tests bench -name '*.cpp' -o -name '*.h')
 
-.PHONY: all deps build test test-fuzz fuzz-build run run-stop bench fuzz format lint clean
+.PHONY: all deps build test test-fuzz fuzz-build run run-stop bench fuzz load-test load-test-asan format lint clean
 
 all: build
 
@@ -53,6 +56,19 @@ bench: deps
 
 fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# The site under steady scrapes and inventory updates through HAProxy while leader kills and
+# Redis restarts run (README "Load test"); results in $(BUILD)/load-test/results.txt.
+load-test: build
+	LOAD_MINUTES=$(LOAD_MINUTES) tests/load/load_test.sh $(BUILD)
+
+# The same against collector, elector and CLI built with ASan + UBSan in $(ASAN_BUILD);
+# fails on any sanitizer report, leaks included (LeakSanitizer at each SIGTERM exit).
+load-test-asan: deps
+	@test -f $(ASAN_BUILD)/CMakeCache.txt || cmake -S . -B $(ASAN_BUILD) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMSNMP_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target promsnmp-bin elector-bin promsnmp-inventory
+	LOAD_MINUTES=$(LOAD_MINUTES) SANITIZE=1 tests/load/load_test.sh $(ASAN_BUILD)
 
 format:
 	@clang-format -i $(SOURCES)

@@ -14,6 +14,7 @@
 # Usage: scripts/run-site.sh [start|stop|status]         start runs in the foreground (Ctrl-C
 #        scripts/run-site.sh start --background          stops the site); --background returns
 #        scripts/run-site.sh replica-start|replica-stop|replica-kill N   (N = 1..3)
+#        scripts/run-site.sh redis-kill|redis-start      kill -9 Redis / start it again
 #        scripts/run-site.sh leader                      prints the leading replica's number
 #
 # Environment: RUN_DIR (default run/), PORT_BASE (default 8080: HAProxy; replicas +1..+3,
@@ -138,6 +139,16 @@ leader() {
   return 1
 }
 
+# --- Redis, the electors' lease store (restartable for the fault and load tests) ---------------
+redis_start() { # keeps its append-only file in $run/redis: a restart keeps the lease keys
+  launch redis redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$run/redis" \
+    --appendonly yes --save "" --protected-mode yes
+}
+redis_kill() {
+  signal_process redis KILL
+  wait_gone redis 5
+}
+
 # --- the site --------------------------------------------------------------------------------
 prepare() {
   mkdir -p "$run/share" "$run/secrets" "$run/logs" "$run/pids" "$run/redis" \
@@ -223,8 +234,7 @@ start_site() {
   done
   launch snmpsimd snmpsimd --data-dir="$run/snmpsim/data" --cache-dir="$run/snmpsim/cache" \
     "${endpoints[@]}" --process-user=nobody --process-group=nogroup --logging-method=stderr
-  launch redis redis-server --bind 127.0.0.1 --port "$redis_port" --dir "$run/redis" \
-    --appendonly yes --save "" --protected-mode yes
+  redis_start
   wait_until 120 "snmpsimd" snmpget -v2c -c "$community_cisco" -t 1 -r 0 "127.0.10.1:$snmp_port" \
     1.3.6.1.2.1.1.5.0
   wait_until 20 "redis" redis-cli -p "$redis_port" ping
@@ -285,6 +295,11 @@ case "${1:-start}" in
   replica-start) replica_start "${2:?replica number}" ;;
   replica-stop) replica_stop "${2:?replica number}" ;;
   replica-kill) replica_kill "${2:?replica number}" ;;
+  redis-kill) redis_kill ;;
+  redis-start)
+    redis_start
+    wait_until 20 "redis" redis-cli -p "$redis_port" ping
+    ;;
   start)
     stop_all >/dev/null
     for tool in snmpsimd snmpget redis-server redis-cli haproxy prometheus curl; do
@@ -305,7 +320,7 @@ case "${1:-start}" in
     stop_all
     ;;
   *)
-    echo "usage: $0 [start [--background]|stop|status|leader|replica-start N|replica-stop N|replica-kill N]" >&2
+    echo "usage: $0 [start [--background]|stop|status|leader|replica-start N|replica-stop N|replica-kill N|redis-kill|redis-start]" >&2
     exit 2
     ;;
 esac

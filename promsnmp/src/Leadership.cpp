@@ -9,11 +9,11 @@ namespace promsnmp {
 Leadership::Leadership(inventoryfs::InventoryStore& store, Mode mode, LeadershipClient* client)
     : store_(store), mode_(mode), client_(client) {}
 
-std::optional<uint64_t> Leadership::leaseToken() const {
+std::optional<Leadership::Lease> Leadership::lease() const {
   switch (mode_) {
     case Mode::Standalone:
     case Mode::FixedLeader:
-      return 0;
+      return Lease{};
     case Mode::FixedFollower:
       return std::nullopt;
     case Mode::Elector: {
@@ -21,19 +21,19 @@ std::optional<uint64_t> Leadership::leaseToken() const {
       if (!state.leader) {
         return std::nullopt;
       }
-      return state.epoch;
+      return Lease{state.epoch, state.holder};
     }
   }
   return std::nullopt;
 }
 
 bool Leadership::isLeader() const {
-  std::optional<uint64_t> token = leaseToken();
-  if (!token || (writeCheck_ && !writeCheck_().empty())) {
+  std::optional<Lease> current = lease();
+  if (!current || (writeCheck_ && !writeCheck_().empty())) {
     return false;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  return deposedToken_ != token;
+  return deposedLease_ != current;
 }
 
 uint64_t Leadership::epoch() const {
@@ -42,13 +42,13 @@ uint64_t Leadership::epoch() const {
 }
 
 std::string Leadership::describe() const {
-  std::optional<uint64_t> token = leaseToken();
-  std::string blocked = token && writeCheck_ ? writeCheck_() : std::string();
+  std::optional<Lease> current = lease();
+  std::string blocked = current && writeCheck_ ? writeCheck_() : std::string();
   std::lock_guard<std::mutex> lock(mutex_);
   if (!blocked.empty()) {
     return "elected, but cannot write the inventory: " + blocked;
   }
-  if (token && deposedToken_ == token) {
+  if (current && deposedLease_ == current) {
     return "deposed: " + deposedReason_;
   }
   switch (mode_) {
@@ -59,9 +59,9 @@ std::string Leadership::describe() const {
     case Mode::FixedFollower:
       return "follower (configured)";
     case Mode::Elector:
-      if (token) {
-        return "leader (epoch " + std::to_string(epoch_) + ", lease " + std::to_string(*token) +
-               ")";
+      if (current) {
+        return "leader (epoch " + std::to_string(epoch_) + ", lease " +
+               std::to_string(current->token) + ")";
       }
       std::string holder = client_->holder();
       return "follower" + (holder.empty() ? std::string() : " (leader: " + holder + ")");
@@ -69,54 +69,54 @@ std::string Leadership::describe() const {
   return "unknown";
 }
 
-uint64_t Leadership::fenceLocked(uint64_t token) {
+uint64_t Leadership::fenceLocked(const Lease& current) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (fencedToken_ == token) {
+    if (fencedLease_ == current) {
       return epoch_;
     }
   }
-  inventoryfs::CommitResult fenced = store_.fence(token);
+  inventoryfs::CommitResult fenced = store_.fence(current.token);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    fencedToken_ = token;
+    fencedLease_ = current;
     epoch_ = fenced.epoch;
   }
   logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_INFORMATION,
            "fenced the inventory as leader",
-           {{"epoch", fenced.epoch}, {"version", fenced.version}, {"lease", token}});
+           {{"epoch", fenced.epoch}, {"version", fenced.version}, {"lease", current.token}});
   return fenced.epoch;
 }
 
 std::optional<uint64_t> Leadership::fenceIfLeading() {
-  std::optional<uint64_t> token = leaseToken();
+  std::optional<Lease> current = lease();
   std::lock_guard<std::mutex> write(writeMutex_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!token || deposedToken_ == token) {
+    if (!current || deposedLease_ == current) {
       return std::nullopt;
     }
   }
-  return fenceLocked(*token);
+  return fenceLocked(*current);
 }
 
 void Leadership::observeHead(uint64_t version, uint64_t epoch) {
   if (mode_ != Mode::Elector) {
     return;  // fixed roles have no newer lease to wait for
   }
-  std::optional<uint64_t> token = leaseToken();
+  std::optional<Lease> current = lease();
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!token || fencedToken_ != token || deposedToken_ == token || epoch <= epoch_) {
+  if (!current || fencedLease_ != current || deposedLease_ == current || epoch <= epoch_) {
     return;
   }
-  deposedToken_ = token;
+  deposedLease_ = current;
   deposedReason_ = "the inventory's head v" + std::to_string(version) + " has epoch " +
                    std::to_string(epoch) + ", newer than this leader's epoch " +
                    std::to_string(epoch_);
-  fencedToken_.reset();
+  fencedLease_.reset();
   logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_WARNING,
            "stepping down: the inventory has a newer leader",
-           {{"error", deposedReason_}, {"lease", *token}});
+           {{"error", deposedReason_}, {"lease", current->token}});
 }
 
 inventoryfs::CommitResult Leadership::commit(const inventoryfs::InventoryStore::Change& change) {
@@ -135,27 +135,27 @@ inventoryfs::CommitResult Leadership::commit(const inventoryfs::InventoryStore::
 
 inventoryfs::CommitResult Leadership::commitLocked(
     const inventoryfs::InventoryStore::Change& change) {
-  std::optional<uint64_t> token = leaseToken();
+  std::optional<Lease> current = lease();
   std::lock_guard<std::mutex> write(writeMutex_);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!token) {
+    if (!current) {
       throw NotLeader("this replica is not the leader");
     }
-    if (deposedToken_ == token) {
+    if (deposedLease_ == current) {
       throw NotLeader("this replica was deposed: " + deposedReason_);
     }
   }
   try {
-    uint64_t epoch = fenceLocked(*token);
+    uint64_t epoch = fenceLocked(*current);
     return store_.commit(epoch, change);
   } catch (const inventoryfs::FencedException& e) {
     // The file knows a newer leader: stop writing under this lease, and say so.
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      deposedToken_ = token;
+      deposedLease_ = current;
       deposedReason_ = e.displayText();
-      fencedToken_.reset();
+      fencedLease_.reset();
     }
     logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_WARNING,
              "stepping down: the inventory has a newer leader", {{"error", e.displayText()}});

@@ -19,7 +19,11 @@ class LeadershipClient;
 /// while the LeadershipClient says so (its own monotonic deadline, fail closed). Before its first
 /// write as leader of an epoch it commits the fence version — epoch = max(lease token, head
 /// epoch + 1) — so a deposed leader's late write is refused by the file. A commit refused for a
-/// higher epoch deposes this replica until the elector reports a newer lease. Thread-safe.
+/// higher epoch, or a higher epoch seen in the head (observeHead), deposes this replica until
+/// the elector reports a newer lease. A lease is its
+/// token *and* its holder (the elector's per-acquisition value): the token alone repeats when
+/// Redis loses its fencing counter (F-7), and a new lease must never reuse an old lease's fence
+/// or deposition. Thread-safe.
 class Leadership {
  public:
   enum class Mode { Standalone, FixedLeader, FixedFollower, Elector };
@@ -71,9 +75,15 @@ class Leadership {
   };
 
  private:
-  /// The elector's lease token (0 standalone), or nullopt when not leading.
-  std::optional<uint64_t> leaseToken() const;
-  uint64_t fenceLocked(uint64_t token);
+  /// One lease: the elector's token and holder ({0, ""} standalone or configured leader).
+  struct Lease {
+    uint64_t token = 0;
+    std::string holder;
+    bool operator==(const Lease&) const = default;
+  };
+  /// The current lease, or nullopt when not leading.
+  std::optional<Lease> lease() const;
+  uint64_t fenceLocked(const Lease& current);
   inventoryfs::CommitResult commitLocked(const inventoryfs::InventoryStore::Change& change);
 
   inventoryfs::InventoryStore& store_;
@@ -87,9 +97,9 @@ class Leadership {
   // a stalled write. Order: writeMutex_, then mutex_.
   std::mutex writeMutex_;
   mutable std::mutex mutex_;
-  std::optional<uint64_t> fencedToken_;   // the lease token our fence was made for
-  uint64_t epoch_ = 0;                    // the epoch our writes carry
-  std::optional<uint64_t> deposedToken_;  // refused by the file under this lease token
+  std::optional<Lease> fencedLease_;   // the lease our fence was made for
+  uint64_t epoch_ = 0;                 // the epoch our writes carry
+  std::optional<Lease> deposedLease_;  // refused by the file under this lease
   std::string deposedReason_;
 };
 

@@ -18,16 +18,21 @@ using namespace testing;
 
 namespace {
 
-std::string leaderLine(uint64_t epoch, int leaseMs) {
-  return R"({"role":"leader","epoch":)" + std::to_string(epoch) + R"(,"holder":"me","lease_ms":)" +
-         std::to_string(leaseMs) + "}";
+std::string leaderLine(uint64_t epoch, int leaseMs, const std::string& holder = "me") {
+  return R"({"role":"leader","epoch":)" + std::to_string(epoch) + R"(,"holder":")" + holder +
+         R"(","lease_ms":)" + std::to_string(leaseMs) + "}";
 }
+
+const std::string kOneDevice =
+    R"({"devices":[{"sysName":"d1","agents":[{"type":"snmp-community","endpoint":)"
+    R"({"address":"127.0.0.1","port":1161},"version":1,"readCommunity":"c"}]}]})";
 
 }  // namespace
 
 class DaemonElectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(DaemonElectorTest);
   CPPUNIT_TEST(testFollowsTheElectorAndFencesOnLeadership);
+  CPPUNIT_TEST(testANewLeaseWithARepeatedTokenFencesAgain);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -54,9 +59,7 @@ class DaemonElectorTest : public CppUnit::TestFixture {
     std::string history = inventoryCli(env, {"--json", "history"});
     CPPUNIT_ASSERT_MESSAGE(
         history, history.find("\"version\":2,\"ok\":true,\"epoch\":7") != std::string::npos);
-    std::string body =
-        R"({"devices":[{"sysName":"d1","agents":[{"type":"snmp-community","endpoint":)"
-        R"({"address":"127.0.0.1","port":1161},"version":1,"readCommunity":"c"}]}]})";
+    const std::string& body = kOneDevice;
     CPPUNIT_ASSERT_EQUAL(
         200, httpRequest(daemon.port(), "POST", "/promsnmp/inventory", {}, body).status);
 
@@ -76,6 +79,56 @@ class DaemonElectorTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(eventually(2, [&] { return !leads(); }));
     std::vector<Sample> self = parseSamples(daemon.get("/metrics").body);
     CPPUNIT_ASSERT_EQUAL(std::string("0"), sampleValue(self, "promsnmp_leader_election_is_leader"));
+  }
+
+  // Redis restarted empty (F-7) resets the fencing counter, so a later lease can carry a token
+  // this replica already fenced for. Found by the load test (tests/load): the replica reused
+  // that old lease's fence epoch, was refused by the file (a newer leader had fenced above it),
+  // deposed itself under the new lease, and the site had no writer while its elector renewed.
+  void testANewLeaseWithARepeatedTokenFencesAgain() {
+    TempDir dir;
+    std::string socket = dir.path() + "/elector.sock";
+    FakeElector elector(socket);
+    std::map<std::string, std::string> env = {
+        {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
+        {"PROM_ENCRYPT_KEY", "elector test key"},
+        {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
+        {"PROMSNMP_ELECTOR_SOCKET", socket}};
+    inventoryCli(env, {"init"});
+    Daemon daemon(dir.path(), env);
+    elector.accept();
+    auto leads = [&] { return daemon.get("/promsnmp/leader").status == 200; };
+    auto post = [&](int port) {
+      return httpRequest(port, "POST", "/promsnmp/inventory", {}, kOneDevice).status;
+    };
+
+    // Lease A, token 3: fenced at epoch 3 (v2), one write.
+    elector.send(leaderLine(3, 10000, "replica-a:lease-1"));
+    CPPUNIT_ASSERT(eventually(5, leads));
+    CPPUNIT_ASSERT_EQUAL(200, post(daemon.port()));
+    elector.send(R"({"role":"follower","epoch":4,"holder":"replica-b:lease-1","lease_ms":10000})");
+    CPPUNIT_ASSERT(eventually(5, [&] { return !leads(); }));
+
+    // Another replica leads meanwhile and fences above: epoch 4.
+    {
+      TempDir otherDir;
+      std::map<std::string, std::string> other = env;
+      other.erase("PROMSNMP_ELECTOR_SOCKET");
+      other["PROMSNMP_ROLE"] = "leader";
+      other["PROMSNMP_STATE_DIR"] = otherDir.path() + "/state";
+      Daemon b(otherDir.path(), other);
+      CPPUNIT_ASSERT_EQUAL(200, post(b.port()));
+    }
+
+    // Lease B: the counter was reset, the token is 3 again, the holder value is new. It must
+    // fence anew (epoch 5) and write, not reuse lease A's epoch 3 and depose itself.
+    elector.send(leaderLine(3, 10000, "replica-a:lease-2"));
+    CPPUNIT_ASSERT(eventually(5, leads));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.log(), 200, post(daemon.port()));
+    CPPUNIT_ASSERT(leads());
+    std::string history = inventoryCli(env, {"--json", "history"});
+    CPPUNIT_ASSERT_MESSAGE(history, history.find("\"epoch\":5") != std::string::npos);
+    inventoryCli(env, {"verify"});  // throws unless the chain verifies (epochs never go down)
   }
 };
 
