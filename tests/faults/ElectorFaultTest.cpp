@@ -42,6 +42,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "DaemonHelpers.h"
@@ -574,6 +575,44 @@ class ElectorFaultTest : public ElectorSiteFixture {
     assertChain(chain);
   }
 
+  /// POSTs a one-device inventory (named `<prefix>-<n>-…`) to every replica in turn, every
+  /// 100 ms, until `ms` have passed since `from`; returns how many each accepted (2xx).
+  std::array<int, kReplicas> postToEveryReplicaUntil(Steady::time_point from, long ms,
+                                                     const std::string& prefix) {
+    std::array<int, kReplicas> accepted{};
+    int n = 0;
+    while (msSince(from) < ms) {
+      for (int i = 0; i < kReplicas; ++i) {
+        const int s = replicas_[i].post(
+            "/promsnmp/inventory",
+            faults::inventoryJson(prefix + "-" + std::to_string(n++) + "-", 1), 2000);
+        accepted[i] += (s >= 200 && s < 300) ? 1 : 0;
+      }
+      std::this_thread::sleep_for(milliseconds(100));
+    }
+    return accepted;
+  }
+
+  /// Samples every replica's /promsnmp/leader for one second: the most that answered 200 in one
+  /// round, and the last replica that did (-1 if none).
+  std::pair<int, int> leadersForASecond() const {
+    int maxLeaders = 0;
+    int finalLeader = -1;
+    const auto settle = Steady::now();
+    while (msSince(settle) < 1000) {
+      int count = 0;
+      for (int i = 0; i < kReplicas; ++i) {
+        if (replicas_[i].leaderStatus(300) == 200) {
+          ++count;
+          finalLeader = i;
+        }
+      }
+      maxLeaders = std::max(maxLeaders, count);
+      std::this_thread::sleep_for(milliseconds(kSampleMs));
+    }
+    return {maxLeaders, finalLeader};
+  }
+
   /// Waits (at most two renew periods) until the lease key's PTTL shows a renew that landed
   /// within the last 40 ms, and returns that PTTL; fails the test when none is seen.
   long waitForFreshRenew() {
@@ -655,37 +694,14 @@ class ElectorFaultTest : public ElectorSiteFixture {
     std::this_thread::sleep_for(milliseconds(50));  // ClockSkew reads the file every 20 ms
     const double redisFrom = redisSeconds();
     const auto realFrom = Steady::now();
-    std::array<int, kReplicas> accepted{};
-    int n = 0;
-    while (msSince(realFrom) < kFastMs) {
-      for (int i = 0; i < kReplicas; ++i) {
-        const int s =
-            replicas_[i].post("/promsnmp/inventory",
-                              faults::inventoryJson("f22r-" + std::to_string(n++) + "-", 1), 2000);
-        accepted[i] += (s >= 200 && s < 300) ? 1 : 0;
-      }
-      std::this_thread::sleep_for(milliseconds(100));
-    }
+    const std::array<int, kReplicas> accepted = postToEveryReplicaUntil(realFrom, kFastMs, "f22r");
     const double rate =
         (redisSeconds() - redisFrom) / (static_cast<double>(msSince(realFrom)) / 1000.0);
     writeText(clock, "0 1");
     const long fastTo = msSince(samplerStart_);
     std::this_thread::sleep_for(milliseconds(2 * kTtlMs));
     // After 2×TTL at ×1: one leader, sampled for a second.
-    int maxLeaders = 0;
-    int finalLeader = -1;
-    const auto settle = Steady::now();
-    while (msSince(settle) < 1000) {
-      int count = 0;
-      for (int i = 0; i < kReplicas; ++i) {
-        if (replicas_[i].leaderStatus(300) == 200) {
-          ++count;
-          finalLeader = i;
-        }
-      }
-      maxLeaders = std::max(maxLeaders, count);
-      std::this_thread::sleep_for(milliseconds(kSampleMs));
-    }
+    const auto [maxLeaders, finalLeader] = leadersForASecond();
     const std::vector<Round> rounds = stopSampler();
     const Churn fast = churnOf(rounds, fastFrom, fastTo);
     const Churn after = churnOf(rounds, fastTo);
@@ -1062,32 +1078,9 @@ class ElectorFaultTest : public ElectorSiteFixture {
     startSampler();
     const auto lostAt = Steady::now();
     lose();
-    std::array<int, kReplicas> accepted{};
-    int n = 0;
-    while (msSince(lostAt) < 2 * kTtlMs) {
-      for (int i = 0; i < kReplicas; ++i) {
-        const int s =
-            replicas_[i].post("/promsnmp/inventory",
-                              faults::inventoryJson("f7-" + std::to_string(n++) + "-", 1), 2000);
-        accepted[i] += (s >= 200 && s < 300) ? 1 : 0;
-      }
-      std::this_thread::sleep_for(milliseconds(100));
-    }
+    const std::array<int, kReplicas> accepted = postToEveryReplicaUntil(lostAt, 2 * kTtlMs, "f7");
     // After 2×TTL: at most one leader, sampled for a second, and exactly one at the end.
-    int maxLeaders = 0;
-    int finalLeader = -1;
-    const auto settle = Steady::now();
-    while (msSince(settle) < 1000) {
-      int count = 0;
-      for (int i = 0; i < kReplicas; ++i) {
-        if (replicas_[i].leaderStatus(300) == 200) {
-          ++count;
-          finalLeader = i;
-        }
-      }
-      maxLeaders = std::max(maxLeaders, count);
-      std::this_thread::sleep_for(milliseconds(kSampleMs));
-    }
+    const auto [maxLeaders, finalLeader] = leadersForASecond();
     const std::vector<Round> rounds = stopSampler();
     int doubleRounds = 0;
     long doubleFirst = -1, doubleLast = -1;

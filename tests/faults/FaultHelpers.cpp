@@ -303,7 +303,7 @@ void expectRecovered(const std::string& what, const std::vector<const testing::D
 namespace faults {
 
 void TwoDaemonFixture::setUp() {
-  started_ = std::chrono::steady_clock::now();
+  TimedFixture::setUp();
   std::random_device rd;
   seed_ = rd();
   rng_.seed(seed_);
@@ -322,8 +322,8 @@ void TwoDaemonFixture::tearDown() {
   follower_.reset();
   leader_.reset();
   site_.reset();
-  printTiming(name_ + " (seed " + std::to_string(seed_) + ")",
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  name_ += " (seed " + std::to_string(seed_) + ")";
+  TimedFixture::tearDown();
 }
 
 std::string TwoDaemonFixture::validNext(const std::string& prefix) {

@@ -7,11 +7,14 @@
 // slots `v<20 digits>`, the marker `.cluster-id`, temps `.tmp.<random>`. A v2 slot is an
 // 84-byte header (Envelope.h: version @16, epoch @24, key id @48, nonce @56) then AES-256-GCM.
 
+#include <cppunit/TestFixture.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -109,9 +112,21 @@ testing::HttpAnswer postInventory(int port, const std::string& json);
 /// Prints one line of timing for the report.
 void printTiming(const std::string& test, double seconds);
 
-}  // namespace faults
+/// The base of the fault suites' fixtures: times each test and prints its name (`name_`, set by
+/// the test) and runtime when it ends. Fixtures that override setUp/tearDown call these, first
+/// and last.
+class TimedFixture : public CppUnit::TestFixture {
+ public:
+  void setUp() override { started_ = std::chrono::steady_clock::now(); }
+  void tearDown() override {
+    printTiming(name_,
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  }
 
-namespace faults {
+ protected:
+  std::string name_;
+  std::chrono::steady_clock::time_point started_;
+};
 
 /// What every daemon must keep showing while a fault is injected: the last good version and
 /// its (non-empty) targets.
@@ -135,19 +150,10 @@ void expectKeptAndAlarmed(const std::string& what, const Site& site, const testi
 void expectRecovered(const std::string& what, const std::vector<const testing::Daemon*>& daemons,
                      const Baseline& good);
 
-}  // namespace faults
-
-#include <cppunit/extensions/HelperMacros.h>
-
-#include <chrono>
-#include <random>
-
-namespace faults {
-
 /// A site with `devices` devices (versions 1..devices+1), a standalone leader and a
 /// PROMSNMP_ROLE=follower daemon on it, both at the newest version; the baseline they serve;
 /// a seeded PRNG (the seed is printed with the timing).
-class TwoDaemonFixture : public CppUnit::TestFixture {
+class TwoDaemonFixture : public TimedFixture {
  public:
   void setUp() override;
   void tearDown() override;
@@ -165,8 +171,6 @@ class TwoDaemonFixture : public CppUnit::TestFixture {
   std::unique_ptr<testing::Daemon> leader_;
   std::unique_ptr<testing::Daemon> follower_;
   Baseline good_;
-  std::string name_;
-  std::chrono::steady_clock::time_point started_;
   unsigned seed_ = 0;
   std::mt19937 rng_;
 };

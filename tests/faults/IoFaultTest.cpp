@@ -117,7 +117,7 @@ std::string errnoText(const std::string& name) {
 
 }  // namespace
 
-class IoFaultTest : public CppUnit::TestFixture {
+class IoFaultTest : public TimedFixture {
   CPPUNIT_TEST_SUITE(IoFaultTest);
   CPPUNIT_TEST(testF19WriteFsyncCloseErrorsAbortDaemonCommit_I7_I8_I10_I15);
   CPPUNIT_TEST(testF19WriteFsyncCloseErrorsAbortCliCommit_I7_I8_I15);
@@ -129,7 +129,6 @@ class IoFaultTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  void setUp() override { started_ = Steady::now(); }
   void tearDown() override {
     // Daemons are locals of the test method, stopped by now; the mount goes before the site.
     if (!mounted_.empty()) {
@@ -139,7 +138,7 @@ class IoFaultTest : public CppUnit::TestFixture {
       mounted_.clear();
     }
     site_.reset();
-    printTiming(name_, secondsSince(started_));
+    TimedFixture::tearDown();
   }
 
   // F-19 in the daemon leader: ENOSPC, EDQUOT and EIO at write, fsync and close of the temp
@@ -582,8 +581,6 @@ class IoFaultTest : public CppUnit::TestFixture {
  private:
   std::unique_ptr<Site> site_;
   std::string mounted_;
-  std::string name_;
-  Steady::time_point started_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(IoFaultTest);

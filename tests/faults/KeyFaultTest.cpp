@@ -26,7 +26,7 @@ using testing::FakeElector;
 
 }  // namespace
 
-class KeyFaultTest : public CppUnit::TestFixture {
+class KeyFaultTest : public TimedFixture {
   CPPUNIT_TEST_SUITE(KeyFaultTest);
   CPPUNIT_TEST(testF16WrongKeyReplicaNeverWrites_I8_I10);
   CPPUNIT_TEST(testF16WrongKeyReplicaStaysFollower);
@@ -34,12 +34,6 @@ class KeyFaultTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  void setUp() override { started_ = std::chrono::steady_clock::now(); }
-  void tearDown() override {
-    printTiming(name_,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-  }
-
   // A replica started with the wrong PROM_ENCRYPT_KEY (and as the leader, so nothing but the
   // key stops it): it cannot open the head (I8), never writes, alarms with a key error, and
   // never presents an empty inventory as if it were one (I10). The good leader is unaffected.
@@ -170,8 +164,6 @@ class KeyFaultTest : public CppUnit::TestFixture {
   }
 
  private:
-  std::string name_;
-  std::chrono::steady_clock::time_point started_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(KeyFaultTest);

@@ -15,19 +15,13 @@
 
 using namespace faults;
 
-class MountGuardTest : public CppUnit::TestFixture {
+class MountGuardTest : public TimedFixture {
   CPPUNIT_TEST_SUITE(MountGuardTest);
   CPPUNIT_TEST(testF18FreshReplicaOnEmptyDirWritesNothing_I14_I10);
   CPPUNIT_TEST(testF18RestartAfterUnmountServesReplicaWritesNothing_I14_I10);
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  void setUp() override { started_ = std::chrono::steady_clock::now(); }
-  void tearDown() override {
-    printTiming(name_,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-  }
-
   void testF18FreshReplicaOnEmptyDirWritesNothing_I14_I10() {
     name_ = "testF18FreshReplicaOnEmptyDirWritesNothing_I14_I10";
     Site site;  // share/ exists and is empty: a mount point with nothing mounted
@@ -88,8 +82,6 @@ class MountGuardTest : public CppUnit::TestFixture {
   }
 
  private:
-  std::string name_;
-  std::chrono::steady_clock::time_point started_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(MountGuardTest);

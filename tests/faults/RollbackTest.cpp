@@ -14,7 +14,7 @@
 using namespace faults;
 using testing::Daemon;
 
-class RollbackTest : public CppUnit::TestFixture {
+class RollbackTest : public TimedFixture {
   CPPUNIT_TEST_SUITE(RollbackTest);
   CPPUNIT_TEST(testF14OlderSlotRenamedOverHead_I9);
   CPPUNIT_TEST(testF14OlderSlotCopiedIntoHead_I8_I9);
@@ -24,7 +24,7 @@ class RollbackTest : public CppUnit::TestFixture {
 
  public:
   void setUp() override {
-    started_ = std::chrono::steady_clock::now();
+    TimedFixture::setUp();
     site_ = std::make_unique<Site>();
     site_->init(4);  // v1 empty, v2..v5 one device more each
     leader_ = site_->start("leader", "");
@@ -38,8 +38,7 @@ class RollbackTest : public CppUnit::TestFixture {
     follower_.reset();
     leader_.reset();
     site_.reset();
-    printTiming(name_,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+    TimedFixture::tearDown();
   }
 
   /// I9 for every running daemon: still version 5 with its 4 devices, for a few poll periods.
@@ -159,8 +158,6 @@ class RollbackTest : public CppUnit::TestFixture {
   std::unique_ptr<Daemon> leader_;
   std::unique_ptr<Daemon> follower_;
   Baseline good_;
-  std::string name_;
-  std::chrono::steady_clock::time_point started_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(RollbackTest);

@@ -84,18 +84,12 @@ long msSince(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-class SidecarFaultTest : public CppUnit::TestFixture {
+class SidecarFaultTest : public TimedFixture {
   CPPUNIT_TEST_SUITE(SidecarFaultTest);
   CPPUNIT_TEST(testF24StaleMeStepsDownOnHigherEpoch_I3_I1_I2);
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  void setUp() override { started_ = std::chrono::steady_clock::now(); }
-  void tearDown() override {
-    printTiming(name_,
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
-  }
-
   void testF24StaleMeStepsDownOnHigherEpoch_I3_I1_I2() {
     name_ = "testF24StaleMeStepsDownOnHigherEpoch_I3_I1_I2";
     Site site;
@@ -202,8 +196,6 @@ class SidecarFaultTest : public CppUnit::TestFixture {
   }
 
  private:
-  std::string name_;
-  std::chrono::steady_clock::time_point started_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(SidecarFaultTest);

@@ -27,6 +27,18 @@ const std::string kOneDevice =
     R"({"devices":[{"sysName":"d1","agents":[{"type":"snmp-community","endpoint":)"
     R"({"address":"127.0.0.1","port":1161},"version":1,"readCommunity":"c"}]}]})";
 
+/// Initialises a share in `dir`; returns the environment of a daemon on it that follows the
+/// elector listening on `socket`.
+std::map<std::string, std::string> initShare(const TempDir& dir, const std::string& socket) {
+  std::map<std::string, std::string> env = {
+      {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
+      {"PROM_ENCRYPT_KEY", "elector test key"},
+      {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
+      {"PROMSNMP_ELECTOR_SOCKET", socket}};
+  inventoryCli(env, {"init"});
+  return env;
+}
+
 }  // namespace
 
 class DaemonElectorTest : public CppUnit::TestFixture {
@@ -40,12 +52,7 @@ class DaemonElectorTest : public CppUnit::TestFixture {
     TempDir dir;
     std::string socket = dir.path() + "/elector.sock";
     FakeElector elector(socket);
-    std::map<std::string, std::string> env = {
-        {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
-        {"PROM_ENCRYPT_KEY", "elector test key"},
-        {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
-        {"PROMSNMP_ELECTOR_SOCKET", socket}};
-    inventoryCli(env, {"init"});
+    const std::map<std::string, std::string> env = initShare(dir, socket);
     Daemon daemon(dir.path(), env);
     elector.accept();
     auto leads = [&] { return daemon.get("/promsnmp/leader").status == 200; };
@@ -89,12 +96,7 @@ class DaemonElectorTest : public CppUnit::TestFixture {
     TempDir dir;
     std::string socket = dir.path() + "/elector.sock";
     FakeElector elector(socket);
-    std::map<std::string, std::string> env = {
-        {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
-        {"PROM_ENCRYPT_KEY", "elector test key"},
-        {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
-        {"PROMSNMP_ELECTOR_SOCKET", socket}};
-    inventoryCli(env, {"init"});
+    const std::map<std::string, std::string> env = initShare(dir, socket);
     Daemon daemon(dir.path(), env);
     elector.accept();
     auto leads = [&] { return daemon.get("/promsnmp/leader").status == 200; };
