@@ -22,19 +22,8 @@ ttl=${BENCH_LEASE_TTL_MS:-5000}
 export RUN_DIR BIN_DIR=$top/$build/bin LEASE_TTL_MS=$ttl COLLECTION_INTERVAL=30000
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-site-bench.XXXXXX")
 export PORT_BASE SNMP_PORT
-PORT_BASE=$(python3 - <<'EOF'
-import random, socket
-for _ in range(200):
-    base = random.randrange(20000, 40000, 10)
-    try:
-        for off in range(0, 21):
-            s = socket.socket(); s.bind(("127.0.0.1", base + off)); s.close()
-        print(base); break
-    except OSError:
-        continue
-EOF
-)
-SNMP_PORT=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT_BASE=$(free_port_base)
+SNMP_PORT=$(free_port udp)
 site=$top/scripts/run-site.sh
 haproxy=http://127.0.0.1:$PORT_BASE
 replica() { echo "http://127.0.0.1:$((PORT_BASE + $1))"; }

@@ -319,6 +319,7 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
   const auto followerRefresh = settings.leaseTtl / 3;
   std::optional<LeadershipEvent> last;
   bool campaigning = false;  // from the first time the presence lease is ours
+  int code = kExitOk;
   bool stop = false;
   while (!stop) {
     const IdentityGuard::State presence = identity.step();
@@ -328,10 +329,8 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
           "(give each replica its own --id / ELECTOR_ID)\" id=%s presence_key=%s other=%s",
           quoted(settings.id), quoted(identity.key()), quoted(identity.otherHolder()));
       metrics.countError("identity_collision");
-      const std::uint64_t epoch = static_cast<std::uint64_t>(election.current().epoch);
-      election.stop();
-      publish(server, metrics, followerEvent(epoch, "", settings.leaseTtl), last);
-      return kExitConfig;
+      code = kExitConfig;
+      break;
     }
     if (presence == IdentityGuard::State::Held && !campaigning) {
       campaigning = true;
@@ -372,7 +371,7 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
   election.stop();  // compare-token release: the other replica may take over at once
   identity.release();
   publish(server, metrics, followerEvent(epoch, "", settings.leaseTtl), last);
-  return kExitOk;
+  return code;
 }
 
 /// The kubernetes backend: follows the leader-elector sidecar.

@@ -12,26 +12,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 top=$(pwd)
+BENCH_NAME=e2e
+# shellcheck source=bench/common.sh
+. bench/common.sh # free_port_base
 
 export RUN_DIR
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-e2e.XXXXXX")
 export LEASE_TTL_MS=3000 COLLECTION_INTERVAL=4000 CACHE_EXP_MILLIS=20000 SCRAPE_INTERVAL=2s
-free_base() { # a multiple of 10 whose ports +0..+20 are free on 127.0.0.1
-  python3 - <<'EOF'
-import random, socket
-for _ in range(200):
-    base = random.randrange(20000, 40000, 10)
-    try:
-        for off in range(0, 21):
-            s = socket.socket(); s.bind(("127.0.0.1", base + off)); s.close()
-        print(base); break
-    except OSError:
-        continue
-EOF
-}
 export PORT_BASE SNMP_PORT
-PORT_BASE=$(free_base)
-SNMP_PORT=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT_BASE=$(free_port_base)
+SNMP_PORT=$(free_port udp)
 site=$top/scripts/run-site.sh
 haproxy=http://127.0.0.1:$PORT_BASE
 stats=http://127.0.0.1:$((PORT_BASE + 4))

@@ -8,6 +8,8 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <chrono>
+#include <map>
+#include <memory>
 #include <thread>
 
 #include "DaemonHelpers.h"
@@ -27,18 +29,6 @@ const std::string kOneDevice =
     R"({"devices":[{"sysName":"d1","agents":[{"type":"snmp-community","endpoint":)"
     R"({"address":"127.0.0.1","port":1161},"version":1,"readCommunity":"c"}]}]})";
 
-/// Initialises a share in `dir`; returns the environment of a daemon on it that follows the
-/// elector listening on `socket`.
-std::map<std::string, std::string> initShare(const TempDir& dir, const std::string& socket) {
-  std::map<std::string, std::string> env = {
-      {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
-      {"PROM_ENCRYPT_KEY", "elector test key"},
-      {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
-      {"PROMSNMP_ELECTOR_SOCKET", socket}};
-  inventoryCli(env, {"init"});
-  return env;
-}
-
 }  // namespace
 
 class DaemonElectorTest : public CppUnit::TestFixture {
@@ -48,43 +38,58 @@ class DaemonElectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE_END();
 
  public:
+  /// A share with version 1 and a daemon on it that follows the stand-in elector `elector_`
+  /// (connected, nothing said yet).
+  void setUp() override {
+    dir_ = std::make_unique<TempDir>();
+    const std::string socket = dir_->path() + "/elector.sock";
+    elector_ = std::make_unique<FakeElector>(socket);
+    env_ = {{"PROM_INV_FILE", dir_->path() + "/share/promsnmp-inventory.json"},
+            {"PROM_ENCRYPT_KEY", "elector test key"},
+            {"PROMSNMP_STATE_DIR", dir_->path() + "/state"},
+            {"PROMSNMP_ELECTOR_SOCKET", socket}};
+    inventoryCli(env_, {"init"});
+    daemon_ = std::make_unique<Daemon>(dir_->path(), env_);
+    elector_->accept();
+  }
+
+  void tearDown() override {
+    daemon_.reset();
+    elector_.reset();
+    dir_.reset();
+  }
+
   void testFollowsTheElectorAndFencesOnLeadership() {
-    TempDir dir;
-    std::string socket = dir.path() + "/elector.sock";
-    FakeElector elector(socket);
-    const std::map<std::string, std::string> env = initShare(dir, socket);
-    Daemon daemon(dir.path(), env);
-    elector.accept();
-    auto leads = [&] { return daemon.get("/promsnmp/leader").status == 200; };
+    auto leads = [&] { return daemon_->get("/promsnmp/leader").status == 200; };
     CPPUNIT_ASSERT(!leads());  // a fresh connection is a follower until the elector speaks
 
     // Leadership with lease token 7: the replica fences at once, with epoch max(7, head + 1).
-    elector.send(leaderLine(7, 3000));
+    elector_->send(leaderLine(7, 3000));
     CPPUNIT_ASSERT(eventually(5, leads));
     CPPUNIT_ASSERT(eventually(
-        5, [&] { return inventoryCli(env, {"history"}).find("\n2 ") != std::string::npos; }));
-    std::string history = inventoryCli(env, {"--json", "history"});
+        5, [&] { return inventoryCli(env_, {"history"}).find("\n2 ") != std::string::npos; }));
+    std::string history = inventoryCli(env_, {"--json", "history"});
     CPPUNIT_ASSERT_MESSAGE(
         history, history.find("\"version\":2,\"ok\":true,\"epoch\":7") != std::string::npos);
     const std::string& body = kOneDevice;
     CPPUNIT_ASSERT_EQUAL(
-        200, httpRequest(daemon.port(), "POST", "/promsnmp/inventory", {}, body).status);
+        200, httpRequest(daemon_->port(), "POST", "/promsnmp/inventory", {}, body).status);
 
     // The lease runs out without a renew: no longer leader, by its own deadline.
     CPPUNIT_ASSERT(eventually(5, [&] { return !leads(); }));
     CPPUNIT_ASSERT_EQUAL(
-        503, httpRequest(daemon.port(), "POST", "/promsnmp/inventory", {}, body).status);
+        503, httpRequest(daemon_->port(), "POST", "/promsnmp/inventory", {}, body).status);
 
     // Renewed, then an explicit follower line, then the elector vanishing.
-    elector.send(leaderLine(7, 10000));
+    elector_->send(leaderLine(7, 10000));
     CPPUNIT_ASSERT(eventually(5, leads));
-    elector.send(R"({"role":"follower","epoch":8,"holder":"other","lease_ms":10000})");
+    elector_->send(R"({"role":"follower","epoch":8,"holder":"other","lease_ms":10000})");
     CPPUNIT_ASSERT(eventually(5, [&] { return !leads(); }));
-    elector.send(leaderLine(9, 10000));
+    elector_->send(leaderLine(9, 10000));
     CPPUNIT_ASSERT(eventually(5, leads));
-    elector.disconnect();
+    elector_->disconnect();
     CPPUNIT_ASSERT(eventually(2, [&] { return !leads(); }));
-    std::vector<Sample> self = parseSamples(daemon.get("/metrics").body);
+    std::vector<Sample> self = parseSamples(daemon_->get("/metrics").body);
     CPPUNIT_ASSERT_EQUAL(std::string("0"), sampleValue(self, "promsnmp_leader_election_is_leader"));
   }
 
@@ -93,28 +98,23 @@ class DaemonElectorTest : public CppUnit::TestFixture {
   // that old lease's fence epoch, was refused by the file (a newer leader had fenced above it),
   // deposed itself under the new lease, and the site had no writer while its elector renewed.
   void testANewLeaseWithARepeatedTokenFencesAgain() {
-    TempDir dir;
-    std::string socket = dir.path() + "/elector.sock";
-    FakeElector elector(socket);
-    const std::map<std::string, std::string> env = initShare(dir, socket);
-    Daemon daemon(dir.path(), env);
-    elector.accept();
-    auto leads = [&] { return daemon.get("/promsnmp/leader").status == 200; };
+    auto leads = [&] { return daemon_->get("/promsnmp/leader").status == 200; };
     auto post = [&](int port) {
       return httpRequest(port, "POST", "/promsnmp/inventory", {}, kOneDevice).status;
     };
 
     // Lease A, token 3: fenced at epoch 3 (v2), one write.
-    elector.send(leaderLine(3, 10000, "replica-a:lease-1"));
+    elector_->send(leaderLine(3, 10000, "replica-a:lease-1"));
     CPPUNIT_ASSERT(eventually(5, leads));
-    CPPUNIT_ASSERT_EQUAL(200, post(daemon.port()));
-    elector.send(R"({"role":"follower","epoch":4,"holder":"replica-b:lease-1","lease_ms":10000})");
+    CPPUNIT_ASSERT_EQUAL(200, post(daemon_->port()));
+    elector_->send(
+        R"({"role":"follower","epoch":4,"holder":"replica-b:lease-1","lease_ms":10000})");
     CPPUNIT_ASSERT(eventually(5, [&] { return !leads(); }));
 
     // Another replica leads meanwhile and fences above: epoch 4.
     {
       TempDir otherDir;
-      std::map<std::string, std::string> other = env;
+      std::map<std::string, std::string> other = env_;
       other.erase("PROMSNMP_ELECTOR_SOCKET");
       other["PROMSNMP_ROLE"] = "leader";
       other["PROMSNMP_STATE_DIR"] = otherDir.path() + "/state";
@@ -124,14 +124,20 @@ class DaemonElectorTest : public CppUnit::TestFixture {
 
     // Lease B: the counter was reset, the token is 3 again, the holder value is new. It must
     // fence anew (epoch 5) and write, not reuse lease A's epoch 3 and depose itself.
-    elector.send(leaderLine(3, 10000, "replica-a:lease-2"));
+    elector_->send(leaderLine(3, 10000, "replica-a:lease-2"));
     CPPUNIT_ASSERT(eventually(5, leads));
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon.log(), 200, post(daemon.port()));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon_->log(), 200, post(daemon_->port()));
     CPPUNIT_ASSERT(leads());
-    std::string history = inventoryCli(env, {"--json", "history"});
+    std::string history = inventoryCli(env_, {"--json", "history"});
     CPPUNIT_ASSERT_MESSAGE(history, history.find("\"epoch\":5") != std::string::npos);
-    inventoryCli(env, {"verify"});  // throws unless the chain verifies (epochs never go down)
+    inventoryCli(env_, {"verify"});  // throws unless the chain verifies (epochs never go down)
   }
+
+ private:
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<FakeElector> elector_;
+  std::map<std::string, std::string> env_;
+  std::unique_ptr<Daemon> daemon_;
 };
 
 CPPUNIT_TEST_SUITE_REGISTRATION(DaemonElectorTest);
