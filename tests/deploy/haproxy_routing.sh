@@ -219,6 +219,21 @@ echo promsnmp-3 > "$WORK/leader"
 wait_for "be_write: only promsnmp-3 UP" write_backend_is promsnmp-3
 check_writes promsnmp-3 && pass "leadership moved: writes now reach promsnmp-3"
 
+# No leader (a failover in progress): a write gets a JSON 503 that says so, not HTML.
+: > "$WORK/leader"
+wait_for "be_write: no server UP" write_backend_is nobody
+curl -s -m 10 -X POST -D "$WORK/noleader.head" -o "$WORK/noleader.body" "$FRONT/promsnmp/inventory" >/dev/null
+if head -n 1 "$WORK/noleader.head" | grep -q ' 503' &&
+   grep -qi '^content-type: application/json' "$WORK/noleader.head" &&
+   grep -qi '^retry-after: ' "$WORK/noleader.head" &&
+   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if "no leader" in d["error"] and d["status"] == 503 else 1)' "$WORK/noleader.body"; then
+  pass "no leader: POST /promsnmp/inventory -> 503 application/json, Retry-After, \"no leader\""
+else
+  fail "no leader: expected a JSON 503, got: $(head -n 1 "$WORK/noleader.head") $(head -c 200 "$WORK/noleader.body")"
+fi
+echo promsnmp-3 > "$WORK/leader"
+wait_for "be_write: only promsnmp-3 UP again" write_backend_is promsnmp-3
+
 # 5. A replica dies: no failed scrape, other targets keep their replica.
 victim=${OWNER[dev-1.example.net]}
 kill "${RPID[$victim]}"; wait "${RPID[$victim]}" 2>/dev/null
