@@ -57,6 +57,10 @@ const char* reasonName(Reason reason) {
       return "stopped";
     case Reason::StoreException:
       return "store_exception";
+    case Reason::NoCollector:
+      return "no_collector";
+    case Reason::ObserveUnknown:
+      return "observe_unknown";
     case Reason::kCount:
       break;
   }
@@ -76,6 +80,12 @@ Election::Election(LeaseStore& store, const Clock& clock, ElectionConfig config,
   }
   if (config_.flapBackoff == milliseconds::zero()) {
     config_.flapBackoff = config_.ttl;
+  }
+  if (config_.collectorGrace == milliseconds::zero()) {
+    config_.collectorGrace = config_.ttl;
+  }
+  if (config_.collectorGrace < milliseconds::zero()) {
+    throw Poco::InvalidArgumentException("election: collector grace must be >= 0");
   }
   if (config_.ttl <= config_.margin || config_.margin < milliseconds::zero()) {
     throw Poco::InvalidArgumentException("election: ttl must be greater than margin (>= 0)");
@@ -148,6 +158,16 @@ bool Election::actOnce(Clock::TimePoint now) {
     loseLeadership(now, Reason::DeadlinePassed, true);
     return false;
   }
+  if ((state_ == State::Leader || state_ == State::Resolving) && collectorAway(now)) {
+    // Leading is worth nothing without a collector to write: give the lease to a replica that
+    // has one instead of renewing it for nobody.
+    logger().warning(
+        "event=collector_gone key=%s epoch=%?d away_ms=%?d", config_.key, epoch_,
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - *collectorAbsentSince_)
+            .count());
+    loseLeadership(now, Reason::NoCollector, true);
+    return false;
+  }
   if (now < nextAction_) {
     return false;
   }
@@ -155,6 +175,8 @@ bool Election::actOnce(Clock::TimePoint now) {
     case State::Candidate:
       if (acquirePending_) {
         resolvePendingAcquire(now);
+      } else if (collectorAbsentSince_) {
+        observeHolder(now);  // no collector: do not campaign, only keep the holder known
       } else {
         attemptAcquire(now);
       }
@@ -222,6 +244,17 @@ void Election::resolvePendingAcquire(Clock::TimePoint now) {
   } else {
     nextAction_ = now;
   }
+}
+
+void Election::observeHolder(Clock::TimePoint now) {
+  const LeaseResult result = guarded([this] { return store_.holder(config_.key); });
+  if (result.outcome == LeaseResult::Ok) {
+    holder_ = result.holder.value_or("");
+    reason_ = Reason::NoCollector;  // not counted: this is the waiting, not an event
+  } else {
+    note(Reason::ObserveUnknown);
+  }
+  scheduleRetry(now);
 }
 
 void Election::renewLease(Clock::TimePoint now) {
@@ -315,6 +348,23 @@ void Election::stop() {
   }
 }
 
+void Election::setCollector(std::optional<Clock::TimePoint> absentSince) {
+  const bool wasAway = collectorAbsentSince_.has_value();
+  collectorAbsentSince_ = absentSince;
+  if (wasAway == absentSince.has_value()) {
+    return;
+  }
+  if (absentSince) {
+    logger().information("event=collector_absent key=%s grace_ms=%?d", config_.key,
+                         config_.collectorGrace.count());
+    return;
+  }
+  logger().information("event=collector_present key=%s", config_.key);
+  if (state_ == State::Candidate && !acquirePending_) {
+    nextAction_ = std::min(nextAction_, clock_.steadyNow());  // campaign at once
+  }
+}
+
 Decision Election::current() const {
   const Clock::TimePoint now = clock_.steadyNow();
   Decision decision;
@@ -322,6 +372,11 @@ Decision Election::current() const {
   decision.role = leader ? Role::Leader : Role::Follower;
   decision.epoch = epoch_;
   decision.holder = leader ? token_ : holder_;
+  if (!leader && storeFailingSince_ && (!lastAnswerAt_ || now - *lastAnswerAt_ > config_.ttl)) {
+    // Any lease the store last showed has expired by now unless renewed where we cannot see:
+    // naming its holder would be a guess.
+    decision.holder.clear();
+  }
   decision.leaseExpiresAt = leader ? deadline_ : Clock::TimePoint{};
   decision.reason = reason_;
   if (!leader && (state_ == State::Leader || state_ == State::Resolving)) {
@@ -345,15 +400,34 @@ void Election::note(Reason reason) {
 }
 
 LeaseResult Election::guarded(const std::function<LeaseResult()>& call) {
+  const Clock::TimePoint t0 = clock_.steadyNow();
+  LeaseResult result;
   try {
-    return call();
+    result = call();
   } catch (const std::exception& e) {
     // The store broke its contract; an exception is an ambiguous outcome like any other.
     note(Reason::StoreException);
-    LeaseResult result;
+    result = LeaseResult{};
     result.error = e.what();
-    return result;
   }
+  noteStore(result, t0);
+  return result;
+}
+
+void Election::noteStore(const LeaseResult& result, Clock::TimePoint t0) {
+  if (result.outcome == LeaseResult::Ok || result.outcome == LeaseResult::NotHeld) {
+    lastAnswerAt_ = t0;
+    storeFailingSince_.reset();
+    return;
+  }
+  if (!storeFailingSince_) {
+    storeFailingSince_ = t0;
+  }
+  lastStoreError_ = result.error.empty() ? "no answer" : result.error;
+}
+
+bool Election::collectorAway(Clock::TimePoint now) const {
+  return collectorAbsentSince_ && now - *collectorAbsentSince_ >= config_.collectorGrace;
 }
 
 bool Election::leaderAt(Clock::TimePoint now) const {
@@ -372,7 +446,9 @@ Clock::TimePoint Election::wakeAt() const {
     return Clock::TimePoint::max();
   }
   if (state_ == State::Leader || state_ == State::Resolving) {
-    return std::min(nextAction_, deadline_);
+    const Clock::TimePoint wake = std::min(nextAction_, deadline_);
+    return collectorAbsentSince_ ? std::min(wake, *collectorAbsentSince_ + config_.collectorGrace)
+                                 : wake;
   }
   return nextAction_;
 }

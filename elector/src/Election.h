@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "Clock.h"
@@ -29,6 +30,8 @@ struct ElectionConfig {
   double jitter = 0.2;
   /// After losing leadership, no acquisition attempt for this long; 0 → ttl (flapping guard).
   std::chrono::milliseconds flapBackoff{0};
+  /// A leader whose collector has been away for this long gives the lease up; 0 → ttl.
+  std::chrono::milliseconds collectorGrace{0};
 };
 
 enum class Role { Follower, Leader };
@@ -50,6 +53,10 @@ enum class Reason {
   Released,
   Stopped,
   StoreException,
+  /// No collector connected: a leader gave the lease up after the grace, a follower waits.
+  NoCollector,
+  /// A follower without a collector could not read the holder.
+  ObserveUnknown,
   kCount
 };
 
@@ -61,7 +68,8 @@ struct Decision {
   Role role = Role::Follower;
   /// Fencing token of the current (or last) leadership; 0 before any.
   std::int64_t epoch = 0;
-  /// The token believed to hold the lease (our own when leader); empty when unknown.
+  /// The token believed to hold the lease (our own when leader); empty when unknown, which
+  /// includes a follower whose store has not answered for longer than the ttl.
   std::string holder;
   /// Monotonic end of leadership (t0 + ttl − margin); meaningful when role == Leader.
   Clock::TimePoint leaseExpiresAt{};
@@ -99,6 +107,19 @@ class Election {
   /// Gives up the lease (compare-token release) if we may hold it; afterwards step() does nothing.
   void stop();
 
+  /// Tells the election whether a collector is connected and ready to act on leadership:
+  /// nullopt when one is, else the monotonic time since which none has been. Without a
+  /// collector a follower does not campaign (it only reads the holder), and a leader gives the
+  /// lease up (compare-token release) once none has been connected for `collectorGrace`, so
+  /// another replica with a live collector can lead. Until the first call a collector is
+  /// assumed present. A collector coming back makes a waiting candidate try at once.
+  void setCollector(std::optional<Clock::TimePoint> absentSince);
+
+  /// Since when store calls have failed (no clear answer) without a clear answer since;
+  /// nullopt while the store answers. `lastStoreError()` is the latest failure's message.
+  std::optional<Clock::TimePoint> storeFailingSince() const { return storeFailingSince_; }
+  const std::string& lastStoreError() const { return lastStoreError_; }
+
   /// Event counts since construction, and the number of role changes (for metrics).
   std::uint64_t count(Reason reason) const { return counts_.at(static_cast<std::size_t>(reason)); }
   std::uint64_t transitions() const { return transitions_; }
@@ -115,8 +136,12 @@ class Election {
   void resolveRenew(Clock::TimePoint now);
   void becomeLeader(Clock::TimePoint t0, std::int64_t epoch, Reason reason);
   void loseLeadership(Clock::TimePoint now, Reason reason, bool mayHoldKey);
+  void observeHolder(Clock::TimePoint now);
   void scheduleRetry(Clock::TimePoint now);
   void note(Reason reason);
+  /// Records whether a store call sent at `t0` was answered clearly (Ok or NotHeld).
+  void noteStore(const LeaseResult& result, Clock::TimePoint t0);
+  bool collectorAway(Clock::TimePoint now) const;
   LeaseResult guarded(const std::function<LeaseResult()>& call);
   bool leaderAt(Clock::TimePoint now) const;
   /// True when the lease left at `now` exceeds what any renew grants (ttl − margin): the
@@ -140,6 +165,10 @@ class Election {
   Clock::TimePoint acquireT0_{};
   Clock::TimePoint deadline_{};
   Clock::TimePoint nextAction_{};
+  std::optional<Clock::TimePoint> collectorAbsentSince_;  // nullopt: a collector is connected
+  std::optional<Clock::TimePoint> lastAnswerAt_;          // t0 of the last clear store answer
+  std::optional<Clock::TimePoint> storeFailingSince_;
+  std::string lastStoreError_;
   std::array<std::uint64_t, static_cast<std::size_t>(Reason::kCount)> counts_{};
   std::uint64_t transitions_ = 0;
 };

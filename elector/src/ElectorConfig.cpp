@@ -269,6 +269,9 @@ std::vector<Def> buildTable() {
                        300, kMaxLeaseMs));
   t.push_back(text("lease.key", {"ELECTOR_LEASE_KEY"}, "lease.key", &C::leaseKey, "promsnmp:leader",
                    nonEmpty));
+  // 0: the lease TTL (finish() fills it in); a value given must be within the bounds.
+  t.push_back(duration("lease.collector_grace_ms", {"ELECTOR_LEASE_COLLECTOR_GRACE_MS"},
+                       "lease.collector-grace", &C::collectorGrace, 0, 100, 600000));
   t.push_back(redisUrl());
   Def address = named("redis.address", {"REDIS_ADDRESS"}, "redis.address");
   address.setDefault = [](C& c) {
@@ -456,6 +459,9 @@ void finish(ElectorConfig& config, std::vector<std::string>& problems) {
     // keeps two electors on one host apart.
     config.id =
         config.backend == "kubernetes" ? hostname() : hostname() + ":" + std::to_string(::getpid());
+  }
+  if (config.collectorGrace.count() == 0) {
+    config.collectorGrace = config.leaseTtl;
   }
   if (config.backend == "static" && config.role.empty()) {
     problems.push_back(blame("static.role") +

@@ -29,6 +29,9 @@ struct ElectorConfig {
   std::string redisPasswordFile;
   std::string leaseKey;
   std::chrono::milliseconds leaseTtl{};
+  /// redis/file: a leader gives the lease up once no collector has been connected this long;
+  /// loadElectorConfig sets the lease TTL when it is not given (0 in `ElectorConfig{}`).
+  std::chrono::milliseconds collectorGrace{};
   std::string id;  ///< this replica's name (POD_NAME in Kubernetes)
   std::string socketPath;
   std::string role;  ///< static backend: leader | follower

@@ -58,6 +58,8 @@ const char* const kUsage =
     "                             REDIS_PASSWORD_FILE\n"
     "  --lease.key KEY            [ELECTOR_LEASE_KEY] (default promsnmp:leader)\n"
     "  --lease.ttl MS             [ELECTOR_LEASE_TTL_MS] (default 10000, 300..600000)\n"
+    "  --lease.collector-grace MS [ELECTOR_LEASE_COLLECTOR_GRACE_MS] redis/file: give the lease\n"
+    "                             up after this long without a collector (default: the TTL)\n"
     "  --id ID                    [ELECTOR_ID, else POD_NAME] (default hostname:pid;\n"
     "                             hostname for the kubernetes backend)\n"
     "  --socket PATH              [ELECTOR_SOCKET] (default /run/promsnmp/elector.sock)\n"
@@ -243,7 +245,8 @@ double secondsSince(Clock::TimePoint start, const Clock& clock) {
 
 /// Election's reasons that mean "the store did not answer clearly": errors for the metrics.
 constexpr Reason kErrorReasons[] = {Reason::AcquireUnknown, Reason::RenewUnknown,
-                                    Reason::ResolveUnknown, Reason::StoreException};
+                                    Reason::ResolveUnknown, Reason::StoreException,
+                                    Reason::ObserveUnknown};
 
 std::vector<std::string> errorKinds(const std::string& backend) {
   std::vector<std::string> kinds = {"publish"};
@@ -298,6 +301,19 @@ std::string fileNamePart(std::string id) {
   return id;
 }
 
+/// Shows the backend as failing while the election's or the presence lease's calls fail, since
+/// the earlier of the two.
+void noteBackendState(ElectorMetrics& metrics, const Election& election,
+                      const IdentityGuard& identity) {
+  std::optional<Clock::TimePoint> since = election.storeFailingSince();
+  std::string error = election.lastStoreError();
+  if (const auto presence = identity.failingSince(); presence && (!since || *presence < *since)) {
+    since = presence;
+    error = identity.lastError();
+  }
+  metrics.setBackendFailing(since, error);
+}
+
 /// The Redis and file backends: campaigns for the lease in `store` once the presence lease of our
 /// id (`presence`, in `presenceStore`) is ours. Returns kExitConfig when another live elector
 /// holds our id (F-25), at start or later; kExitOk after a stop signal.
@@ -312,6 +328,7 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
   // Short TTLs (tests, small sites) keep a useful window between renews and the deadline.
   config.margin = std::min(std::chrono::milliseconds(1000), settings.leaseTtl / 4);
   config.retryInterval = std::min(std::chrono::milliseconds(1000), settings.leaseTtl / 3);
+  config.collectorGrace = settings.collectorGrace;  // 0: the lease TTL
   Election election(store, clock, config);
   IdentityGuard identity(presenceStore, clock, presenceKey, presenceToken(settings.id),
                          settings.leaseTtl);
@@ -322,6 +339,10 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
   int code = kExitOk;
   bool stop = false;
   while (!stop) {
+    // A replica leads only with a collector on the socket to act on it (issue 12, item 8).
+    const std::optional<Clock::TimePoint> collectorAbsentSince = server.noClientSince();
+    election.setCollector(collectorAbsentSince);
+    metrics.setCollector(collectorAbsentSince);
     const IdentityGuard::State presence = identity.step();
     if (presence == IdentityGuard::State::Collision) {
       logger().error(
@@ -338,6 +359,7 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
                            quoted(identity.key()));
     }
     if (!campaigning) {
+      metrics.setBackendFailing(identity.failingSince(), identity.lastError());
       if (!last) {
         logger().information("msg=\"checking that no other elector runs with this id\" id=%s",
                              quoted(settings.id));
@@ -354,15 +376,15 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
     const Decision decision = election.step();
     const auto now = clock.steadyNow();
     metrics.observeRenew(secondsSince(t0, clock));
-    bool ok = true;
     for (std::size_t i = 0; i < before.size(); ++i) {
       const std::uint64_t after = election.count(kErrorReasons[i]);
       for (std::uint64_t n = before[i]; n < after; ++n) {
         metrics.countError(reasonName(kErrorReasons[i]));
-        ok = false;
       }
     }
-    metrics.noteBackend(ok, now);
+    // From the calls' outcomes, not from this step: a step that made no call (a backoff, a
+    // wake-up between retries) says nothing about the backend (issue 12, item 9).
+    noteBackendState(metrics, election, identity);
     publish(server, metrics, eventFor(decision, now, settings.leaseTtl), last);
     stop =
         waitForStop(signals, std::min({decision.wakeAt, identity.wakeAt(), now + followerRefresh}));

@@ -1,6 +1,7 @@
 #include "ElectorMetrics.h"
 
 #include <charconv>
+#include <cstdio>
 #include <utility>
 
 namespace elector {
@@ -11,6 +12,13 @@ std::string number(double value) {
   char buffer[32];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   return std::string(buffer, result.ptr);
+}
+
+/// "3.2 s" for 3200 ms.
+std::string seconds(std::chrono::milliseconds ms) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f s", static_cast<double>(ms.count()) / 1000.0);
+  return text;
 }
 
 void header(std::string& out, const char* name, const char* type, const char* help) {
@@ -62,6 +70,19 @@ void ElectorMetrics::noteBackend(bool ok, Clock::TimePoint now) {
   }
 }
 
+void ElectorMetrics::setBackendFailing(std::optional<Clock::TimePoint> since,
+                                       const std::string& error) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  failingSince_ = since;
+  backendError_ = since ? error : std::string();
+}
+
+void ElectorMetrics::setCollector(std::optional<Clock::TimePoint> absentSince) {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  collectorTracked_ = true;
+  collectorAbsentSince_ = absentSince;
+}
+
 std::string ElectorMetrics::render() const {
   const std::size_t clients = socketClients_ ? socketClients_() : 0;
   const std::lock_guard<std::mutex> lock(mutex_);
@@ -88,6 +109,13 @@ std::string ElectorMetrics::render() const {
   }
   header(out, "elector_socket_clients", "gauge", "Clients connected to the leadership socket.");
   out += "elector_socket_clients " + std::to_string(clients) + "\n";
+  header(out, "elector_collector_connected", "gauge",
+         "1 while a collector is connected to the leadership socket (redis and file backends "
+         "campaign only then).");
+  out += "elector_collector_connected " + std::string(clients > 0 ? "1" : "0") + "\n";
+  header(out, "elector_backend_up", "gauge",
+         "0 while the backend's latest calls have failed (no clear answer), else 1.");
+  out += "elector_backend_up " + std::string(failingSince_ ? "0" : "1") + "\n";
   return out;
 }
 
@@ -102,6 +130,19 @@ ElectorMetrics::Health ElectorMetrics::health(Clock::TimePoint now,
   if (failingSince_) {
     health.failingFor = std::chrono::duration_cast<std::chrono::milliseconds>(now - *failingSince_);
     health.healthy = health.failingFor <= lease;
+  }
+  if (collectorTracked_) {
+    health.collector = collectorAbsentSince_ ? "absent" : "connected";
+  }
+  if (!health.healthy) {
+    health.detail = "backend failing for " + seconds(health.failingFor) +
+                    (backendError_.empty() ? std::string() : ": " + backendError_);
+  } else if (collectorTracked_ && collectorAbsentSince_) {
+    health.detail =
+        "no collector connected for " +
+        seconds(
+            std::chrono::duration_cast<std::chrono::milliseconds>(now - *collectorAbsentSince_)) +
+        (leader_ ? "; the lease is given up once that exceeds the grace" : "; not campaigning");
   }
   return health;
 }

@@ -37,6 +37,12 @@ class ElectorMetrics {
   void countError(const std::string& kind);
   /// Whether the latest backend round trip worked, at monotonic time `now`.
   void noteBackend(bool ok, Clock::TimePoint now);
+  /// The backend's state as the election tracks it: failing since `since` (nullopt: answering),
+  /// `error` the latest failure. Replaces what noteBackend() recorded.
+  void setBackendFailing(std::optional<Clock::TimePoint> since, const std::string& error);
+  /// Whether a collector is connected (nullopt) or since when none has been; only backends that
+  /// stop campaigning without a collector (redis, file) call it, and only they show it.
+  void setCollector(std::optional<Clock::TimePoint> absentSince);
 
   /// The metrics in the Prometheus text format 0.0.4.
   std::string render() const;
@@ -48,6 +54,11 @@ class ElectorMetrics {
     std::string holder;
     std::uint64_t epoch = 0;
     std::chrono::milliseconds failingFor{0};
+    /// "connected" or "absent" for the redis and file backends, "" for the others.
+    std::string collector;
+    /// Why the status is what it is ("backend failing for 3.2 s: …", "no collector connected
+    /// for 4.0 s; not campaigning"); "" when there is nothing to say.
+    std::string detail;
   };
   /// The health at `now`: unhealthy when the backend has been failing for more than `lease`.
   Health health(Clock::TimePoint now, std::chrono::milliseconds lease) const;
@@ -65,6 +76,9 @@ class ElectorMetrics {
   double renewSum_ = 0;
   std::map<std::string, std::uint64_t> errors_;
   std::optional<Clock::TimePoint> failingSince_;
+  std::string backendError_;
+  bool collectorTracked_ = false;
+  std::optional<Clock::TimePoint> collectorAbsentSince_;
 };
 
 }  // namespace elector

@@ -45,6 +45,7 @@ void IdentityGuard::claim(Clock::TimePoint now) {
   } catch (const std::exception& error) {
     result.error = error.what();
   }
+  noteAnswer(result, now);
   nextAction_ = now + interval_;
   if (result.outcome == LeaseResult::Ok ||
       (result.outcome == LeaseResult::NotHeld && result.holder == token_)) {
@@ -75,6 +76,7 @@ void IdentityGuard::renew(Clock::TimePoint now) {
   } catch (const std::exception& error) {
     result.error = error.what();
   }
+  noteAnswer(result, now);
   if (result.outcome == LeaseResult::NotHeld) {
     // Expired (a pause, Redis restarted empty) or taken: claim it again, now.
     state_ = State::Claiming;
@@ -82,6 +84,18 @@ void IdentityGuard::renew(Clock::TimePoint now) {
     return;
   }
   nextAction_ = now + interval_;  // Ok, or Unknown: keep it and retry at the next renew
+}
+
+void IdentityGuard::noteAnswer(const LeaseResult& result, Clock::TimePoint now) {
+  if (result.outcome != LeaseResult::Unknown) {
+    failingSince_.reset();
+    return;
+  }
+  if (!failingSince_) {
+    failingSince_ = now;
+  }
+  lastError_ =
+      "presence lease: " + (result.error.empty() ? std::string("no answer") : result.error);
 }
 
 }  // namespace elector

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "Clock.h"
@@ -40,10 +41,15 @@ class IdentityGuard {
   const std::string& otherHolder() const { return otherHolder_; }
   /// When step() has something to do next.
   Clock::TimePoint wakeAt() const { return nextAction_; }
+  /// Since when the presence calls have had no clear answer (nullopt while the store answers),
+  /// and the latest such call's error.
+  std::optional<Clock::TimePoint> failingSince() const { return failingSince_; }
+  const std::string& lastError() const { return lastError_; }
 
  private:
   void claim(Clock::TimePoint now);
   void renew(Clock::TimePoint now);
+  void noteAnswer(const LeaseResult& result, Clock::TimePoint now);
 
   LeaseStore& store_;
   const Clock& clock_;
@@ -57,6 +63,8 @@ class IdentityGuard {
   bool refused_ = false;
   std::string otherHolder_;
   Clock::TimePoint nextAction_{};
+  std::optional<Clock::TimePoint> failingSince_;
+  std::string lastError_;
 };
 
 }  // namespace elector

@@ -76,6 +76,10 @@ void LeadershipServer::start() {
     ::unlink(path_.c_str());
     throw Poco::IOException(errnoText("pipe2", error));
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    noClientSince_ = std::chrono::steady_clock::now();
+  }
   listenFd_ = fd;
   wakeRead_ = pipeFds[0];
   wakeWrite_ = pipeFds[1];
@@ -131,6 +135,17 @@ std::size_t LeadershipServer::clientCount() const {
   return clients_.size();
 }
 
+std::optional<std::chrono::steady_clock::time_point> LeadershipServer::noClientSince() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return noClientSince_;
+}
+
+void LeadershipServer::noteClientGoneLocked() {
+  if (clients_.empty() && !noClientSince_) {
+    noClientSince_ = std::chrono::steady_clock::now();
+  }
+}
+
 std::uint64_t LeadershipServer::droppedCount() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return dropped_;
@@ -150,6 +165,7 @@ void LeadershipServer::dropLocked(std::size_t index) {
   ::shutdown(fd, SHUT_RDWR);
   pendingClose_.push_back(fd);
   ++dropped_;
+  noteClientGoneLocked();
   logger().warning("event=client_dropped reason=slow_or_failed clients=" +
                    std::to_string(clients_.size()));
 }
@@ -186,6 +202,7 @@ void LeadershipServer::acceptClient() {
     return;
   }
   clients_.push_back(fd);
+  noClientSince_.reset();
   logger().debug("event=client_connected clients=" + std::to_string(clients_.size()));
 }
 
@@ -234,6 +251,7 @@ void LeadershipServer::run() {
         if (clients_[i] == fds[k].fd) {
           clients_.erase(clients_.begin() + static_cast<std::ptrdiff_t>(i));
           pendingClose_.push_back(fds[k].fd);
+          noteClientGoneLocked();
           logger().debug("event=client_disconnected clients=" + std::to_string(clients_.size()));
           break;
         }

@@ -53,6 +53,12 @@ class LeadershipServer {
   /// The number of connected clients (for metrics and tests).
   std::size_t clientCount() const;
 
+  /// Since when no client has been connected (from start(), or from the last client's
+  /// disconnect or drop); nullopt while at least one is. A connected client is what the elector
+  /// takes for "a collector is connected and ready": the collector connects once its inventory
+  /// is loading and it can act on leadership, and it never writes to the socket.
+  std::optional<std::chrono::steady_clock::time_point> noClientSince() const;
+
   /// The number of clients dropped so far because they could not keep up or failed.
   std::uint64_t droppedCount() const;
 
@@ -68,6 +74,8 @@ class LeadershipServer {
   static bool sendAll(int fd, const std::string& line);
   /// Removes clients_[index], counting it as dropped. Caller holds mutex_.
   void dropLocked(std::size_t index);
+  /// Starts the no-client clock if the last client is gone. Caller holds mutex_.
+  void noteClientGoneLocked();
 
   const std::string path_;
   const unsigned mode_;
@@ -84,6 +92,7 @@ class LeadershipServer {
   std::optional<LeadershipEvent> currentEvent_;
   std::chrono::steady_clock::time_point publishedAt_{};
   std::uint64_t dropped_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> noClientSince_;
 };
 
 }  // namespace elector

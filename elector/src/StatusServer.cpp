@@ -67,6 +67,12 @@ class StatusHandler : public Poco::Net::HTTPRequestHandler {
     body.set("holder", health.holder);
     body.set("epoch", health.epoch);
     body.set("failing_ms", static_cast<Poco::Int64>(health.failingFor.count()));
+    if (!health.collector.empty()) {
+      body.set("collector", health.collector);
+    }
+    if (!health.detail.empty()) {
+      body.set("detail", health.detail);
+    }
     std::ostringstream text;
     body.stringify(text);
     text << "\n";

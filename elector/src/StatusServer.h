@@ -14,8 +14,10 @@ class HTTPServer;
 namespace elector {
 
 /// The elector's own HTTP port (POCO HTTPServer): `GET /metrics` (Prometheus text format) and
-/// `GET /healthz` (200 with `{"status":"ok","role":…,"backend":…,"holder":…,"epoch":…}`, 503
-/// with status "failing" once the backend has failed for longer than the lease). HEAD is
+/// `GET /healthz` (200 with `{"status":"ok","role":…,"backend":…,"holder":…,"epoch":…,
+/// "failing_ms":…}`, plus "collector" and "detail" when there is something to say; 503 with
+/// status "failing" and the reason in "detail" once the backend has failed for longer than the
+/// lease). HEAD is
 /// answered like GET without a body, other methods get 405, other paths 404. No request is
 /// logged (STYLE.md: never log per request at information).
 ///

@@ -17,9 +17,11 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "ElectorHarness.h"
 #include "ProcessHelpers.h"
@@ -32,6 +34,7 @@ using elector_test::httpWaitFor;
 using elector_test::LeadershipReader;
 using elector_test::pollUntil;
 using elector_test::readFile;
+using elector_test::RedisServer;
 using std::chrono::milliseconds;
 
 namespace {
@@ -69,6 +72,7 @@ class ElectorHttpTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(ElectorHttpTest);
   CPPUNIT_TEST(testMetricsAndHealthz);
   CPPUNIT_TEST(testHealthzFailsWhenBackendFailsLongerThanLease);
+  CPPUNIT_TEST(testRedisDownFailsHealthzAndForgetsHolder);
   CPPUNIT_TEST(testChosenPortTakenExits);
   CPPUNIT_TEST(testDefaultPortTakenKeepsRunning);
   CPPUNIT_TEST_SUITE_END();
@@ -164,6 +168,113 @@ class ElectorHttpTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE(metrics.body, sample(metrics.body, connect) >= 5);
     CPPUNIT_ASSERT(sample(metrics.body, "elector_renew_duration_seconds_count") >= 5);
     CPPUNIT_ASSERT_EQUAL(0, elector.terminate(milliseconds(5000)));
+  }
+
+  /// Issue 12, item 9: redis-server stopped for longer than the TTL. Every elector's /healthz
+  /// turns 503 "failing" (with the reason) within TTL + one retry + 1 s of the outage,
+  /// elector_backend_up drops to 0, and the follower stops naming the old holder; all of it
+  /// recovers when Redis is back. Two electors with a reader each (their collectors), TTL 1 s.
+  void testRedisDownFailsHealthzAndForgetsHolder() {
+    constexpr long kTtl = 1000;
+    constexpr long kBound = kTtl + kTtl / 3 + 1000;
+    testing::TempDir dir;
+    RedisServer redis(elector_test::freePort());
+    const std::string log = dir.path() + "/elector.log";
+    const int ports[2] = {elector_test::freePort(), elector_test::freePort()};
+    std::vector<std::unique_ptr<ElectorChild>> electors;
+    std::vector<std::unique_ptr<LeadershipReader>> readers;
+    for (int i = 0; i < 2; ++i) {
+      const std::string socket = dir.path() + "/" + std::to_string(i) + ".sock";
+      electors.push_back(std::make_unique<ElectorChild>(
+          std::vector<std::string>{"--redis.address", "127.0.0.1:" + std::to_string(redis.port()),
+                                   "--id", "e" + std::to_string(i), "--socket", socket,
+                                   "--lease.ttl", std::to_string(kTtl), "--lease.key",
+                                   "health:leader", "--web.listen-address",
+                                   "127.0.0.1:" + std::to_string(ports[i])},
+          log));
+      readers.push_back(std::make_unique<LeadershipReader>(socket, milliseconds(3000)));
+    }
+    std::vector<LeadershipReader*> all = {readers[0].get(), readers[1].get()};
+    const auto follower = [&]() -> int {
+      for (int i = 0; i < 2; ++i) {
+        if (readers[i]->isFollower() && readers[1 - i]->isLeader()) {
+          return i;
+        }
+      }
+      return -1;
+    };
+    // One leads, and the other names it.
+    CPPUNIT_ASSERT_MESSAGE(readFile(log), pollUntil(all, milliseconds(5000), [&] {
+                             const int f = follower();
+                             return f >= 0 && !readers[f]->last()->holder.empty();
+                           }));
+    const int f = follower();
+    const std::string holder = readers[1 - f]->last()->holder;
+    CPPUNIT_ASSERT_EQUAL(holder, readers[f]->last()->holder);
+    for (const int port : ports) {
+      CPPUNIT_ASSERT_EQUAL(200, httpRequest(port, "/healthz").status);
+      CPPUNIT_ASSERT_EQUAL(1.0, sample(httpRequest(port, "/metrics").body, "elector_backend_up"));
+    }
+
+    redis.stop();
+    const auto stoppedAt = elector_test::Steady::now();
+    // Failing, but not for a whole TTL yet: still healthy.
+    CPPUNIT_ASSERT_EQUAL(200, httpRequest(ports[f], "/healthz").status);
+    long failingAfter[2] = {-1, -1};
+    long holderGoneAfter = -1;
+    while (elector_test::msSince(stoppedAt) < kBound + 2000 &&
+           (failingAfter[0] < 0 || failingAfter[1] < 0 || holderGoneAfter < 0)) {
+      readers[f]->poll(milliseconds(20));
+      readers[1 - f]->poll(milliseconds(0));
+      if (holderGoneAfter < 0 && readers[f]->last()->holder.empty()) {
+        holderGoneAfter = elector_test::msSince(stoppedAt);
+      }
+      for (int i = 0; i < 2; ++i) {
+        if (failingAfter[i] < 0 && httpRequest(ports[i], "/healthz").status == 503) {
+          failingAfter[i] = elector_test::msSince(stoppedAt);
+        }
+      }
+    }
+    std::cout << "\n  [redis down] /healthz 503 after " << failingAfter[0] << " / "
+              << failingAfter[1] << " ms, follower's holder empty after " << holderGoneAfter
+              << " ms (TTL " << kTtl << " ms, bound " << kBound << " ms)" << std::endl;
+    for (int i = 0; i < 2; ++i) {
+      CPPUNIT_ASSERT_MESSAGE("elector " + std::to_string(i) + " /healthz still 200 after " +
+                                 std::to_string(kBound + 2000) + " ms of Redis down\n" +
+                                 readFile(log),
+                             failingAfter[i] >= kTtl - 200 && failingAfter[i] <= kBound);
+      const HttpResult health = httpRequest(ports[i], "/healthz");
+      CPPUNIT_ASSERT_EQUAL(503, health.status);
+      const Poco::JSON::Object::Ptr body = parseJson(health.body);
+      CPPUNIT_ASSERT_EQUAL(std::string("failing"), body->getValue<std::string>("status"));
+      const std::string detail = body->optValue<std::string>("detail", "");
+      CPPUNIT_ASSERT_MESSAGE(health.body, detail.rfind("backend failing for ", 0) == 0);
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(health.body, std::string(""),
+                                   body->getValue<std::string>("holder"));
+      CPPUNIT_ASSERT_EQUAL(0.0,
+                           sample(httpRequest(ports[i], "/metrics").body, "elector_backend_up"));
+    }
+    CPPUNIT_ASSERT_MESSAGE("the follower still names " + holder + "\n" + readFile(log),
+                           holderGoneAfter >= 0 && holderGoneAfter <= kBound + kTtl / 3);
+
+    // Redis back (empty): healthy again, one leader, and the follower names it.
+    redis.start();
+    const auto backAt = elector_test::Steady::now();
+    CPPUNIT_ASSERT_MESSAGE(readFile(log), pollUntil(all, milliseconds(5000), [&] {
+                             const int g = follower();
+                             return g >= 0 && !readers[g]->last()->holder.empty() &&
+                                    readers[g]->last()->holder == readers[1 - g]->last()->holder;
+                           }));
+    for (const int port : ports) {
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(readFile(log), 200,
+                                   httpWaitFor(port, "/healthz", 200, milliseconds(3000)).status);
+      CPPUNIT_ASSERT_EQUAL(1.0, sample(httpRequest(port, "/metrics").body, "elector_backend_up"));
+    }
+    std::cout << "  [redis down] back: healthy with a named leader after "
+              << elector_test::msSince(backAt) << " ms" << std::endl;
+    for (auto& elector : electors) {
+      CPPUNIT_ASSERT_EQUAL(0, elector->terminate(milliseconds(5000)));
+    }
   }
 
   void testChosenPortTakenExits() {

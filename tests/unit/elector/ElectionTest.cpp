@@ -1,8 +1,10 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -72,6 +74,10 @@ class ElectionTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testStoreExceptionIsUnknown);
   CPPUNIT_TEST(testBadConfigThrows);
   CPPUNIT_TEST(testTwoElectionsNeverBothLeader);
+  CPPUNIT_TEST(testLeaderWithoutCollectorGivesLeaseUpAfterGrace);
+  CPPUNIT_TEST(testCollectorBackWithinGraceKeepsLeadership);
+  CPPUNIT_TEST(testFollowerWithoutCollectorDoesNotCampaign);
+  CPPUNIT_TEST(testStoreDownFollowerForgetsHolderAfterTtl);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -389,6 +395,141 @@ class ElectionTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT(leaderSteps > 100);  // the run did exercise leadership
       CPPUNIT_ASSERT(a->transitions() + b->transitions() > 2);
     }
+  }
+
+  /// Item 8 of issue 12: a leader whose collector died (its socket closed) gives the lease up
+  /// once the collector has been away for the grace (default: the ttl), and does not campaign
+  /// again until a collector is back; a replica with a collector takes over at once.
+  void testLeaderWithoutCollectorGivesLeaseUpAfterGrace() {
+    FakeClock clock;
+    FakeLeaseStore store(clock);
+    auto a = makeElection(store, clock, "a");
+    auto b = makeElection(store, clock, "b", 2);
+    Decision da = a->step();
+    CPPUNIT_ASSERT(da.role == Role::Leader);
+    CPPUNIT_ASSERT(b->step().role == Role::Follower);
+    clock.advance(milliseconds(500));
+    const auto goneAt = clock.steadyNow();
+    a->setCollector(goneAt);
+    // Renews for the grace (the collector may be restarting), and wakes exactly at its end.
+    while (clock.steadyNow() < goneAt + milliseconds(10000)) {
+      CPPUNIT_ASSERT(da.role == Role::Leader);
+      CPPUNIT_ASSERT(da.wakeAt <= goneAt + milliseconds(10000));
+      da = stepAtWake(*a, clock, da);
+    }
+    CPPUNIT_ASSERT(clock.steadyNow() == goneAt + milliseconds(10000));
+    CPPUNIT_ASSERT(da.role == Role::Follower);
+    CPPUNIT_ASSERT(da.reason == Reason::NoCollector);
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t{1}, a->count(Reason::NoCollector));
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t{1}, a->count(Reason::Released));
+    CPPUNIT_ASSERT(!store.currentHolder(kKey).has_value());  // compare-token release
+    // b, whose collector is there, takes the lease at its next retry (due long ago).
+    Decision db = b->step();
+    CPPUNIT_ASSERT(db.role == Role::Leader);
+    // a stays a follower without campaigning while no collector is connected (after its flap
+    // backoff, too), and keeps reading who leads.
+    const int acquires = store.calls(Op::Acquire);
+    const auto until = clock.steadyNow() + milliseconds(60000);
+    while (clock.steadyNow() < until) {
+      const auto wake = std::min(da.wakeAt, db.wakeAt);
+      clock.advance(std::max<std::chrono::nanoseconds>(wake - clock.steadyNow(), milliseconds(1)));
+      da = a->step();
+      db = b->step();
+      CPPUNIT_ASSERT(da.role == Role::Follower);
+      CPPUNIT_ASSERT(db.role == Role::Leader);
+      if (a->count(Reason::BackoffOver) > 0) {
+        CPPUNIT_ASSERT_EQUAL(db.holder, da.holder);
+      }
+    }
+    CPPUNIT_ASSERT_EQUAL(acquires, store.calls(Op::Acquire));
+    CPPUNIT_ASSERT(a->storeFailingSince() == std::nullopt);
+    // A collector again: a campaigns at once (and finds b leading).
+    a->setCollector(std::nullopt);
+    CPPUNIT_ASSERT(a->current().wakeAt <= clock.steadyNow());
+    da = a->step();
+    CPPUNIT_ASSERT_EQUAL(acquires + 1, store.calls(Op::Acquire));
+    CPPUNIT_ASSERT(da.reason == Reason::HeldByOther);
+  }
+
+  /// A collector that reconnects within the grace (a restart) keeps its replica leading.
+  void testCollectorBackWithinGraceKeepsLeadership() {
+    FakeClock clock;
+    FakeLeaseStore store(clock);
+    auto a = makeElection(store, clock, "a");
+    Decision d = a->step();
+    const auto goneAt = clock.steadyNow();
+    a->setCollector(goneAt);
+    while (clock.steadyNow() < goneAt + milliseconds(9000)) {
+      d = stepAtWake(*a, clock, d);
+      CPPUNIT_ASSERT(d.role == Role::Leader);
+    }
+    a->setCollector(std::nullopt);
+    const auto until = clock.steadyNow() + milliseconds(30000);
+    while (clock.steadyNow() < until) {
+      d = stepAtWake(*a, clock, d);
+      CPPUNIT_ASSERT(d.role == Role::Leader);
+      CPPUNIT_ASSERT_EQUAL(std::int64_t{1}, d.epoch);
+    }
+    CPPUNIT_ASSERT_EQUAL(std::uint64_t{0}, a->count(Reason::NoCollector));
+  }
+
+  /// A follower with no collector does not take a free lease; it takes it once one connects.
+  void testFollowerWithoutCollectorDoesNotCampaign() {
+    FakeClock clock;
+    FakeLeaseStore store(clock);
+    auto a = makeElection(store, clock, "a");
+    a->setCollector(clock.steadyNow());
+    Decision d = a->step();
+    for (int i = 0; i < 20; ++i) {
+      CPPUNIT_ASSERT(d.role == Role::Follower);
+      CPPUNIT_ASSERT(d.reason == Reason::NoCollector);
+      d = stepAtWake(*a, clock, d);
+    }
+    CPPUNIT_ASSERT_EQUAL(0, store.calls(Op::Acquire));
+    CPPUNIT_ASSERT(!store.currentHolder(kKey).has_value());
+    store.forceSet(kKey, "other:1", milliseconds(60000));
+    d = stepAtWake(*a, clock, d);
+    CPPUNIT_ASSERT_EQUAL(std::string("other:1"), d.holder);
+    store.flushAll();
+    a->setCollector(std::nullopt);
+    d = a->step();
+    CPPUNIT_ASSERT(d.role == Role::Leader);
+  }
+
+  /// Item 9 of issue 12: while the store does not answer, a follower names the holder it last
+  /// read for one ttl, then nobody; storeFailingSince() says since when. Both recover with it.
+  void testStoreDownFollowerForgetsHolderAfterTtl() {
+    FakeClock clock;
+    FakeLeaseStore store(clock);
+    store.forceSet(kKey, "other:1", milliseconds(600000));
+    auto a = makeElection(store, clock, "a");
+    Decision d = a->step();
+    CPPUNIT_ASSERT_EQUAL(std::string("other:1"), d.holder);
+    CPPUNIT_ASSERT(a->storeFailingSince() == std::nullopt);
+    const auto lastAnswer = clock.steadyNow();
+    clock.advance(milliseconds(100));
+    store.setDown(true);
+    const auto downAt = clock.steadyNow();
+    while (clock.steadyNow() <= lastAnswer + milliseconds(10000)) {
+      d = stepAtWake(*a, clock, d);
+      if (clock.steadyNow() <= lastAnswer + milliseconds(10000)) {
+        CPPUNIT_ASSERT_EQUAL(std::string("other:1"), a->current().holder);
+      }
+      CPPUNIT_ASSERT(d.role == Role::Follower);
+    }
+    CPPUNIT_ASSERT(a->storeFailingSince().has_value());
+    CPPUNIT_ASSERT(*a->storeFailingSince() >= downAt);
+    CPPUNIT_ASSERT(*a->storeFailingSince() <= downAt + milliseconds(1200));
+    CPPUNIT_ASSERT(!a->lastStoreError().empty());
+    CPPUNIT_ASSERT_EQUAL(std::string(), a->current().holder);
+    d = stepAtWake(*a, clock, d);
+    CPPUNIT_ASSERT_EQUAL(std::string(), d.holder);
+    store.setDown(false);
+    for (int i = 0; i < 3 && d.holder.empty(); ++i) {
+      d = stepAtWake(*a, clock, d);
+    }
+    CPPUNIT_ASSERT_EQUAL(std::string("other:1"), d.holder);
+    CPPUNIT_ASSERT(a->storeFailingSince() == std::nullopt);
   }
 };
 
