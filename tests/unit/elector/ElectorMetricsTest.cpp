@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -47,6 +48,7 @@ class ElectorMetricsTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testRender);
   CPPUNIT_TEST(testTransitions);
   CPPUNIT_TEST(testHealth);
+  CPPUNIT_TEST(testBackendAndCollectorState);
   CPPUNIT_TEST(testPromtoolClean);
   CPPUNIT_TEST_SUITE_END();
 
@@ -123,6 +125,48 @@ class ElectorMetricsTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(health.failingFor == milliseconds(1001));
     metrics.noteBackend(true, clock.steadyNow());
     CPPUNIT_ASSERT(metrics.health(clock.steadyNow(), milliseconds(1000)).healthy);
+  }
+
+  /// Issue 12, items 8 and 9: the election's own failing-since drives /healthz (503 after one
+  /// lease, with the reason) and elector_backend_up; a missing collector shows in the detail.
+  void testBackendAndCollectorState() {
+    FakeClock clock;
+    std::size_t clients = 1;
+    ElectorMetrics metrics("redis", {}, [&] { return clients; });
+    ElectorMetrics::Health health = metrics.health(clock.steadyNow(), milliseconds(1000));
+    CPPUNIT_ASSERT_EQUAL(std::string(""), health.collector);  // not tracked by this backend
+    CPPUNIT_ASSERT_EQUAL(std::string(""), health.detail);
+    std::string text = metrics.render();
+    CPPUNIT_ASSERT_MESSAGE(text, contains(text, "\nelector_backend_up 1\n"));
+    CPPUNIT_ASSERT_MESSAGE(text, contains(text, "\nelector_collector_connected 1\n"));
+
+    metrics.setCollector(std::nullopt);
+    CPPUNIT_ASSERT_EQUAL(std::string("connected"),
+                         metrics.health(clock.steadyNow(), milliseconds(1000)).collector);
+    const auto since = clock.steadyNow();
+    metrics.setBackendFailing(since, "renew: Connection refused");
+    text = metrics.render();
+    CPPUNIT_ASSERT_MESSAGE(text, contains(text, "\nelector_backend_up 0\n"));
+    clock.advance(milliseconds(1000));
+    CPPUNIT_ASSERT(metrics.health(clock.steadyNow(), milliseconds(1000)).healthy);
+    clock.advance(milliseconds(200));
+    health = metrics.health(clock.steadyNow(), milliseconds(1000));
+    CPPUNIT_ASSERT(!health.healthy);
+    CPPUNIT_ASSERT_EQUAL(std::string("backend failing for 1.2 s: renew: Connection refused"),
+                         health.detail);
+    metrics.setBackendFailing(std::nullopt, "");
+    CPPUNIT_ASSERT(metrics.health(clock.steadyNow(), milliseconds(1000)).healthy);
+
+    clients = 0;
+    metrics.setCollector(clock.steadyNow());
+    clock.advance(milliseconds(4000));
+    health = metrics.health(clock.steadyNow(), milliseconds(1000));
+    CPPUNIT_ASSERT(health.healthy);  // the elector works; it only waits for its collector
+    CPPUNIT_ASSERT_EQUAL(std::string("absent"), health.collector);
+    CPPUNIT_ASSERT_EQUAL(std::string("no collector connected for 4.0 s; not campaigning"),
+                         health.detail);
+    text = metrics.render();
+    CPPUNIT_ASSERT_MESSAGE(text, contains(text, "\nelector_collector_connected 0\n"));
   }
 
   void testPromtoolClean() {
