@@ -54,6 +54,18 @@ Decision stepAtWake(Election& election, FakeClock& clock, const Decision& last) 
   return election.step();
 }
 
+// Steps at every wake-up for `duration`, asserting that the node leads throughout with epoch 1;
+// returns the last decision.
+Decision leadsThroughout(Election& election, FakeClock& clock, Decision d, milliseconds duration) {
+  const auto until = clock.steadyNow() + duration;
+  while (clock.steadyNow() < until) {
+    d = stepAtWake(election, clock, d);
+    CPPUNIT_ASSERT(d.role == Role::Leader);
+    CPPUNIT_ASSERT_EQUAL(std::int64_t{1}, d.epoch);
+  }
+  return d;
+}
+
 }  // namespace
 
 class ElectionTest : public CppUnit::TestFixture {
@@ -117,13 +129,7 @@ class ElectionTest : public CppUnit::TestFixture {
     FakeClock clock;
     FakeLeaseStore store(clock);
     auto election = makeElection(store, clock, "a");
-    Decision d = election->step();
-    const auto start = clock.steadyNow();
-    while (clock.steadyNow() < start + milliseconds(60000)) {
-      d = stepAtWake(*election, clock, d);
-      CPPUNIT_ASSERT(d.role == Role::Leader);
-      CPPUNIT_ASSERT_EQUAL(std::int64_t{1}, d.epoch);
-    }
+    leadsThroughout(*election, clock, election->step(), milliseconds(60000));
     CPPUNIT_ASSERT(election->count(Reason::Renewed) >= 17);
     CPPUNIT_ASSERT_EQUAL(1, store.calls(Op::Acquire));
     CPPUNIT_ASSERT_EQUAL(std::uint64_t{1}, election->transitions());
@@ -457,19 +463,10 @@ class ElectionTest : public CppUnit::TestFixture {
     FakeLeaseStore store(clock);
     auto a = makeElection(store, clock, "a");
     Decision d = a->step();
-    const auto goneAt = clock.steadyNow();
-    a->setCollector(goneAt);
-    while (clock.steadyNow() < goneAt + milliseconds(9000)) {
-      d = stepAtWake(*a, clock, d);
-      CPPUNIT_ASSERT(d.role == Role::Leader);
-    }
+    a->setCollector(clock.steadyNow());
+    d = leadsThroughout(*a, clock, d, milliseconds(9000));
     a->setCollector(std::nullopt);
-    const auto until = clock.steadyNow() + milliseconds(30000);
-    while (clock.steadyNow() < until) {
-      d = stepAtWake(*a, clock, d);
-      CPPUNIT_ASSERT(d.role == Role::Leader);
-      CPPUNIT_ASSERT_EQUAL(std::int64_t{1}, d.epoch);
-    }
+    leadsThroughout(*a, clock, d, milliseconds(30000));
     CPPUNIT_ASSERT_EQUAL(std::uint64_t{0}, a->count(Reason::NoCollector));
   }
 
