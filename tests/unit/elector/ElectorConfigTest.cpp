@@ -98,6 +98,7 @@ class ElectorConfigTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testCrossChecks);
   CPPUNIT_TEST(testParseSettingsExitCodes);
   CPPUNIT_TEST(testShippedFileDocumentsEverySetting);
+  CPPUNIT_TEST(testCollectorGraceDefaultsToTheTtl);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -363,6 +364,20 @@ class ElectorConfigTest : public CppUnit::TestFixture {
       const std::string leaf = key.substr(key.rfind('.') + 1);
       CPPUNIT_ASSERT_MESSAGE(key, text.str().find("# " + leaf + " = ") != std::string::npos);
     }
+  }
+
+  /// lease.collector_grace_ms is the lease TTL unless set; a set value must be within bounds.
+  void testCollectorGraceDefaultsToTheTtl() {
+    ConfigSources sources = noFile();
+    sources.flags = {{"lease.ttl", "4000"}};
+    CPPUNIT_ASSERT(loadElectorConfig(sources).collectorGrace == milliseconds(4000));
+    sources.env = {{"ELECTOR_LEASE_COLLECTOR_GRACE_MS", "2500"}};
+    CPPUNIT_ASSERT(loadElectorConfig(sources).collectorGrace == milliseconds(2500));
+    sources.flags["lease.collector-grace"] = "0";
+    const std::vector<std::string> problems = problemsOf(sources);
+    CPPUNIT_ASSERT_MESSAGE(
+        joined(problems),
+        problems.size() == 1 && problems[0].rfind("flag --lease.collector-grace: ", 0) == 0);
   }
 };
 
