@@ -174,6 +174,44 @@ std::string hkdfSha256(std::string_view ikm, std::string_view salt, std::string_
   return out;
 }
 
+std::string scrypt(std::string_view password, std::string_view salt, unsigned log2N, unsigned r,
+                   unsigned p, size_t length, uint64_t maxMemoryBytes) {
+  if (log2N == 0 || log2N > 63 || r == 0 || p == 0) {
+    throw InventoryException("scrypt: invalid parameters log2N=" + std::to_string(log2N) +
+                             " r=" + std::to_string(r) + " p=" + std::to_string(p));
+  }
+  std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_SCRYPT, nullptr));
+  if (!kdf) {
+    throwOpenSsl("EVP_KDF_fetch(SCRYPT)");
+  }
+  std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(kdf.get()));
+  if (!ctx) {
+    throwOpenSsl("EVP_KDF_CTX_new");
+  }
+  uint64_t n = uint64_t{1} << log2N;
+  uint32_t blockSize = r;
+  uint32_t parallel = p;
+  uint64_t maxMemory = maxMemoryBytes;
+  // OSSL_PARAM takes non-const pointers but only reads through them here.
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, const_cast<char*>(password.data()),
+                                        password.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<char*>(salt.data()),
+                                        salt.size()),
+      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
+      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &blockSize),
+      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &parallel),
+      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxMemory),
+      OSSL_PARAM_construct_end(),
+  };
+  std::string out(length, '\0');
+  if (EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), out.size(), params) <=
+      0) {
+    throwOpenSsl("EVP_KDF_derive(SCRYPT)");
+  }
+  return out;
+}
+
 void aesGcmEncrypt(std::string_view key, std::string_view iv, std::string_view aad,
                    std::string_view plaintext, std::string& out) {
   CipherCtx ctx = gcmContext(1, key, iv, aad);
