@@ -176,7 +176,7 @@ Snapshot InventoryStore::load() {
   return snapshot;
 }
 
-uint64_t InventoryStore::peekVersion() {
+uint64_t InventoryStore::peekVersion(InventoryId* inventoryId) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::optional<std::string> head = slots_.readHead(kMaxHeaderSize);
   uint64_t n = 0;
@@ -187,6 +187,9 @@ uint64_t InventoryStore::peekVersion() {
     } catch (const TruncatedException&) {
       // A short head: the slots say where the chain is (load() reports the damage).
     }
+  }
+  if (inventoryId != nullptr) {
+    *inventoryId = header ? header->inventoryId : InventoryId{};
   }
   if (header) {
     n = header->version;

@@ -67,8 +67,9 @@ class InventoryStore {
   Snapshot load();
 
   /// Only the newest version number (reads the head's header and probes), cheap enough to
-  /// poll. Returns 0 for a legacy head or none.
-  uint64_t peekVersion();
+  /// poll. Returns 0 for a legacy head or none. Sets `*inventoryId` (when given) to the head
+  /// header's inventory id, zero when it has none or the head could not be read.
+  uint64_t peekVersion(InventoryId* inventoryId = nullptr);
 
   /// Every commit keeps the newest version's inventory id and kdf salt (and gives a version
   /// without an identity a new one).

@@ -62,6 +62,7 @@ class DaemonReplicaIdentityTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testNewShareWithSameStateDirIsServed);
   CPPUNIT_TEST(testShareInitialisedAgainAtSamePathIsServed);
   CPPUNIT_TEST(testRollbackOfSameInventoryStillRefused);
+  CPPUNIT_TEST(testShareInitialisedAgainWhileRunningIsFollowed);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -121,6 +122,26 @@ class DaemonReplicaIdentityTest : public CppUnit::TestFixture {
                                           inventoryBody({"a-one", "a-two", "a-three", "a-four"}))
                                   .status);
     CPPUNIT_ASSERT(discardedFiles().empty());
+  }
+
+  // The same while the replica runs: the watcher follows the new inventory (its version 1 is
+  // below the one delivered last), and the old copy goes aside.
+  void testShareInitialisedAgainWhileRunningIsFollowed() {
+    const std::string share = dir_->path() + "/share/promsnmp-inventory.json";
+    makeShare(share, kShareA);
+    start(share, "running");
+    CPPUNIT_ASSERT(eventually(10, [&] { return targetNames(*daemon_).size() == kShareA.size(); }));
+    const std::string idA = inventoryIdOf(share);
+    std::filesystem::remove_all(dir_->path() + "/share");
+    makeShare(share, kShareB);
+    CPPUNIT_ASSERT_MESSAGE(joined(targetNames(*daemon_)), eventually(10, [&] {
+                             return joined(targetNames(*daemon_)) == "b-one";
+                           }));
+    CPPUNIT_ASSERT(eventually(5, [&] { return discardedFiles().size() == 1; }));
+    CPPUNIT_ASSERT(discardedFiles()[0].rfind("promsnmp-state.sqlite." + idA + ".", 0) == 0);
+    const HttpAnswer write = httpRequest(daemon_->port(), "POST", "/promsnmp/inventory", {},
+                                         inventoryBody({"b-one", "b-two"}));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(write.body, 200, write.status);
   }
 
  private:
