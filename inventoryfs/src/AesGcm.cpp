@@ -114,6 +114,26 @@ size_t gcmUpdate(EVP_CIPHER_CTX* ctx, std::string_view in, unsigned char* out) {
   return total;
 }
 
+// Runs the OpenSSL 3 KDF `name` with `params` and returns `length` bytes; `what` names it in
+// errors.
+std::string deriveWithKdf(const char* name, const char* what, const OSSL_PARAM* params,
+                          size_t length) {
+  std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, name, nullptr));
+  if (!kdf) {
+    throwOpenSsl((std::string("EVP_KDF_fetch(") + what + ")").c_str());
+  }
+  std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(kdf.get()));
+  if (!ctx) {
+    throwOpenSsl("EVP_KDF_CTX_new");
+  }
+  std::string out(length, '\0');
+  if (EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), out.size(), params) <=
+      0) {
+    throwOpenSsl((std::string("EVP_KDF_derive(") + what + ")").c_str());
+  }
+  return out;
+}
+
 }  // namespace
 
 void randomBytes(uint8_t* out, size_t size) {
@@ -146,14 +166,6 @@ std::array<uint8_t, 32> sha256(std::string_view data) {
 
 std::string hkdfSha256(std::string_view ikm, std::string_view salt, std::string_view info,
                        size_t length) {
-  std::unique_ptr<EVP_KDF, KdfFree> kdf(EVP_KDF_fetch(nullptr, OSSL_KDF_NAME_HKDF, nullptr));
-  if (!kdf) {
-    throwOpenSsl("EVP_KDF_fetch(HKDF)");
-  }
-  std::unique_ptr<EVP_KDF_CTX, KdfCtxFree> ctx(EVP_KDF_CTX_new(kdf.get()));
-  if (!ctx) {
-    throwOpenSsl("EVP_KDF_CTX_new");
-  }
   // OSSL_PARAM takes non-const pointers but only reads through them here.
   char digest[] = "SHA256";
   const OSSL_PARAM params[] = {
@@ -166,12 +178,32 @@ std::string hkdfSha256(std::string_view ikm, std::string_view salt, std::string_
                                         info.size()),
       OSSL_PARAM_construct_end(),
   };
-  std::string out(length, '\0');
-  if (EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), out.size(), params) <=
-      0) {
-    throwOpenSsl("EVP_KDF_derive(HKDF-SHA256)");
+  return deriveWithKdf(OSSL_KDF_NAME_HKDF, "HKDF-SHA256", params, length);
+}
+
+std::string scrypt(std::string_view password, std::string_view salt, unsigned log2N, unsigned r,
+                   unsigned p, size_t length, uint64_t maxMemoryBytes) {
+  if (log2N == 0 || log2N > 63 || r == 0 || p == 0) {
+    throw InventoryException("scrypt: invalid parameters log2N=" + std::to_string(log2N) +
+                             " r=" + std::to_string(r) + " p=" + std::to_string(p));
   }
-  return out;
+  uint64_t n = uint64_t{1} << log2N;
+  uint32_t blockSize = r;
+  uint32_t parallel = p;
+  uint64_t maxMemory = maxMemoryBytes;
+  // OSSL_PARAM takes non-const pointers but only reads through them here.
+  const OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_PASSWORD, const_cast<char*>(password.data()),
+                                        password.size()),
+      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, const_cast<char*>(salt.data()),
+                                        salt.size()),
+      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_N, &n),
+      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_R, &blockSize),
+      OSSL_PARAM_construct_uint32(OSSL_KDF_PARAM_SCRYPT_P, &parallel),
+      OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxMemory),
+      OSSL_PARAM_construct_end(),
+  };
+  return deriveWithKdf(OSSL_KDF_NAME_SCRYPT, "SCRYPT", params, length);
 }
 
 void aesGcmEncrypt(std::string_view key, std::string_view iv, std::string_view aad,

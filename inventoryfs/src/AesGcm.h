@@ -29,6 +29,12 @@ std::array<uint8_t, 32> sha256(std::string_view data);
 std::string hkdfSha256(std::string_view ikm, std::string_view salt, std::string_view info,
                        size_t length);
 
+/// scrypt (RFC 7914) of `length` bytes with N = 2^log2N, block size r and parallelism p, through
+/// OpenSSL 3's EVP_KDF "SCRYPT". `maxMemoryBytes` bounds the memory OpenSSL may use (parameters
+/// needing more throw). Costs CPU and memory by design: callers cache the result.
+std::string scrypt(std::string_view password, std::string_view salt, unsigned log2N, unsigned r,
+                   unsigned p, size_t length, uint64_t maxMemoryBytes);
+
 /// AES-GCM with a 16-byte (AES-128) or 32-byte (AES-256) key, a 12-byte IV and a 16-byte tag:
 /// appends ciphertext || tag (plaintext.size() + 16 bytes) to `out`. Throws on a bad key or IV
 /// size and on any OpenSSL failure.

@@ -16,8 +16,10 @@ namespace {
 
 constexpr std::string_view kMagic = "PSNMPINV";
 constexpr uint16_t kFormatV2 = 2;
+constexpr uint16_t kFormatV3 = 3;
+static_assert(kWriteFormat == kFormatV2 || kWriteFormat == kFormatV3);
 
-// Offsets of the v2 header fields (Envelope.h).
+// Offsets of the header fields (Envelope.h); format 3 adds those from kOffInventoryId on.
 constexpr size_t kOffFormat = 8;
 constexpr size_t kOffHeaderLength = 10;
 constexpr size_t kOffFlags = 12;
@@ -29,6 +31,15 @@ constexpr size_t kOffNonce = 56;
 constexpr size_t kOffCreatedAt = 68;
 constexpr size_t kOffCiphertextLength = 76;
 static_assert(kOffCiphertextLength + 8 == kV2HeaderSize);
+constexpr size_t kOffInventoryId = 84;
+constexpr size_t kOffKdf = 100;
+constexpr size_t kOffLog2N = 101;
+constexpr size_t kOffScryptR = 102;
+constexpr size_t kOffScryptP = 104;
+constexpr size_t kOffReserved1 = 106;
+constexpr size_t kOffKdfSalt = 108;
+constexpr size_t kOffReserved2 = 124;
+static_assert(kOffReserved2 + 4 == kV3HeaderSize);
 static_assert(kNonceSize == detail::kGcmIvSize && kTagSize == detail::kGcmTagSize);
 
 // Legacy files: Base64 of IV[12] || ciphertext || tag[16].
@@ -74,12 +85,13 @@ std::array<uint8_t, N> getBytes(std::string_view in, size_t offset) {
   return bytes;
 }
 
-std::string encodeHeader(const Header& header) {
+std::string encodeHeader(const Header& header, uint16_t format) {
+  const size_t size = format == kFormatV2 ? kV2HeaderSize : kV3HeaderSize;
   std::string out;
-  out.reserve(kV2HeaderSize);
+  out.reserve(size);
   out.append(kMagic);
-  putBigEndian(out, kFormatV2, 2);
-  putBigEndian(out, kV2HeaderSize, 2);
+  putBigEndian(out, format, 2);
+  putBigEndian(out, size, 2);
   putBigEndian(out, header.flags, 4);
   putBigEndian(out, header.version, 8);
   putBigEndian(out, header.epoch, 8);
@@ -88,7 +100,41 @@ std::string encodeHeader(const Header& header) {
   putBytes(out, header.nonce);
   putBigEndian(out, static_cast<uint64_t>(header.createdAtMs), 8);
   putBigEndian(out, header.ciphertextLength, 8);
+  if (format == kFormatV3) {
+    putBytes(out, header.inventoryId);
+    putBigEndian(out, static_cast<uint8_t>(header.kdf.algorithm), 1);
+    putBigEndian(out, header.kdf.log2N, 1);
+    putBigEndian(out, header.kdf.r, 2);
+    putBigEndian(out, header.kdf.p, 2);
+    putBigEndian(out, 0, 2);
+    putBytes(out, header.kdf.salt);
+    putBigEndian(out, 0, 4);
+  }
   return out;
+}
+
+// Why a format-3 kdf field is refused, or "" when it is acceptable: a known algorithm, zero
+// parameters for Direct, and for scrypt a cost a reader can afford (no file makes a reader
+// allocate more than kMaxScryptMemoryBytes).
+std::string kdfProblem(const KdfParams& kdf) {
+  if (kdf.algorithm == Kdf::Direct) {
+    return kdf == KdfParams{} ? "" : "kdf 0 (direct) with non-zero parameters";
+  }
+  if (kdf.algorithm != Kdf::Scrypt) {
+    return "unknown kdf " + std::to_string(static_cast<unsigned>(kdf.algorithm));
+  }
+  const std::string params = "scrypt log2(N) " + std::to_string(kdf.log2N) + ", r " +
+                             std::to_string(kdf.r) + ", p " + std::to_string(kdf.p);
+  if (kdf.log2N < 1 || kdf.log2N > 24 || kdf.r < 1 || kdf.p < 1 || kdf.p > 64) {
+    return params + " out of range";
+  }
+  // scrypt's memory is 128 * r * (N + p) bytes.
+  const uint64_t memory = uint64_t{128} * kdf.r * ((uint64_t{1} << kdf.log2N) + kdf.p);
+  if (memory > kMaxScryptMemoryBytes) {
+    return params + " needs " + std::to_string(memory >> 20) + " MiB, more than the " +
+           std::to_string(kMaxScryptMemoryBytes >> 20) + " MiB a reader allows";
+  }
+  return "";
 }
 
 // "a1b2c3d4e5f60718 (current), ... (previous)": ids only, never key material.
@@ -104,24 +150,34 @@ Opened openV2(std::string_view file, const Keyring& keys) {
   Opened opened;
   opened.format = EnvelopeFormat::V2;
   const Header header = readHeader(file);
-  const Key* key = keys.find(header.keyId);
-  if (key == nullptr) {
+  const size_t headerSize = header.size();
+  // The length check first: it is cheap, and a torn file must not cost an scrypt derivation.
+  const uint64_t body = file.size() - headerSize;
+  if (header.ciphertextLength > body || body - header.ciphertextLength != kTagSize) {
+    const uint64_t overhead = headerSize + kTagSize;
+    const std::string expected =
+        header.ciphertextLength <= std::numeric_limits<uint64_t>::max() - overhead
+            ? std::to_string(header.ciphertextLength + overhead)
+            : std::to_string(headerSize) + " + " + std::to_string(header.ciphertextLength) +
+                  " + 16";
+    throw TruncatedException("inventory file length does not match its header: expected " +
+                             expected + " bytes, file has " + std::to_string(file.size()));
+  }
+  const std::optional<Key> key = keys.findFileKey(header.kdf, header.keyId);
+  if (!key) {
+    if (header.kdf.algorithm == Kdf::Scrypt) {
+      throw WrongKeyException(
+          "inventory file is sealed with a passphrase key (scrypt, key id " + header.keyIdHex() +
+          ") that no configured passphrase derives: wrong passphrase, or the file's salt or "
+          "scrypt parameters were modified (configured key ids: " +
+          configuredKeyIds(keys) + ")");
+    }
     throw WrongKeyException(
         "inventory file is sealed with key id " + header.keyIdHex() +
         ", which no configured key has (configured key ids: " + configuredKeyIds(keys) + ")");
   }
-  const uint64_t body = file.size() - kV2HeaderSize;
-  if (header.ciphertextLength > body || body - header.ciphertextLength != kTagSize) {
-    constexpr uint64_t kOverhead = kV2HeaderSize + kTagSize;
-    const std::string expected =
-        header.ciphertextLength <= std::numeric_limits<uint64_t>::max() - kOverhead
-            ? std::to_string(header.ciphertextLength + kOverhead)
-            : "84 + " + std::to_string(header.ciphertextLength) + " + 16";
-    throw TruncatedException("inventory file length does not match its header: expected " +
-                             expected + " bytes, file has " + std::to_string(file.size()));
-  }
   if (!detail::aesGcmDecrypt(detail::asView(key->bytes), detail::asView(header.nonce),
-                             file.substr(0, kV2HeaderSize), file.substr(kV2HeaderSize),
+                             file.substr(0, headerSize), file.substr(headerSize),
                              opened.plaintext)) {
     throw AuthenticationException("authentication failed: file modified or corrupted (key id " +
                                   header.keyIdHex() + ")");
@@ -178,6 +234,14 @@ std::string Header::keyIdHex() const { return detail::toHex(keyId.data(), keyId.
 
 std::string Header::nonceHex() const { return detail::toHex(nonce.data(), nonce.size()); }
 
+std::string Header::inventoryIdHex() const {
+  return hasInventoryId() ? detail::toHex(inventoryId.data(), inventoryId.size()) : "";
+}
+
+bool Header::hasInventoryId() const { return inventoryId != InventoryId{}; }
+
+size_t Header::size() const { return format == kFormatV2 ? kV2HeaderSize : kV3HeaderSize; }
+
 EnvelopeFormat detectFormat(std::string_view file) {
   // A non-empty prefix of the magic counts as v2, so that a v2 file cut inside its magic is
   // reported as truncated rather than as bad Base64.
@@ -200,25 +264,32 @@ Header readHeader(std::string_view file) {
   if (file.substr(0, magicBytes) != kMagic.substr(0, magicBytes)) {
     throw DataException("not a v2 inventory file (no PSNMPINV magic)");
   }
-  if (file.size() < kV2HeaderSize) {
-    throw TruncatedException("v2 header truncated: expected at least " +
+  if (file.size() < kOffFlags) {
+    throw TruncatedException("header truncated: expected at least " +
                              std::to_string(kV2HeaderSize) + " bytes, file has " +
                              std::to_string(file.size()));
   }
   const uint64_t format = getBigEndian(file, kOffFormat, 2);
   const uint64_t headerLength = getBigEndian(file, kOffHeaderLength, 2);
-  const uint64_t flags = getBigEndian(file, kOffFlags, 4);
-  if (format != kFormatV2) {
+  if (format != kFormatV2 && format != kFormatV3) {
     throw DataException("unsupported format " + std::to_string(format) +
-                        " (this build reads format 2)");
+                        " (this build reads formats 2 and 3)");
   }
-  if (headerLength != kV2HeaderSize || (flags & ~uint64_t{kFlagAdminWrite}) != 0) {
-    throw DataException("unsupported format 2 variant: header length " +
-                        std::to_string(headerLength) + " (expected 84), flags " +
-                        std::to_string(flags) + " (known: " + std::to_string(kFlagAdminWrite) +
-                        ")");
+  const size_t expectedLength = format == kFormatV2 ? kV2HeaderSize : kV3HeaderSize;
+  if (file.size() < expectedLength) {
+    throw TruncatedException(
+        "format " + std::to_string(format) + " header truncated: expected at least " +
+        std::to_string(expectedLength) + " bytes, file has " + std::to_string(file.size()));
+  }
+  const uint64_t flags = getBigEndian(file, kOffFlags, 4);
+  if (headerLength != expectedLength || (flags & ~uint64_t{kFlagAdminWrite}) != 0) {
+    throw DataException("unsupported format " + std::to_string(format) +
+                        " variant: header length " + std::to_string(headerLength) + " (expected " +
+                        std::to_string(expectedLength) + "), flags " + std::to_string(flags) +
+                        " (known: " + std::to_string(kFlagAdminWrite) + ")");
   }
   Header header;
+  header.format = static_cast<uint16_t>(format);
   header.flags = static_cast<uint32_t>(flags);
   header.version = getBigEndian(file, kOffVersion, 8);
   header.epoch = getBigEndian(file, kOffEpoch, 8);
@@ -227,17 +298,40 @@ Header readHeader(std::string_view file) {
   header.nonce = getBytes<kNonceSize>(file, kOffNonce);
   header.createdAtMs = static_cast<int64_t>(getBigEndian(file, kOffCreatedAt, 8));
   header.ciphertextLength = getBigEndian(file, kOffCiphertextLength, 8);
+  if (format == kFormatV3) {
+    header.inventoryId = getBytes<16>(file, kOffInventoryId);
+    header.kdf.algorithm = static_cast<Kdf>(getBigEndian(file, kOffKdf, 1));
+    header.kdf.log2N = static_cast<uint8_t>(getBigEndian(file, kOffLog2N, 1));
+    header.kdf.r = static_cast<uint16_t>(getBigEndian(file, kOffScryptR, 2));
+    header.kdf.p = static_cast<uint16_t>(getBigEndian(file, kOffScryptP, 2));
+    header.kdf.salt = getBytes<16>(file, kOffKdfSalt);
+    if (getBigEndian(file, kOffReserved1, 2) != 0 || getBigEndian(file, kOffReserved2, 4) != 0) {
+      throw DataException("unsupported format 3 variant: reserved header bytes are not zero");
+    }
+    if (const std::string problem = kdfProblem(header.kdf); !problem.empty()) {
+      throw DataException("unsupported format 3 key derivation: " + problem);
+    }
+  }
   return header;
 }
 
 std::string sealV2(Header header, std::string_view plaintext, const Keyring& keys) {
-  const Key& key = keys.current();
+  const Key& configured = keys.current();
+  header.format = kWriteFormat;
+  if (kWriteFormat == kFormatV2 || !configured.passphrase) {
+    header.kdf = KdfParams{};
+  } else if (header.kdf.algorithm != Kdf::Scrypt) {
+    // A new inventory (or its first version under a passphrase): a fresh salt, which every
+    // later version keeps so that readers and writers derive its key once.
+    header.kdf = keys.newFileKdf();
+  }
+  const Key key = keys.fileKey(configured, header.kdf);
   header.keyId = key.id;
   // Random, never derived from the version: a deposed writer and the new leader may both seal
   // "version N+1" with the same key (reference §5.5).
   detail::randomBytes(header.nonce.data(), header.nonce.size());
   header.ciphertextLength = plaintext.size();
-  const std::string aad = encodeHeader(header);
+  const std::string aad = encodeHeader(header, kWriteFormat);
   std::string out;
   out.reserve(aad.size() + plaintext.size() + kTagSize);
   out = aad;
@@ -282,6 +376,24 @@ std::string sealLegacy(std::string_view plaintext, const Keyring& keys, std::str
   const std::string nonce = raw;
   detail::aesGcmEncrypt(*key.legacy, nonce, {}, plaintext, raw);
   return detail::base64Encode(raw);
+}
+
+InventoryId newInventoryId() {
+  InventoryId id{};
+  detail::randomBytes(id.data(), id.size());
+  return id;
+}
+
+InventoryId inventoryIdFromHex(std::string_view hex) {
+  InventoryId id{};
+  if (hex.size() != 2 * id.size()) {
+    return id;
+  }
+  const std::optional<std::string> raw = detail::fromHex(std::string(hex));
+  if (raw) {
+    std::copy_n(raw->begin(), id.size(), id.begin());
+  }
+  return id;
 }
 
 std::array<uint8_t, 16> newWriterId() {

@@ -469,7 +469,8 @@ class Session {
     if (s.format == EnvelopeFormat::V2) {
       out_ << "  written " << isoTime(s.header.createdAtMs) << " by "
            << s.header.writerIdHex().substr(0, 8)
-           << ((s.header.flags & kFlagAdminWrite) != 0 ? " (admin)" : "");
+           << ((s.header.flags & kFlagAdminWrite) != 0 ? " (admin)" : "") << "  inventory "
+           << (s.header.hasInventoryId() ? s.header.inventoryIdHex() : "(none: format 2)");
     } else {
       out_ << "  (Java PromSNMP file, not initialised)";
     }
@@ -682,6 +683,12 @@ class Session {
       w.boolean((v.header.flags & kFlagAdminWrite) != 0);
       w.key("keyId");
       w.string(v.header.keyIdHex());
+      w.key("format");
+      w.integer(v.header.format);
+      w.key("inventoryId");
+      w.string(v.header.inventoryIdHex());
+      w.key("kdf");
+      w.string(v.header.kdf.algorithm == Kdf::Scrypt ? "scrypt" : "direct");
       w.key("createdAt");
       w.string(isoTime(v.header.createdAtMs));
       w.key("devices");
@@ -707,6 +714,11 @@ class Session {
       w.endArray();
       out_ << s << "\n";
       return kExitOk;
+    }
+    if (!reports.empty() && reports.back().ok) {
+      const Header& newest = reports.back().header;
+      out_ << "# inventory "
+           << (newest.hasInventoryId() ? newest.inventoryIdHex() : "(none: format 2)") << "\n";
     }
     std::vector<std::vector<std::string>> rows = {
         {"VERSION", "EPOCH", "WRITER", "KEY", "CREATED", "DEVICES", "SEEDS", "STATUS"}};

@@ -129,20 +129,43 @@ Snapshot InventoryStore::newest() {
   }
 }
 
-void InventoryStore::acceptAtLeast(uint64_t version, uint64_t epoch) {
+void InventoryStore::acceptAtLeast(uint64_t version, uint64_t epoch, const InventoryId& id) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (id != InventoryId{} && acceptedId_ != InventoryId{} && id != acceptedId_) {
+    return;  // another inventory's floor says nothing about this one
+  }
   acceptedVersion_ = std::max(acceptedVersion_, version);
   acceptedEpoch_ = std::max(acceptedEpoch_, epoch);
+  if (id != InventoryId{}) {
+    acceptedId_ = id;
+  }
 }
 
 void InventoryStore::accept(const Snapshot& snapshot) {
   acceptedVersion_ = std::max(acceptedVersion_, snapshot.version);
   acceptedEpoch_ = std::max(acceptedEpoch_, snapshot.epoch);
+  if (snapshot.header.hasInventoryId()) {
+    acceptedId_ = snapshot.header.inventoryId;
+  }
+}
+
+void InventoryStore::forgetOtherInventory(const Snapshot& snapshot) {
+  // Both identities known and different: the directory holds another inventory (a new share,
+  // or the old one wiped and initialised again). Its versions start over, so the floor of the
+  // previous one does not apply. A missing identity (format 2, Java files) is not "different":
+  // the floor stays, and an older file is still a rollback (I9).
+  if (snapshot.header.hasInventoryId() && acceptedId_ != InventoryId{} &&
+      snapshot.header.inventoryId != acceptedId_) {
+    acceptedVersion_ = 0;
+    acceptedEpoch_ = 0;
+    acceptedId_ = snapshot.header.inventoryId;
+  }
 }
 
 Snapshot InventoryStore::load() {
   std::lock_guard<std::mutex> lock(mutex_);
   Snapshot snapshot = newest();
+  forgetOtherInventory(snapshot);
   if (snapshot.version < acceptedVersion_ || snapshot.epoch < acceptedEpoch_) {
     throw RollbackException(
         slots_.describe() + ": newest file is " + versionText(snapshot.version, snapshot.epoch) +
@@ -153,12 +176,23 @@ Snapshot InventoryStore::load() {
   return snapshot;
 }
 
-uint64_t InventoryStore::peekVersion() {
+uint64_t InventoryStore::peekVersion(InventoryId* inventoryId) {
   std::lock_guard<std::mutex> lock(mutex_);
-  std::optional<std::string> head = slots_.readHead(kV2HeaderSize);
+  std::optional<std::string> head = slots_.readHead(kMaxHeaderSize);
   uint64_t n = 0;
-  if (head && detectFormat(*head) == EnvelopeFormat::V2 && head->size() == kV2HeaderSize) {
-    n = readHeader(*head).version;
+  std::optional<Header> header;
+  if (head && detectFormat(*head) == EnvelopeFormat::V2) {
+    try {
+      header = readHeader(*head);
+    } catch (const TruncatedException&) {
+      // A short head: the slots say where the chain is (load() reports the damage).
+    }
+  }
+  if (inventoryId != nullptr) {
+    *inventoryId = header ? header->inventoryId : InventoryId{};
+  }
+  if (header) {
+    n = header->version;
   } else {
     // No head, a short one, or a Java file put back at the head: the slots are the truth.
     std::vector<uint64_t> versions = slots_.listSlots();
@@ -179,6 +213,7 @@ CommitResult InventoryStore::commitLocked(const std::function<uint64_t(const Sna
     }
     // Never write over what we cannot read: a corrupt or wrong-key head throws here.
     Snapshot base = newest();
+    forgetOtherInventory(base);
     if (base.version < acceptedVersion_ || base.epoch < acceptedEpoch_) {
       throw RollbackException(slots_.describe() + ": newest file is " +
                               versionText(base.version, base.epoch) + ", older than the accepted " +
@@ -209,6 +244,10 @@ CommitResult InventoryStore::commitLocked(const std::function<uint64_t(const Sna
     header.epoch = epoch;
     header.writerId = writerId_;
     header.createdAtMs = nowMillis();
+    // The identity and the passphrase salt stay with the inventory; the first commit over a
+    // file without an identity (Java, plain JSON, format 2, a new share) gives it one.
+    header.inventoryId = base.header.hasInventoryId() ? base.header.inventoryId : newInventoryId();
+    header.kdf = base.header.kdf;
     std::string bytes = sealV2(header, inventoryToJson(next), keys_);
 
     if (slots_.claim(header.version, bytes) == SlotStore::Claim::Taken) {
@@ -360,6 +399,11 @@ std::vector<VersionReport> InventoryStore::verify(std::vector<std::string>* chai
     *chainErrors = std::move(errors);
   }
   return reports;
+}
+
+InventoryId InventoryStore::acceptedInventoryId() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return acceptedId_;
 }
 
 std::pair<uint64_t, uint64_t> InventoryStore::lastAccepted() const {

@@ -4,6 +4,15 @@
 
 namespace inventoryfs {
 
+namespace {
+
+// Both ids known and different: the path holds another inventory (the store accepted it).
+bool otherInventory(const InventoryId& seen, const InventoryId& delivered) {
+  return seen != InventoryId{} && delivered != InventoryId{} && seen != delivered;
+}
+
+}  // namespace
+
 InventoryWatcher::InventoryWatcher(InventoryStore& store, std::chrono::milliseconds interval,
                                    Callbacks callbacks)
     : store_(store), interval_(interval), callbacks_(std::move(callbacks)) {}
@@ -38,7 +47,9 @@ bool InventoryWatcher::pollOnce() {
     // asked). A number that went back, or a header that no longer reads (0), is checked in
     // full too: load() reports it (rollback, damage) instead of it passing as "unchanged".
     const bool full = failing_ || verifyNext_.exchange(false);
-    if (haveDelivered_ && !full && store_.peekVersion() == delivered_) {
+    InventoryId peekedId{};
+    if (haveDelivered_ && !full && store_.peekVersion(&peekedId) == delivered_ &&
+        !otherInventory(peekedId, deliveredId_)) {
       if (callbacks_.onUnchanged) {
         callbacks_.onUnchanged();
       }
@@ -46,13 +57,17 @@ bool InventoryWatcher::pollOnce() {
     }
     Snapshot snapshot = store_.load();
     failing_ = false;
-    if (haveDelivered_ && snapshot.version <= delivered_) {
+    if (haveDelivered_ && snapshot.version <= delivered_ &&
+        !otherInventory(snapshot.header.inventoryId, deliveredId_)) {
       if (callbacks_.onUnchanged) {
         callbacks_.onUnchanged();
       }
       return false;
     }
     delivered_ = snapshot.version;
+    if (snapshot.header.hasInventoryId()) {
+      deliveredId_ = snapshot.header.inventoryId;
+    }
     haveDelivered_ = true;
     if (callbacks_.onVersion) {
       callbacks_.onVersion(snapshot);

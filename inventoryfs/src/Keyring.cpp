@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <string_view>
 #include <system_error>
 #include <utility>
@@ -33,6 +34,12 @@ constexpr char kCredentialName[] = "promsnmp-encrypt-key";
 constexpr std::string_view kHkdfSalt = "promsnmp-inventory-v2";
 constexpr std::string_view kHkdfInfo = "aes-256-gcm key";
 constexpr std::string_view kKeyIdLabel = "promsnmp key id";
+// Key ids of scrypt-derived keys use their own label: a file's key id says which derivation
+// made its key, and an scrypt key id never matches a configured (HKDF or raw) key's id.
+constexpr std::string_view kScryptKeyIdLabel = "promsnmp scrypt key id";
+// Derived keys kept per keyring; beyond this the cache starts over (an inventory uses one salt,
+// so only a reader of many unrelated files ever gets here).
+constexpr size_t kMaxCachedKeys = 64;
 
 // Key files are small; anything larger is a wrong path (a log, /dev/zero), not a key.
 constexpr size_t kMaxKeyFileBytes = size_t{64} * 1024;
@@ -117,6 +124,27 @@ std::optional<Key> credentialKey(const std::map<std::string, std::string>& env,
   return Keyring::deriveKey(readKeyFile(path, "systemd credential"), path);
 }
 
+std::array<uint8_t, 8> keyIdOf(std::string_view label, const std::array<uint8_t, 32>& bytes) {
+  std::string idInput(label);
+  idInput += detail::asView(bytes);
+  const std::array<uint8_t, 32> digest = detail::sha256(idInput);
+  std::array<uint8_t, 8> id{};
+  std::copy_n(digest.begin(), id.size(), id.begin());
+  return id;
+}
+
+// scrypt-derived keys of this process: configured key bytes || salt || cost -> derived key.
+// Derived keys are pure functions of their inputs, so every keyring may share them.
+struct DerivedKeyCache {
+  std::mutex mutex;
+  std::map<std::string, Key> keys;
+};
+
+DerivedKeyCache& derivedKeyCache() {
+  static DerivedKeyCache cache;
+  return cache;
+}
+
 }  // namespace
 
 std::string Key::idHex() const { return detail::toHex(id.data(), id.size()); }
@@ -133,17 +161,75 @@ Key Keyring::deriveKey(const std::string& text, const std::string& source) {
   }
   if (!raw) {
     raw = detail::hkdfSha256(text, kHkdfSalt, kHkdfInfo, key.bytes.size());
+    key.passphrase = text;
   }
   std::copy_n(raw->begin(), key.bytes.size(), key.bytes.begin());
   if (text.size() == 16) {
     // Java PromSNMP encrypts with these raw bytes as an AES-128 key (promsnmp-java.md §4.3).
     key.legacy = text;
   }
-  std::string idInput(kKeyIdLabel);
-  idInput += detail::asView(key.bytes);
-  const std::array<uint8_t, 32> digest = detail::sha256(idInput);
-  std::copy_n(digest.begin(), key.id.size(), key.id.begin());
+  key.id = keyIdOf(kKeyIdLabel, key.bytes);
   return key;
+}
+
+Key Keyring::fileKey(const Key& configured, const KdfParams& kdf) const {
+  if (kdf.algorithm == Kdf::Direct || !configured.passphrase) {
+    return configured;
+  }
+  if (kdf.algorithm != Kdf::Scrypt) {
+    throw DataException("unknown key derivation " +
+                        std::to_string(static_cast<unsigned>(kdf.algorithm)));
+  }
+  std::string cacheKey(detail::asView(configured.bytes));
+  cacheKey += detail::asView(kdf.salt);
+  cacheKey += std::to_string(kdf.log2N) + "/" + std::to_string(kdf.r) + "/" + std::to_string(kdf.p);
+  DerivedKeyCache& cache = derivedKeyCache();
+  {
+    std::lock_guard<std::mutex> lock(cache.mutex);
+    auto it = cache.keys.find(cacheKey);
+    if (it != cache.keys.end()) {
+      return it->second;
+    }
+  }
+  // Derived outside the lock: scrypt takes tens of milliseconds, and two threads deriving the
+  // same key at once only waste a little work.
+  Key key;
+  key.source = configured.source + " (scrypt)";
+  const std::string bytes =
+      detail::scrypt(*configured.passphrase, detail::asView(kdf.salt), kdf.log2N, kdf.r, kdf.p,
+                     key.bytes.size(), kMaxScryptMemoryBytes);
+  std::copy_n(bytes.begin(), key.bytes.size(), key.bytes.begin());
+  key.id = keyIdOf(kScryptKeyIdLabel, key.bytes);
+  std::lock_guard<std::mutex> lock(cache.mutex);
+  if (cache.keys.size() >= kMaxCachedKeys) {
+    cache.keys.clear();
+  }
+  cache.keys.emplace(std::move(cacheKey), key);
+  return key;
+}
+
+std::optional<Key> Keyring::findFileKey(const KdfParams& kdf,
+                                        const std::array<uint8_t, 8>& id) const {
+  if (kdf.algorithm == Kdf::Direct) {
+    const Key* key = find(id);
+    return key == nullptr ? std::nullopt : std::optional<Key>(*key);
+  }
+  auto match = [&](const Key& configured) -> std::optional<Key> {
+    if (!configured.passphrase) {
+      return std::nullopt;  // raw keys are never derived further
+    }
+    Key key = fileKey(configured, kdf);
+    return key.id == id ? std::optional<Key>(std::move(key)) : std::nullopt;
+  };
+  if (auto key = match(current_)) {
+    return key;
+  }
+  for (const Key& configured : previous_) {
+    if (auto key = match(configured)) {
+      return key;
+    }
+  }
+  return std::nullopt;
 }
 
 Keyring Keyring::fromEnvironment(const std::map<std::string, std::string>& env) {
@@ -237,7 +323,15 @@ std::map<std::string, std::string> Keyring::processEnvironment() {
   return env;
 }
 
-Keyring::Keyring(Key current, std::vector<Key> previous) : current_(std::move(current)) {
+Keyring::Keyring(Key current, std::vector<Key> previous, ScryptCost cost)
+    : current_(std::move(current)), cost_(cost) {
+  if (current_.passphrase) {
+    newFileKdf_.algorithm = Kdf::Scrypt;
+    newFileKdf_.log2N = cost_.log2N;
+    newFileKdf_.r = cost_.r;
+    newFileKdf_.p = cost_.p;
+    detail::randomBytes(newFileKdf_.salt.data(), newFileKdf_.salt.size());
+  }
   // A previous key equal to the current one (or to an earlier previous one) adds nothing.
   for (Key& key : previous) {
     const bool duplicate = key.bytes == current_.bytes ||

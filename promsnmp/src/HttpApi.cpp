@@ -696,6 +696,7 @@ void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
   Poco::JSON::Object::Ptr details = new Poco::JSON::Object;
   details->set("version", inventory.version);
   details->set("epoch", inventory.epoch);
+  details->set("inventoryId", inventory.inventoryId);
   details->set("devices", inventory.devices);
   details->set("source", inventory.fromLocalReplica ? "local replica" : "share");
   if (!inventory.lastError.empty()) {

@@ -92,7 +92,9 @@ bool InventoryState::start() {
   if (local_ != nullptr) {
     try {
       if (auto replica = local_->loadReplica()) {
-        store_.acceptAtLeast(replica->version, replica->epoch);
+        replicaInventoryId_ = replica->inventoryId;
+        store_.acceptAtLeast(replica->version, replica->epoch,
+                             inventoryfs::inventoryIdFromHex(replica->inventoryId));
       }
     } catch (const Poco::Exception& e) {
       logEvent(log_, Poco::Message::PRIO_WARNING, "local replica unreadable",
@@ -115,7 +117,9 @@ bool InventoryState::start() {
           adopt(snapshot, true);
           logEvent(log_, Poco::Message::PRIO_WARNING,
                    "serving the local replica: the share is unreadable",
-                   {{"version", replica->version}, {"replica", local_->path()}});
+                   {{"version", replica->version},
+                    {"inventory_id", replica->inventoryId},
+                    {"replica", local_->path()}});
         }
       } catch (const Poco::Exception& local) {
         logEvent(log_, Poco::Message::PRIO_ERROR, "local replica unreadable",
@@ -177,13 +181,15 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
   auto view = std::make_shared<InventoryView>();
   view->version = snapshot.version;
   view->epoch = snapshot.epoch;
+  view->inventoryId = snapshot.header.inventoryIdHex();
   view->fromLocalReplica = fromLocalReplica;
   view->inventory = snapshot.inventory;
   view->index();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (status_.loaded && !status_.fromLocalReplica && !fromLocalReplica &&
-        snapshot.version == status_.version && snapshot.epoch == status_.epoch) {
+        snapshot.version == status_.version && snapshot.epoch == status_.epoch &&
+        view->inventoryId == status_.inventoryId) {
       status_.lastError.clear();
       return;  // the watcher's first poll delivers what start() loaded
     }
@@ -193,6 +199,7 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
     status_.fromLocalReplica = fromLocalReplica;
     status_.version = snapshot.version;
     status_.epoch = snapshot.epoch;
+    status_.inventoryId = view->inventoryId;
     status_.devices = snapshot.inventory.devices.size();
     status_.loadedAt = std::chrono::system_clock::now();
     if (!fromLocalReplica) {
@@ -204,27 +211,51 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
   logEvent(log_, Poco::Message::PRIO_INFORMATION, "inventory loaded",
            {{"version", snapshot.version},
             {"epoch", snapshot.epoch},
+            {"inventory_id", view->inventoryId},
             {"devices", snapshot.inventory.devices.size()},
             {"source", fromLocalReplica ? "local-replica" : "share"}});
   if (local_ != nullptr && !fromLocalReplica) {
-    try {
-      inventoryfs::Header header = snapshot.header;
-      header.version = snapshot.version;
-      header.epoch = snapshot.epoch;
-      LocalState::Replica replica;
-      replica.version = snapshot.version;
-      replica.epoch = snapshot.epoch;
-      replica.savedAtMs = toMillis(std::chrono::system_clock::now());
-      replica.envelope =
-          inventoryfs::sealV2(header, inventoryfs::inventoryToJson(snapshot.inventory), keys_);
-      local_->saveReplica(replica);
-    } catch (const Poco::Exception& e) {
-      logEvent(log_, Poco::Message::PRIO_WARNING, "cannot update the local replica",
-               {{"error", e.displayText()}});
-    }
+    saveReplica(snapshot);
   }
   for (const Listener& listener : listeners) {
     listener(before, view);
+  }
+}
+
+void InventoryState::saveReplica(const inventoryfs::Snapshot& snapshot) {
+  const std::string inventoryId = snapshot.header.inventoryIdHex();
+  try {
+    if (!replicaInventoryId_.empty() && !inventoryId.empty() &&
+        inventoryId != replicaInventoryId_) {
+      // The share holds another inventory than the one this replica kept (a new share, or the
+      // old one wiped and initialised again): it is served, and the old copy is kept aside for
+      // the operator, never deleted.
+      const std::string aside = local_->discardReplica(replicaInventoryId_);
+      logEvent(log_, Poco::Message::PRIO_ERROR,
+               "the share holds another inventory: serving it and discarding the local copy",
+               {{"inventory_id", inventoryId},
+                {"discarded_inventory_id", replicaInventoryId_},
+                {"version", snapshot.version},
+                {"moved_to", aside}});
+      replicaInventoryId_.clear();
+    }
+    inventoryfs::Header header = snapshot.header;
+    header.version = snapshot.version;
+    header.epoch = snapshot.epoch;
+    LocalState::Replica replica;
+    replica.version = snapshot.version;
+    replica.epoch = snapshot.epoch;
+    replica.inventoryId = inventoryId;
+    replica.savedAtMs = toMillis(std::chrono::system_clock::now());
+    replica.envelope =
+        inventoryfs::sealV2(header, inventoryfs::inventoryToJson(snapshot.inventory), keys_);
+    local_->saveReplica(replica);
+    if (!inventoryId.empty()) {
+      replicaInventoryId_ = inventoryId;
+    }
+  } catch (const Poco::Exception& e) {
+    logEvent(log_, Poco::Message::PRIO_WARNING, "cannot update the local replica",
+             {{"error", e.displayText()}});
   }
 }
 

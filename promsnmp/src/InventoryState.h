@@ -25,6 +25,7 @@ class LocalState;
 struct InventoryView {
   uint64_t version = 0;
   uint64_t epoch = 0;
+  std::string inventoryId;        // hex; "" for a Java file or a format-2 file without one
   bool fromLocalReplica = false;  // the share could not be read at start; this is the last copy
   inventoryfs::Inventory inventory;
 
@@ -57,6 +58,7 @@ class InventoryState {
     bool fromLocalReplica = false;  // serving the local copy: the share is unreadable
     uint64_t version = 0;
     uint64_t epoch = 0;
+    std::string inventoryId;  // hex; "" when the inventory has none (Java, format 2)
     size_t devices = 0;
     std::string lastError;  // empty when the last poll of the share worked
     std::chrono::system_clock::time_point lastErrorAt{};
@@ -74,7 +76,12 @@ class InventoryState {
   ~InventoryState();
 
   /// First load: from the share, else from the local replica. Returns whether a view exists.
-  /// Then starts the watcher. Safe to call once.
+  /// Then starts the watcher. Safe to call once. The local replica is tied to its inventory's
+  /// identity: its (version, epoch) is a floor for the same inventory only (I9). When the share
+  /// holds another inventory (another identity), that one is served and the local copy is moved
+  /// aside (LocalState::discardReplica), with an error logged; a local copy without identity
+  /// (previous release) takes the share's identity if the share is not older, else the share
+  /// stays refused as a rollback.
   bool start();
   void stop();
 
@@ -96,6 +103,7 @@ class InventoryState {
  private:
   void adopt(const inventoryfs::Snapshot& snapshot, bool fromLocalReplica);
   void recordError(const std::string& message);
+  void saveReplica(const inventoryfs::Snapshot& snapshot);
 
   inventoryfs::InventoryStore& store_;
   const inventoryfs::Keyring& keys_;
@@ -107,6 +115,10 @@ class InventoryState {
   Status status_;
   std::vector<Listener> listeners_;
   std::unique_ptr<inventoryfs::InventoryWatcher> watcher_;
+  // The identity of the local replica's inventory (hex, "" unknown). Used only by start() and
+  // adopt(), which never run at the same time (the watcher starts after start's adopt and
+  // serialises its polls).
+  std::string replicaInventoryId_;
 };
 
 }  // namespace promsnmp

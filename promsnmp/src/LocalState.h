@@ -23,7 +23,8 @@ class LocalState {
     uint64_t version = 0;
     uint64_t epoch = 0;
     int64_t savedAtMs = 0;
-    std::string envelope;  // the v2 file bytes as read from the share
+    std::string inventoryId;  // hex; "" for a copy saved by the previous release
+    std::string envelope;     // the sealed file bytes (our envelope)
   };
 
   /// Opens (creates) `<dir>/promsnmp-state.sqlite`, creating `dir` if needed. Throws
@@ -31,11 +32,18 @@ class LocalState {
   explicit LocalState(const std::string& dir);
   ~LocalState();
 
-  /// Replaces the kept replica if `replica` is newer (version, epoch) than the kept one.
+  /// Replaces the kept replica if `replica` is newer (version, epoch) than the kept one of the
+  /// same inventory, or not older than a kept one without identity (which it adopts). A kept
+  /// replica of another inventory is never overwritten (discardReplica moves it aside first).
   void saveReplica(const Replica& replica);
 
   /// The kept replica, if any.
   std::optional<Replica> loadReplica();
+
+  /// Moves the whole state file aside to `<path>.<inventory id>.<UTC time>.discarded` (never
+  /// deletes it) and starts an empty one: the kept copy belongs to another inventory. Returns
+  /// the path it was moved to. Throws Poco::Exception on failure (the old file then stays).
+  std::string discardReplica(const std::string& inventoryId);
 
   /// One discovery run as kept in the history: its id, times and the run's JSON record.
   struct RunRecord {
@@ -55,6 +63,8 @@ class LocalState {
   const std::string& path() const { return path_; }
 
  private:
+  void openSession();
+
   std::string path_;
   std::mutex mutex_;
   std::unique_ptr<Poco::Data::Session> session_;

@@ -29,19 +29,21 @@ class CorruptSlotTest : public TwoDaemonFixture {
   CPPUNIT_TEST_SUITE_END();
 
  public:
-  // F-11 on the next slot: random length, 0 bytes, header only (84 bytes). I8: no reader accepts
-  // a file failing the length check; I10: the error never becomes an empty inventory.
+  // F-11 on the next slot: random length, 0 bytes, header only (its 128 bytes). I8: no reader
+  // accepts a file failing the length check; I10: the error never becomes an empty inventory.
   void testF11TruncatedNewestSlot_I8_I10() {
     name_ = "testF11TruncatedNewestSlot_I8_I10";
     std::string full = validNext();
-    std::uniform_int_distribution<size_t> length(inventoryfs::kV2HeaderSize + 1, full.size() - 1);
+    std::uniform_int_distribution<size_t> length(inventoryfs::readHeader(full).size() + 1,
+                                                 full.size() - 1);
     size_t cut = length(rng_);
     injectNext("F-11 v<N+1> truncated to " + std::to_string(cut) + " of " +
                    std::to_string(full.size()) + " bytes",
                full.substr(0, cut));
     injectNext("F-11 v<N+1> of 0 bytes", "");
-    injectNext("F-11 v<N+1> header only", full.substr(0, inventoryfs::kV2HeaderSize));
-    injectNext("F-11 v<N+1> half a header", full.substr(0, inventoryfs::kV2HeaderSize / 2));
+    injectNext("F-11 v<N+1> header only", full.substr(0, inventoryfs::readHeader(full).size()));
+    injectNext("F-11 v<N+1> half a header",
+               full.substr(0, inventoryfs::readHeader(full).size() / 2));
   }
 
   // F-11 as `truncate -s` on the head itself (the same inode as v<N>). Running readers already
@@ -51,9 +53,10 @@ class CorruptSlotTest : public TwoDaemonFixture {
     name_ = "testF11TruncatedHeadInPlace_I8_I10";
     uint64_t n = site_->newest();
     std::string full = readBytes(site_->head());
-    std::uniform_int_distribution<size_t> length(inventoryfs::kV2HeaderSize + 1, full.size() - 1);
+    std::uniform_int_distribution<size_t> length(inventoryfs::readHeader(full).size() + 1,
+                                                 full.size() - 1);
     std::string unalarmed;  // checked after every length ran
-    for (size_t cut : {length(rng_), size_t{0}, inventoryfs::kV2HeaderSize}) {
+    for (size_t cut : {length(rng_), size_t{0}, inventoryfs::readHeader(full).size()}) {
       std::string what = "F-11 head truncated in place to " + std::to_string(cut) + " bytes";
       CPPUNIT_ASSERT_EQUAL(0, ::truncate(site_->head().c_str(), static_cast<off_t>(cut)));
       // Running readers keep N.
@@ -102,7 +105,7 @@ class CorruptSlotTest : public TwoDaemonFixture {
   void testF13BitFlipsAndChunkCopy_I8_I10() {
     name_ = "testF13BitFlipsAndChunkCopy_I8_I10";
     std::string full = validNext();
-    const size_t h = inventoryfs::kV2HeaderSize;
+    const size_t h = inventoryfs::readHeader(full).size();
     const size_t tag = full.size() - inventoryfs::kTagSize;
     auto flip = [&](size_t lo, size_t hi, const std::string& region) {
       std::uniform_int_distribution<size_t> at(lo, hi - 1);

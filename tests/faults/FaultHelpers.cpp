@@ -13,6 +13,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "inventoryfs/Exceptions.h"
 #include "inventoryfs/Keyring.h"
 
 namespace faults {
@@ -192,6 +193,17 @@ std::string Site::seal(uint64_t version, uint64_t epoch, const std::string& json
                        const std::string& key) const {
   inventoryfs::Keyring keys(inventoryfs::Keyring::deriveKey(key.empty() ? key_ : key, "test"));
   inventoryfs::Header h;
+  // A version of this site's inventory: its identity and passphrase salt, as every writer keeps
+  // them (a file without them would be another inventory, or cost an scrypt derivation).
+  if (const uint64_t n = newest(); n != 0) {
+    try {
+      const inventoryfs::Header newestHeader = header(n);
+      h.inventoryId = newestHeader.inventoryId;
+      h.kdf = newestHeader.kdf;
+    } catch (const inventoryfs::InventoryException&) {
+      // A damaged newest slot (a test put it there): seal without them.
+    }
+  }
   h.version = version;
   h.epoch = epoch;
   h.writerId = inventoryfs::newWriterId();

@@ -40,7 +40,8 @@ class GarbageInputTest : public TwoDaemonFixture {
     name_ = "testF28SparseTwoGigabyteFiles_I8_I10";
     const off_t twoGb = off_t{2} << 30;
     uint64_t n = site_->newest();
-    sparseFile(site_->slotPath(n + 1), twoGb, validNext().substr(0, inventoryfs::kV2HeaderSize));
+    const std::string next = validNext();
+    sparseFile(site_->slotPath(n + 1), twoGb, next.substr(0, inventoryfs::readHeader(next).size()));
     expectKeptAndAlarmed("F-28 2 GB sparse v<N+1>", *site_, *leader_, both(), good_, n + 1);
     CPPUNIT_ASSERT_MESSAGE(leader_->log(), contains(leader_->log(), "limit"));
     ::unlink(site_->slotPath(n + 1).c_str());

@@ -18,8 +18,11 @@ using testing::Daemon;
 
 namespace {
 
-std::string keyIdOf(const std::string& text) {
-  return inventoryfs::Keyring::deriveKey(text, "test").idHex();
+// The key id a file with `header` names when sealed with the key text `text` (for a passphrase,
+// its scrypt derivation with the file's salt and cost).
+std::string keyIdOf(const std::string& text, const inventoryfs::Header& header) {
+  const inventoryfs::Keyring keys(inventoryfs::Keyring::deriveKey(text, "test"));
+  return keys.fileKey(keys.current(), header.kdf).idHex();
 }
 
 using testing::FakeElector;
@@ -63,7 +66,7 @@ class KeyFaultTest : public TimedFixture {
     CPPUNIT_ASSERT(listDir(site.share()) == files);
     CPPUNIT_ASSERT_EQUAL(0, site.cliResult({"verify"}).code);
     for (uint64_t v : site.slots()) {
-      CPPUNIT_ASSERT_EQUAL(keyIdOf("the right key"), site.header(v).keyIdHex());
+      CPPUNIT_ASSERT_EQUAL(keyIdOf("the right key", site.header(v)), site.header(v).keyIdHex());
     }
     // The good replica still serves and writes.
     CPPUNIT_ASSERT_EQUAL(before.targets, baseline(*good).targets);
@@ -135,7 +138,7 @@ class KeyFaultTest : public TimedFixture {
     CPPUNIT_ASSERT(m > n);
     for (uint64_t v = n + 1; v <= m; ++v) {
       CPPUNIT_ASSERT_EQUAL_MESSAGE("v" + std::to_string(v) + " not under the new key",
-                                   keyIdOf("key B"), site.header(v).keyIdHex());
+                                   keyIdOf("key B", site.header(v)), site.header(v).keyIdHex());
     }
     CPPUNIT_ASSERT(testing::eventually(5, [&] {
       return observe(*both).version == std::to_string(m) &&
@@ -146,14 +149,14 @@ class KeyFaultTest : public TimedFixture {
     Seen o = observe(*oldOnly);
     CPPUNIT_ASSERT_EQUAL_MESSAGE("I9", oldGood.version, o.version);
     CPPUNIT_ASSERT_EQUAL_MESSAGE("I10", oldGood.targets, o.targets);
-    CPPUNIT_ASSERT_MESSAGE(o.health,
-                           contains(o.health, keyIdOf("key B")) || contains(o.health, "key"));
+    CPPUNIT_ASSERT_MESSAGE(o.health, contains(o.health, keyIdOf("key B", site.header(m))) ||
+                                         contains(o.health, "key"));
 
     // The CLI's rotation to a third key, with B as the previous key.
     Env third = {{"PROM_ENCRYPT_KEY", "key C"}, {"PROM_ENCRYPT_KEY_PREVIOUS", "key B"}};
     site.cli({"rotate-key"}, third);
     CPPUNIT_ASSERT_EQUAL(m + 1, site.newest());
-    CPPUNIT_ASSERT_EQUAL(keyIdOf("key C"), site.header(m + 1).keyIdHex());
+    CPPUNIT_ASSERT_EQUAL(keyIdOf("key C", site.header(m + 1)), site.header(m + 1).keyIdHex());
     // Readers holding A and B but not C alarm and keep m; verify needs every key still in use.
     CPPUNIT_ASSERT(testing::eventually(5, [&] { return observe(*both).failing == "1"; }));
     CPPUNIT_ASSERT_EQUAL(std::to_string(m), observe(*both).version);

@@ -2,8 +2,10 @@
 // Refusal (any InventoryException) is the expected outcome for almost every input; any other
 // exception escaping, a crash, a sanitizer report or a broken round trip is a bug.
 //
-// Seeds in corpus/envelope/: a v2 file sealed with the current key below (made with Python's
-// AESGCM, see EnvelopeTest::testGoldenV2File), the Java test vector, and plain JSON.
+// Seeds in corpus/envelope/: a format-2 file sealed with the current key below (made with
+// Python's AESGCM, see EnvelopeTest::testGoldenV2File), format-3 files (`promsnmp-inventory
+// encrypt` with the current key, a passphrase: scrypt; and with the previous, raw key), the
+// Java test vector, and plain JSON.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -49,12 +51,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     switch (opened.format) {
       case EnvelopeFormat::V2: {
         check(opened.header.ciphertextLength == opened.plaintext.size());
-        check(size == kV2HeaderSize + opened.plaintext.size() + kTagSize);
+        check(size == opened.header.size() + opened.plaintext.size() + kTagSize);
         const std::string resealed = sealV2(opened.header, opened.plaintext, keys);
         const Opened again = open(resealed, keys);
         check(again.plaintext == opened.plaintext);
         check(again.header.version == opened.header.version);
         check(again.header.epoch == opened.header.epoch);
+        check(again.header.format == kWriteFormat);
+        check(again.header.inventoryId == opened.header.inventoryId);
         break;
       }
       case EnvelopeFormat::LegacyEncrypted: {

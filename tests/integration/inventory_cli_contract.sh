@@ -118,11 +118,35 @@ expect 65 "truncated v2 file" -- "$cli" decrypt "$work/v2-truncated.bin"
 contains "$work/err" "Truncated" "truncation is named"
 expect 78 "v2 file, wrong key" -- env PROM_ENCRYPT_KEY=another "$cli" decrypt "$work/v2.bin"
 contains "$work/err" "key id" "wrong key names the key id"
+contains "$work/err" "wrong passphrase" "a passphrase file's wrong key says wrong passphrase"
+
+# A passphrase seals with scrypt: format 3 (bytes 8-9), kdf 1 (byte 100), log2 N 14 (byte 101);
+# the same passphrase opens it. 64 hex digits are the key: kdf 0.
+byte_at() { od -An -tx1 -j "$2" -N 1 "$1" | tr -d ' \n'; }
+is() {  # is GOT WANT DESCRIPTION
+  if [ "$1" = "$2" ]; then
+    echo "ok: $3"
+  else
+    echo "FAIL: $3: got '$1', expected '$2'"
+    failures=$((failures + 1))
+  fi
+}
+is "$(byte_at "$work/v2.bin" 9)" 03 "new files are format 3"
+is "$(byte_at "$work/v2.bin" 100)" 01 "a passphrase key is derived with scrypt"
+is "$(byte_at "$work/v2.bin" 101)" 0e "default scrypt cost N = 2^14"
+expect 0 "the passphrase opens its scrypt file" -- "$cli" decrypt "$work/v2.bin"
+raw=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
+expect 0 "encrypt with a raw key" -- env PROM_ENCRYPT_KEY=$raw "$cli" encrypt "$work/export.json" -o "$work/raw.bin"
+is "$(byte_at "$work/raw.bin" 100)" 00 "a 64-hex-digit key uses no KDF"
+expect 0 "decrypt with the raw key" -- env PROM_ENCRYPT_KEY=$raw "$cli" decrypt "$work/raw.bin"
 
 # history, rollback, verify.
 expect 0 "history" -- "$cli" history
 expect 0 "history --json" -- "$cli" history --json
 contains "$work/out" '"ok":true' "history --json lists versions"
+contains "$work/out" '"inventoryId":"' "history --json names the inventory id"
+expect 0 "show" -- "$cli" show
+contains "$work/out" "  inventory " "show names the inventory id"
 expect 0 "rollback to v3" -- "$cli" rollback --to 3
 expect 0 "show after rollback" -- "$cli" show --json
 contains "$work/out" '"sysName":"fw1"' "rolled-back content is the old one"

@@ -59,16 +59,20 @@ class InventoryStore {
                  std::array<uint8_t, 16> writerId = newWriterId());
 
   /// The newest readable version. Follows the head, then probes v<N+1>, v<N+2>... Never
-  /// returns a lower (version, epoch) than an earlier call did (throws RollbackException).
+  /// returns a lower (version, epoch) of the same inventory than an earlier call did (throws
+  /// RollbackException); see acceptAtLeast for another inventory.
   /// A missing head with no slots is an empty inventory at version 0 only if the share marker
   /// exists (a fresh site); otherwise NotMountedException. Corrupt files throw (Truncated,
   /// Authentication, WrongKey, Data) and are never taken as empty.
   Snapshot load();
 
   /// Only the newest version number (reads the head's header and probes), cheap enough to
-  /// poll. Returns 0 for a legacy head or none.
-  uint64_t peekVersion();
+  /// poll. Returns 0 for a legacy head or none. Sets `*inventoryId` (when given) to the head
+  /// header's inventory id, zero when it has none or the head could not be read.
+  uint64_t peekVersion(InventoryId* inventoryId = nullptr);
 
+  /// Every commit keeps the newest version's inventory id and kdf salt (and gives a version
+  /// without an identity a new one).
   /// Commits `change` as version N+1 with `epoch`, re-applying it on the newest version after
   /// every lost race. Refuses (FencedException) when the newest version's epoch is higher than
   /// `epoch`, or equal and written by another writer. Throws ConflictException after
@@ -101,10 +105,17 @@ class InventoryStore {
   /// The newest (version, epoch) accepted by load().
   std::pair<uint64_t, uint64_t> lastAccepted() const;
 
+  /// The identity of the inventory accepted last (all zero before one with an identity).
+  InventoryId acceptedInventoryId() const;
+
   /// Raises the accepted (version, epoch) to at least these, accepted by this reader before
-  /// (a replica's local copy from before a restart): load() and commit() then refuse an older
-  /// directory as a rollback (I9) instead of adopting it.
-  void acceptAtLeast(uint64_t version, uint64_t epoch);
+  /// (a replica's local copy from before a restart) for inventory `id` (zero: unknown, a copy
+  /// of the previous release): load() and commit() then refuse an older directory of the same
+  /// inventory as a rollback (I9) instead of adopting it. The floor applies only to the same
+  /// inventory: when the directory holds a version with another identity, load() and commit()
+  /// accept it (a new share, or one initialised again) and the floor starts over from it. An
+  /// unknown identity on either side counts as the same inventory.
+  void acceptAtLeast(uint64_t version, uint64_t epoch, const InventoryId& id = {});
 
   const std::array<uint8_t, 16>& writerId() const { return writerId_; }
   SlotStore& slots() { return slots_; }
@@ -115,6 +126,7 @@ class InventoryStore {
   CommitResult commitLocked(const std::function<uint64_t(const Snapshot&)>& epochFor,
                             uint32_t flags, const Change& change);
   void accept(const Snapshot& snapshot);
+  void forgetOtherInventory(const Snapshot& snapshot);
 
   SlotStore& slots_;
   const Keyring& keys_;
@@ -123,6 +135,7 @@ class InventoryStore {
   mutable std::mutex mutex_;
   uint64_t acceptedVersion_ = 0;
   uint64_t acceptedEpoch_ = 0;
+  InventoryId acceptedId_{};
 };
 
 }  // namespace inventoryfs

@@ -14,7 +14,8 @@ namespace inventoryfs {
 
 /// Polls a store for new versions: each poll opens the head anew and reads only its header
 /// (NFS close-to-open revalidation applies), probes v<N+1>, and loads the full version only
-/// when the number moved — or went back or became unreadable (a rollback or a damaged head),
+/// when the number or the inventory id moved (another inventory at the path is delivered
+/// whatever its version number) — or went back or became unreadable (a rollback or a damaged head),
 /// after a failed poll until one succeeds, and when asked (verifyNext()). Errors are reported,
 /// never turned into an empty inventory: the caller keeps its last good snapshot.
 class InventoryWatcher {
@@ -52,6 +53,7 @@ class InventoryWatcher {
   std::chrono::milliseconds interval_;
   Callbacks callbacks_;
   uint64_t delivered_ = 0;
+  InventoryId deliveredId_{};  // zero: unknown (Java, format 2)
   bool haveDelivered_ = false;
   bool failing_ = false;  // the last poll failed: check fully until one succeeds
   std::atomic<bool> verifyNext_{false};

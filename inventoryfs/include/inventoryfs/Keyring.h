@@ -9,14 +9,46 @@
 
 namespace inventoryfs {
 
+/// How a file's AES-256 key was derived from the configured key text (the envelope's kdf
+/// field, Envelope.h). Part of the file format: values are never reused.
+enum class Kdf : uint8_t {
+  Direct = 0,  // the configured key as is: 64 hex digits, or HKDF-SHA256 of other text
+  Scrypt = 1,  // scrypt(passphrase, salt, N = 2^log2N, r, p): a password KDF
+};
+
+/// The key derivation of one file: algorithm, cost and salt. All zero for Kdf::Direct.
+struct KdfParams {
+  Kdf algorithm = Kdf::Direct;
+  uint8_t log2N = 0;
+  uint16_t r = 0;
+  uint16_t p = 0;
+  std::array<uint8_t, 16> salt{};
+  bool operator==(const KdfParams&) const = default;
+};
+
+/// The cost of scrypt for files this process writes. The default costs about 16 MiB and
+/// 50-100 ms on one core of a current server; tests may pass a smaller cost explicitly.
+struct ScryptCost {
+  uint8_t log2N = 14;
+  uint16_t r = 8;
+  uint16_t p = 1;
+};
+
+/// Readers refuse scrypt parameters needing more memory than this (a file is no reason to
+/// exhaust the host).
+inline constexpr uint64_t kMaxScryptMemoryBytes = uint64_t{256} << 20;
+
 /// An AES-256 key with its public id (first 8 bytes of SHA-256 over a label and the key), and,
 /// when the configured text is exactly 16 bytes, the raw text the Java PromSNMP uses as its
-/// AES-128 key for legacy files.
+/// AES-128 key for legacy files. Text that is not 64 hex digits is a passphrase: `bytes` is then
+/// its HKDF derivation (what format-2 files use) and `passphrase` keeps the text, from which
+/// files of format 3 derive their key with scrypt.
 struct Key {
   std::array<uint8_t, 32> bytes{};
   std::array<uint8_t, 8> id{};
-  std::optional<std::string> legacy;  // raw 16-byte AES-128 key of Java files
-  std::string source;                 // where it came from: "PROM_ENCRYPT_KEY", a file path, ...
+  std::optional<std::string> legacy;      // raw 16-byte AES-128 key of Java files
+  std::optional<std::string> passphrase;  // set unless the text was 64 hex digits
+  std::string source;  // where it came from: "PROM_ENCRYPT_KEY", a file path, ...
 
   /// The id as 16 lowercase hex digits.
   std::string idHex() const;
@@ -41,13 +73,32 @@ class Keyring {
   /// The process environment as a map, for fromEnvironment.
   static std::map<std::string, std::string> processEnvironment();
 
-  explicit Keyring(Key current, std::vector<Key> previous = {});
+  /// `cost` is the scrypt cost of passphrase keys for files written with this keyring.
+  explicit Keyring(Key current, std::vector<Key> previous = {}, ScryptCost cost = {});
 
   const Key& current() const { return current_; }
   const std::vector<Key>& previous() const { return previous_; }
+  const ScryptCost& scryptCost() const { return cost_; }
 
-  /// The key with this id, or nullptr.
+  /// The kdf of a new file sealed with the current key: Direct for a 64-hex-digit key, else
+  /// scrypt with this keyring's cost and a salt drawn once at construction (so stand-alone
+  /// seals derive once per process; an inventory keeps the salt of its first version).
+  const KdfParams& newFileKdf() const { return newFileKdf_; }
+
+  /// The key with this id among the configured keys as they are (Kdf::Direct), or nullptr.
   const Key* find(const std::array<uint8_t, 8>& id) const;
+
+  /// The key a file with `kdf` uses when sealed with the configured key `configured`: the key
+  /// itself for Kdf::Direct and for raw 64-hex-digit keys, else scrypt of its passphrase with
+  /// the salt and cost of `kdf`; a derived key's id is over a label of its own, so it never
+  /// equals a Direct key id. Derived keys are cached in the process per (key, salt, cost), so
+  /// a reader or writer of one inventory pays scrypt once, whichever keyring asks. Throws
+  /// InventoryException on parameters beyond kMaxScryptMemoryBytes. Thread-safe.
+  Key fileKey(const Key& configured, const KdfParams& kdf) const;
+
+  /// The configured key that opens a file with this kdf and key id (fileKey of the current key,
+  /// then of the previous ones), or nullopt. Thread-safe.
+  std::optional<Key> findFileKey(const KdfParams& kdf, const std::array<uint8_t, 8>& id) const;
 
   /// Keys usable for Java legacy files (those whose text is 16 bytes), current first.
   std::vector<const Key*> legacyKeys() const;
@@ -55,6 +106,8 @@ class Keyring {
  private:
   Key current_;
   std::vector<Key> previous_;
+  ScryptCost cost_;
+  KdfParams newFileKdf_;
 };
 
 }  // namespace inventoryfs

@@ -39,6 +39,8 @@ int naiveCommit(const std::string& headPath, const inventoryfs::Keyring& keys,
     inventoryfs::Header header;
     header.version = version + 1;
     header.flags = inventoryfs::kFlagAdminWrite;
+    header.inventoryId = opened.header.inventoryId;  // as every writer keeps them
+    header.kdf = opened.header.kdf;
     std::string bytes = inventoryfs::sealV2(header, inventoryfs::inventoryToJson(inventory), keys);
     unsigned int r = 0;
     (void)::getrandom(&r, sizeof r, 0);

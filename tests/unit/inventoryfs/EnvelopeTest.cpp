@@ -37,7 +37,18 @@ const std::string kGoldenV2Hex =
 
 Keyring javaKeyring() { return Keyring(Keyring::deriveKey(kJavaKey, "test")); }
 
-Keyring keyringOf(const std::string& text) { return Keyring(Keyring::deriveKey(text, "test")); }
+// A small scrypt cost, passed explicitly, keeps the many seals of this suite fast; the default
+// cost has its own test (testDefaultScryptCost).
+constexpr ScryptCost kFastScrypt{10, 8, 1};
+
+Keyring keyringOf(const std::string& text) {
+  return Keyring(Keyring::deriveKey(text, "test"), {}, kFastScrypt);
+}
+
+// The id of the key a file sealed with `keys` names (scrypt-derived for a passphrase).
+std::array<uint8_t, 8> fileKeyId(const std::string& file, const Keyring& keys) {
+  return keys.fileKey(keys.current(), readHeader(file).kdf).id;
+}
 
 Header sampleHeader() {
   Header header;
@@ -112,6 +123,12 @@ class EnvelopeTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testDetectFormat);
   CPPUNIT_TEST(testReadHeader);
   CPPUNIT_TEST(testHexAndWriterId);
+  CPPUNIT_TEST(testFormat2OpensAndResealsAsFormat3);
+  CPPUNIT_TEST(testPassphraseFileKeyIsScrypt);
+  CPPUNIT_TEST(testRawKeySkipsKdf);
+  CPPUNIT_TEST(testTamperedSaltOrCostRefused);
+  CPPUNIT_TEST(testDefaultScryptCost);
+  CPPUNIT_TEST(testIdentityAndSaltKeptByReseal);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -280,7 +297,7 @@ class EnvelopeTest : public CppUnit::TestFixture {
     const Keyring keys = keyringOf("correct horse battery staple");
     const Header in = sampleHeader();
     const std::string file = sealV2(in, kEmptyInventory, keys);
-    CPPUNIT_ASSERT_EQUAL(kV2HeaderSize + kEmptyInventory.size() + kTagSize, file.size());
+    CPPUNIT_ASSERT_EQUAL(kV3HeaderSize + kEmptyInventory.size() + kTagSize, file.size());
     CPPUNIT_ASSERT(detectFormat(file) == EnvelopeFormat::V2);
     const Opened opened = open(file, keys);
     CPPUNIT_ASSERT(opened.format == EnvelopeFormat::V2);
@@ -288,7 +305,7 @@ class EnvelopeTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(in.version, opened.header.version);
     CPPUNIT_ASSERT_EQUAL(in.epoch, opened.header.epoch);
     CPPUNIT_ASSERT(in.writerId == opened.header.writerId);
-    CPPUNIT_ASSERT(keys.current().id == opened.header.keyId);
+    CPPUNIT_ASSERT(fileKeyId(file, keys) == opened.header.keyId);
     CPPUNIT_ASSERT_EQUAL(in.createdAtMs, opened.header.createdAtMs);
     CPPUNIT_ASSERT_EQUAL(uint64_t{kEmptyInventory.size()}, opened.header.ciphertextLength);
     // The plaintext does not appear in the file.
@@ -298,7 +315,7 @@ class EnvelopeTest : public CppUnit::TestFixture {
   void testV2EmptyAndLargePlaintext() {
     const Keyring keys = keyringOf("correct horse battery staple");
     const std::string empty = sealV2(sampleHeader(), "", keys);
-    CPPUNIT_ASSERT_EQUAL(kV2HeaderSize + kTagSize, empty.size());
+    CPPUNIT_ASSERT_EQUAL(kV3HeaderSize + kTagSize, empty.size());
     CPPUNIT_ASSERT_EQUAL(std::string(), open(empty, keys).plaintext);
 
     std::string large(3 * 1024 * 1024 + 7, '\0');
@@ -316,21 +333,35 @@ class EnvelopeTest : public CppUnit::TestFixture {
     in.version = 0x0102030405060708;
     in.epoch = 0x1112131415161718;
     in.createdAtMs = -2;  // stored as its two's complement bit pattern
+    for (size_t i = 0; i < in.inventoryId.size(); ++i) {
+      in.inventoryId[i] = static_cast<uint8_t>(0xc0 + i);
+    }
     const std::string file = sealV2(in, "abc", keys);
     const Header out = readHeader(file);
     const std::string expected =
-        "50534e4d50494e56"                  // "PSNMPINV"
-        "0002"                              // format 2
-        "0054"                              // header length 84
-        "00000001"                          // flags: admin write
-        "0102030405060708"                  // version
-        "1112131415161718"                  // epoch
-        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"  // writer id
-        + keys.current().idHex()            // key id
-        + out.nonceHex()                    // nonce (random)
-        + "fffffffffffffffe"                // created-at
-        + "0000000000000003";               // ciphertext length
-    CPPUNIT_ASSERT_EQUAL(expected, hex(file.substr(0, kV2HeaderSize)));
+        "50534e4d50494e56"                    // "PSNMPINV"
+        "0003"                                // format 3
+        "0080"                                // header length 128
+        "00000001"                            // flags: admin write
+        "0102030405060708"                    // version
+        "1112131415161718"                    // epoch
+        "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"    // writer id
+        + out.keyIdHex()                      // key id (of the scrypt-derived key)
+        + out.nonceHex()                      // nonce (random)
+        + "fffffffffffffffe"                  // created-at
+        + "0000000000000003"                  // ciphertext length
+        + "c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"  // inventory id
+        + "01"                                // kdf: scrypt
+        + "0a"                                // log2(N) = 10
+        + "0008"                              // r
+        + "0001"                              // p
+        + "0000"                              // reserved
+        + hex(std::string(detail::asView(keys.newFileKdf().salt)))  // salt
+        + "00000000";                                               // reserved
+    CPPUNIT_ASSERT_EQUAL(expected, hex(file.substr(0, kV3HeaderSize)));
+    CPPUNIT_ASSERT(out.keyId == fileKeyId(file, keys));
+    CPPUNIT_ASSERT(out.inventoryId == in.inventoryId);
+    CPPUNIT_ASSERT_EQUAL(std::string("c0c1c2c3c4c5c6c7c8c9cacbcccdcecf"), out.inventoryIdHex());
     CPPUNIT_ASSERT_EQUAL(int64_t{-2}, out.createdAtMs);
     CPPUNIT_ASSERT_EQUAL(kFlagAdminWrite, out.flags);
     CPPUNIT_ASSERT_EQUAL(std::string("abc"), open(file, keys).plaintext);
@@ -341,23 +372,32 @@ class EnvelopeTest : public CppUnit::TestFixture {
   void testTamperEveryHeaderByte() {
     const Keyring keys = keyringOf("correct horse battery staple");
     const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
-    for (size_t i = 0; i < kV2HeaderSize; ++i) {
-      std::string expected = "authentication";
+    for (size_t i = 0; i < kV3HeaderSize; ++i) {
+      std::string expected = "authentication";  // also the inventory id (84..99)
       if (i < 16) {
         expected = "data";  // magic, format, header length, flags
       } else if (i >= 48 && i < 56) {
         expected = "wrongkey";
-      } else if (i >= 76) {
+      } else if (i >= 76 && i < 84) {
         expected = "truncated";  // ciphertext length
+      } else if (i >= 100) {
+        expected = "kdf";  // kdf, cost, salt, reserved: below
       }
       for (const uint8_t mask : {0x01, 0x80, 0xff}) {
         std::string tampered = file;
         tampered[i] = static_cast<char>(tampered[i] ^ mask);
         // Toggling only the known admin-write flag gives a well-formed header: the tag refuses it.
         const bool knownFlag = i == 15 && mask == kFlagAdminWrite;
-        CPPUNIT_ASSERT_EQUAL_MESSAGE("byte " + std::to_string(i) + " mask " + std::to_string(mask),
-                                     knownFlag ? std::string("authentication") : expected,
-                                     outcome(tampered, keys));
+        const std::string got = outcome(tampered, keys);
+        const std::string what = "byte " + std::to_string(i) + " mask " + std::to_string(mask);
+        if (expected == "kdf") {
+          // An impossible kdf is refused as data; another salt or cost derives another key,
+          // whose id the file does not name.
+          CPPUNIT_ASSERT_MESSAGE(what + ": " + got, got == "data" || got == "wrongkey");
+        } else {
+          CPPUNIT_ASSERT_EQUAL_MESSAGE(what, knownFlag ? std::string("authentication") : expected,
+                                       got);
+        }
       }
     }
   }
@@ -368,16 +408,16 @@ class EnvelopeTest : public CppUnit::TestFixture {
     for (const size_t offset : {size_t{0}, size_t{1}, size_t{23}, kEmptyInventory.size() - 1}) {
       for (const uint8_t mask : {0x01, 0x80}) {
         std::string tampered = file;
-        tampered[kV2HeaderSize + offset] ^= static_cast<char>(mask);
+        tampered[kV3HeaderSize + offset] ^= static_cast<char>(mask);
         CPPUNIT_ASSERT_EQUAL_MESSAGE("ciphertext byte " + std::to_string(offset),
                                      std::string("authentication"), outcome(tampered, keys));
       }
     }
     std::string tampered = file;
-    tampered[kV2HeaderSize] ^= 1;
+    tampered[kV3HeaderSize] ^= 1;
     const std::string message = messageOf(tampered, keys);
     CPPUNIT_ASSERT(message.find("authentication failed: file modified or corrupted (key id " +
-                                keys.current().idHex() + ")") != std::string::npos);
+                                readHeader(file).keyIdHex() + ")") != std::string::npos);
   }
 
   void testTamperEveryTagByte() {
@@ -400,7 +440,7 @@ class EnvelopeTest : public CppUnit::TestFixture {
     const std::string a = sealV2(sampleHeader(), "{\"devices\":[1]}", keys);
     const std::string b = sealV2(second, "{\"devices\":[2]}", keys);
     CPPUNIT_ASSERT_EQUAL(std::string("authentication"),
-                         outcome(a.substr(0, kV2HeaderSize) + b.substr(kV2HeaderSize), keys));
+                         outcome(a.substr(0, kV3HeaderSize) + b.substr(kV3HeaderSize), keys));
     // Same nonce and body, only the version changed in the header: still refused.
     std::string bumped = a;
     bumped[16 + 7] ^= 0x03;
@@ -413,7 +453,8 @@ class EnvelopeTest : public CppUnit::TestFixture {
     const std::string file = sealV2(sampleHeader(), kEmptyInventory, writer);
     CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"), outcome(file, reader));
     const std::string message = messageOf(file, reader);
-    CPPUNIT_ASSERT(message.find(writer.current().idHex()) != std::string::npos);
+    CPPUNIT_ASSERT(message.find(readHeader(file).keyIdHex()) != std::string::npos);
+    CPPUNIT_ASSERT(message.find("wrong passphrase") != std::string::npos);
     CPPUNIT_ASSERT(message.find(reader.current().idHex()) != std::string::npos);
     CPPUNIT_ASSERT(message.find("correct horse") == std::string::npos);
     CPPUNIT_ASSERT(message.find("a different key") == std::string::npos);
@@ -449,16 +490,30 @@ class EnvelopeTest : public CppUnit::TestFixture {
   void testUnsupportedHeader() {
     const Keyring keys = keyringOf("correct horse battery staple");
     const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
-    std::string format3 = file;
-    format3[9] = 3;
-    CPPUNIT_ASSERT_EQUAL(std::string("data"), outcome(format3, keys));
-    CPPUNIT_ASSERT(messageOf(format3, keys).find("unsupported format 3") != std::string::npos);
+    std::string format4 = file;
+    format4[9] = 4;
+    CPPUNIT_ASSERT_EQUAL(std::string("data"), outcome(format4, keys));
+    CPPUNIT_ASSERT(messageOf(format4, keys)
+                       .find("unsupported format 4 (this build reads formats 2 "
+                             "and 3)") != std::string::npos);
     std::string flags = file;
     flags[15] = 2;  // bit 0 is the admin-write flag; other bits are unknown
     CPPUNIT_ASSERT(messageOf(flags, keys).find("unsupported format") != std::string::npos);
     std::string length = file;
-    length[11] = 85;
-    CPPUNIT_ASSERT(messageOf(length, keys).find("unsupported format") != std::string::npos);
+    length[11] = 84;  // a format-3 header must be 128 bytes long
+    CPPUNIT_ASSERT(messageOf(length, keys).find("unsupported format 3 variant") !=
+                   std::string::npos);
+    std::string reserved = file;
+    reserved[kV3HeaderSize - 1] = 1;
+    CPPUNIT_ASSERT(messageOf(reserved, keys).find("reserved") != std::string::npos);
+    std::string kdf = file;
+    kdf[100] = 7;
+    CPPUNIT_ASSERT(messageOf(kdf, keys).find("unknown kdf 7") != std::string::npos);
+    // A cost no reader should pay (2^24 * 128 * 8 bytes = 16 GiB) is refused before scrypt runs.
+    std::string costly = file;
+    costly[101] = 24;
+    CPPUNIT_ASSERT_EQUAL(std::string("data"), outcome(costly, keys));
+    CPPUNIT_ASSERT(messageOf(costly, keys).find("MiB a reader allows") != std::string::npos);
   }
 
   // Nonces are random per seal, even for identical header and plaintext.
@@ -483,10 +538,10 @@ class EnvelopeTest : public CppUnit::TestFixture {
                            {Keyring::deriveKey("the old key", "previous")});
     const Opened opened = open(file, rotating);
     CPPUNIT_ASSERT_EQUAL(kEmptyInventory, opened.plaintext);
-    CPPUNIT_ASSERT(opened.header.keyId == old.current().id);
+    CPPUNIT_ASSERT(opened.header.keyId == fileKeyId(file, old));
     // Re-sealing uses the new current key; the old keyring can then no longer read it.
     const std::string resealed = sealV2(opened.header, opened.plaintext, rotating);
-    CPPUNIT_ASSERT(readHeader(resealed).keyId == rotating.current().id);
+    CPPUNIT_ASSERT(readHeader(resealed).keyId == fileKeyId(resealed, rotating));
     CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"), outcome(resealed, old));
     // After the rotation the previous key is gone and the old file is refused.
     CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"), outcome(file, keyringOf("the new key")));
@@ -545,6 +600,123 @@ class EnvelopeTest : public CppUnit::TestFixture {
     const auto first = newWriterId();
     const auto second = newWriterId();
     CPPUNIT_ASSERT(first != second);
+  }
+
+  // A file of the previous release (format 2, HKDF of the passphrase) still opens; sealing its
+  // content again writes format 3 with scrypt.
+  void testFormat2OpensAndResealsAsFormat3() {
+    const std::string golden = *detail::fromHex(kGoldenV2Hex);
+    const Keyring keys(Keyring::deriveKey(kJavaKey, "test"), {}, kFastScrypt);
+    const Opened opened = open(golden, keys);
+    CPPUNIT_ASSERT_EQUAL(uint16_t{2}, opened.header.format);
+    CPPUNIT_ASSERT_EQUAL(kV2HeaderSize, opened.header.size());
+    CPPUNIT_ASSERT(!opened.header.hasInventoryId());
+    CPPUNIT_ASSERT_EQUAL(std::string(), opened.header.inventoryIdHex());
+    CPPUNIT_ASSERT(opened.header.kdf == KdfParams{});
+    CPPUNIT_ASSERT(opened.header.keyId == keys.current().id);  // the HKDF key's id
+    const std::string resealed = sealV2(opened.header, opened.plaintext, keys);
+    const Header header = readHeader(resealed);
+    CPPUNIT_ASSERT_EQUAL(uint16_t{3}, header.format);
+    CPPUNIT_ASSERT(header.kdf.algorithm == Kdf::Scrypt);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, open(resealed, keys).plaintext);
+  }
+
+  // A passphrase seals new files with scrypt: the key id is not the HKDF key's, the HKDF key
+  // cannot open the file, and an independent scrypt of the passphrase with the header's salt
+  // and cost can.
+  void testPassphraseFileKeyIsScrypt() {
+    const std::string passphrase = "correct horse battery staple";
+    const Keyring keys = keyringOf(passphrase);
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
+    const Header header = readHeader(file);
+    CPPUNIT_ASSERT(header.kdf.algorithm == Kdf::Scrypt);
+    CPPUNIT_ASSERT_EQUAL(uint8_t{10}, header.kdf.log2N);
+    CPPUNIT_ASSERT(header.kdf.salt != decltype(header.kdf.salt){});
+    CPPUNIT_ASSERT(header.keyId != keys.current().id);
+    const std::string_view aad = std::string_view(file).substr(0, kV3HeaderSize);
+    const std::string_view sealed = std::string_view(file).substr(kV3HeaderSize);
+    std::string plaintext;
+    CPPUNIT_ASSERT_MESSAGE(
+        "the HKDF-derived key opened a new passphrase file",
+        !detail::aesGcmDecrypt(detail::asView(keys.current().bytes), detail::asView(header.nonce),
+                               aad, sealed, plaintext));
+    const std::string scrypted =
+        detail::scrypt(passphrase, detail::asView(header.kdf.salt), header.kdf.log2N, header.kdf.r,
+                       header.kdf.p, 32, kMaxScryptMemoryBytes);
+    CPPUNIT_ASSERT(
+        detail::aesGcmDecrypt(scrypted, detail::asView(header.nonce), aad, sealed, plaintext));
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, plaintext);
+    // A keyring holding only the HKDF key (a format-2 reader's view) does not find the key id.
+    Key hkdfOnly = keys.current();
+    hkdfOnly.passphrase.reset();
+    CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"), outcome(file, Keyring(hkdfOnly)));
+  }
+
+  // 64 hex digits are the key: no KDF, the configured key's id.
+  void testRawKeySkipsKdf() {
+    const Keyring keys(Keyring::deriveKey(
+        "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", "test"));
+    CPPUNIT_ASSERT(!keys.current().passphrase);
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
+    const Header header = readHeader(file);
+    CPPUNIT_ASSERT_EQUAL(uint16_t{3}, header.format);
+    CPPUNIT_ASSERT(header.kdf == KdfParams{});
+    CPPUNIT_ASSERT(header.keyId == keys.current().id);
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, open(file, keys).plaintext);
+  }
+
+  // The salt and cost are authenticated in effect: changing them derives another key, which the
+  // file's key id does not name; the message says so without key material.
+  void testTamperedSaltOrCostRefused() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
+    for (const size_t offset : {size_t{101}, size_t{103}, size_t{105}, size_t{108}, size_t{123}}) {
+      std::string tampered = file;
+      tampered[offset] ^= 0x02;  // log2(N) 8, r 10, p 3, another salt: all still valid
+      CPPUNIT_ASSERT_EQUAL_MESSAGE("byte " + std::to_string(offset), std::string("wrongkey"),
+                                   outcome(tampered, keys));
+      CPPUNIT_ASSERT(messageOf(tampered, keys).find("salt or scrypt parameters were modified") !=
+                     std::string::npos);
+    }
+    // The inventory id is AAD: changing it fails the tag.
+    std::string id = file;
+    id[90] ^= 0x01;
+    CPPUNIT_ASSERT_EQUAL(std::string("authentication"), outcome(id, keys));
+  }
+
+  // The default cost (no option): what production writes, and a fresh reader opens it.
+  void testDefaultScryptCost() {
+    const Keyring writer(Keyring::deriveKey("a human passphrase", "test"));
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, writer);
+    const Header header = readHeader(file);
+    CPPUNIT_ASSERT(header.kdf.algorithm == Kdf::Scrypt);
+    CPPUNIT_ASSERT_EQUAL(ScryptCost{}.log2N, header.kdf.log2N);
+    CPPUNIT_ASSERT_EQUAL(uint8_t{14}, header.kdf.log2N);
+    CPPUNIT_ASSERT_EQUAL(uint16_t{8}, header.kdf.r);
+    CPPUNIT_ASSERT_EQUAL(uint16_t{1}, header.kdf.p);
+    const Keyring reader(Keyring::deriveKey("a human passphrase", "test"));
+    CPPUNIT_ASSERT_EQUAL(kEmptyInventory, open(file, reader).plaintext);
+    CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"),
+                         outcome(file, Keyring(Keyring::deriveKey("a human passphrasf", "t"))));
+  }
+
+  // Sealing a version read from a file keeps its inventory id and salt (what every commit does).
+  void testIdentityAndSaltKeptByReseal() {
+    const Keyring first = keyringOf("correct horse battery staple");
+    Header header = sampleHeader();
+    header.inventoryId = newInventoryId();
+    const std::string file = sealV2(header, kEmptyInventory, first);
+    const Keyring second = keyringOf("correct horse battery staple");  // another process
+    CPPUNIT_ASSERT(first.newFileKdf().salt != second.newFileKdf().salt);
+    Opened opened = open(file, second);
+    opened.header.version += 1;
+    const Header next = readHeader(sealV2(opened.header, opened.plaintext, second));
+    CPPUNIT_ASSERT(next.inventoryId == header.inventoryId);
+    CPPUNIT_ASSERT(next.kdf == readHeader(file).kdf);
+    CPPUNIT_ASSERT(next.keyId == readHeader(file).keyId);
+    CPPUNIT_ASSERT(inventoryIdFromHex(next.inventoryIdHex()) == header.inventoryId);
+    CPPUNIT_ASSERT(inventoryIdFromHex("") == InventoryId{});
+    CPPUNIT_ASSERT(newInventoryId() != newInventoryId());
   }
 
  private:

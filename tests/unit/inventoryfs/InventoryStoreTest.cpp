@@ -2,8 +2,10 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include "AesGcm.h"
 #include "FakeSlotStore.h"
 #include "inventoryfs/Exceptions.h"
+#include "inventoryfs/InventoryJson.h"
 
 using namespace inventoryfs;
 
@@ -25,7 +27,11 @@ InventoryStore::Change addDevice(const std::string& name) {
   return [name](Inventory& inventory) { inventory.devices.push_back(device(name)); };
 }
 
-Keyring testKeys() { return Keyring(Keyring::deriveKey("unit test key", "test")); }
+// A passphrase key with a small scrypt cost (explicit option): these tests are about the store,
+// EnvelopeTest covers the default cost.
+Keyring testKeys() {
+  return Keyring(Keyring::deriveKey("unit test key", "test"), {}, ScryptCost{10, 8, 1});
+}
 
 }  // namespace
 
@@ -49,6 +55,12 @@ class InventoryStoreTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testSlotCarryingWrongVersionIsRejected);
   CPPUNIT_TEST(testVerifyReportsGapEpochDecreaseAndBadSlot);
   CPPUNIT_TEST(testInitRefusesExistingSite);
+  CPPUNIT_TEST(testIdentityKeptByEveryCommit);
+  CPPUNIT_TEST(testFirstCommitOverJavaFileAssignsIdentity);
+  CPPUNIT_TEST(testFirstCommitOverFormat2FileAssignsIdentity);
+  CPPUNIT_TEST(testOtherInventoryIsNotARollback);
+  CPPUNIT_TEST(testSameInventoryFloorStillRefusesRollback);
+  CPPUNIT_TEST(testFloorWithoutIdentityRefusesOlderShare);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -291,7 +303,158 @@ class InventoryStoreTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t(1), store.load().inventory.devices.size());
   }
 
+  // init creates the identity (and, with a passphrase, the scrypt salt); every later commit of
+  // every kind keeps both, whoever writes it.
+  void testIdentityKeptByEveryCommit() {
+    slots_.marker = false;
+    InventoryStore store(slots_, *keys_);
+    store.init(Inventory{}, "site-a");
+    const Header first = store.load().header;
+    CPPUNIT_ASSERT(first.hasInventoryId());
+    CPPUNIT_ASSERT_EQUAL(uint16_t{3}, first.format);
+    CPPUNIT_ASSERT(first.kdf.algorithm == Kdf::Scrypt);
+    store.commit(4, addDevice("a"));
+    store.commitAdmin(addDevice("b"));
+    store.fence(9);
+    InventoryStore other(slots_, *keys_);  // another writer, another process's keyring
+    Keyring otherKeys = testKeys();
+    InventoryStore third(slots_, otherKeys);
+    third.commitAdmin(addDevice("c"));
+    for (uint64_t v = 1; v <= 5; ++v) {
+      const Header h = other.readVersion(v).header;
+      CPPUNIT_ASSERT_EQUAL_MESSAGE("v" + std::to_string(v), first.inventoryIdHex(),
+                                   h.inventoryIdHex());
+      CPPUNIT_ASSERT_MESSAGE("v" + std::to_string(v), first.kdf == h.kdf);
+    }
+    CPPUNIT_ASSERT(other.acceptedInventoryId() == InventoryId{});
+    other.load();
+    CPPUNIT_ASSERT(other.acceptedInventoryId() == first.inventoryId);
+    // Another init makes another inventory.
+    FakeSlotStore fresh;
+    fresh.marker = false;
+    InventoryStore second(fresh, *keys_);
+    second.init(Inventory{}, "site-b");
+    CPPUNIT_ASSERT(second.load().header.inventoryId != first.inventoryId);
+  }
+
+  // A Java file (plain JSON here) has no identity; the first commit over it gives one, and the
+  // commits after keep it.
+  void testFirstCommitOverJavaFileAssignsIdentity() {
+    slots_.head = "{\"devices\":[],\"discoverySeeds\":[]}";
+    InventoryStore store(slots_, *keys_);
+    const Snapshot java = store.load();
+    CPPUNIT_ASSERT(java.format == EnvelopeFormat::PlainJson);
+    CPPUNIT_ASSERT(!java.header.hasInventoryId());
+    store.commitAdmin(addDevice("a"));
+    const Header v1 = store.load().header;
+    CPPUNIT_ASSERT(v1.hasInventoryId());
+    store.commitAdmin(addDevice("b"));
+    CPPUNIT_ASSERT_EQUAL(v1.inventoryIdHex(), store.load().header.inventoryIdHex());
+  }
+
+  // A format-2 file (previous release) opens, and the first commit over it gives the inventory
+  // an identity in format 3.
+  void testFirstCommitOverFormat2FileAssignsIdentity() {
+    // Format 2 of version 1: the same fields as format 3 without its 44 bytes, as the previous
+    // release wrote them (HKDF key, header length 84).
+    Header header;
+    header.version = 1;
+    header.flags = kFlagAdminWrite;
+    slots_.slots[1] = format2Of(header, inventoryToJson(Inventory{}));
+    slots_.head = slots_.slots[1];
+    InventoryStore store(slots_, *keys_);
+    const Snapshot old = store.load();
+    CPPUNIT_ASSERT_EQUAL(uint16_t{2}, old.header.format);
+    CPPUNIT_ASSERT(!old.header.hasInventoryId());
+    store.commitAdmin(addDevice("a"));
+    const Header v2 = store.load().header;
+    CPPUNIT_ASSERT_EQUAL(uint16_t{3}, v2.format);
+    CPPUNIT_ASSERT(v2.hasInventoryId());
+  }
+
+  // A reader that accepted v3 of inventory A (a replica's floor) is given a directory holding
+  // inventory B at v1: a different inventory, served, not a rollback.
+  void testOtherInventoryIsNotARollback() {
+    InventoryStore writer(slots_, *keys_);
+    writer.commit(1, addDevice("a"));
+    writer.commit(1, addDevice("b"));
+    writer.commit(2, addDevice("c"));
+    InventoryStore reader(slots_, *keys_);
+    const InventoryId a = reader.load().header.inventoryId;
+    // The share is replaced by a new one (or wiped and initialised again).
+    slots_ = FakeSlotStore();
+    slots_.marker = false;
+    InventoryStore(slots_, *keys_).init(Inventory{}, "site-b");
+    const Snapshot b = reader.load();
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), b.version);
+    CPPUNIT_ASSERT(b.header.inventoryId != a);
+    CPPUNIT_ASSERT(reader.acceptedInventoryId() == b.header.inventoryId);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), reader.lastAccepted().first);
+    // A floor carried over from before a restart behaves the same.
+    InventoryStore restarted(slots_, *keys_);
+    restarted.acceptAtLeast(3, 2, a);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), restarted.load().version);
+    // And a writer can write to it.
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), restarted.commitAdmin(addDevice("x")).version);
+  }
+
+  // The floor of the same inventory still refuses an older directory (I9), whether it was
+  // accepted in this process or carried over by acceptAtLeast.
+  void testSameInventoryFloorStillRefusesRollback() {
+    InventoryStore writer(slots_, *keys_);
+    writer.commit(1, addDevice("a"));
+    writer.commit(2, addDevice("b"));
+    const InventoryId id = InventoryStore(slots_, *keys_).load().header.inventoryId;
+    InventoryStore restarted(slots_, *keys_);
+    restarted.acceptAtLeast(5, 2, id);
+    CPPUNIT_ASSERT_THROW(restarted.load(), RollbackException);
+    CPPUNIT_ASSERT_THROW(restarted.commitAdmin(addDevice("x")), RollbackException);
+  }
+
+  // A floor without identity (a local copy of the previous release) counts as the same
+  // inventory: an older directory stays refused, a newer one is accepted with its identity.
+  void testFloorWithoutIdentityRefusesOlderShare() {
+    InventoryStore writer(slots_, *keys_);
+    writer.commit(1, addDevice("a"));
+    writer.commit(1, addDevice("b"));
+    InventoryStore older(slots_, *keys_);
+    older.acceptAtLeast(5, 1);
+    CPPUNIT_ASSERT_THROW(older.load(), RollbackException);
+    InventoryStore newer(slots_, *keys_);
+    newer.acceptAtLeast(2, 1);
+    CPPUNIT_ASSERT(newer.load().header.hasInventoryId());
+    CPPUNIT_ASSERT(newer.acceptedInventoryId() != InventoryId{});
+  }
+
  private:
+  // A format-2 envelope as the previous release sealed it: the 84-byte header (format 2,
+  // length 84) with the HKDF key of keys_ (its key id as the previous release computed it).
+  std::string format2Of(Header header, const std::string& json) {
+    header.keyId = keys_->current().id;
+    header.nonce = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    header.ciphertextLength = json.size();
+    std::string aad = "PSNMPINV";
+    auto put = [&](uint64_t value, size_t width) {
+      for (size_t i = width; i-- > 0;) {
+        aad += static_cast<char>((value >> (8 * i)) & 0xff);
+      }
+    };
+    put(2, 2);
+    put(84, 2);
+    put(header.flags, 4);
+    put(header.version, 8);
+    put(header.epoch, 8);
+    aad.append(reinterpret_cast<const char*>(header.writerId.data()), 16);
+    aad.append(reinterpret_cast<const char*>(header.keyId.data()), 8);
+    aad.append(reinterpret_cast<const char*>(header.nonce.data()), 12);
+    put(static_cast<uint64_t>(header.createdAtMs), 8);
+    put(header.ciphertextLength, 8);
+    std::string out = aad;
+    detail::aesGcmEncrypt(detail::asView(keys_->current().bytes), detail::asView(header.nonce), aad,
+                          json, out);
+    return out;
+  }
+
   std::unique_ptr<Keyring> keys_;
   FakeSlotStore slots_;
 };

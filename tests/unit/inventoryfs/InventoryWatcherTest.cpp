@@ -11,6 +11,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testDeliversEachNewVersionOnce);
   CPPUNIT_TEST(testErrorKeepsLastGoodAndRecovers);
   CPPUNIT_TEST(testUnchangedHeadIsNotDecrypted);
+  CPPUNIT_TEST(testAnotherInventoryIsDeliveredWhateverItsVersion);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -73,7 +74,33 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(errors_.empty());
   }
 
+  // The share is wiped and initialised again while the watcher runs: the new inventory is
+  // delivered, at a lower version number and at the same one.
+  void testAnotherInventoryIsDeliveredWhateverItsVersion() {
+    commit("a");
+    commit("b");
+    commit("c");
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    newShare();
+    commit("x");
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), delivered_.back());
+    CPPUNIT_ASSERT(errors_.empty());
+    // Once more, now at the very version number delivered last.
+    newShare();
+    commit("y");
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    CPPUNIT_ASSERT_EQUAL(size_t(3), delivered_.size());
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
+  }
+
  private:
+  // The share at the same path wiped and initialised again (by another writer).
+  void newShare() {
+    slots_ = FakeSlotStore();
+    writer_ = std::make_unique<InventoryStore>(slots_, *keys_);
+  }
+
   void commit(const std::string& name) {
     writer_->commitAdmin([&](Inventory& inventory) {
       Device d;

@@ -71,6 +71,10 @@ class KeyringTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testMessagesHoldNoKeyMaterial);
   CPPUNIT_TEST(testKeyringFindAndLegacyKeys);
   CPPUNIT_TEST(testProcessEnvironment);
+  CPPUNIT_TEST(testScryptKnownAnswer);
+  CPPUNIT_TEST(testFileKeyOfPassphraseIsScrypt);
+  CPPUNIT_TEST(testFileKeyOfRawKeyIsTheKey);
+  CPPUNIT_TEST(testFindFileKeyTriesPreviousPassphrases);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -357,6 +361,71 @@ class KeyringTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_MESSAGE(name, actual != nullptr);
       CPPUNIT_ASSERT_EQUAL_MESSAGE(name, std::string(actual), value);
     }
+  }
+
+  // The wrapper against RFC 7914 §12 (the second vector: N = 1024, r = 8, p = 16).
+  void testScryptKnownAnswer() {
+    CPPUNIT_ASSERT_EQUAL(std::string("fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b"
+                                     "3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360"
+                                     "cbdfa2cc0640"),
+                         hex(detail::scrypt("password", "NaCl", 10, 8, 16, 64, 64u << 20)));
+    CPPUNIT_ASSERT_THROW(detail::scrypt("password", "NaCl", 0, 8, 1, 32, 64u << 20),
+                         InventoryException);
+    // More memory than allowed is an error, not an allocation.
+    CPPUNIT_ASSERT_THROW(detail::scrypt("password", "NaCl", 20, 8, 1, 32, 16u << 20),
+                         InventoryException);
+  }
+
+  // A passphrase's file key is scrypt of the text with the file's salt and cost; its id is over
+  // the scrypt label, so it differs from the HKDF key's id; the same request is answered from
+  // the cache (the same key, also through a copy of the keyring).
+  void testFileKeyOfPassphraseIsScrypt() {
+    const Keyring keys(Keyring::deriveKey("correct horse battery staple", "test"), {},
+                       ScryptCost{10, 8, 1});
+    const KdfParams& kdf = keys.newFileKdf();
+    CPPUNIT_ASSERT(kdf.algorithm == Kdf::Scrypt);
+    CPPUNIT_ASSERT_EQUAL(10, int{kdf.log2N});
+    const Key key = keys.fileKey(keys.current(), kdf);
+    CPPUNIT_ASSERT_EQUAL(hex(detail::scrypt("correct horse battery staple",
+                                            detail::asView(kdf.salt), 10, 8, 1, 32, 64u << 20)),
+                         hex(key.bytes));
+    std::string idInput = "promsnmp scrypt key id";
+    idInput += detail::asView(key.bytes);
+    CPPUNIT_ASSERT_EQUAL(hex(detail::sha256(idInput)).substr(0, 16), key.idHex());
+    CPPUNIT_ASSERT(key.id != keys.current().id);  // 6f32d252d9d04e20, the HKDF key's id
+    CPPUNIT_ASSERT(!key.passphrase);
+    const Keyring copy = keys;
+    CPPUNIT_ASSERT_EQUAL(key.idHex(), copy.fileKey(copy.current(), kdf).idHex());
+    // Another salt, another key.
+    KdfParams other = kdf;
+    other.salt[0] ^= 1;
+    CPPUNIT_ASSERT(keys.fileKey(keys.current(), other).id != key.id);
+    // Direct is the configured (HKDF) key, as format 2 uses it.
+    CPPUNIT_ASSERT_EQUAL(keys.current().idHex(), keys.fileKey(keys.current(), KdfParams{}).idHex());
+  }
+
+  void testFileKeyOfRawKeyIsTheKey() {
+    const Keyring keys(Keyring::deriveKey(std::string(64, 'a'), "test"));
+    CPPUNIT_ASSERT(keys.newFileKdf() == KdfParams{});
+    KdfParams scrypt;
+    scrypt.algorithm = Kdf::Scrypt;
+    scrypt.log2N = 10;
+    scrypt.r = 8;
+    scrypt.p = 1;
+    CPPUNIT_ASSERT_EQUAL(keys.current().idHex(), keys.fileKey(keys.current(), scrypt).idHex());
+    CPPUNIT_ASSERT(!keys.findFileKey(scrypt, keys.current().id));
+  }
+
+  void testFindFileKeyTriesPreviousPassphrases() {
+    const Keyring old(Keyring::deriveKey("old passphrase", "old"), {}, ScryptCost{10, 8, 1});
+    const Key oldFileKey = old.fileKey(old.current(), old.newFileKdf());
+    const Keyring rotating(Keyring::deriveKey("new passphrase", "new"),
+                           {Keyring::deriveKey("old passphrase", "previous")});
+    const std::optional<Key> found = rotating.findFileKey(old.newFileKdf(), oldFileKey.id);
+    CPPUNIT_ASSERT(found);
+    CPPUNIT_ASSERT_EQUAL(hex(oldFileKey.bytes), hex(found->bytes));
+    CPPUNIT_ASSERT(!Keyring(Keyring::deriveKey("new passphrase", "new"))
+                        .findFileKey(old.newFileKdf(), oldFileKey.id));
   }
 
  private:
