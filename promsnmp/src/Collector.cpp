@@ -135,7 +135,7 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
     reply.status = 404;
     reply.contentType = "text/plain; charset=utf-8";
     reply.body = device == nullptr
-                     ? "unknown target '" + target +
+                     ? "unknown target '" + escapeInvalidUtf8(target) +
                            "': no device with this sysName or agent address in inventory "
                            "version " +
                            std::to_string(view->version) + "\n"
