@@ -6,6 +6,7 @@
 #include <Poco/Exception.h>
 #include <Poco/SHA2Engine.h>
 #include <crypt.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <sys/stat.h>
@@ -97,26 +98,52 @@ Node convert(const YAML::Node& yaml, const std::string& source, int depth, size_
   return node;
 }
 
+/// Where each document of a stream starts; nothing else of the events is kept.
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 Node parseYaml(std::string_view text, const std::string& source) {
-  std::vector<YAML::Node> documents;
+  const std::string input(text);
+  YAML::Node document;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    // At most two documents are read: yaml-cpp 0.7's LoadAll() never ends on a stray ',' at
+    // the top level (an empty document each time), so a second one is refused, not awaited.
+    std::istringstream stream(input);
+    YAML::Parser parser(stream);
+    DocumentMarks marks;
+    if (parser.HandleNextDocument(marks) && parser.HandleNextDocument(marks) &&
+        marks.starts.size() > 1) {
+      fail(source, lineOf(marks.starts[1]), "one YAML document only");
+    }
+    document = YAML::Load(input);
   } catch (const YAML::Exception& e) {
     fail(source, lineOf(e.mark), e.msg);
   }
-  if (documents.size() > 1) {
-    fail(source, lineOf(documents[1].Mark()), "one YAML document only");
-  }
-  if (documents.empty() || documents[0].IsNull()) {
+  if (document.IsNull()) {
     Node empty;
     empty.mapping = true;
     return empty;
   }
-  if (!documents[0].IsMap()) {
-    fail(source, lineOf(documents[0].Mark()), "the top level must be a mapping of 'key: value'");
+  if (!document.IsMap()) {
+    fail(source, lineOf(document.Mark()), "the top level must be a mapping of 'key: value'");
   }
   size_t nodes = 0;
-  return convert(documents[0], source, 0, nodes);
+  return convert(document, source, 0, nodes);
 }
 
 void expectMapping(const Node& node, const std::string& key, const std::string& source) {

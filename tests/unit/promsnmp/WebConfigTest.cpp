@@ -146,6 +146,8 @@ class WebConfigTest : public CppUnit::TestFixture {
                             "web.yml:5: unknown key 'http3' in http_server_config"));
     CPPUNIT_ASSERT(contains(parseError("\n\nhttp_server_config: {headers: {X-A: a}, tls: 1}\n"),
                             "web.yml:3: unknown key 'tls'"));
+    // A stray ',' at the top level: yaml-cpp's LoadAll() would read empty documents forever.
+    CPPUNIT_ASSERT(contains(parseError(",basic_auth_users: {prometheus: x}\n"), "web.yml:1: "));
     // An alias that makes the tree cyclic is refused, not followed forever.
     CPPUNIT_ASSERT(contains(parseError("a: &x {b: *x}\n"), "nested too deeply"));
   }
