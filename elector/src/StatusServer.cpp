@@ -23,7 +23,7 @@ using Poco::Net::HTTPServerResponse;
 
 void send(HTTPServerRequest& request, HTTPServerResponse& response, HTTPResponse::HTTPStatus status,
           const std::string& contentType, const std::string& body) {
-  response.setStatus(status);
+  response.setStatusAndReason(status);  // setStatus() would keep "OK" as the reason
   response.setContentType(contentType);
   // Scrapers and probes must always see the current state, never a cached copy.
   response.set("Cache-Control", "no-cache, no-store");

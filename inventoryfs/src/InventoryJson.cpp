@@ -1,8 +1,12 @@
 #include "inventoryfs/InventoryJson.h"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdint>
+#include <iterator>
 #include <limits>
+#include <vector>
 
 #include "Json.h"
 #include "inventoryfs/Exceptions.h"
@@ -349,7 +353,33 @@ void readAgentType(JsonReader& r, std::optional<AgentType>& type) {
   type = value;
 }
 
-void readEndpoint(JsonReader& r, Endpoint& endpoint) {
+// The schema's members, for strict reading (JsonReadOptions) and its "did you mean".
+constexpr std::string_view kInventoryKeys[] = {"devices", "discoverySeeds"};
+constexpr std::string_view kDeviceKeys[] = {"id",         "sysName",     "sysDescr",
+                                            "sysContact", "sysLocation", "discoveredAt",
+                                            "agents",     "primaryAgent"};
+constexpr std::string_view kEndpointKeys[] = {"address", "port"};
+constexpr std::string_view kAgentKeys[] = {
+    "type",           "id",           "endpoint",       "version",
+    "timeout",        "retries",      "discoveredAt",   "readCommunity",
+    "writeCommunity", "securityName", "securityLevel",  "authProtocol",
+    "authPassphrase", "privProtocol", "privPassphrase", "engineId"};
+
+bool isCommunityKey(std::string_view key) {
+  return key == "readCommunity" || key == "writeCommunity";
+}
+
+/// Skips the value of an unknown member, or refuses it when reading strictly.
+template <size_t N>
+void unknownMember(JsonReader& r, bool strict, std::string_view key,
+                   const std::string_view (&known)[N]) {
+  if (strict) {
+    r.fail(unknownKeyMessage(key, known));
+  }
+  r.skipValue();
+}
+
+void readEndpoint(JsonReader& r, Endpoint& endpoint, bool strict) {
   endpoint = Endpoint{};
   bool haveAddress = false;
   r.beginObject();
@@ -361,7 +391,7 @@ void readEndpoint(JsonReader& r, Endpoint& endpoint) {
     } else if (key == "port") {
       endpoint.port = readInt(r, kDefaultAgentPort);
     } else {
-      r.skipValue();
+      unknownMember(r, strict, key, kEndpointKeys);
     }
   }
   if (!haveAddress) {
@@ -369,9 +399,18 @@ void readEndpoint(JsonReader& r, Endpoint& endpoint) {
   }
 }
 
-void readAgent(JsonReader& r, Agent& agent) {
+void readAgent(JsonReader& r, Agent& agent, bool strict) {
   std::optional<AgentType> type;
   bool haveEndpoint = false;
+  bool haveVersion = false;
+  // The first credential of each group given a value (strict reading refuses the other type's).
+  std::string communityField;
+  std::string userField;
+  auto note = [](std::string& first, std::string_view key, bool given) {
+    if (given && first.empty()) {
+      first = key;
+    }
+  };
   r.beginObject();
   std::string_view key;
   // Jackson writes "type" first. Should it come later, fields of either group are read and
@@ -382,62 +421,50 @@ void readAgent(JsonReader& r, Agent& agent) {
     } else if (key == "id") {
       readOptionalString(r, agent.id);
     } else if (key == "endpoint") {
-      readEndpoint(r, agent.endpoint);
+      readEndpoint(r, agent.endpoint, strict);
       haveEndpoint = true;
     } else if (key == "version") {
-      agent.version = readInt(r, kDefaultVersion);
+      haveVersion = !r.readNullIf();
+      agent.version = haveVersion ? readInt(r, kDefaultVersion) : kDefaultVersion;
     } else if (key == "timeout") {
       agent.timeoutMs = readLong(r, kDefaultTimeoutMs);
     } else if (key == "retries") {
       agent.retries = readInt(r, kDefaultRetries);
     } else if (key == "discoveredAt") {
       readOptionalInstant(r, agent.discoveredAt);
-    } else if (type == AgentType::User) {
-      if (key == "securityName") {
-        readOptionalString(r, agent.securityName);
-      } else if (key == "securityLevel") {
-        agent.securityLevel = readInt(r, kDefaultSecurityLevel);
-      } else if (key == "authProtocol") {
-        readOptionalString(r, agent.authProtocol);
-      } else if (key == "authPassphrase") {
-        readOptionalString(r, agent.authPassphrase);
-      } else if (key == "privProtocol") {
-        readOptionalString(r, agent.privProtocol);
-      } else if (key == "privPassphrase") {
-        readOptionalString(r, agent.privPassphrase);
-      } else if (key == "engineId") {
-        readOptionalString(r, agent.engineId);
-      } else {
-        r.skipValue();
-      }
-    } else if (type == AgentType::Community) {
-      if (key == "readCommunity") {
-        readOptionalString(r, agent.readCommunity);
-      } else if (key == "writeCommunity") {
-        readOptionalString(r, agent.writeCommunity);
-      } else {
-        r.skipValue();
-      }
+    } else if (!strict && type && isCommunityKey(key) != (*type == AgentType::Community) &&
+               std::find(std::begin(kAgentKeys), std::end(kAgentKeys), key) !=
+                   std::end(kAgentKeys)) {
+      r.skipValue();  // the other type's field, whatever its value (Jackson ignores it)
     } else if (key == "readCommunity") {
       readOptionalString(r, agent.readCommunity);
+      note(communityField, key, agent.readCommunity.has_value());
     } else if (key == "writeCommunity") {
       readOptionalString(r, agent.writeCommunity);
+      note(communityField, key, agent.writeCommunity.has_value());
     } else if (key == "securityName") {
       readOptionalString(r, agent.securityName);
+      note(userField, key, agent.securityName.has_value());
     } else if (key == "securityLevel") {
       agent.securityLevel = readInt(r, kDefaultSecurityLevel);
+      note(userField, key, agent.securityLevel != kDefaultSecurityLevel);
     } else if (key == "authProtocol") {
       readOptionalString(r, agent.authProtocol);
+      note(userField, key, agent.authProtocol.has_value());
     } else if (key == "authPassphrase") {
       readOptionalString(r, agent.authPassphrase);
+      note(userField, key, agent.authPassphrase.has_value());
     } else if (key == "privProtocol") {
       readOptionalString(r, agent.privProtocol);
+      note(userField, key, agent.privProtocol.has_value());
     } else if (key == "privPassphrase") {
       readOptionalString(r, agent.privPassphrase);
+      note(userField, key, agent.privPassphrase.has_value());
     } else if (key == "engineId") {
       readOptionalString(r, agent.engineId);
+      note(userField, key, agent.engineId.has_value());
     } else {
-      r.skipValue();
+      unknownMember(r, strict, key, kAgentKeys);
     }
   }
   if (!type) {
@@ -447,6 +474,26 @@ void readAgent(JsonReader& r, Agent& agent) {
     r.failMember("endpoint", "required");
   }
   agent.type = *type;
+  if (strict) {
+    const bool community = agent.type == AgentType::Community;
+    const std::string& foreign = community ? userField : communityField;
+    if (!foreign.empty()) {
+      r.failMember(foreign, std::string("contradicts \"type\":\"") + agentTypeName(agent.type) +
+                                "\" (" + (community ? "an SNMPv3 setting" : "a community") +
+                                " given to " +
+                                (community ? "a community agent" : "an SNMPv3 user agent") + ")");
+    }
+    if (haveVersion && community && agent.version != 0 && agent.version != 1) {
+      r.failMember("version", std::to_string(agent.version) +
+                                  " contradicts \"type\":\"snmp-community\" (a community "
+                                  "agent speaks v1 = 0 or v2c = 1; SNMPv3 = 3 is snmp-user)");
+    }
+    if (haveVersion && !community && agent.version != 3) {
+      r.failMember("version", std::to_string(agent.version) +
+                                  " contradicts \"type\":\"snmp-user\" (an SNMPv3 user agent "
+                                  "has version 3)");
+    }
+  }
   if (agent.type == AgentType::Community) {
     agent.securityName.reset();
     agent.securityLevel = kDefaultSecurityLevel;
@@ -461,18 +508,18 @@ void readAgent(JsonReader& r, Agent& agent) {
   }
 }
 
-void readAgents(JsonReader& r, std::vector<Agent>& agents) {
+void readAgents(JsonReader& r, std::vector<Agent>& agents, bool strict) {
   agents.clear();
   if (r.readNullIf()) {
     return;
   }
   r.beginArray();
   while (r.nextElement()) {
-    readAgent(r, agents.emplace_back());
+    readAgent(r, agents.emplace_back(), strict);
   }
 }
 
-void readDevice(JsonReader& r, Device& device) {
+void readDevice(JsonReader& r, Device& device, bool strict) {
   r.beginObject();
   std::string_view key;
   while (r.nextMember(key)) {
@@ -489,20 +536,40 @@ void readDevice(JsonReader& r, Device& device) {
     } else if (key == "discoveredAt") {
       readOptionalInstant(r, device.discoveredAt);
     } else if (key == "agents") {
-      readAgents(r, device.agents);
+      readAgents(r, device.agents, strict);
     } else if (key == "primaryAgent") {
       if (r.readNullIf()) {
         device.primaryAgent.reset();
       } else {
-        readAgent(r, device.primaryAgent.emplace());
+        readAgent(r, device.primaryAgent.emplace(), strict);
       }
     } else {
-      r.skipValue();
+      unknownMember(r, strict, key, kDeviceKeys);
     }
   }
 }
 
-void readSeed(JsonReader& r, DiscoverySeed& seed) {
+/// A seed's version against its agent type (strict reading): "v3" is snmp-user's only.
+void checkSeedVersion(const JsonReader& r, const DiscoverySeed& seed) {
+  if (!seed.version || !seed.agentType) {
+    return;
+  }
+  std::string version = *seed.version;
+  std::transform(version.begin(), version.end(), version.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (*seed.agentType == kCommunityType && version == "v3") {
+    r.failMember("version", "\"" + *seed.version +
+                                "\" contradicts \"agentType\":\"snmp-community\" (a community "
+                                "seed scans with v1 or v2c; SNMPv3 is snmp-user)");
+  }
+  if (*seed.agentType == kUserType && (version == "v1" || version == "v2c")) {
+    r.failMember("version", "\"" + *seed.version +
+                                "\" contradicts \"agentType\":\"snmp-user\" (an SNMPv3 user "
+                                "seed scans with v3)");
+  }
+}
+
+void readSeed(JsonReader& r, DiscoverySeed& seed, bool strict) {
   r.beginObject();
   std::string_view key;
   while (r.nextMember(key)) {
@@ -537,8 +604,11 @@ void readSeed(JsonReader& r, DiscoverySeed& seed) {
     } else if (key == "privPassphrase") {
       readOptionalString(r, seed.privPassphrase);
     } else {
-      r.skipValue();
+      unknownMember(r, strict, key, kSeedKeys);
     }
+  }
+  if (strict) {
+    checkSeedVersion(r, seed);
   }
 }
 
@@ -691,7 +761,8 @@ class Encoder {
 
 }  // namespace
 
-Inventory inventoryFromJson(std::string_view text) {
+Inventory inventoryFromJson(std::string_view text, const JsonReadOptions& options) {
+  const bool strict = options.strict;
   JsonReader r(text);
   Inventory inventory;
   bool haveDevices = false;
@@ -702,7 +773,7 @@ Inventory inventoryFromJson(std::string_view text) {
       inventory.devices.clear();
       r.beginArray();
       while (r.nextElement()) {
-        readDevice(r, inventory.devices.emplace_back());
+        readDevice(r, inventory.devices.emplace_back(), strict);
       }
       haveDevices = true;
     } else if (key == "discoverySeeds") {
@@ -710,11 +781,11 @@ Inventory inventoryFromJson(std::string_view text) {
       if (!r.readNullIf()) {
         r.beginArray();
         while (r.nextElement()) {
-          readSeed(r, inventory.discoverySeeds.emplace_back());
+          readSeed(r, inventory.discoverySeeds.emplace_back(), strict);
         }
       }
     } else {
-      r.skipValue();
+      unknownMember(r, strict, key, kInventoryKeys);
     }
   }
   r.finish();
@@ -762,6 +833,66 @@ Instant parseInstant(std::string_view text) {
     throw DataException("invalid instant " + quoted(text) + ": " + why);
   }
   return instant;
+}
+
+namespace {
+
+/// Optimal string alignment distance (edits, adjacent swaps included), case-insensitive.
+size_t editDistance(std::string_view a, std::string_view b) {
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) {
+    d[i][0] = i;
+  }
+  for (size_t j = 0; j <= b.size(); ++j) {
+    d[0][j] = j;
+  }
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1])) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+}  // namespace
+
+std::string unknownKeyMessage(std::string_view key, const std::string_view* known, size_t count) {
+  std::string message = "unknown key " + quoted(key);
+  constexpr size_t kMaxKey = 64;  // longer keys are no typo of ours (and would cost time)
+  if (key.size() > kMaxKey) {
+    return message;
+  }
+  std::string_view best;
+  size_t bestDistance = std::max<size_t>(1, key.size() / 3) + 1;
+  for (size_t i = 0; i < count; ++i) {
+    const size_t distance = editDistance(key, known[i]);
+    if (distance < bestDistance) {
+      best = known[i];
+      bestDistance = distance;
+    }
+  }
+  // Else a key the typo is part of ("community" for "readCommunity").
+  constexpr size_t kMinPart = 4;
+  for (size_t i = 0; i < count && best.empty() && key.size() >= kMinPart; ++i) {
+    for (size_t at = 0; at + key.size() <= known[i].size(); ++at) {
+      if (editDistance(key, known[i].substr(at, key.size())) == 0) {
+        best = known[i];
+        break;
+      }
+    }
+  }
+  if (!best.empty()) {
+    message += " (did you mean " + quoted(best) + "?)";
+  }
+  return message;
 }
 
 }  // namespace inventoryfs

@@ -97,9 +97,11 @@ PollOutcome Collector::pollBlocking(const SnmpTarget& target,
                                     std::chrono::milliseconds budget) {
   auto pending = std::make_shared<PendingPoll>();
   std::string name = target.name;
+  std::string sessionKey = target.sessionKey();
   poller_.poll(target, previous ? previous->lastGood : nullptr,
-               [this, pending, name](std::shared_ptr<PollResult> result) {
+               [this, pending, name, sessionKey](std::shared_ptr<PollResult> result) {
                  PollOutcome outcome = outcomeOf(std::move(result));
+                 forgetIfGone(name, sessionKey);
                  polls_.labels({"scrape", outcome.result->up() ? "success" : "failure"}).inc();
                  std::lock_guard<std::mutex> lock(pending->mutex);
                  if (pending->abandoned) {
@@ -133,7 +135,7 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
     reply.status = 404;
     reply.contentType = "text/plain; charset=utf-8";
     reply.body = device == nullptr
-                     ? "unknown target '" + target +
+                     ? "unknown target '" + escapeInvalidUtf8(target) +
                            "': no device with this sysName or agent address in inventory "
                            "version " +
                            std::to_string(view->version) + "\n"
@@ -219,6 +221,29 @@ void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& be
         utilization_.forget(old.name);
       }
     }
+    // Per-target state of a device that left (or whose agent changed) goes too, so that
+    // devices coming and going do not grow /metrics and memory without bound.
+    if (!now || now->name != old.name) {
+      targetPolls_.remove({old.name});
+    }
+    if (!now || now->sessionKey() != old.sessionKey()) {
+      poller_.forget(old.sessionKey());
+    }
+  }
+}
+
+void Collector::forgetIfGone(const std::string& name, const std::string& sessionKey) {
+  // A poll that finishes after its device left the inventory has just counted itself and
+  // learned max-repetitions again. The listener runs after the new view is current, so either
+  // it runs after this poll's state was made (and removes it) or this check sees the new view.
+  auto view = inventory_.current();
+  const inventoryfs::Device* device = view->find(name);
+  std::optional<SnmpTarget> now = device ? view->targetFor(*device) : std::nullopt;
+  if (!now || now->name != name) {
+    targetPolls_.remove({name});
+  }
+  if (!now || now->sessionKey() != sessionKey) {
+    poller_.forget(sessionKey);
   }
 }
 
@@ -233,8 +258,9 @@ void Collector::startBackgroundPoll(const SnmpTarget& target) {
   std::string name = target.name;
   auto previous = cache_.peek(name);
   poller_.poll(target, previous ? previous->lastGood : nullptr,
-               [this, name](std::shared_ptr<PollResult> result) {
+               [this, name, sessionKey = target.sessionKey()](std::shared_ptr<PollResult> result) {
                  PollOutcome outcome = outcomeOf(std::move(result));
+                 forgetIfGone(name, sessionKey);
                  polls_.labels({"interval", outcome.result->up() ? "success" : "failure"}).inc();
                  cache_.finishPoll(name, std::move(outcome));
                  std::lock_guard<std::mutex> lock(mutex_);

@@ -96,6 +96,9 @@ class Collector {
   void startBackgroundPoll(const SnmpTarget& target);
   void onInventoryChange(const std::shared_ptr<const InventoryView>& before,
                          const std::shared_ptr<const InventoryView>& after);
+  /// Drops the per-target series and learned poller state of a polled target that is no longer
+  /// in the inventory (or whose agent changed) once its poll finished.
+  void forgetIfGone(const std::string& name, const std::string& sessionKey);
   void run();
 
   InventoryState& inventory_;

@@ -32,6 +32,14 @@ struct LearnedRepetitions {
     auto it = bySession.find(key);
     return it != bySession.end() ? std::optional<Entry>(it->second) : std::nullopt;
   }
+  void erase(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex);
+    bySession.erase(key);
+  }
+  size_t size() {
+    std::lock_guard<std::mutex> lock(mutex);
+    return bySession.size();
+  }
   void set(const std::string& key, int maxRepetitions, bool sawTooBig) {
     std::lock_guard<std::mutex> lock(mutex);
     Entry& e = bySession[key];
@@ -496,5 +504,9 @@ void DevicePoller::poll(const SnmpTarget& target, std::shared_ptr<const PollResu
                             std::move(done))
       ->start();
 }
+
+void DevicePoller::forget(const std::string& sessionKey) { learned_->erase(sessionKey); }
+
+size_t DevicePoller::learnedAgents() const { return learned_->size(); }
 
 }  // namespace promsnmp

@@ -43,6 +43,13 @@ class DevicePoller {
   /// of this target (labels are reused from it when still valid), or nullptr. Thread-safe.
   void poll(const SnmpTarget& target, std::shared_ptr<const PollResult> previous, Done done);
 
+  /// Forgets what was learned about the agent of `sessionKey` (SnmpTarget::sessionKey()): its
+  /// max-repetitions. For a device that left the inventory, so churn does not grow the poller.
+  /// A poll of it in flight may learn it again; forget it again after that poll. Thread-safe.
+  void forget(const std::string& sessionKey);
+  /// The number of agents with learned state (tests). Thread-safe.
+  size_t learnedAgents() const;
+
  private:
   SnmpClient& client_;
   Options options_;

@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <string>
 
 #include "NetSnmpClient.h"
+#include "inventoryfs/InventoryJson.h"
 
 namespace promsnmp {
 
@@ -54,6 +56,21 @@ std::optional<int64_t> integerField(const Poco::JSON::Object& object, const std:
   return value.convert<int64_t>();
 }
 
+/// Whether `key` carries a value: not absent, null, "" or [] (forms fill unused fields so).
+bool given(const Poco::JSON::Object& object, const std::string& key) {
+  if (!object.has(key) || object.isNull(key)) {
+    return false;
+  }
+  Poco::Dynamic::Var value = object.get(key);
+  if (value.isString()) {
+    return !value.extract<std::string>().empty();
+  }
+  if (object.isArray(key)) {
+    return object.getArray(key)->size() > 0;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<inventoryfs::DiscoverySeed> parseDiscoveryRequest(std::string_view body,
@@ -70,6 +87,15 @@ std::vector<inventoryfs::DiscoverySeed> parseDiscoveryRequest(std::string_view b
   }
   if (!object) {
     refuse("the body is not a JSON object");
+  }
+
+  // A typo would otherwise scan nothing, or with the wrong credentials: every key must be one
+  // of the seed's (Jackson ignored unknown ones; README, "Differences from Java").
+  for (const std::string& key : object->getNames()) {
+    if (std::find(std::begin(inventoryfs::kSeedKeys), std::end(inventoryfs::kSeedKeys), key) ==
+        std::end(inventoryfs::kSeedKeys)) {
+      refuse(inventoryfs::unknownKeyMessage(key, inventoryfs::kSeedKeys));
+    }
   }
 
   inventoryfs::DiscoverySeed seed;
@@ -112,6 +138,13 @@ std::vector<inventoryfs::DiscoverySeed> parseDiscoveryRequest(std::string_view b
 
   std::vector<std::string> communities;
   if (agentType == "snmp-community") {
+    for (const char* key : {"securityName", "authPassphrase", "privPassphrase"}) {
+      if (given(*object, key)) {
+        refuse(std::string(key) +
+               ": contradicts agentType \"snmp-community\" (SNMPv3 settings are for agentType "
+               "\"snmp-user\")");
+      }
+    }
     if (object->has("readCommunity") && object->isArray("readCommunity")) {
       Poco::JSON::Array::Ptr list = object->getArray("readCommunity");
       for (size_t i = 0; i < list->size(); ++i) {
@@ -130,10 +163,22 @@ std::vector<inventoryfs::DiscoverySeed> parseDiscoveryRequest(std::string_view b
       refuse("readCommunity is required for snmp-community");
     }
     if (version == "v3") {
-      version = "v2c";  // a community agent speaks v1/v2c; Java's "v3" label here was a bug
+      // Java stored such agents as version 3 and then polled them with a community: refuse.
+      refuse(
+          "version: \"v3\" contradicts agentType \"snmp-community\" (a community agent "
+          "speaks v1 or v2c; SNMPv3 is agentType \"snmp-user\")");
     }
     seed.version = version.value_or("v2c");
   } else if (agentType == "snmp-user") {
+    if (version && *version != "v3") {
+      refuse("version: \"" + *version +
+             "\" contradicts agentType \"snmp-user\" (an SNMPv3 user agent speaks v3)");
+    }
+    if (given(*object, "readCommunity")) {
+      refuse(
+          "readCommunity: contradicts agentType \"snmp-user\" (a community is for "
+          "agentType \"snmp-community\")");
+    }
     seed.securityName = stringField(*object, "securityName");
     seed.authProtocol = stringField(*object, "authProtocol");
     seed.authPassphrase = stringField(*object, "authPassphrase");

@@ -248,7 +248,12 @@ void appendHelpText(std::string& out, std::string_view text, ExpositionFormat fo
   appendEscaped(out, text, format == ExpositionFormat::OpenMetrics);
 }
 
-std::string sanitizeUtf8(std::string_view raw) {
+namespace {
+
+/// `raw` with each maximal invalid UTF-8 subsequence replaced by what `invalid(out, bytes)`
+/// appends; valid input is copied unchanged.
+template <typename Invalid>
+std::string mapInvalidUtf8(std::string_view raw, Invalid invalid) {
   std::string out;
   out.reserve(raw.size());
   size_t i = 0;
@@ -262,11 +267,29 @@ std::string sanitizeUtf8(std::string_view raw) {
     if (valid) {
       out.append(raw.data() + i, len);
     } else {
-      out += kReplacement;
+      invalid(out, raw.substr(i, len));
     }
     i += len;
   }
   return out;
+}
+
+}  // namespace
+
+std::string sanitizeUtf8(std::string_view raw) {
+  return mapInvalidUtf8(raw, [](std::string& out, std::string_view) { out += kReplacement; });
+}
+
+std::string escapeInvalidUtf8(std::string_view raw) {
+  return mapInvalidUtf8(raw, [](std::string& out, std::string_view bytes) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (char c : bytes) {
+      const auto byte = static_cast<unsigned char>(c);
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xF];
+    }
+  });
 }
 
 void appendDouble(std::string& out, double v) {

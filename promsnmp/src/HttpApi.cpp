@@ -91,7 +91,8 @@ bool acceptsGzip(const HTTPServerRequest& request) {
 /// response stream would go out in 4 KB pieces. `encoding` is the body's Content-Encoding.
 void sendEncoded(HTTPServerResponse& response, int status, const std::string& contentType,
                  const std::string& encoding, const std::string& body) {
-  response.setStatus(static_cast<HTTPResponse::HTTPStatus>(status));
+  // setStatus() keeps the reason phrase ("OK") whatever the code: 401 must read Unauthorized.
+  response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
   response.setContentType(contentType);
   response.set("Cache-Control", "no-cache");
   if (!encoding.empty()) {
@@ -100,9 +101,16 @@ void sendEncoded(HTTPServerResponse& response, int status, const std::string& co
   response.sendBuffer(body.data(), body.size());  // no body for HEAD (POCO checks)
 }
 
-/// Sends a body, gzip-compressed when the client accepts it and it is worth it.
+/// Sends a body, gzip-compressed when the client accepts it and it is worth it. A JSON or text
+/// body is made valid UTF-8 here, once for every answer: POCO's stringifier copies the bytes of
+/// strings as they are (from a request, an agent, a file), and in JSON such bytes only occur
+/// inside strings, so replacing them by U+FFFD leaves the structure intact.
 void send(HTTPServerRequest& request, HTTPServerResponse& response, int status,
-          const std::string& contentType, const std::string& body) {
+          const std::string& contentType, const std::string& rawBody) {
+  const bool text =
+      contentType.find("json") != std::string::npos || contentType.rfind("text/", 0) == 0;
+  const std::string sanitized = text ? sanitizeUtf8(rawBody) : std::string();
+  const std::string& body = text ? sanitized : rawBody;
   if (body.size() >= kGzipThreshold && acceptsGzip(request)) {
     sendEncoded(response, status, contentType, "gzip", gzipMember(body));
   } else {
@@ -110,9 +118,11 @@ void send(HTTPServerRequest& request, HTTPServerResponse& response, int status,
   }
 }
 
-/// Spring Boot's error body, plus the message Spring hides by default.
+/// Spring Boot's error body, plus the message Spring hides by default. Bytes of the message
+/// and path that are not UTF-8 (a parser quoting the request's 0xFF) are shown as `\xFF` text.
 void sendError(HTTPServerRequest& request, HTTPServerResponse& response, int status,
-               const std::string& message) {
+               const std::string& rawMessage) {
+  const std::string message = escapeInvalidUtf8(rawMessage);
   Poco::JSON::Object body;
   body.set("timestamp",
            Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%S.%i+00:00"));
@@ -122,7 +132,7 @@ void sendError(HTTPServerRequest& request, HTTPServerResponse& response, int sta
   if (!message.empty()) {
     body.set("message", message);
   }
-  body.set("path", pathOf(request));
+  body.set("path", escapeInvalidUtf8(pathOf(request)));
   send(request, response, status, kJson, toJson(body));
 }
 
@@ -416,7 +426,7 @@ void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response
   }
   inventoryfs::Inventory replacement;
   try {
-    replacement = inventoryfs::inventoryFromJson(*body);
+    replacement = inventoryfs::inventoryFromJson(*body, {.strict = true});
   } catch (const inventoryfs::DataException& e) {
     sendError(request, response, 400, e.displayText());
     return;
@@ -607,10 +617,12 @@ void HttpApi::startDiscovery(HTTPServerRequest& request, HTTPServerResponse& res
     seeds = parseDiscoveryRequest(*body, context_.discoveryMaxAddresses);
   } catch (const DiscoveryTooLargeException& e) {
     rejected_.labels({"discovery_addresses"}).inc();
-    send(request, response, 400, kTextPlain, e.message());
+    sendError(request, response, 400, e.message());
     return;
   } catch (const Poco::InvalidArgumentException& e) {
-    send(request, response, 400, kTextPlain, e.message());  // Java: the message as the body
+    // Java answered the bare message as text/plain; like every other error here it is now
+    // Spring's JSON error body, the message in "message" (README, "Moving from the Java PromSNMP").
+    sendError(request, response, 400, e.message());
     return;
   }
   // Java: scheduleNow=false saves the seed only; saveSeed=true also keeps a scanned seed.

@@ -88,6 +88,18 @@ T& Family<T>::find(std::vector<std::string> values) {
   return *it->second;
 }
 
+template <typename T>
+bool Family<T>::remove(const std::vector<std::string>& values) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return series_.erase(values) > 0;
+}
+
+template <typename T>
+size_t Family<T>::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return series_.size();
+}
+
 template class Family<Counter>;
 template class Family<Gauge>;
 template class Family<Histogram>;

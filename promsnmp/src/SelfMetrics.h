@@ -23,10 +23,11 @@ namespace promsnmp {
 //   ok.inc();                                         // lock-free
 //
 // Families are registered once (registering the same name again with the same type, help and
-// labels returns the existing family; anything else throws). Series live as long as the
-// registry, so references stay valid. Names are checked when registered: valid Prometheus
-// names, counters end in `_total`, no reserved suffixes or labels — own metrics are lint-clean
-// under `promtool check metrics` by construction.
+// labels returns the existing family; anything else throws). Series live until remove()d (a
+// device that left the inventory), else as long as the registry: references stay valid until
+// then, so per-target series are looked up per use, never kept. Names are checked when registered:
+// valid Prometheus names, counters end in `_total`, no reserved suffixes or labels — own metrics
+// are lint-clean under `promtool check metrics` by construction.
 
 /// A monotonically increasing value. Thread-safe, lock-free.
 class Counter {
@@ -93,6 +94,11 @@ class Family {
   T& labels(const std::vector<std::string>& values);
   /// The series of a family without labels.
   T& get() { return labels({}); }
+  /// Removes the series with these label values (its references dangle afterwards); a later
+  /// labels() starts it again from zero. Returns whether it existed. Thread-safe.
+  bool remove(const std::vector<std::string>& values);
+  /// The number of series (tests, and the churn bound). Thread-safe.
+  size_t size() const;
 
   const std::string& name() const { return name_; }
 

@@ -6,6 +6,8 @@
 #include <Poco/Exception.h>
 #include <Poco/SHA2Engine.h>
 #include <crypt.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
 
 #include <sys/stat.h>
 
@@ -19,23 +21,16 @@ namespace promsnmp {
 
 namespace {
 
-// ---- The YAML subset --------------------------------------------------------------------------
+// ---- YAML (yaml-cpp) ---------------------------------------------------------------------------
 
-/// A block mapping or a scalar, with the line it starts on.
+/// A mapping or a scalar, with the line it starts on: the shape the schema below reads, taken
+/// from yaml-cpp's tree so that the schema's errors name lines.
 struct Node {
   Node() {}  // user-provided: clang + libstdc++ 12 reject the implicit one for this recursive pair
   bool mapping = false;
   std::string scalar;
   std::vector<std::pair<std::string, Node>> entries;
   int line = 0;
-};
-
-struct Line {
-  int number = 0;
-  size_t indent = 0;
-  std::string key;
-  std::string value;  // "" when the key opens a nested mapping
-  bool hasValue = false;
 };
 
 [[noreturn]] void fail(const std::string& source, int line, const std::string& what) {
@@ -51,165 +46,104 @@ std::string trim(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-/// A plain or quoted scalar; `text` is trimmed and comment-free.
-std::string scalarOf(const std::string& text, const std::string& source, int line) {
-  if (text.empty()) {
-    return text;
-  }
-  char q = text.front();
-  if (q == '"' || q == '\'') {
-    if (text.size() < 2 || text.back() != q) {
-      fail(source, line, "unterminated quoted string");
-    }
-    std::string out;
-    for (size_t i = 1; i + 1 < text.size(); ++i) {
-      char c = text[i];
-      if (q == '\'' && c == '\'' && i + 2 < text.size() && text[i + 1] == '\'') {
-        out += '\'';  // '' inside single quotes
-        ++i;
-      } else if (q == '"' && c == '\\' && i + 2 < text.size()) {
-        char n = text[++i];
-        if (n == '"' || n == '\\' || n == '/') {
-          out += n;
-        } else if (n == 'n') {
-          out += '\n';
-        } else if (n == 't') {
-          out += '\t';
-        } else {
-          fail(source, line, std::string("unsupported escape \\") + n);
-        }
-      } else {
-        out += c;
-      }
-    }
-    return out;
-  }
-  if (q == '[' || q == '{' || q == '&' || q == '*' || q == '!' || q == '|' || q == '>') {
-    fail(source, line,
-         "flow collections, anchors, tags and block scalars are not supported; write one "
-         "'key: value' per line");
-  }
-  return text;
-}
+int lineOf(const YAML::Mark& mark) { return mark.is_null() ? 0 : mark.line + 1; }
 
-/// Splits "key: value # comment" (quotes respected). Throws on anything else.
-Line lineOf(const std::string& raw, int number, const std::string& source) {
-  Line l;
-  l.number = number;
-  while (l.indent < raw.size() && raw[l.indent] == ' ') {
-    ++l.indent;
-  }
-  if (l.indent < raw.size() && raw[l.indent] == '\t') {
-    fail(source, number, "tab in indentation (YAML allows spaces only)");
-  }
-  // Cut the comment: '#' at the start or after a space, outside quotes.
-  std::string text;
-  char quote = 0;
-  for (size_t i = l.indent; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (quote != 0) {
-      if (c == quote) {
-        quote = 0;
-      }
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '#' && (i == l.indent || raw[i - 1] == ' ' || raw[i - 1] == '\t')) {
-      break;
-    }
-    text += c;
-  }
-  text = trim(text);
-  if (text.rfind("- ", 0) == 0 || text == "-") {
-    fail(source, number, "lists are not supported by promsnmp's web config");
-  }
-  // The key ends at the first ": " (or a final ':') outside quotes.
-  size_t colon = std::string::npos;
-  quote = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (quote != 0) {
-      if (c == quote) {
-        quote = 0;
-      }
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == ':' && (i + 1 == text.size() || text[i + 1] == ' ')) {
-      colon = i;
-      break;
-    }
-  }
-  if (colon == std::string::npos) {
-    fail(source, number, "expected 'key: value', got '" + text + "'");
-  }
-  l.key = scalarOf(trim(text.substr(0, colon)), source, number);
-  if (l.key.empty()) {
-    fail(source, number, "empty key");
-  }
-  std::string value = trim(text.substr(colon + 1));
-  l.hasValue = !value.empty();
-  l.value = scalarOf(value, source, number);
-  return l;
-}
+// Bounds of the tree: the schema is three levels deep, and an alias can make yaml-cpp's graph
+// cyclic (`a: &x [*x]`) or exponential (nested aliases), so conversion must not trust it.
+constexpr int kMaxDepth = 16;
+constexpr size_t kMaxNodes = 10000;
 
-/// Parses the lines from `i` that sit at exactly `indent` into a mapping.
-Node parseMapping(const std::vector<Line>& lines, size_t& i, size_t indent,
-                  const std::string& source) {
+/// Converts a yaml-cpp node. A null (`key:` with nothing under it) is an empty mapping, as for
+/// the toolkit; a sequence is refused (no key of this file takes a list).
+Node convert(const YAML::Node& yaml, const std::string& source, int depth, size_t& nodes) {
   Node node;
-  node.mapping = true;
-  node.line = i < lines.size() ? lines[i].number : 0;
-  while (i < lines.size() && lines[i].indent >= indent) {
-    const Line& l = lines[i];
-    if (l.indent != indent) {
-      fail(source, l.number, "unexpected indentation");
-    }
-    for (const auto& [key, value] : node.entries) {
-      if (key == l.key) {
-        fail(source, l.number, "duplicate key '" + l.key + "'");
+  node.line = lineOf(yaml.Mark());
+  if (depth > kMaxDepth || ++nodes > kMaxNodes) {
+    fail(source, node.line, "nested too deeply or too large for a web config");
+  }
+  switch (yaml.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      node.mapping = true;
+      break;
+    case YAML::NodeType::Scalar:
+      node.scalar = yaml.Scalar();
+      break;
+    case YAML::NodeType::Sequence:
+      fail(source, node.line, "lists are not supported by promsnmp's web config");
+    case YAML::NodeType::Map:
+      node.mapping = true;
+      for (const auto& entry : yaml) {
+        const int keyLine = lineOf(entry.first.Mark());
+        if (!entry.first.IsScalar()) {
+          fail(source, keyLine, "a key must be a plain or quoted string");
+        }
+        const std::string key = entry.first.Scalar();
+        if (key.empty()) {
+          fail(source, keyLine, "empty key");
+        }
+        for (const auto& [seen, value] : node.entries) {
+          if (seen == key) {
+            fail(source, keyLine, "duplicate key '" + key + "'");
+          }
+        }
+        Node child = convert(entry.second, source, depth + 1, nodes);
+        if (child.line == 0) {
+          child.line = keyLine;  // a null value has no mark of its own
+        }
+        node.entries.emplace_back(key, std::move(child));
       }
-    }
-    ++i;
-    Node child;
-    child.line = l.number;
-    if (l.hasValue) {
-      child.scalar = l.value;
-    } else if (i < lines.size() && lines[i].indent > indent) {
-      child = parseMapping(lines, i, lines[i].indent, source);
-    } else {
-      child.mapping = true;  // "key:" with nothing under it: an empty mapping (YAML: null)
-    }
-    node.entries.emplace_back(l.key, std::move(child));
+      break;
   }
   return node;
 }
 
+/// Where each document of a stream starts; nothing else of the events is kept.
+class DocumentMarks : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> starts;
+
+  void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
 Node parseYaml(std::string_view text, const std::string& source) {
-  std::vector<Line> lines;
-  std::istringstream in{std::string(text)};
-  std::string raw;
-  int number = 0;
-  while (std::getline(in, raw)) {
-    ++number;
-    if (!raw.empty() && raw.back() == '\r') {
-      raw.pop_back();
+  const std::string input(text);
+  YAML::Node document;
+  try {
+    // At most two documents are read: yaml-cpp 0.7's LoadAll() never ends on a stray ',' at
+    // the top level (an empty document each time), so a second one is refused, not awaited.
+    std::istringstream stream(input);
+    YAML::Parser parser(stream);
+    DocumentMarks marks;
+    if (parser.HandleNextDocument(marks) && parser.HandleNextDocument(marks) &&
+        marks.starts.size() > 1) {
+      fail(source, lineOf(marks.starts[1]), "one YAML document only");
     }
-    std::string t = trim(raw);
-    if (t.empty() || t[0] == '#' || (number == 1 && t == "---")) {
-      continue;
-    }
-    if (t == "---" || t == "...") {
-      fail(source, number, "one YAML document only");
-    }
-    lines.push_back(lineOf(raw, number, source));
+    document = YAML::Load(input);
+  } catch (const YAML::Exception& e) {
+    fail(source, lineOf(e.mark), e.msg);
   }
-  size_t i = 0;
-  if (!lines.empty() && lines[0].indent != 0) {
-    fail(source, lines[0].number, "the top level must not be indented");
+  if (document.IsNull()) {
+    Node empty;
+    empty.mapping = true;
+    return empty;
   }
-  Node root = parseMapping(lines, i, 0, source);
-  if (i != lines.size()) {
-    fail(source, lines[i].number, "unexpected indentation");
+  if (!document.IsMap()) {
+    fail(source, lineOf(document.Mark()), "the top level must be a mapping of 'key: value'");
   }
-  return root;
+  size_t nodes = 0;
+  return convert(document, source, 0, nodes);
 }
 
 void expectMapping(const Node& node, const std::string& key, const std::string& source) {

@@ -27,8 +27,9 @@ namespace promsnmp {
 // the inventory without credentials); the users named in `web.admin_users` also have `admin`
 // (inventory writes, discovery, evictCache, reload, includeCredentials=true).
 //
-// The parser reads the subset of YAML these files use (block mappings, plain and quoted scalars,
-// comments) and rejects anything else with file:line — as the toolkit, it rejects unknown keys.
+// The file is YAML, read with yaml-cpp (flow mappings such as `basic_auth_users: {}`, quoting
+// and comments as YAML defines them); the schema is checked on the result and every error names
+// file:line — as the toolkit, unknown keys and duplicate keys are refused.
 //
 // `tls_server_config` serves HTTPS (POCO NetSSL over OpenSSL): cert_file and key_file (PEM),
 // min_version/max_version (TLS10 … TLS13; default min TLS12), client_auth_type NoClientCert,

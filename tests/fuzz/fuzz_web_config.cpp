@@ -217,7 +217,7 @@ void fuzzRawHeader(const std::string& header, uint32_t salt) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 16384) {
-    return 0;  // web config files are small; the parser is line-based and linear
+    return 0;  // web config files are small; the conversion is bounded in nodes and depth
   }
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const uint32_t salt = saltOf(text);

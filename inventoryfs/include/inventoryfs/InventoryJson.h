@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -27,9 +28,34 @@ struct JsonWriteOptions {
 /// The text that replaces a masked credential.
 inline constexpr std::string_view kMaskedSecret = "<secret>";
 
+struct JsonReadOptions {
+  /// For documents a client sends (POST /promsnmp/inventory), not files: a key the schema does
+  /// not know is refused and named (Jackson ignores it, so a typo silently dropped a field), and
+  /// so are contradictory credentials: an agent whose `version` its type cannot speak (3 for
+  /// snmp-community, anything but 3 for snmp-user), a seed whose `version` contradicts its
+  /// `agentType`, or a credential of the other agent type with a value. Files keep Jackson's
+  /// leniency: Java wrote community agents with version 3 when discovery was asked for "v3".
+  bool strict = false;
+};
+
 /// Parses an inventory document. Throws DataException naming the JSON path of the first
 /// problem (e.g. `devices[2].agents[0].endpoint.port: expected an integer`). Thread-safe.
-Inventory inventoryFromJson(std::string_view text);
+Inventory inventoryFromJson(std::string_view text, const JsonReadOptions& options = {});
+
+/// The members of a discovery seed (DiscoverySeedDTO), for parsers of seed-shaped bodies.
+inline constexpr std::string_view kSeedKeys[] = {
+    "id",           "potentialTargets", "port",         "version",
+    "agentType",    "readCommunity",    "securityName", "securityLevel",
+    "authProtocol", "authPassphrase",   "privProtocol", "privPassphrase"};
+
+/// `unknown key "<key>"`, plus ` (did you mean "<k>"?)` when one of `known` is a likely typo
+/// of it (same letters ignoring case, at most a third of its length in edits, or a known key
+/// that contains it: "community" → "readCommunity"). Pure.
+std::string unknownKeyMessage(std::string_view key, const std::string_view* known, size_t count);
+template <size_t N>
+std::string unknownKeyMessage(std::string_view key, const std::string_view (&known)[N]) {
+  return unknownKeyMessage(key, known, N);
+}
 
 /// Renders an inventory. Thread-safe.
 std::string inventoryToJson(const Inventory& inventory, const JsonWriteOptions& options = {});

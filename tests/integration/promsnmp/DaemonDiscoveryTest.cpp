@@ -100,7 +100,7 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
     Daemon follower(followerDir.path(), followerEnv);
     const std::string before = versionOf(leader);
 
-    // Java's validation answers: 400 with the message as the body.
+    // Java's validation answers: 400 with Java's message, in Spring's JSON error body.
     auto post = [&](const Daemon& d, const std::string& query, const std::string& body) {
       return httpRequest(d.port(), "POST", "/promsnmp/discovery" + query,
                          {{"Content-Type", "application/json"}}, body);
@@ -109,22 +109,25 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
                              R"({"potentialTargets":["127.0.20.3"],)"
                              R"("agentType":"snmp-community","readCommunity":"x"})");
     CPPUNIT_ASSERT_EQUAL(400, noPort.status);
-    CPPUNIT_ASSERT_EQUAL(std::string("port: must be between 1 and 65535"), noPort.body);
+    CPPUNIT_ASSERT_EQUAL(std::string("port: must be between 1 and 65535"),
+                         object(noPort.body)->getValue<std::string>("message"));
     HttpAnswer badType = post(leader, "",
                               R"({"potentialTargets":["127.0.20.3"],"port":161,)"
                               R"("agentType":"snmp-bogus"})");
     CPPUNIT_ASSERT_EQUAL(400, badType.status);
-    CPPUNIT_ASSERT_EQUAL(std::string("Unsupported agent type: snmp-bogus"), badType.body);
+    CPPUNIT_ASSERT_EQUAL(std::string("Unsupported agent type: snmp-bogus"),
+                         object(badType.body)->getValue<std::string>("message"));
     HttpAnswer noCommunity = post(leader, "",
                                   R"({"potentialTargets":["127.0.20.3"],"port":161,)"
                                   R"("agentType":"snmp-community"})");
     CPPUNIT_ASSERT_EQUAL(std::string("readCommunity is required for snmp-community"),
-                         noCommunity.body);
+                         object(noCommunity.body)->getValue<std::string>("message"));
     HttpAnswer tooMany = post(leader, "", seedBody(port, R"("10.0.0.0/8")", R"("x")"));
     CPPUNIT_ASSERT_EQUAL(400, tooMany.status);
     CPPUNIT_ASSERT_MESSAGE(tooMany.body, tooMany.body.find("65536") != std::string::npos);
     HttpAnswer noTarget = post(leader, "", seedBody(port, R"("no-such-host.invalid")", R"("x")"));
-    CPPUNIT_ASSERT_EQUAL(std::string("No valid targets provided."), noTarget.body);
+    CPPUNIT_ASSERT_EQUAL(std::string("No valid targets provided."),
+                         object(noTarget.body)->getValue<std::string>("message"));
 
     // A follower refuses and names where to go.
     const std::string seed = seedBody(port, R"("127.0.20.0/27")", "\"" + community + "\"");

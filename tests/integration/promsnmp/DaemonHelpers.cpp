@@ -182,6 +182,7 @@ HttpAnswer httpRequest(int port, const std::string& method, const std::string& p
     std::istream& in = session.receiveResponse(response);
     Poco::StreamCopier::copyToString(in, answer.body);
     answer.status = static_cast<int>(response.getStatus());
+    answer.reason = response.getReason();
     answer.contentType = response.getContentType();
     for (const auto& [name, value] : response) {
       answer.headers[name] = value;

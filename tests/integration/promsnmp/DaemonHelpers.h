@@ -17,6 +17,7 @@ int freeTcpPort();
 
 struct HttpAnswer {
   int status = 0;
+  std::string reason;  // the status line's reason phrase ("Unauthorized")
   std::string contentType;
   std::string body;
   std::map<std::string, std::string> headers;  // as received (names as the server spelt them)

@@ -126,6 +126,9 @@ class InventoryJsonTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testAgentTypeName);
   CPPUNIT_TEST(testNewUuid);
   CPPUNIT_TEST(testNowInstant);
+  CPPUNIT_TEST(testStrictNamesUnknownKeys);
+  CPPUNIT_TEST(testStrictRefusesContradictoryCredentials);
+  CPPUNIT_TEST(testStrictAcceptsJavaFiles);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -912,6 +915,113 @@ class InventoryJsonTest : public CppUnit::TestFixture {
     // Not `a <= b`: clang-tidy 14 flags the defaulted operator<=> (modernize-use-nullptr).
     CPPUNIT_ASSERT(a.epochSeconds < b.epochSeconds ||
                    (a.epochSeconds == b.epochSeconds && a.nanos <= b.nanos));
+  }
+
+  void testStrictNamesUnknownKeys() {
+    auto strictError = [](const std::string& json) -> std::string {
+      try {
+        inventoryFromJson(json, JsonReadOptions{true});
+        return "<parsed>";
+      } catch (const DataException& e) {
+        return e.message();
+      }
+    };
+    const std::string agent =
+        R"({"type":"snmp-community","endpoint":{"address":"10.0.0.1","port":161},"version":1,)"
+        R"("readCommunity":"public")";
+    CPPUNIT_ASSERT_EQUAL(std::string(R"(devcies: unknown key "devcies" (did you mean "devices"?))"),
+                         strictError(R"({"devices":[],"devcies":[]})"));
+    CPPUNIT_ASSERT_EQUAL(
+        std::string(R"(devices[0].sysname: unknown key "sysname" (did you mean "sysName"?))"),
+        strictError(R"({"devices":[{"sysname":"r1"}]})"));
+    CPPUNIT_ASSERT_EQUAL(
+        std::string(R"(devices[0].agents[0].readCommunty: unknown key )"
+                    R"("readCommunty" (did you mean "readCommunity"?))"),
+        strictError(R"({"devices":[{"agents":[)" + agent + R"(,"readCommunty":"x"}]}]})"));
+    CPPUNIT_ASSERT_EQUAL(std::string(R"(devices[0].agents[0].endpoint.host: unknown key "host")"),
+                         strictError(R"({"devices":[{"agents":[{"type":"snmp-community",)"
+                                     R"("endpoint":{"address":"10.0.0.1","host":"x"}}]}]})"));
+    CPPUNIT_ASSERT_EQUAL(
+        std::string(R"(discoverySeeds[0].potentialTarget: unknown key )"
+                    R"("potentialTarget" (did you mean "potentialTargets"?))"),
+        strictError(R"({"devices":[],"discoverySeeds":[{"potentialTarget":[]}]})"));
+    // Files keep Jackson's leniency: the same documents parse without strict.
+    CPPUNIT_ASSERT_EQUAL(std::string("<parsed>"), parseError(R"({"devices":[],"devcies":[]})"));
+    CPPUNIT_ASSERT_EQUAL(std::string("<parsed>"),
+                         parseError(R"({"devices":[{"agents":[)" + agent + R"(,"x":1}]}]})"));
+  }
+
+  void testStrictRefusesContradictoryCredentials() {
+    auto strictError = [](const std::string& agent) -> std::string {
+      try {
+        inventoryFromJson(R"({"devices":[{"sysName":"r1","agents":[)" + agent + "]}]}",
+                          JsonReadOptions{true});
+        return "<parsed>";
+      } catch (const DataException& e) {
+        return e.message();
+      }
+    };
+    const std::string endpoint = R"("endpoint":{"address":"10.0.0.1","port":161})";
+    const std::string community = R"({"type":"snmp-community",)" + endpoint;
+    const std::string user = R"({"type":"snmp-user",)" + endpoint +
+                             R"(,"securityName":"ops","securityLevel":2,"authProtocol":"SHA",)"
+                             R"("authPassphrase":"secret12")";
+    CPPUNIT_ASSERT_EQUAL(std::string("<parsed>"), strictError(community + R"(,"version":1})"));
+    CPPUNIT_ASSERT_EQUAL(std::string("<parsed>"), strictError(community + R"(,"version":0})"));
+    CPPUNIT_ASSERT_EQUAL(std::string("<parsed>"), strictError(user + R"(,"version":3})"));
+    std::string v3 = strictError(community + R"(,"version":3,"readCommunity":"p"})");
+    CPPUNIT_ASSERT_MESSAGE(v3, v3.find("devices[0].agents[0].version: 3 contradicts "
+                                       "\"type\":\"snmp-community\"") == 0);
+    std::string v2 = strictError(user + R"(,"version":1})");
+    CPPUNIT_ASSERT_MESSAGE(
+        v2, v2.find("version: 1 contradicts \"type\":\"snmp-user\"") != std::string::npos);
+    std::string mixed = strictError(community + R"(,"version":1,"authPassphrase":"x"})");
+    CPPUNIT_ASSERT_MESSAGE(mixed, mixed.find("authPassphrase: contradicts") != std::string::npos);
+    std::string mixedUser = strictError(user + R"(,"version":3,"readCommunity":"public"})");
+    CPPUNIT_ASSERT_MESSAGE(mixedUser,
+                           mixedUser.find("readCommunity: contradicts") != std::string::npos);
+    // Nulls of the other type are what Jackson writes for seeds: not a contradiction.
+    CPPUNIT_ASSERT_EQUAL(std::string("<parsed>"),
+                         strictError(community + R"(,"version":1,"securityName":null})"));
+    // Seeds: "v3" is snmp-user's.
+    auto seedError = [](const std::string& seed) -> std::string {
+      try {
+        inventoryFromJson(R"({"devices":[],"discoverySeeds":[)" + seed + "]}",
+                          JsonReadOptions{true});
+        return "<parsed>";
+      } catch (const DataException& e) {
+        return e.message();
+      }
+    };
+    CPPUNIT_ASSERT(seedError(R"({"agentType":"snmp-community","version":"v3"})")
+                       .find(R"(discoverySeeds[0].version: "v3" contradicts)") == 0);
+    CPPUNIT_ASSERT(seedError(R"({"agentType":"snmp-user","version":"v2c"})").find("contradicts") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(std::string("<parsed>"),
+                         seedError(R"({"agentType":"snmp-user","version":"v3"})"));
+    // Lenient (files): Java wrote community agents with version 3; they still load.
+    CPPUNIT_ASSERT_EQUAL(std::string("<parsed>"),
+                         parseError(R"({"devices":[{"agents":[)" + community +
+                                    R"(,"version":3}]}],"discoverySeeds":[{"agentType":)"
+                                    R"("snmp-community","version":"v3"}]})"));
+  }
+
+  void testStrictAcceptsJavaFiles() {
+    // What Java PromSNMP writes (GET /promsnmp/inventory, its file) imports through the strict
+    // reader too: POST /promsnmp/inventory takes a Java export as it is.
+    for (const char* name : {"java-sample.json", "utf8-long.json", "empty.json"}) {
+      const std::string text = readData(name);
+      CPPUNIT_ASSERT_NO_THROW_MESSAGE(name, inventoryFromJson(text, JsonReadOptions{true}));
+      CPPUNIT_ASSERT(inventoryFromJson(text, JsonReadOptions{true}) == inventoryFromJson(text));
+    }
+    std::ifstream in(std::string(PROMSNMP_TEST_DATA) + "/java/inventory-java.json");
+    const std::string java((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CPPUNIT_ASSERT(!java.empty());
+    CPPUNIT_ASSERT_NO_THROW(inventoryFromJson(java, JsonReadOptions{true}));
+    // And what we write reads back strictly.
+    const Inventory inv = inventoryFromJson(java);
+    CPPUNIT_ASSERT_NO_THROW(inventoryFromJson(
+        inventoryToJson(inv, {JsonStyle::Pretty, false, true}), JsonReadOptions{true}));
   }
 };
 

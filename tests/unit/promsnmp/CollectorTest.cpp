@@ -43,6 +43,7 @@ class CollectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testHitAfterMiss);
   CPPUNIT_TEST(testInventoryChangeKeepsUnchangedDevices);
   CPPUNIT_TEST(testFailedPollServesStatusOnly);
+  CPPUNIT_TEST(testDeviceLeavingDropsItsState);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -147,6 +148,41 @@ class CollectorTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(200, reply.status);
     CPPUNIT_ASSERT(reply.body.find("promsnmp_target_up{target=\"a\"} 0") != std::string::npos);
     CPPUNIT_ASSERT(reply.body.find("ifHCInOctets{") == std::string::npos);
+  }
+
+  void testDeviceLeavingDropsItsState() {
+    makeCollector(Collector::Mode::All);
+    collector_->collectOnce();
+    std::string before = metrics_->render();
+    CPPUNIT_ASSERT(before.find("promsnmp_target_polls_total{target=\"b\"} 1") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(size_t(2), poller_->learnedAgents());
+    store_->commitAdmin([](inventoryfs::Inventory& inventory) {
+      inventory.devices.pop_back();                     // b leaves
+      inventory.devices[0] = device("a", "a-rotated");  // a's agent changed: relearn
+    });
+    inventory_->refresh();
+    std::string after = metrics_->render();
+    CPPUNIT_ASSERT(after.find("target=\"b\"") == std::string::npos);
+    CPPUNIT_ASSERT(after.find("promsnmp_target_polls_total{target=\"a\"} 1") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), poller_->learnedAgents());
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(size_t(1), poller_->learnedAgents());
+    // Devices coming and going leave nothing behind.
+    for (int round = 0; round < 3; ++round) {
+      store_->commitAdmin([round](inventoryfs::Inventory& inventory) {
+        for (int i = 0; i < 20; ++i) {
+          const std::string name = "churn-" + std::to_string(round) + "-" + std::to_string(i);
+          inventory.devices.push_back(device(name, name));  // one agent (session) each
+        }
+      });
+      inventory_->refresh();
+      collector_->collectOnce();
+      CPPUNIT_ASSERT_EQUAL(size_t(21), poller_->learnedAgents());
+      store_->commitAdmin([](inventoryfs::Inventory& inventory) { inventory.devices.resize(1); });
+      inventory_->refresh();
+      CPPUNIT_ASSERT_EQUAL(size_t(1), poller_->learnedAgents());
+      CPPUNIT_ASSERT(metrics_->render().find("churn-") == std::string::npos);
+    }
   }
 
  private:

@@ -144,6 +144,7 @@ class DevicePollerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testAgentLoopKeepsData);
   CPPUNIT_TEST(testTooBigAgent);
   CPPUNIT_TEST(testNoIfMib);
+  CPPUNIT_TEST(testForgetDropsLearnedRepetitions);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -446,6 +447,36 @@ class DevicePollerTest : public CppUnit::TestFixture {
     auto r = pollNow(poller, target());
     CPPUNIT_ASSERT(r->error == PollError::Unsupported);
     CPPUNIT_ASSERT(r->interfaces.empty());
+  }
+
+  void testForgetDropsLearnedRepetitions() {
+    FakeSnmpClient fake;
+    buildSwitch(fake);
+    fake.setTooBigAbove(5);
+    DevicePoller poller(fake);
+    auto largestAsked = [&fake] {
+      int most = 0;
+      for (const SnmpRequest& r : fake.requests()) {
+        most = std::max(most, r.maxRepetitions);
+      }
+      return most;
+    };
+    CPPUNIT_ASSERT_EQUAL(size_t(0), poller.learnedAgents());
+    pollNow(poller, target());
+    const int fresh = largestAsked();  // what a poller that knows nothing asks for
+    CPPUNIT_ASSERT_EQUAL(size_t(1), poller.learnedAgents());
+    // The next poll starts from what the agent taught (tooBig above 5 varbinds): less.
+    fake.clearLog();
+    pollNow(poller, target());
+    CPPUNIT_ASSERT(largestAsked() < fresh);
+    // Forgotten (the device left the inventory): nothing kept, the next poll starts afresh.
+    poller.forget("not-a-session");
+    CPPUNIT_ASSERT_EQUAL(size_t(1), poller.learnedAgents());
+    poller.forget(target().sessionKey());
+    CPPUNIT_ASSERT_EQUAL(size_t(0), poller.learnedAgents());
+    fake.clearLog();
+    pollNow(poller, target());
+    CPPUNIT_ASSERT_EQUAL(fresh, largestAsked());
   }
 };
 

@@ -41,6 +41,8 @@ class DiscoveryRequestTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testJavaMessages);
   CPPUNIT_TEST(testV3RequestIsNormalised);
   CPPUNIT_TEST(testTargetsAreCheckedAndNamesResolved);
+  CPPUNIT_TEST(testUnknownKeysAreNamed);
+  CPPUNIT_TEST(testContradictoryCredentialsRefused);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -123,6 +125,46 @@ class DiscoveryRequestTest : public CppUnit::TestFixture {
                    std::string::npos);
     CPPUNIT_ASSERT_THROW(parse(head + R"("potentialTargets":["10.0.0.0/24"]})", 100),
                          Poco::InvalidArgumentException);
+  }
+
+  void testUnknownKeysAreNamed() {
+    // A typo would scan nothing and answer 202: it is named, with the key it probably meant.
+    CPPUNIT_ASSERT_EQUAL(
+        std::string(R"(unknown key "potentialTarget" (did you mean "potentialTargets"?))"),
+        refusal(R"({"potentialTarget":["10.0.0.1"],"agentType":"snmp-community",)"
+                R"("port":161,"readCommunity":"p"})"));
+    CPPUNIT_ASSERT_EQUAL(std::string(R"(unknown key "community" (did you mean "readCommunity"?))"),
+                         refusal(R"({"potentialTargets":["10.0.0.1"],"agentType":"snmp-community",)"
+                                 R"("port":161,"community":"p"})"));
+    CPPUNIT_ASSERT_EQUAL(std::string(R"(unknown key "colour")"),
+                         refusal("{" + kV3 + R"(,"colour":"blue"})"));
+    // Every key of the seed schema is known, null or not (what GET /promsnmp/discovery shows).
+    auto seeds = parse(R"({"id":null,"potentialTargets":["10.0.0.1"],"port":161,)"
+                       R"("version":"v2c","agentType":"snmp-community","readCommunity":"p",)"
+                       R"("securityName":null,"securityLevel":0,"authProtocol":null,)"
+                       R"("authPassphrase":null,"privProtocol":null,"privPassphrase":""})");
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, seeds.size());
+  }
+
+  void testContradictoryCredentialsRefused() {
+    const std::string community =
+        R"({"potentialTargets":["10.0.0.1"],"agentType":"snmp-community","port":161,)"
+        R"("readCommunity":"p",)";
+    CPPUNIT_ASSERT(refusal(community + R"("version":"v3"})").find("contradicts") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(refusal(community + R"("version":"V3"})").find(R"(version: "v3")") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(refusal(community + R"("securityName":"admin"})")
+                       .find(R"(securityName: contradicts agentType "snmp-community")") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(refusal(R"({"potentialTargets":["10.0.0.1"],"agentType":"snmp-user",)"
+                           R"("version":"v2c","port":161,"securityName":"admin",)"
+                           R"("authProtocol":"SHA","authPassphrase":"a","securityLevel":2})")
+                       .find(R"(version: "v2c" contradicts agentType "snmp-user")") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(refusal("{" + kV3 + R"(,"securityLevel":2,"readCommunity":"public"})")
+                       .find("readCommunity: contradicts") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(std::string("v2c"), *parse(community + R"("version":"v2c"})")[0].version);
   }
 };
 

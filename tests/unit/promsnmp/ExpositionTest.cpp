@@ -206,6 +206,7 @@ class ExpositionTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testContentTypes);
   CPPUNIT_TEST(testLabelValueEscaping);
   CPPUNIT_TEST(testInvalidUtf8Replaced);
+  CPPUNIT_TEST(testInvalidUtf8Escaped);
   CPPUNIT_TEST(testDoublesAreShortestAndLocaleIndependent);
   CPPUNIT_TEST(testUnsignedNeverNegative);
   CPPUNIT_TEST(testGoldenPrometheusText);
@@ -282,6 +283,17 @@ class ExpositionTest : public CppUnit::TestFixture {
     std::string out;
     appendLabelValue(out, "\xFF\"");
     CPPUNIT_ASSERT_EQUAL(r + "\\\"", out);
+  }
+
+  void testInvalidUtf8Escaped() {
+    // Messages quoting a client's bytes: valid UTF-8 kept, each invalid byte shown as \xHH text.
+    CPPUNIT_ASSERT_EQUAL(std::string("unexpected byte '\\xFF'"),
+                         escapeInvalidUtf8("unexpected byte '\xFF'"));
+    CPPUNIT_ASSERT_EQUAL(std::string("Z\xC3\xBCrich caf\\xE9"),
+                         escapeInvalidUtf8("Z\xC3\xBCrich caf\xE9"));
+    CPPUNIT_ASSERT_EQUAL(std::string("\\xE2\\x82x"), escapeInvalidUtf8("\xE2\x82x"));  // truncated
+    CPPUNIT_ASSERT_EQUAL(std::string("\\xED\\xA0\\x80"), escapeInvalidUtf8("\xED\xA0\x80"));
+    CPPUNIT_ASSERT_EQUAL(std::string("plain"), escapeInvalidUtf8("plain"));
   }
 
   void testDoublesAreShortestAndLocaleIndependent() {

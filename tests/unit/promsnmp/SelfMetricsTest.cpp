@@ -18,6 +18,7 @@ class SelfMetricsTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testWrongLabelCountThrows);
   CPPUNIT_TEST(testConcurrentUpdates);
   CPPUNIT_TEST(testCollectHooksRunBeforeRender);
+  CPPUNIT_TEST(testRemoveSeries);
   CPPUNIT_TEST(testParseProcStat);
   CPPUNIT_TEST(testParseBootTime);
   CPPUNIT_TEST(testProcessMetricsFromProc);
@@ -151,6 +152,33 @@ class SelfMetricsTest : public CppUnit::TestFixture {
     m.onCollect([&] { size.set(++calls * 10); });
     CPPUNIT_ASSERT(m.render().find("promsnmp_cache_entries 10\n") != std::string::npos);
     CPPUNIT_ASSERT(m.render().find("promsnmp_cache_entries 20\n") != std::string::npos);
+  }
+
+  void testRemoveSeries() {
+    SelfMetrics m(false);
+    auto& polls = m.counter("promsnmp_target_polls_total", "Polls.", {"target"});
+    polls.labels({"a"}).inc(3);
+    polls.labels({"b"}).inc();
+    CPPUNIT_ASSERT_EQUAL(size_t(2), polls.size());
+    CPPUNIT_ASSERT(polls.remove({"a"}));
+    CPPUNIT_ASSERT(!polls.remove({"a"}));  // already gone
+    CPPUNIT_ASSERT(!polls.remove({"zzz"}));
+    CPPUNIT_ASSERT_EQUAL(size_t(1), polls.size());
+    std::string text = m.render();
+    CPPUNIT_ASSERT(text.find("target=\"a\"") == std::string::npos);
+    CPPUNIT_ASSERT(text.find("promsnmp_target_polls_total{target=\"b\"} 1\n") != std::string::npos);
+    // A series that comes back starts again from zero.
+    polls.labels({"a"}).inc();
+    CPPUNIT_ASSERT(m.render().find("promsnmp_target_polls_total{target=\"a\"} 1\n") !=
+                   std::string::npos);
+    // The last series gone: the family disappears from the exposition (no orphan HELP/TYPE).
+    polls.remove({"a"});
+    polls.remove({"b"});
+    CPPUNIT_ASSERT(m.render().find("promsnmp_target_polls_total") == std::string::npos);
+    auto& durations = m.histogram("promsnmp_poll_seconds", "Durations.", {"target"});
+    durations.labels({"a"}).observe(0.1);
+    CPPUNIT_ASSERT(durations.remove({"a"}));
+    CPPUNIT_ASSERT(m.render().find("promsnmp_poll_seconds") == std::string::npos);
   }
 
   void testParseProcStat() {

@@ -62,6 +62,7 @@ class WebConfigTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testMalformedHeaders);
   CPPUNIT_TEST(testOpenWithoutUsers);
   CPPUNIT_TEST(testAdminUsersList);
+  CPPUNIT_TEST(testYamlAsYamlDefinesIt);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -106,17 +107,49 @@ class WebConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(contains(parseError("rate_limit:\n  interval: 1s\n"), "not supported"));
     CPPUNIT_ASSERT(contains(parseError("basic_auth_user:\n  bob: x\n"), "unknown key"));
     CPPUNIT_ASSERT(contains(parseError("http_server_config:\n  http3: true\n"), "unknown key"));
-    CPPUNIT_ASSERT(contains(parseError("basic_auth_users:\n\tbob: x\n"), "tab"));
-    CPPUNIT_ASSERT(contains(parseError("basic_auth_users: {bob: x}\n"), "not supported"));
+    CPPUNIT_ASSERT(contains(parseError("basic_auth_users:\n\tbob: x\n"), "web.yml:2: "));
+    // A flow mapping is YAML: read, then held to the schema like any other.
+    CPPUNIT_ASSERT(contains(parseError("basic_auth_users: {bob: x}\n"), "web.yml:1: "));
+    CPPUNIT_ASSERT(contains(parseError("basic_auth_users: {bob: x}\n"), "bcrypt"));
     CPPUNIT_ASSERT(contains(parseError("basic_auth_users:\n  - bob\n"), "lists"));
     CPPUNIT_ASSERT(contains(parseError("basic_auth_users:\n  a: 1\n   b: 2\n"), "web.yml:3"));
     std::string dup =
         std::string("basic_auth_users:\n  a: ") + kScrapeHash + "\n  a: " + kAdminHash + "\n";
     CPPUNIT_ASSERT(contains(parseError(dup), "duplicate key 'a'"));
     CPPUNIT_ASSERT(contains(parseError("basic_auth_users: x\n"), "must be a mapping"));
-    CPPUNIT_ASSERT(contains(parseError("a: \"open\n"), "unterminated"));
-    CPPUNIT_ASSERT(contains(parseError("just words\n"), "expected 'key: value'"));
+    CPPUNIT_ASSERT(contains(parseError("a: \"open\n"), "web.yml:1: "));
+    CPPUNIT_ASSERT(contains(parseError("just words\n"), "web.yml:1: the top level must be"));
     CPPUNIT_ASSERT(contains(parseError("a: 1\n---\nb: 2\n"), "one YAML document"));
+  }
+
+  void testYamlAsYamlDefinesIt() {
+    // An apostrophe inside a plain scalar is not a quote: the comment after it is cut.
+    WebConfig note = WebConfig::parse(
+        "http_server_config:\n  headers:\n    X-Note: it's fine # comment\n", "web.yml");
+    CPPUNIT_ASSERT_EQUAL(size_t(1), note.headers.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("it's fine"), note.headers[0].second);
+    // Flow mappings are YAML too: no users (auth off), and users given inline.
+    WebConfig none = WebConfig::parse("basic_auth_users: {}\n", "web.yml");
+    CPPUNIT_ASSERT(!none.authEnabled());
+    WebConfig flow = WebConfig::parse(
+        std::string("basic_auth_users: {prometheus: '") + kScrapeHash + "'}\n", "web.yml");
+    CPPUNIT_ASSERT_EQUAL(std::string(kScrapeHash), flow.basicAuthUsers["prometheus"]);
+    // A '#' without a space before it is part of the value; block scalars are read.
+    WebConfig hash = WebConfig::parse(
+        "http_server_config:\n  headers:\n    X-A: a#b\n    X-B: >-\n      folded\n      text\n",
+        "web.yml");
+    CPPUNIT_ASSERT_EQUAL(std::string("a#b"), hash.headers[0].second);
+    CPPUNIT_ASSERT_EQUAL(std::string("folded text"), hash.headers[1].second);
+    // Schema errors still name the line, also inside a flow mapping and after a block scalar.
+    CPPUNIT_ASSERT(contains(parseError("http_server_config:\n  headers:\n    X-B: |\n      x\n"
+                                       "  http3: true\n"),
+                            "web.yml:5: unknown key 'http3' in http_server_config"));
+    CPPUNIT_ASSERT(contains(parseError("\n\nhttp_server_config: {headers: {X-A: a}, tls: 1}\n"),
+                            "web.yml:3: unknown key 'tls'"));
+    // A stray ',' at the top level: yaml-cpp's LoadAll() would read empty documents forever.
+    CPPUNIT_ASSERT(contains(parseError(",basic_auth_users: {prometheus: x}\n"), "web.yml:1: "));
+    // An alias that makes the tree cyclic is refused, not followed forever.
+    CPPUNIT_ASSERT(contains(parseError("a: &x {b: *x}\n"), "nested too deeply"));
   }
 
   void testBcrypt() {
