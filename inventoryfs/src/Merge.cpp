@@ -216,6 +216,11 @@ void markOperatorFields(const Inventory& current, Inventory& edited) {
       }
     }
     device.operatorSet = ordered.empty() ? std::nullopt : std::make_optional(std::move(ordered));
+    if (!device.id || device.id->empty()) {
+      // Provenance is reported per device id: keep the matched device's, else a fresh one (Java
+      // gives every imported device a new id).
+      device.id = before != nullptr && before->id ? *before->id : newUuid();
+    }
     if (!device.discovered && before != nullptr) {
       device.discovered = before->discovered;
     }

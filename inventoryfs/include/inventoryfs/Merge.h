@@ -43,7 +43,8 @@ size_t mergeBySysName(const Inventory& incoming, Inventory& target);
 /// every field it gives (non-null) is the operator's; for a matched device, the fields it
 /// changes are added to those already the operator's, unless the device says `operatorSet`
 /// itself (then that list, plus the changed fields). `discovered` is carried over from the
-/// matched device when `edited` does not give it. An empty list is stored as none.
+/// matched device when `edited` does not give it. An empty list is stored as none. A device
+/// without an id takes that of the matched device, else a fresh one.
 /// Thread-safe (pure).
 void markOperatorFields(const Inventory& current, Inventory& edited);
 

@@ -4,7 +4,10 @@
 // one new inventory version, which a follower sharing the directory loads within 6 s. Also: the
 // Java API's answers (400 messages, 503 on a follower naming the leader, seeds masked, DELETE),
 // a repeated run that changes nothing commits nothing, SNMPv3 seeds, and the on-start and cron
-// triggers scanning the saved seeds.
+// triggers scanning the saved seeds. And what an operator set stays: a device POSTed with its own
+// name and location keeps them through discovery (the agent's values recorded beside them), a
+// second agent with the same sysName at another address becomes a new device, and a POST that
+// would empty the inventory is refused unless forced.
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/JSON/Array.h>
@@ -71,6 +74,7 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(DaemonDiscoveryTest);
   CPPUNIT_TEST(testSweepFindsExactlyTheAgentsInOneVersion);
   CPPUNIT_TEST(testSavedSeedsRunOnStartAndOnCron);
+  CPPUNIT_TEST(testDiscoveryKeepsWhatTheOperatorSet);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -299,6 +303,117 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(std::stod(sampleValue(self, "promsnmp_last_discovery_timestamp_seconds")) > 0);
     CPPUNIT_ASSERT(std::stod(sampleValue(self, "promsnmp_discovery_probes_total",
                                          {{"result", "answered"}})) >= 2);
+  }
+
+  void testDiscoveryKeepsWhatTheOperatorSet() {
+    // Two agents replaying one recording: the same sysName at two addresses.
+    const uint16_t port = freeUdpPort();
+    const std::string community = SnmpdAgent::kCommunity;
+    SnmpSimAgent first({"127.0.22.3", port, "public", community});
+    SnmpSimAgent second({"127.0.22.4", port, "public", community});
+    TempDir dir;
+    std::map<std::string, std::string> env = {
+        {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
+        {"PROM_ENCRYPT_KEY", "discovery test key"},
+        {"PROMSNMP_ROLE", "leader"},
+        {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
+        {"DISCOVERY_CRON", "-"},
+        {"PROMSNMP_DISCOVERY_TIMEOUT_MS", "500"}};
+    inventoryCli(env, {"init"});
+    TempDir logDir;
+    Daemon daemon(logDir.path(), env);
+    auto agentSays =
+        toolWalk({"-v2c", "-c", community}, port, "1.3.6.1.2.1.1", dir.path(), "127.0.22.3");
+    const std::string agentName = agentSays.at("1.3.6.1.2.1.1.5.0").bytes;
+    const std::string agentLocation = agentSays.at("1.3.6.1.2.1.1.6.0").bytes;
+    CPPUNIT_ASSERT(agentName != "core-router" && agentLocation != "rack 7");
+
+    // The operator adds the first agent under a name and location of their own.
+    const std::string endpoint =
+        R"("endpoint":{"address":"127.0.22.3","port":)" + std::to_string(port) + "}";
+    const std::string agent = R"({"type":"snmp-community",)" + endpoint +
+                              R"(,"version":1,"readCommunity":")" + community + R"("})";
+    HttpAnswer added = httpRequest(
+        daemon.port(), "POST", "/promsnmp/inventory", {{"Content-Type", "application/json"}},
+        R"({"devices":[{"sysName":"core-router","sysLocation":"rack 7","agents":[)" + agent +
+            R"(],"primaryAgent":)" + agent + R"(}],"discoverySeeds":[]})");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(added.body, 200, added.status);
+
+    HttpAnswer accepted = httpRequest(
+        daemon.port(), "POST", "/promsnmp/discovery", {{"Content-Type", "application/json"}},
+        seedBody(port, R"("127.0.22.3","127.0.22.4")", "\"" + community + "\""));
+    CPPUNIT_ASSERT_EQUAL(202, accepted.status);
+    Poco::JSON::Object::Ptr run = finishedRun(daemon, 60, 1);
+    CPPUNIT_ASSERT_EQUAL(std::string("succeeded"), run->getValue<std::string>("state"));
+    CPPUNIT_ASSERT_EQUAL(2, run->getValue<int>("found"));
+    CPPUNIT_ASSERT_EQUAL(1, run->getValue<int>("new"));
+    CPPUNIT_ASSERT_EQUAL(0, run->getValue<int>("newAgents"));
+
+    // The operator's name and location stay; what the agent said is recorded beside them; the
+    // second address is a device of its own, named as its agent says.
+    auto devices = object(daemon.get("/promsnmp/inventory").body)->getArray("devices");
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, devices->size());
+    Poco::JSON::Object::Ptr mine;
+    Poco::JSON::Object::Ptr found;
+    for (size_t i = 0; i < devices->size(); ++i) {
+      auto device = devices->getObject(static_cast<unsigned>(i));
+      CPPUNIT_ASSERT_EQUAL(size_t{1}, device->getArray("agents")->size());
+      const std::string address = device->getObject("primaryAgent")
+                                      ->getObject("endpoint")
+                                      ->getValue<std::string>("address");
+      (address == "127.0.22.3" ? mine : found) = device;
+    }
+    CPPUNIT_ASSERT(mine && found);
+    CPPUNIT_ASSERT_EQUAL(std::string("core-router"), mine->getValue<std::string>("sysName"));
+    CPPUNIT_ASSERT_EQUAL(std::string("rack 7"), mine->getValue<std::string>("sysLocation"));
+    auto discovered = mine->getObject("discovered");
+    CPPUNIT_ASSERT(discovered);
+    CPPUNIT_ASSERT_EQUAL(agentName, discovered->getValue<std::string>("sysName"));
+    CPPUNIT_ASSERT_EQUAL(agentLocation, discovered->getValue<std::string>("sysLocation"));
+    CPPUNIT_ASSERT_EQUAL(agentName, found->getValue<std::string>("sysName"));
+    CPPUNIT_ASSERT_EQUAL(agentLocation, found->getValue<std::string>("sysLocation"));
+    CPPUNIT_ASSERT(found->getValue<std::string>("id") != mine->getValue<std::string>("id"));
+
+    // The run report names each field kept and each device created.
+    auto report =
+        object(daemon.get("/promsnmp/discovery/runs/" + run->getValue<std::string>("id")).body);
+    auto kept = report->getArray("kept");
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, kept->size());
+    std::map<std::string, std::pair<std::string, std::string>> byField;
+    for (size_t i = 0; i < kept->size(); ++i) {
+      auto k = kept->getObject(static_cast<unsigned>(i));
+      CPPUNIT_ASSERT_EQUAL(mine->getValue<std::string>("id"), k->getValue<std::string>("deviceId"));
+      byField[k->getValue<std::string>("field")] = {k->getValue<std::string>("operatorValue"),
+                                                    k->getValue<std::string>("agentValue")};
+    }
+    CPPUNIT_ASSERT(
+        (byField["sysName"] == std::pair<std::string, std::string>{"core-router", agentName}));
+    CPPUNIT_ASSERT(
+        (byField["sysLocation"] == std::pair<std::string, std::string>{"rack 7", agentLocation}));
+    auto created = report->getArray("created");
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, created->size());
+    CPPUNIT_ASSERT_EQUAL("127.0.22.4:" + std::to_string(port),
+                         created->getObject(0)->getValue<std::string>("endpoint"));
+    CPPUNIT_ASSERT_EQUAL(found->getValue<std::string>("id"),
+                         created->getObject(0)->getValue<std::string>("deviceId"));
+    // Prometheus still finds the device under the operator's name.
+    CPPUNIT_ASSERT(daemon.get("/targets").body.find("\"core-router\"") != std::string::npos);
+
+    // A replace that would remove every device is refused (409, how many) unless forced.
+    auto postInventory = [&](const std::string& query, const std::string& body) {
+      return httpRequest(daemon.port(), "POST", "/promsnmp/inventory" + query,
+                         {{"Content-Type", "application/json"}}, body);
+    };
+    HttpAnswer refused = postInventory("", R"({"devices":[]})");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(refused.body, 409, refused.status);
+    CPPUNIT_ASSERT_MESSAGE(refused.body, refused.body.find("2 of 2 devices") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(refused.body, refused.body.find("?force=true") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(
+        size_t{2}, object(daemon.get("/promsnmp/inventory").body)->getArray("devices")->size());
+    HttpAnswer forced = postInventory("?force=true", R"({"devices":[]})");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(forced.body, 200, forced.status);
+    CPPUNIT_ASSERT_EQUAL(
+        size_t{0}, object(daemon.get("/promsnmp/inventory").body)->getArray("devices")->size());
   }
 };
 

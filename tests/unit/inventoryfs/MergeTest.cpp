@@ -112,6 +112,7 @@ class MergeTest : public CppUnit::TestFixture {
                    std::vector<std::string>({"sysName", "sysLocation"}));
     CPPUNIT_ASSERT(edited.devices[0].operatorOwns("sysName"));
     CPPUNIT_ASSERT(!edited.devices[0].operatorOwns("sysDescr"));
+    CPPUNIT_ASSERT_EQUAL(size_t(36), edited.devices[0].id.value_or("").size());  // a fresh id
   }
 
   void testEditedFieldsJoinTheOperatorsAndUnchangedStayDiscoverys() {
@@ -133,7 +134,9 @@ class MergeTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(edited.devices[0].operatorSet ==
                    std::vector<std::string>({"sysContact", "sysLocation"}));
     CPPUNIT_ASSERT(edited.devices[0].discovered == current.devices[0].discovered);
-    CPPUNIT_ASSERT(!edited.devices[1].operatorSet);  // unchanged: still discovery's
+    CPPUNIT_ASSERT(!edited.devices[1].operatorSet);                 // unchanged: still discovery's
+    CPPUNIT_ASSERT_EQUAL(std::string("1"), *edited.devices[0].id);  // the ids are kept
+    CPPUNIT_ASSERT_EQUAL(std::string("2"), *edited.devices[1].id);
   }
 
   void testAnExplicitEmptyOperatorSetReleasesTheFields() {
