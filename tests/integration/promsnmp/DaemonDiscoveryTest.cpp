@@ -68,6 +68,18 @@ std::pair<std::string, std::string> systemOf(const std::string& address, uint16_
   return {values.at("1.3.6.1.2.1.1.5.0").bytes, values.at("1.3.6.1.2.1.1.1.0").bytes};
 }
 
+/// The environment of a lone leader whose share (initialised here) and state are in `dir`.
+std::map<std::string, std::string> loneLeader(const TempDir& dir) {
+  std::map<std::string, std::string> env = {
+      {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
+      {"PROM_ENCRYPT_KEY", "discovery test key"},
+      {"PROMSNMP_ROLE", "leader"},
+      {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
+      {"DISCOVERY_CRON", "-"}};
+  inventoryCli(env, {"init"});
+  return env;
+}
+
 }  // namespace
 
 class DaemonDiscoveryTest : public CppUnit::TestFixture {
@@ -75,6 +87,7 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testSweepFindsExactlyTheAgentsInOneVersion);
   CPPUNIT_TEST(testSavedSeedsRunOnStartAndOnCron);
   CPPUNIT_TEST(testDiscoveryKeepsWhatTheOperatorSet);
+  CPPUNIT_TEST(testAReplaceRemovingMostDevicesNeedsForce);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -312,14 +325,8 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
     SnmpSimAgent first({"127.0.22.3", port, "public", community});
     SnmpSimAgent second({"127.0.22.4", port, "public", community});
     TempDir dir;
-    std::map<std::string, std::string> env = {
-        {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
-        {"PROM_ENCRYPT_KEY", "discovery test key"},
-        {"PROMSNMP_ROLE", "leader"},
-        {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
-        {"DISCOVERY_CRON", "-"},
-        {"PROMSNMP_DISCOVERY_TIMEOUT_MS", "500"}};
-    inventoryCli(env, {"init"});
+    std::map<std::string, std::string> env = loneLeader(dir);
+    env["PROMSNMP_DISCOVERY_TIMEOUT_MS"] = "500";
     TempDir logDir;
     Daemon daemon(logDir.path(), env);
     auto agentSays =
@@ -398,22 +405,50 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
                          created->getObject(0)->getValue<std::string>("deviceId"));
     // Prometheus still finds the device under the operator's name.
     CPPUNIT_ASSERT(daemon.get("/targets").body.find("\"core-router\"") != std::string::npos);
+  }
 
-    // A replace that would remove every device is refused (409, how many) unless forced.
-    auto postInventory = [&](const std::string& query, const std::string& body) {
-      return httpRequest(daemon.port(), "POST", "/promsnmp/inventory" + query,
-                         {{"Content-Type", "application/json"}}, body);
+  void testAReplaceRemovingMostDevicesNeedsForce() {
+    TempDir dir;
+    std::map<std::string, std::string> env = loneLeader(dir);
+    TempDir logDir;
+    Daemon daemon(logDir.path(), env);
+    auto body = [](const std::vector<std::string>& names) {
+      std::string devices;
+      for (size_t i = 0; i < names.size(); ++i) {
+        const std::string agent = R"({"type":"snmp-community","endpoint":{"address":"127.0.23.)" +
+                                  std::to_string(i + 1) +
+                                  R"(","port":161},"version":1,"readCommunity":"c"})";
+        devices += (i == 0 ? "" : ",") + (R"({"sysName":")" + names[i] + R"(","agents":[)") +
+                   agent + R"(],"primaryAgent":)" + agent + "}";
+      }
+      return R"({"devices":[)" + devices + R"(],"discoverySeeds":[]})";
     };
-    HttpAnswer refused = postInventory("", R"({"devices":[]})");
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(refused.body, 409, refused.status);
-    CPPUNIT_ASSERT_MESSAGE(refused.body, refused.body.find("2 of 2 devices") != std::string::npos);
-    CPPUNIT_ASSERT_MESSAGE(refused.body, refused.body.find("?force=true") != std::string::npos);
-    CPPUNIT_ASSERT_EQUAL(
-        size_t{2}, object(daemon.get("/promsnmp/inventory").body)->getArray("devices")->size());
-    HttpAnswer forced = postInventory("?force=true", R"({"devices":[]})");
+    auto post = [&](const std::string& query, const std::string& json) {
+      return httpRequest(daemon.port(), "POST", "/promsnmp/inventory" + query,
+                         {{"Content-Type", "application/json"}}, json);
+    };
+    auto deviceCount = [&] {
+      return object(daemon.get("/promsnmp/inventory").body)->getArray("devices")->size();
+    };
+    CPPUNIT_ASSERT_EQUAL(200, post("", body({"a", "b", "c", "d"})).status);  // from empty
+
+    // Every device, or more than half of them: 409 naming how many, nothing changed.
+    HttpAnswer all = post("", R"({"devices":[]})");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(all.body, 409, all.status);
+    CPPUNIT_ASSERT_MESSAGE(all.body, all.body.find("4 of 4 devices") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(all.body, all.body.find("?force=true") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(std::string("application/json"), all.contentType.substr(0, 16));
+    HttpAnswer most = post("", body({"a"}));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(most.body, 409, most.status);
+    CPPUNIT_ASSERT_MESSAGE(most.body, most.body.find("3 of 4 devices") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(size_t{4}, deviceCount());
+
+    // Half is an ordinary replace, as in Java; ?force=true allows the rest.
+    CPPUNIT_ASSERT_EQUAL(200, post("", body({"a", "b"})).status);
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, deviceCount());
+    HttpAnswer forced = post("?force=true", R"({"devices":[]})");
     CPPUNIT_ASSERT_EQUAL_MESSAGE(forced.body, 200, forced.status);
-    CPPUNIT_ASSERT_EQUAL(
-        size_t{0}, object(daemon.get("/promsnmp/inventory").body)->getArray("devices")->size());
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, deviceCount());
   }
 };
 

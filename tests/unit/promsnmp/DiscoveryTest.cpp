@@ -24,6 +24,20 @@ inventoryfs::DiscoverySeed communitySeed(std::vector<std::string> targets,
   return seed;
 }
 
+inventoryfs::DiscoverySeed userSeed(std::vector<std::string> targets) {
+  inventoryfs::DiscoverySeed seed;
+  seed.potentialTargets = std::move(targets);
+  seed.port = 161;
+  seed.version = "v3";
+  seed.agentType = "snmp-user";
+  seed.securityName = "admin";
+  seed.authProtocol = "SHA256";
+  seed.authPassphrase = "authpass";
+  seed.privProtocol = "AES256";
+  seed.privPassphrase = "privpass";
+  return seed;
+}
+
 FoundAgent found(const std::string& address, std::optional<std::string> sysName,
                  const std::string& descr = "descr") {
   FoundAgent f;
@@ -103,16 +117,7 @@ class DiscoveryTest : public CppUnit::TestFixture {
   }
 
   void testV3SeedsAreProbedThroughTheSnmpClient() {
-    inventoryfs::DiscoverySeed seed;
-    seed.potentialTargets = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
-    seed.port = 161;
-    seed.version = "v3";
-    seed.agentType = "snmp-user";
-    seed.securityName = "admin";
-    seed.authProtocol = "SHA256";
-    seed.authPassphrase = "authpass";
-    seed.privProtocol = "AES256";
-    seed.privPassphrase = "privpass";
+    inventoryfs::DiscoverySeed seed = userSeed({"10.0.0.1", "10.0.0.2", "10.0.0.3"});
     snmp_.setAuthFailTarget("10.0.0.2");
     snmp_.setTimeoutTarget("10.0.0.3");
     ScanSummary s = scanSeeds({seed}, snmp_, prober_, options_, stop_, resolveNothing);
@@ -238,14 +243,7 @@ class DiscoveryTest : public CppUnit::TestFixture {
   }
 
   void testV3ScanReadsTheEngineId() {
-    inventoryfs::DiscoverySeed seed;
-    seed.potentialTargets = {"10.0.0.1"};
-    seed.port = 161;
-    seed.version = "v3";
-    seed.agentType = "snmp-user";
-    seed.securityName = "admin";
-    seed.authProtocol = "SHA";
-    seed.authPassphrase = "authpass";
+    inventoryfs::DiscoverySeed seed = userSeed({"10.0.0.1"});
     snmp_.set("1.3.6.1.6.3.10.2.1.1.0",
               SnmpValue::makeOctetString(std::string("\x80\x00\x1f\x88\x0a", 5)));
     ScanSummary s = scanSeeds({seed}, snmp_, prober_, options_, stop_, resolveNothing);
