@@ -271,7 +271,7 @@ HAProxy        http://127.0.0.1:$haproxy_port/                 (scrapes, /target
   discovery    curl -K $run/secrets/admin.curlrc -X POST -H 'Content-Type: application/json' http://127.0.0.1:$haproxy_port/promsnmp/discovery \\
                  -d '{"potentialTargets":["127.0.10.0/29"],"agentType":"snmp-community","version":"v2c","port":$snmp_port,"readCommunity":"$community_public"}'
                every address of 127.0.10.0/29 answers this community (with one recording, sysName zeus.snmplabs.com):
-               the six devices above keep the names and locations you gave them (the agents' values go beside them,
+               the six devices on 127.0.10.1-6 keep the names and locations you gave them (the agents' values go beside them,
                under "discovered"), and 127.0.10.7 becomes a new device; the report, at the Location of the answer
                (curl -K $run/secrets/admin.curlrc http://127.0.0.1:$haproxy_port/promsnmp/discovery/runs/ID), lists both
   stats        http://127.0.0.1:$stats_port/stats   (HAProxy metrics: /metrics)
