@@ -313,6 +313,7 @@ void DiscoveryService::work() {
               {"found", std::to_string(run.found)},
               {"new", std::to_string(run.merge.newDevices)},
               {"updated", std::to_string(run.merge.updatedDevices)},
+              {"kept_fields", std::to_string(run.merge.keptFields)},
               {"timeouts", std::to_string(run.scan.timeouts)},
               {"unreachable", std::to_string(run.scan.unreachable)},
               {"errors", std::to_string(run.scan.errors)},
