@@ -270,6 +270,10 @@ HAProxy        http://127.0.0.1:$haproxy_port/                 (scrapes, /target
   users        prometheus (read) and admin (admin): passwords in $run/secrets/, web config $run/secrets/web.yml
   discovery    curl -K $run/secrets/admin.curlrc -X POST -H 'Content-Type: application/json' http://127.0.0.1:$haproxy_port/promsnmp/discovery \\
                  -d '{"potentialTargets":["127.0.10.0/29"],"agentType":"snmp-community","version":"v2c","port":$snmp_port,"readCommunity":"$community_public"}'
+               every address of 127.0.10.0/29 answers this community (with one recording, sysName zeus.snmplabs.com):
+               the six devices on 127.0.10.1-6 keep the names and locations you gave them (the agents' values go beside them,
+               under "discovered"), and 127.0.10.7 becomes a new device; the report, at the Location of the answer
+               (curl -K $run/secrets/admin.curlrc http://127.0.0.1:$haproxy_port/promsnmp/discovery/runs/ID), lists both
   stats        http://127.0.0.1:$stats_port/stats   (HAProxy metrics: /metrics)
 replicas       http://127.0.0.1:$(replica_port 1)/  http://127.0.0.1:$(replica_port 2)/  http://127.0.0.1:$(replica_port 3)/
 electors       http://127.0.0.1:$(elector_port 1)/metrics  http://127.0.0.1:$(elector_port 2)/metrics  http://127.0.0.1:$(elector_port 3)/metrics

@@ -3,6 +3,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -19,6 +20,11 @@ const Agent* resolvePrimaryAgent(const Device& device) {
     return &device.agents.front();
   }
   return nullptr;
+}
+
+bool Device::operatorOwns(std::string_view field) const {
+  return operatorSet &&
+         std::find(operatorSet->begin(), operatorSet->end(), field) != operatorSet->end();
 }
 
 const char* agentTypeName(AgentType type) {

@@ -44,9 +44,10 @@ Commands:
   export [-o FILE] [--pretty] [--include-credentials] [--legacy]
                        plain JSON (credentials masked unless asked); --legacy writes the Java
                        PromSNMP encrypted format (needs a 16-character PROM_ENCRYPT_KEY)
-  import FILE [--merge]
+  import FILE [--merge] [--force]
                        replace the inventory with FILE (Java encrypted, plain JSON or ours), or
-                       merge it by sysName
+                       merge it by sysName; a replace that removes every device, or more than
+                       half of them, needs --force
   add-device --sys-name NAME --address HOST [--port 161] [--snmp-version v1|v2c|v3]
              (--community C [--write-community W] |
               --security-name U [--security-level 1|2|3] [--auth-protocol P]
@@ -111,14 +112,15 @@ struct CommandLine {
   }
 };
 
-const std::set<std::string> kFlags = {
-    "json", "pretty", "include-credentials", "merge", "legacy", "replace", "help", "version"};
+const std::set<std::string> kFlags = {"json",  "pretty", "include-credentials",
+                                      "merge", "legacy", "replace",
+                                      "force", "help",   "version"};
 
 const std::map<std::string, std::set<std::string>> kCommandOptions = {
     {"init", {"import", "cluster-id"}},
     {"show", {"pretty", "include-credentials"}},
     {"export", {"output", "pretty", "include-credentials", "legacy"}},
-    {"import", {"merge"}},
+    {"import", {"merge", "force"}},
     {"add-device",
      {"sys-name", "address", "port", "snmp-version", "community", "write-community",
       "security-name", "security-level", "auth-protocol", "auth-passphrase", "priv-protocol",
@@ -559,11 +561,19 @@ class Session {
     Inventory incoming = readInventoryFile(onePositional("FILE"));
     bool merge = cl_.flag("merge");
     Inventory result;
+    bool force = cl_.flag("force");
     CommitResult r = store().commitAdmin([&](Inventory& inventory) {
+      // What the file says is the operator's (discovery keeps those fields).
+      Inventory edited = incoming;
+      markOperatorFields(inventory, edited);
       if (merge) {
-        mergeBySysName(incoming, inventory);
+        mergeBySysName(edited, inventory);
       } else {
-        inventory = incoming;
+        const size_t removed = devicesRemovedBy(inventory, edited);
+        if (!force && replaceNeedsForce(removed, inventory.devices.size())) {
+          throw ConflictException(replaceRefusal(removed, inventory.devices.size(), "--force"));
+        }
+        inventory = std::move(edited);
       }
       result = inventory;
     });
@@ -630,6 +640,18 @@ class Session {
     }
     device.agents.push_back(agent);
     device.primaryAgent = agent;
+    // The operator named the device and gave these fields: discovery keeps them.
+    const std::pair<const char*, const char*> kOptionOfField[] = {{"sysName", "sys-name"},
+                                                                  {"sysDescr", "sys-descr"},
+                                                                  {"sysContact", "sys-contact"},
+                                                                  {"sysLocation", "sys-location"}};
+    std::vector<std::string> owned;
+    for (const auto& [field, option] : kOptionOfField) {
+      if (cl_.value(option)) {
+        owned.emplace_back(field);
+      }
+    }
+    device.operatorSet = std::move(owned);
     return device;
   }
 

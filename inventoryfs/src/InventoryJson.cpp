@@ -355,9 +355,9 @@ void readAgentType(JsonReader& r, std::optional<AgentType>& type) {
 
 // The schema's members, for strict reading (JsonReadOptions) and its "did you mean".
 constexpr std::string_view kInventoryKeys[] = {"devices", "discoverySeeds"};
-constexpr std::string_view kDeviceKeys[] = {"id",         "sysName",     "sysDescr",
-                                            "sysContact", "sysLocation", "discoveredAt",
-                                            "agents",     "primaryAgent"};
+constexpr std::string_view kDeviceKeys[] = {
+    "id",           "sysName", "sysDescr",     "sysContact",  "sysLocation",
+    "discoveredAt", "agents",  "primaryAgent", "operatorSet", "discovered"};
 constexpr std::string_view kEndpointKeys[] = {"address", "port"};
 constexpr std::string_view kAgentKeys[] = {
     "type",           "id",           "endpoint",       "version",
@@ -519,6 +519,60 @@ void readAgents(JsonReader& r, std::vector<Agent>& agents, bool strict) {
   }
 }
 
+// Provenance: ours, written only when there is some, ignored by Jackson (unknown properties).
+void readOperatorSet(JsonReader& r, std::optional<std::vector<std::string>>& fields) {
+  if (r.readNullIf()) {
+    fields.reset();
+    return;
+  }
+  std::vector<std::string> names;
+  r.beginArray();
+  while (r.nextElement()) {
+    const std::string_view name = r.readString();
+    if (std::find(std::begin(kOperatorFields), std::end(kOperatorFields), name) ==
+        std::end(kOperatorFields)) {
+      r.fail("unknown field " + quoted(name) +
+             ", expected \"sysName\", \"sysDescr\", \"sysContact\" or \"sysLocation\"");
+    }
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      names.emplace_back(name);
+    }
+  }
+  // Canonical order, so that equal sets compare equal.
+  std::vector<std::string> ordered;
+  for (const char* known : kOperatorFields) {
+    if (std::find(names.begin(), names.end(), known) != names.end()) {
+      ordered.emplace_back(known);
+    }
+  }
+  fields = std::move(ordered);
+}
+
+void readDiscovered(JsonReader& r, std::optional<DiscoveredSystem>& discovered) {
+  if (r.readNullIf()) {
+    discovered.reset();
+    return;
+  }
+  DiscoveredSystem& d = discovered.emplace();
+  r.beginObject();
+  std::string_view key;
+  while (r.nextMember(key)) {
+    if (key == "sysName") {
+      readOptionalString(r, d.sysName);
+    } else if (key == "sysDescr") {
+      readOptionalString(r, d.sysDescr);
+    } else if (key == "sysContact") {
+      readOptionalString(r, d.sysContact);
+    } else if (key == "sysLocation") {
+      readOptionalString(r, d.sysLocation);
+    } else if (key == "at") {
+      readOptionalInstant(r, d.at);
+    } else {
+      r.skipValue();
+    }
+  }
+}
+
 void readDevice(JsonReader& r, Device& device, bool strict) {
   r.beginObject();
   std::string_view key;
@@ -543,6 +597,10 @@ void readDevice(JsonReader& r, Device& device, bool strict) {
       } else {
         readAgent(r, device.primaryAgent.emplace(), strict);
       }
+    } else if (key == "operatorSet") {
+      readOperatorSet(r, device.operatorSet);
+    } else if (key == "discovered") {
+      readDiscovered(r, device.discovered);
     } else {
       unknownMember(r, strict, key, kDeviceKeys);
     }
@@ -656,6 +714,24 @@ class Encoder {
       agent(*device.primaryAgent);
     } else {
       w_.null();
+    }
+    if (device.operatorSet && !device.operatorSet->empty()) {
+      w_.key("operatorSet");
+      w_.beginArray();
+      for (const std::string& field : *device.operatorSet) {
+        w_.string(field);
+      }
+      w_.endArray();
+    }
+    if (device.discovered) {
+      w_.key("discovered");
+      w_.beginObject();
+      member("sysName", device.discovered->sysName);
+      member("sysDescr", device.discovered->sysDescr);
+      member("sysContact", device.discovered->sysContact);
+      member("sysLocation", device.discovered->sysLocation);
+      member("at", device.discovered->at);
+      w_.endObject();
     }
     w_.endObject();
   }

@@ -1,6 +1,7 @@
 #include "inventoryfs/Merge.h"
 
 #include <map>
+#include <optional>
 #include <set>
 
 namespace inventoryfs {
@@ -135,6 +136,118 @@ size_t mergeBySysName(const Inventory& incoming, Inventory& target) {
   seeds.upsertedSeeds = incoming.discoverySeeds;
   applyDiff(seeds, target);
   return replaced;
+}
+
+namespace {
+
+std::optional<std::string> Device::*fieldMember(std::string_view field) {
+  if (field == "sysName") {
+    return &Device::sysName;
+  }
+  if (field == "sysDescr") {
+    return &Device::sysDescr;
+  }
+  if (field == "sysContact") {
+    return &Device::sysContact;
+  }
+  return &Device::sysLocation;
+}
+
+std::set<std::string> endpointsOf(const Device& device) {
+  std::set<std::string> out;
+  for (const Agent& agent : device.agents) {
+    out.insert(endpointText(agent.endpoint));
+  }
+  if (device.primaryAgent) {
+    out.insert(endpointText(device.primaryAgent->endpoint));
+  }
+  return out;
+}
+
+/// The device of `devices` that is `device` (same id, else a shared agent address:port).
+const Device* counterpart(const std::vector<Device>& devices, const Device& device,
+                          bool bySysName) {
+  if (device.id && !device.id->empty()) {
+    for (const Device& d : devices) {
+      if (d.id == device.id) {
+        return &d;
+      }
+    }
+  }
+  const std::set<std::string> mine = endpointsOf(device);
+  for (const Device& d : devices) {
+    for (const std::string& endpoint : endpointsOf(d)) {
+      if (mine.count(endpoint) != 0) {
+        return &d;
+      }
+    }
+  }
+  if (bySysName && device.sysName && !device.sysName->empty()) {
+    for (const Device& d : devices) {
+      if (d.sysName == device.sysName) {
+        return &d;
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+void markOperatorFields(const Inventory& current, Inventory& edited) {
+  for (Device& device : edited.devices) {
+    const Device* before = counterpart(current.devices, device, false);
+    std::set<std::string> owned;
+    if (device.operatorSet) {
+      owned.insert(device.operatorSet->begin(), device.operatorSet->end());
+    } else if (before != nullptr && before->operatorSet) {
+      owned.insert(before->operatorSet->begin(), before->operatorSet->end());
+    }
+    for (const char* field : kOperatorFields) {
+      const auto member = fieldMember(field);
+      if (before == nullptr ? (device.*member).has_value() : device.*member != before->*member) {
+        owned.insert(field);
+      }
+    }
+    std::vector<std::string> ordered;
+    for (const char* field : kOperatorFields) {
+      if (owned.count(field) != 0) {
+        ordered.emplace_back(field);
+      }
+    }
+    device.operatorSet = ordered.empty() ? std::nullopt : std::make_optional(std::move(ordered));
+    if (!device.id || device.id->empty()) {
+      // Provenance is reported per device id: keep the matched device's, else a fresh one (Java
+      // gives every imported device a new id).
+      device.id = before != nullptr && before->id ? *before->id : newUuid();
+    }
+    if (!device.discovered && before != nullptr) {
+      device.discovered = before->discovered;
+    }
+    if (!device.operatorSet) {
+      device.discovered.reset();  // only kept beside an operator's fields
+    }
+  }
+}
+
+size_t devicesRemovedBy(const Inventory& current, const Inventory& replacement) {
+  size_t removed = 0;
+  for (const Device& device : current.devices) {
+    if (counterpart(replacement.devices, device, true) == nullptr) {
+      ++removed;
+    }
+  }
+  return removed;
+}
+
+bool replaceNeedsForce(size_t removed, size_t total) {
+  return total > 0 && (removed == total || removed * 2 > total);
+}
+
+std::string replaceRefusal(size_t removed, size_t total, const std::string& how) {
+  return "this replace would remove " + std::to_string(removed) + " of " + std::to_string(total) +
+         " devices (all of them, or more than half); repeat it with " + how +
+         " if that is what you want";
 }
 
 }  // namespace inventoryfs

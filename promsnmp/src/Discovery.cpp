@@ -2,6 +2,7 @@
 
 #include <Poco/Exception.h>
 
+#include <cctype>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -19,6 +20,7 @@ const Oid kSysObjectId{1, 3, 6, 1, 2, 1, 1, 2, 0};
 const Oid kSysContact{1, 3, 6, 1, 2, 1, 1, 4, 0};
 const Oid kSysName{1, 3, 6, 1, 2, 1, 1, 5, 0};
 const Oid kSysLocation{1, 3, 6, 1, 2, 1, 1, 6, 0};
+const Oid kSnmpEngineId{1, 3, 6, 1, 6, 3, 10, 2, 1, 1, 0};
 
 /// Bounds the SNMP requests in flight: acquire() before send, release() in the callback.
 class Throttle {
@@ -82,6 +84,34 @@ inventoryfs::Agent agentFor(const inventoryfs::DiscoverySeed& seed, const std::s
   return agent;
 }
 
+/// Engine ID bytes as the inventory writes them: lowercase hex with ':' separators.
+std::string engineIdText(const std::string& bytes) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    if (!out.empty()) {
+      out.push_back(':');
+    }
+    out.push_back(kHex[c >> 4]);
+    out.push_back(kHex[c & 0x0F]);
+  }
+  return out;
+}
+
+/// An engine ID in any of the usual spellings (with or without ':', any case), for comparing.
+std::string normalEngineId(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (std::isxdigit(static_cast<unsigned char>(c)) != 0) {
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    }
+  }
+  if (out.rfind("0x", 0) == 0) {
+    out.erase(0, 2);
+  }
+  return out;
+}
+
 std::optional<std::string> textOf(const SnmpValue& value) {
   if (value.type != SnmpType::OctetString) {
     return std::nullopt;
@@ -105,6 +135,9 @@ void readSystemGroup(const std::vector<VarBind>& varbinds, FoundAgent& found) {
       found.sysLocation = textOf(vb.value);
     } else if (vb.oid == kSysObjectId && vb.value.type == SnmpType::ObjectId) {
       found.sysObjectId = vb.value.oid.str();
+    } else if (vb.oid == kSnmpEngineId && vb.value.type == SnmpType::OctetString &&
+               !vb.value.bytes.empty()) {
+      found.engineId = engineIdText(vb.value.bytes);
     }
   }
   if (found.sysName && found.sysName->empty()) {
@@ -144,6 +177,9 @@ std::vector<bool> readSystemGroups(std::vector<FoundAgent>& candidates, SnmpClie
           if (response.ok()) {
             answered[i] = true;
             readSystemGroup(response.varbinds, candidates[i]);
+            if (candidates[i].engineId) {
+              candidates[i].agent.engineId = candidates[i].engineId;
+            }
           } else {
             why[i] = std::string(responseStatusName(response.status)) +
                      (response.message.empty() ? "" : ": " + response.message);
@@ -154,7 +190,11 @@ std::vector<bool> readSystemGroups(std::vector<FoundAgent>& candidates, SnmpClie
       });
     };
     throttle.acquire();
-    (*ask)({kSysObjectId, kSysName, kSysDescr, kSysContact, kSysLocation});
+    std::vector<Oid> oids = {kSysObjectId, kSysName, kSysDescr, kSysContact, kSysLocation};
+    if (candidates[i].agent.type == inventoryfs::AgentType::User) {
+      oids.push_back(kSnmpEngineId);
+    }
+    (*ask)(oids);
   }
   throttle.drain();
   return answered;
@@ -261,9 +301,10 @@ ScanSummary scanSeeds(const std::vector<inventoryfs::DiscoverySeed>& seeds, Snmp
 
 MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Inventory& inventory,
                        const inventoryfs::Instant& now) {
+  using inventoryfs::Device;
   MergeCounts counts;
-  auto deviceWithEndpoint = [&](const inventoryfs::Endpoint& endpoint) -> inventoryfs::Device* {
-    for (inventoryfs::Device& device : inventory.devices) {
+  auto deviceWithEndpoint = [&](const inventoryfs::Endpoint& endpoint) -> Device* {
+    for (Device& device : inventory.devices) {
       for (const inventoryfs::Agent& agent : device.agents) {
         if (agent.endpoint.address == endpoint.address && agent.endpoint.port == endpoint.port) {
           return &device;
@@ -272,48 +313,93 @@ MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Invent
     }
     return nullptr;
   };
-  auto deviceNamed = [&](const std::string& sysName) -> inventoryfs::Device* {
-    for (inventoryfs::Device& device : inventory.devices) {
-      if (device.sysName && *device.sysName == sysName) {
-        return &device;
+  auto deviceWithEngine = [&](const std::string& engineId) -> Device* {
+    const std::string wanted = normalEngineId(engineId);
+    for (Device& device : inventory.devices) {
+      for (const inventoryfs::Agent& agent : device.agents) {
+        if (agent.type == inventoryfs::AgentType::User && agent.engineId &&
+            normalEngineId(*agent.engineId) == wanted) {
+          return &device;
+        }
       }
     }
     return nullptr;
   };
-  auto update = [](std::optional<std::string>& field, const std::optional<std::string>& value) {
-    if (value && field != value) {
-      field = value;
-      return true;
+  auto nameTaken = [&](const std::string& sysName, const Device& except) {
+    for (const Device& device : inventory.devices) {
+      if (&device != &except && device.sysName && *device.sysName == sysName) {
+        return true;
+      }
     }
     return false;
   };
-
-  for (const FoundAgent& f : found) {
-    if (inventoryfs::Device* device = deviceWithEndpoint(f.agent.endpoint)) {
-      bool changed = update(device->sysDescr, f.sysDescr);
-      changed = update(device->sysContact, f.sysContact) || changed;
-      changed = update(device->sysLocation, f.sysLocation) || changed;
-      if (f.sysName && device->sysName != f.sysName && deviceNamed(*f.sysName) == nullptr) {
-        device->sysName = f.sysName;  // renamed on the device itself
+  // Brings a known device up to what its agent reported; returns whether anything changed.
+  auto update = [&](Device& device, const FoundAgent& f) {
+    struct Field {
+      const char* name;
+      std::optional<std::string> Device::*member;
+      const std::optional<std::string>* reported;
+      std::optional<std::string> inventoryfs::DiscoveredSystem::*recorded;
+    };
+    const Field fields[] = {
+        {"sysName", &Device::sysName, &f.sysName, &inventoryfs::DiscoveredSystem::sysName},
+        {"sysDescr", &Device::sysDescr, &f.sysDescr, &inventoryfs::DiscoveredSystem::sysDescr},
+        {"sysContact", &Device::sysContact, &f.sysContact,
+         &inventoryfs::DiscoveredSystem::sysContact},
+        {"sysLocation", &Device::sysLocation, &f.sysLocation,
+         &inventoryfs::DiscoveredSystem::sysLocation},
+    };
+    bool changed = false;
+    inventoryfs::DiscoveredSystem reported;
+    for (const Field& field : fields) {
+      std::optional<std::string>& value = device.*field.member;
+      const std::optional<std::string>& agentValue = *field.reported;
+      if (device.operatorOwns(field.name)) {
+        reported.*field.recorded = agentValue;
+        if (agentValue && value != agentValue) {
+          ++counts.keptFields;
+          if (counts.kept.size() < MergeCounts::kMaxListed) {
+            counts.kept.push_back({device.id.value_or(""), device.sysName.value_or(""), field.name,
+                                   value, agentValue});
+          }
+        }
+      } else if (agentValue && value != agentValue &&
+                 (field.member != &Device::sysName || !nameTaken(*agentValue, device))) {
+        value = agentValue;
         changed = true;
       }
-      ++(changed ? counts.updatedDevices : counts.unchanged);
+    }
+    if (device.operatorSet && !device.operatorSet->empty()) {
+      // Recorded beside the operator's values; `at` moves only when the report changes, so a
+      // run that learns nothing new commits nothing.
+      inventoryfs::DiscoveredSystem before = device.discovered.value_or(reported);
+      before.at.reset();
+      if (!device.discovered || !(before == reported)) {
+        reported.at = now;
+        device.discovered = reported;
+        changed = true;
+      }
+    }
+    return changed;
+  };
+
+  for (const FoundAgent& f : found) {
+    if (Device* device = deviceWithEndpoint(f.agent.endpoint)) {
+      ++(update(*device, f) ? counts.updatedDevices : counts.unchanged);
       continue;
     }
-    if (f.sysName) {
-      if (inventoryfs::Device* device = deviceNamed(*f.sysName)) {
+    if (f.agent.type == inventoryfs::AgentType::User && f.engineId) {
+      if (Device* device = deviceWithEngine(*f.engineId)) {
         device->agents.push_back(f.agent);
         if (!device->primaryAgent) {
           device->primaryAgent = f.agent;
         }
-        update(device->sysDescr, f.sysDescr);
-        update(device->sysContact, f.sysContact);
-        update(device->sysLocation, f.sysLocation);
+        update(*device, f);
         ++counts.newAgents;
         continue;
       }
     }
-    inventoryfs::Device device;
+    Device device;
     device.id = inventoryfs::newUuid();
     device.sysName = f.sysName;
     device.sysDescr = f.sysDescr;
@@ -322,6 +408,11 @@ MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Invent
     device.discoveredAt = now;
     device.agents.push_back(f.agent);
     device.primaryAgent = f.agent;
+    if (counts.created.size() < MergeCounts::kMaxListed) {
+      counts.created.push_back(
+          {*device.id, device.sysName,
+           f.agent.endpoint.address + ":" + std::to_string(f.agent.endpoint.port)});
+    }
     inventory.devices.push_back(std::move(device));
     ++counts.newDevices;
   }

@@ -35,6 +35,10 @@ struct FoundAgent {
   std::optional<std::string> sysContact;
   std::optional<std::string> sysLocation;
   std::string sysObjectId;
+  // snmpEngineID.0 as hex with ':' separators, read from SNMPv3 agents only: over v1/v2c it is
+  // just data (a simulator replays one recording at many addresses), over authenticated v3 it
+  // identifies the agent.
+  std::optional<std::string> engineId;
 };
 
 /// The outcome of scanning seeds: counts for the run record and the agents found.
@@ -65,21 +69,45 @@ ScanSummary scanSeeds(const std::vector<inventoryfs::DiscoverySeed>& seeds, Snmp
                       const NameResolver& resolve = resolveWithSystem,
                       const ScanProgress& progress = {});
 
+/// A field an operator set that discovery kept although the agent reported something else.
+struct KeptField {
+  std::string deviceId;
+  std::string device;  // the device's name (sysName) as the operator set it
+  std::string field;   // sysName, sysDescr, sysContact or sysLocation
+  std::optional<std::string> operatorValue;
+  std::optional<std::string> agentValue;
+};
+
+/// A device discovery created.
+struct CreatedDevice {
+  std::string deviceId;
+  std::optional<std::string> sysName;
+  std::string endpoint;  // address:port of its agent
+};
+
 /// What merging changed.
 struct MergeCounts {
   size_t newDevices = 0;      // devices created
-  size_t newAgents = 0;       // agents added to an existing device (same sysName)
-  size_t updatedDevices = 0;  // sysDescr/sysContact/sysLocation (or sysName) changed
+  size_t newAgents = 0;       // agents added to an existing device (same SNMPv3 engine ID)
+  size_t updatedDevices = 0;  // a system field (or what the agent reported beside one) changed
   size_t unchanged = 0;
+  size_t keptFields = 0;               // all of them, also beyond the list below
+  std::vector<KeptField> kept;         // the first kMaxListed
+  std::vector<CreatedDevice> created;  // the first kMaxListed
+
+  static constexpr size_t kMaxListed = 1000;  // bounds the run record
 };
 
-/// Merges found agents into `inventory` (the Java merge key is sysName; our rules):
-///   - an agent already present at the same address:port (any device, any kind) keeps its
-///     device; the device's system fields are updated when the agent reports new values;
-///   - else an existing device with the same sysName gains the agent (its primary agent stays;
-///     a device without one gets this one);
-///   - else a new device is created (also when the agent has no sysName: it stays reachable by
-///     address, where Java dropped it).
+/// Merges found agents into `inventory` (Java merged by sysName alone; ours are stricter):
+///   - an agent already present at the same address:port (any device, any kind) is that device;
+///   - else an SNMPv3 agent whose engine ID equals that of an SNMPv3 agent of a device is that
+///     device, which gains the agent (its primary agent stays);
+///   - else a new device is created, also when a device with the same sysName exists (two
+///     agents may well share a name; only the engine ID proves they are one) and when the agent
+///     has no sysName (it stays reachable by address, where Java dropped it).
+/// On a known device, fields the operator set (Device::operatorSet) are kept: what the agent
+/// reported goes to Device::discovered, and each field whose value differs is listed as kept.
+/// Other fields follow the agent (sysName only while no other device has the new name).
 /// Nothing is removed: a device not found this time stays as it was. Thread-safe (pure).
 MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Inventory& inventory,
                        const inventoryfs::Instant& now);

@@ -106,6 +106,32 @@ std::string DiscoveryService::toJson(const Run& run) {
     problems.add(p);
   }
   object.set("problems", problems);
+  // What the merge did device by device: the operator's fields it kept although the agent said
+  // otherwise, and the devices it created (each list bounded, the counts are not).
+  auto orNull = [](const std::optional<std::string>& value) {
+    return value ? Poco::Dynamic::Var(*value) : Poco::Dynamic::Var();
+  };
+  object.set("keptFields", run.merge.keptFields);
+  Poco::JSON::Array kept;
+  for (const KeptField& k : run.merge.kept) {
+    Poco::JSON::Object row(Poco::JSON_PRESERVE_KEY_ORDER);
+    row.set("deviceId", k.deviceId);
+    row.set("device", k.device);
+    row.set("field", k.field);
+    row.set("operatorValue", orNull(k.operatorValue));
+    row.set("agentValue", orNull(k.agentValue));
+    kept.add(row);
+  }
+  object.set("kept", kept);
+  Poco::JSON::Array created;
+  for (const CreatedDevice& c : run.merge.created) {
+    Poco::JSON::Object row(Poco::JSON_PRESERVE_KEY_ORDER);
+    row.set("deviceId", c.deviceId);
+    row.set("sysName", orNull(c.sysName));
+    row.set("endpoint", c.endpoint);
+    created.add(row);
+  }
+  object.set("created", created);
   std::ostringstream out;
   object.stringify(out);
   return out.str();
@@ -287,6 +313,7 @@ void DiscoveryService::work() {
               {"found", std::to_string(run.found)},
               {"new", std::to_string(run.merge.newDevices)},
               {"updated", std::to_string(run.merge.updatedDevices)},
+              {"kept_fields", std::to_string(run.merge.keptFields)},
               {"timeouts", std::to_string(run.scan.timeouts)},
               {"unreachable", std::to_string(run.scan.unreachable)},
               {"errors", std::to_string(run.scan.errors)},

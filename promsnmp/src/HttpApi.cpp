@@ -29,6 +29,7 @@
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
 #include "inventoryfs/InventoryStore.h"
+#include "inventoryfs/Merge.h"
 
 namespace promsnmp {
 
@@ -431,10 +432,29 @@ void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response
     sendError(request, response, 400, e.displayText());
     return;
   }
-  if (commitAsLeader(request, response, [&replacement](inventoryfs::Inventory& inventory) {
-        inventory = replacement;
-      })) {
-    send(request, response, 200, kTextPlain, "Inventory imported successfully.");
+  // Java's replace semantics, except that a body removing every device, or more than half of
+  // them, must say so (?force=true): one careless request must not empty the inventory. Checked
+  // against the version actually replaced, inside the commit.
+  const std::string forceText = query(request, "force");
+  const bool force = forceText == "true" || forceText == "1";
+  struct Refused {
+    std::string message;
+  };
+  try {
+    if (commitAsLeader(request, response, [&](inventoryfs::Inventory& inventory) {
+          const size_t removed = inventoryfs::devicesRemovedBy(inventory, replacement);
+          if (!force && inventoryfs::replaceNeedsForce(removed, inventory.devices.size())) {
+            throw Refused{
+                inventoryfs::replaceRefusal(removed, inventory.devices.size(), "?force=true")};
+          }
+          inventoryfs::Inventory next = replacement;
+          inventoryfs::markOperatorFields(inventory, next);
+          inventory = std::move(next);
+        })) {
+      send(request, response, 200, kTextPlain, "Inventory imported successfully.");
+    }
+  } catch (const Refused& refused) {
+    sendError(request, response, 409, refused.message);
   }
 }
 

@@ -61,6 +61,13 @@ std::optional<SnmpTarget> InventoryView::targetFor(const inventoryfs::Device& de
   }
   std::string name =
       device.sysName && !device.sysName->empty() ? *device.sysName : agent->endpoint.address;
+  // Two devices may share a sysName (two agents calling themselves alike are not merged without
+  // proof). The first keeps the name; a later one is named by its agent's "ip:port", which
+  // find() resolves to it, so Prometheus sees two targets instead of dropping one as a duplicate.
+  if (auto it = bySysName_.find(name);
+      it != bySysName_.end() && &inventory.devices[it->second] != &device) {
+    name = addressKey(agent->endpoint, true);
+  }
   return targetFromAgent(name, *agent);
 }
 

@@ -33,7 +33,8 @@ struct InventoryView {
   /// "ip" or "ip:port". Returns nullptr if none.
   const inventoryfs::Device* find(const std::string& target) const;
 
-  /// The SNMP target to poll for a device (its primary agent), or nullopt without agents.
+  /// The SNMP target to poll for a device (its primary agent), or nullopt without agents. Its
+  /// name is the sysName, else (no sysName, or one an earlier device has) "ip" / "ip:port".
   std::optional<SnmpTarget> targetFor(const inventoryfs::Device& device) const;
 
   /// Every pollable device's target, in inventory order.

@@ -241,7 +241,9 @@ bool contains(const std::string& text, const std::string& part) {
 }
 
 testing::HttpAnswer postInventory(int port, const std::string& json) {
-  return testing::httpRequest(port, "POST", "/promsnmp/inventory", {}, json);
+  // These tests replace whole inventories of their own making (Java's semantics); the guard
+  // against a replace that removes most devices has its own test (DaemonDiscoveryTest).
+  return testing::httpRequest(port, "POST", "/promsnmp/inventory?force=true", {}, json);
 }
 
 void printTiming(const std::string& test, double seconds) {

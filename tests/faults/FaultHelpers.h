@@ -107,6 +107,7 @@ inline Seen observe(const testing::Daemon& d) { return observe(d.port()); }
 size_t targetGroups(const std::string& body);
 bool contains(const std::string& text, const std::string& part);
 
+/// POST /promsnmp/inventory?force=true: a plain replace, whatever it removes.
 testing::HttpAnswer postInventory(int port, const std::string& json);
 
 /// Prints one line of timing for the report.

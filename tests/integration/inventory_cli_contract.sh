@@ -109,6 +109,16 @@ contains "$work/out" "fw1" "legacy round trip keeps the content"
 expect 0 "import a plain JSON file (merge)" -- "$cli" import --merge "$work/export.json"
 expect 0 "import a Java encrypted file (replace)" -- env PROM_ENCRYPT_KEY_PREVIOUS=0123456789ABCDEF "$cli" import "$work/legacy.enc"
 
+# A replace that removes every device (or more than half of them) needs --force: 69 and how many.
+printf '{"devices":[]}' > "$work/empty.json"
+expect 69 "import removing both devices, without --force" -- "$cli" import "$work/empty.json"
+contains "$work/err" "would remove 2 of 2 devices" "the refusal says how many"
+expect 0 "show after the refused import" -- "$cli" show --json
+contains "$work/out" '"sysName":"fw1"' "the refused import changed nothing"
+expect 0 "import removing every device, with --force" -- "$cli" import --force "$work/empty.json"
+expect 0 "show after the forced import" -- "$cli" show --json
+lacks "$work/out" '"sysName":"fw1"' "the forced import replaced the inventory"
+
 # Corrupt inputs are refused with 65 and distinct messages.
 printf 'not json at all' > "$work/garbage.json"
 expect 65 "import garbage" -- "$cli" import "$work/garbage.json"

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace inventoryfs {
@@ -52,6 +53,22 @@ struct Agent {
   bool operator==(const Agent&) const = default;
 };
 
+/// What the device's agent itself last reported for the system group, kept beside the fields an
+/// operator set (those stay as the operator wrote them). An extra JSON property ("discovered")
+/// that the Java PromSNMP ignores.
+struct DiscoveredSystem {
+  std::optional<std::string> sysName;
+  std::optional<std::string> sysDescr;
+  std::optional<std::string> sysContact;
+  std::optional<std::string> sysLocation;
+  std::optional<Instant> at;  // when these values were first reported
+  bool operator==(const DiscoveredSystem&) const = default;
+};
+
+/// The system fields an operator can own: what operatorSet may name.
+inline constexpr const char* kOperatorFields[] = {"sysName", "sysDescr", "sysContact",
+                                                  "sysLocation"};
+
 struct Device {
   std::optional<std::string> id;
   std::optional<std::string> sysName;
@@ -61,7 +78,16 @@ struct Device {
   std::optional<Instant> discoveredAt;
   std::vector<Agent> agents;
   std::optional<Agent> primaryAgent;  // a full copy of one agent, as Java writes it
+  // Provenance (extra JSON properties, ignored by the Java PromSNMP): the system fields an
+  // operator set through the CLI or POST /promsnmp/inventory, which discovery keeps, in
+  // kOperatorFields order; nullopt when the JSON did not say (an empty list releases them all to
+  // discovery). `discovered` is what the agent reported for the device while it had such fields.
+  std::optional<std::vector<std::string>> operatorSet;
+  std::optional<DiscoveredSystem> discovered;
   bool operator==(const Device&) const = default;
+
+  /// Whether `field` (one of kOperatorFields) was set by an operator.
+  bool operatorOwns(std::string_view field) const;
 };
 
 struct DiscoverySeed {

@@ -37,4 +37,28 @@ void applyDiff(const InventoryDiff& diff, Inventory& target);
 /// replaced an existing entry. Thread-safe (pure).
 size_t mergeBySysName(const Inventory& incoming, Inventory& target);
 
+/// Records which system fields an operator set in `edited`, a version an operator wrote (CLI
+/// add-device/import, POST /promsnmp/inventory) on top of `current`. A device of `edited` is
+/// matched to one of `current` by id, else by the address:port of an agent. For a new device,
+/// every field it gives (non-null) is the operator's; for a matched device, the fields it
+/// changes are added to those already the operator's, unless the device says `operatorSet`
+/// itself (then that list, plus the changed fields). `discovered` is carried over from the
+/// matched device when `edited` does not give it. An empty list is stored as none. A device
+/// without an id takes that of the matched device, else a fresh one.
+/// Thread-safe (pure).
+void markOperatorFields(const Inventory& current, Inventory& edited);
+
+/// How many devices of `current` have no counterpart in `replacement` (matched by id, by an
+/// agent's address:port, or by sysName): what replacing `current` by `replacement` removes.
+/// Thread-safe (pure).
+size_t devicesRemovedBy(const Inventory& current, const Inventory& replacement);
+
+/// Whether a replace that removes `removed` of `total` devices needs an explicit force: it
+/// removes every device of a non-empty inventory, or more than half of them.
+bool replaceNeedsForce(size_t removed, size_t total);
+
+/// The refusal text for such a replace ("would remove 10 of 10 devices; ..."), naming `how` to
+/// force it (e.g. "?force=true").
+std::string replaceRefusal(size_t removed, size_t total, const std::string& how);
+
 }  // namespace inventoryfs

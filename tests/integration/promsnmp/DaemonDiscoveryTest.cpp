@@ -4,7 +4,10 @@
 // one new inventory version, which a follower sharing the directory loads within 6 s. Also: the
 // Java API's answers (400 messages, 503 on a follower naming the leader, seeds masked, DELETE),
 // a repeated run that changes nothing commits nothing, SNMPv3 seeds, and the on-start and cron
-// triggers scanning the saved seeds.
+// triggers scanning the saved seeds. And what an operator set stays: a device POSTed with its own
+// name and location keeps them through discovery (the agent's values recorded beside them), a
+// second agent with the same sysName at another address becomes a new device, and a POST that
+// would empty the inventory is refused unless forced.
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <Poco/JSON/Array.h>
@@ -65,12 +68,26 @@ std::pair<std::string, std::string> systemOf(const std::string& address, uint16_
   return {values.at("1.3.6.1.2.1.1.5.0").bytes, values.at("1.3.6.1.2.1.1.1.0").bytes};
 }
 
+/// The environment of a lone leader whose share (initialised here) and state are in `dir`.
+std::map<std::string, std::string> loneLeader(const TempDir& dir) {
+  std::map<std::string, std::string> env = {
+      {"PROM_INV_FILE", dir.path() + "/share/promsnmp-inventory.json"},
+      {"PROM_ENCRYPT_KEY", "discovery test key"},
+      {"PROMSNMP_ROLE", "leader"},
+      {"PROMSNMP_STATE_DIR", dir.path() + "/state"},
+      {"DISCOVERY_CRON", "-"}};
+  inventoryCli(env, {"init"});
+  return env;
+}
+
 }  // namespace
 
 class DaemonDiscoveryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(DaemonDiscoveryTest);
   CPPUNIT_TEST(testSweepFindsExactlyTheAgentsInOneVersion);
   CPPUNIT_TEST(testSavedSeedsRunOnStartAndOnCron);
+  CPPUNIT_TEST(testDiscoveryKeepsWhatTheOperatorSet);
+  CPPUNIT_TEST(testAReplaceRemovingMostDevicesNeedsForce);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -302,6 +319,139 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(std::stod(sampleValue(self, "promsnmp_last_discovery_timestamp_seconds")) > 0);
     CPPUNIT_ASSERT(std::stod(sampleValue(self, "promsnmp_discovery_probes_total",
                                          {{"result", "answered"}})) >= 2);
+  }
+
+  void testDiscoveryKeepsWhatTheOperatorSet() {
+    // Two agents replaying one recording: the same sysName at two addresses.
+    const uint16_t port = freeUdpPort();
+    const std::string community = SnmpdAgent::kCommunity;
+    SnmpSimAgent first({"127.0.22.3", port, "public", community});
+    SnmpSimAgent second({"127.0.22.4", port, "public", community});
+    TempDir dir;
+    std::map<std::string, std::string> env = loneLeader(dir);
+    env["PROMSNMP_DISCOVERY_TIMEOUT_MS"] = "500";
+    TempDir logDir;
+    Daemon daemon(logDir.path(), env);
+    auto agentSays =
+        toolWalk({"-v2c", "-c", community}, port, "1.3.6.1.2.1.1", dir.path(), "127.0.22.3");
+    const std::string agentName = agentSays.at("1.3.6.1.2.1.1.5.0").bytes;
+    const std::string agentLocation = agentSays.at("1.3.6.1.2.1.1.6.0").bytes;
+    CPPUNIT_ASSERT(agentName != "core-router" && agentLocation != "rack 7");
+
+    // The operator adds the first agent under a name and location of their own.
+    const std::string endpoint =
+        R"("endpoint":{"address":"127.0.22.3","port":)" + std::to_string(port) + "}";
+    const std::string agent = R"({"type":"snmp-community",)" + endpoint +
+                              R"(,"version":1,"readCommunity":")" + community + R"("})";
+    HttpAnswer added = httpRequest(
+        daemon.port(), "POST", "/promsnmp/inventory", {{"Content-Type", "application/json"}},
+        R"({"devices":[{"sysName":"core-router","sysLocation":"rack 7","agents":[)" + agent +
+            R"(],"primaryAgent":)" + agent + R"(}],"discoverySeeds":[]})");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(added.body, 200, added.status);
+
+    HttpAnswer accepted = httpRequest(
+        daemon.port(), "POST", "/promsnmp/discovery", {{"Content-Type", "application/json"}},
+        seedBody(port, R"("127.0.22.3","127.0.22.4")", "\"" + community + "\""));
+    CPPUNIT_ASSERT_EQUAL(202, accepted.status);
+    Poco::JSON::Object::Ptr run = finishedRun(daemon, 60, 1);
+    CPPUNIT_ASSERT_EQUAL(std::string("succeeded"), run->getValue<std::string>("state"));
+    CPPUNIT_ASSERT_EQUAL(2, run->getValue<int>("found"));
+    CPPUNIT_ASSERT_EQUAL(1, run->getValue<int>("new"));
+    CPPUNIT_ASSERT_EQUAL(0, run->getValue<int>("newAgents"));
+
+    // The operator's name and location stay; what the agent said is recorded beside them; the
+    // second address is a device of its own, named as its agent says.
+    auto devices = object(daemon.get("/promsnmp/inventory").body)->getArray("devices");
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, devices->size());
+    Poco::JSON::Object::Ptr mine;
+    Poco::JSON::Object::Ptr found;
+    for (size_t i = 0; i < devices->size(); ++i) {
+      auto device = devices->getObject(static_cast<unsigned>(i));
+      CPPUNIT_ASSERT_EQUAL(size_t{1}, device->getArray("agents")->size());
+      const std::string address = device->getObject("primaryAgent")
+                                      ->getObject("endpoint")
+                                      ->getValue<std::string>("address");
+      (address == "127.0.22.3" ? mine : found) = device;
+    }
+    CPPUNIT_ASSERT(mine && found);
+    CPPUNIT_ASSERT_EQUAL(std::string("core-router"), mine->getValue<std::string>("sysName"));
+    CPPUNIT_ASSERT_EQUAL(std::string("rack 7"), mine->getValue<std::string>("sysLocation"));
+    auto discovered = mine->getObject("discovered");
+    CPPUNIT_ASSERT(discovered);
+    CPPUNIT_ASSERT_EQUAL(agentName, discovered->getValue<std::string>("sysName"));
+    CPPUNIT_ASSERT_EQUAL(agentLocation, discovered->getValue<std::string>("sysLocation"));
+    CPPUNIT_ASSERT_EQUAL(agentName, found->getValue<std::string>("sysName"));
+    CPPUNIT_ASSERT_EQUAL(agentLocation, found->getValue<std::string>("sysLocation"));
+    CPPUNIT_ASSERT(found->getValue<std::string>("id") != mine->getValue<std::string>("id"));
+
+    // The run report names each field kept and each device created.
+    auto report =
+        object(daemon.get("/promsnmp/discovery/runs/" + run->getValue<std::string>("id")).body);
+    auto kept = report->getArray("kept");
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, kept->size());
+    std::map<std::string, std::pair<std::string, std::string>> byField;
+    for (size_t i = 0; i < kept->size(); ++i) {
+      auto k = kept->getObject(static_cast<unsigned>(i));
+      CPPUNIT_ASSERT_EQUAL(mine->getValue<std::string>("id"), k->getValue<std::string>("deviceId"));
+      byField[k->getValue<std::string>("field")] = {k->getValue<std::string>("operatorValue"),
+                                                    k->getValue<std::string>("agentValue")};
+    }
+    CPPUNIT_ASSERT(
+        (byField["sysName"] == std::pair<std::string, std::string>{"core-router", agentName}));
+    CPPUNIT_ASSERT(
+        (byField["sysLocation"] == std::pair<std::string, std::string>{"rack 7", agentLocation}));
+    auto created = report->getArray("created");
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, created->size());
+    CPPUNIT_ASSERT_EQUAL("127.0.22.4:" + std::to_string(port),
+                         created->getObject(0)->getValue<std::string>("endpoint"));
+    CPPUNIT_ASSERT_EQUAL(found->getValue<std::string>("id"),
+                         created->getObject(0)->getValue<std::string>("deviceId"));
+    // Prometheus still finds the device under the operator's name.
+    CPPUNIT_ASSERT(daemon.get("/targets").body.find("\"core-router\"") != std::string::npos);
+  }
+
+  void testAReplaceRemovingMostDevicesNeedsForce() {
+    TempDir dir;
+    std::map<std::string, std::string> env = loneLeader(dir);
+    TempDir logDir;
+    Daemon daemon(logDir.path(), env);
+    auto body = [](const std::vector<std::string>& names) {
+      std::string devices;
+      for (size_t i = 0; i < names.size(); ++i) {
+        const std::string agent = R"({"type":"snmp-community","endpoint":{"address":"127.0.23.)" +
+                                  std::to_string(i + 1) +
+                                  R"(","port":161},"version":1,"readCommunity":"c"})";
+        devices += (i == 0 ? "" : ",") + (R"({"sysName":")" + names[i] + R"(","agents":[)") +
+                   agent + R"(],"primaryAgent":)" + agent + "}";
+      }
+      return R"({"devices":[)" + devices + R"(],"discoverySeeds":[]})";
+    };
+    auto post = [&](const std::string& query, const std::string& json) {
+      return httpRequest(daemon.port(), "POST", "/promsnmp/inventory" + query,
+                         {{"Content-Type", "application/json"}}, json);
+    };
+    auto deviceCount = [&] {
+      return object(daemon.get("/promsnmp/inventory").body)->getArray("devices")->size();
+    };
+    CPPUNIT_ASSERT_EQUAL(200, post("", body({"a", "b", "c", "d"})).status);  // from empty
+
+    // Every device, or more than half of them: 409 naming how many, nothing changed.
+    HttpAnswer all = post("", R"({"devices":[]})");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(all.body, 409, all.status);
+    CPPUNIT_ASSERT_MESSAGE(all.body, all.body.find("4 of 4 devices") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(all.body, all.body.find("?force=true") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(std::string("application/json"), all.contentType.substr(0, 16));
+    HttpAnswer most = post("", body({"a"}));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(most.body, 409, most.status);
+    CPPUNIT_ASSERT_MESSAGE(most.body, most.body.find("3 of 4 devices") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(size_t{4}, deviceCount());
+
+    // Half is an ordinary replace, as in Java; ?force=true allows the rest.
+    CPPUNIT_ASSERT_EQUAL(200, post("", body({"a", "b"})).status);
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, deviceCount());
+    HttpAnswer forced = post("?force=true", R"({"devices":[]})");
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(forced.body, 200, forced.status);
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, deviceCount());
   }
 };
 

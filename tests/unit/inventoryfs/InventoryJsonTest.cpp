@@ -129,6 +129,7 @@ class InventoryJsonTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testStrictNamesUnknownKeys);
   CPPUNIT_TEST(testStrictRefusesContradictoryCredentials);
   CPPUNIT_TEST(testStrictAcceptsJavaFiles);
+  CPPUNIT_TEST(testProvenanceRoundTripsAndIsWrittenOnlyWhenThere);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -1022,6 +1023,30 @@ class InventoryJsonTest : public CppUnit::TestFixture {
     const Inventory inv = inventoryFromJson(java);
     CPPUNIT_ASSERT_NO_THROW(inventoryFromJson(
         inventoryToJson(inv, {JsonStyle::Pretty, false, true}), JsonReadOptions{true}));
+  }
+
+  void testProvenanceRoundTripsAndIsWrittenOnlyWhenThere() {
+    const std::string text =
+        R"({"devices":[{"sysName":"core","sysLocation":"rack 7",)"
+        R"("operatorSet":["sysLocation","sysName","sysLocation"],)"
+        R"("discovered":{"sysName":"zeus","sysLocation":"SF","at":"2026-01-02T03:04:05Z"}},)"
+        R"({"sysName":"plain"}]})";
+    Inventory inv = inventoryFromJson(text);
+    const Device& core = inv.devices[0];
+    // Canonical order, duplicates dropped.
+    CPPUNIT_ASSERT(core.operatorSet == std::vector<std::string>({"sysName", "sysLocation"}));
+    CPPUNIT_ASSERT(core.discovered);
+    CPPUNIT_ASSERT_EQUAL(std::string("zeus"), *core.discovered->sysName);
+    CPPUNIT_ASSERT(!core.discovered->sysDescr);
+    CPPUNIT_ASSERT(core.discovered->at == parseInstant("2026-01-02T03:04:05Z"));
+    CPPUNIT_ASSERT(inventoryFromJson(inventoryToJson(inv)) == inv);
+    // What GET /promsnmp/inventory writes posts back through the strict reader.
+    CPPUNIT_ASSERT(inventoryFromJson(inventoryToJson(inv), JsonReadOptions{true}) == inv);
+    const std::string plain = deviceToJson(inv.devices[1]);
+    CPPUNIT_ASSERT(plain.find("operatorSet") == std::string::npos);
+    CPPUNIT_ASSERT(plain.find("\"discovered\"") == std::string::npos);
+    CPPUNIT_ASSERT_THROW(inventoryFromJson(R"({"devices":[{"operatorSet":["ifName"]}]})"),
+                         DataException);
   }
 };
 

@@ -16,6 +16,14 @@ Device named(const std::string& id, const std::string& sysName, const std::strin
   return d;
 }
 
+Device withAgent(Device d, const std::string& address) {
+  Agent agent;
+  agent.endpoint = {address, 161};
+  d.agents.push_back(agent);
+  d.primaryAgent = agent;
+  return d;
+}
+
 }  // namespace
 
 class MergeTest : public CppUnit::TestFixture {
@@ -25,6 +33,11 @@ class MergeTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testRemovalOfAlreadyRemovedIsHarmless);
   CPPUNIT_TEST(testSeedsMergeById);
   CPPUNIT_TEST(testMergeBySysNameReplacesInPlaceAndAppends);
+  CPPUNIT_TEST(testNewDevicesAreTheOperatorsFieldForField);
+  CPPUNIT_TEST(testEditedFieldsJoinTheOperatorsAndUnchangedStayDiscoverys);
+  CPPUNIT_TEST(testAnExplicitEmptyOperatorSetReleasesTheFields);
+  CPPUNIT_TEST(testRemovedDevicesAreCountedByIdEndpointOrName);
+  CPPUNIT_TEST(testAReplaceRemovingAllOrMostDevicesNeedsForce);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -87,6 +100,79 @@ class MergeTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t(3), target.devices.size());
     CPPUNIT_ASSERT_EQUAL(std::string("new place"), *target.devices[1].sysLocation);
     CPPUNIT_ASSERT_EQUAL(std::string("r9"), *target.devices[2].sysName);
+  }
+
+  void testNewDevicesAreTheOperatorsFieldForField() {
+    Inventory current;
+    Inventory edited;
+    edited.devices = {named("", "Profiler3750", "demo rack 1")};
+    edited.devices[0].id.reset();
+    markOperatorFields(current, edited);
+    CPPUNIT_ASSERT(edited.devices[0].operatorSet ==
+                   std::vector<std::string>({"sysName", "sysLocation"}));
+    CPPUNIT_ASSERT(edited.devices[0].operatorOwns("sysName"));
+    CPPUNIT_ASSERT(!edited.devices[0].operatorOwns("sysDescr"));
+    CPPUNIT_ASSERT_EQUAL(size_t(36), edited.devices[0].id.value_or("").size());  // a fresh id
+  }
+
+  void testEditedFieldsJoinTheOperatorsAndUnchangedStayDiscoverys() {
+    Inventory current;
+    current.devices = {withAgent(named("1", "sw1", "Bangalore"), "10.0.0.1"),
+                       withAgent(named("2", "sw2"), "10.0.0.2")};
+    current.devices[0].operatorSet = std::vector<std::string>{"sysContact"};
+    current.devices[0].discovered = DiscoveredSystem{};
+    current.devices[0].discovered->sysContact = "noc@agent";
+    // What GET answered, with one location edited; the ids are gone (as after a Java export),
+    // so the devices are recognised by their agents' address:port.
+    Inventory edited = current;
+    edited.devices[0].id.reset();
+    edited.devices[0].operatorSet.reset();
+    edited.devices[0].discovered.reset();
+    edited.devices[0].sysLocation = "rack 9";
+    edited.devices[1].id.reset();
+    markOperatorFields(current, edited);
+    CPPUNIT_ASSERT(edited.devices[0].operatorSet ==
+                   std::vector<std::string>({"sysContact", "sysLocation"}));
+    CPPUNIT_ASSERT(edited.devices[0].discovered == current.devices[0].discovered);
+    CPPUNIT_ASSERT(!edited.devices[1].operatorSet);                 // unchanged: still discovery's
+    CPPUNIT_ASSERT_EQUAL(std::string("1"), *edited.devices[0].id);  // the ids are kept
+    CPPUNIT_ASSERT_EQUAL(std::string("2"), *edited.devices[1].id);
+  }
+
+  void testAnExplicitEmptyOperatorSetReleasesTheFields() {
+    Inventory current;
+    current.devices = {named("1", "sw1", "Bangalore")};
+    current.devices[0].operatorSet = std::vector<std::string>{"sysName", "sysLocation"};
+    current.devices[0].discovered = DiscoveredSystem{};
+    Inventory edited = current;
+    edited.devices[0].operatorSet = std::vector<std::string>{};
+    markOperatorFields(current, edited);
+    CPPUNIT_ASSERT(!edited.devices[0].operatorSet);
+    CPPUNIT_ASSERT(!edited.devices[0].discovered);
+  }
+
+  void testRemovedDevicesAreCountedByIdEndpointOrName() {
+    Inventory current;
+    current.devices = {named("1", "r1"), withAgent(named("2", "r2"), "10.0.0.2"), named("3", "r3"),
+                       named("4", "r4")};
+    Inventory replacement;
+    replacement.devices = {named("1", "renamed"), withAgent(named("x", "other"), "10.0.0.2"),
+                           named("y", "r3")};
+    CPPUNIT_ASSERT_EQUAL(size_t(1), devicesRemovedBy(current, replacement));  // only r4
+    CPPUNIT_ASSERT_EQUAL(size_t(4), devicesRemovedBy(current, Inventory{}));
+    CPPUNIT_ASSERT_EQUAL(size_t(0), devicesRemovedBy(Inventory{}, replacement));
+  }
+
+  void testAReplaceRemovingAllOrMostDevicesNeedsForce() {
+    CPPUNIT_ASSERT(replaceNeedsForce(10, 10));
+    CPPUNIT_ASSERT(replaceNeedsForce(1, 1));
+    CPPUNIT_ASSERT(replaceNeedsForce(6, 10));
+    CPPUNIT_ASSERT(!replaceNeedsForce(5, 10));  // half is not more than half
+    CPPUNIT_ASSERT(!replaceNeedsForce(0, 10));
+    CPPUNIT_ASSERT(!replaceNeedsForce(0, 0));  // an empty inventory loses nothing
+    const std::string text = replaceRefusal(10, 10, "?force=true");
+    CPPUNIT_ASSERT(text.find("10 of 10 devices") != std::string::npos);
+    CPPUNIT_ASSERT(text.find("?force=true") != std::string::npos);
   }
 };
 

@@ -24,6 +24,20 @@ inventoryfs::DiscoverySeed communitySeed(std::vector<std::string> targets,
   return seed;
 }
 
+inventoryfs::DiscoverySeed userSeed(std::vector<std::string> targets) {
+  inventoryfs::DiscoverySeed seed;
+  seed.potentialTargets = std::move(targets);
+  seed.port = 161;
+  seed.version = "v3";
+  seed.agentType = "snmp-user";
+  seed.securityName = "admin";
+  seed.authProtocol = "SHA256";
+  seed.authPassphrase = "authpass";
+  seed.privProtocol = "AES256";
+  seed.privPassphrase = "privpass";
+  return seed;
+}
+
 FoundAgent found(const std::string& address, std::optional<std::string> sysName,
                  const std::string& descr = "descr") {
   FoundAgent f;
@@ -46,7 +60,10 @@ class DiscoveryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testLaterSeedsSkipAddressesAlreadyFound);
   CPPUNIT_TEST(testBadSeedIsAProblemNotAnException);
   CPPUNIT_TEST(testMergeAddsUpdatesAndNeverRemoves);
-  CPPUNIT_TEST(testMergeBySysNameAddsAnAgentToTheDevice);
+  CPPUNIT_TEST(testASysNameAloneDoesNotAttachAnAgent);
+  CPPUNIT_TEST(testTheSameEngineIdAttachesTheAgent);
+  CPPUNIT_TEST(testV3ScanReadsTheEngineId);
+  CPPUNIT_TEST(testMergeKeepsTheOperatorsFieldsAndRecordsTheAgents);
   CPPUNIT_TEST(testSeedsAreSavedOnce);
   CPPUNIT_TEST_SUITE_END();
 
@@ -100,16 +117,7 @@ class DiscoveryTest : public CppUnit::TestFixture {
   }
 
   void testV3SeedsAreProbedThroughTheSnmpClient() {
-    inventoryfs::DiscoverySeed seed;
-    seed.potentialTargets = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
-    seed.port = 161;
-    seed.version = "v3";
-    seed.agentType = "snmp-user";
-    seed.securityName = "admin";
-    seed.authProtocol = "SHA256";
-    seed.authPassphrase = "authpass";
-    seed.privProtocol = "AES256";
-    seed.privPassphrase = "privpass";
+    inventoryfs::DiscoverySeed seed = userSeed({"10.0.0.1", "10.0.0.2", "10.0.0.3"});
     snmp_.setAuthFailTarget("10.0.0.2");
     snmp_.setTimeoutTarget("10.0.0.3");
     ScanSummary s = scanSeeds({seed}, snmp_, prober_, options_, stop_, resolveNothing);
@@ -183,19 +191,107 @@ class DiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t{4}, inventory.devices.size());
   }
 
-  void testMergeBySysNameAddsAnAgentToTheDevice() {
+  void testASysNameAloneDoesNotAttachAnAgent() {
+    // Java merged by sysName: a second agent calling itself core1 joined the device. A name is
+    // no proof (every snmpsimd address answers with one recording's name): a new device.
     inventoryfs::Inventory inventory;
     inventoryfs::Device device;
+    device.id = "core";
     device.sysName = "core1";
     device.agents.push_back(found("10.0.0.1", "core1").agent);
     device.primaryAgent = device.agents[0];
     inventory.devices.push_back(device);
     MergeCounts c = mergeFound({found("10.9.9.9", "core1")}, inventory, {});
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, c.newAgents);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, c.newDevices);
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, inventory.devices.size());
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, inventory.devices[0].agents.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("10.9.9.9"),
+                         inventory.devices[1].primaryAgent->endpoint.address);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, c.created.size());
+    CPPUNIT_ASSERT_EQUAL(*inventory.devices[1].id, c.created[0].deviceId);
+    CPPUNIT_ASSERT_EQUAL(std::string("10.9.9.9:161"), c.created[0].endpoint);
+  }
+
+  void testTheSameEngineIdAttachesTheAgent() {
+    inventoryfs::Inventory inventory;
+    inventoryfs::Device device;
+    device.id = "core";
+    device.sysName = "core1";
+    inventoryfs::Agent v3;
+    v3.type = inventoryfs::AgentType::User;
+    v3.version = 3;
+    v3.endpoint = {"10.0.0.1", 161};
+    v3.engineId = "80:00:1f:88:80:aa";
+    device.agents.push_back(v3);
+    device.primaryAgent = v3;
+    inventory.devices.push_back(device);
+    FoundAgent other = found("10.9.9.9", "core1");
+    other.agent.type = inventoryfs::AgentType::User;
+    other.agent.version = 3;
+    other.engineId = "80001F8880AA";  // the same engine, spelt otherwise
+    FoundAgent stranger = found("10.9.9.10", "core1");
+    stranger.agent.type = inventoryfs::AgentType::User;
+    stranger.agent.version = 3;
+    stranger.engineId = "80:00:1f:88:80:bb";
+    MergeCounts c = mergeFound({other, stranger}, inventory, {});
     CPPUNIT_ASSERT_EQUAL(size_t{1}, c.newAgents);
-    CPPUNIT_ASSERT_EQUAL(size_t{1}, inventory.devices.size());
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, c.newDevices);
     CPPUNIT_ASSERT_EQUAL(size_t{2}, inventory.devices[0].agents.size());
     CPPUNIT_ASSERT_EQUAL(std::string("10.0.0.1"),
                          inventory.devices[0].primaryAgent->endpoint.address);  // unchanged
+  }
+
+  void testV3ScanReadsTheEngineId() {
+    inventoryfs::DiscoverySeed seed = userSeed({"10.0.0.1"});
+    snmp_.set("1.3.6.1.6.3.10.2.1.1.0",
+              SnmpValue::makeOctetString(std::string("\x80\x00\x1f\x88\x0a", 5)));
+    ScanSummary s = scanSeeds({seed}, snmp_, prober_, options_, stop_, resolveNothing);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, s.found.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("80:00:1f:88:0a"), s.found[0].engineId.value_or(""));
+    CPPUNIT_ASSERT_EQUAL(std::string("80:00:1f:88:0a"), s.found[0].agent.engineId.value_or(""));
+  }
+
+  void testMergeKeepsTheOperatorsFieldsAndRecordsTheAgents() {
+    // The operator added the agent at 10.0.0.1 as Profiler3750 in "demo rack 1"; the agent
+    // calls itself zeus, in San Francisco.
+    inventoryfs::Inventory inventory;
+    inventoryfs::Device device;
+    device.id = "p3750";
+    device.sysName = "Profiler3750";
+    device.sysLocation = "demo rack 1";
+    device.operatorSet = std::vector<std::string>{"sysName", "sysLocation"};
+    device.agents.push_back(found("10.0.0.1", "x").agent);
+    device.primaryAgent = device.agents[0];
+    inventory.devices.push_back(device);
+    FoundAgent zeus = found("10.0.0.1", "zeus", "Linux zeus");
+    zeus.sysLocation = "San Francisco";
+    const inventoryfs::Instant t1{1700000000, 0};
+    MergeCounts c = mergeFound({zeus}, inventory, t1);
+    const inventoryfs::Device& d = inventory.devices[0];
+    CPPUNIT_ASSERT_EQUAL(std::string("Profiler3750"), *d.sysName);
+    CPPUNIT_ASSERT_EQUAL(std::string("demo rack 1"), *d.sysLocation);
+    CPPUNIT_ASSERT_EQUAL(std::string("Linux zeus"), *d.sysDescr);  // not the operator's: follows
+    CPPUNIT_ASSERT(d.discovered);
+    CPPUNIT_ASSERT_EQUAL(std::string("zeus"), *d.discovered->sysName);
+    CPPUNIT_ASSERT_EQUAL(std::string("San Francisco"), *d.discovered->sysLocation);
+    CPPUNIT_ASSERT(d.discovered->at == t1);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, c.updatedDevices);
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, c.keptFields);
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, c.kept.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("sysName"), c.kept[0].field);
+    CPPUNIT_ASSERT_EQUAL(std::string("p3750"), c.kept[0].deviceId);
+    CPPUNIT_ASSERT_EQUAL(std::string("Profiler3750"), *c.kept[0].operatorValue);
+    CPPUNIT_ASSERT_EQUAL(std::string("zeus"), *c.kept[0].agentValue);
+    CPPUNIT_ASSERT_EQUAL(std::string("sysLocation"), c.kept[1].field);
+    CPPUNIT_ASSERT_EQUAL(std::string("San Francisco"), *c.kept[1].agentValue);
+
+    // The same report again changes nothing (no commit), but still lists what it kept.
+    inventoryfs::Inventory before = inventory;
+    MergeCounts again = mergeFound({zeus}, inventory, inventoryfs::Instant{1700000100, 0});
+    CPPUNIT_ASSERT(before == inventory);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, again.unchanged);
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, again.kept.size());
   }
 
   void testSeedsAreSavedOnce() {
