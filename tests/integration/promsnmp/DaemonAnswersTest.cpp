@@ -213,7 +213,9 @@ class DaemonAnswersTest : public CppUnit::TestFixture {
                    std::string::npos);
     // Refused bodies change nothing; a correct one is imported.
     CPPUNIT_ASSERT(daemon_->get("/promsnmp/inventory").body.find("keeper") != std::string::npos);
-    HttpAnswer ok = httpRequest(port, "POST", "/promsnmp/inventory", {}, inventoryJson({device}));
+    // It replaces the only device ("keeper"), so it needs ?force=true (item 11).
+    HttpAnswer ok =
+        httpRequest(port, "POST", "/promsnmp/inventory?force=true", {}, inventoryJson({device}));
     CPPUNIT_ASSERT_EQUAL_MESSAGE(ok.body, 200, ok.status);
   }
 
