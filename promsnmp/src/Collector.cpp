@@ -95,20 +95,30 @@ PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
 PollOutcome Collector::pollBlocking(const SnmpTarget& target,
                                     const std::shared_ptr<const CacheEntry>& previous,
                                     std::chrono::milliseconds budget) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      return PollOutcome{};  // shutting down: the cache serves what it has
+    }
+    ++pending_;
+  }
   auto pending = std::make_shared<PendingPoll>();
   std::string name = target.name;
   poller_.poll(target, previous ? previous->lastGood : nullptr,
                [this, pending, name](std::shared_ptr<PollResult> result) {
                  PollOutcome outcome = outcomeOf(std::move(result));
                  polls_.labels({"scrape", outcome.result->up() ? "success" : "failure"}).inc();
-                 std::lock_guard<std::mutex> lock(pending->mutex);
-                 if (pending->abandoned) {
-                   cache_.put(name, std::move(outcome));  // late, but newer than what is there
-                 } else {
-                   pending->outcome = std::move(outcome);
+                 {
+                   std::lock_guard<std::mutex> lock(pending->mutex);
+                   if (pending->abandoned) {
+                     cache_.put(name, std::move(outcome));  // late, but newer than what is there
+                   } else {
+                     pending->outcome = std::move(outcome);
+                   }
+                   pending->finished = true;
+                   pending->done.notify_all();
                  }
-                 pending->finished = true;
-                 pending->done.notify_all();
+                 callbackDone(false);
                });
   std::unique_lock<std::mutex> lock(pending->mutex);
   if (!pending->done.wait_for(lock, budget, [&] { return pending->finished; })) {
@@ -223,12 +233,17 @@ void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& be
 }
 
 void Collector::startBackgroundPoll(const SnmpTarget& target) {
-  if (!cache_.beginPoll(target.name)) {
-    return;  // a scrape's poll of this target is running; its result serves both
-  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      return;
+    }
     ++inFlight_;
+    ++pending_;
+  }
+  if (!cache_.beginPoll(target.name)) {
+    callbackDone(true);  // a scrape's poll of this target is running; its result serves both
+    return;
   }
   std::string name = target.name;
   auto previous = cache_.peek(name);
@@ -237,10 +252,18 @@ void Collector::startBackgroundPoll(const SnmpTarget& target) {
                  PollOutcome outcome = outcomeOf(std::move(result));
                  polls_.labels({"interval", outcome.result->up() ? "success" : "failure"}).inc();
                  cache_.finishPoll(name, std::move(outcome));
-                 std::lock_guard<std::mutex> lock(mutex_);
-                 --inFlight_;
-                 wake_.notify_all();
+                 callbackDone(true);
                });
+}
+
+void Collector::callbackDone(bool background) {
+  // Notified under the lock: once it is released, stop() may return and this object go.
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (background) {
+    --inFlight_;
+  }
+  --pending_;
+  wake_.notify_all();
 }
 
 void Collector::collectOnce() {
@@ -278,7 +301,10 @@ void Collector::collectOnce() {
     startBackgroundPoll(target);
   }
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait(lock, [this] { return inFlight_ == 0; });
+  wake_.wait(lock, [this] { return stopping_ || inFlight_ == 0; });
+  if (stopping_) {
+    return;  // stop() cancels what still runs
+  }
   lastCycleEnd_ = clock_.steadyNow();
   cache_.purgeExpired();
 }
@@ -300,6 +326,17 @@ void Collector::stop() {
   wake_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
+  }
+  // No poll starts any more. Cancel those in flight and wait for their callbacks. A poll that
+  // registered just before stopping_ may send its first request after a cancellation was
+  // processed: cancel again until none is left (each round ends every request then pending).
+  constexpr auto kCancelRound = std::chrono::milliseconds(100);
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (pending_ > 0) {
+    lock.unlock();
+    poller_.cancelAll();
+    lock.lock();
+    wake_.wait_for(lock, kCancelRound, [this] { return pending_ == 0; });
   }
 }
 

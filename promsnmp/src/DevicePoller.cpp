@@ -497,4 +497,6 @@ void DevicePoller::poll(const SnmpTarget& target, std::shared_ptr<const PollResu
       ->start();
 }
 
+void DevicePoller::cancelAll() { client_.cancelAll(); }
+
 }  // namespace promsnmp

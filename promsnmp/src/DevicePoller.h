@@ -43,6 +43,11 @@ class DevicePoller {
   /// of this target (labels are reused from it when still valid), or nullptr. Thread-safe.
   void poll(const SnmpTarget& target, std::shared_ptr<const PollResult> previous, Done done);
 
+  /// Cancels every request of the SNMP client (SnmpClient::cancelAll), so each poll in flight
+  /// soon calls its `done` with a Transport failure. Affects every user of that client; for
+  /// shutdown. Does not wait. Thread-safe.
+  void cancelAll();
+
  private:
   SnmpClient& client_;
   Options options_;
