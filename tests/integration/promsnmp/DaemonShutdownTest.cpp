@@ -57,8 +57,8 @@ std::string silentInventory(int count, int port) {
   for (int i = 0; i < count; ++i) {
     std::string agent = R"({"type":"snmp-community","endpoint":{"address":"127.0.0.1","port":)" +
                         std::to_string(port) +
-                        R"(},"version":1,"timeout":20000,"retries":0,"readCommunity":"silent-)" +
-                        std::to_string(i) + R"("})";
+                        R"(},"version":1,"timeout":20000,"retries":0,"readCommunity":"hush-)" +
+                        std::to_string(i) + R"(-hush"})";
     devices += std::string(i == 0 ? "" : ",") + R"({"sysName":"silent-)" + std::to_string(i) +
                R"(","agents":[)" + agent + R"(],"primaryAgent":)" + agent + "}";
   }
