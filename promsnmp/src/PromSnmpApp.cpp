@@ -214,8 +214,9 @@ struct Storage {
 /// Everything the daemon runs, owned in dependency order: the members are destroyed in reverse,
 /// so nothing is destroyed before what uses it. stop() is the teardown, in this order, run by
 /// the destructor too, so that every return from main() (the early error returns included)
-/// goes through it: stop accepting HTTP and mark draining; finish or abort the requests in
-/// flight; stop discovery; stop the collector (no poll starts; the polls in flight are
+/// goes through it: stop accepting HTTP and mark draining; finish the requests in flight (or,
+/// after kDrainTimeout, stop the collector so that scrapes waiting for a poll answer, and abort
+/// the connections); stop discovery; stop the collector (no poll starts; the polls in flight are
 /// cancelled through the SNMP client and their callbacks have run); stop the elector client's
 /// reader (no more role callbacks), the fencing thread, and the inventory watcher (no more
 /// listener calls); then the members are destroyed, the SNMP clients after everything that
@@ -260,6 +261,9 @@ struct Site {
         logEvent(log, Poco::Message::PRIO_WARNING,
                  "aborting requests still running after the drain",
                  {{"connections", server->currentConnections()}});
+        if (collector) {
+          collector->stop();  // a scrape waiting for its poll gets the cancelled poll's answer
+        }
         server->stopAll(true);
         waitForConnections(kAbortTimeout);
       }
