@@ -5,6 +5,8 @@
 // read), so every poll stays in flight until cancelled. Run against a PROMSNMP_SANITIZE build,
 // the old teardown shows as an AddressSanitizer report (stack-use-after-scope in Collector.cpp)
 // and a non-zero exit.
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
 #include <arpa/inet.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <netinet/in.h>
@@ -70,6 +72,7 @@ std::string silentInventory(int count, int port) {
 class DaemonShutdownTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(DaemonShutdownTest);
   CPPUNIT_TEST(testSigtermWithPollsInFlightExitsCleanly);
+  CPPUNIT_TEST(testEarlyErrorAfterStartExitsCleanly);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -119,6 +122,22 @@ class DaemonShutdownTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE(log, log.find("Sanitizer") == std::string::npos &&
                                     log.find("runtime error") == std::string::npos);
     CPPUNIT_ASSERT_MESSAGE(log, log.find("msg=stopped") != std::string::npos);
+  }
+
+  // The early error returns after the inventory (and the elector client) started go through the
+  // same teardown: here the listen address is taken.
+  void testEarlyErrorAfterStartExitsCleanly() {
+    Poco::Net::ServerSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0));
+    auto env = env_;
+    env["PROMSNMP_ELECTOR_SOCKET"] = dir_->path() + "/no-elector.sock";
+    ProcessResult run =
+        runProcess({std::string(PROMSNMP_BIN_DIR) + "/promsnmp",
+                    "--web.listen-address=127.0.0.1:" + std::to_string(taken.address().port())},
+                   env, 30);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(run.err, 69, run.code);
+    CPPUNIT_ASSERT_MESSAGE(run.err, run.err.find("cannot listen") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(run.err, run.err.find("Sanitizer") == std::string::npos &&
+                                        run.err.find("runtime error") == std::string::npos);
   }
 
  private:
