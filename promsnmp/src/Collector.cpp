@@ -95,6 +95,13 @@ PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
 PollOutcome Collector::pollBlocking(const SnmpTarget& target,
                                     const std::shared_ptr<const CacheEntry>& previous,
                                     std::chrono::milliseconds budget) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      return PollOutcome{};  // shutting down: the cache serves what it has
+    }
+    ++pending_;
+  }
   auto pending = std::make_shared<PendingPoll>();
   std::string name = target.name;
   std::string sessionKey = target.sessionKey();
@@ -103,14 +110,17 @@ PollOutcome Collector::pollBlocking(const SnmpTarget& target,
                  PollOutcome outcome = outcomeOf(std::move(result));
                  forgetIfGone(name, sessionKey);
                  polls_.labels({"scrape", outcome.result->up() ? "success" : "failure"}).inc();
-                 std::lock_guard<std::mutex> lock(pending->mutex);
-                 if (pending->abandoned) {
-                   cache_.put(name, std::move(outcome));  // late, but newer than what is there
-                 } else {
-                   pending->outcome = std::move(outcome);
+                 {
+                   std::lock_guard<std::mutex> lock(pending->mutex);
+                   if (pending->abandoned) {
+                     cache_.put(name, std::move(outcome));  // late, but newer than what is there
+                   } else {
+                     pending->outcome = std::move(outcome);
+                   }
+                   pending->finished = true;
+                   pending->done.notify_all();
                  }
-                 pending->finished = true;
-                 pending->done.notify_all();
+                 callbackDone(false);
                });
   std::unique_lock<std::mutex> lock(pending->mutex);
   if (!pending->done.wait_for(lock, budget, [&] { return pending->finished; })) {
@@ -248,12 +258,17 @@ void Collector::forgetIfGone(const std::string& name, const std::string& session
 }
 
 void Collector::startBackgroundPoll(const SnmpTarget& target) {
-  if (!cache_.beginPoll(target.name)) {
-    return;  // a scrape's poll of this target is running; its result serves both
-  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      return;
+    }
     ++inFlight_;
+    ++pending_;
+  }
+  if (!cache_.beginPoll(target.name)) {
+    callbackDone(true);  // a scrape's poll of this target is running; its result serves both
+    return;
   }
   std::string name = target.name;
   auto previous = cache_.peek(name);
@@ -263,10 +278,18 @@ void Collector::startBackgroundPoll(const SnmpTarget& target) {
                  forgetIfGone(name, sessionKey);
                  polls_.labels({"interval", outcome.result->up() ? "success" : "failure"}).inc();
                  cache_.finishPoll(name, std::move(outcome));
-                 std::lock_guard<std::mutex> lock(mutex_);
-                 --inFlight_;
-                 wake_.notify_all();
+                 callbackDone(true);
                });
+}
+
+void Collector::callbackDone(bool background) {
+  // Notified under the lock: once it is released, stop() may return and this object go.
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (background) {
+    --inFlight_;
+  }
+  --pending_;
+  wake_.notify_all();
 }
 
 void Collector::collectOnce() {
@@ -304,7 +327,10 @@ void Collector::collectOnce() {
     startBackgroundPoll(target);
   }
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait(lock, [this] { return inFlight_ == 0; });
+  wake_.wait(lock, [this] { return stopping_ || inFlight_ == 0; });
+  if (stopping_) {
+    return;  // stop() cancels what still runs
+  }
   lastCycleEnd_ = clock_.steadyNow();
   cache_.purgeExpired();
 }
@@ -326,6 +352,17 @@ void Collector::stop() {
   wake_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
+  }
+  // No poll starts any more. Cancel those in flight and wait for their callbacks. A poll that
+  // registered just before stopping_ may send its first request after a cancellation was
+  // processed: cancel again until none is left (each round ends every request then pending).
+  constexpr auto kCancelRound = std::chrono::milliseconds(100);
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (pending_ > 0) {
+    lock.unlock();
+    poller_.cancelAll();
+    lock.lock();
+    wake_.wait_for(lock, kCancelRound, [this] { return pending_ == 0; });
   }
 }
 

@@ -77,8 +77,15 @@ class Collector {
   std::vector<TargetState> targetStates() const;
   const Options& options() const { return options_; }
 
-  /// Background collection. start() is idempotent; stop() joins.
+  /// Background collection. start() is idempotent.
   void start();
+  /// Stops for good (until start()): no poll starts after it begins (a scrape then serves what
+  /// the cache holds, without polling); the collection thread is joined; every poll still in
+  /// flight — a cycle's, a scrape's, or one a scrape abandoned when its budget ran out — is
+  /// cancelled through the SNMP client (DevicePoller::cancelAll), and stop() returns only once
+  /// each of their callbacks has run, so no callback reaches this object afterwards. Bounded by
+  /// the client's cancellation, not by the devices' timeouts. Idempotent; thread-safe; must not
+  /// be called from a poll callback.
   void stop();
 
   /// One background cycle now (tests): polls the due targets and waits for them.
@@ -92,8 +99,11 @@ class Collector {
                            std::chrono::milliseconds budget);
   /// Renders a finished poll (utilization state is updated here, once per poll).
   PollOutcome outcomeOf(std::shared_ptr<PollResult> result);
-  /// Starts a background poll if none runs for the target; counts it in inFlight_.
+  /// Starts a background poll if none runs for the target and the collector is not stopping;
+  /// counts it in inFlight_ and pending_.
   void startBackgroundPoll(const SnmpTarget& target);
+  /// The last act of every poll callback: the callback no longer touches this object.
+  void callbackDone(bool background);
   void onInventoryChange(const std::shared_ptr<const InventoryView>& before,
                          const std::shared_ptr<const InventoryView>& after);
   /// Drops the per-target series and learned poller state of a polled target that is no longer
@@ -120,7 +130,8 @@ class Collector {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
-  size_t inFlight_ = 0;
+  size_t inFlight_ = 0;  // background polls running (bounded by maxConcurrentPolls)
+  size_t pending_ = 0;   // polls of any kind whose callback has not finished (stop() waits)
   // The collector thread's (collectOnce and run): when the last cycle ended (Clock time), and
   // whether it overran its interval.
   std::chrono::steady_clock::time_point lastCycleEnd_{};

@@ -508,5 +508,6 @@ void DevicePoller::poll(const SnmpTarget& target, std::shared_ptr<const PollResu
 void DevicePoller::forget(const std::string& sessionKey) { learned_->erase(sessionKey); }
 
 size_t DevicePoller::learnedAgents() const { return learned_->size(); }
+void DevicePoller::cancelAll() { client_.cancelAll(); }
 
 }  // namespace promsnmp

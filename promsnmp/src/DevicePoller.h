@@ -49,6 +49,10 @@ class DevicePoller {
   void forget(const std::string& sessionKey);
   /// The number of agents with learned state (tests). Thread-safe.
   size_t learnedAgents() const;
+  /// Cancels every request of the SNMP client (SnmpClient::cancelAll), so each poll in flight
+  /// soon calls its `done` with a Transport failure. Affects every user of that client; for
+  /// shutdown. Does not wait. Thread-safe.
+  void cancelAll();
 
  private:
   SnmpClient& client_;

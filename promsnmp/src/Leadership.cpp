@@ -1,13 +1,16 @@
 #include "Leadership.h"
 
+#include <thread>
+
 #include "LeadershipClient.h"
 #include "Logging.h"
 #include "inventoryfs/Exceptions.h"
 
 namespace promsnmp {
 
-Leadership::Leadership(inventoryfs::InventoryStore& store, Mode mode, LeadershipClient* client)
-    : store_(store), mode_(mode), client_(client) {}
+Leadership::Leadership(std::shared_ptr<inventoryfs::InventoryStore> store, Mode mode,
+                       LeadershipClient* client)
+    : store_(std::move(store)), mode_(mode), client_(client) {}
 
 std::optional<Leadership::Lease> Leadership::lease() const {
   switch (mode_) {
@@ -76,7 +79,7 @@ uint64_t Leadership::fenceLocked(const Lease& current) {
       return epoch_;
     }
   }
-  inventoryfs::CommitResult fenced = store_.fence(current.token);
+  inventoryfs::CommitResult fenced = store_->fence(current.token);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     fencedLease_ = current;
@@ -89,8 +92,10 @@ uint64_t Leadership::fenceLocked(const Lease& current) {
 }
 
 std::optional<uint64_t> Leadership::fenceIfLeading() {
-  std::optional<Lease> current = lease();
+  // The lease is read once the fence lock is ours: a role that changed while another fence or
+  // commit held it is seen.
   std::lock_guard<std::mutex> write(writeMutex_);
+  std::optional<Lease> current = lease();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!current || deposedLease_ == current) {
@@ -98,6 +103,75 @@ std::optional<uint64_t> Leadership::fenceIfLeading() {
     }
   }
   return fenceLocked(*current);
+}
+
+void Leadership::onRoleChange(const LeadershipState& state) {
+  if (!state.leader) {
+    return;  // a follower's lease() already says so: commits and the fencing thread see it
+  }
+  std::lock_guard<std::mutex> lock(workerMutex_);
+  if (workerStopping_) {
+    return;
+  }
+  fenceWanted_ = true;
+  if (!workerRunning_) {
+    // Detached: stop() must not wait for a storage call that hangs. The thread owns what it
+    // touches (this object, and through it the store).
+    std::thread([self = shared_from_this()] { self->fenceLoop(); }).detach();
+    workerRunning_ = true;
+  }
+  workerWake_.notify_all();
+}
+
+void Leadership::fenceLoop() {
+  std::unique_lock<std::mutex> lock(workerMutex_);
+  while (true) {
+    workerWake_.wait(lock, [this] { return workerStopping_ || fenceWanted_; });
+    if (workerStopping_) {
+      break;
+    }
+    fenceWanted_ = false;
+    lock.unlock();
+    try {
+      fenceRequested();
+    } catch (const Poco::Exception& e) {
+      logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_WARNING, "fence write failed",
+               {{"error", e.displayText()}});
+    } catch (const std::exception& e) {
+      logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_WARNING, "fence write failed",
+               {{"error", e.what()}});
+    }
+    lock.lock();
+  }
+  workerRunning_ = false;
+  workerWake_.notify_all();
+}
+
+void Leadership::fenceRequested() {
+  std::lock_guard<std::mutex> write(writeMutex_);
+  std::optional<Lease> current;
+  {
+    // Under workerMutex_: once stop() returned, this thread never reads the client again.
+    std::lock_guard<std::mutex> worker(workerMutex_);
+    if (workerStopping_) {
+      return;
+    }
+    current = lease();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!current || deposedLease_ == current) {
+      return;
+    }
+  }
+  fenceLocked(*current);
+}
+
+bool Leadership::stop(std::chrono::milliseconds bound) {
+  std::unique_lock<std::mutex> lock(workerMutex_);
+  workerStopping_ = true;
+  workerWake_.notify_all();
+  return workerWake_.wait_for(lock, bound, [this] { return !workerRunning_; });
 }
 
 void Leadership::observeHead(uint64_t version, uint64_t epoch) {
@@ -135,8 +209,10 @@ inventoryfs::CommitResult Leadership::commit(const inventoryfs::InventoryStore::
 
 inventoryfs::CommitResult Leadership::commitLocked(
     const inventoryfs::InventoryStore::Change& change) {
-  std::optional<Lease> current = lease();
+  // Fail closed: behind a fence in progress (a hung share), a commit waits, then reads the
+  // lease as it is then, so a follower event that came meanwhile wins.
   std::lock_guard<std::mutex> write(writeMutex_);
+  std::optional<Lease> current = lease();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!current) {
@@ -148,7 +224,7 @@ inventoryfs::CommitResult Leadership::commitLocked(
   }
   try {
     uint64_t epoch = fenceLocked(*current);
-    return store_.commit(epoch, change);
+    return store_->commit(epoch, change);
   } catch (const inventoryfs::FencedException& e) {
     // The file knows a newer leader: stop writing under this lease, and say so.
     {

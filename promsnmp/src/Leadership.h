@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -12,6 +14,7 @@
 namespace promsnmp {
 
 class LeadershipClient;
+struct LeadershipState;
 
 /// Whether this replica may write the inventory, and with which epoch (DESIGN.md §3–§4).
 ///
@@ -23,13 +26,22 @@ class LeadershipClient;
 /// the elector reports a newer lease. A lease is its
 /// token *and* its holder (the elector's per-acquisition value): the token alone repeats when
 /// Redis loses its fencing counter (F-7), and a new lease must never reuse an old lease's fence
-/// or deposition. Thread-safe.
-class Leadership {
+/// or deposition.
+///
+/// Storage never runs on the leadership socket's reader thread: onRoleChange() hands the fence
+/// to a fencing thread of its own, so a hung share (hard-mounted NFS) delays neither the next
+/// elector event (a follower event still ends leadership at once) nor LeadershipClient::stop().
+/// Still fail closed: a commit fences first, behind the fence in progress, and reads the lease
+/// only once the fence lock is its own. Thread-safe.
+class Leadership : public std::enable_shared_from_this<Leadership> {
  public:
   enum class Mode { Standalone, FixedLeader, FixedFollower, Elector };
 
-  /// `client` is used (not owned) in Mode::Elector and must outlive this object.
-  Leadership(inventoryfs::InventoryStore& store, Mode mode, LeadershipClient* client = nullptr);
+  /// `client` is used (not owned) in Mode::Elector and must outlive this object or stop().
+  /// The store is shared with the fencing thread, which may outlive its owner (see stop()).
+  /// Create it with std::make_shared when onRoleChange() is used.
+  Leadership(std::shared_ptr<inventoryfs::InventoryStore> store, Mode mode,
+             LeadershipClient* client = nullptr);
 
   /// True when this replica leads (its role or the elector says so, and no newer leader deposed
   /// it) and can write: a replica whose write check fails (wrong key, unmounted or unreadable
@@ -65,9 +77,20 @@ class Leadership {
   /// (the fence takes max(token, head epoch + 1)).
   void observeHead(uint64_t version, uint64_t epoch);
 
-  /// Fences now if leading and not yet fenced for this lease (called when leadership arrives,
-  /// so the fence precedes any discovery). Returns the fenced epoch, or nullopt.
+  /// Fences now if leading and not yet fenced for this lease, on the calling thread (storage
+  /// calls: may block as long as the share does). Returns the fenced epoch, or nullopt.
   std::optional<uint64_t> fenceIfLeading();
+
+  /// The elector client's role callback (LeadershipClient::RoleCallback): on leadership, asks
+  /// the fencing thread to fence (so the fence precedes any discovery) and returns at once.
+  /// A failed fence is logged; the next commit fences again. Does nothing after stop().
+  void onRoleChange(const LeadershipState& state);
+
+  /// Stops the fencing thread: it starts no fence any more and never reads the elector client
+  /// again once this returns. Waits at most `bound` for a fence in progress; returns false when
+  /// one is still inside a storage call then (a hung share): that thread finishes it later,
+  /// holding this object and the store through shared ownership, never the client. Idempotent.
+  bool stop(std::chrono::milliseconds bound);
 
   class NotLeader : public std::runtime_error {
    public:
@@ -85,8 +108,11 @@ class Leadership {
   std::optional<Lease> lease() const;
   uint64_t fenceLocked(const Lease& current);
   inventoryfs::CommitResult commitLocked(const inventoryfs::InventoryStore::Change& change);
+  /// The fencing thread's loop, and one fence of it.
+  void fenceLoop();
+  void fenceRequested();
 
-  inventoryfs::InventoryStore& store_;
+  std::shared_ptr<inventoryfs::InventoryStore> store_;
   Mode mode_;
   LeadershipClient* client_;
   std::function<std::string()> writeCheck_;
@@ -101,6 +127,13 @@ class Leadership {
   uint64_t epoch_ = 0;                 // the epoch our writes carry
   std::optional<Lease> deposedLease_;  // refused by the file under this lease
   std::string deposedReason_;
+  // The fencing thread (detached; it holds a shared_ptr to this object). Order: writeMutex_,
+  // then workerMutex_ (then the client's lock, in lease()).
+  std::mutex workerMutex_;
+  std::condition_variable workerWake_;
+  bool fenceWanted_ = false;     // guarded by workerMutex_
+  bool workerRunning_ = false;   // guarded by workerMutex_
+  bool workerStopping_ = false;  // guarded by workerMutex_
 };
 
 }  // namespace promsnmp

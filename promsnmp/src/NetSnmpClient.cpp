@@ -16,6 +16,7 @@
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include <Poco/Exception.h>
 #include <Poco/Message.h>
@@ -422,6 +423,17 @@ class NetSnmpClient::Impl {
     wake();
   }
 
+  void cancelAll() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopped_) {
+        return;  // nothing is pending after the shutdown
+      }
+      cancelRequested_ = true;
+    }
+    wake();
+  }
+
   Stats stats() const {
     Stats s;
     s.packetsSent = packetsSent_.load();
@@ -443,6 +455,9 @@ class NetSnmpClient::Impl {
     auto lastSweep = SteadyClock::now();
     while (true) {
       acceptIncoming();
+      if (takeCancelRequest()) {
+        failEverything("cancelled");
+      }
       dispatch();
       {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -1047,16 +1062,34 @@ class NetSnmpClient::Impl {
     return stopping_;
   }
 
+  bool takeCancelRequest() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return std::exchange(cancelRequested_, false);
+  }
+
   /// On the I/O thread, after the loop: closes everything and fails what is pending, including
   /// what the failure callbacks send.
   void shutdown() {
+    failEverything("client stopped");
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopped_ = true;
+    for (auto& r : incoming_) {  // only if a callback kept sending for 1000 rounds
+      --queuedGauge_;
+      (void)r;
+    }
+    incoming_.clear();
+  }
+
+  /// On the I/O thread: closes every session and fails every request in flight or queued with
+  /// Transport (`why`), including what the failure callbacks send (up to 1000 rounds).
+  void failEverything(const char* why) {
     for (auto& [key, s] : sessions_) {
       closeSession(*s);
     }
     completedHead_ = nullptr;  // the close callbacks' outcomes: replaced below
     SnmpResponse stopped;
     stopped.status = Status::Transport;
-    stopped.message = "client stopped";
+    stopped.message = why;
     for (int round = 0; round < 1000; ++round) {
       std::vector<std::unique_ptr<Request>> finished;
       acceptIncoming();
@@ -1072,6 +1105,7 @@ class NetSnmpClient::Impl {
         inFlight_ -= s->inFlight;
         inFlightGauge_ -= s->inFlight;
         s->inFlight = 0;
+        s->inReady = false;  // ready_ is cleared below: a later request marks it ready again
         failQueued(*s, stopped, finished);
       }
       busy_.clear();
@@ -1081,13 +1115,6 @@ class NetSnmpClient::Impl {
       }
       deliver(finished);
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    stopped_ = true;
-    for (auto& r : incoming_) {  // only if a callback kept sending for 1000 rounds
-      --queuedGauge_;
-      (void)r;
-    }
-    incoming_.clear();
   }
 
   Options options_;
@@ -1098,6 +1125,7 @@ class NetSnmpClient::Impl {
   std::vector<std::unique_ptr<Request>> incoming_;  // guarded by mutex_
   bool stopping_ = false;                           // guarded by mutex_
   bool stopped_ = false;                            // guarded by mutex_
+  bool cancelRequested_ = false;                    // guarded by mutex_
 
   // I/O thread only.
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;
@@ -1162,6 +1190,8 @@ NetSnmpClient::~NetSnmpClient() = default;
 void NetSnmpClient::send(const SnmpTarget& target, const SnmpRequest& request, Done done) {
   impl_->send(target, request, std::move(done));
 }
+
+void NetSnmpClient::cancelAll() { impl_->cancelAll(); }
 
 NetSnmpClient::Stats NetSnmpClient::stats() const { return impl_->stats(); }
 

@@ -72,6 +72,10 @@ class NetSnmpClient : public SnmpClient {
   /// on the caller's thread.
   void send(const SnmpTarget& target, const SnmpRequest& request, Done done) override;
 
+  /// See SnmpClient::cancelAll. The sessions are closed (a later request reopens its own, an
+  /// SNMPv3 one discovers its engine again).
+  void cancelAll() override;
+
   /// Thread-safe.
   Stats stats() const;
 

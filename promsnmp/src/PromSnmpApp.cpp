@@ -47,7 +47,9 @@ namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitUnavailable = 69;
-constexpr auto kDrainTimeout = std::chrono::seconds(10);
+constexpr auto kDrainTimeout = std::chrono::milliseconds(10000);
+constexpr auto kAbortTimeout = std::chrono::milliseconds(2000);
+constexpr auto kFenceStopTimeout = std::chrono::milliseconds(2000);
 constexpr int kHttpThreads = 128;
 
 /// Splits "host:port", ":port" or "[v6]:port" into a socket address; an empty host means every
@@ -199,6 +201,109 @@ class SystemdReporter {
   std::thread thread_;
 };
 
+/// The inventory's storage, shared: a fence stuck in a hung share's storage call keeps it (and
+/// the Leadership) alive after main() tore everything else down (Leadership::stop).
+struct Storage {
+  Storage(inventoryfs::Keyring k, const std::string& file, inventoryfs::StoreOptions options)
+      : keys(std::move(k)), slots(file), store(slots, keys, options) {}
+  inventoryfs::Keyring keys;
+  inventoryfs::DirectorySlotStore slots;
+  inventoryfs::InventoryStore store;
+};
+
+/// Everything the daemon runs, owned in dependency order: the members are destroyed in reverse,
+/// so nothing is destroyed before what uses it. stop() is the teardown, in this order, run by
+/// the destructor too, so that every return from main() (the early error returns included)
+/// goes through it: stop accepting HTTP and mark draining; finish the requests in flight (or,
+/// after kDrainTimeout, stop the collector so that scrapes waiting for a poll answer, and abort
+/// the connections); stop discovery; stop the collector (no poll starts; the polls in flight are
+/// cancelled through the SNMP client and their callbacks have run); stop the elector client's
+/// reader (no more role callbacks), the fencing thread, and the inventory watcher (no more
+/// listener calls); then the members are destroyed, the SNMP clients after everything that
+/// sends through them.
+struct Site {
+  std::unique_ptr<LocalState> local;
+  std::shared_ptr<Storage> storage;
+  std::shared_ptr<inventoryfs::InventoryStore> store;  // storage's, shared with leadership
+  std::unique_ptr<InventoryState> inventory;
+  std::unique_ptr<NetSnmpClient> snmp;
+  std::unique_ptr<DevicePoller> poller;
+  SelfMetrics metrics;
+  SystemClock clock;
+  std::unique_ptr<Collector> collector;
+  std::unique_ptr<LeadershipClient> electorClient;
+  std::shared_ptr<Leadership> leadership;
+  std::mutex mirrorMutex;  // two concurrent /metrics requests must not both add a delta
+  std::unique_ptr<NetSnmpClient> discoverySnmp;
+  UdpProber prober;
+  std::unique_ptr<DiscoveryService> discovery;
+  std::unique_ptr<WebAccess> access;
+  Lifecycle lifecycle;
+  std::unique_ptr<Poco::ThreadPool> httpThreads;
+  std::unique_ptr<Poco::Net::HTTPServer> server;
+
+  Site() = default;
+  Site(const Site&) = delete;
+  Site& operator=(const Site&) = delete;
+  ~Site() { stop(); }
+
+  /// The teardown (see the struct). Idempotent; every step is bounded (HTTP by kDrainTimeout,
+  /// then the connections are aborted; polls by the SNMP client's cancellation; a hung fence is
+  /// left to its own thread).
+  void stop() {
+    Poco::Logger& log = promsnmp::logger("promsnmp");
+    lifecycle.draining = true;
+    if (server) {
+      // Refuse new connections; keep-alive connections end after their current request.
+      server->stopAll(false);
+      waitForConnections(kDrainTimeout);
+      if (server->currentConnections() > 0) {
+        logEvent(log, Poco::Message::PRIO_WARNING,
+                 "aborting requests still running after the drain",
+                 {{"connections", server->currentConnections()}});
+        if (collector) {
+          collector->stop();  // a scrape waiting for its poll gets the cancelled poll's answer
+        }
+        server->stopAll(true);
+        waitForConnections(kAbortTimeout);
+      }
+      if (server->currentConnections() > 0) {
+        // A handler stuck in a storage call (a hung share): the objects it uses cannot be
+        // destroyed under it, and it cannot be interrupted.
+        logEvent(log, Poco::Message::PRIO_ERROR,
+                 "requests still running after the drain: exiting without waiting for them",
+                 {{"connections", server->currentConnections()}});
+        std::_Exit(kExitUnavailable);
+      }
+      httpThreads->joinAll();
+    }
+    if (discovery) {
+      discovery->stop();
+    }
+    if (collector) {
+      collector->stop();
+    }
+    if (electorClient) {
+      electorClient->stop();
+    }
+    if (leadership && !leadership->stop(kFenceStopTimeout)) {
+      logEvent(log, Poco::Message::PRIO_WARNING,
+               "a fence is still in a storage call (hung share?): not waiting for it");
+    }
+    if (inventory) {
+      inventory->stop();
+    }
+  }
+
+ private:
+  void waitForConnections(std::chrono::milliseconds bound) {
+    auto deadline = std::chrono::steady_clock::now() + bound;
+    while (server->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+};
+
 }  // namespace
 
 int PromSnmpApp::runFromCommandLine(int argc, char** argv) {
@@ -296,11 +401,17 @@ std::string PromSnmpApp::reload() {
 }
 
 int PromSnmpApp::main(const std::vector<std::string>&) {
-  // SIGHUP is for reloads: block it before any thread exists so only HangupListener sees it.
-  sigset_t hangup;
-  sigemptyset(&hangup);
-  sigaddset(&hangup, SIGHUP);
-  ::pthread_sigmask(SIG_BLOCK, &hangup, nullptr);
+  // Block the signals before any thread exists, so every thread inherits the mask: SIGHUP is
+  // for reloads (only HangupListener takes it); SIGTERM, SIGINT and SIGQUIT are taken by
+  // waitForTerminationRequest's sigwait. A second SIGTERM during the drain (an impatient
+  // operator, a supervisor repeating it) then stays pending instead of killing the process by
+  // its default action in whichever thread it reaches, half-way through the teardown.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int signal : {SIGHUP, SIGTERM, SIGINT, SIGQUIT}) {
+    sigaddset(&handled, signal);
+  }
+  ::pthread_sigmask(SIG_BLOCK, &handled, nullptr);
   NetSnmpClient::initLibrary();  // net-snmp's global state, once, before any thread
 
   try {
@@ -315,6 +426,8 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     logEvent(log, Poco::Message::PRIO_WARNING, warning);
   }
 
+  // Declared before anything else of the run: destroyed last, after its stop() ran (above).
+  Site site;
   std::unique_ptr<inventoryfs::Keyring> keys;
   try {
     keys = std::make_unique<inventoryfs::Keyring>(
@@ -325,32 +438,36 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     return kExitConfig;
   }
 
-  std::unique_ptr<LocalState> local;
   try {
-    local = std::make_unique<LocalState>(config_.stateDir);
+    site.local = std::make_unique<LocalState>(config_.stateDir);
   } catch (const Poco::Exception& e) {
     logEvent(log, Poco::Message::PRIO_WARNING,
              "no local state: a restart with the share down will have no inventory",
              {{"state_dir", config_.stateDir}, {"error", e.displayText()}});
   }
 
-  inventoryfs::DirectorySlotStore slots(config_.inventoryFile);
   inventoryfs::StoreOptions storeOptions;
   storeOptions.keep = static_cast<size_t>(config_.inventoryKeep);
-  inventoryfs::InventoryStore store(slots, *keys, storeOptions);
-  InventoryState inventory(store, *keys, local.get(), config_.inventoryPollInterval);
+  site.storage = std::make_shared<Storage>(std::move(*keys), config_.inventoryFile, storeOptions);
+  keys.reset();
+  site.store = std::shared_ptr<inventoryfs::InventoryStore>(site.storage, &site.storage->store);
+  inventoryfs::InventoryStore& store = *site.store;
+  site.inventory = std::make_unique<InventoryState>(store, site.storage->keys, site.local.get(),
+                                                    config_.inventoryPollInterval);
+  InventoryState& inventory = *site.inventory;
   inventory.start();
 
   NetSnmpClient::Options snmpOptions;
   snmpOptions.maxInFlight = static_cast<size_t>(config_.snmpMaxInFlight);
   snmpOptions.maxInFlightPerTarget = static_cast<size_t>(config_.snmpMaxInFlightPerDevice);
-  NetSnmpClient snmp(snmpOptions);
+  site.snmp = std::make_unique<NetSnmpClient>(snmpOptions);
+  NetSnmpClient& snmp = *site.snmp;
   DevicePoller::Options pollerOptions;
   pollerOptions.initialMaxRepetitions = static_cast<int>(config_.snmpMaxRepetitions);
-  DevicePoller poller(snmp, pollerOptions);
+  site.poller = std::make_unique<DevicePoller>(snmp, pollerOptions);
 
-  SelfMetrics metrics;
-  SystemClock clock;
+  SelfMetrics& metrics = site.metrics;
+  SystemClock& clock = site.clock;
   Collector::Options collectorOptions;
   CollectionMode mode = config_.collectionMode.value_or(
       config_.electorSocket ? CollectionMode::Scraped : CollectionMode::All);
@@ -361,7 +478,9 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   collectorOptions.cacheEntries = static_cast<size_t>(config_.cacheMaxEntries);
   collectorOptions.defaultScrapeBudget = config_.scrapeDefaultTimeout;
   collectorOptions.scrapeTimeoutMargin = config_.scrapeTimeoutMargin;
-  Collector collector(inventory, poller, metrics, clock, collectorOptions);
+  site.collector =
+      std::make_unique<Collector>(inventory, *site.poller, metrics, clock, collectorOptions);
+  Collector& collector = *site.collector;
 
   // Who may write: a fixed role, the elector's word (through its socket), or standalone.
   Leadership::Mode leadershipMode =
@@ -369,37 +488,32 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
                                                                : Leadership::Mode::FixedFollower)
       : config_.electorSocket ? Leadership::Mode::Elector
                               : Leadership::Mode::Standalone;
-  std::unique_ptr<Leadership> leadership;
-  std::unique_ptr<LeadershipClient> electorClient;
   if (leadershipMode == Leadership::Mode::Elector) {
-    // On becoming leader, fence at once, so the fence precedes any write of this lease.
-    electorClient = std::make_unique<LeadershipClient>(
+    // On becoming leader, fence at once (on the fencing thread, never on the socket's reader),
+    // so the fence precedes any write of this lease. The client's reader stops (Site::stop)
+    // before the leadership goes.
+    site.electorClient = std::make_unique<LeadershipClient>(
         *config_.electorSocket, clock, LeadershipClient::Options{},
-        [&leadership, &log](const LeadershipState& state) {
-          logEvent(log, Poco::Message::PRIO_INFORMATION, "leadership changed",
-                   {{"leader", state.leader}, {"epoch", state.epoch}, {"holder", state.holder}});
-          if (state.leader && leadership) {
-            try {
-              leadership->fenceIfLeading();
-            } catch (const Poco::Exception& e) {
-              logEvent(log, Poco::Message::PRIO_WARNING, "fence write failed",
-                       {{"error", e.displayText()}});
-            }
+        [&site](const LeadershipState& state) {
+          if (site.leadership) {
+            site.leadership->onRoleChange(state);
           }
         });
   }
-  leadership = std::make_unique<Leadership>(store, leadershipMode, electorClient.get());
+  site.leadership =
+      std::make_shared<Leadership>(site.store, leadershipMode, site.electorClient.get());
+  Leadership& leadership = *site.leadership;
   auto& writeFailures = metrics
                             .counter("promsnmp_inventory_write_failures_total",
                                      "Inventory commits this replica refused for the file's sake "
                                      "(unreadable or rolled-back head, storage errors).")
                             .get();
-  leadership->setWriteFailureHandler([&inventory, &writeFailures, &log](const std::string& error) {
+  leadership.setWriteFailureHandler([&inventory, &writeFailures, &log](const std::string& error) {
     writeFailures.inc();
     logEvent(log, Poco::Message::PRIO_ERROR, "inventory write refused", {{"error", error}});
     inventory.recheck();  // the damage shows in health, read_failing and the write check
   });
-  leadership->setWriteCheck([&inventory] {
+  leadership.setWriteCheck([&inventory] {
     InventoryState::Status s = inventory.status();
     if (!s.loaded || s.fromLocalReplica) {
       return "the share is unreadable" + (s.lastError.empty() ? std::string() : ": " + s.lastError);
@@ -410,11 +524,11 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   inventory.addListener([&leadership](const std::shared_ptr<const InventoryView>&,
                                       const std::shared_ptr<const InventoryView>& after) {
     if (after && !after->fromLocalReplica) {
-      leadership->observeHead(after->version, after->epoch);
+      leadership.observeHead(after->version, after->epoch);
     }
   });
-  if (electorClient) {
-    electorClient->start();
+  if (site.electorClient) {
+    site.electorClient->start();
   }
   auto& isLeader =
       metrics.gauge("promsnmp_leader_election_is_leader", "1 if this replica is the leader.").get();
@@ -423,8 +537,8 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
                                  "Epoch of this replica's last fence or inventory write.")
                           .get();
   metrics.onCollect([&] {
-    isLeader.set(leadership->isLeader() ? 1 : 0);
-    leaderEpoch.set(static_cast<double>(leadership->epoch()));
+    isLeader.set(leadership.isLeader() ? 1 : 0);
+    leaderEpoch.set(static_cast<double>(leadership.epoch()));
   });
   auto& inventoryVersion =
       metrics.gauge("promsnmp_inventory_version", "Version of the inventory served.").get();
@@ -458,9 +572,8 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   auto& snmpQueued =
       metrics.gauge("promsnmp_snmp_requests_queued", "SNMP requests waiting for an in-flight slot.")
           .get();
-  std::mutex mirrorMutex;  // two concurrent /metrics requests must not both add a delta
   metrics.onCollect([&] {
-    std::lock_guard<std::mutex> lock(mirrorMutex);
+    std::lock_guard<std::mutex> lock(site.mirrorMutex);
     NetSnmpClient::Stats stats = snmp.stats();
     packetsSent.inc(static_cast<double>(stats.packetsSent) - packetsSent.value());
     snmpTimeouts.inc(static_cast<double>(stats.timeouts) - snmpTimeouts.value());
@@ -483,8 +596,7 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   discoverySnmpOptions.maxInFlight = 64;
   discoverySnmpOptions.maxSessions = 1024;
   discoverySnmpOptions.sessionIdleTimeout = std::chrono::seconds(30);
-  NetSnmpClient discoverySnmp(discoverySnmpOptions);
-  UdpProber prober;
+  site.discoverySnmp = std::make_unique<NetSnmpClient>(discoverySnmpOptions);
   DiscoveryService::Options discoveryOptions;
   discoveryOptions.discovery.sweep.maxInFlight = static_cast<size_t>(config_.discoveryMaxInFlight);
   discoveryOptions.discovery.sweep.timeout = config_.discoveryTimeout;
@@ -494,10 +606,10 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   discoveryOptions.cron = config_.discoveryCron;
   discoveryOptions.zone = config_.discoveryZone;
   discoveryOptions.onStart = config_.discoveryOnStart;
-  std::unique_ptr<DiscoveryService> discovery;
   try {
-    discovery = std::make_unique<DiscoveryService>(inventory, *leadership, discoverySnmp, prober,
-                                                   metrics, local.get(), discoveryOptions);
+    site.discovery =
+        std::make_unique<DiscoveryService>(inventory, leadership, *site.discoverySnmp, site.prober,
+                                           metrics, site.local.get(), discoveryOptions);
   } catch (const Poco::Exception& e) {
     logEvent(log, Poco::Message::PRIO_ERROR, "discovery schedule unusable",
              {{"cron", config_.discoveryCron},
@@ -507,25 +619,24 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   }
 
   // Access control: the server does not start with a web config it cannot enforce.
-  std::unique_ptr<WebAccess> access;
   Poco::Net::Context::Ptr tls;
   try {
-    access = openWebAccess(config_);
-    if (access && access->tls().enabled()) {
-      tls = tlsContext(access->tls());
+    site.access = openWebAccess(config_);
+    if (site.access && site.access->tls().enabled()) {
+      tls = tlsContext(site.access->tls());
     }
   } catch (const Poco::Exception& e) {
     logEvent(log, Poco::Message::PRIO_ERROR, "web config unusable", {{"error", e.displayText()}});
     return kExitConfig;
   }
-  if (!access) {
+  if (!site.access) {
     logEvent(log, Poco::Message::PRIO_WARNING,
              "no access control: anyone who reaches this port can rewrite the inventory and start "
              "scans (set --web.config.file)",
              {});
   }
 
-  Lifecycle lifecycle;
+  Lifecycle& lifecycle = site.lifecycle;
   ApiContext context{collector,
                      inventory,
                      store,
@@ -536,15 +647,14 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
                        return config_.describe();
                      },
                      [this] { return reload(); },
-                     *leadership,
+                     leadership,
                      static_cast<size_t>(config_.maxRequestBodyBytes),
-                     discovery.get(),
+                     site.discovery.get(),
                      static_cast<size_t>(config_.discoveryMaxAddresses),
-                     access.get(),
+                     site.access.get(),
                      static_cast<double>(config_.discoveryMaxRequestsPerMinute)};
 
-  std::unique_ptr<Poco::Net::HTTPServer> server;
-  Poco::ThreadPool httpThreads("http", 4, kHttpThreads);
+  site.httpThreads = std::make_unique<Poco::ThreadPool>("http", 4, kHttpThreads);
   try {
     // SO_REUSEADDR but not SO_REUSEPORT (POCO's constructor sets both): a second process on
     // the same port must fail to start, not silently take half of the connections.
@@ -564,18 +674,18 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
     params->setTimeout(Poco::Timespan(
         std::chrono::duration_cast<std::chrono::microseconds>(config_.webReadTimeout).count()));
     params->setServerName("promsnmp");
-    server =
-        std::make_unique<Poco::Net::HTTPServer>(new HttpApi(context), httpThreads, socket, params);
-    server->start();
+    site.server = std::make_unique<Poco::Net::HTTPServer>(new HttpApi(context), *site.httpThreads,
+                                                          socket, params);
+    site.server->start();
     logEvent(log, Poco::Message::PRIO_INFORMATION, "listening",
-             {{"address", socket.address().toString()}, {"role", leadership->describe()}});
+             {{"address", socket.address().toString()}, {"role", leadership.describe()}});
   } catch (const Poco::Exception& e) {
     logEvent(log, Poco::Message::PRIO_ERROR, "cannot listen",
              {{"address", config_.listenAddress}, {"error", e.displayText()}});
     return kExitUnavailable;
   }
   collector.start();
-  discovery->start();
+  site.discovery->start();
   lifecycle.ready = true;
 
   SystemdNotifier notifier = SystemdNotifier::fromProcessEnvironment();
@@ -587,33 +697,23 @@ int PromSnmpApp::main(const std::vector<std::string>&) {
   };
   inventory.addListener([&](auto, auto) { sendReadyOnce(); });
   sendReadyOnce();
+  // The reporter and the listener stop before the site (declared after it).
   SystemdReporter reporter(notifier, [&] {
     InventoryState::Status s = inventory.status();
     sendReadyOnce();
     return "inventory v" + std::to_string(s.version) + ", " + std::to_string(s.devices) +
            " devices" + (s.lastError.empty() ? "" : ", share unreadable") + ", " +
-           leadership->describe();
+           leadership.describe();
   });
   HangupListener hangupListener([this] { reload(); });
 
   waitForTerminationRequest();
 
   // Drain: refuse readiness first (load balancers stop sending), finish requests in flight,
-  // then stop polling.
+  // then stop polling (Site::stop has the whole order).
   logEvent(log, Poco::Message::PRIO_INFORMATION, "stopping: draining requests");
-  lifecycle.draining = true;
   notifier.stopping();
-  server->stopAll(false);
-  auto deadline = std::chrono::steady_clock::now() + kDrainTimeout;
-  while (server->currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  discovery->stop();
-  collector.stop();
-  if (electorClient) {
-    electorClient->stop();
-  }
-  inventory.stop();
+  site.stop();
   logEvent(log, Poco::Message::PRIO_INFORMATION, "stopped");
   return kExitOk;
 }

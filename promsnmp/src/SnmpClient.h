@@ -171,6 +171,14 @@ class SnmpClient {
   /// a status, never an exception), on the client's I/O thread; it must not block and may call
   /// send() again. May be called from any thread, including from inside a `done`.
   virtual void send(const SnmpTarget& target, const SnmpRequest& request, Done done) = 0;
+
+  /// Fails every request sent before this call and not answered yet with Transport
+  /// ("cancelled"), soon, on the client's I/O thread (each `done` still runs exactly once), and
+  /// what those callbacks send in turn; requests sent later are served as usual. For shutdown: a
+  /// caller stops sending, cancels, then waits for its callbacks, so the wait is bounded by the
+  /// cancellation and not by the devices' timeouts. Does not wait itself. Thread-safe; may be
+  /// called from inside a `done`.
+  virtual void cancelAll() = 0;
 };
 
 }  // namespace promsnmp

@@ -44,6 +44,8 @@ class CollectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testInventoryChangeKeepsUnchangedDevices);
   CPPUNIT_TEST(testFailedPollServesStatusOnly);
   CPPUNIT_TEST(testDeviceLeavingDropsItsState);
+  CPPUNIT_TEST(testStopCancelsTheCyclesPollsInFlight);
+  CPPUNIT_TEST(testStopWaitsForAnAbandonedScrapePoll);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -67,6 +69,7 @@ class CollectorTest : public CppUnit::TestFixture {
 
   void tearDown() override {
     collector_.reset();
+    snmp_.drop();  // a failed test may leave requests held; their senders are gone
     inventory_.reset();
     std::filesystem::remove_all(dir_);
   }
@@ -185,9 +188,48 @@ class CollectorTest : public CppUnit::TestFixture {
     }
   }
 
+  // Issue 12: stop() returned while polls ran (a cycle with more devices due than
+  // maxConcurrentPolls returned at once), and the SNMP client, destroyed later, completed them
+  // into a destroyed collector. stop() must cancel them through the client and return only
+  // once every callback has run.
+  void testStopCancelsTheCyclesPollsInFlight() {
+    makeCollector(Collector::Mode::All, 1);  // 2 devices due, 1 poll at a time
+    snmp_.setHold(true);                     // the devices do not answer (yet)
+    collector_->start();
+    CPPUNIT_ASSERT(snmp_.waitForHeld(1, std::chrono::seconds(5)));
+    collector_->stop();
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("a poll was still in flight after stop()", size_t(0),
+                                 snmp_.held());
+    CPPUNIT_ASSERT_EQUAL(size_t(1), snmp_.cancellations());
+    // Its callback ran before stop() returned (a failed poll), and no poll started after.
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_polls_in_flight 0") != std::string::npos);
+  }
+
+  // A scrape whose budget runs out leaves its poll running (its result still lands in the cache);
+  // that poll's callback holds the collector, so stop() must cancel and wait for it too.
+  void testStopWaitsForAnAbandonedScrapePoll() {
+    makeCollector(Collector::Mode::All);
+    snmp_.setHold(true);
+    // 0.6 s minus the 0.5 s margin: a 100 ms budget, then the scrape answers without data.
+    ScrapeReply reply = collector_->scrape("a", "*/*", 0.6);
+    CPPUNIT_ASSERT_EQUAL(200, reply.status);
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_target_up{target=\"a\"} 0") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), snmp_.held());  // abandoned, still running
+    collector_->stop();
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the abandoned scrape poll outlived stop()", size_t(0),
+                                 snmp_.held());
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+    // Stopped: a scrape serves what the cache has and starts no poll.
+    CPPUNIT_ASSERT_EQUAL(200, collector_->scrape("b", "*/*", std::nullopt).status);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), snmp_.held());
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+  }
+
  private:
-  void makeCollector(Collector::Mode mode) {
+  void makeCollector(Collector::Mode mode, size_t maxConcurrentPolls = 64) {
     Collector::Options options;
+    options.maxConcurrentPolls = maxConcurrentPolls;
     options.mode = mode;
     options.interval = std::chrono::seconds(30);
     options.cacheTtl = std::chrono::minutes(5);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <iostream>
 #include <utility>
 
 using promsnmp::Oid;
@@ -79,7 +81,80 @@ std::optional<VarBind> FakeSnmpClient::next(const Oid& oid) const {
   return VarBind{it->first, it->second};
 }
 
+FakeSnmpClient::~FakeSnmpClient() {
+  std::lock_guard<std::mutex> lock(holdMutex_);
+  if (!held_.empty()) {
+    std::cerr << "FakeSnmpClient destroyed with " << held_.size()
+              << " request(s) held: their callbacks never ran\n";
+    std::abort();
+  }
+}
+
+void FakeSnmpClient::setHold(bool hold) {
+  std::lock_guard<std::mutex> lock(holdMutex_);
+  hold_ = hold;
+}
+
+size_t FakeSnmpClient::held() const {
+  std::lock_guard<std::mutex> lock(holdMutex_);
+  return held_.size();
+}
+
+size_t FakeSnmpClient::cancellations() const {
+  std::lock_guard<std::mutex> lock(holdMutex_);
+  return cancellations_;
+}
+
+bool FakeSnmpClient::waitForHeld(size_t n, std::chrono::milliseconds bound) {
+  std::unique_lock<std::mutex> lock(holdMutex_);
+  return holdChanged_.wait_for(lock, bound, [&] { return held_.size() >= n; });
+}
+
+void FakeSnmpClient::release() {
+  std::vector<Held> held;
+  {
+    std::lock_guard<std::mutex> lock(holdMutex_);
+    held.swap(held_);
+    hold_ = false;
+  }
+  for (Held& h : held) {
+    send(h.target, h.request, std::move(h.done));
+  }
+}
+
+size_t FakeSnmpClient::drop() {
+  std::vector<Held> held;
+  {
+    std::lock_guard<std::mutex> lock(holdMutex_);
+    held.swap(held_);
+  }
+  return held.size();  // destroyed here: a callback's captures, never called
+}
+
+void FakeSnmpClient::cancelAll() {
+  std::vector<Held> held;
+  {
+    std::lock_guard<std::mutex> lock(holdMutex_);
+    held.swap(held_);
+    ++cancellations_;
+  }
+  for (Held& h : held) {
+    SnmpResponse cancelled;
+    cancelled.status = SnmpResponse::Status::Transport;
+    cancelled.message = "cancelled";
+    h.done(std::move(cancelled));
+  }
+}
+
 void FakeSnmpClient::send(const SnmpTarget& target, const SnmpRequest& request, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(holdMutex_);
+    if (hold_) {
+      held_.push_back(Held{target, request, std::move(done)});
+      holdChanged_.notify_all();
+      return;
+    }
+  }
   requests_.push_back(request);
   SnmpResponse response = answer(target, request);
   packets_ += response.packetsSent;

@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,9 +20,15 @@
 /// Callbacks run on the caller's thread: send() queues, and the outermost send() drains the
 /// queue before it returns, so requests issued from inside a callback are answered after it
 /// returns (no recursion), and a whole poll completes inside the first send().
-/// Not thread-safe (tests are single-threaded).
+/// Not thread-safe (tests are single-threaded), except in hold mode (setHold): there send(),
+/// held(), waitForHeld(), release() and cancelAll() may be called from any thread.
 class FakeSnmpClient : public promsnmp::SnmpClient {
  public:
+  /// Checks that no callback is left unanswered: a request still held when the fake goes is a
+  /// callback its sender was never given (a test that forgot it, or a sender that did not
+  /// cancel); the destructor reports it on stderr and aborts.
+  ~FakeSnmpClient() override;
+
   // ---- the MIB --------------------------------------------------------------------------------
   void set(const std::string& oid, promsnmp::SnmpValue value);
   void setCounter64(const std::string& oid, uint64_t v);
@@ -46,6 +54,18 @@ class FakeSnmpClient : public promsnmp::SnmpClient {
   void setNextOverride(const std::string& from, const std::string& to);
   /// Reported `elapsed` of every response.
   void setElapsed(std::chrono::microseconds e) { elapsed_ = e; }
+  /// Hold mode: send() keeps each request and its callback, unanswered (a device that has not
+  /// answered yet), until release() or cancelAll().
+  void setHold(bool hold);
+  /// Requests held now.
+  size_t held() const;
+  /// Waits (real time, at most `bound`) until at least `n` requests are held.
+  bool waitForHeld(size_t n, std::chrono::milliseconds bound);
+  /// Answers the held requests from the MIB, on the calling thread.
+  void release();
+  /// Forgets the held requests without calling them (the tear-down of a test that failed while
+  /// some were held, whose senders may be gone); returns how many there were.
+  size_t drop();
 
   // ---- what was asked -------------------------------------------------------------------------
   const std::vector<promsnmp::SnmpRequest>& requests() const { return requests_; }
@@ -61,6 +81,10 @@ class FakeSnmpClient : public promsnmp::SnmpClient {
 
   void send(const promsnmp::SnmpTarget& target, const promsnmp::SnmpRequest& request,
             Done done) override;
+  /// Fails the held requests with Transport ("cancelled") on the calling thread; counted in
+  /// cancellations().
+  void cancelAll() override;
+  size_t cancellations() const;
 
  private:
   promsnmp::SnmpResponse answer(const promsnmp::SnmpTarget& target,
@@ -82,4 +106,15 @@ class FakeSnmpClient : public promsnmp::SnmpClient {
 
   std::deque<std::function<void()>> pending_;
   bool draining_ = false;
+
+  struct Held {
+    promsnmp::SnmpTarget target;
+    promsnmp::SnmpRequest request;
+    Done done;
+  };
+  mutable std::mutex holdMutex_;
+  std::condition_variable holdChanged_;
+  bool hold_ = false;
+  std::vector<Held> held_;
+  size_t cancellations_ = 0;
 };

@@ -11,16 +11,22 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "FakeClock.h"
+#include "Leadership.h"
 #include "LeadershipClient.h"
+#include "inventoryfs/DirectorySlotStore.h"
+#include "inventoryfs/InventoryStore.h"
+#include "inventoryfs/Keyring.h"
 
 using namespace promsnmp;
 using namespace std::chrono_literals;
@@ -112,6 +118,57 @@ class LineServer {
   int clientFd_ = -1;
 };
 
+/// A share whose slot claims hang until released (a hard-mounted NFS server gone away): the
+/// fence's commit blocks in claim(). Everything else goes to the real directory.
+class HangingSlotStore : public inventoryfs::SlotStore {
+ public:
+  explicit HangingSlotStore(inventoryfs::SlotStore& real) : real_(real) {}
+  ~HangingSlotStore() override { release(); }
+
+  /// Whether a claim is hanging now, waiting at most `bound` for one.
+  bool waitForHang(std::chrono::milliseconds bound) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, bound, [this] { return hanging_ > 0; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+  std::string describe() const override { return real_.describe(); }
+  std::optional<std::string> readHead(size_t maxBytes) override { return real_.readHead(maxBytes); }
+  std::optional<std::string> readSlot(uint64_t version, size_t maxBytes) override {
+    return real_.readSlot(version, maxBytes);
+  }
+  bool slotExists(uint64_t version) override { return real_.slotExists(version); }
+  Claim claim(uint64_t version, const std::string& bytes) override {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ++hanging_;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return released_; });
+      --hanging_;
+    }
+    return real_.claim(version, bytes);
+  }
+  void publishHead(uint64_t version) override { real_.publishHead(version); }
+  std::vector<uint64_t> listSlots() override { return real_.listSlots(); }
+  void removeSlot(uint64_t version) override { real_.removeSlot(version); }
+  size_t removeStaleTemps(int64_t maxAgeSeconds) override {
+    return real_.removeStaleTemps(maxAgeSeconds);
+  }
+  bool markerPresent() override { return real_.markerPresent(); }
+  void createMarker(const std::string& clusterId) override { real_.createMarker(clusterId); }
+
+ private:
+  inventoryfs::SlotStore& real_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int hanging_ = 0;
+  bool released_ = false;
+};
+
 LeadershipClient::Options fastOptions() {
   LeadershipClient::Options options;
   options.margin = 1000ms;
@@ -139,6 +196,7 @@ class LeadershipClientTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testReconnectStartsAsFollowerUntilFirstEvent);
   CPPUNIT_TEST(testCallbackOnEveryRoleChange);
   CPPUNIT_TEST(testStopMakesFollower);
+  CPPUNIT_TEST(testHungFenceDelaysNeitherEventsNorStop);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -406,6 +464,54 @@ class LeadershipClientTest : public CppUnit::TestFixture {
     client.stop();
     CPPUNIT_ASSERT(!client.isLeader());
     client.stop();  // Idempotent.
+  }
+
+  // Issue 12 item 7: the fence commit ran on the socket's reader thread, so a hung share stalled
+  // every later event (a follower event included) and stop(). The daemon's wiring: the client's
+  // role callback is Leadership::onRoleChange.
+  void testHungFenceDelaysNeitherEventsNorStop() {
+    std::string dir = (std::filesystem::temp_directory_path() / "fence.XXXXXX").string();
+    CPPUNIT_ASSERT(::mkdtemp(dir.data()) != nullptr);
+    inventoryfs::Keyring keys(inventoryfs::Keyring::deriveKey("hung fence test", "test"));
+    inventoryfs::DirectorySlotStore real(dir + "/inventory.json");
+    inventoryfs::InventoryStore(real, keys).init(inventoryfs::Inventory{}, "test");
+    HangingSlotStore share(real);
+    auto store = std::make_shared<inventoryfs::InventoryStore>(share, keys);
+
+    LineServer server;
+    FakeClock clock;
+    std::shared_ptr<Leadership> leadership;
+    LeadershipClient client(server.path(), clock, fastOptions(),
+                            [&](const LeadershipState& state) { leadership->onRoleChange(state); });
+    leadership = std::make_shared<Leadership>(store, Leadership::Mode::Elector, &client);
+    // Destroyed before the client: whatever fails below, the hang ends before the reader joins.
+    struct Unhang {
+      HangingSlotStore& share;
+      ~Unhang() { share.release(); }
+    } unhang{share};
+
+    client.start();
+    server.accept();
+    server.send(leaderLine(7));
+    CPPUNIT_ASSERT_MESSAGE("no fence started", share.waitForHang(5000ms));
+    server.send("{\"role\":\"follower\",\"epoch\":8,\"holder\":\"node-b\",\"lease_ms\":10000}\n");
+    CPPUNIT_ASSERT_MESSAGE("the follower event waited for the hung fence",
+                           waitUntil([&] { return client.holder() == "node-b"; }, 2000ms));
+    CPPUNIT_ASSERT(!client.isLeader());
+    CPPUNIT_ASSERT(!leadership->isLeader());
+    const auto stopStarted = std::chrono::steady_clock::now();
+    client.stop();
+    CPPUNIT_ASSERT(std::chrono::steady_clock::now() - stopStarted < 1000ms);
+    CPPUNIT_ASSERT_MESSAGE("the fencing thread is in the hung call: stop() must not wait for it",
+                           !leadership->stop(50ms));
+
+    // The share comes back: the fence completes on its own thread, and leadership stays closed
+    // (the follower event won; nothing is written under the old lease).
+    share.release();
+    CPPUNIT_ASSERT(leadership->stop(5000ms));
+    CPPUNIT_ASSERT(!leadership->isLeader());
+    CPPUNIT_ASSERT_THROW(leadership->commit([](inventoryfs::Inventory&) {}), Leadership::NotLeader);
+    std::filesystem::remove_all(dir);
   }
 };
 

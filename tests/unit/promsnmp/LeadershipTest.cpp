@@ -42,8 +42,7 @@ class LeadershipTest : public CppUnit::TestFixture {
   void tearDown() override { std::filesystem::remove_all(dir_); }
 
   void testStandaloneFencesBeforeItsFirstWrite() {
-    inventoryfs::InventoryStore store(*slots_, *keys_);
-    Leadership leadership(store, Leadership::Mode::Standalone);
+    Leadership leadership(makeStore(), Leadership::Mode::Standalone);
     CPPUNIT_ASSERT(leadership.isLeader());
     inventoryfs::CommitResult r = leadership.commit(add("a"));
     CPPUNIT_ASSERT_EQUAL(uint64_t(3), r.version);  // v1 init, v2 the fence, v3 the change
@@ -53,8 +52,7 @@ class LeadershipTest : public CppUnit::TestFixture {
   }
 
   void testFollowerNeverWrites() {
-    inventoryfs::InventoryStore store(*slots_, *keys_);
-    Leadership leadership(store, Leadership::Mode::FixedFollower);
+    Leadership leadership(makeStore(), Leadership::Mode::FixedFollower);
     CPPUNIT_ASSERT(!leadership.isLeader());
     CPPUNIT_ASSERT_THROW(leadership.commit(add("a")), Leadership::NotLeader);
     CPPUNIT_ASSERT(!leadership.fenceIfLeading());
@@ -62,9 +60,8 @@ class LeadershipTest : public CppUnit::TestFixture {
   }
 
   void testNewerLeaderDeposesTheOlder() {
-    inventoryfs::InventoryStore storeA(*slots_, *keys_);
-    inventoryfs::InventoryStore storeB(*slots_, *keys_);
-    Leadership a(storeA, Leadership::Mode::FixedLeader);
+    auto storeB = makeStore();
+    Leadership a(makeStore(), Leadership::Mode::FixedLeader);
     Leadership b(storeB, Leadership::Mode::FixedLeader);
     a.commit(add("from a"));
     // A fixed role has no newer lease to wait for: a newer head seen by the watcher alone does
@@ -78,13 +75,17 @@ class LeadershipTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_THROW(a.commit(add("zombie again")), Leadership::NotLeader);
     b.commit(add("from b"));
     std::vector<std::string> errors;
-    storeB.verify(&errors);
+    storeB->verify(&errors);
     CPPUNIT_ASSERT(errors.empty());
-    inventoryfs::Snapshot s = storeB.load();
+    inventoryfs::Snapshot s = storeB->load();
     CPPUNIT_ASSERT_EQUAL(size_t(2), s.inventory.devices.size());
   }
 
  private:
+  std::shared_ptr<inventoryfs::InventoryStore> makeStore() {
+    return std::make_shared<inventoryfs::InventoryStore>(*slots_, *keys_);
+  }
+
   std::string dir_;
   std::unique_ptr<inventoryfs::Keyring> keys_;
   std::unique_ptr<inventoryfs::DirectorySlotStore> slots_;
