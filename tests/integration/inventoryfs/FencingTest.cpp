@@ -82,15 +82,23 @@ class FencingTest : public CppUnit::TestFixture {
       InventoryStore store(slots, *keys_);
       std::ofstream out(log);
       auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+      // One line per change of what it sees (flushed, so the parent can wait for it).
+      std::string last;
+      auto record = [&](const std::string& line) {
+        if (line != last) {
+          out << line << std::endl;
+          last = line;
+        }
+      };
       while (std::chrono::steady_clock::now() < until &&
              !std::filesystem::exists(dir_->path() + "/stop")) {
         try {
           Snapshot s = store.load();
-          out << "ok " << s.version << " " << s.epoch << "\n";
+          record("ok " + std::to_string(s.version) + " " + std::to_string(s.epoch));
         } catch (const RollbackException&) {
-          out << "rollback\n";
+          record("rollback");
         } catch (const InventoryException& e) {
-          out << "error " << e.displayText() << "\n";
+          record("error " + e.displayText());
         }
       }
       out.flush();
@@ -106,13 +114,18 @@ class FencingTest : public CppUnit::TestFixture {
       writer.commit(epoch, add("d" + std::to_string(i)));
     }
     uint64_t newest = slots.listSlots().back();
+    // The reader must have accepted the newest version before the rollback, and seen the
+    // rollback before it stops: waited for in its log (bounded), not assumed after a fixed sleep
+    // (its first load derives the key, which takes a while on a loaded machine).
+    CPPUNIT_ASSERT_MESSAGE("the reader never accepted the newest version",
+                           waitForLogLine(log, "ok " + std::to_string(newest) + " "));
     // Roll the directory back: an old valid version becomes the head, newer ones vanish.
     std::filesystem::copy_file(slots.slotPath(newest - 10), head_ + ".restore");
     for (uint64_t v = newest - 9; v <= newest; ++v) {
       slots.removeSlot(v);
     }
     std::filesystem::rename(head_ + ".restore", head_);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    waitForLogLine(log, "rollback");  // asserted below, from the whole log
     std::ofstream(dir_->path() + "/stop") << "";
     int status = 0;
     ::waitpid(reader, &status, 0);
@@ -148,6 +161,22 @@ class FencingTest : public CppUnit::TestFixture {
   }
 
  private:
+  // Whether a line of the reader's log starts with `prefix` within 20 s (it flushes per line).
+  static bool waitForLogLine(const std::string& log, const std::string& prefix) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+      std::ifstream in(log);
+      std::string line;
+      while (std::getline(in, line)) {
+        if (line.rfind(prefix, 0) == 0) {
+          return true;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
   std::unique_ptr<testing::TempDir> dir_;
   std::string head_;
   std::unique_ptr<Keyring> keys_;
