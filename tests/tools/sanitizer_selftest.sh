@@ -9,6 +9,8 @@
 #   clean                      the negative control: no report, the wrapper passes
 # Usage: sanitizer_selftest.sh CANARY WORK_DIR
 set -u
+# The cases are scripts for a child bash: their $1 and $2 expand there.
+# shellcheck disable=SC2016
 canary=$1
 work=$2
 wrapper=$(dirname "$0")/run_sanitized.sh
