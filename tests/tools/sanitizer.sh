@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sanitizer reports as files, one per process: sourced by tests/tools/run_sanitized.sh (every
 # CTest test of a PROMSNMP_SANITIZE build) and tests/load/load_test.sh (SANITIZE=1).
 #

@@ -1,4 +1,6 @@
 #!/usr/bin/env bash
+# The cases are scripts for a child bash: their $1 and $2 expand there.
+# shellcheck disable=SC2016
 # sanitizer.reports_fail_the_test (PROMSNMP_SANITIZE builds, label unit): the sanitizer stage of
 # `make test` must fail a test when a process that test starts has a sanitizer report, so that
 # the detection cannot break silently. Each case runs tests/tools/run_sanitized.sh — the wrapper
@@ -9,8 +11,6 @@
 #   clean                      the negative control: no report, the wrapper passes
 # Usage: sanitizer_selftest.sh CANARY WORK_DIR
 set -u
-# The cases are scripts for a child bash: their $1 and $2 expand there.
-# shellcheck disable=SC2016
 canary=$1
 work=$2
 wrapper=$(dirname "$0")/run_sanitized.sh
