@@ -11,7 +11,7 @@ LOAD_MINUTES ?= 10
 ASAN_BUILD ?= build-asan
 SOURCES = $(shell git ls-files '*.cpp' '*.h' 2>/dev/null || find inventoryfs promsnmp elector tests bench -name '*.cpp' -o -name '*.h')
 
-.PHONY: all deps build test test-fuzz fuzz-build run run-stop bench fuzz load-test load-test-asan format lint clean
+.PHONY: all deps build test test-asan asan-build test-fuzz fuzz-build run run-stop bench fuzz load-test load-test-asan format lint clean
 
 all: build
 
@@ -24,12 +24,29 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The CTest suite, then every fuzzer briefly (test-fuzz). Both always run; either failing fails.
+# The CTest suite, then the unit and integration suites under ASan + UBSan (test-asan), then
+# every fuzzer briefly (test-fuzz). All three always run; any failing fails.
 test: build
 	@status=0; \
 	(cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900) || status=1; \
+	$(MAKE) --no-print-directory test-asan || status=1; \
 	$(MAKE) --no-print-directory test-fuzz || status=1; \
 	exit $$status
+
+# The build with AddressSanitizer (+ LeakSanitizer) and UBSan: $(ASAN_BUILD), PROMSNMP_SANITIZE.
+$(ASAN_BUILD)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMSNMP_SANITIZE=ON
+
+asan-build: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target sanitizer-tests
+
+# The unit and integration suites of inventoryfs, elector and promsnmp on the sanitizer build
+# (not tools.*: the check of the fleet simulator, a benchmark tool, against snmpsimd).
+# Each test runs under tests/tools/run_sanitized.sh: a sanitizer report (leaks included) in the
+# test runner or in any daemon or CLI it starts fails that test, and the reports are printed.
+test-asan: asan-build
+	cd $(ASAN_BUILD) && ctest -L '^(unit|integration)$$' -E '^tools\.' --output-on-failure \
+	  -j $(JOBS) --timeout 900
 
 # libFuzzer targets built with clang (ASan + UBSan) in $(FUZZ_BUILD), run as the CTest tests
 # fuzz.<name> (label fuzz, one at a time): each replays its corpus in tests/fuzz/corpus/<name>
@@ -64,9 +81,7 @@ load-test: build
 
 # The same against collector, elector and CLI built with ASan + UBSan in $(ASAN_BUILD);
 # fails on any sanitizer report, leaks included (LeakSanitizer at each SIGTERM exit).
-load-test-asan: deps
-	@test -f $(ASAN_BUILD)/CMakeCache.txt || cmake -S . -B $(ASAN_BUILD) \
-	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPROMSNMP_SANITIZE=ON
+load-test-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 	cmake --build $(ASAN_BUILD) -j $(JOBS) --target promsnmp-bin elector-bin promsnmp-inventory
 	LOAD_MINUTES=$(LOAD_MINUTES) SANITIZE=1 tests/load/load_test.sh $(ASAN_BUILD)
 
@@ -78,4 +93,4 @@ lint: build
 	scripts/lint.sh $(BUILD)
 
 clean:
-	rm -rf $(BUILD) build-bench $(FUZZ_BUILD)
+	rm -rf $(BUILD) build-bench $(FUZZ_BUILD) $(ASAN_BUILD)

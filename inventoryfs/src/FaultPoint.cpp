@@ -1,5 +1,7 @@
 #include "FaultPoint.h"
 
+#ifdef INVENTORYFS_FAULT_POINTS
+
 #include <signal.h>
 #include <unistd.h>
 
@@ -52,3 +54,5 @@ void faultPoint(const char* name) {
 }
 
 }  // namespace inventoryfs::detail
+
+#endif  // INVENTORYFS_FAULT_POINTS

@@ -130,7 +130,10 @@ testing::ProcessResult Site::cliResult(const std::vector<std::string>& args,
   for (const auto& [k, v] : extra) {
     e[k] = v;
   }
-  std::vector<std::string> argv = {std::string(PROMSNMP_BIN_DIR) + "/promsnmp-inventory"};
+  // A run that asks for a fault point runs the test build of the CLI: the release one has none.
+  const char* program = e.count("INVENTORYFS_FAULT_POINT") ? "/promsnmp-inventory-faultpoints"
+                                                           : "/promsnmp-inventory";
+  std::vector<std::string> argv = {std::string(PROMSNMP_BIN_DIR) + program};
   argv.insert(argv.end(), args.begin(), args.end());
   return testing::runProcess(argv, e, 60);
 }

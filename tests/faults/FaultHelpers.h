@@ -65,6 +65,9 @@ class Site {
   Env env() const;
   /// `init` plus `devices` devices through the CLI (versions 1..devices+1).
   void init(int devices);
+  /// The inventory CLI on the site with `extra` added to env(). When `extra` sets
+  /// INVENTORYFS_FAULT_POINT, the CLI is its test build promsnmp-inventory-faultpoints (the
+  /// release CLI has no fault points).
   std::string cli(const std::vector<std::string>& args, const Env& extra = {}) const;
   testing::ProcessResult cliResult(const std::vector<std::string>& args,
                                    const Env& extra = {}) const;

@@ -75,11 +75,11 @@ out=${LOAD_OUT:-$build/load-test}
 rm -rf "${out:?}"
 mkdir -p "$out"
 if [ "$sanitize" = 1 ]; then
-  mkdir -p "$out/sanitizer"
-  # Reports go to files (one per process), not to the daemons' logs; UBSan goes on after a
-  # report so that one finding does not hide the rest of the run.
-  export ASAN_OPTIONS="detect_leaks=1:log_path=$out/sanitizer/asan:strip_path_prefix=$top/"
-  export UBSAN_OPTIONS="print_stacktrace=1:log_path=$out/sanitizer/ubsan:strip_path_prefix=$top/"
+  # Reports go to files (one per process), not to the daemons' logs, as in the sanitizer stage
+  # of `make test`: tests/tools/sanitizer.sh.
+  # shellcheck source=tests/tools/sanitizer.sh
+  . tests/tools/sanitizer.sh
+  sanitizer_env "$out/sanitizer"
 fi
 
 export BIN_DIR=$build/bin LEASE_TTL_MS=${LEASE_TTL_MS:-5000}
@@ -343,11 +343,7 @@ for name in promsnmp-1 promsnmp-2 promsnmp-3 elector-1 elector-2 elector-3; do
 done
 : >"$out/sanitizer-reports.txt"
 if [ "$sanitize" = 1 ]; then
-  for f in "$out"/sanitizer/*; do
-    [ -e "$f" ] || continue
-    echo "$f: $(grep -m1 -E 'ERROR: (Address|Leak)Sanitizer|runtime error|SUMMARY' "$f" || head -1 "$f")" \
-      >>"$out/sanitizer-reports.txt"
-  done
+  sanitizer_reports "$out/sanitizer" >>"$out/sanitizer-reports.txt"
 fi
 
 python3 - "$out" "$begin_ms" "$finished_ms" "$duration" "$grace_ms" "$LEASE_TTL_MS" "$verify" \
