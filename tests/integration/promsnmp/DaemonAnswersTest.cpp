@@ -12,6 +12,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -276,9 +277,17 @@ class DaemonAnswersTest : public CppUnit::TestFixture {
     }
     // RSS after the last round: within 16 MiB of the first (1,000 devices' state is ~2 MiB;
     // four rounds kept would be more, allocator slack is less).
+    // Not under AddressSanitizer: its quarantine keeps freed memory resident (up to 256 MiB by
+    // default), so RSS says nothing there; the series count above still holds, and leaks are
+    // LeakSanitizer's to report at the daemon's exit.
     const double rss = residentBytes(daemon_->pid());
+#if defined(__SANITIZE_ADDRESS__)
+    std::cout << "\n  RSS " << rss << " vs " << rssAfterFirst << " not asserted under ASan"
+              << std::endl;
+#else
     CPPUNIT_ASSERT_MESSAGE(std::to_string(rss) + " vs " + std::to_string(rssAfterFirst),
                            rss < rssAfterFirst + 16.0 * 1024 * 1024);
+#endif
     CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started < std::chrono::minutes(2));
   }
 
