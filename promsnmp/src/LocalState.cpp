@@ -100,9 +100,9 @@ std::optional<LocalState::Replica> LocalState::loadReplica() {
 
 std::string LocalState::discardReplica(const std::string& inventoryId) {
   std::lock_guard<std::mutex> lock(mutex_);
-  const std::string aside =
-      path_ + "." + (inventoryId.empty() ? std::string("unknown") : inventoryId) + "." +
-      Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y%m%dT%H%M%S%iZ") + ".discarded";
+  std::string aside = path_ + "." + (inventoryId.empty() ? std::string("unknown") : inventoryId) +
+                      "." + Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y%m%dT%H%M%S%iZ") +
+                      ".discarded";
   // Closing the only connection checkpoints the WAL into the file, so the file moved aside is
   // complete on its own; -wal and -shm files left by a crash go with it.
   session_->close();
