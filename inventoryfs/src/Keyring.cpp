@@ -37,8 +37,9 @@ constexpr std::string_view kKeyIdLabel = "promsnmp key id";
 // Key ids of scrypt-derived keys use their own label: a file's key id says which derivation
 // made its key, and an scrypt key id never matches a configured (HKDF or raw) key's id.
 constexpr std::string_view kScryptKeyIdLabel = "promsnmp scrypt key id";
-// Derived keys kept per keyring; beyond this the cache starts over (an inventory uses one salt,
-// so only a reader of many unrelated files ever gets here).
+// Derived keys kept by the process (one cache for every keyring: derivedKeyCache()); beyond this
+// the cache starts over (an inventory uses one salt, so only a reader of many unrelated files
+// ever gets here).
 constexpr size_t kMaxCachedKeys = 64;
 
 // Key files are small; anything larger is a wrong path (a log, /dev/zero), not a key.
