@@ -23,6 +23,13 @@ struct PendingPoll {
   PollOutcome outcome;
 };
 
+/// Whether `view` still polls `target`'s device through the same agent.
+bool backs(const InventoryView& view, const SnmpTarget& target) {
+  const inventoryfs::Device* device = view.find(target.name);
+  std::optional<SnmpTarget> now = device ? view.targetFor(*device) : std::nullopt;
+  return now && now->name == target.name && now->sessionKey() == target.sessionKey();
+}
+
 }  // namespace
 
 Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetrics& metrics,
@@ -103,23 +110,23 @@ PollOutcome Collector::pollBlocking(const SnmpTarget& target,
     ++pending_;
   }
   auto pending = std::make_shared<PendingPoll>();
-  std::string name = target.name;
-  std::string sessionKey = target.sessionKey();
   poller_.poll(target, previous ? previous->lastGood : nullptr,
-               [this, pending, name, sessionKey](std::shared_ptr<PollResult> result) {
+               [this, pending, target](std::shared_ptr<PollResult> result) {
                  PollOutcome outcome = outcomeOf(std::move(result));
-                 forgetIfGone(name, sessionKey);
                  polls_.labels({"scrape", outcome.result->up() ? "success" : "failure"}).inc();
                  {
                    std::lock_guard<std::mutex> lock(pending->mutex);
                    if (pending->abandoned) {
-                     cache_.put(name, std::move(outcome));  // late, but newer than what is there
+                     // Late, but newer than what is there.
+                     cache_.put(target.name, std::move(outcome));
                    } else {
                      pending->outcome = std::move(outcome);
                    }
                    pending->finished = true;
                    pending->done.notify_all();
                  }
+                 // Abandoned, the result is stored above; else scrape() stores it and checks.
+                 dropStateNotIn(*inventory_.current(), target);
                  callbackDone(false);
                });
   std::unique_lock<std::mutex> lock(pending->mutex);
@@ -167,6 +174,9 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
       cache_.get(name, budget, [&](const std::shared_ptr<const CacheEntry>& previous) {
         return pollBlocking(*snmpTarget, previous, budget);
       });
+  if (lookup.source != CacheLookup::Source::Hit) {
+    dropStateNotIn(*inventory_.current(), *snmpTarget);  // it may have left while polled
+  }
   bool hit = lookup.source == CacheLookup::Source::Hit;
   cacheGets_.labels({"metrics", hit ? "hit" : "miss"}).inc();
   TargetStatus status =
@@ -217,43 +227,34 @@ std::vector<TargetState> Collector::targetStates() const {
 
 void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& before,
                                   const std::shared_ptr<const InventoryView>& after) {
-  // Cached results stay valid for every device whose agent did not change.
+  // Cached results stay valid for every device whose agent did not change. Per-target state of
+  // a device that left goes, so that devices coming and going do not grow /metrics and memory
+  // without bound.
   if (!before) {
     return;
   }
   for (const SnmpTarget& old : before->targets()) {
-    const inventoryfs::Device* device = after->find(old.name);
-    std::optional<SnmpTarget> now = device ? after->targetFor(*device) : std::nullopt;
-    if (!now || now->name != old.name || now->sessionKey() != old.sessionKey() ||
-        now->timeoutMs != old.timeoutMs || now->retries != old.retries) {
-      cache_.erase(old.name);
-      if (!now) {
-        utilization_.forget(old.name);
-      }
-    }
-    // Per-target state of a device that left (or whose agent changed) goes too, so that
-    // devices coming and going do not grow /metrics and memory without bound.
-    if (!now || now->name != old.name) {
-      targetPolls_.remove({old.name});
-    }
-    if (!now || now->sessionKey() != old.sessionKey()) {
-      poller_.forget(old.sessionKey());
-    }
+    dropStateNotIn(*after, old);
   }
 }
 
-void Collector::forgetIfGone(const std::string& name, const std::string& sessionKey) {
-  // A poll that finishes after its device left the inventory has just counted itself and
-  // learned max-repetitions again. The listener runs after the new view is current, so either
-  // it runs after this poll's state was made (and removes it) or this check sees the new view.
-  auto view = inventory_.current();
-  const inventoryfs::Device* device = view->find(name);
-  std::optional<SnmpTarget> now = device ? view->targetFor(*device) : std::nullopt;
-  if (!now || now->name != name) {
-    targetPolls_.remove({name});
+void Collector::dropStateNotIn(const InventoryView& view, const SnmpTarget& polled) {
+  // The listener runs after the new view is current, and a callback calls this after storing
+  // its result: either the listener runs after that store (and drops it) or this sees the new
+  // view.
+  const inventoryfs::Device* device = view.find(polled.name);
+  std::optional<SnmpTarget> now = device ? view.targetFor(*device) : std::nullopt;
+  const bool gone = !now || now->name != polled.name;
+  const bool agentChanged = gone || now->sessionKey() != polled.sessionKey();
+  if (agentChanged || now->timeoutMs != polled.timeoutMs || now->retries != polled.retries) {
+    cache_.erase(polled.name);
   }
-  if (!now || now->sessionKey() != sessionKey) {
-    poller_.forget(sessionKey);
+  if (gone) {
+    targetPolls_.remove({polled.name});
+    utilization_.forget(polled.name);
+  }
+  if (agentChanged) {
+    poller_.forget(polled.sessionKey());
   }
 }
 
@@ -270,14 +271,13 @@ void Collector::startBackgroundPoll(const SnmpTarget& target) {
     callbackDone(true);  // a scrape's poll of this target is running; its result serves both
     return;
   }
-  std::string name = target.name;
-  auto previous = cache_.peek(name);
+  auto previous = cache_.peek(target.name);
   poller_.poll(target, previous ? previous->lastGood : nullptr,
-               [this, name, sessionKey = target.sessionKey()](std::shared_ptr<PollResult> result) {
+               [this, target](std::shared_ptr<PollResult> result) {
                  PollOutcome outcome = outcomeOf(std::move(result));
-                 forgetIfGone(name, sessionKey);
                  polls_.labels({"interval", outcome.result->up() ? "success" : "failure"}).inc();
-                 cache_.finishPoll(name, std::move(outcome));
+                 cache_.finishPoll(target.name, std::move(outcome));
+                 dropStateNotIn(*inventory_.current(), target);
                  callbackDone(true);
                });
 }
@@ -323,6 +323,11 @@ void Collector::collectOnce() {
       if (stopping_) {
         return;
       }
+    }
+    // A device that left (or whose agent changed) since the cycle began, or while this waited
+    // for a slot, is not polled.
+    if (auto current = inventory_.current(); current != view && !backs(*current, target)) {
+      continue;
     }
     startBackgroundPoll(target);
   }

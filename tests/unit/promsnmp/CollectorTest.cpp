@@ -3,6 +3,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "FakeClock.h"
 #include "FakeSnmpClient.h"
@@ -44,6 +45,7 @@ class CollectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testInventoryChangeKeepsUnchangedDevices);
   CPPUNIT_TEST(testFailedPollServesStatusOnly);
   CPPUNIT_TEST(testDeviceLeavingDropsItsState);
+  CPPUNIT_TEST(testPollFinishingAfterItsDeviceLeftLeavesNothing);
   CPPUNIT_TEST(testStopCancelsTheCyclesPollsInFlight);
   CPPUNIT_TEST(testStopWaitsForAnAbandonedScrapePoll);
   CPPUNIT_TEST_SUITE_END();
@@ -186,6 +188,35 @@ class CollectorTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_EQUAL(size_t(1), poller_->learnedAgents());
       CPPUNIT_ASSERT(metrics_->render().find("churn-") == std::string::npos);
     }
+  }
+
+  // The cycle's list of due devices is taken when it starts. A device that leaves while its poll
+  // runs must not come back with that poll's result (the cache kept 1,000 entries per round of
+  // churn), and a device that leaves before its turn is not polled at all.
+  void testPollFinishingAfterItsDeviceLeftLeavesNothing() {
+    makeCollector(Collector::Mode::All, 1);  // a, then b
+    snmp_.setHold(true);
+    collector_->start();
+    CPPUNIT_ASSERT(snmp_.waitForHeld(1, std::chrono::seconds(5)));  // a's poll runs
+    store_->commitAdmin([](inventoryfs::Inventory& inventory) {
+      inventory.devices = {device("c", "cc")};  // a and b leave
+    });
+    inventory_->refresh();
+    snmp_.setHold(false);
+    snmp_.release();
+    // The first cycle ends (the next starts after 30 s).
+    for (int i = 0; i < 500 && metrics_->render().find("promsnmp_collection_cycles_total 1\n") ==
+                                   std::string::npos;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    collector_->stop();
+    const std::string text = metrics_->render();
+    CPPUNIT_ASSERT_MESSAGE(text,
+                           text.find("promsnmp_collection_cycles_total 1\n") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("b was polled after it left", 1, polls("interval"));
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("target=\"a\"") == std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("promsnmp_cache_entries 0\n") != std::string::npos);
   }
 
   // Issue 12: stop() returned while polls ran (a cycle with more devices due than
