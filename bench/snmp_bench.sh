@@ -343,7 +343,7 @@ $exporter --config.file=$exporter_yml --web.listen-address=127.0.0.1:$exporter_p
 **Both read the same columns.** \`$exporter_yml\` (module \`if_mib\`, v2c, \`max_repetitions: 25\`,
 written by hand in the 0.21 format) GETs the ${#scalars[@]} scalars promsnmp GETs (sysUpTime.0, ifNumber.0,
 ifTableLastChange.0) and walks the ${#columns[@]} columns promsnmp walks in a live poll: the
-$((${#columns[@]} - 3)) value columns of \`promsnmp/src/MetricCatalog.cpp\` for a device with an ifXTable, and
+$((${#columns[@]} - 3)) value columns of \`promsnmp/src/collection/MetricCatalog.cpp\` for a device with an ifXTable, and
 ifDescr, ifName and ifAlias, which the peer uses as lookups. A live poll follows
 \`evictCache\`, so promsnmp has no previous poll and walks the label columns too, as the peer
 does on every scrape. Checked in this run, series by series (metric, ifIndex, value, ifDescr,

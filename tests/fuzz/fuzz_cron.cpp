@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string>
 
-#include "CronExpression.h"
-#include "TimeZone.h"
+#include "discovery/CronExpression.h"
+#include "discovery/TimeZone.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const promsnmp::TimeZone zone = promsnmp::TimeZone::load("America/New_York");

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "DiscoveryRequest.h"
+#include "discovery/DiscoveryRequest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto noDns = [](const std::string&) { return std::vector<std::string>{}; };

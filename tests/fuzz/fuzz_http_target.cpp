@@ -22,13 +22,13 @@
 #include <string>
 #include <string_view>
 
-#include "Collector.h"
-#include "DevicePoller.h"
-#include "Exposition.h"
-#include "FakeClock.h"
-#include "FakeSnmpClient.h"
-#include "InventoryState.h"
-#include "SelfMetrics.h"
+#include "collection/Collector.h"
+#include "collection/DevicePoller.h"
+#include "exposition/Exposition.h"
+#include "support/FakeClock.h"
+#include "snmp/FakeSnmpClient.h"
+#include "inventory/InventoryState.h"
+#include "exposition/SelfMetrics.h"
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Keyring.h"

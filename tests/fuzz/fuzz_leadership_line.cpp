@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "LeadershipClient.h"
+#include "leadership/LeadershipClient.h"
 #include "elector/LeadershipEvent.h"
 
 namespace {

@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "ProbePacket.h"
+#include "discovery/ProbePacket.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto answer =

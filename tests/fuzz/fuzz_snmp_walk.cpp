@@ -25,12 +25,12 @@
 #include <string>
 #include <vector>
 
-#include "DevicePoller.h"
-#include "FakeSnmpClient.h"
-#include "MetricCatalog.h"
-#include "PollResult.h"
-#include "SnmpClient.h"
-#include "TableWalker.h"
+#include "collection/DevicePoller.h"
+#include "snmp/FakeSnmpClient.h"
+#include "collection/MetricCatalog.h"
+#include "collection/PollResult.h"
+#include "snmp/SnmpClient.h"
+#include "snmp/TableWalker.h"
 
 using namespace promsnmp;
 

@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "WebConfig.h"
+#include "http/WebConfig.h"
 
 using promsnmp::Authenticator;
 using promsnmp::AuthResult;

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "DaemonHelpers.h"
-#include "Exposition.h"
+#include "exposition/Exposition.h"
 #include "ProcessHelpers.h"
 
 using namespace testing;

@@ -11,12 +11,12 @@
 #include <string>
 #include <thread>
 
-#include "DevicePoller.h"
-#include "MetricCatalog.h"
-#include "NetSnmpClient.h"
-#include "PollResult.h"
+#include "collection/DevicePoller.h"
+#include "collection/MetricCatalog.h"
+#include "snmp/NetSnmpClient.h"
+#include "collection/PollResult.h"
 #include "SnmpAgentHelpers.h"
-#include "SnmpClient.h"
+#include "snmp/SnmpClient.h"
 
 using promsnmp::ColumnGroup;
 using promsnmp::DevicePoller;

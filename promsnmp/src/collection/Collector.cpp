@@ -1,0 +1,406 @@
+#include "collection/Collector.h"
+
+#include <future>
+
+#include "support/Logging.h"
+
+namespace promsnmp {
+
+namespace {
+
+double secondsBetween(std::chrono::steady_clock::time_point from,
+                      std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+/// The state shared by a blocking poll and its completion callback, which may outlive the
+/// waiter: a poll that overruns the scrape budget still lands in the cache.
+struct PendingPoll {
+  std::mutex mutex;
+  std::condition_variable done;
+  bool finished = false;
+  bool abandoned = false;
+  PollOutcome outcome;
+};
+
+/// Whether `view` still polls `target`'s device through the same agent.
+bool backs(const InventoryView& view, const SnmpTarget& target) {
+  const inventoryfs::Device* device = view.find(target.name);
+  std::optional<SnmpTarget> now = device ? view.targetFor(*device) : std::nullopt;
+  return now && now->name == target.name && now->sessionKey() == target.sessionKey();
+}
+
+}  // namespace
+
+Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetrics& metrics,
+                     Clock& clock, Options options)
+    : inventory_(inventory),
+      poller_(poller),
+      metrics_(metrics),
+      clock_(clock),
+      options_(options),
+      cache_(clock, MetricsCache::Options{options.cacheTtl, options.cacheEntries}),
+      polls_(metrics.counter("promsnmp_snmp_polls_total",
+                             "SNMP polls of devices by trigger and result.",
+                             {"trigger", "result"})),
+      cacheGets_(metrics.counter("cache_gets_total", "Cache lookups of device metrics.",
+                                 {"cache", "result"})),
+      unknownTargets_(metrics.counter("promsnmp_scrape_unknown_target_total",
+                                      "Scrapes of a target that is not in the inventory.")),
+      pollDuration_(metrics.histogram("promsnmp_snmp_query_duration_seconds",
+                                      "Duration of SNMP polls of one device.", {})),
+      varbinds_(metrics.counter("promsnmp_snmp_varbinds_received_total",
+                                "Variable bindings received from devices in polls.")),
+      targetPolls_(metrics.counter("promsnmp_target_polls_total",
+                                   "Polls of each device by this replica (with sharding behind "
+                                   "HAProxy, one replica polls a device).",
+                                   {"target"})),
+      cycles_(metrics.counter("promsnmp_collection_cycles_total",
+                              "Background collection cycles completed (each polls every due "
+                              "device once).")),
+      overruns_(metrics.counter("promsnmp_collection_overruns_total",
+                                "Collection cycles that took longer than the collection interval: "
+                                "devices were polled late.")),
+      cycleDuration_(metrics.gauge("promsnmp_collection_cycle_duration_seconds",
+                                   "Duration of the last background collection cycle, from its "
+                                   "start to its last poll's end.")) {
+  inventory_.addListener([this](const std::shared_ptr<const InventoryView>& before,
+                                const std::shared_ptr<const InventoryView>& after) {
+    onInventoryChange(before, after);
+  });
+  Gauge& entries =
+      metrics.gauge("promsnmp_cache_entries", "Devices with metrics in the cache.").get();
+  Gauge& inFlight = metrics.gauge("promsnmp_polls_in_flight", "Background polls running.").get();
+  metrics
+      .gauge("promsnmp_collection_interval_seconds",
+             "The collection interval (COLLECTION_INTERVAL): a cycle should take less.")
+      .get()
+      .set(std::chrono::duration<double>(options_.interval).count());
+  metrics_.onCollect([this, &entries, &inFlight] {
+    entries.set(static_cast<double>(cache_.stats().size));
+    std::lock_guard<std::mutex> lock(mutex_);
+    inFlight.set(static_cast<double>(inFlight_));
+  });
+}
+
+Collector::~Collector() { stop(); }
+
+PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
+  PollOutcome outcome;
+  if (result->up()) {
+    UtilizationUpdate update = utilization_.observe(result->target, *result);
+    // Rendered on first scrape, on the HTTP thread (see DeviceBody).
+    outcome.body = std::make_shared<const DeviceBody>(result, result->target, std::move(update));
+  }
+  pollDuration_.get().observe(result->durationSeconds);
+  targetPolls_.labels({result->target}).inc();
+  varbinds_.get().inc(static_cast<double>(result->varbinds));
+  outcome.result = std::move(result);
+  return outcome;
+}
+
+PollOutcome Collector::pollBlocking(const SnmpTarget& target,
+                                    const std::shared_ptr<const CacheEntry>& previous,
+                                    std::chrono::milliseconds budget) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      return PollOutcome{};  // shutting down: the cache serves what it has
+    }
+    ++pending_;
+  }
+  auto pending = std::make_shared<PendingPoll>();
+  poller_.poll(target, previous ? previous->lastGood : nullptr,
+               [this, pending, target](std::shared_ptr<PollResult> result) {
+                 PollOutcome outcome = outcomeOf(std::move(result));
+                 polls_.labels({"scrape", outcome.result->up() ? "success" : "failure"}).inc();
+                 {
+                   std::lock_guard<std::mutex> lock(pending->mutex);
+                   if (pending->abandoned) {
+                     // Late, but newer than what is there.
+                     cache_.put(target.name, std::move(outcome));
+                   } else {
+                     pending->outcome = std::move(outcome);
+                   }
+                   pending->finished = true;
+                   pending->done.notify_all();
+                 }
+                 // Abandoned, the result is stored above; else scrape() stores it and checks.
+                 dropStateNotIn(*inventory_.current(), target);
+                 callbackDone(false);
+               });
+  std::unique_lock<std::mutex> lock(pending->mutex);
+  if (!pending->done.wait_for(lock, budget, [&] { return pending->finished; })) {
+    pending->abandoned = true;
+    return PollOutcome{};
+  }
+  return std::move(pending->outcome);
+}
+
+ScrapeReply Collector::scrape(const std::string& target, const std::string& accept,
+                              std::optional<double> scrapeTimeoutSeconds, bool gzip) {
+  auto started = std::chrono::steady_clock::now();
+  ScrapeReply reply;
+  auto view = inventory_.current();
+  const inventoryfs::Device* device = view->find(target);
+  std::optional<SnmpTarget> snmpTarget;
+  if (device != nullptr) {
+    snmpTarget = view->targetFor(*device);
+  }
+  if (!snmpTarget) {
+    unknownTargets_.get().inc();
+    reply.status = 404;
+    reply.contentType = "text/plain; charset=utf-8";
+    reply.body = device == nullptr
+                     ? "unknown target '" + escapeInvalidUtf8(target) +
+                           "': no device with this sysName or agent address in inventory "
+                           "version " +
+                           std::to_string(view->version) + "\n"
+                     : "target '" + target + "' has no SNMP agent in the inventory\n";
+    return reply;
+  }
+  auto budget = options_.defaultScrapeBudget;
+  if (scrapeTimeoutSeconds && *scrapeTimeoutSeconds > 0) {
+    // The header is the client's: clamped to an hour (inf or 1e300 would overflow the cast, and
+    // 1e10 s the wait's conversion to nanoseconds). NaN fails the test above.
+    constexpr double kMaxSeconds = 3600;
+    auto fromHeader = std::chrono::milliseconds(
+        static_cast<int64_t>(std::min(*scrapeTimeoutSeconds, kMaxSeconds) * 1000));
+    budget = std::max(std::chrono::milliseconds(100), fromHeader - options_.scrapeTimeoutMargin);
+  }
+  ExpositionFormat format = negotiate(accept);
+  const std::string& name = snmpTarget->name;
+  CacheLookup lookup =
+      cache_.get(name, budget, [&](const std::shared_ptr<const CacheEntry>& previous) {
+        return pollBlocking(*snmpTarget, previous, budget);
+      });
+  if (lookup.source != CacheLookup::Source::Hit) {
+    dropStateNotIn(*inventory_.current(), *snmpTarget);  // it may have left while polled
+  }
+  bool hit = lookup.source == CacheLookup::Source::Hit;
+  cacheGets_.labels({"metrics", hit ? "hit" : "miss"}).inc();
+  TargetStatus status =
+      lookup.status(name, secondsBetween(started, std::chrono::steady_clock::now()));
+  // Once the newest poll failed, the last good counters are not served again under a fresh
+  // timestamp (graphs would show a flat rate instead of a gap); the status families say why.
+  const DeviceBody* body = lookup.body.get();
+  if (lookup.entry && lookup.entry->last && !lookup.entry->last->up()) {
+    body = nullptr;
+    status.dataAgeSeconds.reset();
+    status.interfaces = 0;
+  }
+  reply.contentType = std::string(contentType(format));
+  if (gzip && format == ExpositionFormat::PrometheusText) {
+    reply.contentEncoding = "gzip";
+    reply.body = gzipScrape(body, status);
+  } else {
+    appendScrape(reply.body, format, body != nullptr ? &body->text() : nullptr, status);
+  }
+  reply.cacheHit = hit;
+  return reply;
+}
+
+void Collector::evictCache() { cache_.evictAll(); }
+
+std::vector<TargetState> Collector::targetStates() const {
+  auto view = inventory_.current();
+  auto now = clock_.steadyNow();
+  std::vector<TargetState> states;
+  for (const SnmpTarget& target : view->targets()) {
+    TargetState state;
+    state.name = target.name;
+    state.address = target.address + ":" + std::to_string(target.port);
+    if (auto entry = cache_.peek(target.name); entry && entry->last) {
+      state.polled = true;
+      state.up = entry->last->up();
+      state.error = state.up ? ""
+                             : std::string(pollErrorName(entry->last->error)) + ": " +
+                                   entry->last->errorDetail;
+      state.ageSeconds = secondsBetween(entry->storedAt, now);
+      state.durationSeconds = entry->last->durationSeconds;
+      state.interfaces = entry->lastGood ? entry->lastGood->interfaces.size() : 0;
+    }
+    states.push_back(std::move(state));
+  }
+  return states;
+}
+
+void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& before,
+                                  const std::shared_ptr<const InventoryView>& after) {
+  // Cached results stay valid for every device whose agent did not change. Per-target state of
+  // a device that left goes, so that devices coming and going do not grow /metrics and memory
+  // without bound.
+  if (!before) {
+    return;
+  }
+  for (const SnmpTarget& old : before->targets()) {
+    dropStateNotIn(*after, old);
+  }
+}
+
+void Collector::dropStateNotIn(const InventoryView& view, const SnmpTarget& polled) {
+  // The listener runs after the new view is current, and a callback calls this after storing
+  // its result: either the listener runs after that store (and drops it) or this sees the new
+  // view.
+  const inventoryfs::Device* device = view.find(polled.name);
+  std::optional<SnmpTarget> now = device ? view.targetFor(*device) : std::nullopt;
+  const bool gone = !now || now->name != polled.name;
+  const bool agentChanged = gone || now->sessionKey() != polled.sessionKey();
+  if (agentChanged || now->timeoutMs != polled.timeoutMs || now->retries != polled.retries) {
+    cache_.erase(polled.name);
+  }
+  if (gone) {
+    targetPolls_.remove({polled.name});
+    utilization_.forget(polled.name);
+  }
+  if (agentChanged) {
+    poller_.forget(polled.sessionKey());
+  }
+}
+
+void Collector::startBackgroundPoll(const SnmpTarget& target) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) {
+      return;
+    }
+    ++inFlight_;
+    ++pending_;
+  }
+  if (!cache_.beginPoll(target.name)) {
+    callbackDone(true);  // a scrape's poll of this target is running; its result serves both
+    return;
+  }
+  auto previous = cache_.peek(target.name);
+  poller_.poll(target, previous ? previous->lastGood : nullptr,
+               [this, target](std::shared_ptr<PollResult> result) {
+                 PollOutcome outcome = outcomeOf(std::move(result));
+                 polls_.labels({"interval", outcome.result->up() ? "success" : "failure"}).inc();
+                 cache_.finishPoll(target.name, std::move(outcome));
+                 dropStateNotIn(*inventory_.current(), target);
+                 callbackDone(true);
+               });
+}
+
+void Collector::callbackDone(bool background) {
+  // Notified under the lock: once it is released, stop() may return and this object go.
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (background) {
+    --inFlight_;
+  }
+  --pending_;
+  wake_.notify_all();
+}
+
+void Collector::collectOnce() {
+  auto view = inventory_.current();
+  std::vector<SnmpTarget> due;
+  if (options_.mode == Mode::All) {
+    due = view->targets();
+  } else {
+    for (const std::string& name : cache_.recentlyRequested(options_.cacheTtl)) {
+      if (const inventoryfs::Device* device = view->find(name)) {
+        if (auto target = view->targetFor(*device)) {
+          due.push_back(std::move(*target));
+        }
+      }
+    }
+  }
+  auto now = clock_.steadyNow();
+  for (const SnmpTarget& target : due) {
+    // A target a scrape polled since the last cycle ended, within half an interval, is not
+    // polled again. A poll of the last cycle itself counts only after an overrun (when this
+    // cycle starts at once and would poll the last one's tail twice): otherwise a long cycle
+    // (the first, which walks the labels too) would leave its tail unpolled for 1.5 intervals.
+    if (auto entry = cache_.peek(target.name);
+        entry && entry->last && now - entry->storedAt < options_.interval / 2 &&
+        (entry->storedAt > lastCycleEnd_ || lastCycleOverran_)) {
+      continue;
+    }
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || inFlight_ < options_.maxConcurrentPolls; });
+      if (stopping_) {
+        return;
+      }
+    }
+    // A device that left (or whose agent changed) since the cycle began, or while this waited
+    // for a slot, is not polled.
+    if (auto current = inventory_.current(); current != view && !backs(*current, target)) {
+      continue;
+    }
+    startBackgroundPoll(target);
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  wake_.wait(lock, [this] { return stopping_ || inFlight_ == 0; });
+  if (stopping_) {
+    return;  // stop() cancels what still runs
+  }
+  lastCycleEnd_ = clock_.steadyNow();
+  cache_.purgeExpired();
+}
+
+void Collector::start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (thread_.joinable()) {
+    return;
+  }
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void Collector::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+  // No poll starts any more. Cancel those in flight and wait for their callbacks. A poll that
+  // registered just before stopping_ may send its first request after a cancellation was
+  // processed: cancel again until none is left (each round ends every request then pending).
+  constexpr auto kCancelRound = std::chrono::milliseconds(100);
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (pending_ > 0) {
+    lock.unlock();
+    poller_.cancelAll();
+    lock.lock();
+    wake_.wait_for(lock, kCancelRound, [this] { return pending_ == 0; });
+  }
+}
+
+void Collector::run() {
+  Poco::Logger& log = logger("promsnmp.collector");
+  auto next = std::chrono::steady_clock::now();
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_until(lock, next, [this] { return stopping_; })) {
+        return;
+      }
+    }
+    auto started = std::chrono::steady_clock::now();
+    try {
+      collectOnce();
+    } catch (const std::exception& e) {
+      logEvent(log, Poco::Message::PRIO_ERROR, "collection cycle failed", {{"error", e.what()}});
+    }
+    next += options_.interval;
+    auto now = std::chrono::steady_clock::now();
+    cycles_.get().inc();
+    cycleDuration_.get().set(secondsBetween(started, now));
+    lastCycleOverran_ = next < now;
+    if (next < now) {
+      overruns_.get().inc();
+      // The cycle overran its interval: say so once per overrun, and start the next one now.
+      logEvent(log, Poco::Message::PRIO_WARNING, "collection cycle overran its interval",
+               {{"seconds", secondsBetween(started, now)},
+                {"interval_seconds", std::chrono::duration<double>(options_.interval).count()}});
+      next = now;
+    }
+  }
+}
+
+}  // namespace promsnmp

@@ -1,0 +1,119 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "discovery/DiscoveryTargets.h"
+#include "discovery/Prober.h"
+#include "snmp/SnmpClient.h"
+#include "inventoryfs/Inventory.h"
+
+namespace promsnmp {
+
+// What one discovery run does, as logic over the two I/O seams (Prober for the v1/v2c sweep,
+// SnmpClient for SNMPv3 and for the system group of every agent that answered): scan seeds,
+// then merge what was found into an inventory. The run's scheduling, history and commit live
+// in DiscoveryService.
+
+struct DiscoveryOptions {
+  ProbeOptions sweep;           // v1/v2c reachability: window, timeout, retries
+  size_t maxAddresses = 65536;  // per seed, after expansion (discovery.max_addresses)
+  size_t snmpInFlight = 32;     // concurrent system-group GETs and SNMPv3 probes
+  int agentTimeoutMs = 1000;    // written into discovered agents (Java: 1000 ms, 1 retry)
+  int agentRetries = 1;
+};
+
+/// One agent that answered, with the system group it reported.
+struct FoundAgent {
+  inventoryfs::Agent agent;
+  std::optional<std::string> sysName;
+  std::optional<std::string> sysDescr;
+  std::optional<std::string> sysContact;
+  std::optional<std::string> sysLocation;
+  std::string sysObjectId;
+  // snmpEngineID.0 as hex with ':' separators, read from SNMPv3 agents only: over v1/v2c it is
+  // just data (a simulator replays one recording at many addresses), over authenticated v3 it
+  // identifies the agent.
+  std::optional<std::string> engineId;
+};
+
+/// The outcome of scanning seeds: counts for the run record and the agents found.
+struct ScanSummary {
+  size_t addresses = 0;    // distinct address:port pairs probed
+  size_t answered = 0;     // answered the probe (found, with or without a system group)
+  size_t timeouts = 0;     // silent
+  size_t unreachable = 0;  // ICMP unreachable
+  size_t errors = 0;       // could not probe, or answered the probe but not the system GET
+  std::vector<std::string> problems;  // human messages, at most kMaxProblems kept
+  std::vector<FoundAgent> found;
+
+  static constexpr size_t kMaxProblems = 50;
+  void addProblem(std::string message);
+};
+
+/// Scans `seeds` one after the other; an address:port found by an earlier seed is not probed
+/// again. v1/v2c seeds are swept with `prober`, then the system group of each answering agent
+/// is read through `snmp`; SNMPv3 seeds are probed through `snmp` directly (engine discovery and
+/// USM are net-snmp's). A seed that cannot be expanded is a problem, not an exception. Stops
+/// early when `stop` becomes true. Thread-safe if the seams are.
+/// `progress`, if set, is called after each seed with the summary so far (for logs and the run
+/// record of a running run).
+using ScanProgress = std::function<void(const ScanSummary& soFar, size_t seedsDone)>;
+ScanSummary scanSeeds(const std::vector<inventoryfs::DiscoverySeed>& seeds, SnmpClient& snmp,
+                      Prober& prober, const DiscoveryOptions& options,
+                      const std::atomic<bool>& stop,
+                      const NameResolver& resolve = resolveWithSystem,
+                      const ScanProgress& progress = {});
+
+/// A field an operator set that discovery kept although the agent reported something else.
+struct KeptField {
+  std::string deviceId;
+  std::string device;  // the device's name (sysName) as the operator set it
+  std::string field;   // sysName, sysDescr, sysContact or sysLocation
+  std::optional<std::string> operatorValue;
+  std::optional<std::string> agentValue;
+};
+
+/// A device discovery created.
+struct CreatedDevice {
+  std::string deviceId;
+  std::optional<std::string> sysName;
+  std::string endpoint;  // address:port of its agent
+};
+
+/// What merging changed.
+struct MergeCounts {
+  size_t newDevices = 0;      // devices created
+  size_t newAgents = 0;       // agents added to an existing device (same SNMPv3 engine ID)
+  size_t updatedDevices = 0;  // a system field (or what the agent reported beside one) changed
+  size_t unchanged = 0;
+  size_t keptFields = 0;               // all of them, also beyond the list below
+  std::vector<KeptField> kept;         // the first kMaxListed
+  std::vector<CreatedDevice> created;  // the first kMaxListed
+
+  static constexpr size_t kMaxListed = 1000;  // bounds the run record
+};
+
+/// Merges found agents into `inventory` (Java merged by sysName alone; ours are stricter):
+///   - an agent already present at the same address:port (any device, any kind) is that device;
+///   - else an SNMPv3 agent whose engine ID equals that of an SNMPv3 agent of a device is that
+///     device, which gains the agent (its primary agent stays);
+///   - else a new device is created, also when a device with the same sysName exists (two
+///     agents may well share a name; only the engine ID proves they are one) and when the agent
+///     has no sysName (it stays reachable by address, where Java dropped it).
+/// On a known device, fields the operator set (Device::operatorSet) are kept: what the agent
+/// reported goes to Device::discovered, and each field whose value differs is listed as kept.
+/// Other fields follow the agent (sysName only while no other device has the new name).
+/// Nothing is removed: a device not found this time stays as it was. Thread-safe (pure).
+MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Inventory& inventory,
+                       const inventoryfs::Instant& now);
+
+/// Adds `seed` unless an equal seed (same targets, port, version, type and credentials) is
+/// already saved. Gives it a fresh id. Returns whether it was added. Thread-safe (pure).
+bool addSeed(inventoryfs::DiscoverySeed seed, inventoryfs::Inventory& inventory);
+
+}  // namespace promsnmp

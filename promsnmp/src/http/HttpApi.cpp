@@ -1,0 +1,834 @@
+#include "http/HttpApi.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Timestamp.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <sstream>
+
+#include "collection/Collector.h"
+#include "discovery/Discovery.h"
+#include "discovery/DiscoveryRequest.h"
+#include "discovery/DiscoveryService.h"
+#include "exposition/Exposition.h"
+#include "inventory/InventoryState.h"
+#include "leadership/Leadership.h"
+#include "exposition/SelfMetrics.h"
+#include "http/WebConfig.h"
+#include "inventoryfs/Exceptions.h"
+#include "inventoryfs/InventoryJson.h"
+#include "inventoryfs/InventoryStore.h"
+#include "inventoryfs/Merge.h"
+
+namespace promsnmp {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+namespace {
+
+constexpr const char* kTextPlain = "text/plain; charset=utf-8";
+constexpr const char* kJson = "application/json";
+constexpr size_t kGzipThreshold = 1024;
+
+class ApiHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit ApiHandler(HttpApi& api) : api_(api) {}
+  void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
+    api_.handle(request, response);
+  }
+
+ private:
+  HttpApi& api_;
+};
+
+std::string pathOf(const HTTPServerRequest& request) {
+  return Poco::URI(request.getURI()).getPath();
+}
+
+std::string query(const HTTPServerRequest& request, const std::string& name) {
+  Poco::URI uri(request.getURI());
+  for (const auto& [key, value] : uri.getQueryParameters()) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return {};
+}
+
+bool hasQuery(const HTTPServerRequest& request, const std::string& name) {
+  Poco::URI uri(request.getURI());
+  for (const auto& [key, value] : uri.getQueryParameters()) {
+    if (key == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string toJson(const Poco::Dynamic::Var& value) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(value, out);
+  return out.str();
+}
+
+bool acceptsGzip(const HTTPServerRequest& request) {
+  return request.get("Accept-Encoding", "").find("gzip") != std::string::npos;
+}
+
+/// Sends a finished body in one write (headers, then the buffer): a 300 KB scrape through the
+/// response stream would go out in 4 KB pieces. `encoding` is the body's Content-Encoding.
+void sendEncoded(HTTPServerResponse& response, int status, const std::string& contentType,
+                 const std::string& encoding, const std::string& body) {
+  // setStatus() keeps the reason phrase ("OK") whatever the code: 401 must read Unauthorized.
+  response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
+  response.setContentType(contentType);
+  response.set("Cache-Control", "no-cache");
+  if (!encoding.empty()) {
+    response.set("Content-Encoding", encoding);
+  }
+  response.sendBuffer(body.data(), body.size());  // no body for HEAD (POCO checks)
+}
+
+/// Sends a body, gzip-compressed when the client accepts it and it is worth it. A JSON or text
+/// body is made valid UTF-8 here, once for every answer: POCO's stringifier copies the bytes of
+/// strings as they are (from a request, an agent, a file), and in JSON such bytes only occur
+/// inside strings, so replacing them by U+FFFD leaves the structure intact.
+void send(HTTPServerRequest& request, HTTPServerResponse& response, int status,
+          const std::string& contentType, const std::string& rawBody) {
+  const bool text =
+      contentType.find("json") != std::string::npos || contentType.rfind("text/", 0) == 0;
+  const std::string sanitized = text ? sanitizeUtf8(rawBody) : std::string();
+  const std::string& body = text ? sanitized : rawBody;
+  if (body.size() >= kGzipThreshold && acceptsGzip(request)) {
+    sendEncoded(response, status, contentType, "gzip", gzipMember(body));
+  } else {
+    sendEncoded(response, status, contentType, "", body);
+  }
+}
+
+/// Spring Boot's error body, plus the message Spring hides by default. Bytes of the message
+/// and path that are not UTF-8 (a parser quoting the request's 0xFF) are shown as `\xFF` text.
+void sendError(HTTPServerRequest& request, HTTPServerResponse& response, int status,
+               const std::string& rawMessage) {
+  const std::string message = escapeInvalidUtf8(rawMessage);
+  Poco::JSON::Object body;
+  body.set("timestamp",
+           Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%S.%i+00:00"));
+  body.set("status", status);
+  body.set("error",
+           HTTPResponse::getReasonForStatus(static_cast<HTTPResponse::HTTPStatus>(status)));
+  if (!message.empty()) {
+    body.set("message", message);
+  }
+  body.set("path", escapeInvalidUtf8(pathOf(request)));
+  send(request, response, status, kJson, toJson(body));
+}
+
+bool isUuid(const std::string& text) {
+  if (text.size() != 36) {
+    return false;
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string htmlEscape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+const char* versionName(int version) {
+  switch (version) {
+    case 0:
+      return "v1";
+    case 3:
+      return "v3";
+    default:
+      return "v2c";
+  }
+}
+
+}  // namespace
+
+HttpApi::HttpApi(ApiContext context)
+    : context_(std::move(context)),
+      requests_(context_.metrics.counter("promsnmp_http_requests_total",
+                                         "HTTP requests by handler and status code.",
+                                         {"handler", "code"})),
+      authFailures_(context_.metrics.counter(
+          "promsnmp_http_auth_failures_total",
+          "HTTP requests refused by access control: missing or invalid credentials (401), or a "
+          "read-only user where admin is needed (403).",
+          {"reason"})),
+      rejected_(context_.metrics.counter(
+          "promsnmp_http_rejected_total",
+          "HTTP requests refused by a limit: body_size (413), discovery_addresses (400), "
+          "discovery_queue and discovery_rate (429).",
+          {"limit"})) {
+  bucketTokens_ = context_.discoveryRequestsPerMinute;
+  bucketAt_ = std::chrono::steady_clock::now();
+  // Access: `open` routes are the probes HAProxy, kubelet and compose call without credentials;
+  // `adminMethods` change state or reveal credentials; everything else needs the read scope
+  // whenever access control is configured (WebConfig.h).
+  routes_ = {
+      {"/snmp", {&HttpApi::scrape, "GET,HEAD", ""}},
+      {"/metrics", {&HttpApi::metricsOrScrape, "GET,HEAD", ""}},
+      {"/actuator/prometheus", {&HttpApi::selfMetrics, "GET,HEAD", ""}},
+      {"/targets", {&HttpApi::targets, "GET,HEAD", ""}},
+      {"/promsnmp/inventory", {&HttpApi::inventory, "GET,HEAD,POST", "POST"}},
+      {"/promsnmp/hello", {&HttpApi::hello, "GET,HEAD", ""}},
+      {"/promsnmp/evictCache", {&HttpApi::evictCache, "GET,POST", "GET,POST"}},
+      {"/promsnmp/authProtocols", {&HttpApi::authProtocols, "GET,HEAD", ""}},
+      {"/promsnmp/privProtocols", {&HttpApi::privProtocols, "GET,HEAD", ""}},
+      {"/promsnmp/leader", {&HttpApi::leader, "GET,HEAD", "", true}},
+      {"/promsnmp/discovery", {&HttpApi::discovery, "GET,HEAD,POST,DELETE", "POST,DELETE"}},
+      {"/actuator/health", {&HttpApi::health, "GET,HEAD", ""}},
+      {"/actuator/health/liveness", {&HttpApi::health, "GET,HEAD", "", true}},
+      {"/actuator/health/readiness", {&HttpApi::health, "GET,HEAD", "", true}},
+      {"/-/healthy", {&HttpApi::healthy, "GET,HEAD", "", true}},
+      {"/-/ready", {&HttpApi::ready, "GET,HEAD", "", true}},
+      {"/-/reload", {&HttpApi::reload, "POST,PUT", "POST,PUT"}},
+      {"/config", {&HttpApi::config, "GET,HEAD", ""}},
+      {"/", {&HttpApi::landing, "GET,HEAD", ""}},
+  };
+}
+
+std::optional<bool> HttpApi::maskCredentials(HTTPServerRequest& request,
+                                             HTTPServerResponse& response) {
+  const std::string include = query(request, "includeCredentials");
+  if (include != "true" && include != "1") {
+    return true;
+  }
+  // Credentials leave the process only for an authenticated admin: never without access
+  // control, where anyone could ask.
+  AuthResult auth = context_.access != nullptr
+                        ? context_.access->check(request.get("Authorization", ""))
+                        : AuthResult{};
+  if (auth.outcome != AuthResult::Outcome::Granted || !auth.allows(Scope::Admin)) {
+    authFailures_.labels({"forbidden"}).inc();
+    sendError(request, response, 403,
+              context_.access == nullptr
+                  ? "includeCredentials needs access control (--web.config.file) and an admin user"
+                  : "includeCredentials needs the admin scope (web.admin_users)");
+    return std::nullopt;
+  }
+  return false;
+}
+
+bool HttpApi::authorize(HTTPServerRequest& request, HTTPServerResponse& response,
+                        const Route& route) {
+  if (context_.access == nullptr || route.open) {
+    return true;
+  }
+  AuthResult auth = context_.access->check(request.get("Authorization", ""));
+  const bool admin =
+      ("," + route.adminMethods + ",").find("," + request.getMethod() + ",") != std::string::npos;
+  if (auth.allows(admin ? Scope::Admin : Scope::Read)) {
+    return true;
+  }
+  if (auth.outcome == AuthResult::Outcome::Granted) {
+    authFailures_.labels({"forbidden"}).inc();
+    sendError(request, response, 403,
+              "user '" + auth.user + "' may read only; " + request.getMethod() +
+                  " here needs the admin scope (web.admin_users)");
+    return false;
+  }
+  authFailures_.labels({auth.outcome == AuthResult::Outcome::Missing ? "missing" : "invalid"})
+      .inc();
+  response.set("WWW-Authenticate", "Basic realm=\"promsnmp\", charset=\"UTF-8\"");
+  sendError(request, response, 401,
+            auth.outcome == AuthResult::Outcome::Missing ? "credentials required (HTTP basic auth)"
+                                                         : "invalid credentials");
+  return false;
+}
+
+HttpApi::~HttpApi() = default;
+
+Poco::Net::HTTPRequestHandler* HttpApi::createRequestHandler(const HTTPServerRequest&) {
+  return new ApiHandler(*this);
+}
+
+void HttpApi::handle(HTTPServerRequest& request, HTTPServerResponse& response) {
+  std::string path = pathOf(request);
+  std::string routeName = path;
+  auto route = routes_.find(path);
+  if (context_.access != nullptr) {
+    for (const auto& [name, value] : context_.access->headers()) {
+      response.set(name, value);
+    }
+  }
+  if (route == routes_.end() && path.rfind("/actuator/health/", 0) == 0) {
+    route = routes_.find("/actuator/health");
+    routeName = "/actuator/health/*";
+  }
+  if (route == routes_.end() && path.rfind("/promsnmp/discovery/", 0) == 0) {
+    route = routes_.find("/promsnmp/discovery");
+    routeName = "/promsnmp/discovery/*";
+  }
+  try {
+    if (route == routes_.end()) {
+      routeName = "other";
+      sendError(request, response, 404, "no such endpoint");
+    } else if (("," + route->second.methods + ",").find("," + request.getMethod() + ",") ==
+               std::string::npos) {
+      response.set("Allow", route->second.methods);
+      sendError(request, response, 405, "method " + request.getMethod() + " not allowed here");
+    } else if (authorize(request, response, route->second)) {
+      (this->*(route->second.handler))(request, response);
+    }
+  } catch (const std::exception& e) {
+    // Nothing a request does may take the server down; the client gets a 500 with the reason.
+    if (!response.sent()) {
+      sendError(request, response, 500, e.what());
+    }
+  }
+  requests_.labels({routeName, std::to_string(static_cast<int>(response.getStatus()))}).inc();
+}
+
+void HttpApi::scrape(HTTPServerRequest& request, HTTPServerResponse& response) {
+  std::string target = query(request, "target");
+  if (target.empty()) {
+    sendError(request, response, 400, "Required parameter 'target' is not present.");
+    return;
+  }
+  if (!inventoryLoaded(request, response)) {
+    return;  // 503, not "unknown target": the target may well be in the unreadable inventory
+  }
+  std::optional<double> timeout;
+  if (request.has("X-Prometheus-Scrape-Timeout-Seconds")) {
+    try {
+      timeout = std::stod(request.get("X-Prometheus-Scrape-Timeout-Seconds"));
+    } catch (const std::exception&) {
+      sendError(request, response, 400, "X-Prometheus-Scrape-Timeout-Seconds is not a number");
+      return;
+    }
+  }
+  ScrapeReply reply = context_.collector.scrape(target, request.get("Accept", "*/*"), timeout,
+                                                acceptsGzip(request));
+  sendEncoded(response, reply.status, reply.contentType, reply.contentEncoding, reply.body);
+}
+
+void HttpApi::metricsOrScrape(HTTPServerRequest& request, HTTPServerResponse& response) {
+  // `/metrics?target=` is the Java v0.0.8 scrape path; plain `/metrics` is our own metrics.
+  if (hasQuery(request, "target")) {
+    scrape(request, response);
+  } else {
+    selfMetrics(request, response);
+  }
+}
+
+void HttpApi::selfMetrics(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, "text/plain; version=0.0.4; charset=utf-8",
+       context_.metrics.render());
+}
+
+bool HttpApi::inventoryLoaded(HTTPServerRequest& request, HTTPServerResponse& response) {
+  InventoryState::Status status = context_.inventory.status();
+  if (status.loaded) {
+    return true;
+  }
+  // Never an empty list for "could not read": Prometheus would drop every target (I10).
+  sendError(request, response, 503,
+            "no inventory loaded yet" +
+                (status.lastError.empty() ? std::string() : ": " + status.lastError));
+  return false;
+}
+
+void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) {
+  // Prometheus HTTP SD: one group per device, metadata only, never a credential.
+  if (!inventoryLoaded(request, response)) {
+    return;
+  }
+  auto view = context_.inventory.current();
+  Poco::JSON::Array groups;
+  for (const inventoryfs::Device& device : view->inventory.devices) {
+    auto target = view->targetFor(device);
+    if (!target) {
+      continue;
+    }
+    Poco::JSON::Object group;
+    Poco::JSON::Array names;
+    names.add(target->name);
+    group.set("targets", names);
+    Poco::JSON::Object labels;
+    labels.set("__meta_promsnmp_address", target->address);
+    labels.set("__meta_promsnmp_port", std::to_string(target->port));
+    labels.set("__meta_promsnmp_snmp_version", versionName(target->version));
+    labels.set("__meta_promsnmp_sys_name", device.sysName.value_or(""));
+    labels.set("__meta_promsnmp_sys_location", device.sysLocation.value_or(""));
+    labels.set("__meta_promsnmp_device_id", device.id.value_or(""));
+    labels.set("__meta_promsnmp_inventory_version", std::to_string(view->version));
+    group.set("labels", labels);
+    groups.add(group);
+  }
+  send(request, response, 200, kJson, toJson(groups));
+}
+
+void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response) {
+  if (request.getMethod() != "POST") {
+    if (!inventoryLoaded(request, response)) {
+      return;
+    }
+    inventoryfs::JsonWriteOptions options;
+    std::optional<bool> mask = maskCredentials(request, response);
+    if (!mask) {
+      return;
+    }
+    options.maskCredentials = *mask;
+    send(request, response, 200, kJson,
+         inventoryfs::inventoryToJson(context_.inventory.current()->inventory, options));
+    return;
+  }
+  if (!context_.leadership.isLeader()) {
+    sendError(request, response, 503,
+              "this replica does not lead (" + context_.leadership.describe() +
+                  "); inventory writes go to the leader");
+    return;
+  }
+  std::optional<std::string> body = readBody(request, response);
+  if (!body) {
+    return;
+  }
+  inventoryfs::Inventory replacement;
+  try {
+    replacement = inventoryfs::inventoryFromJson(*body, {.strict = true});
+  } catch (const inventoryfs::DataException& e) {
+    sendError(request, response, 400, e.displayText());
+    return;
+  }
+  // Java's replace semantics, except that a body removing every device, or more than half of
+  // them, must say so (?force=true): one careless request must not empty the inventory. Checked
+  // against the version actually replaced, inside the commit.
+  const std::string forceText = query(request, "force");
+  const bool force = forceText == "true" || forceText == "1";
+  struct Refused {
+    std::string message;
+  };
+  try {
+    if (commitAsLeader(request, response, [&](inventoryfs::Inventory& inventory) {
+          const size_t removed = inventoryfs::devicesRemovedBy(inventory, replacement);
+          if (!force && inventoryfs::replaceNeedsForce(removed, inventory.devices.size())) {
+            throw Refused{
+                inventoryfs::replaceRefusal(removed, inventory.devices.size(), "?force=true")};
+          }
+          inventoryfs::Inventory next = replacement;
+          inventoryfs::markOperatorFields(inventory, next);
+          inventory = std::move(next);
+        })) {
+      send(request, response, 200, kTextPlain, "Inventory imported successfully.");
+    }
+  } catch (const Refused& refused) {
+    sendError(request, response, 409, refused.message);
+  }
+}
+
+void HttpApi::hello(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kTextPlain, "Hello World");
+}
+
+void HttpApi::evictCache(HTTPServerRequest& request, HTTPServerResponse& response) {
+  context_.collector.evictCache();
+  send(request, response, 200, kTextPlain, "Cache cleared.");
+}
+
+void HttpApi::authProtocols(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kJson, R"(["MD5","SHA","SHA224","SHA256","SHA384","SHA512"])");
+}
+
+void HttpApi::privProtocols(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kJson, R"(["DES","AES128","AES192","AES256"])");
+}
+
+void HttpApi::leader(HTTPServerRequest& request, HTTPServerResponse& response) {
+  bool leader = context_.leadership.isLeader();
+  send(request, response, leader ? 200 : 503, kTextPlain,
+       std::string(leader ? "leader" : "not leader") + " (" + context_.leadership.describe() +
+           ")\n");
+}
+
+std::optional<std::string> HttpApi::readBody(HTTPServerRequest& request,
+                                             HTTPServerResponse& response) {
+  const std::string tooLarge = "request body larger than web.max_request_body (" +
+                               std::to_string(context_.maxRequestBody) + " bytes)";
+  if (request.getContentLength() > static_cast<std::streamsize>(context_.maxRequestBody)) {
+    rejected_.labels({"body_size"}).inc();
+    sendError(request, response, 413, tooLarge);
+    return std::nullopt;
+  }
+  std::string body;
+  Poco::StreamCopier::copyToString(request.stream(), body, context_.maxRequestBody + 1);
+  if (body.size() > context_.maxRequestBody) {
+    rejected_.labels({"body_size"}).inc();
+    sendError(request, response, 413, tooLarge);
+    return std::nullopt;
+  }
+  return body;
+}
+
+bool HttpApi::commitAsLeader(HTTPServerRequest& request, HTTPServerResponse& response,
+                             const inventoryfs::InventoryStore::Change& change) {
+  try {
+    context_.leadership.commit(change);
+  } catch (const Leadership::NotLeader& e) {
+    sendError(request, response, 503, e.what());
+    return false;
+  } catch (const inventoryfs::FencedException& e) {
+    sendError(request, response, 503, "stepped down: " + e.displayText());
+    return false;
+  } catch (const inventoryfs::InventoryException& e) {
+    sendError(request, response, 503, "inventory not written: " + e.displayText());
+    return false;
+  }
+  context_.inventory.refresh();
+  return true;
+}
+
+void HttpApi::discovery(HTTPServerRequest& request, HTTPServerResponse& response) {
+  // /promsnmp/discovery[/{seed id}] (Java) and /promsnmp/discovery/runs[/{run id}] (ours).
+  const std::string rest = pathOf(request).substr(std::string("/promsnmp/discovery").size());
+  const std::string method = request.getMethod();
+  if (rest == "/runs" || rest.rfind("/runs/", 0) == 0) {
+    discoveryRuns(request, response, rest == "/runs" ? "" : rest.substr(6));
+    return;
+  }
+  if (!rest.empty() && (rest.size() < 2 || rest.find('/', 1) != std::string::npos)) {
+    sendError(request, response, 404, "no such endpoint");
+    return;
+  }
+  const std::string seedId = rest.empty() ? "" : rest.substr(1);
+  if (!seedId.empty() && !isUuid(seedId)) {
+    sendError(request, response, 400, "not a seed id (a UUID): " + seedId);
+    return;
+  }
+  auto view = context_.inventory.current();
+  inventoryfs::JsonWriteOptions masked;
+  if (method == "GET" || method == "HEAD") {
+    if (!inventoryLoaded(request, response)) {
+      return;
+    }
+    std::optional<bool> mask = maskCredentials(request, response);  // seeds hold communities
+    if (!mask) {
+      return;
+    }
+    masked.maskCredentials = *mask;
+    if (seedId.empty()) {
+      std::string body = "[";
+      for (const inventoryfs::DiscoverySeed& seed : view->inventory.discoverySeeds) {
+        body += (body.size() > 1 ? "," : "") + inventoryfs::seedToJson(seed, masked);
+      }
+      send(request, response, 200, kJson, body + "]");
+      return;
+    }
+    for (const inventoryfs::DiscoverySeed& seed : view->inventory.discoverySeeds) {
+      if (seed.id == seedId) {
+        send(request, response, 200, kJson, inventoryfs::seedToJson(seed, masked));
+        return;
+      }
+    }
+    send(request, response, 404, kTextPlain, "");
+    return;
+  }
+  if (!rest.empty() && method == "POST") {
+    response.set("Allow", "GET,HEAD,DELETE");
+    sendError(request, response, 405, "method POST not allowed here");
+    return;
+  }
+  if (!context_.leadership.isLeader()) {
+    sendError(request, response, 503,
+              "this replica does not lead (" + context_.leadership.describe() +
+                  "); send discovery requests to the leader");
+    return;
+  }
+  if (method == "DELETE") {
+    deleteSeeds(request, response, seedId);
+    return;
+  }
+  startDiscovery(request, response);
+}
+
+void HttpApi::startDiscovery(HTTPServerRequest& request, HTTPServerResponse& response) {
+  if (context_.discovery == nullptr) {
+    sendError(request, response, 503, "discovery is not running on this replica");
+    return;
+  }
+  auto flag = [&](const std::string& name, bool fallback) -> std::optional<bool> {
+    if (!hasQuery(request, name)) {
+      return fallback;
+    }
+    std::string value = query(request, name);
+    std::transform(value.begin(), value.end(), value.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (value == "true" || value == "1") {
+      return true;
+    }
+    if (value == "false" || value == "0") {
+      return false;
+    }
+    return std::nullopt;
+  };
+  std::optional<bool> scheduleNow = flag("scheduleNow", true);
+  std::optional<bool> saveSeed = flag("saveSeed", false);
+  if (!scheduleNow || !saveSeed) {
+    sendError(request, response, 400, "scheduleNow and saveSeed take true or false");
+    return;
+  }
+  {
+    // The rate limit: a token bucket refilled evenly, per replica.
+    std::lock_guard<std::mutex> lock(bucketMutex_);
+    auto now = std::chrono::steady_clock::now();
+    const double perSecond = context_.discoveryRequestsPerMinute / 60.0;
+    bucketTokens_ = std::min(
+        context_.discoveryRequestsPerMinute,
+        bucketTokens_ + perSecond * std::chrono::duration<double>(now - bucketAt_).count());
+    bucketAt_ = now;
+    if (bucketTokens_ < 1) {
+      rejected_.labels({"discovery_rate"}).inc();
+      response.set("Retry-After",
+                   std::to_string(static_cast<int>(std::ceil((1 - bucketTokens_) / perSecond))));
+      sendError(request, response, 429,
+                "more than " + formatDouble(context_.discoveryRequestsPerMinute) +
+                    " discovery requests per minute (discovery.max_requests_per_minute)");
+      return;
+    }
+    bucketTokens_ -= 1;
+  }
+  std::optional<std::string> body = readBody(request, response);
+  if (!body) {
+    return;
+  }
+  std::vector<inventoryfs::DiscoverySeed> seeds;
+  try {
+    seeds = parseDiscoveryRequest(*body, context_.discoveryMaxAddresses);
+  } catch (const DiscoveryTooLargeException& e) {
+    rejected_.labels({"discovery_addresses"}).inc();
+    sendError(request, response, 400, e.message());
+    return;
+  } catch (const Poco::InvalidArgumentException& e) {
+    // Java answered the bare message as text/plain; like every other error here it is now
+    // Spring's JSON error body, the message in "message" (README, "Moving from the Java PromSNMP").
+    sendError(request, response, 400, e.message());
+    return;
+  }
+  // Java: scheduleNow=false saves the seed only; saveSeed=true also keeps a scanned seed.
+  std::vector<inventoryfs::DiscoverySeed> scan = *scheduleNow ? seeds : decltype(seeds){};
+  std::vector<inventoryfs::DiscoverySeed> save =
+      (!*scheduleNow || *saveSeed) ? seeds : decltype(seeds){};
+  try {
+    std::string id = context_.discovery->submit(DiscoveryService::Trigger::Api, std::move(scan),
+                                                std::move(save));
+    response.set("Location", "/promsnmp/discovery/runs/" + id);
+    response.set("X-Discovery-Run", id);
+    send(request, response, 202, kTextPlain, "Discovery request accepted.");
+  } catch (const DiscoveryService::Busy& e) {
+    rejected_.labels({"discovery_queue"}).inc();
+    response.set("Retry-After", "30");
+    sendError(request, response, 429, e.what());
+  } catch (const Leadership::NotLeader& e) {
+    sendError(request, response, 503, e.what());
+  }
+}
+
+void HttpApi::deleteSeeds(HTTPServerRequest& request, HTTPServerResponse& response,
+                          const std::string& seedId) {
+  if (!seedId.empty()) {
+    const auto& saved = context_.inventory.current()->inventory.discoverySeeds;
+    if (std::none_of(saved.begin(), saved.end(),
+                     [&](const inventoryfs::DiscoverySeed& s) { return s.id == seedId; })) {
+      send(request, response, 404, kTextPlain, "");
+      return;
+    }
+  }
+  auto removeSeeds = [&seedId](inventoryfs::Inventory& inventory) {
+    auto& seeds = inventory.discoverySeeds;
+    seeds.erase(std::remove_if(seeds.begin(), seeds.end(),
+                               [&](const inventoryfs::DiscoverySeed& s) {
+                                 return seedId.empty() || s.id == seedId;
+                               }),
+                seeds.end());
+  };
+  if (commitAsLeader(request, response, removeSeeds)) {
+    send(request, response, 200, kTextPlain,
+         seedId.empty() ? "All discovery seeds deleted." : "Seed deleted: " + seedId);
+  }
+}
+
+void HttpApi::discoveryRuns(HTTPServerRequest& request, HTTPServerResponse& response,
+                            const std::string& runId) {
+  if (request.getMethod() != "GET" && request.getMethod() != "HEAD") {
+    response.set("Allow", "GET,HEAD");
+    sendError(request, response, 405, "method " + request.getMethod() + " not allowed here");
+    return;
+  }
+  if (context_.discovery == nullptr) {
+    send(request, response, 200, kJson, "[]");
+    return;
+  }
+  if (runId.empty()) {
+    send(request, response, 200, kJson, context_.discovery->runsJson());
+    return;
+  }
+  std::optional<std::string> json = context_.discovery->runJson(runId);
+  if (!json) {
+    sendError(request, response, 404, "no discovery run " + runId + " on this replica");
+    return;
+  }
+  send(request, response, 200, kJson, *json);
+}
+
+void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
+  bool ready = context_.lifecycle.ready && !context_.lifecycle.draining;
+  InventoryState::Status inventory = context_.inventory.status();
+
+  Poco::JSON::Object::Ptr components = new Poco::JSON::Object;
+  auto component = [](const std::string& status) {
+    Poco::JSON::Object::Ptr c = new Poco::JSON::Object;
+    c->set("status", status);
+    return c;
+  };
+  components->set("ping", component("UP"));
+  components->set("livenessState", component("UP"));
+  components->set("readinessState", component(ready ? "UP" : "OUT_OF_SERVICE"));
+  Poco::JSON::Object::Ptr inv = component(inventory.loaded ? "UP" : "DOWN");
+  Poco::JSON::Object::Ptr details = new Poco::JSON::Object;
+  details->set("version", inventory.version);
+  details->set("epoch", inventory.epoch);
+  details->set("inventoryId", inventory.inventoryId);
+  details->set("devices", inventory.devices);
+  details->set("source", inventory.fromLocalReplica ? "local replica" : "share");
+  if (!inventory.lastError.empty()) {
+    // Degraded, not down: the last good inventory is still served (and every replica sharing
+    // the broken share would otherwise leave the load balancer at once).
+    details->set("error", inventory.lastError);
+  }
+  inv->set("details", details);
+  components->set("inventory", inv);
+  std::vector<TargetState> targets = context_.collector.targetStates();
+  size_t up = 0;
+  for (const TargetState& t : targets) {
+    up += t.up ? 1 : 0;
+  }
+  Poco::JSON::Object::Ptr snmp = component("UP");
+  Poco::JSON::Object::Ptr snmpDetails = new Poco::JSON::Object;
+  snmpDetails->set("targets", targets.size());
+  snmpDetails->set("up", up);
+  snmp->set("details", snmpDetails);
+  components->set("snmp", snmp);
+
+  std::string path = pathOf(request);
+  std::string status;
+  Poco::JSON::Object body;
+  if (path == "/actuator/health" || path == "/actuator/health/") {
+    status = !inventory.loaded ? "DOWN" : ready ? "UP" : "OUT_OF_SERVICE";
+    body.set("status", status);
+    body.set("components", components);
+    Poco::JSON::Array groups;
+    groups.add("liveness");
+    groups.add("readiness");
+    body.set("groups", groups);
+  } else if (path == "/actuator/health/liveness") {
+    status = "UP";  // never depends on Redis, the share or devices
+    body.set("status", status);
+  } else if (path == "/actuator/health/readiness") {
+    status = ready && inventory.loaded ? "UP" : "OUT_OF_SERVICE";
+    body.set("status", status);
+  } else {
+    std::string name = path.substr(std::string("/actuator/health/").size());
+    if (!components->has(name)) {
+      sendError(request, response, 404, "no health component or group named '" + name + "'");
+      return;
+    }
+    Poco::JSON::Object::Ptr c = components->getObject(name);
+    status = c->getValue<std::string>("status");
+    body = *c;
+  }
+  int code = status == "DOWN" || status == "OUT_OF_SERVICE" ? 503 : 200;
+  send(request, response, code, "application/vnd.spring-boot.actuator.v3+json", toJson(body));
+}
+
+void HttpApi::healthy(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kTextPlain, "Healthy.\n");
+}
+
+void HttpApi::ready(HTTPServerRequest& request, HTTPServerResponse& response) {
+  bool ready = context_.lifecycle.ready && !context_.lifecycle.draining &&
+               context_.inventory.status().loaded;
+  send(request, response, ready ? 200 : 503, kTextPlain, ready ? "Ready.\n" : "Not ready.\n");
+}
+
+void HttpApi::reload(HTTPServerRequest& request, HTTPServerResponse& response) {
+  std::string error = context_.reload();
+  if (error.empty()) {
+    send(request, response, 200, kTextPlain, "Reloaded.\n");
+  } else {
+    sendError(request, response, 500, "reload failed, keeping the running config: " + error);
+  }
+}
+
+void HttpApi::config(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kTextPlain, context_.describeConfig());
+}
+
+void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) {
+  auto status = context_.inventory.status();
+  std::ostringstream html;
+  html << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>promsnmp</title>"
+       << "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:left}"
+       << ".down{color:#b00}.up{color:#070}</style></head><body>"
+       << "<h1>promsnmp</h1><p>Inventory version " << status.version << " (epoch " << status.epoch
+       << "), " << status.devices << " devices, role " << htmlEscape(context_.leadership.describe())
+       << ".</p>"
+       << "<p><a href=\"/metrics\">/metrics</a> · <a href=\"/targets\">/targets</a> · "
+       << "<a href=\"/actuator/health\">/actuator/health</a> · <a href=\"/config\">/config</a>"
+       << "</p><table><tr><th>target</th><th>address</th><th>state</th><th>last poll</th>"
+       << "<th>duration</th><th>interfaces</th></tr>";
+  for (const TargetState& t : context_.collector.targetStates()) {
+    std::string state = !t.polled ? "not polled yet" : t.up ? "up" : "down: " + t.error;
+    std::string encoded;
+    Poco::URI::encode(t.name, "&?=#+%", encoded);
+    html << "<tr><td><a href=\"/snmp?target=" << htmlEscape(encoded) << "\">" << htmlEscape(t.name)
+         << "</a></td><td>" << htmlEscape(t.address) << "</td><td class=\""
+         << (t.up ? "up" : "down") << "\">" << htmlEscape(state) << "</td><td>"
+         << (t.polled ? std::to_string(static_cast<int>(t.ageSeconds)) + " s ago" : "-")
+         << "</td><td>" << t.durationSeconds << " s</td><td>" << t.interfaces << "</td></tr>";
+  }
+  html << "</table></body></html>\n";
+  send(request, response, 200, "text/html; charset=utf-8", html.str());
+}
+
+}  // namespace promsnmp

@@ -1,0 +1,69 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "snmp/SnmpClient.h"
+#include "snmp/SnmpTarget.h"
+
+namespace promsnmp {
+
+/// Walks several table columns of one agent at once. Logic only: all I/O goes through the
+/// SnmpClient.
+///
+/// SNMPv2c/v3: GETBULK with non-repeaters 0 and one varbind per column that is still open (at
+/// most `maxColumnsPerRequest` per request); each column continues from the last OID it
+/// returned until it leaves its subtree, or the agent says endOfMibView/noSuchObject.
+/// Max-repetitions adapts: it starts at `initialMaxRepetitions`, grows while responses come
+/// back complete (not truncated by the agent) and fast, and is halved on tooBig (and then no
+/// longer grows: the agent's size limit does not move); a tooBig at max-repetitions 1 splits the
+/// columns over more requests. With `expectedRows` (e.g. ifNumber)
+/// it asks for no more rows than a column can still have, plus one to see its end.
+/// SNMPv1: GETNEXT with one varbind per open column; noSuchName closes that column.
+///
+/// Guards: a column that returns an OID not greater than its previous one stops (an agent loop),
+/// and the walk sends at most `maxRequests` requests. Both keep the data read so far and set
+/// `truncated`.
+class TableWalker {
+ public:
+  struct Options {
+    int initialMaxRepetitions = 25;
+    int maxMaxRepetitions = 100;
+    int maxColumnsPerRequest = 12;
+    int maxParallelRequests = 2;  // requests of one walk in flight at once
+    uint32_t maxRequests = 10000;
+    uint32_t expectedRows = 0;  // rows each column probably has; 0 = unknown
+    bool grow = true;           // false once the agent said tooBig: its limit does not move
+    std::chrono::milliseconds fastResponse{250};  // "fast" for growing max-repetitions
+  };
+
+  /// (row index — the OID after the column's OID —, value), ascending by row index, each once.
+  using Column = std::vector<std::pair<Oid, SnmpValue>>;
+
+  struct Result {
+    SnmpResponse::Status status = SnmpResponse::Status::Ok;  // Ok, or why the walk failed
+    int errorStatus = 0;
+    std::string message;  // the failure, or what was cut short when `truncated`
+    bool truncated = false;
+    bool internalError = false;   // an exception inside the walker (a bug), not the agent
+    std::vector<Column> columns;  // parallel to the requested columns
+    uint32_t requests = 0;        // packets sent, retries included
+    uint32_t varbinds = 0;        // varbinds received
+    int maxRepetitions = 0;       // the adapted value at the end (to start the next walk with)
+    bool sawTooBig = false;       // the agent answered tooBig at least once (stop growing)
+  };
+
+  using Done = std::function<void(Result)>;
+
+  /// Starts walking `columns` (column OIDs without index) of `target`. `done` is called exactly
+  /// once, on the client's thread (or on the caller's, if the client answers synchronously).
+  /// On a failure (timeout, authentication, transport, error-status) `status` says so and the
+  /// columns hold what was read before. Thread-safe.
+  static void walk(SnmpClient& client, const SnmpTarget& target, std::vector<Oid> columns,
+                   const Options& options, Done done);
+};
+
+}  // namespace promsnmp

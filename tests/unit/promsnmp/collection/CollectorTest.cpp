@@ -1,0 +1,296 @@
+#include "collection/Collector.h"
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "support/FakeClock.h"
+#include "snmp/FakeSnmpClient.h"
+#include "inventoryfs/DirectorySlotStore.h"
+
+using namespace promsnmp;
+
+namespace {
+
+inventoryfs::Device device(const std::string& name, const std::string& community) {
+  inventoryfs::Device d;
+  d.sysName = name;
+  inventoryfs::Agent a;
+  a.version = 1;
+  a.endpoint = inventoryfs::Endpoint{"127.0.0.1", 161};
+  a.readCommunity = community;
+  d.agents.push_back(a);
+  d.primaryAgent = a;
+  return d;
+}
+
+/// One interface is enough: the collector's decisions do not depend on the table.
+void buildAgent(FakeSnmpClient& f) {
+  f.setTimeTicks("1.3.6.1.2.1.1.3.0", 5000);
+  f.setInteger("1.3.6.1.2.1.2.1.0", 1);
+  f.setString("1.3.6.1.2.1.2.2.1.2.1", "eth0");
+  f.setInteger("1.3.6.1.2.1.2.2.1.8.1", 1);
+  f.setCounter64("1.3.6.1.2.1.31.1.1.1.6.1", 12345);
+}
+
+}  // namespace
+
+class CollectorTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(CollectorTest);
+  CPPUNIT_TEST(testAllModePollsEveryDevice);
+  CPPUNIT_TEST(testScrapedModePollsOnlyWhatWasScraped);
+  CPPUNIT_TEST(testUnknownTargetIs404);
+  CPPUNIT_TEST(testHitAfterMiss);
+  CPPUNIT_TEST(testInventoryChangeKeepsUnchangedDevices);
+  CPPUNIT_TEST(testFailedPollServesStatusOnly);
+  CPPUNIT_TEST(testDeviceLeavingDropsItsState);
+  CPPUNIT_TEST(testPollFinishingAfterItsDeviceLeftLeavesNothing);
+  CPPUNIT_TEST(testStopCancelsTheCyclesPollsInFlight);
+  CPPUNIT_TEST(testStopWaitsForAnAbandonedScrapePoll);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void setUp() override {
+    char pattern[] = "/tmp/promsnmp-collector.XXXXXX";
+    CPPUNIT_ASSERT(::mkdtemp(pattern) != nullptr);
+    dir_ = pattern;
+    keys_ = std::make_unique<inventoryfs::Keyring>(
+        inventoryfs::Keyring::deriveKey("collector test", "test"));
+    slots_ = std::make_unique<inventoryfs::DirectorySlotStore>(dir_ + "/inventory.json");
+    store_ = std::make_unique<inventoryfs::InventoryStore>(*slots_, *keys_);
+    inventoryfs::Inventory initial;
+    initial.devices = {device("a", "ca"), device("b", "cb")};
+    store_->init(initial, "test");
+    inventory_ = std::make_unique<InventoryState>(*store_, *keys_, nullptr, std::chrono::hours(1));
+    CPPUNIT_ASSERT(inventory_->start());
+    buildAgent(snmp_);
+    poller_ = std::make_unique<DevicePoller>(snmp_);
+    metrics_ = std::make_unique<SelfMetrics>(false);
+  }
+
+  void tearDown() override {
+    collector_.reset();
+    snmp_.drop();  // a failed test may leave requests held; their senders are gone
+    inventory_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void testAllModePollsEveryDevice() {
+    makeCollector(Collector::Mode::All);
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(2, polls("interval"));
+    // A cycle polls what the last cycle polled, however recently (no overrun here).
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(4, polls("interval"));
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(6, polls("interval"));
+    // A device a scrape polled since then, within half an interval, is not polled again.
+    clock_.advance(std::chrono::minutes(6));  // both entries expire
+    CPPUNIT_ASSERT_EQUAL(200, collector_->scrape("a", "*/*", std::nullopt).status);
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(7, polls("interval"));  // "b" only
+  }
+
+  void testScrapedModePollsOnlyWhatWasScraped() {
+    makeCollector(Collector::Mode::Scraped);
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(0, polls("interval"));
+    CPPUNIT_ASSERT_EQUAL(200, collector_->scrape("a", "*/*", std::nullopt).status);
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));  // "a" only
+    // Scrapes older than the cache lifetime no longer keep a device polled here.
+    clock_.advance(std::chrono::minutes(6));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));
+  }
+
+  void testUnknownTargetIs404() {
+    makeCollector(Collector::Mode::All);
+    ScrapeReply reply = collector_->scrape("zzz", "*/*", std::nullopt);
+    CPPUNIT_ASSERT_EQUAL(404, reply.status);
+    CPPUNIT_ASSERT(reply.body.find("unknown target 'zzz'") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(0, polls("scrape"));
+  }
+
+  void testHitAfterMiss() {
+    makeCollector(Collector::Mode::All);
+    ScrapeReply first = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT(!first.cacheHit);
+    CPPUNIT_ASSERT(first.body.find("ifHCInOctets{instance=\"a\"") != std::string::npos);
+    ScrapeReply second = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT(second.cacheHit);
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+    CPPUNIT_ASSERT_EQUAL(std::string("text/plain; version=0.0.4; charset=utf-8"),
+                         second.contentType);
+  }
+
+  void testInventoryChangeKeepsUnchangedDevices() {
+    makeCollector(Collector::Mode::All);
+    collector_->scrape("a", "*/*", std::nullopt);
+    collector_->scrape("b", "*/*", std::nullopt);
+    store_->commitAdmin([](inventoryfs::Inventory& inventory) {
+      inventory.devices[1] = device("b", "new-community");  // b's agent changed
+      inventory.devices.push_back(device("c", "cc"));
+    });
+    inventory_->refresh();  // (or the watcher's own first poll got there first)
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), inventory_->status().version);
+    CPPUNIT_ASSERT(collector_->scrape("a", "*/*", std::nullopt).cacheHit);
+    CPPUNIT_ASSERT(!collector_->scrape("b", "*/*", std::nullopt).cacheHit);
+    CPPUNIT_ASSERT_EQUAL(200, collector_->scrape("c", "*/*", std::nullopt).status);
+  }
+
+  void testFailedPollServesStatusOnly() {
+    makeCollector(Collector::Mode::All);
+    collector_->scrape("a", "*/*", std::nullopt);
+    snmp_.setTimeoutTarget("a");
+    clock_.advance(std::chrono::minutes(6));  // past the cache lifetime: the next scrape polls
+    ScrapeReply reply = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT_EQUAL(200, reply.status);
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_target_up{target=\"a\"} 0") != std::string::npos);
+    CPPUNIT_ASSERT(reply.body.find("ifHCInOctets{") == std::string::npos);
+  }
+
+  void testDeviceLeavingDropsItsState() {
+    makeCollector(Collector::Mode::All);
+    collector_->collectOnce();
+    std::string before = metrics_->render();
+    CPPUNIT_ASSERT(before.find("promsnmp_target_polls_total{target=\"b\"} 1") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(size_t(2), poller_->learnedAgents());
+    store_->commitAdmin([](inventoryfs::Inventory& inventory) {
+      inventory.devices.pop_back();                     // b leaves
+      inventory.devices[0] = device("a", "a-rotated");  // a's agent changed: relearn
+    });
+    inventory_->refresh();
+    std::string after = metrics_->render();
+    CPPUNIT_ASSERT(after.find("target=\"b\"") == std::string::npos);
+    CPPUNIT_ASSERT(after.find("promsnmp_target_polls_total{target=\"a\"} 1") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), poller_->learnedAgents());
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(size_t(1), poller_->learnedAgents());
+    // Devices coming and going leave nothing behind.
+    for (int round = 0; round < 3; ++round) {
+      store_->commitAdmin([round](inventoryfs::Inventory& inventory) {
+        for (int i = 0; i < 20; ++i) {
+          const std::string name = "churn-" + std::to_string(round) + "-" + std::to_string(i);
+          inventory.devices.push_back(device(name, name));  // one agent (session) each
+        }
+      });
+      inventory_->refresh();
+      collector_->collectOnce();
+      CPPUNIT_ASSERT_EQUAL(size_t(21), poller_->learnedAgents());
+      store_->commitAdmin([](inventoryfs::Inventory& inventory) { inventory.devices.resize(1); });
+      inventory_->refresh();
+      CPPUNIT_ASSERT_EQUAL(size_t(1), poller_->learnedAgents());
+      CPPUNIT_ASSERT(metrics_->render().find("churn-") == std::string::npos);
+    }
+  }
+
+  // The cycle's list of due devices is taken when it starts. A device that leaves while its poll
+  // runs must not come back with that poll's result (the cache kept 1,000 entries per round of
+  // churn), and a device that leaves before its turn is not polled at all.
+  void testPollFinishingAfterItsDeviceLeftLeavesNothing() {
+    makeCollector(Collector::Mode::All, 1);  // a, then b
+    snmp_.setHold(true);
+    collector_->start();
+    CPPUNIT_ASSERT(snmp_.waitForHeld(1, std::chrono::seconds(5)));  // a's poll runs
+    store_->commitAdmin([](inventoryfs::Inventory& inventory) {
+      inventory.devices = {device("c", "cc")};  // a and b leave
+    });
+    inventory_->refresh();
+    snmp_.setHold(false);
+    snmp_.release();
+    // The first cycle ends (the next starts after 30 s).
+    for (int i = 0; i < 500 && metrics_->render().find("promsnmp_collection_cycles_total 1\n") ==
+                                   std::string::npos;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    collector_->stop();
+    const std::string text = metrics_->render();
+    CPPUNIT_ASSERT_MESSAGE(text,
+                           text.find("promsnmp_collection_cycles_total 1\n") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("b was polled after it left", 1, polls("interval"));
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("target=\"a\"") == std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("promsnmp_cache_entries 0\n") != std::string::npos);
+  }
+
+  // Issue 12: stop() returned while polls ran (a cycle with more devices due than
+  // maxConcurrentPolls returned at once), and the SNMP client, destroyed later, completed them
+  // into a destroyed collector. stop() must cancel them through the client and return only
+  // once every callback has run.
+  void testStopCancelsTheCyclesPollsInFlight() {
+    makeCollector(Collector::Mode::All, 1);  // 2 devices due, 1 poll at a time
+    snmp_.setHold(true);                     // the devices do not answer (yet)
+    collector_->start();
+    CPPUNIT_ASSERT(snmp_.waitForHeld(1, std::chrono::seconds(5)));
+    collector_->stop();
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("a poll was still in flight after stop()", size_t(0),
+                                 snmp_.held());
+    CPPUNIT_ASSERT_EQUAL(size_t(1), snmp_.cancellations());
+    // Its callback ran before stop() returned (a failed poll), and no poll started after.
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_polls_in_flight 0") != std::string::npos);
+  }
+
+  // A scrape whose budget runs out leaves its poll running (its result still lands in the cache);
+  // that poll's callback holds the collector, so stop() must cancel and wait for it too.
+  void testStopWaitsForAnAbandonedScrapePoll() {
+    makeCollector(Collector::Mode::All);
+    snmp_.setHold(true);
+    // 0.6 s minus the 0.5 s margin: a 100 ms budget, then the scrape answers without data.
+    ScrapeReply reply = collector_->scrape("a", "*/*", 0.6);
+    CPPUNIT_ASSERT_EQUAL(200, reply.status);
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_target_up{target=\"a\"} 0") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), snmp_.held());  // abandoned, still running
+    collector_->stop();
+    CPPUNIT_ASSERT_EQUAL_MESSAGE("the abandoned scrape poll outlived stop()", size_t(0),
+                                 snmp_.held());
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+    // Stopped: a scrape serves what the cache has and starts no poll.
+    CPPUNIT_ASSERT_EQUAL(200, collector_->scrape("b", "*/*", std::nullopt).status);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), snmp_.held());
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+  }
+
+ private:
+  void makeCollector(Collector::Mode mode, size_t maxConcurrentPolls = 64) {
+    Collector::Options options;
+    options.maxConcurrentPolls = maxConcurrentPolls;
+    options.mode = mode;
+    options.interval = std::chrono::seconds(30);
+    options.cacheTtl = std::chrono::minutes(5);
+    collector_ = std::make_unique<Collector>(*inventory_, *poller_, *metrics_, clock_, options);
+  }
+
+  int polls(const std::string& trigger) {
+    std::string text = metrics_->render();
+    int total = 0;
+    for (const char* result : {"success", "failure"}) {
+      std::string key =
+          "promsnmp_snmp_polls_total{trigger=\"" + trigger + "\",result=\"" + result + "\"} ";
+      auto at = text.find(key);
+      if (at != std::string::npos) {
+        total += std::stoi(text.substr(at + key.size()));
+      }
+    }
+    return total;
+  }
+
+  std::string dir_;
+  std::unique_ptr<inventoryfs::Keyring> keys_;
+  std::unique_ptr<inventoryfs::DirectorySlotStore> slots_;
+  std::unique_ptr<inventoryfs::InventoryStore> store_;
+  std::unique_ptr<InventoryState> inventory_;
+  FakeSnmpClient snmp_;
+  std::unique_ptr<DevicePoller> poller_;
+  std::unique_ptr<SelfMetrics> metrics_;
+  FakeClock clock_;
+  std::unique_ptr<Collector> collector_;
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(CollectorTest);

@@ -1,0 +1,140 @@
+// Runs `promtool check metrics` (the Prometheus lint) on the golden device output and on the
+// self-metrics registry. promtool 2.42 exits 0 when clean, 3 on lint findings (one
+// "<metric> <problem>" line each), 1 on a parse error. Skipped, with a message, when promtool is
+// not installed.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "collection/MetricCatalog.h"
+#include "exposition/SelfMetrics.h"
+
+using namespace promsnmp;
+
+namespace {
+
+std::string findPromtool() {
+  const char* path = std::getenv("PATH");
+  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/promtool";
+    if (access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+  }
+  return {};
+}
+
+struct LintResult {
+  int exitCode = -1;
+  std::string output;  // stdout and stderr
+};
+
+LintResult runPromtool(const std::string& promtool, const std::string& file) {
+  LintResult r;
+  std::string command = "'" + promtool + "' check metrics < '" + file + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  CPPUNIT_ASSERT_MESSAGE("popen " + command, pipe != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) {
+    r.output.append(buf, n);
+  }
+  int status = pclose(pipe);
+  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+bool skip(const std::string& promtool) {
+  if (promtool.empty()) {
+    std::cerr << "\nPromtoolLintTest: promtool not found on PATH; skipped (apt install "
+                 "prometheus)\n";
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+class PromtoolLintTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(PromtoolLintTest);
+  CPPUNIT_TEST(testGoldenDeviceOutput);
+  CPPUNIT_TEST(testSelfMetricsAreLintClean);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void testGoldenDeviceOutput() {
+    std::string promtool = findPromtool();
+    if (skip(promtool)) {
+      return;
+    }
+    LintResult r =
+        runPromtool(promtool, std::string(PROMSNMP_TEST_DATA) + "/exposition/cisco-like.prom");
+    CPPUNIT_ASSERT_MESSAGE("parse error:\n" + r.output, r.exitCode != 1);
+    CPPUNIT_ASSERT_MESSAGE(r.output, r.output.find("error") == std::string::npos);
+
+    // The MIB object names are kept on purpose (PromSNMP and snmp_exporter compatibility), so
+    // camelCase names/labels and counters without `_total` are expected — for those names only.
+    std::set<std::string> compatCounters;
+    for (const MetricDef& def : ifMetrics()) {
+      if (def.type == MetricType::Counter) {
+        compatCounters.emplace(def.name);
+      }
+    }
+    std::istringstream lines(r.output);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (line.empty()) {
+        continue;
+      }
+      std::string metric = line.substr(0, line.find(' '));
+      std::string problem = line.substr(metric.size() + 1);
+      CPPUNIT_ASSERT_MESSAGE(line, metric.rfind("promsnmp_", 0) != 0);
+      CPPUNIT_ASSERT_MESSAGE(line, metric.rfind("process_", 0) != 0);
+      CPPUNIT_ASSERT_MESSAGE(line, metric != "snmp_scrape_duration_seconds");
+      bool camel = problem == "metric names should be written in 'snake_case' not 'camelCase'" ||
+                   problem == "label names should be written in 'snake_case' not 'camelCase'";
+      bool total = problem == "counter metrics should have \"_total\" suffix" &&
+                   compatCounters.count(metric) != 0;
+      CPPUNIT_ASSERT_MESSAGE("unexpected lint finding: " + line, camel || total);
+    }
+  }
+
+  void testSelfMetricsAreLintClean() {
+    std::string promtool = findPromtool();
+    if (skip(promtool)) {
+      return;
+    }
+    SelfMetrics m(true);
+    m.counter("promsnmp_cache_gets_total", "Metrics cache lookups by result.", {"cache", "result"})
+        .labels({"metrics", "hit"})
+        .inc();
+    m.gauge("promsnmp_cache_entries", "Entries in the metrics cache.").get().set(3);
+    m.histogram("promsnmp_snmp_query_duration_seconds", "SNMP poll durations.", {"target"})
+        .labels({"r\"1"})
+        .observe(0.2);
+    char path[] = "/tmp/promsnmp-selfmetrics-XXXXXX";
+    int fd = mkstemp(path);
+    CPPUNIT_ASSERT(fd >= 0);
+    std::string text = m.render();
+    CPPUNIT_ASSERT(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    close(fd);
+    LintResult r = runPromtool(promtool, path);
+    unlink(path);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(r.output, 0, r.exitCode);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(r.output, std::string(), r.output);
+  }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(PromtoolLintTest);

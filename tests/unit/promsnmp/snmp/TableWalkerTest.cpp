@@ -1,0 +1,376 @@
+#include <cppunit/extensions/HelperMacros.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "snmp/FakeSnmpClient.h"
+#include "snmp/TableWalker.h"
+
+using promsnmp::Oid;
+using promsnmp::SnmpRequest;
+using promsnmp::SnmpResponse;
+using promsnmp::SnmpTarget;
+using promsnmp::TableWalker;
+
+namespace {
+
+const std::string kA = "1.3.6.1.4.1.99.1.1.1";
+const std::string kB = "1.3.6.1.4.1.99.1.1.2";
+const std::string kC = "1.3.6.1.4.1.99.1.1.3";
+const std::string kD = "1.3.6.1.4.1.99.1.1.4";
+
+SnmpTarget target(int version = 1) {
+  SnmpTarget t;
+  t.name = "dev";
+  t.address = "192.0.2.1";
+  t.version = version;
+  t.community = "public";
+  t.timeoutMs = 1000;
+  t.retries = 1;
+  return t;
+}
+
+void fill(FakeSnmpClient& fake, const std::string& column, const std::vector<uint32_t>& rows,
+          uint64_t base) {
+  for (uint32_t r : rows) {
+    fake.setCounter64(column + "." + std::to_string(r), base + r);
+  }
+}
+
+std::vector<uint32_t> range(uint32_t from, uint32_t to) {
+  std::vector<uint32_t> out;
+  for (uint32_t i = from; i <= to; ++i) {
+    out.push_back(i);
+  }
+  return out;
+}
+
+/// The rows of a column as ifIndex → counter value; the column must ascend, each row once.
+std::map<uint32_t, uint64_t> rowsOf(const TableWalker::Column& column) {
+  std::map<uint32_t, uint64_t> out;
+  for (const auto& [index, value] : column) {
+    CPPUNIT_ASSERT_EQUAL(size_t(1), index.size());
+    CPPUNIT_ASSERT_MESSAGE("rows out of order", out.empty() || out.rbegin()->first < index[0]);
+    out[index[0]] = value.unsignedValue;
+  }
+  return out;
+}
+
+std::map<uint32_t, uint64_t> expectedRows(const std::vector<uint32_t>& rows, uint64_t base) {
+  std::map<uint32_t, uint64_t> out;
+  for (uint32_t r : rows) {
+    out[r] = base + r;
+  }
+  return out;
+}
+
+TableWalker::Result walkNow(FakeSnmpClient& fake, const SnmpTarget& t,
+                            const std::vector<std::string>& columns,
+                            TableWalker::Options options = {}) {
+  std::optional<TableWalker::Result> out;
+  int calls = 0;
+  std::vector<Oid> oids;
+  oids.reserve(columns.size());
+  for (const std::string& c : columns) {
+    oids.push_back(Oid::parse(c));
+  }
+  TableWalker::walk(fake, t, oids, options, [&](TableWalker::Result r) {
+    ++calls;
+    out = std::move(r);
+  });
+  CPPUNIT_ASSERT_EQUAL(1, calls);  // the fake answers synchronously: done already ran, once
+  return *out;
+}
+
+/// Noise around the table so that walks must notice where their columns end.
+void surround(FakeSnmpClient& fake) {
+  fake.setInteger("1.3.6.1.4.1.99.1.0", 7);
+  fake.setInteger("1.3.6.1.4.1.99.2.0", 8);
+}
+
+}  // namespace
+
+class TableWalkerTest : public CppUnit::TestFixture {
+  CPPUNIT_TEST_SUITE(TableWalkerTest);
+  CPPUNIT_TEST(testRaggedColumns);
+  CPPUNIT_TEST(testColumnsEndAtDifferentRowsWithSmallRepetitions);
+  CPPUNIT_TEST(testColumnAtEndOfMib);
+  CPPUNIT_TEST(testTruncatedResponses);
+  CPPUNIT_TEST(testMaxColumnsPerRequest);
+  CPPUNIT_TEST(testTooBigHalvesRepetitions);
+  CPPUNIT_TEST(testTooBigSplitsColumns);
+  CPPUNIT_TEST(testTooBigForOneValueGivesUp);
+  CPPUNIT_TEST(testNonIncreasingOidStopsColumn);
+  CPPUNIT_TEST(testV1UsesGetNext);
+  CPPUNIT_TEST(testRequestLimit);
+  CPPUNIT_TEST(testGrowsRepetitionsWhenFastAndComplete);
+  CPPUNIT_TEST(testSlowResponsesDoNotGrow);
+  CPPUNIT_TEST(testExpectedRowsLimitsRepetitions);
+  CPPUNIT_TEST(testTimeoutFailsWalk);
+  CPPUNIT_TEST(testNoColumns);
+  CPPUNIT_TEST(testRequestsAndVarbindsCounted);
+  CPPUNIT_TEST_SUITE_END();
+
+ public:
+  void testRaggedColumns() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fill(fake, kA, {1, 2, 3, 5, 8}, 100);
+    fill(fake, kB, {2, 3}, 200);
+    // kC: no rows at all
+    fill(fake, kD, range(1, 20), 400);
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC, kD});
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(!r.truncated);
+    CPPUNIT_ASSERT_EQUAL(size_t(4), r.columns.size());
+    CPPUNIT_ASSERT(rowsOf(r.columns[0]) == expectedRows({1, 2, 3, 5, 8}, 100));
+    CPPUNIT_ASSERT(rowsOf(r.columns[1]) == expectedRows({2, 3}, 200));
+    CPPUNIT_ASSERT(r.columns[2].empty());
+    CPPUNIT_ASSERT(rowsOf(r.columns[3]) == expectedRows(range(1, 20), 400));
+    for (const SnmpRequest& req : fake.requests()) {
+      CPPUNIT_ASSERT(req.type == SnmpRequest::Type::GetBulk);
+      CPPUNIT_ASSERT_EQUAL(0, req.nonRepeaters);
+    }
+  }
+
+  void testColumnsEndAtDifferentRowsWithSmallRepetitions() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fill(fake, kA, range(1, 7), 100);
+    fill(fake, kB, range(3, 4), 200);
+    fill(fake, kC, {9, 10, 11, 1000}, 300);
+    TableWalker::Options o;
+    o.initialMaxRepetitions = 2;
+    o.maxMaxRepetitions = 2;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC}, o);
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(rowsOf(r.columns[0]) == expectedRows(range(1, 7), 100));
+    CPPUNIT_ASSERT(rowsOf(r.columns[1]) == expectedRows(range(3, 4), 200));
+    CPPUNIT_ASSERT(rowsOf(r.columns[2]) == expectedRows({9, 10, 11, 1000}, 300));
+    // A column that ended is not asked again: the last requests carry only column A.
+    CPPUNIT_ASSERT_EQUAL(size_t(1), fake.requests().back().oids.size());
+    CPPUNIT_ASSERT(fake.requests().back().oids[0].startsWith(Oid::parse(kA)));
+  }
+
+  void testColumnAtEndOfMib() {
+    FakeSnmpClient fake;
+    fill(fake, kA, {1, 2}, 100);
+    fill(fake, kD, {1, 2, 3}, 400);  // the last objects of the MIB
+    TableWalker::Result r = walkNow(fake, target(), {kA, kD, kD + ".9"});
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(rowsOf(r.columns[0]) == expectedRows({1, 2}, 100));
+    CPPUNIT_ASSERT(rowsOf(r.columns[1]) == expectedRows({1, 2, 3}, 400));
+    CPPUNIT_ASSERT(r.columns[2].empty());
+  }
+
+  void testTruncatedResponses() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fake.setMaxVarbinds(5);
+    for (const std::string& c : {kA, kB, kC, kD}) {
+      fill(fake, c, range(1, 20), 1000);
+    }
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC, kD});
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    for (size_t i = 0; i < 4; ++i) {
+      CPPUNIT_ASSERT(rowsOf(r.columns[i]) == expectedRows(range(1, 20), 1000));
+    }
+    // 80 values at 5 per response, plus the ends of the columns.
+    CPPUNIT_ASSERT(r.requests >= 16);
+    CPPUNIT_ASSERT(r.requests <= 20);
+  }
+
+  void testMaxColumnsPerRequest() {
+    FakeSnmpClient fake;
+    surround(fake);
+    std::vector<std::string> columns;
+    for (int c = 1; c <= 5; ++c) {
+      std::string col = "1.3.6.1.4.1.99.1.1." + std::to_string(c);
+      fill(fake, col, range(1, 4), 10ULL * c);
+      columns.push_back(col);
+    }
+    TableWalker::Options o;
+    o.maxColumnsPerRequest = 2;
+    TableWalker::Result r = walkNow(fake, target(), columns, o);
+    for (const SnmpRequest& req : fake.requests()) {
+      CPPUNIT_ASSERT(req.oids.size() <= 2);
+    }
+    for (int c = 1; c <= 5; ++c) {
+      CPPUNIT_ASSERT(rowsOf(r.columns[c - 1]) == expectedRows(range(1, 4), 10ULL * c));
+    }
+  }
+
+  void testTooBigHalvesRepetitions() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fake.setTooBigAbove(10);
+    for (const std::string& c : {kA, kB, kC}) {
+      fill(fake, c, range(1, 30), 5);
+    }
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC});
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(!r.truncated);
+    for (size_t i = 0; i < 3; ++i) {
+      CPPUNIT_ASSERT(rowsOf(r.columns[i]) == expectedRows(range(1, 30), 5));
+    }
+    CPPUNIT_ASSERT(r.maxRepetitions <= 3);  // 3 columns x 3 = 9 varbinds fit
+    CPPUNIT_ASSERT(r.requests < 60);
+  }
+
+  void testTooBigSplitsColumns() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fake.setTooBigAbove(1);
+    for (const std::string& c : {kA, kB, kC, kD}) {
+      fill(fake, c, range(1, 3), 5);
+    }
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC, kD});
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    for (size_t i = 0; i < 4; ++i) {
+      CPPUNIT_ASSERT(rowsOf(r.columns[i]) == expectedRows(range(1, 3), 5));
+    }
+    CPPUNIT_ASSERT_EQUAL(1, r.maxRepetitions);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), fake.requests().back().oids.size());
+  }
+
+  void testTooBigForOneValueGivesUp() {
+    FakeSnmpClient fake;
+    fill(fake, kA, range(1, 3), 5);
+    fake.setTooBigAbove(0);  // not even one varbind fits
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB});
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(r.truncated);
+    CPPUNIT_ASSERT(r.columns[0].empty());
+    CPPUNIT_ASSERT(r.message.find("tooBig") != std::string::npos);
+    // 25 -> 12 -> 6 -> 3 -> 1 repetitions, then one column per request, then give up.
+    CPPUNIT_ASSERT(r.requests <= 10);
+  }
+
+  void testNonIncreasingOidStopsColumn() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fill(fake, kA, range(1, 5), 100);
+    fill(fake, kB, range(1, 5), 200);
+    fake.setNextOverride(kA + ".3", kA + ".2");  // the agent loops: after .3 comes .2 again
+    TableWalker::Options o;
+    o.initialMaxRepetitions = 2;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB}, o);
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(r.truncated);
+    CPPUNIT_ASSERT(r.message.find("non-increasing") != std::string::npos);
+    CPPUNIT_ASSERT(rowsOf(r.columns[0]) == expectedRows({1, 2, 3}, 100));
+    CPPUNIT_ASSERT(rowsOf(r.columns[1]) == expectedRows(range(1, 5), 200));
+    CPPUNIT_ASSERT(r.requests < 10);
+  }
+
+  void testV1UsesGetNext() {
+    FakeSnmpClient fake;
+    fill(fake, kA, {1, 2, 4}, 100);
+    fill(fake, kB, {1}, 200);
+    fill(fake, kD, {1, 2}, 400);  // the end of the MIB: noSuchName closes it
+    TableWalker::Result r = walkNow(fake, target(0), {kA, kB, kC, kD});
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(rowsOf(r.columns[0]) == expectedRows({1, 2, 4}, 100));
+    CPPUNIT_ASSERT(rowsOf(r.columns[1]) == expectedRows({1}, 200));
+    CPPUNIT_ASSERT(r.columns[2].empty());
+    CPPUNIT_ASSERT(rowsOf(r.columns[3]) == expectedRows({1, 2}, 400));
+    bool multi = false;
+    for (const SnmpRequest& req : fake.requests()) {
+      CPPUNIT_ASSERT(req.type == SnmpRequest::Type::GetNext);
+      multi |= req.oids.size() > 1;
+    }
+    CPPUNIT_ASSERT(multi);
+  }
+
+  void testRequestLimit() {
+    FakeSnmpClient fake;
+    fill(fake, kA, range(1, 100), 1);
+    TableWalker::Options o;
+    o.initialMaxRepetitions = 5;
+    o.maxMaxRepetitions = 5;
+    o.maxRequests = 3;
+    TableWalker::Result r = walkNow(fake, target(), {kA}, o);
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(r.truncated);
+    CPPUNIT_ASSERT_EQUAL(uint32_t(3), r.requests);
+    CPPUNIT_ASSERT_EQUAL(size_t(15), r.columns[0].size());
+    CPPUNIT_ASSERT(r.message.find("request limit") != std::string::npos);
+  }
+
+  void testGrowsRepetitionsWhenFastAndComplete() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fill(fake, kA, range(1, 500), 1);
+    TableWalker::Options o;
+    o.initialMaxRepetitions = 10;
+    o.maxMaxRepetitions = 100;
+    o.maxParallelRequests = 1;
+    TableWalker::Result r = walkNow(fake, target(), {kA}, o);
+    CPPUNIT_ASSERT(rowsOf(r.columns[0]) == expectedRows(range(1, 500), 1));
+    CPPUNIT_ASSERT_EQUAL(100, r.maxRepetitions);
+    CPPUNIT_ASSERT(r.requests < 15);  // 10, 15, 22, 33, 49, 73, 100, 100, ... instead of 50
+  }
+
+  void testSlowResponsesDoNotGrow() {
+    FakeSnmpClient fake;
+    fill(fake, kA, range(1, 100), 1);
+    fake.setElapsed(std::chrono::milliseconds(400));
+    TableWalker::Options o;
+    o.initialMaxRepetitions = 10;
+    TableWalker::Result r = walkNow(fake, target(), {kA}, o);
+    CPPUNIT_ASSERT_EQUAL(size_t(100), r.columns[0].size());
+    CPPUNIT_ASSERT_EQUAL(10, r.maxRepetitions);
+  }
+
+  void testExpectedRowsLimitsRepetitions() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fill(fake, kA, range(1, 5), 1);
+    fill(fake, kB, range(1, 5), 2);
+    TableWalker::Options o;
+    o.expectedRows = 5;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB}, o);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), fake.requests().size());
+    CPPUNIT_ASSERT_EQUAL(6, fake.requests()[0].maxRepetitions);  // 5 rows + 1 to see the end
+    CPPUNIT_ASSERT_EQUAL(size_t(5), r.columns[0].size());
+    CPPUNIT_ASSERT_EQUAL(size_t(5), r.columns[1].size());
+
+    // More rows than expected: the walk still reads them all.
+    FakeSnmpClient more;
+    fill(more, kA, range(1, 40), 1);
+    TableWalker::Result r2 = walkNow(more, target(), {kA}, o);
+    CPPUNIT_ASSERT_EQUAL(size_t(40), r2.columns[0].size());
+  }
+
+  void testTimeoutFailsWalk() {
+    FakeSnmpClient fake;
+    fill(fake, kA, range(1, 5), 1);
+    fake.setTimeoutTarget("dev");
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB});
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Timeout);
+    CPPUNIT_ASSERT_EQUAL(uint32_t(2), r.requests);  // one request, retries 1
+    CPPUNIT_ASSERT_EQUAL(size_t(1), fake.requests().size());
+  }
+
+  void testNoColumns() {
+    FakeSnmpClient fake;
+    TableWalker::Result r = walkNow(fake, target(), {});
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(fake.requests().empty());
+  }
+
+  void testRequestsAndVarbindsCounted() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fake.setMaxVarbinds(7);
+    fill(fake, kA, range(1, 30), 1);
+    fill(fake, kB, range(1, 10), 1);
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB});
+    CPPUNIT_ASSERT_EQUAL(fake.packets(), r.requests);
+    CPPUNIT_ASSERT_EQUAL(fake.varbindsSent(), r.varbinds);
+    CPPUNIT_ASSERT_EQUAL(uint32_t(fake.requests().size()), r.requests);
+  }
+};
+
+CPPUNIT_TEST_SUITE_REGISTRATION(TableWalkerTest);
