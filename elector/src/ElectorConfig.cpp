@@ -1,6 +1,5 @@
 #include "ElectorConfig.h"
 
-#include <Poco/URI.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,9 +10,11 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
-#include <libconfig.h++>
 #include <sstream>
 #include <typeinfo>
+
+#include <Poco/URI.h>
+#include <libconfig.h++>
 
 #include "elector/LeadershipEvent.h"
 

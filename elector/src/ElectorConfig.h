@@ -1,12 +1,12 @@
 #pragma once
 
-#include <Poco/Exception.h>
-
 #include <chrono>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <Poco/Exception.h>
 
 #include "RedisLeaseStore.h"
 #include "Secret.h"

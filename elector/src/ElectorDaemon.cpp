@@ -1,11 +1,5 @@
 #include "ElectorDaemon.h"
 
-#include <Poco/AutoPtr.h>
-#include <Poco/Channel.h>
-#include <Poco/DateTimeFormatter.h>
-#include <Poco/Exception.h>
-#include <Poco/Logger.h>
-#include <Poco/Message.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,6 +17,13 @@
 #include <random>
 #include <sstream>
 #include <string_view>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/Channel.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Exception.h>
+#include <Poco/Logger.h>
+#include <Poco/Message.h>
 
 #include "Clock.h"
 #include "Election.h"

@@ -1,16 +1,17 @@
 #include "FileLeaseStore.h"
 
-#include <Poco/Exception.h>
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <boost/interprocess/exceptions.hpp>
-#include <boost/interprocess/sync/file_lock.hpp>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <utility>
+
+#include <Poco/Exception.h>
+#include <boost/interprocess/exceptions.hpp>
+#include <boost/interprocess/sync/file_lock.hpp>
 
 namespace elector {
 namespace {

@@ -1,13 +1,13 @@
 #include "HttpLeaderSource.h"
 
+#include <istream>
+
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Timespan.h>
-
-#include <istream>
 
 namespace elector {
 namespace {

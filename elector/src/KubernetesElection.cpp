@@ -1,12 +1,12 @@
 #include "KubernetesElection.h"
 
+#include <algorithm>
+#include <utility>
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Logger.h>
-
-#include <algorithm>
-#include <utility>
 
 namespace elector {
 namespace {

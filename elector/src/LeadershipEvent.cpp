@@ -1,8 +1,8 @@
 #include "elector/LeadershipEvent.h"
 
-#include <Poco/Exception.h>
-
 #include <cstdio>
+
+#include <Poco/Exception.h>
 
 namespace elector {
 

@@ -1,7 +1,5 @@
 #include "LeadershipServer.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Logger.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -11,6 +9,9 @@
 
 #include <cerrno>
 #include <cstring>
+
+#include <Poco/Exception.h>
+#include <Poco/Logger.h>
 
 namespace elector {
 

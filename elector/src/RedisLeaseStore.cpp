@@ -1,12 +1,12 @@
 #include "RedisLeaseStore.h"
 
-#include <hiredis.h>
 #include <sys/time.h>
 
 #include <cstdlib>
 #include <utility>
 
 #include <Poco/Logger.h>
+#include <hiredis.h>
 
 namespace elector {
 

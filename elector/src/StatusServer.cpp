@@ -1,5 +1,8 @@
 #include "StatusServer.h"
 
+#include <sstream>
+#include <utility>
+
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -9,9 +12,6 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
-
-#include <sstream>
-#include <utility>
 
 namespace elector {
 namespace {

@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <chrono>
 #include <random>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "FaultHelpers.h"
 

@@ -22,8 +22,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -44,6 +42,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ElectorHarness.h"

@@ -7,7 +7,6 @@
 // slots `v<20 digits>`, the marker `.cluster-id`, temps `.tmp.<random>`. A v2 slot is an
 // 84-byte header (Envelope.h: version @16, epoch @24, key id @48, nonce @56) then AES-256-GCM.
 
-#include <cppunit/TestFixture.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -17,6 +16,8 @@
 #include <random>
 #include <string>
 #include <vector>
+
+#include <cppunit/TestFixture.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

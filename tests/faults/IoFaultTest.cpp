@@ -14,8 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -23,6 +21,8 @@
 #include <fstream>
 #include <future>
 #include <sstream>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "FaultHelpers.h"
 #include "SiteHarness.h"

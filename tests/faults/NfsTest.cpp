@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <fstream>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "FaultHelpers.h"
 

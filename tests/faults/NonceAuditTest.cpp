@@ -7,10 +7,10 @@
 // checks the kept slots (tags, chain, epochs, nonces: I1, I2, I8, I11), must pass too.
 #include <sys/stat.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <map>
 #include <set>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "FaultHelpers.h"
 

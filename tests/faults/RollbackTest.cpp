@@ -5,9 +5,9 @@
 // AAD and the reader's memory of what it accepted can tell it is old (§5.5).
 #include <unistd.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <chrono>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "FaultHelpers.h"
 

@@ -1,10 +1,10 @@
 // DISCOVERY_CRON comes from the environment or the config file: parse it, then ask for fire times.
-#include <Poco/Exception.h>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include <Poco/Exception.h>
 
 #include "discovery/CronExpression.h"
 #include "discovery/TimeZone.h"

@@ -1,9 +1,9 @@
 // The body of POST /promsnmp/discovery, from any HTTP client. Names never reach a resolver here.
-#include <Poco/Exception.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+
+#include <Poco/Exception.h>
 
 #include "discovery/DiscoveryRequest.h"
 

@@ -10,9 +10,6 @@
 // Collector::scrape and negotiate() on a collector whose inventory has a few devices (polled
 // through FakeSnmpClient, synchronously; the FakeClock never moves, so after the first poll of
 // a device every scrape is a cache hit).
-#include <Poco/Exception.h>
-#include <Poco/URI.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -22,16 +19,19 @@
 #include <string>
 #include <string_view>
 
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
 #include "collection/Collector.h"
 #include "collection/DevicePoller.h"
 #include "exposition/Exposition.h"
-#include "support/FakeClock.h"
-#include "snmp/FakeSnmpClient.h"
-#include "inventory/InventoryState.h"
 #include "exposition/SelfMetrics.h"
+#include "inventory/InventoryState.h"
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Keyring.h"
+#include "snmp/FakeSnmpClient.h"
+#include "support/FakeClock.h"
 
 using namespace promsnmp;
 

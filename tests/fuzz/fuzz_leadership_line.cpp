@@ -5,16 +5,16 @@
 //
 // A line that parses must hold values in the protocol's ranges, and must survive
 // elector::encode → parse unchanged (both ends agree by construction). A refusal must say why.
-#include <Poco/Exception.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include "leadership/LeadershipClient.h"
+#include <Poco/Exception.h>
+
 #include "elector/LeadershipEvent.h"
+#include "leadership/LeadershipClient.h"
 
 namespace {
 

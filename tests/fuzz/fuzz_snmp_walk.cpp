@@ -26,9 +26,9 @@
 #include <vector>
 
 #include "collection/DevicePoller.h"
-#include "snmp/FakeSnmpClient.h"
 #include "collection/MetricCatalog.h"
 #include "collection/PollResult.h"
+#include "snmp/FakeSnmpClient.h"
 #include "snmp/SnmpClient.h"
 #include "snmp/TableWalker.h"
 

@@ -10,10 +10,6 @@
 // bcrypt dominates: only users whose hash has cost <= 5 are checked with their own name (the
 // seeds use cost 4), and a header naming an unknown user, which costs one cost-10 bcrypt (the
 // dummy check that hides which users exist), is checked for 1 input in 16 only.
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
-#include <Poco/Exception.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -23,6 +19,10 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
+#include <Poco/Exception.h>
 
 #include "http/WebConfig.h"
 

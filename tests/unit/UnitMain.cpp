@@ -1,17 +1,17 @@
 // CppUnit runner shared by the unit, integration and fault test executables.
 // Usage: <runner> [SuiteName...]   (no argument: every registered suite)
 // Exit: 0 all passed, 1 a failure, 2 unknown suite, 77 every test of the run skipped (Skip.h).
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
 #include <cppunit/BriefTestProgressListener.h>
 #include <cppunit/CompilerOutputter.h>
 #include <cppunit/TestResult.h>
 #include <cppunit/TestResultCollector.h>
 #include <cppunit/TestRunner.h>
 #include <cppunit/extensions/TestFactoryRegistry.h>
-
-#include <cstdio>
-#include <iostream>
-#include <string>
-#include <vector>
 
 #include "Skip.h"
 

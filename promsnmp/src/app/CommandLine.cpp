@@ -1,9 +1,9 @@
 #include "app/CommandLine.h"
 
-#include <Poco/Environment.h>
-
 #include <algorithm>
 #include <typeinfo>
+
+#include <Poco/Environment.h>
 
 #include "config/Config.h"
 

@@ -1,11 +1,11 @@
 #pragma once
 
-#include <Poco/Exception.h>
-
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <Poco/Exception.h>
 
 namespace promsnmp {
 

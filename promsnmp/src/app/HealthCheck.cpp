@@ -1,14 +1,14 @@
 #include "app/HealthCheck.h"
 
+#include <iostream>
+#include <optional>
+
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
-
-#include <iostream>
-#include <optional>
 
 #include "app/CommandLine.h"
 #include "config/Config.h"

@@ -1,15 +1,5 @@
 #include "app/PromSnmpApp.h"
 
-#include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/NetSSL.h>
-#include <Poco/Net/SSLException.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
-#include <Poco/ThreadPool.h>
-#include <openssl/ssl.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -20,26 +10,37 @@
 #include <memory>
 #include <thread>
 
-#include "support/Clock.h"
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SSLException.h>
+#include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/ThreadPool.h>
+#include <openssl/ssl.h>
+
+#include "app/HealthCheck.h"
+#include "app/SystemdNotifier.h"
 #include "collection/Collector.h"
 #include "collection/DevicePoller.h"
 #include "discovery/DiscoveryService.h"
-#include "app/HealthCheck.h"
-#include "http/HttpApi.h"
-#include "inventory/InventoryState.h"
-#include "leadership/Leadership.h"
-#include "leadership/LeadershipClient.h"
-#include "inventory/LocalState.h"
-#include "support/Logging.h"
-#include "snmp/NetSnmpClient.h"
-#include "exposition/SelfMetrics.h"
-#include "app/SystemdNotifier.h"
 #include "discovery/UdpProber.h"
+#include "exposition/SelfMetrics.h"
+#include "http/HttpApi.h"
 #include "http/WebConfig.h"
+#include "inventory/InventoryState.h"
+#include "inventory/LocalState.h"
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Keyring.h"
+#include "leadership/Leadership.h"
+#include "leadership/LeadershipClient.h"
+#include "snmp/NetSnmpClient.h"
+#include "support/Clock.h"
+#include "support/Logging.h"
 
 namespace promsnmp {
 

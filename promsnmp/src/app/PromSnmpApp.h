@@ -1,10 +1,10 @@
 #pragma once
 
-#include <Poco/Util/ServerApplication.h>
-
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <Poco/Util/ServerApplication.h>
 
 #include "app/CommandLine.h"
 #include "config/Config.h"

@@ -10,14 +10,14 @@
 #include <thread>
 #include <vector>
 
-#include "support/Clock.h"
 #include "collection/DevicePoller.h"
-#include "exposition/Exposition.h"
-#include "inventory/InventoryState.h"
 #include "collection/MetricsCache.h"
 #include "collection/PollResult.h"
-#include "exposition/SelfMetrics.h"
 #include "collection/UtilizationTracker.h"
+#include "exposition/Exposition.h"
+#include "exposition/SelfMetrics.h"
+#include "inventory/InventoryState.h"
+#include "support/Clock.h"
 
 namespace promsnmp {
 

@@ -13,9 +13,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "support/Clock.h"
-#include "exposition/Exposition.h"
 #include "collection/PollResult.h"
+#include "exposition/Exposition.h"
+#include "support/Clock.h"
 
 namespace promsnmp {
 

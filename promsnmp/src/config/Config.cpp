@@ -9,13 +9,14 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
-#include <libconfig.h++>
 #include <sstream>
 #include <typeinfo>
 
+#include <libconfig.h++>
+
 #include "discovery/CronExpression.h"
-#include "support/Logging.h"
 #include "discovery/TimeZone.h"
+#include "support/Logging.h"
 
 namespace promsnmp {
 

@@ -1,13 +1,13 @@
 #pragma once
 
-#include <Poco/Exception.h>
-
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <Poco/Exception.h>
 
 #include "support/Secret.h"
 

@@ -1,11 +1,11 @@
 #include "discovery/CronExpression.h"
 
-#include <Poco/Exception.h>
-
 #include <array>
 #include <cctype>
 #include <cstdint>
 #include <limits>
+
+#include <Poco/Exception.h>
 
 namespace promsnmp {
 

@@ -1,13 +1,13 @@
 #include "discovery/Discovery.h"
 
-#include <Poco/Exception.h>
-
 #include <cctype>
 #include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_set>
+
+#include <Poco/Exception.h>
 
 #include "snmp/SnmpTarget.h"
 

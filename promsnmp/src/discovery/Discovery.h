@@ -9,8 +9,8 @@
 
 #include "discovery/DiscoveryTargets.h"
 #include "discovery/Prober.h"
-#include "snmp/SnmpClient.h"
 #include "inventoryfs/Inventory.h"
+#include "snmp/SnmpClient.h"
 
 namespace promsnmp {
 

@@ -1,18 +1,18 @@
 #include "discovery/DiscoveryRequest.h"
 
+#include <algorithm>
+#include <cctype>
+#include <iterator>
+#include <string>
+
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
-#include <algorithm>
-#include <cctype>
-#include <iterator>
-#include <string>
-
-#include "snmp/NetSnmpClient.h"
 #include "inventoryfs/InventoryJson.h"
+#include "snmp/NetSnmpClient.h"
 
 namespace promsnmp {
 

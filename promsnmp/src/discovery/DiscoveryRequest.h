@@ -1,10 +1,10 @@
 #pragma once
 
-#include <Poco/Exception.h>
-
 #include <cstddef>
 #include <string_view>
 #include <vector>
+
+#include <Poco/Exception.h>
 
 #include "discovery/DiscoveryTargets.h"
 #include "inventoryfs/Inventory.h"

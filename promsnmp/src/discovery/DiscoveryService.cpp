@@ -1,20 +1,20 @@
 #include "discovery/DiscoveryService.h"
 
+#include <sstream>
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
 
-#include <sstream>
-
 #include "discovery/CronExpression.h"
-#include "inventory/InventoryState.h"
-#include "leadership/Leadership.h"
-#include "inventory/LocalState.h"
-#include "support/Logging.h"
 #include "discovery/TimeZone.h"
+#include "inventory/InventoryState.h"
+#include "inventory/LocalState.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
+#include "leadership/Leadership.h"
+#include "support/Logging.h"
 
 namespace promsnmp {
 

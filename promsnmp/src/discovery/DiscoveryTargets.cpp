@@ -5,8 +5,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <Poco/Exception.h>
-
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -14,6 +12,8 @@
 #include <cstring>
 #include <optional>
 #include <unordered_set>
+
+#include <Poco/Exception.h>
 
 namespace promsnmp {
 

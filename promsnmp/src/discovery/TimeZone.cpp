@@ -1,12 +1,12 @@
 #include "discovery/TimeZone.h"
 
-#include <Poco/Exception.h>
-
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+
+#include <Poco/Exception.h>
 
 namespace promsnmp {
 

@@ -7,14 +7,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <Poco/Exception.h>
-
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <deque>
 #include <random>
 #include <unordered_map>
+
+#include <Poco/Exception.h>
 
 #include "discovery/ProbePacket.h"
 

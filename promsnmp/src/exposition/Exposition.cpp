@@ -1,11 +1,11 @@
 #include "exposition/Exposition.h"
 
-#include <Poco/DeflatingStream.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <sstream>
+
+#include <Poco/DeflatingStream.h>
 
 namespace promsnmp {
 

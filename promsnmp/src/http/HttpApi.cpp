@@ -1,5 +1,10 @@
 #include "http/HttpApi.h"
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <sstream>
+
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Array.h>
@@ -12,24 +17,19 @@
 #include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
-#include <algorithm>
-#include <cctype>
-#include <cmath>
-#include <sstream>
-
 #include "collection/Collector.h"
 #include "discovery/Discovery.h"
 #include "discovery/DiscoveryRequest.h"
 #include "discovery/DiscoveryService.h"
 #include "exposition/Exposition.h"
-#include "inventory/InventoryState.h"
-#include "leadership/Leadership.h"
 #include "exposition/SelfMetrics.h"
 #include "http/WebConfig.h"
+#include "inventory/InventoryState.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Merge.h"
+#include "leadership/Leadership.h"
 
 namespace promsnmp {
 

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -10,6 +8,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include "exposition/SelfMetrics.h"
 #include "inventoryfs/InventoryStore.h"

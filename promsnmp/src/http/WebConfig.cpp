@@ -1,14 +1,6 @@
 #include "http/WebConfig.h"
 
-#include "support/Logging.h"
-
-#include <Poco/Base64Decoder.h>
-#include <Poco/Exception.h>
-#include <Poco/SHA2Engine.h>
 #include <crypt.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
-
 #include <sys/stat.h>
 
 #include <chrono>
@@ -16,6 +8,14 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+
+#include <Poco/Base64Decoder.h>
+#include <Poco/Exception.h>
+#include <Poco/SHA2Engine.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+#include "support/Logging.h"
 
 namespace promsnmp {
 

@@ -2,12 +2,11 @@
 
 #include <Poco/Logger.h>
 
-#include "support/Logging.h"
-
 #include "inventory/LocalState.h"
 #include "inventoryfs/Envelope.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
+#include "support/Logging.h"
 
 namespace promsnmp {
 

@@ -9,9 +9,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "snmp/SnmpTarget.h"
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/InventoryWatcher.h"
+#include "snmp/SnmpTarget.h"
 
 namespace Poco {
 class Logger;

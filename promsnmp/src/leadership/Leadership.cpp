@@ -2,9 +2,9 @@
 
 #include <thread>
 
+#include "inventoryfs/Exceptions.h"
 #include "leadership/LeadershipClient.h"
 #include "support/Logging.h"
-#include "inventoryfs/Exceptions.h"
 
 namespace promsnmp {
 

@@ -1,7 +1,5 @@
 #include "leadership/LeadershipClient.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Logger.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -12,8 +10,11 @@
 #include <cerrno>
 #include <cstring>
 
-#include "support/Logging.h"
+#include <Poco/Exception.h>
+#include <Poco/Logger.h>
+
 #include "elector/LeadershipEvent.h"
+#include "support/Logging.h"
 
 namespace promsnmp {
 

@@ -1,8 +1,8 @@
 #include "snmp/SnmpClient.h"
 
-#include <Poco/Exception.h>
-
 #include <algorithm>
+
+#include <Poco/Exception.h>
 
 namespace promsnmp {
 

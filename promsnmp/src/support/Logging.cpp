@@ -2,15 +2,15 @@
 
 #include <unistd.h>
 
-#include <Poco/AutoPtr.h>
-#include <Poco/DateTimeFormatter.h>
-#include <Poco/Exception.h>
-#include <Poco/FormattingChannel.h>
-
 #include <cerrno>
 #include <charconv>
 #include <string_view>
 #include <vector>
+
+#include <Poco/AutoPtr.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Exception.h>
+#include <Poco/FormattingChannel.h>
 
 namespace promsnmp {
 

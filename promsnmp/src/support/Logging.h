@@ -1,14 +1,14 @@
 #pragma once
 
-#include <Poco/Channel.h>
-#include <Poco/Formatter.h>
-#include <Poco/Logger.h>
-#include <Poco/Message.h>
-
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <type_traits>
+
+#include <Poco/Channel.h>
+#include <Poco/Formatter.h>
+#include <Poco/Logger.h>
+#include <Poco/Message.h>
 
 namespace promsnmp {
 

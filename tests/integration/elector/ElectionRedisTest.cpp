@@ -1,13 +1,13 @@
 // Election + RedisLeaseStore + the real clock against a real redis-server: failover on stop,
 // and fail-closed step-down when Redis stops answering (I5).
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <chrono>
 #include <csignal>
 #include <memory>
 #include <string>
 #include <thread>
+
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "Clock.h"
 #include "Election.h"

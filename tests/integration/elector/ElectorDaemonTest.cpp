@@ -1,9 +1,6 @@
 // The elector binary against a real redis-server: one leader among two, failover after kill -9,
 // handover on SIGTERM, the static backend and exit codes. Every child is stopped by a destructor
 // and every wait is bounded.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -11,6 +8,9 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "ElectorHarness.h"
 #include "ProcessHelpers.h"

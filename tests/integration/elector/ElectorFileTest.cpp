@@ -2,14 +2,15 @@
 // the kernel; the epoch counter grows under the lock) and two real elector binaries on one lock
 // file (one leader; handover on SIGTERM; failover after kill -9). Host-local by design. Every
 // wait is bounded; every child is killed and reaped by a destructor.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <memory>
 #include <string>
+
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "ElectorHarness.h"
 #include "FileLeaseStore.h"

@@ -3,7 +3,6 @@
 // Shared by the integration tests that run the real elector binary (the elector suites and
 // SiteFailoverTest): a child process, a reader of its leadership socket, bounded polling and a
 // small HTTP GET against 127.0.0.1. Everything is in namespace elector_test.
-#include <cppunit/extensions/HelperMacros.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -12,11 +11,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 
 #include <chrono>
 #include <cstring>
@@ -28,6 +22,12 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "elector/LeadershipEvent.h"
 

@@ -2,17 +2,9 @@
 // output), /healthz (200 with role/backend/holder; 503 once the backend has failed for longer
 // than the lease), 404/405, a chosen port that is taken (exit 1) and the default port taken
 // (warning, keeps running). Only 127.0.0.1; every child is stopped by a destructor.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
 
 #include <cstdio>
 #include <fstream>
@@ -22,6 +14,14 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "ElectorHarness.h"
 #include "ProcessHelpers.h"

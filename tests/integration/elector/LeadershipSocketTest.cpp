@@ -1,10 +1,6 @@
 // LeadershipServer on a real Unix socket in a temp directory with raw-socket readers standing in
 // for collectors: every reader gets the same lines, a new reader gets the current state, and a
 // reader that never reads is dropped without blocking publish(). Each wait is bounded.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
-
-#include <Poco/Exception.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -21,6 +17,10 @@
 #include <optional>
 #include <string>
 #include <thread>
+
+#include <Poco/Exception.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "LeadershipServer.h"
 #include "elector/LeadershipEvent.h"

@@ -1,14 +1,15 @@
 // RedisLeaseStore against a real redis-server started on 127.0.0.1 (a free port, no
 // persistence) for each test and always stopped.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "RedisLeaseStore.h"
 
 #include <chrono>
 #include <csignal>
 #include <string>
 #include <thread>
 
-#include "RedisLeaseStore.h"
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "RedisServer.h"
 
 using elector::LeaseResult;

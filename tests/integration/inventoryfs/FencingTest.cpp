@@ -6,12 +6,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "ProcessHelpers.h"
 #include "inventoryfs/DirectorySlotStore.h"

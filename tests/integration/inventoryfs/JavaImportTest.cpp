@@ -1,10 +1,10 @@
 // A file written by the Java PromSNMP's classes (tests/tools/java-fixture: Jackson + javax.crypto,
 // key of 16 characters) is imported with the CLI and shown again: every device, agent (v3 users,
 // engine ids, SNMPv1 and the Java defaults) and seed must come back unchanged.
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <fstream>
 #include <sstream>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "ProcessHelpers.h"
 #include "inventoryfs/InventoryJson.h"

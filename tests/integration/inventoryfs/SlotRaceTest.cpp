@@ -5,13 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <Poco/Exception.h>
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
+
+#include <Poco/Exception.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "NaiveRenameWriter.h"
 #include "ProcessHelpers.h"

@@ -5,13 +5,13 @@
 // --config.check) with file:line; a changed file is followed, a broken one keeps the last good.
 // The device is an agent address where nothing listens: its credentials are a marker that must
 // never appear in an answer that is not the admin's includeCredentials.
-#include <Poco/Base64Encoder.h>
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <Poco/Base64Encoder.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

@@ -2,11 +2,6 @@
 // reason phrase of their code, every JSON answer is valid UTF-8, unknown keys and contradictory
 // credentials are named in the 400, and devices leaving the inventory take their own series and
 // poller state with them (a churn of 1,000 devices leaves /metrics and RSS flat).
-#include <Poco/Base64Encoder.h>
-#include <Poco/Dynamic/Var.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <cppunit/extensions/HelperMacros.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,9 +14,15 @@
 #include <thread>
 #include <vector>
 
+#include <Poco/Base64Encoder.h>
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "DaemonHelpers.h"
-#include "exposition/Exposition.h"
 #include "ProcessHelpers.h"
+#include "exposition/Exposition.h"
 
 using namespace testing;
 

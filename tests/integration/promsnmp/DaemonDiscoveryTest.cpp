@@ -8,15 +8,14 @@
 // name and location keeps them through discovery (the agent's values recorded beside them), a
 // second agent with the same sysName at another address becomes a new device, and a POST that
 // would empty the inventory is refused unless forced.
-#include <cppunit/extensions/HelperMacros.h>
+#include <chrono>
+#include <set>
+#include <thread>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-
-#include <chrono>
-#include <set>
-#include <thread>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

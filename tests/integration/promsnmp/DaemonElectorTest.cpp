@@ -5,12 +5,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <chrono>
 #include <map>
 #include <memory>
 #include <thread>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

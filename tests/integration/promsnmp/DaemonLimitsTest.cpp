@@ -3,12 +3,12 @@
 // addresses per discovery request (400), discovery requests per minute (429 with Retry-After),
 // header count and size (400, POCO's limits), and slow clients (disconnected after
 // web.read_timeout_ms).
+#include <chrono>
+#include <thread>
+
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <cppunit/extensions/HelperMacros.h>
-
-#include <chrono>
-#include <thread>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

@@ -4,9 +4,9 @@
 // the daemon keeps serving.
 #include <signal.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <memory>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

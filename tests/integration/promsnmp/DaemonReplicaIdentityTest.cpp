@@ -4,8 +4,6 @@
 // than deleting it; a rollback of the same inventory is still refused (I9).
 #include <signal.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -13,6 +11,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

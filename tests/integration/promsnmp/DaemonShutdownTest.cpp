@@ -5,10 +5,7 @@
 // read), so every poll stays in flight until cancelled. Run against a PROMSNMP_SANITIZE build,
 // the old teardown shows as an AddressSanitizer report (stack-use-after-scope in Collector.cpp)
 // and a non-zero exit.
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/SocketAddress.h>
 #include <arpa/inet.h>
-#include <cppunit/extensions/HelperMacros.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +15,10 @@
 #include <fstream>
 #include <memory>
 #include <string>
+
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

@@ -5,8 +5,6 @@
 // replica serves when the share is unreadable, and SIGTERM drains and exits 0.
 #include <signal.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -14,6 +12,8 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

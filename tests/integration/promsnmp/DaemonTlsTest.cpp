@@ -3,9 +3,9 @@
 // RequireAndVerifyClientCert only clients with a certificate from client_ca_file get in; basic
 // auth works over it; a key that does not match its certificate stops the start (exit 78).
 // curl is the client, as operators and probes use it.
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <fstream>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

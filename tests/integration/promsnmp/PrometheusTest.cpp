@@ -1,17 +1,16 @@
 // A real Prometheus server (Debian's package) discovers promsnmp's targets through HTTP SD on
 // /targets, scrapes /snmp with the relabeling of promsnmp-java.md §3 for a minute, and ends up
 // with every target up and the IF-MIB series with their labels.
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <Poco/URI.h>
-
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <thread>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/URI.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"

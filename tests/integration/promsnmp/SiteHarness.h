@@ -13,11 +13,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -31,6 +26,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
 #include "ElectorHarness.h"

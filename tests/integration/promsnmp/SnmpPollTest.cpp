@@ -1,4 +1,3 @@
-#include <cppunit/extensions/HelperMacros.h>
 #include <sys/resource.h>
 
 #include <chrono>
@@ -11,11 +10,13 @@
 #include <string>
 #include <thread>
 
+#include <cppunit/extensions/HelperMacros.h>
+
+#include "SnmpAgentHelpers.h"
 #include "collection/DevicePoller.h"
 #include "collection/MetricCatalog.h"
-#include "snmp/NetSnmpClient.h"
 #include "collection/PollResult.h"
-#include "SnmpAgentHelpers.h"
+#include "snmp/NetSnmpClient.h"
 #include "snmp/SnmpClient.h"
 
 using promsnmp::ColumnGroup;

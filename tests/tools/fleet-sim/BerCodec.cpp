@@ -2,14 +2,15 @@
 
 #include <cstring>
 
-// net-snmp-config.h must come first: the other net-snmp headers depend on its macros.
-#include <net-snmp/net-snmp-config.h>
+#include <Poco/Exception.h>
 
+// net-snmp-config.h must come first: the other net-snmp headers depend on its macros.
+// clang-format off
+#include <net-snmp/net-snmp-config.h>
 #include <net-snmp/library/asn1.h>
 #include <net-snmp/library/snmp.h>
 #include <net-snmp/types.h>
-
-#include <Poco/Exception.h>
+// clang-format on
 
 namespace fleetsim {
 namespace {

@@ -1,5 +1,4 @@
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "Election.h"
 
 #include <algorithm>
 #include <chrono>
@@ -10,8 +9,9 @@
 #include <string>
 
 #include <Poco/Exception.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
-#include "Election.h"
 #include "FakeClock.h"
 #include "FakeLeaseStore.h"
 

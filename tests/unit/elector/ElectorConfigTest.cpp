@@ -1,8 +1,8 @@
 // loadElectorConfig and parseSettings: built-in defaults, the environment, the file with every
 // problem reported as file:line, the precedence flags > environment > file > defaults, secrets
 // never shown, and the shipped etc/elector.cfg documenting every setting.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "ElectorConfig.h"
+
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -13,7 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "ElectorConfig.h"
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "ElectorDaemon.h"
 
 using elector::ConfigException;

@@ -1,8 +1,8 @@
 // ElectorMetrics: the exposition text (values, cumulative histogram buckets, pre-declared error
 // kinds), transitions, the health rule (failing for longer than the lease), and
 // `promtool check metrics` on the output (skipped with a message when promtool is missing).
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "ElectorMetrics.h"
+
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +15,9 @@
 #include <sstream>
 #include <string>
 
-#include "ElectorMetrics.h"
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "FakeClock.h"
 
 using elector::ElectorMetrics;

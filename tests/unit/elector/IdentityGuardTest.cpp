@@ -1,16 +1,17 @@
 // IdentityGuard (F-25, identity collision) against FakeLeaseStore and FakeClock: a live twin is
 // reported after one TTL + renew interval, a dead predecessor's presence lease is waited out,
 // an ambiguous claim that ran is recognised, and a lease lost at run time is claimed again.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "IdentityGuard.h"
 
 #include <algorithm>
 #include <chrono>
 #include <string>
 
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "FakeClock.h"
 #include "FakeLeaseStore.h"
-#include "IdentityGuard.h"
 
 using elector::FakeClock;
 using elector::FakeLeaseStore;

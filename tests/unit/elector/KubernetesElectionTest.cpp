@@ -1,18 +1,18 @@
 // The kubernetes backend's decision logic against FakeLeaderSource and FakeClock: leader only
 // while the latest good, fast answer names us; follower at once on every kind of bad answer,
 // and after a whole lease without a good answer.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
-
-#include <Poco/Exception.h>
+#include "KubernetesElection.h"
 
 #include <chrono>
 #include <stdexcept>
 #include <string>
 
+#include <Poco/Exception.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "FakeClock.h"
 #include "FakeLeaderSource.h"
-#include "KubernetesElection.h"
 
 using elector::Decision;
 using elector::FakeClock;

@@ -1,15 +1,14 @@
 // Tests of the leadership socket line format: encode/decode round trips and every way a line
 // can be malformed (each must be rejected with a reason, never thrown).
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
-
-#include <Poco/Exception.h>
+#include "elector/LeadershipEvent.h"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "elector/LeadershipEvent.h"
+#include <Poco/Exception.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 using namespace elector;
 

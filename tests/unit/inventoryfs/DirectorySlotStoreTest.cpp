@@ -4,11 +4,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "inventoryfs/Exceptions.h"
 

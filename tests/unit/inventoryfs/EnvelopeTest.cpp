@@ -1,17 +1,18 @@
 // Tests of the inventory envelopes: the Java legacy format against its published test vectors,
 // the v2 format against a golden file made by an independent implementation (Python
 // `cryptography`), and refusal of every kind of damaged file.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "inventoryfs/Envelope.h"
 
 #include <set>
 #include <string>
 #include <vector>
 
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "AesGcm.h"
 #include "Base64.h"
 #include "Hex.h"
-#include "inventoryfs/Envelope.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/Keyring.h"
 

@@ -2,8 +2,7 @@
 // byte for byte, the leniencies Jackson has (duplicate "type", nulls, missing primitives,
 // offsets, 0-9 fraction digits), the strictness it lacks (strings for numbers, bad UTF-8), and
 // an error message naming the JSON path for every malformed input.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "inventoryfs/InventoryJson.h"
 
 #include <fstream>
 #include <iterator>
@@ -11,10 +10,12 @@
 #include <sstream>
 #include <string>
 
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "Json.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/Inventory.h"
-#include "inventoryfs/InventoryJson.h"
 
 using namespace inventoryfs;
 

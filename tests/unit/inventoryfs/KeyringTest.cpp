@@ -1,7 +1,6 @@
 // Tests of key derivation (pinned to values computed independently with Python's hmac/hashlib)
 // and of reading key settings from an environment map, including every error case.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "inventoryfs/Keyring.h"
 
 #include <stdlib.h>
 
@@ -11,10 +10,12 @@
 #include <map>
 #include <string>
 
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "AesGcm.h"
 #include "Hex.h"
 #include "inventoryfs/Exceptions.h"
-#include "inventoryfs/Keyring.h"
 
 using namespace inventoryfs;
 

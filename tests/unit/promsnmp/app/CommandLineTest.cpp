@@ -1,12 +1,13 @@
 // Tests of the daemon's command line: both flag spellings, boolean flags, actions, every usage
 // error, and the --help and --version texts.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "app/CommandLine.h"
 
 #include <string>
 #include <vector>
 
-#include "app/CommandLine.h"
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "config/Config.h"
 
 using namespace promsnmp;

@@ -1,7 +1,6 @@
 // Tests of the sd_notify protocol on a real Unix datagram socket bound in a temp directory (and
 // in the abstract namespace), standing in for systemd's $NOTIFY_SOCKET.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "app/SystemdNotifier.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -15,7 +14,8 @@
 #include <map>
 #include <string>
 
-#include "app/SystemdNotifier.h"
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 using namespace promsnmp;
 

@@ -1,13 +1,13 @@
 #include "collection/Collector.h"
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <filesystem>
 #include <thread>
 
-#include "support/FakeClock.h"
-#include "snmp/FakeSnmpClient.h"
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "inventoryfs/DirectorySlotStore.h"
+#include "snmp/FakeSnmpClient.h"
+#include "support/FakeClock.h"
 
 using namespace promsnmp;
 

@@ -1,13 +1,14 @@
-#include <cppunit/extensions/HelperMacros.h>
+#include "collection/DevicePoller.h"
 
 #include <memory>
 #include <optional>
 #include <string>
 
-#include "collection/DevicePoller.h"
-#include "snmp/FakeSnmpClient.h"
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "collection/MetricCatalog.h"
 #include "collection/PollResult.h"
+#include "snmp/FakeSnmpClient.h"
 
 using promsnmp::DevicePoller;
 using promsnmp::IfMetric;

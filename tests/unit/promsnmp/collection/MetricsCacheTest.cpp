@@ -1,12 +1,12 @@
 #include "collection/MetricsCache.h"
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <algorithm>
 #include <atomic>
 #include <future>
 #include <stdexcept>
 #include <thread>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "support/FakeClock.h"
 

@@ -1,8 +1,8 @@
 #include "collection/UtilizationTracker.h"
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <thread>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 using namespace promsnmp;
 

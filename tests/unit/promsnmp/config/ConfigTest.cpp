@@ -1,8 +1,7 @@
 // Tests of loadConfig: defaults equal the Java PromSNMP defaults, precedence flags > env > file >
 // defaults, every problem reported at once with its place, the shipped etc/promsnmp.cfg loads and
 // documents the real defaults, and secrets never show.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "config/Config.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -14,7 +13,8 @@
 #include <sstream>
 #include <string>
 
-#include "config/Config.h"
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 using namespace promsnmp;
 

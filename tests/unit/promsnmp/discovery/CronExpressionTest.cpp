@@ -1,8 +1,7 @@
 // Tests of CronExpression: Spring Framework 6 syntax (every element, macros, errors) and next
 // fire times, in UTC and in real zones across DST changes. Expected instants in zones were
 // computed with `TZ=<zone> date -d '<local time>'` on Debian 12 (tzdata 2025b) and hard-coded.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "discovery/CronExpression.h"
 
 #include <chrono>
 #include <cstdio>
@@ -10,8 +9,9 @@
 #include <string>
 
 #include <Poco/Exception.h>
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
-#include "discovery/CronExpression.h"
 #include "discovery/TimeZone.h"
 
 using namespace promsnmp;

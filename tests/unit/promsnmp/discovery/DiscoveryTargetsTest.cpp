@@ -1,8 +1,7 @@
 #include "discovery/DiscoveryTargets.h"
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <Poco/Exception.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 using namespace promsnmp;
 

@@ -2,8 +2,7 @@
 // (the expected values below were produced with it on Debian 12, tzdata 2025b), the POSIX footer
 // rule takes over after the last transition (2040 instants; footer-only "slim" data), local
 // times map onto gaps and overlaps, and bad names or data are rejected with the path.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "discovery/TimeZone.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -16,8 +15,8 @@
 #include <vector>
 
 #include <Poco/Exception.h>
-
-#include "discovery/TimeZone.h"
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 using namespace promsnmp;
 using namespace std::chrono;

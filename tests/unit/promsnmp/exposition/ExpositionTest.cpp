@@ -1,14 +1,14 @@
 #include "exposition/Exposition.h"
 
-#include <cppunit/extensions/HelperMacros.h>
-#include <zlib.h>
-
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <locale>
 #include <set>
 #include <sstream>
+
+#include <cppunit/extensions/HelperMacros.h>
+#include <zlib.h>
 
 #include "collection/UtilizationTracker.h"
 

@@ -6,8 +6,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +13,8 @@
 #include <set>
 #include <sstream>
 #include <string>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "collection/MetricCatalog.h"
 #include "exposition/SelfMetrics.h"

@@ -1,10 +1,9 @@
 #include "exposition/SelfMetrics.h"
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <thread>
 
 #include <Poco/Exception.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 using namespace promsnmp;
 

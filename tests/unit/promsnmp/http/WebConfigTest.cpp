@@ -1,10 +1,10 @@
 #include "http/WebConfig.h"
 
+#include <sstream>
+
 #include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <cppunit/extensions/HelperMacros.h>
-
-#include <sstream>
 
 using namespace promsnmp;
 

@@ -4,12 +4,12 @@
 
 #include <stdlib.h>
 
+#include <filesystem>
+#include <string>
+
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <cppunit/extensions/HelperMacros.h>
-
-#include <filesystem>
-#include <string>
 
 using namespace promsnmp;
 using namespace Poco::Data::Keywords;

@@ -1,8 +1,7 @@
 // Tests of the collector's end of the leadership socket on a real Unix stream socket in a temp
 // directory, with a tiny in-test server writing lines and a FakeClock for the lease deadline.
 // Waits are bounded polls for the reader thread, never fixed sleeps.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "leadership/LeadershipClient.h"
 
 #include <poll.h>
 #include <stdlib.h>
@@ -21,12 +20,14 @@
 #include <thread>
 #include <vector>
 
-#include "support/FakeClock.h"
-#include "leadership/Leadership.h"
-#include "leadership/LeadershipClient.h"
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Keyring.h"
+#include "leadership/Leadership.h"
+#include "support/FakeClock.h"
 
 using namespace promsnmp;
 using namespace std::chrono_literals;

@@ -1,8 +1,8 @@
 #include "leadership/Leadership.h"
 
-#include <cppunit/extensions/HelperMacros.h>
-
 #include <filesystem>
+
+#include <cppunit/extensions/HelperMacros.h>
 
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/Exceptions.h"

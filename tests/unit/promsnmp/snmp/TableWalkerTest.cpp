@@ -1,11 +1,12 @@
-#include <cppunit/extensions/HelperMacros.h>
+#include "snmp/TableWalker.h"
 
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <cppunit/extensions/HelperMacros.h>
+
 #include "snmp/FakeSnmpClient.h"
-#include "snmp/TableWalker.h"
 
 using promsnmp::Oid;
 using promsnmp::SnmpRequest;

@@ -1,7 +1,11 @@
 // Tests of the log line formats (logfmt and JSON quoting and escaping, invalid UTF-8, level
 // names), of logEvent's level filtering and field typing, and of setupLogging's arguments.
-#include <cppunit/TestFixture.h>
-#include <cppunit/extensions/HelperMacros.h>
+#include "support/Logging.h"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
 
 #include <Poco/AutoPtr.h>
 #include <Poco/Channel.h>
@@ -10,13 +14,8 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Timestamp.h>
-
-#include <cstdint>
-#include <limits>
-#include <string>
-#include <vector>
-
-#include "support/Logging.h"
+#include <cppunit/TestFixture.h>
+#include <cppunit/extensions/HelperMacros.h>
 
 using namespace promsnmp;
 
