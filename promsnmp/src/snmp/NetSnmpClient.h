@@ -11,9 +11,9 @@
 
 namespace promsnmp {
 
-/// The real SnmpClient, on net-snmp's single-session API (the only file that includes
-/// net-snmp). One I/O thread polls the sockets of all sessions; requests queue beyond a global
-/// and a per-target cap of requests in flight.
+/// The real SnmpClient, on net-snmp's single-session API (the NetSnmpClient*.cpp files are the
+/// only ones that include net-snmp). One I/O thread polls the sockets of all sessions; requests
+/// queue beyond a global and a per-target cap of requests in flight.
 ///
 /// Sessions are persistent: one UDP socket per SnmpTarget::sessionKey(), reused by every poll
 /// of that target, closed after `sessionIdleTimeout` without use or when more than
@@ -80,7 +80,7 @@ class NetSnmpClient : public SnmpClient {
   Stats stats() const;
 
  private:
-  class Impl;  // in NetSnmpClient.cpp: keeps net-snmp out of this header
+  class Impl;  // in NetSnmpClientImpl.h: keeps net-snmp out of this header
   std::unique_ptr<Impl> impl_;
 };
 

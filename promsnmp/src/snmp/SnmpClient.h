@@ -26,7 +26,7 @@
 namespace promsnmp {
 
 // The SNMP seam, at the level of one request/response exchange. The real implementation is
-// NetSnmpClient (the only file that includes net-snmp); tests use FakeSnmpClient. Everything
+// NetSnmpClient (the only class that includes net-snmp); tests use FakeSnmpClient. Everything
 // above it (TableWalker, DevicePoller) is logic on these plain types.
 
 /// An SNMP object identifier: a sequence of sub-identifiers. Ordered as SNMP orders OIDs
