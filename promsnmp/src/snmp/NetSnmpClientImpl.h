@@ -3,6 +3,8 @@
 // Private to the NetSnmpClient*.cpp files, the only ones that include it: with them, the only
 // code that sees net-snmp. NetSnmpClient.h keeps net-snmp out of every other file.
 
+#include <poll.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -106,6 +108,11 @@ class NetSnmpClient::Impl {
   // ---- the loop (NetSnmpClientLoop.cpp) ------------------------------------------------------
 
   void run();
+  /// Fills `fds` with the wake-up eventfd and the socket of each session in flight (`polled`:
+  /// their sessions, in the same order) and returns poll's timeout in ms: the earliest net-snmp
+  /// retransmission deadline, at most 1 s while sessions exist (the idle sweep), 0 when answers
+  /// wait already, -1 (no limit) otherwise.
+  int preparePoll(std::vector<pollfd>& fds, std::vector<Session*>& polled);
   void wake();
   void acceptIncoming();
   /// Starts queued requests while there is room: round robin over the sessions with work.

@@ -108,33 +108,7 @@ void NetSnmpClient::Impl::run() {
       }
     }
 
-    fds.clear();
-    polled.clear();
-    fds.push_back({wakeFd_, POLLIN, 0});
-    // Idle sessions are swept about each second; answers produced while sending (a failed
-    // send) are processed at once.
-    int timeoutMs = completedHead_ != nullptr ? 0 : sessions_.empty() ? -1 : 1000;
-    for (Session* s : busy_) {
-      if (s->handle == nullptr || s->fd < 0) {
-        continue;
-      }
-      fds.push_back({s->fd, POLLIN, 0});
-      polled.push_back(s);
-      int numFds = 0;
-      int block = 1;
-      timeval tv{};
-      netsnmp_large_fd_set scratch;
-      netsnmp_large_fd_set_init(&scratch, FD_SETSIZE);
-      NETSNMP_LARGE_FD_ZERO(&scratch);
-      snmp_sess_select_info2(s->handle, &numFds, &scratch, &tv, &block);
-      netsnmp_large_fd_set_cleanup(&scratch);
-      if (!block) {
-        long ms = tv.tv_sec * 1000L + (tv.tv_usec + 999) / 1000;
-        timeoutMs =
-            timeoutMs < 0 ? static_cast<int>(ms) : std::min(timeoutMs, static_cast<int>(ms));
-      }
-    }
-
+    int timeoutMs = preparePoll(fds, polled);
     int ready = ::poll(fds.data(), fds.size(), timeoutMs);
     if (ready < 0 && errno != EINTR) {
       logEvent(logger("promsnmp.snmp"), Poco::Message::PRIO_ERROR, "poll failed",
@@ -171,6 +145,35 @@ void NetSnmpClient::Impl::run() {
     }
   }
   shutdown();
+}
+
+int NetSnmpClient::Impl::preparePoll(std::vector<pollfd>& fds, std::vector<Session*>& polled) {
+  fds.clear();
+  polled.clear();
+  fds.push_back({wakeFd_, POLLIN, 0});
+  // Idle sessions are swept about each second; answers produced while sending (a failed
+  // send) are processed at once.
+  int timeoutMs = completedHead_ != nullptr ? 0 : sessions_.empty() ? -1 : 1000;
+  for (Session* s : busy_) {
+    if (s->handle == nullptr || s->fd < 0) {
+      continue;
+    }
+    fds.push_back({s->fd, POLLIN, 0});
+    polled.push_back(s);
+    int numFds = 0;
+    int block = 1;
+    timeval tv{};
+    netsnmp_large_fd_set scratch;
+    netsnmp_large_fd_set_init(&scratch, FD_SETSIZE);
+    NETSNMP_LARGE_FD_ZERO(&scratch);
+    snmp_sess_select_info2(s->handle, &numFds, &scratch, &tv, &block);
+    netsnmp_large_fd_set_cleanup(&scratch);
+    if (!block) {
+      long ms = tv.tv_sec * 1000L + (tv.tv_usec + 999) / 1000;
+      timeoutMs = timeoutMs < 0 ? static_cast<int>(ms) : std::min(timeoutMs, static_cast<int>(ms));
+    }
+  }
+  return timeoutMs;
 }
 
 void NetSnmpClient::Impl::wake() {

@@ -76,6 +76,16 @@ std::optional<ProtocolOid> privProtocolOid(const std::string& name) {
   return std::nullopt;
 }
 
+/// Ku (RFC 3414 A.2): `passphrase` hashed with the hash of `authProtocol` into `key`;
+/// `keyLength` holds the buffer's size and receives the key's. Returns whether net-snmp could
+/// (it refuses a passphrase shorter than 8 characters).
+bool deriveKey(const ProtocolOid& authProtocol, const std::string& passphrase, u_char* key,
+               size_t* keyLength) {
+  return generate_Ku(authProtocol.id, static_cast<u_int>(authProtocol.length),
+                     reinterpret_cast<const u_char*>(passphrase.data()), passphrase.size(), key,
+                     keyLength) == SNMPERR_SUCCESS;
+}
+
 usmUser* findUser(const netsnmp_session* ss) {
   for (usmUser* u = usm_get_userList(); u != nullptr; u = u->next) {
     if (u->name != nullptr && ss->securityName != nullptr &&
@@ -116,9 +126,7 @@ std::string NetSnmpClient::Impl::setUpSecurity(netsnmp_session& in, const SnmpTa
   in.securityAuthProto = const_cast<::oid*>(auth->id);
   in.securityAuthProtoLen = auth->length;
   in.securityAuthKeyLen = USM_AUTH_KU_LEN;
-  if (generate_Ku(auth->id, static_cast<u_int>(auth->length),
-                  reinterpret_cast<const u_char*>(t.authPassphrase.data()), t.authPassphrase.size(),
-                  in.securityAuthKey, &in.securityAuthKeyLen) != SNMPERR_SUCCESS) {
+  if (!deriveKey(*auth, t.authPassphrase, in.securityAuthKey, &in.securityAuthKeyLen)) {
     return "cannot derive the SNMPv3 auth key (passphrase shorter than 8 characters?)";
   }
   if (in.securityLevel != SNMP_SEC_LEVEL_AUTHPRIV) {
@@ -131,9 +139,7 @@ std::string NetSnmpClient::Impl::setUpSecurity(netsnmp_session& in, const SnmpTa
   in.securityPrivProto = const_cast<::oid*>(priv->id);
   in.securityPrivProtoLen = priv->length;
   in.securityPrivKeyLen = USM_PRIV_KU_LEN;
-  if (generate_Ku(in.securityAuthProto, static_cast<u_int>(in.securityAuthProtoLen),
-                  reinterpret_cast<const u_char*>(t.privPassphrase.data()), t.privPassphrase.size(),
-                  in.securityPrivKey, &in.securityPrivKeyLen) != SNMPERR_SUCCESS) {
+  if (!deriveKey(*auth, t.privPassphrase, in.securityPrivKey, &in.securityPrivKeyLen)) {
     return "cannot derive the SNMPv3 priv key (passphrase shorter than 8 characters?)";
   }
   return {};
