@@ -347,16 +347,10 @@ void appendNativeSeries(std::string& out, const NativeSeries& s) {
   out += '\n';
 }
 
-}  // namespace
-
-RenderedDevice renderDevice(const PollResult& poll, std::string_view instance,
-                            const UtilizationUpdate& utilization) {
-  RenderedDevice device;
-  std::string inst;
-  appendLabelValue(inst, instance);
-
-  // Interfaces ascending by ifIndex; the first of duplicate rows wins (two identical label sets
-  // would make Prometheus reject the whole scrape).
+/// The interfaces of `poll` ascending by ifIndex, the first of duplicate rows kept (two
+/// identical label sets would make Prometheus reject the whole scrape), their label values
+/// escaped once.
+std::vector<InterfaceLabels> interfaceLabels(const PollResult& poll) {
   std::vector<InterfaceLabels> ifs;
   ifs.reserve(poll.interfaces.size());
   for (const InterfaceRow& row : poll.interfaces) {
@@ -376,34 +370,49 @@ RenderedDevice renderDevice(const PollResult& poll, std::string_view instance,
     appendLabelValue(l.name, l.row->ifName);
     appendLabelValue(l.alias, l.row->ifAlias);
   }
-  device.interfaces = ifs.size();
+  return ifs;
+}
 
-  // Java's order for the plain metrics: instance, ifDescr, ifName, ifIndex, ifAlias.
+/// The interface of `ifIndex` in `ifs` (ascending), or nullptr.
+const InterfaceLabels* findInterface(const std::vector<InterfaceLabels>& ifs, uint32_t ifIndex) {
+  auto it = std::lower_bound(
+      ifs.begin(), ifs.end(), ifIndex,
+      [](const InterfaceLabels& l, uint32_t index) { return l.row->ifIndex < index; });
+  return it != ifs.end() && it->row->ifIndex == ifIndex ? &*it : nullptr;
+}
+
+/// Each interface's labels for the plain metrics, in Java's order (instance, ifDescr, ifName,
+/// ifIndex, ifAlias), from `{` to the space before the value; adds their sizes to `bytes`.
+std::vector<std::string> plainLabelSets(const std::vector<InterfaceLabels>& ifs,
+                                        const std::string& inst, size_t& bytes) {
   std::vector<std::string> plainLabels;
   plainLabels.reserve(ifs.size());
-  size_t labelBytes = 0;
   for (const InterfaceLabels& l : ifs) {
     std::string s = "{instance=\"" + inst + "\",ifDescr=\"" + l.descr + "\",ifName=\"" + l.name +
                     "\",ifIndex=\"" + l.index + "\",ifAlias=\"" + l.alias + "\"} ";
-    labelBytes += s.size();
+    bytes += s.size();
     plainLabels.push_back(std::move(s));
   }
+  return plainLabels;
+}
 
-  std::string& out = device.classic;
-  out.reserve(512 + kIfMetricCount * (labelBytes + ifs.size() * 48) / 2);
+/// `sysUpTime{instance}` with Java's HELP (the OID after " - ") and TYPE.
+void appendSysUpTime(std::string& out, const std::string& inst, uint64_t ticks) {
+  out += "# HELP sysUpTime ";
+  out += kSysUpTimeHelp;
+  out += " - ";
+  out += kSysUpTime;
+  out += "\n# TYPE sysUpTime gauge\nsysUpTime{instance=\"";
+  out += inst;
+  out += "\"} ";
+  appendUnsigned(out, ticks);
+  out += '\n';
+}
 
-  if (poll.sysUpTime) {
-    out += "# HELP sysUpTime ";
-    out += kSysUpTimeHelp;
-    out += " - ";
-    out += kSysUpTime;
-    out += "\n# TYPE sysUpTime gauge\nsysUpTime{instance=\"";
-    out += inst;
-    out += "\"} ";
-    appendUnsigned(out, *poll.sysUpTime);
-    out += '\n';
-  }
-
+/// Each metric of ifMetrics() in catalog order that some interface has: HELP (the column OID
+/// after " - "), TYPE, and a sample per interface with a value (`plainLabels[i]` for `ifs[i]`).
+void appendInterfaceMetrics(std::string& out, const std::vector<InterfaceLabels>& ifs,
+                            const std::vector<std::string>& plainLabels) {
   for (const MetricDef& def : ifMetrics()) {
     const size_t m = static_cast<size_t>(def.id);
     bool any = std::any_of(ifs.begin(), ifs.end(),
@@ -429,25 +438,22 @@ RenderedDevice renderDevice(const PollResult& poll, std::string_view instance,
       }
     }
   }
+}
 
-  auto findInterface = [&ifs](uint32_t ifIndex) -> const InterfaceLabels* {
-    auto it = std::lower_bound(
-        ifs.begin(), ifs.end(), ifIndex,
-        [](const InterfaceLabels& l, uint32_t index) { return l.row->ifIndex < index; });
-    return it != ifs.end() && it->row->ifIndex == ifIndex ? &*it : nullptr;
-  };
-
-  // Java's classic histogram: one observation per poll, in its own label order
-  // (instance, ifName, ifDescr, ifIndex, ifAlias), now with the +Inf bucket it lacked.
-  bool utilizationHeader = false;
-  for (const UtilizationSample& sample : utilization.samples) {
-    const InterfaceLabels* l = findInterface(sample.ifIndex);
+/// Java's classic histogram: one observation per poll and interface in `ifs`, in its own label
+/// order (instance, ifName, ifDescr, ifIndex, ifAlias), now with the +Inf bucket it lacked.
+/// Nothing, not even HELP and TYPE, when no sample names an interface of `ifs`.
+void appendUtilization(std::string& out, const std::vector<InterfaceLabels>& ifs,
+                       const std::string& inst, const std::vector<UtilizationSample>& samples) {
+  bool header = false;
+  for (const UtilizationSample& sample : samples) {
+    const InterfaceLabels* l = findInterface(ifs, sample.ifIndex);
     if (l == nullptr) {
       continue;
     }
-    if (!utilizationHeader) {
+    if (!header) {
       appendHelpType(out, kUtilizationName, kUtilizationHelp, "histogram");
-      utilizationHeader = true;
+      header = true;
     }
     std::string labels = "{instance=\"" + inst + "\",ifName=\"" + l->name + "\",ifDescr=\"" +
                          l->descr + "\",ifIndex=\"" + l->index + "\",ifAlias=\"" + l->alias + '"';
@@ -471,19 +477,48 @@ RenderedDevice renderDevice(const PollResult& poll, std::string_view instance,
     appendDouble(out, sample.percent);
     out += '\n';
   }
-  out.shrink_to_fit();
+}
 
-  // The cumulative histogram: only this target's series (Java wrote every device's).
-  for (const NativeHistogram& h : utilization.native) {
-    const InterfaceLabels* l = findInterface(h.ifIndex);
+/// The cumulative histogram's series of the interfaces in `ifs` only (Java wrote every
+/// device's), labels sorted by name as client_java wrote them.
+std::vector<NativeSeries> nativeSeries(const std::vector<InterfaceLabels>& ifs,
+                                       const std::string& inst,
+                                       const std::vector<NativeHistogram>& native) {
+  std::vector<NativeSeries> series;
+  for (const NativeHistogram& h : native) {
+    const InterfaceLabels* l = findInterface(ifs, h.ifIndex);
     if (l == nullptr) {
       continue;
     }
-    device.native.push_back({"ifAlias=\"" + l->alias + "\",ifDescr=\"" + l->descr +
-                                 "\",ifIndex=\"" + l->index + "\",ifName=\"" + l->name +
-                                 "\",instance=\"" + inst + '"',
-                             h});
+    series.push_back({"ifAlias=\"" + l->alias + "\",ifDescr=\"" + l->descr + "\",ifIndex=\"" +
+                          l->index + "\",ifName=\"" + l->name + "\",instance=\"" + inst + '"',
+                      h});
   }
+  return series;
+}
+
+}  // namespace
+
+RenderedDevice renderDevice(const PollResult& poll, std::string_view instance,
+                            const UtilizationUpdate& utilization) {
+  RenderedDevice device;
+  std::string inst;
+  appendLabelValue(inst, instance);
+  const std::vector<InterfaceLabels> ifs = interfaceLabels(poll);
+  device.interfaces = ifs.size();
+
+  size_t labelBytes = 0;
+  const std::vector<std::string> plainLabels = plainLabelSets(ifs, inst, labelBytes);
+  std::string& out = device.classic;
+  out.reserve(512 + kIfMetricCount * (labelBytes + ifs.size() * 48) / 2);
+  if (poll.sysUpTime) {
+    appendSysUpTime(out, inst, *poll.sysUpTime);
+  }
+  appendInterfaceMetrics(out, ifs, plainLabels);
+  appendUtilization(out, ifs, inst, utilization.samples);
+  out.shrink_to_fit();
+
+  device.native = nativeSeries(ifs, inst, utilization.native);
   if (!device.native.empty()) {
     std::string& nat = device.nativeText;
     appendHelpType(nat, kNativeName, kNativeHelp, "histogram");
