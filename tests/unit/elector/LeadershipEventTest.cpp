@@ -219,10 +219,7 @@ class LeadershipEventTest : public CppUnit::TestFixture {
     // anything after a 0xFF byte), comments, nesting, a byte-order mark, JavaScript numbers.
     const std::string ok = "\"a\"";
     const std::string event = line("\"leader\"", "1", ok, "1");
-    std::string deep;
-    for (int i = 0; i < 200; ++i) {
-      deep = "[" + deep + "]";
-    }
+    const std::string deep = std::string(200, '[') + std::string(200, ']');
     const std::vector<std::string> bad = {
         line("\"leader\"", "-0", ok, "1"),
         line("\"leader\"", "18446744073709551617", ok, "1"),   // Poco 1.11 reads 1
