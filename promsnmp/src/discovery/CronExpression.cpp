@@ -6,6 +6,7 @@
 #include <limits>
 
 #include <Poco/Exception.h>
+#include <Poco/String.h>
 
 namespace promsnmp {
 
@@ -57,19 +58,6 @@ std::string javaTrim(const std::string& s) {
     --end;
   }
   return s.substr(begin, end - begin);
-}
-
-bool equalsIgnoreCase(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 /// Splits on `delimiter`, keeping empty pieces ("1,,2" has three).
@@ -224,7 +212,7 @@ CronExpression CronExpression::parse(const std::string& text) {
   }
   std::string expression = javaTrim(text);
   for (const auto& [macro, replacement] : kMacros) {
-    if (equalsIgnoreCase(expression, macro)) {
+    if (Poco::icompare(expression, macro) == 0) {  // ASCII case only, whatever the locale
       expression = replacement;
       break;
     }

@@ -14,19 +14,11 @@
 #include <unordered_set>
 
 #include <Poco/Exception.h>
+#include <Poco/String.h>
 
 namespace promsnmp {
 
 namespace {
-
-std::string trim(const std::string& text) {
-  size_t begin = text.find_first_not_of(" \t\r\n");
-  if (begin == std::string::npos) {
-    return "";
-  }
-  size_t end = text.find_last_not_of(" \t\r\n");
-  return text.substr(begin, end - begin + 1);
-}
 
 std::optional<uint32_t> parseIpv4(const std::string& text) {
   in_addr address{};
@@ -92,7 +84,7 @@ struct Parsed {
 constexpr int kMinIpv6Prefix = 112;  // 65,536 addresses: a sweep, not a scan of the universe
 
 Parsed parseEntry(const std::string& raw) {
-  const std::string entry = trim(raw);
+  const std::string entry = Poco::trim(raw);  // ASCII white space: " \t\n\v\f\r"
   if (entry.empty()) {
     throw Poco::SyntaxException("empty target");
   }

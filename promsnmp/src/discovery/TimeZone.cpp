@@ -2,11 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
+#include <exception>
 #include <fstream>
 #include <iterator>
 
 #include <Poco/Exception.h>
+#include <date/tz.h>
 
 namespace promsnmp {
 
@@ -18,85 +19,6 @@ using std::chrono::sys_days;
 using std::chrono::sys_seconds;
 
 constexpr std::int64_t kSecondsPerDay = 86400;
-
-/// Big-endian reader over TZif bytes that throws on truncation.
-class TzifReader {
- public:
-  TzifReader(const std::string& data, const std::string& where) : data_(data), where_(where) {}
-
-  void need(std::size_t n) const {
-    if (data_.size() - pos_ < n) {
-      throw Poco::DataFormatException("truncated TZif data", where_);
-    }
-  }
-  std::uint8_t u8() {
-    need(1);
-    return static_cast<std::uint8_t>(data_[pos_++]);
-  }
-  std::uint32_t u32() {
-    need(4);
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      v = (v << 8) | static_cast<std::uint8_t>(data_[pos_++]);
-    }
-    return v;
-  }
-  std::int64_t i64() {
-    need(8);
-    std::uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) {
-      v = (v << 8) | static_cast<std::uint8_t>(data_[pos_++]);
-    }
-    return static_cast<std::int64_t>(v);
-  }
-  void skip(std::size_t n) {
-    need(n);
-    pos_ += n;
-  }
-  std::size_t pos() const { return pos_; }
-  const std::string& data() const { return data_; }
-
- private:
-  const std::string& data_;
-  const std::string& where_;
-  std::size_t pos_ = 0;
-};
-
-struct TzifHeader {
-  char version = 0;
-  std::uint32_t isutcnt = 0, isstdcnt = 0, leapcnt = 0, timecnt = 0, typecnt = 0, charcnt = 0;
-};
-
-TzifHeader readHeader(TzifReader& in, const std::string& where) {
-  in.need(44);
-  if (in.data().compare(in.pos(), 4, "TZif") != 0) {
-    throw Poco::DataFormatException("not a TZif file (bad magic)", where);
-  }
-  in.skip(4);
-  TzifHeader h;
-  h.version = static_cast<char>(in.u8());
-  if (h.version != 0 && h.version != '2' && h.version != '3' && h.version != '4') {
-    throw Poco::DataFormatException("unsupported TZif version", where);
-  }
-  in.skip(15);
-  h.isutcnt = in.u32();
-  h.isstdcnt = in.u32();
-  h.leapcnt = in.u32();
-  h.timecnt = in.u32();
-  h.typecnt = in.u32();
-  h.charcnt = in.u32();
-  if (h.typecnt == 0 || (h.isutcnt != 0 && h.isutcnt != h.typecnt) ||
-      (h.isstdcnt != 0 && h.isstdcnt != h.typecnt) || h.timecnt > 1000000 || h.leapcnt > 1000000 ||
-      h.typecnt > 256 || h.charcnt > 1000000) {
-    throw Poco::DataFormatException("inconsistent TZif header counts", where);
-  }
-  return h;
-}
-
-std::size_t dataBlockSize(const TzifHeader& h, std::size_t timeSize) {
-  return h.timecnt * timeSize + h.timecnt + std::size_t{h.typecnt} * 6 + h.charcnt +
-         h.leapcnt * (timeSize + 4) + h.isstdcnt + h.isutcnt;
-}
 
 bool isLeap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
@@ -288,16 +210,52 @@ std::int32_t TimeZone::PosixTz::offsetAt(std::int64_t utc) const {
   return inDst ? dstOffset : stdOffset;
 }
 
-TimeZone TimeZone::load(const std::string& name, const std::string& zoneinfoDir) {
+TimeZone TimeZone::load(const std::string& name) {
   if (name.empty() || name.front() == '/' || name.find("..") != std::string::npos ||
       name.find('\0') != std::string::npos) {
     throw Poco::InvalidArgumentException("invalid time zone name", name);
   }
-  std::string path = zoneinfoDir + "/" + name;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
+  const std::string path = std::string(kZoneinfoDir) + "/" + name;
+  TimeZone zone;
+  zone.name_ = name;
+  try {
+    zone.zone_ = date::locate_zone(name);
+  } catch (const std::exception&) {  // not in the database, or no database at all
     throw Poco::NotFoundException("no time zone file", path);
   }
+  // First, because date/tz asserts rather than throws on a file that does not start like TZif.
+  const std::string footer = readFooter(path);
+  try {
+    // Reads the transitions (date/tz keeps them). The period holding an instant after all of
+    // them (9999) begins at the last one, where the footer takes over.
+    zone.footerFrom_ = zone.zone_->get_info(date::sys_days{date::year{9999} / 1 / 1})
+                           .begin.time_since_epoch()
+                           .count();
+  } catch (const std::exception& e) {
+    throw Poco::DataFormatException(std::string("bad TZif data: ") + e.what(), path);
+  }
+  if (!footer.empty()) {
+    try {
+      zone.footer_ = PosixTz::parse(footer);
+    } catch (const Poco::DataFormatException& e) {
+      throw Poco::DataFormatException(e.message(), path);
+    }
+  }
+  return zone;
+}
+
+TimeZone TimeZone::fromPosixRule(const std::string& name, const std::string& rule) {
+  TimeZone zone;
+  zone.name_ = name;
+  try {
+    zone.footer_ = PosixTz::parse(rule);
+  } catch (const Poco::DataFormatException& e) {
+    throw Poco::DataFormatException(e.message(), name);
+  }
+  return zone;
+}
+
+std::string TimeZone::readFooter(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in.is_open()) {
     throw Poco::NotFoundException("cannot open time zone file", path);
@@ -306,11 +264,21 @@ TimeZone TimeZone::load(const std::string& name, const std::string& zoneinfoDir)
   if (in.bad()) {
     throw Poco::NotFoundException("cannot read time zone file", path);
   }
-  return parseTzif(name, data, path);
-}
-
-TimeZone TimeZone::fromTzif(const std::string& name, const std::string& data) {
-  return parseTzif(name, data, name);
+  if (data.size() < 44 || data.compare(0, 4, "TZif") != 0) {
+    throw Poco::DataFormatException("not a TZif file (bad magic)", path);
+  }
+  if (data[4] == '\0') {
+    return "";  // version 1: no footer
+  }
+  // Version 2+: the file ends with "\n" POSIX-TZ "\n", and the TZ string has no newline.
+  if (data.back() != '\n') {
+    throw Poco::DataFormatException("TZif footer does not end with a newline", path);
+  }
+  std::size_t start = data.rfind('\n', data.size() - 2);
+  if (start == std::string::npos) {
+    throw Poco::DataFormatException("TZif footer does not start with a newline", path);
+  }
+  return data.substr(start + 1, data.size() - start - 2);
 }
 
 TimeZone TimeZone::utc() {
@@ -319,86 +287,14 @@ TimeZone TimeZone::utc() {
   return zone;
 }
 
-TimeZone TimeZone::parseTzif(const std::string& name, const std::string& data,
-                             const std::string& where) {
-  TzifReader in(data, where);
-  TzifHeader h = readHeader(in, where);
-  std::size_t timeSize = 4;
-  if (h.version != 0) {
-    // Version 2+: skip the 32-bit block; the 64-bit block after the second header is complete.
-    in.skip(dataBlockSize(h, 4));
-    h = readHeader(in, where);
-    timeSize = 8;
-  }
-  in.need(dataBlockSize(h, timeSize));
-
-  TimeZone zone;
-  zone.name_ = name;
-  zone.transitions_.reserve(h.timecnt);
-  for (std::uint32_t i = 0; i < h.timecnt; ++i) {
-    std::int64_t t = timeSize == 8 ? in.i64() : static_cast<std::int32_t>(in.u32());
-    if (!zone.transitions_.empty() && t <= zone.transitions_.back()) {
-      throw Poco::DataFormatException("TZif transition times not ascending", where);
-    }
-    zone.transitions_.push_back(t);
-  }
-  std::vector<std::uint8_t> typeIndex(h.timecnt);
-  for (auto& index : typeIndex) {
-    index = in.u8();
-    if (index >= h.typecnt) {
-      throw Poco::DataFormatException("TZif transition type out of range", where);
-    }
-  }
-  std::vector<std::int32_t> typeOffset(h.typecnt);
-  for (auto& offset : typeOffset) {
-    offset = static_cast<std::int32_t>(in.u32());
-    if (offset < -25 * 3600 || offset > 26 * 3600) {
-      throw Poco::DataFormatException("TZif UTC offset out of range", where);
-    }
-    in.skip(2);  // isdst, abbreviation index: not needed for offsets
-  }
-  in.skip(h.charcnt + h.leapcnt * (timeSize + 4) + h.isstdcnt + h.isutcnt);
-  zone.initialOffset_ = typeOffset[0];
-  zone.offsets_.reserve(h.timecnt);
-  for (auto index : typeIndex) {
-    zone.offsets_.push_back(typeOffset[index]);
-  }
-
-  if (timeSize == 8) {
-    // Footer: "\n" POSIX-TZ "\n"; an empty TZ string means "no rule".
-    if (in.u8() != '\n') {
-      throw Poco::DataFormatException("TZif footer does not start with a newline", where);
-    }
-    std::size_t start = in.pos();
-    std::size_t end = data.find('\n', start);
-    if (end == std::string::npos) {
-      throw Poco::DataFormatException("TZif footer does not end with a newline", where);
-    }
-    std::string tz = data.substr(start, end - start);
-    if (!tz.empty()) {
-      try {
-        zone.footer_ = PosixTz::parse(tz);
-      } catch (const Poco::DataFormatException& e) {
-        throw Poco::DataFormatException(e.message(), where);
-      }
-    }
-  }
-  return zone;
-}
-
 std::int32_t TimeZone::offsetAt(std::int64_t utc) const {
-  if (transitions_.empty()) {
-    return footer_ ? footer_->offsetAt(utc) : initialOffset_;
-  }
-  if (utc < transitions_.front()) {
-    return initialOffset_;
-  }
-  auto it = std::upper_bound(transitions_.begin(), transitions_.end(), utc);
-  std::size_t index = static_cast<std::size_t>(it - transitions_.begin()) - 1;
-  if (index == transitions_.size() - 1 && footer_) {
+  if (footer_ && utc >= footerFrom_) {
     return footer_->offsetAt(utc);
   }
-  return offsets_[index];
+  if (zone_ == nullptr) {
+    return 0;
+  }
+  return static_cast<std::int32_t>(zone_->get_info(sys_seconds{seconds{utc}}).offset.count());
 }
 
 std::chrono::seconds TimeZone::utcOffsetAt(TimePoint t) const {

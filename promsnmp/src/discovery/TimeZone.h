@@ -1,19 +1,27 @@
-// An IANA time zone read from a TZif file (RFC 8536), for computing schedule times in local
-// wall-clock time without touching the process-wide TZ (no setenv, no localtime).
+// An IANA time zone of the host's tz database, for computing schedule times in local wall-clock
+// time without touching the process-wide TZ (no setenv, no localtime).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <vector>
+
+namespace date {
+class time_zone;
+}  // namespace date
 
 namespace promsnmp {
 
-/// UTC offsets of one IANA zone: the transitions of the TZif file's 64-bit section and, for
-/// instants after the last transition, the POSIX TZ rule of its footer (RFC 8536 section 3.3).
+/// UTC offsets of one IANA zone of /usr/share/zoneinfo: its transitions as read by date/tz
+/// (libhowardhinnant-date on the system tzdata) and, for instants after the last transition, the
+/// POSIX TZ rule of the TZif file's footer (RFC 8536 section 3.3). Debian's date/tz (3.0.1, built
+/// with USE_OS_TZDB) ignores that footer, which would freeze every zone at its 2037 offset, and its
+/// Posix::time_zone does not compile as C++20 nor read footers like America/Nuuk's "M3.5.0/-1";
+/// so the footer rule is ours.
 /// Immutable once built, so concurrent use of a const TimeZone from many threads is safe.
-/// Leap-second records ("right/" zones) are ignored: offsets are those of civil UTC.
+/// date/tz reads each zone's transitions once per process: a tzdata upgrade takes effect at the
+/// next start.
 class TimeZone {
  public:
   using TimePoint = std::chrono::system_clock::time_point;
@@ -32,15 +40,24 @@ class TimeZone {
     std::chrono::sys_seconds second;
   };
 
-  /// Reads `<zoneinfoDir>/<name>`, e.g. load("America/New_York").
-  /// Throws Poco::InvalidArgumentException for an empty name, one starting with '/' or containing
-  /// "..", Poco::NotFoundException (with the path) when no such regular file exists or it cannot
-  /// be read, Poco::DataFormatException (with the path) when it is not valid TZif data.
-  static TimeZone load(const std::string& name, const std::string& zoneinfoDir = kZoneinfoDir);
+  /// The zone `name` of the tz database, e.g. load("America/New_York"). Throws
+  /// Poco::InvalidArgumentException for an empty name, one starting with '/' or containing "..",
+  /// Poco::NotFoundException (with the path under kZoneinfoDir) when the database has no such zone
+  /// (also for the posix/ and right/ copies, which date/tz leaves out) or its file cannot be read,
+  /// Poco::DataFormatException (with the path) when the file is not valid TZif data.
+  static TimeZone load(const std::string& name);
 
-  /// Builds a zone from the bytes of a TZif file; `name` is only used as the zone's name and in
-  /// messages. Throws Poco::DataFormatException when `data` is not valid TZif (v1, v2, v3 or v4).
-  static TimeZone fromTzif(const std::string& name, const std::string& data);
+  /// A zone whose offset at every instant comes from one POSIX TZ string such as
+  /// "EST5EDT,M3.2.0,M11.1.0" (what a TZif file without transitions says through its footer);
+  /// `name` is only used as the zone's name and in messages. Throws Poco::DataFormatException
+  /// (with the name) when `rule` is not a POSIX TZ string of RFC 8536 section 3.3.
+  static TimeZone fromPosixRule(const std::string& name, const std::string& rule);
+
+  /// The POSIX TZ string a TZif file ends with (RFC 8536 section 3.3), e.g.
+  /// "EST5EDT,M3.2.0,M11.1.0"; "" for version 1 data, which has none. Throws
+  /// Poco::NotFoundException (with the path) when `path` cannot be read,
+  /// Poco::DataFormatException (with the path) when it does not start like TZif or has no footer.
+  static std::string readFooter(const std::string& path);
 
   /// The zone "UTC": offset 0 at every instant; needs no file.
   static TimeZone utc();
@@ -81,15 +98,12 @@ class TimeZone {
   };
 
   TimeZone() = default;
-  static TimeZone parseTzif(const std::string& name, const std::string& data,
-                            const std::string& where);
   std::int32_t offsetAt(std::int64_t utc) const;
 
   std::string name_;
-  std::vector<std::int64_t> transitions_;  // ascending UTC seconds
-  std::vector<std::int32_t> offsets_;      // offsets_[i] applies from transitions_[i] on
-  std::int32_t initialOffset_ = 0;         // before the first transition
-  std::optional<PosixTz> footer_;          // after the last transition
+  const date::time_zone* zone_ = nullptr;  // the transitions; owned by date/tz's database
+  std::int64_t footerFrom_ = INT64_MIN;    // UTC seconds of the last transition
+  std::optional<PosixTz> footer_;          // from footerFrom_ on
 };
 
 }  // namespace promsnmp

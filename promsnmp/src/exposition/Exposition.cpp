@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include <Poco/DeflatingStream.h>
+#include <Poco/String.h>
 
 namespace promsnmp {
 
@@ -24,6 +25,8 @@ constexpr std::string_view kNativeHelp =
 
 // ---- Accept header ----
 
+/// Strips the optional white space of RFC 9110 (SP, HTAB) from a view of the header, allocating
+/// nothing; Poco::trim takes and returns a copy, once per range and parameter of every request.
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
     s.remove_prefix(1);
@@ -32,13 +35,6 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   }
   return s;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? char(c - 'A' + 'a') : c; };
-           return lower(x) == lower(y);
-         });
 }
 
 // How specifically a media range names `type/subtype`: 3 exactly, 2 `type/*`, 1 `*/*`, 0 not.
@@ -52,13 +48,13 @@ int specificity(std::string_view range, std::string_view type, std::string_view 
   if (t == "*" && s == "*") {
     return 1;
   }
-  if (!equalsIgnoreCase(t, type)) {
+  if (Poco::icompare(t, type) != 0) {
     return 0;
   }
   if (s == "*") {
     return 2;
   }
-  return equalsIgnoreCase(s, subtype) ? 3 : 0;
+  return Poco::icompare(s, subtype) == 0 ? 3 : 0;
 }
 
 // The q of one media range's parameters (default 1); nullopt when q is malformed.
@@ -69,7 +65,7 @@ std::optional<double> qValue(std::string_view params) {
     std::string_view param = trim(params.substr(0, semi));
     params = semi == std::string_view::npos ? std::string_view() : params.substr(semi + 1);
     size_t eq = param.find('=');
-    if (eq == std::string_view::npos || !equalsIgnoreCase(trim(param.substr(0, eq)), "q")) {
+    if (eq == std::string_view::npos || Poco::icompare(trim(param.substr(0, eq)), "q") != 0) {
       continue;
     }
     std::string_view value = trim(param.substr(eq + 1));

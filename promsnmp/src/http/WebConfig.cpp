@@ -12,6 +12,7 @@
 #include <Poco/Base64Decoder.h>
 #include <Poco/Exception.h>
 #include <Poco/SHA2Engine.h>
+#include <Poco/String.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -35,15 +36,6 @@ struct Node {
 
 [[noreturn]] void fail(const std::string& source, int line, const std::string& what) {
   throw Poco::DataFormatException(source + ":" + std::to_string(line) + ": " + what);
-}
-
-std::string trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t");
-  if (b == std::string_view::npos) {
-    return "";
-  }
-  size_t e = s.find_last_not_of(" \t");
-  return std::string(s.substr(b, e - b + 1));
 }
 
 int lineOf(const YAML::Mark& mark) { return mark.is_null() ? 0 : mark.line + 1; }
@@ -162,19 +154,6 @@ std::string sha256(const std::string& text) {
   engine.update(text);
   const Poco::DigestEngine::Digest& d = engine.digest();
   return std::string(d.begin(), d.end());
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
 }
 
 constexpr size_t kMaxRemembered = 1024;
@@ -381,14 +360,15 @@ AuthResult Authenticator::check(const std::string& authorization) {
   std::string_view header = authorization;
   size_t space = header.find(' ');
   if (header.empty() || space == std::string_view::npos ||
-      !equalsIgnoreCase(header.substr(0, space), "basic")) {
+      Poco::icompare(header.substr(0, space), "basic") != 0) {
     result.outcome = AuthResult::Outcome::Missing;
     return result;
   }
   result.outcome = AuthResult::Outcome::Invalid;
   std::string decoded;
   try {
-    std::istringstream in(trim(header.substr(space + 1)));
+    std::string credentials(header.substr(space + 1));
+    std::istringstream in(Poco::trimInPlace(credentials));
     Poco::Base64Decoder decoder(in);
     std::ostringstream out;
     out << decoder.rdbuf();
@@ -520,7 +500,7 @@ std::set<std::string> WebAccess::parseUsers(const std::string& list) {
   std::istringstream in(list);
   std::string user;
   while (std::getline(in, user, ',')) {
-    user = trim(user);
+    Poco::trimInPlace(user);
     if (!user.empty()) {
       users.insert(user);
     }

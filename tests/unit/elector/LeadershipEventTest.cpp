@@ -32,6 +32,7 @@ class LeadershipEventTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testDecodeUnescapes);
   CPPUNIT_TEST(testDecodeBounds);
   CPPUNIT_TEST(testDecodeRejectsMalformed);
+  CPPUNIT_TEST(testDecodeRejectsWhatGeneralJsonParsersAccept);
   CPPUNIT_TEST(testDecodeWithoutErrorPointer);
   CPPUNIT_TEST_SUITE_END();
 
@@ -210,6 +211,61 @@ class LeadershipEventTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_MESSAGE("accepted: " + text, !decode(text, &error).has_value());
       CPPUNIT_ASSERT_MESSAGE("no reason for: " + text, !error.empty());
     }
+  }
+
+  void testDecodeRejectsWhatGeneralJsonParsersAccept() {
+    // Lines a general JSON parser takes or could take (Poco::JSON 1.11 takes a signed zero,
+    // epochs from 2^64 wrapped around, a key cut at an escaped NUL, newlines as white space and
+    // anything after a 0xFF byte), comments, nesting, a byte-order mark, JavaScript numbers.
+    const std::string ok = "\"a\"";
+    const std::string event = line("\"leader\"", "1", ok, "1");
+    const std::string deep = std::string(200, '[') + std::string(200, ']');
+    const std::vector<std::string> bad = {
+        line("\"leader\"", "-0", ok, "1"),
+        line("\"leader\"", "18446744073709551617", ok, "1"),   // Poco 1.11 reads 1
+        line("\"leader\"", "184467440737095516160", ok, "1"),  // Poco 1.11 reads 0
+        line("\"leader\"", "1", ok, "-0"),
+        line("\"leader\"", "0.0", ok, "1"),
+        line("\"leader\"", "1E3", ok, "1"),
+        line("\"leader\"", "1.", ok, "1"),
+        line("\"leader\"", "NaN", ok, "1"),
+        line("\"leader\"", "Infinity", ok, "1"),
+        line("\"leader\"", "0x10", ok, "1"),
+        line("\"leader\"", "1", ok, "1e3"),
+        line("\"leader\"", "1", ok, "1000.0"),
+        line("\"leader\"", "[1]", ok, "1"),
+        line("\"leader\"", "{\"n\":1}", ok, "1"),
+        line("\"leader\"", "1", "[" + ok + "]", "1"),
+        line("\"leader\"", "1", deep, "1"),
+        line("\"leader\"", "true", ok, "1"),
+        line("'leader'", "1", ok, "1"),
+        "/* c */" + event,
+        event + "/* c */",
+        event + "// c",
+        "{/* c */" + event.substr(1),
+        "{\"role\\u0000\":\"leader\",\"epoch\":1,\"holder\":\"a\",\"lease_ms\":1}",
+        "{\"role\":\"leader\",\n\"epoch\":1,\"holder\":\"a\",\"lease_ms\":1}",
+        "\n" + event,
+        "\xEF\xBB\xBF" + event,
+        "\f" + event,
+        event + "\v",
+        "[" + event + "]",
+        event + "\xFF",  // pdjson (Poco 1.11) reads a 0xFF byte as the end of input
+        event + "\xFF\xFF\n",
+    };
+    for (const std::string& text : bad) {
+      std::string error;
+      CPPUNIT_ASSERT_MESSAGE("accepted: " + text, !decode(text, &error).has_value());
+      CPPUNIT_ASSERT_MESSAGE("no reason for: " + text, !error.empty());
+    }
+    // What JSON allows and the protocol keeps: escapes in keys, "\r" and tabs between tokens,
+    // a NUL escaped inside the holder.
+    CPPUNIT_ASSERT(
+        decode("{\"r\\u006fle\":\"leader\",\"epoch\":1,\"holder\":\"a\",\"lease_ms\":1}"));
+    CPPUNIT_ASSERT(
+        decode("\t{\"role\" :\r\"leader\",\"epoch\":1,\"holder\":\"a\",\"lease_ms\":1}\r"));
+    const auto nul = decode(line("\"leader\"", "1", "\"a\\u0000b\"", "1"));
+    CPPUNIT_ASSERT(nul && nul->holder == std::string("a\0b", 3));
   }
 
   void testDecodeWithoutErrorPointer() {

@@ -303,6 +303,8 @@ class CronExpressionTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("2026-01-02T11:00:00Z"), next("@hourly", after));
     CPPUNIT_ASSERT_EQUAL(std::string("2026-01-02T11:00:00Z"), next("  @HOURLY\t", after));
     CPPUNIT_ASSERT_EQUAL(std::string("@Daily"), CronExpression::parse("@Daily").expression());
+    // Macro names compare in ASCII case only, whatever the locale: "@DAİLY" (U+0130) is none.
+    CPPUNIT_ASSERT_THROW(CronExpression::parse("@DA\xC4\xB0LY"), Poco::SyntaxException);
   }
 
   void testWhitespaceAndCase() {

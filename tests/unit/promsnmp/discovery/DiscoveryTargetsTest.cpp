@@ -30,6 +30,13 @@ class DiscoveryTargetsTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(
         (e.addresses == std::vector<std::string>{"10.0.0.1", "192.168.1.63", "fd00::1"}));
     CPPUNIT_ASSERT(e.problems.empty());
+    // Poco::trim strips ASCII white space (" \t\n\v\f\r") in any locale, nothing else: a
+    // no-break space (U+00A0) stays and makes the entry malformed.
+    TargetExpansion padded = expandTargets({"\t10.0.0.2\r\n", "\v10.0.0.3\f"}, 10, resolveNothing);
+    CPPUNIT_ASSERT((padded.addresses == std::vector<std::string>{"10.0.0.2", "10.0.0.3"}));
+    const std::string noBreakSpace = "\xC2\xA0";
+    CPPUNIT_ASSERT_THROW(expandTargets({noBreakSpace + "10.0.0.4"}, 10, resolveNothing),
+                         Poco::SyntaxException);
   }
 
   void testCidrBlocksExpandToEveryAddress() {

@@ -1,7 +1,9 @@
 // Tests of TimeZone: offsets read from the host's /usr/share/zoneinfo agree with `TZ=... date`
 // (the expected values below were produced with it on Debian 12, tzdata 2025b), the POSIX footer
-// rule takes over after the last transition (2040 instants; footer-only "slim" data), local
-// times map onto gaps and overlaps, and bad names or data are rejected with the path.
+// rule takes over after the last transition (2040, 2100 and 2200 instants; a zone given only by
+// its rule), local times map onto gaps and overlaps, and bad names or data are rejected with the
+// path. The transitions come from date/tz; where it sees zones differently from the file system
+// (names it leaves out, spellings of a path) the tests below say so.
 #include "discovery/TimeZone.h"
 
 #include <stdlib.h>
@@ -39,30 +41,6 @@ local_seconds local(int y, unsigned mo, unsigned d, int h, int mi, int s = 0) {
 }
 
 std::int64_t epochOf(sys_seconds t) { return t.time_since_epoch().count(); }
-
-void putU32(std::string& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) {
-    out.push_back(static_cast<char>((v >> shift) & 0xff));
-  }
-}
-
-/// A version-2 TZif file with no transitions, one local time type and the given footer: the
-/// shape of a "slim" file for a zone whose rules never changed.
-std::string footerOnlyTzif(std::int32_t utoff, const std::string& footer) {
-  std::string out;
-  for (int part = 0; part < 2; ++part) {
-    out += "TZif2";
-    out.append(15, '\0');
-    for (std::uint32_t count : {0u, 0u, 0u, 0u, 1u, 4u}) {  // isut isstd leap time type char
-      putU32(out, count);
-    }
-    putU32(out, static_cast<std::uint32_t>(utoff));
-    out.push_back('\0');  // isdst
-    out.push_back('\0');  // abbreviation index
-    out.append("XXX", 4);
-  }
-  return out + "\n" + footer + "\n";
-}
 
 std::string readFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -115,10 +93,13 @@ class TimeZoneTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testToLocal);
   CPPUNIT_TEST(testFromLocalUniqueGapOverlap);
   CPPUNIT_TEST(testFromLocalSouthernAndHalfHour);
+  CPPUNIT_TEST(testFarFutureAndPast);
   CPPUNIT_TEST(testFooterOnlyData);
   CPPUNIT_TEST(testBadFooterRejected);
   CPPUNIT_TEST(testRejectsUnsafeNames);
   CPPUNIT_TEST(testMissingZoneNamesPath);
+  CPPUNIT_TEST(testOnlyDatabaseNames);
+  CPPUNIT_TEST(testLinksLoad);
   CPPUNIT_TEST(testBadDataNamesPath);
   CPPUNIT_TEST(testConcurrentConstUse);
   CPPUNIT_TEST_SUITE_END();
@@ -246,9 +227,39 @@ class TimeZoneTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::int64_t{1780259400}, epochOf(kolkata.first));
   }
 
+  void testFarFutureAndPast() {
+    // 2100 and 2200 from the footer (system_clock ends in 2262), 1800 before the first transition
+    // (local mean time -4:56:02), all per `date` and `zdump -v`.
+    TimeZone ny = TimeZone::load("America/New_York");
+    CPPUNIT_ASSERT_EQUAL(hm(-5, 0), offset(ny, 4103697600));  // 2100-01-15T12:00Z
+    CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(ny, 4119336000));  // 2100-07-15T12:00Z
+    CPPUNIT_ASSERT_EQUAL(hm(-5, 0), offset(ny, 4108690800 - 1));
+    CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(ny, 4108690800));  // 2100-03-14T07:00Z
+    CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(ny, 4129250400 - 1));
+    CPPUNIT_ASSERT_EQUAL(hm(-5, 0), offset(ny, 4129250400));       // 2100-11-07T06:00Z
+    CPPUNIT_ASSERT_EQUAL(hm(-5, 0), offset(ny, 7259371200));       // 2200-01-15T12:00Z
+    CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(ny, 7275009600));       // 2200-07-15T12:00Z
+    CPPUNIT_ASSERT_EQUAL(hm(-4, 56, 2), offset(ny, -5364662400));  // 1800-01-01T00:00Z
+    // Nuuk's footer "<-02>2<-01>,M3.5.0/-1,M10.5.0/0" has a negative rule time (RFC 8536 3.3.1),
+    // which date/tz's own Posix::time_zone (3.0.1) cannot read.
+    TimeZone nuuk = TimeZone::load("America/Nuuk");
+    CPPUNIT_ASSERT_EQUAL(hm(-2, 0), offset(nuuk, 2216250000 - 1));
+    CPPUNIT_ASSERT_EQUAL(hm(-1, 0), offset(nuuk, 2216250000));  // 2040-03-25T01:00Z
+    CPPUNIT_ASSERT_EQUAL(hm(-1, 0), offset(nuuk, 2234998800 - 1));
+    CPPUNIT_ASSERT_EQUAL(hm(-2, 0), offset(nuuk, 2234998800));  // 2040-10-28T01:00Z
+    // 2100's gap and overlap in local time: 02:30 on 03-14 skipped, 01:30 on 11-07 twice.
+    const auto gap = ny.fromLocal(local(2100, 3, 14, 2, 30));
+    const auto twice = ny.fromLocal(local(2100, 11, 7, 1, 30));
+    using Kind = TimeZone::LocalMapping::Kind;
+    CPPUNIT_ASSERT(gap.kind == Kind::Gap && twice.kind == Kind::Overlap);
+    CPPUNIT_ASSERT_EQUAL(std::int64_t{4108690800}, epochOf(gap.first));
+    CPPUNIT_ASSERT_EQUAL(std::int64_t{4129250400 - 1800}, epochOf(twice.first));
+    CPPUNIT_ASSERT_EQUAL(std::int64_t{4129250400 + 1800}, epochOf(twice.second));
+  }
+
   void testFooterOnlyData() {
-    // No transitions at all: every instant comes from the footer, as in a "slim" file.
-    TimeZone us = TimeZone::fromTzif("Test/US", footerOnlyTzif(-18000, "EST5EDT,M3.2.0,M11.1.0"));
+    // No transitions at all: every instant comes from the rule, as in a "slim" file.
+    TimeZone us = TimeZone::fromPosixRule("Test/US", "EST5EDT,M3.2.0,M11.1.0");
     CPPUNIT_ASSERT_EQUAL(hm(-5, 0), offset(us, 1768478400));
     CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(us, 1784116800));
     CPPUNIT_ASSERT_EQUAL(hm(-5, 0), offset(us, 1772953200 - 1));
@@ -256,18 +267,17 @@ class TimeZoneTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(us, 1793512800 - 1));
     CPPUNIT_ASSERT_EQUAL(hm(-5, 0), offset(us, 1793512800));
 
-    TimeZone india = TimeZone::fromTzif("Test/IN", footerOnlyTzif(19800, "<+0530>-5:30"));
+    TimeZone india = TimeZone::fromPosixRule("Test/IN", "<+0530>-5:30");
     CPPUNIT_ASSERT_EQUAL(hm(5, 30), offset(india, 2225966400));
 
-    TimeZone lordHowe = TimeZone::fromTzif(
-        "Test/LH", footerOnlyTzif(37800, "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0"));
+    TimeZone lordHowe = TimeZone::fromPosixRule("Test/LH", "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0");
     CPPUNIT_ASSERT_EQUAL(hm(11, 0), offset(lordHowe, 1775314799));
     CPPUNIT_ASSERT_EQUAL(hm(10, 30), offset(lordHowe, 1775314800));
     CPPUNIT_ASSERT_EQUAL(hm(10, 30), offset(lordHowe, 1791041399));
     CPPUNIT_ASSERT_EQUAL(hm(11, 0), offset(lordHowe, 1791041400));
 
     // Julian-day rules and explicit times: DST from day 60 (Mar 1) 02:00 to J300 (Oct 27) 03:00
-    TimeZone julian = TimeZone::fromTzif("Test/J", footerOnlyTzif(0, "AAA0BBB,J60/2,J300/3"));
+    TimeZone julian = TimeZone::fromPosixRule("Test/J", "AAA0BBB,J60/2,J300/3");
     // 2026-03-01T01:59:59Z / 02:00:00Z
     CPPUNIT_ASSERT_EQUAL(0L, offset(julian, 1772330399));
     CPPUNIT_ASSERT_EQUAL(hm(1, 0), offset(julian, 1772330400));
@@ -280,7 +290,7 @@ class TimeZoneTest : public CppUnit::TestFixture {
     for (const std::string footer : {"EST5EDT", "E5", "EST5EDT,M3.2.0", "EST5EDT,M13.1.0,M1.1.0",
                                      "<+05", "EST5EDT,M3.2.0,M11.1.0x"}) {
       std::string text = messageOf<Poco::DataFormatException>(
-          [&] { TimeZone::fromTzif("Test/Bad", footerOnlyTzif(0, footer)); });
+          [&] { TimeZone::fromPosixRule("Test/Bad", footer); });
       CPPUNIT_ASSERT_MESSAGE(footer + ": " + text, contains(text, "Test/Bad"));
     }
   }
@@ -300,6 +310,28 @@ class TimeZoneTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE(text, contains(text, "/usr/share/zoneinfo/America"));
   }
 
+  void testOnlyDatabaseNames() {
+    // date/tz knows the names it found under /usr/share/zoneinfo, minus the posix/ and right/
+    // copies and the files that are not zones: another spelling of a path, a POSIX TZ string or
+    // glibc's ":name" form of TZ is no zone, where the old reader opened any file.
+    for (const std::string name :
+         {"America/./New_York", "America//New_York", "america/new_york", "posix/Europe/Berlin",
+          "right/UTC", "posixrules", "Factory", "zone.tab", "EST5EDT,M3.2.0,M11.1.0",
+          ":America/New_York", "America/New_York/"}) {
+      std::string text = messageOf<Poco::NotFoundException>([&] { TimeZone::load(name); });
+      CPPUNIT_ASSERT_MESSAGE(text, contains(text, "/usr/share/zoneinfo/" + name));
+    }
+  }
+
+  void testLinksLoad() {
+    // Links (symbolic in Debian's tzdata) are zones of their own name with the target's rules.
+    TimeZone eastern = TimeZone::load("US/Eastern");
+    CPPUNIT_ASSERT_EQUAL(std::string("US/Eastern"), eastern.name());
+    CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(eastern, 1784116800));
+    CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(eastern, 2225966400));  // 2040, from the footer
+    CPPUNIT_ASSERT_EQUAL(hm(2, 0), offset(TimeZone::load("Etc/GMT-2"), 1784116800));
+  }
+
   void testBadDataNamesPath() {
     TempDir dir;
     dir.write("Garbage", "this is not a time zone file at all, not even close to one.......");
@@ -307,12 +339,18 @@ class TimeZoneTest : public CppUnit::TestFixture {
     dir.write("Truncated", ny.substr(0, ny.size() / 2));
     dir.write("NoFooterNewline", ny.substr(0, ny.size() - 1));
     dir.write("Good", ny);
+    // date/tz reads only /usr/share/zoneinfo; what TimeZone reads itself is the footer.
     for (const std::string name : {"Garbage", "Truncated", "NoFooterNewline"}) {
-      std::string text =
-          messageOf<Poco::DataFormatException>([&] { TimeZone::load(name, dir.path()); });
-      CPPUNIT_ASSERT_MESSAGE(text, contains(text, dir.path() + "/" + name));
+      std::string path = dir.path() + "/" + name;
+      std::string text = messageOf<Poco::DataFormatException>([&] { TimeZone::readFooter(path); });
+      CPPUNIT_ASSERT_MESSAGE(text, contains(text, path));
     }
-    CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(TimeZone::load("Good", dir.path()), 1784116800));
+    std::string footer = TimeZone::readFooter(dir.path() + "/Good");
+    CPPUNIT_ASSERT_EQUAL(std::string("EST5EDT,M3.2.0,M11.1.0"), footer);
+    CPPUNIT_ASSERT_EQUAL(hm(-4, 0), offset(TimeZone::fromPosixRule("Good", footer), 1784116800));
+    std::string text =
+        messageOf<Poco::NotFoundException>([&] { TimeZone::readFooter(dir.path() + "/Missing"); });
+    CPPUNIT_ASSERT_MESSAGE(text, contains(text, dir.path() + "/Missing"));
   }
 
   void testConcurrentConstUse() {

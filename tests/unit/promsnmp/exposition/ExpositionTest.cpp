@@ -243,6 +243,8 @@ class ExpositionTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(negotiate("application/openmetrics-text, text/plain;q=0, */*;q=0.5") ==
                    OpenMetrics);  // the specific text/plain;q=0 beats */*
     CPPUNIT_ASSERT(negotiate("application/*") == OpenMetrics);
+    // Type, subtype and the q parameter's name compare ASCII case-insensitively.
+    CPPUNIT_ASSERT(negotiate("APPLICATION/OpenMetrics-Text;Q=1, Text/Plain ;\tQ=0") == OpenMetrics);
     // Unsatisfiable or malformed: Prometheus' fallback, never an error.
     CPPUNIT_ASSERT(negotiate("application/json") == PrometheusText);
     CPPUNIT_ASSERT(negotiate("application/openmetrics-text;q=abc") == PrometheusText);

@@ -196,6 +196,15 @@ class WebConfigTest : public CppUnit::TestFixture {
     // The scheme is case-insensitive (RFC 7617).
     std::string header = basic("prometheus", "scrape-secret");
     CPPUNIT_ASSERT(auth.check("bAsIc" + header.substr(5)).allows(Scope::Read));
+    CPPUNIT_ASSERT(auth.check("BASIC" + header.substr(5)).allows(Scope::Read));
+    // ASCII letters only (Poco::icompare): "BASİC" with U+0130 is another scheme.
+    const std::string dottedCapitalI = "\xC4\xB0";
+    CPPUNIT_ASSERT(auth.check("BAS" + dottedCapitalI + "C" + header.substr(5)).outcome ==
+                   AuthResult::Outcome::Missing);
+    CPPUNIT_ASSERT(auth.check("Basi" + header.substr(5)).outcome == AuthResult::Outcome::Missing);
+    // White space around the credentials is not part of them.
+    CPPUNIT_ASSERT(
+        auth.check(header.substr(0, 6) + "\t " + header.substr(6) + " \t").allows(Scope::Read));
     // A colon in the password is part of the password.
     CPPUNIT_ASSERT(auth.check(basic("prometheus", "scrape-secret:x")).outcome ==
                    AuthResult::Outcome::Invalid);
@@ -213,6 +222,8 @@ class WebConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t(2), users.size());
     CPPUNIT_ASSERT(users.count("ops") == 1 && users.count("alice") == 1);
     CPPUNIT_ASSERT(WebAccess::parseUsers("").empty());
+    std::set<std::string> padded = WebAccess::parseUsers("\tops\r\n,\valice\f");
+    CPPUNIT_ASSERT(padded.count("ops") == 1 && padded.count("alice") == 1);
   }
 };
 
