@@ -6,7 +6,8 @@
 //                  Registry::Collect and TextSerializer.
 // Each registry holds the families the daemon registers (36, promsnmp's names and label sets,
 // with the series a running replica has) plus `promsnmp_target_polls_total{target}` for TARGETS
-// devices. Rows (medians of RUNS samples; each sample times a batch and divides):
+// devices. Rows (medians of RUNS samples; each sample takes the thread's CPU time over a batch
+// and divides):
 //   poll: target counter   one `targetPolls.labels({target}).inc()`, cycling through the targets
 //                          (Collector::outcomeOf, once per poll);
 //   poll: all updates      everything one poll records: that, the duration histogram, the varbind
@@ -18,8 +19,9 @@
 //   render /metrics        one render of the whole registry (process_* left out: /proc reads).
 //
 // Usage: selfmetrics_bench [RUNS] [TARGETS]
+#include <time.h>
+
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -35,8 +37,6 @@
 
 #include "exposition/SelfMetrics.h"
 #include "selfmetrics/HandWrittenMetrics.h"
-
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -284,17 +284,25 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/// Median over `runs` samples of the time per call of `op(i)`, each sample `batch` calls, in ns.
+/// CPU time of this thread: on a shared machine, wall time would count the time slices other
+/// processes take, more often in long samples (a render) than in short ones.
+double threadCpuNs() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
+
+/// Median over `runs` samples of the CPU time per call of `op(i)`, each sample `batch` calls, in
+/// ns.
 template <typename Op>
 double nsPerCall(int runs, size_t batch, Op op) {
   std::vector<double> samples;
   for (int r = 0; r < runs; ++r) {
-    auto start = Clock::now();
+    const double start = threadCpuNs();
     for (size_t i = 0; i < batch; ++i) {
       op(i);
     }
-    samples.push_back(std::chrono::duration<double, std::nano>(Clock::now() - start).count() /
-                      static_cast<double>(batch));
+    samples.push_back((threadCpuNs() - start) / static_cast<double>(batch));
   }
   return median(samples);
 }

@@ -31,7 +31,8 @@ the baseline); *SelfMetrics* is \`promsnmp/src/exposition/SelfMetrics\` as built
 *prometheus-cpp direct* is Debian's prometheus-cpp $(dpkg-query -W -f='${Version}' libprometheus-cpp-core1.0 2>/dev/null || echo '?')
 core used as its documentation shows, a series looked up with \`Family::Add(labels)\` and
 rendered with \`Registry::Collect\` and \`TextSerializer\`. Each figure is the median of 3
-interleaved rounds of medians of $runs samples (a sample times 100,000 updates or 20 renders).
+interleaved rounds of medians of $runs samples; a sample is the thread's CPU time
+(\`CLOCK_THREAD_CPUTIME_ID\`) over 100,000 updates or 20 renders, divided.
 
 - *poll: target counter* is the one per-target update a poll makes (\`Collector::outcomeOf\`).
 - *poll: all updates* is everything one poll records: that, the duration histogram, the varbind
