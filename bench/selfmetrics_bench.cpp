@@ -1,7 +1,7 @@
 // Self-metrics registry (issue 13): what promsnmp's own metrics cost on the paths that matter,
-// for three registries in the same run:
-//   hand-written   the registry promsnmp had before issue 13 (bench/selfmetrics/, a copy);
-//   SelfMetrics    promsnmp/src/exposition/SelfMetrics as built in this tree;
+// for two registries in the same run:
+//   SelfMetrics    promsnmp/src/exposition/SelfMetrics as built in this tree (a facade over
+//                  prometheus-cpp core that keeps its own lookup by label values);
 //   prometheus-cpp Debian's prometheus-cpp core used directly: Family::Add(labels) per lookup,
 //                  Registry::Collect and TextSerializer.
 // Each registry holds the families the daemon registers (36, promsnmp's names and label sets,
@@ -36,7 +36,6 @@
 #include <prometheus/text_serializer.h>
 
 #include "exposition/SelfMetrics.h"
-#include "selfmetrics/HandWrittenMetrics.h"
 
 namespace {
 
@@ -151,9 +150,7 @@ struct Subject {
   std::function<std::string()> render;
 };
 
-/// hand-written and SelfMetrics share an API.
-template <typename Registry>
-Subject ownRegistry(Registry& r, const std::vector<std::string>& targets) {
+Subject selfMetrics(promsnmp::SelfMetrics& r, const std::vector<std::string>& targets) {
   for (const Family& f : counterFamilies()) {
     auto& family = r.counter(f.name, f.help, f.labelNames);
     for (const auto& values : f.series) {
@@ -164,13 +161,12 @@ Subject ownRegistry(Registry& r, const std::vector<std::string>& targets) {
       }
     }
   }
-  using Gauge = std::remove_reference_t<decltype(r.gauge({}, {}).get())>;
-  std::vector<Gauge*> gauges;
+  std::vector<promsnmp::Gauge*> gauges;
   for (const char* name : gaugeNames()) {
     gauges.push_back(&r.gauge(name, "A gauge of the daemon.").get());
   }
   r.onCollect([gauges] {
-    for (Gauge* g : gauges) {
+    for (promsnmp::Gauge* g : gauges) {
       g->set(42);
     }
   });
@@ -229,28 +225,21 @@ Subject prometheusCpp(prometheus::Registry& r, std::vector<prometheus::Gauge*>& 
     gauges.push_back(
         &prometheus::BuildGauge().Name(name).Help("A gauge of the daemon.").Register(r).Add({}));
   }
-  auto& polls = prometheus::BuildCounter()
-                    .Name("promsnmp_snmp_polls_total")
-                    .Help("SNMP polls of devices by trigger and result.")
-                    .Register(r);
-  auto& cacheGets = prometheus::BuildCounter()
-                        .Name("cache_gets_total")
-                        .Help("Cache lookups of device metrics.")
-                        .Register(r);
-  auto& requests = prometheus::BuildCounter()
-                       .Name("promsnmp_http_requests_total")
-                       .Help("HTTP requests by handler and status code.")
-                       .Register(r);
-  auto& varbinds = prometheus::BuildCounter()
-                       .Name("promsnmp_snmp_varbinds_received_total")
-                       .Help("Variable bindings received from devices in polls.")
-                       .Register(r);
+  auto counter = [&r](const char* name, const char* help) -> auto& {
+    return prometheus::BuildCounter().Name(name).Help(help).Register(r);
+  };
+  auto& polls =
+      counter("promsnmp_snmp_polls_total", "SNMP polls of devices by trigger and result.");
+  auto& cacheGets = counter("cache_gets_total", "Cache lookups of device metrics.");
+  auto& requests =
+      counter("promsnmp_http_requests_total", "HTTP requests by handler and status code.");
+  auto& varbinds = counter("promsnmp_snmp_varbinds_received_total",
+                           "Variable bindings received from devices in polls.");
+  auto& targetPolls = counter("promsnmp_target_polls_total", kTargetsHelp);
   auto& duration = prometheus::BuildHistogram()
                        .Name("promsnmp_snmp_query_duration_seconds")
                        .Help("Duration of SNMP polls of one device.")
                        .Register(r);
-  auto& targetPolls =
-      prometheus::BuildCounter().Name("promsnmp_target_polls_total").Help(kTargetsHelp).Register(r);
   for (const std::string& t : targets) {
     targetPolls.Add({{"target", t}}).Increment(1234);
   }
@@ -343,20 +332,19 @@ int main(int argc, char** argv) {
 
   // Interleaved: each registry measured once per round, rounds repeated, so that a slow phase
   // of the shared machine does not fall on one registry only.
-  handwritten::Registry handWritten;
-  promsnmp::SelfMetrics selfMetrics(false);
+  promsnmp::SelfMetrics metrics(false);
   prometheus::Registry registry;
   std::vector<prometheus::Gauge*> gauges;
-  const Subject subjects[] = {ownRegistry(handWritten, targets), ownRegistry(selfMetrics, targets),
+  const Subject subjects[] = {selfMetrics(metrics, targets),
                               prometheusCpp(registry, gauges, targets)};
-  std::vector<Row> rounds[3];
+  std::vector<Row> rounds[2];
   for (int round = 0; round < 3; ++round) {
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 2; ++i) {
       rounds[i].push_back(measure(subjects[i], targets, runs));
     }
   }
-  Row rows[3];
-  for (int i = 0; i < 3; ++i) {
+  Row rows[2];
+  for (int i = 0; i < 2; ++i) {
     auto mid = [&](auto field) {
       std::vector<double> v;
       for (const Row& r : rounds[i]) {
@@ -372,21 +360,19 @@ int main(int argc, char** argv) {
   }
 
   std::printf(
-      "| operation | hand-written | SelfMetrics (this tree) | prometheus-cpp direct | "
-      "SelfMetrics / hand-written | prometheus-cpp direct / hand-written |\n");
-  std::printf("|---|---:|---:|---:|---:|---:|\n");
+      "| operation | SelfMetrics (this tree) | prometheus-cpp direct | "
+      "prometheus-cpp direct / SelfMetrics |\n");
+  std::printf("|---|---:|---:|---:|\n");
   auto line = [&](const char* what, double Row::*field, double scale, const char* unit) {
-    std::printf("| %s | %.1f %s | %.1f %s | %.1f %s | %s | %s |\n", what, rows[0].*field / scale,
-                unit, rows[1].*field / scale, unit, rows[2].*field / scale, unit,
-                ratio(rows[1].*field, rows[0].*field).c_str(),
-                ratio(rows[2].*field, rows[0].*field).c_str());
+    std::printf("| %s | %.1f %s | %.1f %s | %s |\n", what, rows[0].*field / scale, unit,
+                rows[1].*field / scale, unit, ratio(rows[1].*field, rows[0].*field).c_str());
   };
   line("poll: target counter `labels({target}).inc()`", &Row::targetInc, 1, "ns");
   line("poll: all updates of one poll", &Row::pollUpdates, 1, "ns");
   line("scrape: the two counters of one `/snmp?target=`", &Row::scrapeCounters, 1, "ns");
   std::string renderWhat = "render `/metrics` (" + std::to_string(n) + " targets)";
   line(renderWhat.c_str(), &Row::render, 1000, "µs");
-  std::printf("\nExposition size: hand-written %zu bytes, SelfMetrics %zu, prometheus-cpp %zu.\n",
-              rows[0].bytes, rows[1].bytes, rows[2].bytes);
+  std::printf("\nExposition size: SelfMetrics %zu bytes, prometheus-cpp %zu.\n", rows[0].bytes,
+              rows[1].bytes);
   return 0;
 }
