@@ -42,6 +42,10 @@ echo "fleet: 1k, 5k, 10k and 20k simulated devices, and 10k scraped..." >&2
 fleet_section=$(bench/fleet_bench.sh "$build" "${BENCH_FLEET_SIZES:-1000 5000 10000 20000}" \
   "${BENCH_FLEET_SCRAPED-10000}")
 
+# Self-metrics registries (issue #13): hand-written, SelfMetrics and prometheus-cpp, one process.
+echo "self-metrics registry: hand-written vs SelfMetrics vs prometheus-cpp ($runs runs each)..." >&2
+selfmetrics_section=$(bench/selfmetrics_bench.sh "$build" "$runs")
+
 # One line per size: C++ commit vs Java write+fsync, C++ load vs Java warm load; then the restart.
 peer_ratios=$(awk -F'|' '
   function num(s) { gsub(/ ms| /, "", s); return s + 0 }
@@ -118,6 +122,8 @@ $discovery_section
 $site_section
 
 $fleet_section
+
+$selfmetrics_section
 EOT
 echo "wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md

@@ -1,18 +1,12 @@
 #include "ElectorMetrics.h"
 
-#include <charconv>
 #include <cstdio>
 #include <utility>
 
+#include <prometheus/text_serializer.h>
+
 namespace elector {
 namespace {
-
-/// Shortest round-trip form ("0.005", "1e-05"), independent of the C locale.
-std::string number(double value) {
-  char buffer[32];
-  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-  return std::string(buffer, result.ptr);
-}
 
 /// "3.2 s" for 3200 ms.
 std::string seconds(std::chrono::milliseconds ms) {
@@ -21,44 +15,64 @@ std::string seconds(std::chrono::milliseconds ms) {
   return text;
 }
 
-void header(std::string& out, const char* name, const char* type, const char* help) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+prometheus::Gauge& gauge(prometheus::Registry& registry, const char* name, const char* help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry).Add({});
 }
 
 }  // namespace
 
 ElectorMetrics::ElectorMetrics(std::string backend, const std::vector<std::string>& errorKinds,
                                std::function<std::size_t()> socketClients)
-    : backend_(std::move(backend)), socketClients_(std::move(socketClients)) {
+    : backend_(std::move(backend)),
+      socketClients_(std::move(socketClients)),
+      isLeader_(
+          gauge(registry_, "elector_is_leader", "1 when this replica is announced as the leader.")),
+      epochGauge_(gauge(registry_, "elector_epoch",
+                        "Fencing epoch of the current or last leadership (0 before any).")),
+      transitions_(prometheus::BuildCounter()
+                       .Name("elector_transitions_total")
+                       .Help("Changes of the announced role.")
+                       .Register(registry_)
+                       .Add({})),
+      renewDuration_(
+          prometheus::BuildHistogram()
+              .Name("elector_renew_duration_seconds")
+              .Help("Duration of each backend round trip (acquire, renew or poll).")
+              .Register(registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries(kBuckets.begin(), kBuckets.end()))),
+      errors_(prometheus::BuildCounter()
+                  .Name("elector_errors_total")
+                  .Help("Backend errors by kind.")
+                  .Register(registry_)),
+      socketClientsGauge_(gauge(registry_, "elector_socket_clients",
+                                "Clients connected to the leadership socket.")),
+      collectorConnected_(gauge(registry_, "elector_collector_connected",
+                                "1 while a collector is connected to the leadership socket (redis "
+                                "and file backends campaign only then).")),
+      backendUp_(gauge(registry_, "elector_backend_up",
+                       "0 while the backend's latest calls have failed (no clear answer), else "
+                       "1.")) {
   for (const auto& kind : errorKinds) {
-    errors_[kind] = 0;
+    errors_.Add({{"kind", kind}});
   }
 }
 
 void ElectorMetrics::setRole(bool leader, std::uint64_t epoch, const std::string& holder) {
   const std::lock_guard<std::mutex> lock(mutex_);
   if (leader != leader_) {
-    ++transitions_;
+    transitions_.Increment();
   }
   leader_ = leader;
   epoch_ = epoch;
   holder_ = holder;
+  isLeader_.Set(leader ? 1 : 0);
+  epochGauge_.Set(static_cast<double>(epoch));
 }
 
-void ElectorMetrics::observeRenew(double seconds) {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) {
-      ++bucketCounts_[i];
-    }
-  }
-  ++renewCount_;
-  renewSum_ += seconds;
-}
+void ElectorMetrics::observeRenew(double seconds) { renewDuration_.Observe(seconds); }
 
 void ElectorMetrics::countError(const std::string& kind) {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  ++errors_[kind];
+  errors_.Add({{"kind", kind}}).Increment();
 }
 
 void ElectorMetrics::noteBackend(bool ok, Clock::TimePoint now) {
@@ -85,38 +99,13 @@ void ElectorMetrics::setCollector(std::optional<Clock::TimePoint> absentSince) {
 
 std::string ElectorMetrics::render() const {
   const std::size_t clients = socketClients_ ? socketClients_() : 0;
-  const std::lock_guard<std::mutex> lock(mutex_);
-  std::string out;
-  header(out, "elector_is_leader", "gauge", "1 when this replica is announced as the leader.");
-  out += "elector_is_leader " + std::string(leader_ ? "1" : "0") + "\n";
-  header(out, "elector_epoch", "gauge",
-         "Fencing epoch of the current or last leadership (0 before any).");
-  out += "elector_epoch " + std::to_string(epoch_) + "\n";
-  header(out, "elector_transitions_total", "counter", "Changes of the announced role.");
-  out += "elector_transitions_total " + std::to_string(transitions_) + "\n";
-  header(out, "elector_renew_duration_seconds", "histogram",
-         "Duration of each backend round trip (acquire, renew or poll).");
-  for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-    out += "elector_renew_duration_seconds_bucket{le=\"" + number(kBuckets[i]) + "\"} " +
-           std::to_string(bucketCounts_[i]) + "\n";
+  socketClientsGauge_.Set(static_cast<double>(clients));
+  collectorConnected_.Set(clients > 0 ? 1 : 0);
+  {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    backendUp_.Set(failingSince_ ? 0 : 1);
   }
-  out += "elector_renew_duration_seconds_bucket{le=\"+Inf\"} " + std::to_string(renewCount_) + "\n";
-  out += "elector_renew_duration_seconds_sum " + number(renewSum_) + "\n";
-  out += "elector_renew_duration_seconds_count " + std::to_string(renewCount_) + "\n";
-  header(out, "elector_errors_total", "counter", "Backend errors by kind.");
-  for (const auto& [kind, count] : errors_) {
-    out += "elector_errors_total{kind=\"" + kind + "\"} " + std::to_string(count) + "\n";
-  }
-  header(out, "elector_socket_clients", "gauge", "Clients connected to the leadership socket.");
-  out += "elector_socket_clients " + std::to_string(clients) + "\n";
-  header(out, "elector_collector_connected", "gauge",
-         "1 while a collector is connected to the leadership socket (redis and file backends "
-         "campaign only then).");
-  out += "elector_collector_connected " + std::string(clients > 0 ? "1" : "0") + "\n";
-  header(out, "elector_backend_up", "gauge",
-         "0 while the backend's latest calls have failed (no clear answer), else 1.");
-  out += "elector_backend_up " + std::string(failingSince_ ? "0" : "1") + "\n";
-  return out;
+  return prometheus::TextSerializer().Serialize(registry_.Collect());
 }
 
 ElectorMetrics::Health ElectorMetrics::health(Clock::TimePoint now,

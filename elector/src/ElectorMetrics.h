@@ -4,11 +4,16 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
 
 #include "Clock.h"
 
@@ -16,7 +21,8 @@ namespace elector {
 
 /// The elector's own state for /metrics and /healthz: role, epoch, transitions, the duration of
 /// each backend round trip, errors by kind and how long the backend has been failing. The daemon
-/// loop writes, the HTTP threads read. Thread-safe (one mutex).
+/// loop writes, the HTTP threads read. The metrics live in a prometheus-cpp registry; the state
+/// behind /healthz under one mutex. Thread-safe.
 class ElectorMetrics {
  public:
   /// Upper bounds of the elector_renew_duration_seconds buckets (+Inf is implied).
@@ -44,7 +50,8 @@ class ElectorMetrics {
   /// stop campaigning without a collector (redis, file) call it, and only they show it.
   void setCollector(std::optional<Clock::TimePoint> absentSince);
 
-  /// The metrics in the Prometheus text format 0.0.4.
+  /// The metrics in the Prometheus text format 0.0.4, written by prometheus::TextSerializer
+  /// (counters, then gauges, then the histogram).
   std::string render() const;
 
   struct Health {
@@ -66,15 +73,20 @@ class ElectorMetrics {
  private:
   const std::string backend_;
   const std::function<std::size_t()> socketClients_;
-  mutable std::mutex mutex_;
+  prometheus::Registry registry_;
+  prometheus::Gauge& isLeader_;
+  prometheus::Gauge& epochGauge_;
+  prometheus::Counter& transitions_;
+  prometheus::Histogram& renewDuration_;
+  prometheus::Family<prometheus::Counter>& errors_;
+  prometheus::Gauge& socketClientsGauge_;
+  prometheus::Gauge& collectorConnected_;
+  prometheus::Gauge& backendUp_;
+
+  mutable std::mutex mutex_;  // the state below
   bool leader_ = false;
   std::uint64_t epoch_ = 0;
   std::string holder_;
-  std::uint64_t transitions_ = 0;
-  std::array<std::uint64_t, kBuckets.size()> bucketCounts_{};
-  std::uint64_t renewCount_ = 0;
-  double renewSum_ = 0;
-  std::map<std::string, std::uint64_t> errors_;
   std::optional<Clock::TimePoint> failingSince_;
   std::string backendError_;
   bool collectorTracked_ = false;

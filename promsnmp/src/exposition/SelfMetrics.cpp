@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include <Poco/Exception.h>
+#include <prometheus/text_serializer.h>
 
 #include "exposition/Exposition.h"
 
@@ -19,29 +20,27 @@ namespace promsnmp {
 // ---- Histogram ----
 
 Histogram::Histogram(std::vector<double> bounds)
-    : bounds_(std::move(bounds)),
-      buckets_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {}
+    : bounds_(std::move(bounds)), histogram_(bounds_) {}  // bounds_ is declared first
 
 void Histogram::observe(double v) {
-  // First bound >= v: `le` is inclusive. NaN lands in +Inf.
-  size_t i = std::isnan(v)
-                 ? bounds_.size()
-                 : static_cast<size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
-                                       bounds_.begin());
-  buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  sum_.fetch_add(v, std::memory_order_relaxed);
+  if (std::isnan(v)) {
+    // prometheus-cpp would count NaN in the first bucket (no bound compares >= NaN).
+    std::vector<double> inf(bounds_.size() + 1, 0.0);
+    inf.back() = 1;
+    histogram_.ObserveMultiple(inf, v);
+    return;
+  }
+  histogram_.Observe(v);
 }
 
 Histogram::Snapshot Histogram::snapshot() const {
+  prometheus::ClientMetric::Histogram h = histogram_.Collect().histogram;
   Snapshot s;
-  s.cumulative.resize(bounds_.size() + 1);
-  uint64_t running = 0;
-  for (size_t i = 0; i <= bounds_.size(); ++i) {
-    running += buckets_[i].load(std::memory_order_relaxed);
-    s.cumulative[i] = running;
+  for (const auto& bucket : h.bucket) {
+    s.cumulative.push_back(bucket.cumulative_count);
   }
-  s.count = running;
-  s.sum = sum_.load(std::memory_order_relaxed);
+  s.count = h.sample_count;
+  s.sum = h.sample_sum;
   return s;
 }
 
@@ -98,6 +97,53 @@ template <typename T>
 size_t Family<T>::size() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return series_.size();
+}
+
+namespace {
+
+/// The value as the exposition must carry it: prometheus-cpp escapes `\`, `"` and LF in label
+/// values but passes invalid UTF-8 on, which makes Prometheus reject the whole scrape.
+std::string validUtf8(const std::string& value) {
+  const bool ascii = std::all_of(value.begin(), value.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  return ascii ? value : sanitizeUtf8(value);
+}
+
+/// HELP text escaped for text 0.0.4: prometheus-cpp writes HELP as it is given.
+std::string escapedHelp(std::string_view help) {
+  std::string out;
+  appendHelpText(out, help);
+  return out;
+}
+
+}  // namespace
+
+template <typename T>
+std::vector<prometheus::MetricFamily> Family<T>::Collect() const {
+  prometheus::MetricFamily family;
+  family.name = name_;
+  family.help = escapedHelp(help_);
+  if constexpr (std::is_same_v<T, Counter>) {
+    family.type = prometheus::MetricType::Counter;
+  } else if constexpr (std::is_same_v<T, Gauge>) {
+    family.type = prometheus::MetricType::Gauge;
+  } else {
+    family.type = prometheus::MetricType::Histogram;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (series_.empty()) {
+    return {};  // no HELP and TYPE without a sample
+  }
+  family.metric.reserve(series_.size());
+  for (const auto& [values, series] : series_) {
+    prometheus::ClientMetric metric = series->collect();
+    metric.label.reserve(values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      metric.label.push_back({labelNames_[i], validUtf8(values[i])});
+    }
+    family.metric.push_back(std::move(metric));
+  }
+  return {std::move(family)};
 }
 
 template class Family<Counter>;
@@ -223,9 +269,7 @@ struct SelfMetrics::Entry {
   std::string help;
   std::vector<std::string> labelNames;
   std::vector<double> bounds;
-  std::unique_ptr<Family<Counter>> counter;
-  std::unique_ptr<Family<Gauge>> gauge;
-  std::unique_ptr<Family<Histogram>> histogram;
+  std::unique_ptr<prometheus::Collectable> family;  // a Family<T> of the kind
 };
 
 namespace {
@@ -243,94 +287,33 @@ bool endsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
 
-void appendLabels(std::string& out, const std::vector<std::string>& names,
-                  const std::vector<std::string>& values, std::string_view le = {}) {
-  if (names.empty() && le.empty()) {
-    return;
-  }
-  out += '{';
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (i > 0) {
-      out += ',';
-    }
-    out += names[i];
-    out += "=\"";
-    appendLabelValue(out, values[i]);
-    out += '"';
-  }
-  if (!le.empty()) {
-    if (!names.empty()) {
-      out += ',';
-    }
-    out += "le=\"";
-    out += le;
-    out += '"';
-  }
-  out += '}';
-}
-
-void appendSample(std::string& out, std::string_view name, std::string_view suffix,
-                  const std::vector<std::string>& names, const std::vector<std::string>& values,
-                  double value, std::string_view le = {}) {
-  out += name;
-  out += suffix;
-  appendLabels(out, names, values, le);
-  out += ' ';
-  appendDouble(out, value);
-  out += '\n';
-}
-
-void appendHeader(std::string& out, std::string_view name, std::string_view help,
-                  std::string_view type) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  appendHelpText(out, help);
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
-template <typename T>
-void renderSimple(std::string& out, const Family<T>& family, const std::string& help,
-                  std::string_view type, const std::vector<std::string>& labelNames,
-                  const std::map<std::vector<std::string>, std::unique_ptr<T>>& series) {
-  if (series.empty()) {
-    return;
-  }
-  appendHeader(out, family.name(), help, type);
-  for (const auto& [values, s] : series) {
-    appendSample(out, family.name(), "", labelNames, values, s->value());
-  }
-}
-
-void renderProcess(std::string& out) {
+/// The process_* families, from /proc/self (none when it cannot be read).
+void collectProcess(std::vector<prometheus::MetricFamily>& out) {
   auto s = readProcessStats();
   if (!s) {
     return;
   }
-  auto one = [&out](std::string_view name, std::string_view help, std::string_view type, double v) {
-    appendHeader(out, name, help, type);
-    out += name;
-    out += ' ';
-    appendDouble(out, v);
-    out += '\n';
+  auto one = [&out](const char* name, const char* help, prometheus::MetricType type, double v) {
+    prometheus::ClientMetric metric;
+    (type == prometheus::MetricType::Counter ? metric.counter.value : metric.gauge.value) = v;
+    out.push_back(prometheus::MetricFamily{name, help, type, {std::move(metric)}});
   };
-  one("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", "counter",
-      s->cpuSeconds);
+  using Type = prometheus::MetricType;
+  one("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+      Type::Counter, s->cpuSeconds);
   if (s->openFds) {
-    one("process_open_fds", "Number of open file descriptors.", "gauge", *s->openFds);
+    one("process_open_fds", "Number of open file descriptors.", Type::Gauge, *s->openFds);
   }
   if (s->maxFds) {
-    one("process_max_fds", "Maximum number of open file descriptors.", "gauge", *s->maxFds);
+    one("process_max_fds", "Maximum number of open file descriptors.", Type::Gauge, *s->maxFds);
   }
-  one("process_virtual_memory_bytes", "Virtual memory size in bytes.", "gauge", s->virtualBytes);
-  one("process_resident_memory_bytes", "Resident memory size in bytes.", "gauge", s->residentBytes);
+  one("process_virtual_memory_bytes", "Virtual memory size in bytes.", Type::Gauge,
+      s->virtualBytes);
+  one("process_resident_memory_bytes", "Resident memory size in bytes.", Type::Gauge,
+      s->residentBytes);
   one("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
-      "gauge", s->startTimeSeconds);
-  one("process_threads", "Number of OS threads in the process.", "gauge", s->threads);
+      Type::Gauge, s->startTimeSeconds);
+  one("process_threads", "Number of OS threads in the process.", Type::Gauge, s->threads);
 }
 
 }  // namespace
@@ -397,13 +380,13 @@ SelfMetrics::Entry& SelfMetrics::registerFamily(Kind kind, const std::string& na
   e->bounds = bounds;
   switch (kind) {
     case Kind::Counter:
-      e->counter.reset(new Family<Counter>(name, help, labelNames, {}));
+      e->family.reset(new Family<Counter>(name, help, labelNames, {}));
       break;
     case Kind::Gauge:
-      e->gauge.reset(new Family<Gauge>(name, help, labelNames, {}));
+      e->family.reset(new Family<Gauge>(name, help, labelNames, {}));
       break;
     case Kind::Histogram:
-      e->histogram.reset(new Family<Histogram>(name, help, labelNames, bounds));
+      e->family.reset(new Family<Histogram>(name, help, labelNames, bounds));
       break;
   }
   families_.push_back(std::move(e));
@@ -412,13 +395,13 @@ SelfMetrics::Entry& SelfMetrics::registerFamily(Kind kind, const std::string& na
     // A family without labels has exactly one series; show it from the start (as 0).
     switch (kind) {
       case Kind::Counter:
-        entry.counter->get();
+        static_cast<Family<Counter>&>(*entry.family).get();
         break;
       case Kind::Gauge:
-        entry.gauge->get();
+        static_cast<Family<Gauge>&>(*entry.family).get();
         break;
       case Kind::Histogram:
-        entry.histogram->get();
+        static_cast<Family<Histogram>&>(*entry.family).get();
         break;
     }
   }
@@ -427,18 +410,21 @@ SelfMetrics::Entry& SelfMetrics::registerFamily(Kind kind, const std::string& na
 
 Family<Counter>& SelfMetrics::counter(const std::string& name, const std::string& help,
                                       const std::vector<std::string>& labelNames) {
-  return *registerFamily(Kind::Counter, name, help, labelNames, {}).counter;
+  return static_cast<Family<Counter>&>(
+      *registerFamily(Kind::Counter, name, help, labelNames, {}).family);
 }
 
 Family<Gauge>& SelfMetrics::gauge(const std::string& name, const std::string& help,
                                   const std::vector<std::string>& labelNames) {
-  return *registerFamily(Kind::Gauge, name, help, labelNames, {}).gauge;
+  return static_cast<Family<Gauge>&>(
+      *registerFamily(Kind::Gauge, name, help, labelNames, {}).family);
 }
 
 Family<Histogram>& SelfMetrics::histogram(const std::string& name, const std::string& help,
                                           const std::vector<std::string>& labelNames,
                                           const std::vector<double>& bounds) {
-  return *registerFamily(Kind::Histogram, name, help, labelNames, bounds).histogram;
+  return static_cast<Family<Histogram>&>(
+      *registerFamily(Kind::Histogram, name, help, labelNames, bounds).family);
 }
 
 void SelfMetrics::onCollect(std::function<void()> hook) {
@@ -448,61 +434,28 @@ void SelfMetrics::onCollect(std::function<void()> hook) {
 
 std::string SelfMetrics::render() const {
   std::vector<std::function<void()>> hooks;
-  std::vector<const Entry*> families;
+  std::vector<const prometheus::Collectable*> families;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     hooks = hooks_;
     for (const auto& e : families_) {
-      families.push_back(e.get());  // entries are never removed
+      families.push_back(e->family.get());  // entries are never removed
     }
   }
   for (const auto& hook : hooks) {
     hook();
   }
-
-  std::string out;
-  out.reserve(4096);
-  for (const Entry* e : families) {
-    switch (e->kind) {
-      case Kind::Counter: {
-        std::lock_guard<std::mutex> lock(e->counter->mutex_);
-        renderSimple(out, *e->counter, e->help, "counter", e->labelNames, e->counter->series_);
-        break;
-      }
-      case Kind::Gauge: {
-        std::lock_guard<std::mutex> lock(e->gauge->mutex_);
-        renderSimple(out, *e->gauge, e->help, "gauge", e->labelNames, e->gauge->series_);
-        break;
-      }
-      case Kind::Histogram: {
-        std::lock_guard<std::mutex> lock(e->histogram->mutex_);
-        if (e->histogram->series_.empty()) {
-          break;
-        }
-        appendHeader(out, e->name, e->help, "histogram");
-        std::vector<std::string> les;
-        for (double b : e->bounds) {
-          les.push_back(formatDouble(b));
-        }
-        les.push_back("+Inf");
-        for (const auto& [values, h] : e->histogram->series_) {
-          Histogram::Snapshot snap = h->snapshot();
-          for (size_t i = 0; i < les.size(); ++i) {
-            appendSample(out, e->name, "_bucket", e->labelNames, values,
-                         static_cast<double>(snap.cumulative[i]), les[i]);
-          }
-          appendSample(out, e->name, "_sum", e->labelNames, values, snap.sum);
-          appendSample(out, e->name, "_count", e->labelNames, values,
-                       static_cast<double>(snap.count));
-        }
-        break;
-      }
+  std::vector<prometheus::MetricFamily> collected;
+  collected.reserve(families.size() + 7);
+  for (const prometheus::Collectable* family : families) {
+    for (prometheus::MetricFamily& f : family->Collect()) {
+      collected.push_back(std::move(f));
     }
   }
   if (processMetrics_) {
-    renderProcess(out);
+    collectProcess(collected);
   }
-  return out;
+  return prometheus::TextSerializer().Serialize(collected);
 }
 
 }  // namespace promsnmp

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
@@ -12,10 +11,17 @@
 #include <string_view>
 #include <vector>
 
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
+
 namespace promsnmp {
 
 // The process's own metrics, served on `/metrics` and `/actuator/prometheus` in Prometheus
-// text 0.0.4. A small registry in the spirit of prometheus-cpp and client_golang:
+// text 0.0.4. A facade over prometheus-cpp core (its metric types, data model and
+// TextSerializer) with the API the daemon was written against:
 //
 //   auto& requests = metrics.counter("promsnmp_http_requests_total", "HTTP requests.",
 //                                    {"handler", "code"});
@@ -28,37 +34,43 @@ namespace promsnmp {
 // then, so per-target series are looked up per use, never kept. Names are checked when registered:
 // valid Prometheus names, counters end in `_total`, no reserved suffixes or labels — own metrics
 // are lint-clean under `promtool check metrics` by construction.
+//
+// Why a facade and not prometheus::Family: a series is found by its label values in declared
+// order (one small vector, as the poll and scrape paths did before; Family::Add builds and hashes
+// a label map per lookup, 1.5-4x slower: BENCHMARKS.md, self-metrics section), and the
+// exposition keeps its order (families as registered, labels as declared, series sorted).
 
 /// A monotonically increasing value. Thread-safe, lock-free.
 class Counter {
  public:
-  /// Adds `v`; negative values are ignored (a counter never goes down).
+  /// Adds `v`; negative and NaN values are ignored (a counter never goes down).
   void inc(double v = 1.0) {
     if (v > 0) {
-      value_.fetch_add(v, std::memory_order_relaxed);
+      counter_.Increment(v);
     }
   }
-  double value() const { return value_.load(std::memory_order_relaxed); }
+  double value() const { return counter_.Value(); }
+  prometheus::ClientMetric collect() const { return counter_.Collect(); }
 
  private:
-  std::atomic<double> value_{0};
+  prometheus::Counter counter_;
 };
 
 /// A value that goes up and down. Thread-safe, lock-free.
 class Gauge {
  public:
-  void set(double v) { value_.store(v, std::memory_order_relaxed); }
-  void inc(double v = 1.0) { value_.fetch_add(v, std::memory_order_relaxed); }
-  void dec(double v = 1.0) { value_.fetch_sub(v, std::memory_order_relaxed); }
-  double value() const { return value_.load(std::memory_order_relaxed); }
+  void set(double v) { gauge_.Set(v); }
+  void inc(double v = 1.0) { gauge_.Increment(v); }
+  void dec(double v = 1.0) { gauge_.Decrement(v); }
+  double value() const { return gauge_.Value(); }
+  prometheus::ClientMetric collect() const { return gauge_.Collect(); }
 
  private:
-  std::atomic<double> value_{0};
+  prometheus::Gauge gauge_;
 };
 
-/// A classic histogram with fixed upper bounds. observe() is lock-free. A render taken while
-/// observations land may see a bucket and the sum from slightly different instants; _count is
-/// always the +Inf bucket.
+/// A classic histogram with fixed upper bounds (`le` inclusive; NaN lands in +Inf only).
+/// Thread-safe; observe() and snapshot() take a short lock, so a snapshot is consistent.
 class Histogram {
  public:
   explicit Histogram(std::vector<double> bounds);  // ascending, finite; +Inf implied
@@ -71,11 +83,11 @@ class Histogram {
   };
   Snapshot snapshot() const;
   const std::vector<double>& bounds() const { return bounds_; }
+  prometheus::ClientMetric collect() const { return histogram_.Collect(); }
 
  private:
   std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // not cumulative; last = +Inf
-  std::atomic<double> sum_{0};
+  prometheus::Histogram histogram_;
 };
 
 /// Default histogram bounds for durations in seconds (client_golang's DefBuckets).
@@ -85,7 +97,7 @@ class SelfMetrics;
 
 /// One metric family: its series by label values. Thread-safe.
 template <typename T>
-class Family {
+class Family : public prometheus::Collectable {
  public:
   /// The series with these label values (as many as the family has label names), created on
   /// first use. Throws Poco::InvalidArgumentException on a wrong count. Takes a mutex: look the
@@ -101,6 +113,11 @@ class Family {
   size_t size() const;
 
   const std::string& name() const { return name_; }
+
+  /// The family for prometheus-cpp's serializers: nothing without series, else one family
+  /// whose series are sorted by label values and carry their labels in declared order, label
+  /// values with invalid UTF-8 fixed and HELP escaped. Thread-safe.
+  std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   friend class SelfMetrics;
@@ -166,8 +183,10 @@ class SelfMetrics {
   /// than tracked (cache size, inventory devices). Hooks must not call render().
   void onCollect(std::function<void()> hook);
 
-  /// The exposition, text 0.0.4: families in registration order (process_* last), series sorted
-  /// by label values. Thread-safe.
+  /// The exposition, text 0.0.4 written by prometheus::TextSerializer (which writes HELP before
+  /// TYPE, a histogram's _count and _sum before its buckets, and values with 16 significant
+  /// digits): families in registration order (process_* last), series sorted by label values.
+  /// Runs the onCollect hooks first. Thread-safe.
   std::string render() const;
 
  private:

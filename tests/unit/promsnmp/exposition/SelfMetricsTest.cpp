@@ -1,5 +1,7 @@
 #include "exposition/SelfMetrics.h"
 
+#include <cmath>
+#include <limits>
 #include <thread>
 
 #include <Poco/Exception.h>
@@ -12,6 +14,9 @@ class SelfMetricsTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testCountersAndGaugesRender);
   CPPUNIT_TEST(testHistogramRender);
   CPPUNIT_TEST(testLabelValuesEscaped);
+  CPPUNIT_TEST(testOrderKeptOnPrometheusCpp);
+  CPPUNIT_TEST(testNaNAndInfinities);
+  CPPUNIT_TEST(testNumberFormat);
   CPPUNIT_TEST(testRegistrationRules);
   CPPUNIT_TEST(testSameRegistrationReturnsSameFamily);
   CPPUNIT_TEST(testWrongLabelCountThrows);
@@ -51,15 +56,16 @@ class SelfMetricsTest : public CppUnit::TestFixture {
     v2.observe(0.1);  // le is inclusive
     v2.observe(2);
     v2.observe(30);
+    // prometheus-cpp's TextSerializer writes _count and _sum before the buckets.
     CPPUNIT_ASSERT_EQUAL(
         std::string("# HELP promsnmp_snmp_poll_duration_seconds Poll durations.\n"
                     "# TYPE promsnmp_snmp_poll_duration_seconds histogram\n"
+                    "promsnmp_snmp_poll_duration_seconds_count{version=\"v2c\"} 4\n"
+                    "promsnmp_snmp_poll_duration_seconds_sum{version=\"v2c\"} 32.15\n"
                     "promsnmp_snmp_poll_duration_seconds_bucket{version=\"v2c\",le=\"0.1\"} 2\n"
                     "promsnmp_snmp_poll_duration_seconds_bucket{version=\"v2c\",le=\"1\"} 2\n"
                     "promsnmp_snmp_poll_duration_seconds_bucket{version=\"v2c\",le=\"2.5\"} 3\n"
-                    "promsnmp_snmp_poll_duration_seconds_bucket{version=\"v2c\",le=\"+Inf\"} 4\n"
-                    "promsnmp_snmp_poll_duration_seconds_sum{version=\"v2c\"} 32.15\n"
-                    "promsnmp_snmp_poll_duration_seconds_count{version=\"v2c\"} 4\n"),
+                    "promsnmp_snmp_poll_duration_seconds_bucket{version=\"v2c\",le=\"+Inf\"} 4\n"),
         m.render());
   }
 
@@ -73,6 +79,75 @@ class SelfMetricsTest : public CppUnit::TestFixture {
                     "# TYPE promsnmp_target_info_value gauge\n"
                     "promsnmp_target_info_value{target=\"a\\\"b\\\\c\\nd\xEF\xBF\xBD\"} 1\n"),
         m.render());
+  }
+
+  // prometheus-cpp keeps labels in a std::map (sorted by name) and series in an unordered_map;
+  // the exposition keeps families in registration order, labels in declared order and series
+  // sorted by label values.
+  void testOrderKeptOnPrometheusCpp() {
+    SelfMetrics m(false);
+    m.gauge("promsnmp_zz", "Registered first.").get().set(1);
+    auto& requests = m.counter("promsnmp_http_requests_total", "Requests.", {"handler", "code"});
+    requests.labels({"snmp", "500"}).inc();
+    requests.labels({"metrics", "200"}).inc();
+    requests.labels({"snmp", "200"}).inc();
+    m.histogram("promsnmp_aa_seconds", "Registered last.", {}, {1}).get().observe(0.5);
+    CPPUNIT_ASSERT_EQUAL(
+        std::string("# HELP promsnmp_zz Registered first.\n"
+                    "# TYPE promsnmp_zz gauge\n"
+                    "promsnmp_zz 1\n"
+                    "# HELP promsnmp_http_requests_total Requests.\n"
+                    "# TYPE promsnmp_http_requests_total counter\n"
+                    "promsnmp_http_requests_total{handler=\"metrics\",code=\"200\"} 1\n"
+                    "promsnmp_http_requests_total{handler=\"snmp\",code=\"200\"} 1\n"
+                    "promsnmp_http_requests_total{handler=\"snmp\",code=\"500\"} 1\n"
+                    "# HELP promsnmp_aa_seconds Registered last.\n"
+                    "# TYPE promsnmp_aa_seconds histogram\n"
+                    "promsnmp_aa_seconds_count 1\n"
+                    "promsnmp_aa_seconds_sum 0.5\n"
+                    "promsnmp_aa_seconds_bucket{le=\"1\"} 1\n"
+                    "promsnmp_aa_seconds_bucket{le=\"+Inf\"} 1\n"),
+        m.render());
+  }
+
+  // prometheus-cpp's Histogram counts NaN in its first bucket and its Counter adds NaN; the
+  // facade keeps NaN in +Inf only and ignores it on a counter, as the hand-written registry did.
+  void testNaNAndInfinities() {
+    SelfMetrics m(false);
+    Histogram& h = m.histogram("promsnmp_x_seconds", "h", {}, {0.1, 1}).get();
+    h.observe(std::nan(""));
+    h.observe(std::numeric_limits<double>::infinity());
+    Histogram::Snapshot s = h.snapshot();
+    CPPUNIT_ASSERT_EQUAL(size_t(3), s.cumulative.size());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(0), s.cumulative[0]);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(0), s.cumulative[1]);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), s.cumulative[2]);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), s.count);
+    CPPUNIT_ASSERT(std::isnan(s.sum));
+    Counter& c = m.counter("promsnmp_y_total", "h").get();
+    c.inc(std::nan(""));
+    c.inc(-1);
+    c.inc(0.5);
+    CPPUNIT_ASSERT_EQUAL(0.5, c.value());
+    m.gauge("promsnmp_low", "h").get().set(-std::numeric_limits<double>::infinity());
+    std::string text = m.render();
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("\npromsnmp_x_seconds_sum Nan\n") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("\npromsnmp_low -Inf\n") != std::string::npos);
+  }
+
+  // Values as TextSerializer writes them: 16 significant digits in the classic locale, so whole
+  // numbers up to 10^16 in full and the 17th digit of a double rounded away.
+  void testNumberFormat() {
+    SelfMetrics m(false);
+    m.gauge("promsnmp_epoch", "h").get().set(1748779200000);
+    m.gauge("promsnmp_big", "h").get().set(1e21);
+    m.gauge("promsnmp_small", "h").get().set(0.000015);
+    m.gauge("promsnmp_added", "h").get().set(0.1 + 0.2);
+    std::string text = m.render();
+    for (const char* line : {"\npromsnmp_epoch 1748779200000\n", "\npromsnmp_big 1e+21\n",
+                             "\npromsnmp_small 1.5e-05\n", "\npromsnmp_added 0.3\n"}) {
+      CPPUNIT_ASSERT_MESSAGE(text, text.find(line) != std::string::npos);
+    }
   }
 
   void testRegistrationRules() {
