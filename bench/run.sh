@@ -42,8 +42,9 @@ echo "fleet: 1k, 5k, 10k and 20k simulated devices, and 10k scraped..." >&2
 fleet_section=$(bench/fleet_bench.sh "$build" "${BENCH_FLEET_SIZES:-1000 5000 10000 20000}" \
   "${BENCH_FLEET_SCRAPED-10000}")
 
-# Self-metrics registries (issue #13): hand-written, SelfMetrics and prometheus-cpp, one process.
-echo "self-metrics registry: hand-written vs SelfMetrics vs prometheus-cpp ($runs runs each)..." >&2
+# Self-metrics registries (issue #13): SelfMetrics (on prometheus-cpp) vs prometheus-cpp used
+# directly, one process.
+echo "self-metrics registry: SelfMetrics vs prometheus-cpp direct ($runs runs each)..." >&2
 selfmetrics_section=$(bench/selfmetrics_bench.sh "$build" "$runs")
 
 # One line per size: C++ commit vs Java write+fsync, C++ load vs Java warm load; then the restart.
