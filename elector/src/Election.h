@@ -7,10 +7,12 @@
 #include <optional>
 #include <string>
 
-#include "Clock.h"
 #include "LeaseStore.h"
+#include "common/Clock.h"
 
 namespace elector {
+
+using common::Clock;
 
 /// Settings of one election. Durations are milliseconds; zero means "derive the default".
 struct ElectionConfig {

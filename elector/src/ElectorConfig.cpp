@@ -242,7 +242,7 @@ Def redisUrl() {
     c.redis.host = host;
     c.redis.port = port;
     if (password && !password->empty() && !c.redisPassword.isSet()) {
-      c.redisPassword = Secret(*password);
+      c.redisPassword = common::Secret(*password);
     }
     return "";
   };
@@ -296,9 +296,9 @@ std::vector<Def> buildTable() {
   };
   t.push_back(address);
   Def password = named("redis.password", {"REDIS_PASSWORD"}, "");
-  password.setDefault = [](C& c) { c.redisPassword = Secret(); };
+  password.setDefault = [](C& c) { c.redisPassword = common::Secret(); };
   password.fromText = [](C& c, const std::string& v) {
-    c.redisPassword = Secret(v);
+    c.redisPassword = common::Secret(v);
     return std::string();
   };
   password.show = [](const C& c) { return c.redisPassword.display(); };
@@ -490,7 +490,7 @@ void finish(ElectorConfig& config, std::vector<std::string>& problems) {
       while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
         password.pop_back();
       }
-      config.redisPassword = Secret(password);
+      config.redisPassword = common::Secret(password);
       config.sources["redis.password"] = config.sources["redis.password_file"];
     }
   }

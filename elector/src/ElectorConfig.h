@@ -9,7 +9,7 @@
 #include <Poco/Exception.h>
 
 #include "RedisLeaseStore.h"
-#include "Secret.h"
+#include "common/Secret.h"
 
 namespace elector {
 
@@ -25,7 +25,7 @@ struct ElectorConfig {
 
   std::string backend;  ///< redis | kubernetes | file | static
   RedisOptions redis;   ///< host and port; the password is in redisPassword
-  Secret redisPassword;
+  common::Secret redisPassword;
   std::string redisPasswordFile;
   std::string leaseKey;
   std::chrono::milliseconds leaseTtl{};

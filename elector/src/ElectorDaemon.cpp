@@ -25,7 +25,6 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 
-#include "Clock.h"
 #include "Election.h"
 #include "ElectorMetrics.h"
 #include "FileLeaseStore.h"
@@ -35,6 +34,7 @@
 #include "LeadershipServer.h"
 #include "RedisLeaseStore.h"
 #include "StatusServer.h"
+#include "common/Clock.h"
 #include "elector/LeadershipEvent.h"
 
 #ifndef ELECTOR_VERSION
@@ -43,6 +43,8 @@
 
 namespace elector {
 namespace {
+
+using common::SystemClock;
 
 const char* const kUsage =
     "usage: elector [flags]\n"

@@ -15,9 +15,11 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include "Clock.h"
+#include "common/Clock.h"
 
 namespace elector {
+
+using common::Clock;
 
 /// The elector's own state for /metrics and /healthz: role, epoch, transitions, the duration of
 /// each backend round trip, errors by kind and how long the backend has been failing. The daemon

@@ -4,10 +4,12 @@
 #include <optional>
 #include <string>
 
-#include "Clock.h"
 #include "LeaseStore.h"
+#include "common/Clock.h"
 
 namespace elector {
+
+using common::Clock;
 
 /// Catches a second elector started with our id (fault F-25, identity collision) before it
 /// campaigns: each elector holds a presence lease `<lease key>:member:<id>` with a token of its

@@ -5,11 +5,13 @@
 #include <optional>
 #include <string>
 
-#include "Clock.h"
 #include "Election.h"
 #include "LeaderSource.h"
+#include "common/Clock.h"
 
 namespace elector {
+
+using common::Clock;
 
 /// Settings of the kubernetes backend.
 struct KubernetesConfig {

@@ -4,64 +4,11 @@
 
 #include <Poco/Exception.h>
 
+#include "common/Text.h"
+
 namespace elector {
 
 namespace {
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one (overlong forms,
-/// surrogates and code points above U+10FFFF are rejected).
-std::size_t utf8SequenceLength(std::string_view s, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  if (c < 0x80) {
-    return 1;
-  }
-  std::size_t n = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0) {
-      lo = 0xA0;
-    } else if (c == 0xED) {
-      hi = 0x9F;
-    }
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0) {
-      lo = 0x90;
-    } else if (c == 0xF4) {
-      hi = 0x8F;
-    }
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) {
-    return 0;
-  }
-  if (byte(i + 1) < lo || byte(i + 1) > hi) {
-    return 0;
-  }
-  for (std::size_t k = 2; k < n; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) {
-      return 0;
-    }
-  }
-  return n;
-}
-
-bool isValidUtf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const std::size_t n = utf8SequenceLength(s, i);
-    if (n == 0) {
-      return false;
-    }
-    i += n;
-  }
-  return true;
-}
 
 void appendUtf8(std::string& out, std::uint32_t cp) {
   if (cp < 0x80) {
@@ -327,8 +274,9 @@ class LineParser {
         }
         continue;
       }
-      const std::size_t n = utf8SequenceLength(text_, pos_);
-      if (n == 0) {
+      bool valid = false;
+      const std::size_t n = common::utf8Sequence(text_, pos_, valid);
+      if (!valid) {
         fail("invalid UTF-8");
         return false;
       }
@@ -378,7 +326,7 @@ std::string encode(const LeadershipEvent& event) {
   if (event.holder.size() > kMaxHolderBytes) {
     throw Poco::InvalidArgumentException("leadership event holder too long");
   }
-  if (!isValidUtf8(event.holder)) {
+  if (!common::isValidUtf8(event.holder)) {
     throw Poco::InvalidArgumentException("leadership event holder is not UTF-8");
   }
   if (event.leaseMs < kMinLeaseMs || event.leaseMs > kMaxLeaseMs) {

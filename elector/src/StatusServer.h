@@ -4,14 +4,16 @@
 #include <memory>
 #include <string>
 
-#include "Clock.h"
 #include "ElectorMetrics.h"
+#include "common/Clock.h"
 
 namespace Poco::Net {
 class HTTPServer;
 }
 
 namespace elector {
+
+using common::Clock;
 
 /// The elector's own HTTP port (POCO HTTPServer): `GET /metrics` (Prometheus text format) and
 /// `GET /healthz` (200 with `{"status":"ok","role":…,"backend":…,"holder":…,"epoch":…,

@@ -24,6 +24,7 @@
 
 #include "collection/Collector.h"
 #include "collection/DevicePoller.h"
+#include "common/FakeClock.h"
 #include "exposition/Exposition.h"
 #include "exposition/SelfMetrics.h"
 #include "inventory/InventoryState.h"
@@ -31,9 +32,9 @@
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Keyring.h"
 #include "snmp/FakeSnmpClient.h"
-#include "support/FakeClock.h"
 
 using namespace promsnmp;
+using common::FakeClock;
 
 namespace {
 

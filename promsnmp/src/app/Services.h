@@ -16,6 +16,7 @@
 #include "app/SystemdNotifier.h"
 #include "collection/Collector.h"
 #include "collection/DevicePoller.h"
+#include "common/Clock.h"
 #include "config/Config.h"
 #include "discovery/DiscoveryService.h"
 #include "discovery/UdpProber.h"
@@ -28,7 +29,6 @@
 #include "leadership/Leadership.h"
 #include "leadership/LeadershipClient.h"
 #include "snmp/NetSnmpClient.h"
-#include "support/Clock.h"
 
 namespace promsnmp {
 
@@ -123,7 +123,7 @@ class Services {
   std::unique_ptr<NetSnmpClient> snmp_;
   std::unique_ptr<DevicePoller> poller_;
   SelfMetrics metrics_;
-  SystemClock clock_;
+  common::SystemClock clock_;
   std::unique_ptr<Collector> collector_;
   std::unique_ptr<LeadershipClient> electorClient_;
   std::shared_ptr<Leadership> leadership_;

@@ -2,9 +2,13 @@
 
 #include <future>
 
+#include "common/Text.h"
 #include "support/Logging.h"
 
 namespace promsnmp {
+
+using common::Clock;
+using common::escapeInvalidUtf8;
 
 namespace {
 

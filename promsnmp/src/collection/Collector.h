@@ -14,10 +14,10 @@
 #include "collection/MetricsCache.h"
 #include "collection/PollResult.h"
 #include "collection/UtilizationTracker.h"
+#include "common/Clock.h"
 #include "exposition/Exposition.h"
 #include "exposition/SelfMetrics.h"
 #include "inventory/InventoryState.h"
-#include "support/Clock.h"
 
 namespace promsnmp {
 
@@ -63,8 +63,8 @@ class Collector {
     size_t maxConcurrentPolls = 64;
   };
 
-  Collector(InventoryState& inventory, DevicePoller& poller, SelfMetrics& metrics, Clock& clock,
-            Options options);
+  Collector(InventoryState& inventory, DevicePoller& poller, SelfMetrics& metrics,
+            common::Clock& clock, Options options);
   ~Collector();
 
   /// Answers /snmp?target=. `accept` is the Accept header; `scrapeTimeoutSeconds` the
@@ -116,7 +116,7 @@ class Collector {
   InventoryState& inventory_;
   DevicePoller& poller_;
   SelfMetrics& metrics_;
-  Clock& clock_;
+  common::Clock& clock_;
   Options options_;
   MetricsCache cache_;
   UtilizationTracker utilization_;

@@ -2,6 +2,8 @@
 
 namespace promsnmp {
 
+using common::Clock;
+
 namespace {
 
 double seconds(std::chrono::steady_clock::duration d) {

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "collection/PollResult.h"
+#include "common/Clock.h"
 #include "exposition/Exposition.h"
-#include "support/Clock.h"
 
 namespace promsnmp {
 
@@ -92,7 +92,7 @@ class MetricsCache {
   /// propagates to the caller that ran it.
   using PollFn = std::function<PollOutcome(const std::shared_ptr<const CacheEntry>& previous)>;
 
-  MetricsCache(Clock& clock, Options options);
+  MetricsCache(common::Clock& clock, Options options);
 
   /// Serves `target`. Fresh entry: returned at once (Hit). Otherwise, if no poll of `target` is
   /// running, this caller runs `pollFn` to completion (it is not bounded by `waitBudget`; bound
@@ -157,7 +157,7 @@ class MetricsCache {
                                                 std::chrono::steady_clock::time_point now);
   void finishLocked(const std::string& target, std::shared_ptr<const CacheEntry> result);
 
-  Clock& clock_;
+  common::Clock& clock_;
   const Options options_;
   mutable std::mutex mutex_;
   Lru lru_;

@@ -406,7 +406,7 @@ Def optionalNumber(std::string key, std::vector<std::string> env,
 }
 
 /// Key material: environment only (inventoryfs::Keyring reads it), shown masked.
-Def secret(std::string key, std::string env, Secret Config::*member, std::string help) {
+Def secret(std::string key, std::string env, common::Secret Config::*member, std::string help) {
   Def def;
   def.key = std::move(key);
   def.fileHint = "set " + env + " (or a key file) in the environment instead";
@@ -414,9 +414,9 @@ Def secret(std::string key, std::string env, Secret Config::*member, std::string
   def.help = std::move(help);
   def.inFile = false;
   def.emptyEnvSets = true;
-  def.setDefault = [=](Config& c) { c.*member = Secret(); };
+  def.setDefault = [=](Config& c) { c.*member = common::Secret(); };
   def.fromText = [=](Config& c, const std::string& text) -> std::string {
-    c.*member = Secret(text);
+    c.*member = common::Secret(text);
     return "";
   };
   def.show = [=](const Config& c) { return (c.*member).display(); };

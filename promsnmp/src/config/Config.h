@@ -9,7 +9,7 @@
 
 #include <Poco/Exception.h>
 
-#include "support/Secret.h"
+#include "common/Secret.h"
 
 namespace promsnmp {
 
@@ -47,9 +47,9 @@ struct Config {
   int64_t inventoryKeep;  // versions kept when the leader garbage-collects the share
   // Key settings are read by inventoryfs::Keyring from the environment; they are carried here
   // only so describe() can show whether they are set.
-  Secret encryptKey;                   // PROM_ENCRYPT_KEY
+  common::Secret encryptKey;           // PROM_ENCRYPT_KEY
   std::string encryptKeyFile;          // PROM_ENCRYPT_KEY_FILE (a path: not secret)
-  Secret encryptKeyPrevious;           // PROM_ENCRYPT_KEY_PREVIOUS
+  common::Secret encryptKeyPrevious;   // PROM_ENCRYPT_KEY_PREVIOUS
   std::string encryptKeyPreviousFile;  // PROM_ENCRYPT_KEY_PREVIOUS_FILE
 
   // --- collection and cache

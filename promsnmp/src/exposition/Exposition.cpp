@@ -8,6 +8,8 @@
 #include <Poco/DeflatingStream.h>
 #include <Poco/String.h>
 
+#include "common/Text.h"
+
 namespace promsnmp {
 
 namespace {
@@ -91,57 +93,6 @@ struct Acceptance {
   bool acceptable() const { return specificity > 0 && q > 0; }
 };
 
-// ---- UTF-8 ----
-
-// Length of the well-formed UTF-8 sequence starting at s[i] (valid = true), or of the maximal
-// ill-formed subpart there (valid = false; replaced by one U+FFFD, as Unicode §3.9 recommends).
-size_t utf8Sequence(std::string_view s, size_t i, bool& valid) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  size_t need = 0;
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) {
-    need = 1;
-  } else if (c == 0xE0) {
-    need = 2;
-    lo = 0xA0;  // no overlongs
-  } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
-    need = 2;
-  } else if (c == 0xED) {
-    need = 2;
-    hi = 0x9F;  // no surrogates
-  } else if (c == 0xF0) {
-    need = 3;
-    lo = 0x90;  // no overlongs
-  } else if (c >= 0xF1 && c <= 0xF3) {
-    need = 3;
-  } else if (c == 0xF4) {
-    need = 3;
-    hi = 0x8F;  // nothing above U+10FFFF
-  } else {
-    valid = false;
-    return 1;
-  }
-  size_t j = i + 1;
-  for (size_t k = 0; k < need; ++k, ++j) {
-    if (j >= s.size()) {
-      valid = false;
-      return j - i;
-    }
-    const auto d = static_cast<unsigned char>(s[j]);
-    if (d < lo || d > hi) {
-      valid = false;
-      return j - i;
-    }
-    lo = 0x80;
-    hi = 0xBF;
-  }
-  valid = true;
-  return need + 1;
-}
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
-
 // The one escaper: label values and HELP texts differ only in whether `"` is escaped.
 void appendEscaped(std::string& out, std::string_view raw, bool escapeQuote) {
   size_t run = 0;  // start of the pending run of bytes copied as they are
@@ -160,10 +111,10 @@ void appendEscaped(std::string& out, std::string_view raw, bool escapeQuote) {
       continue;
     }
     bool valid = false;
-    size_t len = utf8Sequence(raw, i, valid);
+    size_t len = common::utf8Sequence(raw, i, valid);
     if (!valid) {
       flush(i);
-      out += kReplacement;
+      out += common::kReplacementCharacter;
       run = i + len;
     }
     i += len;
@@ -242,50 +193,6 @@ void appendLabelValue(std::string& out, std::string_view raw) { appendEscaped(ou
 
 void appendHelpText(std::string& out, std::string_view text, ExpositionFormat format) {
   appendEscaped(out, text, format == ExpositionFormat::OpenMetrics);
-}
-
-namespace {
-
-/// `raw` with each maximal invalid UTF-8 subsequence replaced by what `invalid(out, bytes)`
-/// appends; valid input is copied unchanged.
-template <typename Invalid>
-std::string mapInvalidUtf8(std::string_view raw, Invalid invalid) {
-  std::string out;
-  out.reserve(raw.size());
-  size_t i = 0;
-  while (i < raw.size()) {
-    if (static_cast<unsigned char>(raw[i]) < 0x80) {
-      out += raw[i++];
-      continue;
-    }
-    bool valid = false;
-    size_t len = utf8Sequence(raw, i, valid);
-    if (valid) {
-      out.append(raw.data() + i, len);
-    } else {
-      invalid(out, raw.substr(i, len));
-    }
-    i += len;
-  }
-  return out;
-}
-
-}  // namespace
-
-std::string sanitizeUtf8(std::string_view raw) {
-  return mapInvalidUtf8(raw, [](std::string& out, std::string_view) { out += kReplacement; });
-}
-
-std::string escapeInvalidUtf8(std::string_view raw) {
-  return mapInvalidUtf8(raw, [](std::string& out, std::string_view bytes) {
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    for (char c : bytes) {
-      const auto byte = static_cast<unsigned char>(c);
-      out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xF];
-    }
-  });
 }
 
 void appendDouble(std::string& out, double v) {

@@ -62,14 +62,6 @@ void appendLabelValue(std::string& out, std::string_view raw);
 void appendHelpText(std::string& out, std::string_view text,
                     ExpositionFormat format = ExpositionFormat::PrometheusText);
 
-/// `raw` with each maximal invalid UTF-8 subsequence (overlongs, surrogates and code points above
-/// U+10FFFF included) replaced by U+FFFD; valid input is returned unchanged.
-std::string sanitizeUtf8(std::string_view raw);
-
-/// `raw` with each byte of an invalid UTF-8 subsequence written as the text `\xFF` (upper-case
-/// hex), for messages that quote what a client sent: valid UTF-8 that still shows the byte.
-std::string escapeInvalidUtf8(std::string_view raw);
-
 /// Appends `v` in the shortest form that parses back to the same double: "0.005", "1e+21",
 /// "100", and "+Inf", "-Inf", "NaN". Never depends on the global or C locale.
 void appendDouble(std::string& out, double v);

@@ -13,6 +13,7 @@
 #include <Poco/Exception.h>
 #include <prometheus/text_serializer.h>
 
+#include "common/Text.h"
 #include "exposition/Exposition.h"
 
 namespace promsnmp {
@@ -106,7 +107,7 @@ namespace {
 std::string validUtf8(const std::string& value) {
   const bool ascii = std::all_of(value.begin(), value.end(),
                                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  return ascii ? value : sanitizeUtf8(value);
+  return ascii ? value : common::sanitizeUtf8(value);
 }
 
 /// HELP text escaped for text 0.0.4: prometheus-cpp writes HELP as it is given.

@@ -18,6 +18,7 @@
 #include <Poco/URI.h>
 
 #include "collection/Collector.h"
+#include "common/Text.h"
 #include "discovery/Discovery.h"
 #include "discovery/DiscoveryRequest.h"
 #include "discovery/DiscoveryService.h"
@@ -33,6 +34,8 @@
 
 namespace promsnmp {
 
+using common::escapeInvalidUtf8;
+using common::sanitizeUtf8;
 using Poco::Net::HTTPResponse;
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;

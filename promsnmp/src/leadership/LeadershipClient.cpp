@@ -18,6 +18,8 @@
 
 namespace promsnmp {
 
+using common::Clock;
+
 namespace {
 
 Poco::Logger& log() { return logger("promsnmp.leadership"); }

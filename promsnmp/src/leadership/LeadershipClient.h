@@ -11,7 +11,7 @@
 #include <string_view>
 #include <thread>
 
-#include "support/Clock.h"
+#include "common/Clock.h"
 
 namespace promsnmp {
 
@@ -63,8 +63,9 @@ class LeadershipClient {
   /// Called on the reader thread, without locks held, whenever the effective role changes.
   using RoleCallback = std::function<void(const LeadershipState&)>;
 
-  LeadershipClient(std::string path, Clock& clock);
-  LeadershipClient(std::string path, Clock& clock, Options options, RoleCallback onChange = {});
+  LeadershipClient(std::string path, common::Clock& clock);
+  LeadershipClient(std::string path, common::Clock& clock, Options options,
+                   RoleCallback onChange = {});
   /// Stops the reader.
   ~LeadershipClient();
 
@@ -106,7 +107,7 @@ class LeadershipClient {
   int connectSocket();
 
   const std::string path_;
-  Clock& clock_;
+  common::Clock& clock_;
   const Options options_;
   const RoleCallback onChange_;
 

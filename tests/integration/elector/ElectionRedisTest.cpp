@@ -9,18 +9,18 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "Clock.h"
 #include "Election.h"
 #include "RedisLeaseStore.h"
 #include "RedisServer.h"
+#include "common/Clock.h"
 
+using common::SystemClock;
 using elector::Decision;
 using elector::Election;
 using elector::ElectionConfig;
 using elector::RedisLeaseStore;
 using elector::RedisOptions;
 using elector::Role;
-using elector::SystemClock;
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 

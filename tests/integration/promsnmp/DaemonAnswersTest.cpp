@@ -22,7 +22,7 @@
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"
-#include "exposition/Exposition.h"
+#include "common/Text.h"
 
 using namespace testing;
 
@@ -56,7 +56,7 @@ std::string inventoryJson(const std::vector<std::string>& devices) {
   return out + R"(],"discoverySeeds":[]})";
 }
 
-bool validUtf8(const std::string& text) { return promsnmp::sanitizeUtf8(text) == text; }
+bool validUtf8(const std::string& text) { return common::isValidUtf8(text); }
 
 /// The "message" of a Spring error body; fails the test when the body is not a JSON object.
 std::string jsonMessage(const HttpAnswer& answer) {

@@ -12,13 +12,13 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "FakeClock.h"
 #include "FakeLeaseStore.h"
+#include "common/FakeClock.h"
 
+using common::FakeClock;
 using elector::Decision;
 using elector::Election;
 using elector::ElectionConfig;
-using elector::FakeClock;
 using elector::FakeLeaseStore;
 using elector::Reason;
 using elector::Role;

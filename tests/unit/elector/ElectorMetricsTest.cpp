@@ -18,10 +18,10 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "FakeClock.h"
+#include "common/FakeClock.h"
 
+using common::FakeClock;
 using elector::ElectorMetrics;
-using elector::FakeClock;
 using std::chrono::milliseconds;
 
 namespace {

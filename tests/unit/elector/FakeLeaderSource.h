@@ -4,8 +4,8 @@
 #include <deque>
 #include <string>
 
-#include "FakeClock.h"
 #include "LeaderSource.h"
+#include "common/FakeClock.h"
 
 namespace elector {
 
@@ -14,7 +14,7 @@ namespace elector {
 /// Not thread-safe.
 class FakeLeaderSource : public LeaderSource {
  public:
-  explicit FakeLeaderSource(FakeClock& clock) : clock_(clock) {}
+  explicit FakeLeaderSource(common::FakeClock& clock) : clock_(clock) {}
 
   /// Queues a 200 answer with `body`, arriving after `delay`.
   void answer(const std::string& body, std::chrono::milliseconds delay = {}, int status = 200);
@@ -33,7 +33,7 @@ class FakeLeaderSource : public LeaderSource {
     std::chrono::milliseconds delay;
   };
 
-  FakeClock& clock_;
+  common::FakeClock& clock_;
   std::deque<Scripted> script_;
   Scripted last_{};
   int calls_ = 0;

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "FakeClock.h"
 #include "LeaseStore.h"
+#include "common/FakeClock.h"
 
 namespace elector {
 
@@ -20,7 +20,7 @@ class FakeLeaseStore : public LeaseStore {
  public:
   enum class Op { Acquire, Renew, Release, Holder };
 
-  explicit FakeLeaseStore(FakeClock& clock) : clock_(clock) {}
+  explicit FakeLeaseStore(common::FakeClock& clock) : clock_(clock) {}
 
   LeaseResult tryAcquire(const std::string& key, const std::string& token,
                          std::chrono::milliseconds ttl) override;
@@ -48,7 +48,7 @@ class FakeLeaseStore : public LeaseStore {
  private:
   struct Entry {
     std::string token;
-    Clock::TimePoint expiresAt;
+    common::Clock::TimePoint expiresAt;
   };
   struct Fault {
     Op op;
@@ -60,7 +60,7 @@ class FakeLeaseStore : public LeaseStore {
   bool begin(Op op, bool& applied);
   const Entry* live(const std::string& key) const;
 
-  FakeClock& clock_;
+  common::FakeClock& clock_;
   std::map<std::string, Entry> keys_;
   std::map<std::string, std::int64_t> epochs_;
   std::deque<Fault> faults_;

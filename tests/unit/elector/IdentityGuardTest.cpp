@@ -10,10 +10,10 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "FakeClock.h"
 #include "FakeLeaseStore.h"
+#include "common/FakeClock.h"
 
-using elector::FakeClock;
+using common::FakeClock;
 using elector::FakeLeaseStore;
 using elector::IdentityGuard;
 using std::chrono::milliseconds;

@@ -11,11 +11,11 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "FakeClock.h"
 #include "FakeLeaderSource.h"
+#include "common/FakeClock.h"
 
+using common::FakeClock;
 using elector::Decision;
-using elector::FakeClock;
 using elector::FakeLeaderSource;
 using elector::KubernetesConfig;
 using elector::KubernetesElection;

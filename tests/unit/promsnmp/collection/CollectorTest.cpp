@@ -5,11 +5,12 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include "common/FakeClock.h"
 #include "inventoryfs/DirectorySlotStore.h"
 #include "snmp/FakeSnmpClient.h"
-#include "support/FakeClock.h"
 
 using namespace promsnmp;
+using common::FakeClock;
 
 namespace {
 

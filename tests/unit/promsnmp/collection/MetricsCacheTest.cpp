@@ -8,9 +8,10 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "support/FakeClock.h"
+#include "common/FakeClock.h"
 
 using namespace promsnmp;
+using common::FakeClock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 

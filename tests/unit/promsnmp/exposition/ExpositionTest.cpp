@@ -206,7 +206,6 @@ class ExpositionTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testContentTypes);
   CPPUNIT_TEST(testLabelValueEscaping);
   CPPUNIT_TEST(testInvalidUtf8Replaced);
-  CPPUNIT_TEST(testInvalidUtf8Escaped);
   CPPUNIT_TEST(testDoublesAreShortestAndLocaleIndependent);
   CPPUNIT_TEST(testUnsignedNeverNegative);
   CPPUNIT_TEST(testGoldenPrometheusText);
@@ -271,31 +270,12 @@ class ExpositionTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("say \\\"hi\\\""), help);
   }
 
+  // common::sanitizeUtf8 and escapeInvalidUtf8 are tested in tests/unit/common/TextTest.cpp.
   void testInvalidUtf8Replaced() {
     const std::string r = "\xEF\xBF\xBD";
-    CPPUNIT_ASSERT_EQUAL(std::string("Z\xC3\xBCrich \xF0\x9F\x98\x80"),
-                         sanitizeUtf8("Z\xC3\xBCrich \xF0\x9F\x98\x80"));
-    CPPUNIT_ASSERT_EQUAL("caf" + r, sanitizeUtf8("caf\xE9"));               // Latin-1
-    CPPUNIT_ASSERT_EQUAL(r + "x", sanitizeUtf8("\xE2\x82x"));               // truncated: one U+FFFD
-    CPPUNIT_ASSERT_EQUAL(r + r, sanitizeUtf8("\xC0\xAF"));                  // overlong
-    CPPUNIT_ASSERT_EQUAL(r + r + r, sanitizeUtf8("\xED\xA0\x80"));          // surrogate
-    CPPUNIT_ASSERT_EQUAL(r + r + r + r, sanitizeUtf8("\xF4\x90\x80\x80"));  // > U+10FFFF
-    CPPUNIT_ASSERT_EQUAL(r, sanitizeUtf8("\xFF"));
-    CPPUNIT_ASSERT_EQUAL(std::string("a\0b", 3), sanitizeUtf8(std::string("a\0b", 3)));
     std::string out;
     appendLabelValue(out, "\xFF\"");
     CPPUNIT_ASSERT_EQUAL(r + "\\\"", out);
-  }
-
-  void testInvalidUtf8Escaped() {
-    // Messages quoting a client's bytes: valid UTF-8 kept, each invalid byte shown as \xHH text.
-    CPPUNIT_ASSERT_EQUAL(std::string("unexpected byte '\\xFF'"),
-                         escapeInvalidUtf8("unexpected byte '\xFF'"));
-    CPPUNIT_ASSERT_EQUAL(std::string("Z\xC3\xBCrich caf\\xE9"),
-                         escapeInvalidUtf8("Z\xC3\xBCrich caf\xE9"));
-    CPPUNIT_ASSERT_EQUAL(std::string("\\xE2\\x82x"), escapeInvalidUtf8("\xE2\x82x"));  // truncated
-    CPPUNIT_ASSERT_EQUAL(std::string("\\xED\\xA0\\x80"), escapeInvalidUtf8("\xED\xA0\x80"));
-    CPPUNIT_ASSERT_EQUAL(std::string("plain"), escapeInvalidUtf8("plain"));
   }
 
   void testDoublesAreShortestAndLocaleIndependent() {

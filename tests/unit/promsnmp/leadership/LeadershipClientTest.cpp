@@ -23,13 +23,14 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 
+#include "common/FakeClock.h"
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Keyring.h"
 #include "leadership/Leadership.h"
-#include "support/FakeClock.h"
 
 using namespace promsnmp;
+using common::FakeClock;
 using namespace std::chrono_literals;
 
 namespace {

@@ -1,6 +1,6 @@
-#include "support/FakeClock.h"
+#include "common/FakeClock.h"
 
-namespace promsnmp {
+namespace common {
 
 FakeClock::FakeClock()
     : steady_(std::chrono::steady_clock::time_point(std::chrono::hours(1000))),
@@ -27,4 +27,4 @@ void FakeClock::setSystem(std::chrono::system_clock::time_point t) {
   system_ = t;
 }
 
-}  // namespace promsnmp
+}  // namespace common

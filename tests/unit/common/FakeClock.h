@@ -3,9 +3,9 @@
 #include <chrono>
 #include <mutex>
 
-#include "Clock.h"
+#include "common/Clock.h"
 
-namespace elector {
+namespace common {
 
 /// A Clock that moves only when a test says so. Starts at an arbitrary fixed point (steady) and
 /// at 2025-06-01T12:00:00Z (system). Thread-safe.
@@ -27,4 +27,4 @@ class FakeClock : public Clock {
   std::chrono::system_clock::time_point system_;
 };
 
-}  // namespace elector
+}  // namespace common

@@ -4,7 +4,7 @@
 #include <string>
 #include <utility>
 
-namespace promsnmp {
+namespace common {
 
 /// A configured value that must never be printed or logged: passwords, keys. It prints as
 /// `<secret>` (or `<unset>` when empty) through operator<< and display(); the value itself is
@@ -33,4 +33,4 @@ class Secret {
   bool set_ = false;
 };
 
-}  // namespace promsnmp
+}  // namespace common

@@ -2,11 +2,12 @@
 
 #include <chrono>
 
-namespace elector {
+namespace common {
 
-/// The time seam: the election decides by time and takes a Clock& so tests move time by hand
-/// (FakeClock in tests/unit/elector). `steadyNow` for leases and deadlines (monotonic, never
-/// jumps), `systemNow` only for timestamps shown to people. Implementations are thread-safe.
+/// The time seam: code that decides by time (the collector's cache and collector, the elector's
+/// elections and leases) takes a Clock& so tests move time by hand (FakeClock in
+/// tests/unit/common). `steadyNow` for ages, leases and deadlines (monotonic, never jumps),
+/// `systemNow` only for timestamps shown to people. Implementations are thread-safe.
 class Clock {
  public:
   using TimePoint = std::chrono::steady_clock::time_point;
@@ -25,4 +26,4 @@ class SystemClock : public Clock {
   }
 };
 
-}  // namespace elector
+}  // namespace common
