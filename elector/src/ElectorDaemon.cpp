@@ -8,22 +8,14 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
-#include <cstdio>
 #include <ctime>
 #include <iterator>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <sstream>
-#include <string_view>
 
-#include <Poco/AutoPtr.h>
-#include <Poco/Channel.h>
-#include <Poco/DateTimeFormatter.h>
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
-#include <Poco/Message.h>
 
 #include "Election.h"
 #include "ElectorMetrics.h"
@@ -35,6 +27,7 @@
 #include "RedisLeaseStore.h"
 #include "StatusServer.h"
 #include "common/Clock.h"
+#include "common/Text.h"
 #include "elector/LeadershipEvent.h"
 
 #ifndef ELECTOR_VERSION
@@ -44,6 +37,7 @@
 namespace elector {
 namespace {
 
+using common::quoted;
 using common::SystemClock;
 
 const char* const kUsage =
@@ -81,102 +75,6 @@ const char* const kUsage =
     "Exit codes: 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 bad flag, 78 bad setting.\n";
 
 Poco::Logger& logger() { return Poco::Logger::get("elector"); }
-
-const char* levelName(Poco::Message::Priority priority) {
-  if (priority >= Poco::Message::PRIO_DEBUG) {
-    return "debug";
-  }
-  if (priority >= Poco::Message::PRIO_NOTICE) {
-    return "info";
-  }
-  if (priority == Poco::Message::PRIO_WARNING) {
-    return "warn";
-  }
-  return "error";
-}
-
-void appendEscaped(std::string& out, std::string_view text) {
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char hex[8];
-          std::snprintf(hex, sizeof hex, "\\u%04x", static_cast<unsigned>(c));
-          out += hex;
-        } else {
-          out += c;
-        }
-    }
-  }
-}
-
-/// True when `text` already is `key=value ...` (the library loggers write `event=… key=…`).
-bool isKeyValue(std::string_view text) {
-  std::size_t i = 0;
-  while (i < text.size() && ((text[i] >= 'a' && text[i] <= 'z') || text[i] == '_')) {
-    ++i;
-  }
-  return i > 0 && i < text.size() && text[i] == '=';
-}
-
-/// One line per message to stderr (journald and Docker collect it).
-class StderrLineChannel : public Poco::Channel {
- public:
-  explicit StderrLineChannel(bool json) : json_(json) {}
-
-  void log(const Poco::Message& message) override {
-    const std::string ts =
-        Poco::DateTimeFormatter::format(message.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ");
-    std::string line;
-    if (json_) {
-      line = "{\"ts\":\"" + ts + "\",\"level\":\"" + levelName(message.getPriority()) +
-             "\",\"logger\":\"";
-      appendEscaped(line, message.getSource());
-      line += "\",\"msg\":\"";
-      appendEscaped(line, message.getText());
-      line += "\"}\n";
-    } else {
-      line = "ts=" + ts + " level=" + levelName(message.getPriority()) +
-             " logger=" + message.getSource() + " ";
-      if (isKeyValue(message.getText())) {
-        line += message.getText();
-      } else {
-        line += "msg=\"";
-        appendEscaped(line, message.getText());
-        line += "\"";
-      }
-      line += "\n";
-    }
-    const std::lock_guard<std::mutex> lock(mutex_);
-    std::fwrite(line.data(), 1, line.size(), stderr);
-    std::fflush(stderr);
-  }
-
- private:
-  bool json_;
-  std::mutex mutex_;
-};
-
-std::string quoted(const std::string& value) {
-  std::string out = "\"";
-  appendEscaped(out, value);
-  return out + "\"";
-}
 
 LeadershipEvent followerEvent(std::uint64_t epoch, const std::string& holder,
                               std::chrono::milliseconds ttl) {
@@ -500,23 +398,6 @@ ParsedSettings parseSettings(const std::vector<std::string>& args,
     parsed.output = parsed.settings.describe();
   }
   return parsed;
-}
-
-void setupLogging(const std::string& level, const std::string& format) {
-  static const std::map<std::string, int> kLevels = {{"debug", Poco::Message::PRIO_DEBUG},
-                                                     {"info", Poco::Message::PRIO_INFORMATION},
-                                                     {"warn", Poco::Message::PRIO_WARNING},
-                                                     {"error", Poco::Message::PRIO_ERROR}};
-  const auto found = kLevels.find(level);
-  if (found == kLevels.end() || (format != "logfmt" && format != "json")) {
-    throw Poco::InvalidArgumentException("log level or format", level + " " + format);
-  }
-  Poco::AutoPtr<Poco::Channel> channel(new StderrLineChannel(format == "json"));
-  // The root first (loggers created later copy it), then every existing logger.
-  Poco::Logger::root().setChannel(channel);
-  Poco::Logger::root().setLevel(found->second);
-  Poco::Logger::setChannel("", channel);
-  Poco::Logger::setLevel("", found->second);
 }
 
 int runDaemon(const DaemonSettings& settings) {

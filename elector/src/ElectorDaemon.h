@@ -38,11 +38,6 @@ struct ParsedSettings {
 ParsedSettings parseSettings(const std::vector<std::string>& args,
                              const std::function<const char*(const char*)>& getenv);
 
-/// Points every elector.* logger at stderr, one line per event: logfmt
-/// (`ts=… level=info logger=elector msg="…" key=value`) or json. `level` and `format` must be
-/// valid (parseSettings checks them). Not thread-safe against other calls of itself.
-void setupLogging(const std::string& level, const std::string& format);
-
 /// Runs the daemon until SIGTERM or SIGINT: ignores SIGPIPE, blocks SIGTERM/SIGINT in every
 /// thread (they are taken with sigtimedwait), serves the leadership socket and the HTTP port
 /// (/metrics, /healthz) and publishes an event on every step of the backend (redis, file:

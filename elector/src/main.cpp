@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ElectorDaemon.h"
+#include "common/Logging.h"
 
 int main(int argc, char** argv) {
   const elector::ParsedSettings parsed =
@@ -14,6 +15,8 @@ int main(int argc, char** argv) {
     (*parsed.exitCode == elector::kExitOk ? std::cout : std::cerr) << parsed.output;
     return *parsed.exitCode;
   }
-  elector::setupLogging(parsed.settings.logLevel, parsed.settings.logFormat);
+  // One line per event on stderr: logfmt (`ts=… level=info logger=elector msg="…" key=value`)
+  // or json. The level and format were checked by parseSettings.
+  common::setupLogging(parsed.settings.logLevel, parsed.settings.logFormat);
   return elector::runDaemon(parsed.settings);
 }

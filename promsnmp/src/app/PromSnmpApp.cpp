@@ -8,12 +8,16 @@
 
 #include "app/HealthCheck.h"
 #include "app/Services.h"
+#include "common/Logging.h"
 #include "http/WebConfig.h"
 #include "inventoryfs/Keyring.h"
 #include "snmp/NetSnmpClient.h"
-#include "support/Logging.h"
 
 namespace promsnmp {
+
+using common::logEvent;
+using common::logger;
+using common::setupLogging;
 
 namespace {
 

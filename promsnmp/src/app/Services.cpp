@@ -18,12 +18,15 @@
 #include <openssl/ssl.h>
 
 #include "app/CommandLine.h"
+#include "common/Logging.h"
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/Keyring.h"
-#include "support/Logging.h"
 
 namespace promsnmp {
+
+using common::logEvent;
+using common::logger;
 
 POCO_IMPLEMENT_EXCEPTION(StartupException, Poco::Exception, "Start-up failed")
 

@@ -2,13 +2,15 @@
 
 #include <future>
 
+#include "common/Logging.h"
 #include "common/Text.h"
-#include "support/Logging.h"
 
 namespace promsnmp {
 
 using common::Clock;
 using common::escapeInvalidUtf8;
+using common::logEvent;
+using common::logger;
 
 namespace {
 

@@ -16,7 +16,7 @@
 
 #include "discovery/CronExpression.h"
 #include "discovery/TimeZone.h"
-#include "support/Logging.h"
+#include "common/Text.h"
 
 namespace promsnmp {
 
@@ -65,7 +65,7 @@ std::string lower(std::string text) {
 /// `"text"` with backslash escapes, so odd values are visible in messages and describe().
 std::string quote(const std::string& text) {
   std::string out = "\"";
-  appendEscaped(out, text, false);
+  common::appendEscaped(out, text, false);
   return out + "\"";
 }
 

@@ -7,6 +7,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Logger.h>
 
+#include "common/Logging.h"
 #include "discovery/CronExpression.h"
 #include "discovery/TimeZone.h"
 #include "inventory/InventoryState.h"
@@ -14,9 +15,11 @@
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
 #include "leadership/Leadership.h"
-#include "support/Logging.h"
 
 namespace promsnmp {
+
+using common::logEvent;
+using common::logger;
 
 namespace {
 

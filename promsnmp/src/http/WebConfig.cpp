@@ -16,9 +16,12 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include "support/Logging.h"
+#include "common/Logging.h"
 
 namespace promsnmp {
+
+using common::logEvent;
+using common::logger;
 
 namespace {
 

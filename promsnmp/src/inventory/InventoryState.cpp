@@ -2,13 +2,16 @@
 
 #include <Poco/Logger.h>
 
+#include "common/Logging.h"
 #include "inventory/LocalState.h"
 #include "inventoryfs/Envelope.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
-#include "support/Logging.h"
 
 namespace promsnmp {
+
+using common::logEvent;
+using common::logger;
 
 namespace {
 

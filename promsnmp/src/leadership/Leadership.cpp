@@ -2,11 +2,14 @@
 
 #include <thread>
 
+#include "common/Logging.h"
 #include "inventoryfs/Exceptions.h"
 #include "leadership/LeadershipClient.h"
-#include "support/Logging.h"
 
 namespace promsnmp {
+
+using common::logEvent;
+using common::logger;
 
 Leadership::Leadership(std::shared_ptr<inventoryfs::InventoryStore> store, Mode mode,
                        LeadershipClient* client)

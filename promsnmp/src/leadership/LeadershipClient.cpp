@@ -13,12 +13,14 @@
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
 
+#include "common/Logging.h"
 #include "elector/LeadershipEvent.h"
-#include "support/Logging.h"
 
 namespace promsnmp {
 
 using common::Clock;
+using common::logEvent;
+using common::logger;
 
 namespace {
 

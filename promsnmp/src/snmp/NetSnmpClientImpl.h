@@ -19,10 +19,10 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/Logging.h"  // here, before net-snmp's macros, for the files that log
 #include "snmp/NetSnmpClient.h"
 #include "snmp/SnmpClient.h"
 #include "snmp/SnmpTarget.h"
-#include "support/Logging.h"  // here, before net-snmp's macros, for the files that log
 
 // net-snmp last: its headers define many macros. net-snmp-config.h must precede the others,
 // hence no sorting here.
@@ -36,6 +36,10 @@
 // clang-format on
 
 namespace promsnmp {
+
+// The NetSnmpClient*.cpp files that log (this header is theirs only).
+using common::logEvent;
+using common::logger;
 
 /// Everything behind NetSnmpClient. send, cancelAll, stats, the constructor and the destructor
 /// are thread-safe; every other member runs on the I/O thread only. By file:

@@ -1,6 +1,6 @@
 // Tests of the log line formats (logfmt and JSON quoting and escaping, invalid UTF-8, level
 // names), of logEvent's level filtering and field typing, and of setupLogging's arguments.
-#include "support/Logging.h"
+#include "common/Logging.h"
 
 #include <cstdint>
 #include <limits>
@@ -17,7 +17,7 @@
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
 
-using namespace promsnmp;
+using namespace common;
 
 namespace {
 

@@ -2,7 +2,6 @@
 
 #include <initializer_list>
 #include <string>
-#include <string_view>
 #include <type_traits>
 
 #include <Poco/Channel.h>
@@ -10,10 +9,10 @@
 #include <Poco/Logger.h>
 #include <Poco/Message.h>
 
-namespace promsnmp {
+namespace common {
 
-// Logging: one Poco::Logger per area ("promsnmp.poller", "promsnmp.http", ...), every line to
-// stderr (journald and Docker collect it), one line per event:
+// Logging, for both daemons: one Poco::Logger per area ("promsnmp.poller", "elector.redis", ...),
+// every line to stderr (journald and Docker collect it), one line per event:
 //
 //   logfmt: ts=2026-11-22T10:00:00.123Z level=info logger=promsnmp.poller msg="poll failed"
 //           target=r1 reason=timeout
@@ -22,6 +21,11 @@ namespace promsnmp {
 //
 // Levels as Prometheus tools spell them: debug (POCO debug, trace), info (information,
 // notice), warn (warning), error (error, critical, fatal).
+//
+// The collector logs with logEvent (a prose message plus fields). The elector's loggers write
+// the pairs themselves (`logger.information("event=listening path=...")`): a message without
+// logEvent fields whose text already is `key=value ...` is kept as the line's pairs in logfmt,
+// and is the "msg" string in JSON.
 //
 // SECRETS: nothing here knows what is secret. Never pass a community string, passphrase, key or
 // a whole SnmpTarget/Config to a log call; log names and addresses, and Secret::display() if a
@@ -56,11 +60,6 @@ struct LogField {
 void logEvent(Poco::Logger& logger, Poco::Message::Priority priority, const std::string& msg,
               std::initializer_list<LogField> fields = {});
 
-/// Appends `text` escaped for a double-quoted string (logfmt and JSON share the rules): quote,
-/// backslash, \n, \r and \t escaped; other control characters as \u00XX (and DEL outside
-/// JSON); invalid UTF-8 as U+FFFD. Thread-safe (pure).
-void appendEscaped(std::string& out, std::string_view text, bool json);
-
 /// The logger of one area, e.g. logger("promsnmp.poller").
 Poco::Logger& logger(const std::string& area);
 
@@ -75,7 +74,8 @@ Poco::Message::Priority parseLogLevel(const std::string& level);
 void setupLogging(const std::string& level, const std::string& format);
 
 /// `key=value ...` lines (go-logfmt rules: values with spaces, '=', '"' or control characters
-/// are quoted and escaped; invalid UTF-8 becomes U+FFFD). Thread-safe.
+/// are quoted and escaped; invalid UTF-8 becomes U+FFFD). A message text that already is
+/// `key=value ...` pairs (see above) follows `logger=` as it is. Thread-safe.
 class LogfmtFormatter : public Poco::Formatter {
  public:
   void format(const Poco::Message& msg, std::string& text) override;
@@ -103,4 +103,4 @@ namespace detail {
 inline constexpr const char* kFieldsParam = "promsnmp.fields";
 }  // namespace detail
 
-}  // namespace promsnmp
+}  // namespace common

@@ -1,4 +1,4 @@
-#include "support/Logging.h"
+#include "common/Logging.h"
 
 #include <unistd.h>
 
@@ -12,7 +12,9 @@
 #include <Poco/Exception.h>
 #include <Poco/FormattingChannel.h>
 
-namespace promsnmp {
+#include "common/Text.h"
+
+namespace common {
 
 namespace {
 
@@ -87,97 +89,6 @@ std::string timestamp(const Poco::Message& msg) {
   return Poco::DateTimeFormatter::format(msg.getTime(), "%Y-%m-%dT%H:%M:%S.%iZ");
 }
 
-/// Decodes one UTF-8 sequence at `text[i]`; returns its length, or 0 if it is invalid
-/// (truncated, overlong, a surrogate, beyond U+10FFFF).
-size_t utf8Length(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  size_t length = 0;
-  uint32_t cp = 0;
-  if (lead < 0x80) {
-    return 1;
-  } else if (lead >= 0xc2 && lead <= 0xdf) {
-    length = 2;
-    cp = lead & 0x1f;
-  } else if (lead >= 0xe0 && lead <= 0xef) {
-    length = 3;
-    cp = lead & 0x0f;
-  } else if (lead >= 0xf0 && lead <= 0xf4) {
-    length = 4;
-    cp = lead & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) {
-    return 0;
-  }
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xc0) != 0x80) {
-      return 0;
-    }
-    cp = (cp << 6) | (byte(i + k) & 0x3f);
-  }
-  if ((length == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-      (length == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
-    return 0;
-  }
-  return length;
-}
-
-constexpr const char* kReplacement = "\xef\xbf\xbd";  // U+FFFD
-
-void appendHexEscape(std::string& out, unsigned char c) {
-  static const char* const kHex = "0123456789abcdef";
-  out += "\\u00";
-  out += kHex[c >> 4];
-  out += kHex[c & 15];
-}
-
-}  // namespace
-
-void appendEscaped(std::string& out, std::string_view text, bool json) {
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const size_t length = utf8Length(text, i);
-    if (length == 0) {
-      out += kReplacement;
-      ++i;
-      continue;
-    }
-    if (length > 1) {
-      out.append(text.substr(i, length));
-      i += length;
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || (!json && c == 0x7f)) {
-          appendHexEscape(out, c);
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-}
-
-namespace {
-
 /// go-logfmt: a value needs quotes when empty or holding a space, '=', '"', a control
 /// character or invalid UTF-8.
 bool needsQuotes(std::string_view value) {
@@ -186,8 +97,9 @@ bool needsQuotes(std::string_view value) {
   }
   for (size_t i = 0; i < value.size();) {
     const auto c = static_cast<unsigned char>(value[i]);
-    const size_t length = utf8Length(value, i);
-    if (length == 0 || c <= ' ' || c == '=' || c == '"' || c == 0x7f) {
+    bool valid = false;
+    const size_t length = utf8Sequence(value, i, valid);
+    if (!valid || c <= ' ' || c == '=' || c == '"' || c == 0x7f) {
       return true;
     }
     i += length;
@@ -219,6 +131,29 @@ void appendLogfmtPair(std::string& out, std::string_view key, std::string_view v
   } else {
     out.append(value);
   }
+}
+
+/// True when a plain message's text already is logfmt pairs (`event=listening path=/x`, as the
+/// elector's loggers write them): a lower-case key and '=' first, then nothing that would break
+/// the line (control characters, invalid UTF-8).
+bool isPreformatted(const Poco::Message& msg) {
+  const std::string& text = msg.getText();
+  size_t key = 0;
+  while (key < text.size() && ((text[key] >= 'a' && text[key] <= 'z') || text[key] == '_')) {
+    ++key;
+  }
+  if (key == 0 || key >= text.size() || text[key] != '=' || msg.has(detail::kFieldsParam)) {
+    return false;
+  }
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    bool valid = false;
+    i += utf8Sequence(text, i, valid);
+    if (!valid || c < 0x20 || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void appendJsonString(std::string& out, std::string_view text) {
@@ -261,6 +196,11 @@ void LogfmtFormatter::format(const Poco::Message& msg, std::string& text) {
   appendLogfmtPair(text, "ts", timestamp(msg));
   appendLogfmtPair(text, "level", levelName(msg.getPriority()));
   appendLogfmtPair(text, "logger", msg.getSource());
+  if (isPreformatted(msg)) {
+    text += ' ';
+    text += msg.getText();
+    return;
+  }
   appendLogfmtPair(text, "msg", msg.getText());
   for (const auto& field : decodeFields(msg)) {
     appendLogfmtPair(text, field.key, field.value);
@@ -350,4 +290,4 @@ void setupLogging(const std::string& level, const std::string& format) {
   Poco::Logger::setLevel("", priority);
 }
 
-}  // namespace promsnmp
+}  // namespace common
