@@ -1,15 +1,12 @@
 #pragma once
 
 #include <chrono>
-#include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include <Poco/Exception.h>
-
 #include "RedisLeaseStore.h"
 #include "common/Secret.h"
+#include "common/Settings.h"
 
 namespace elector {
 
@@ -19,8 +16,9 @@ inline constexpr const char* kDefaultConfigFile = "/etc/promsnmp/elector.cfg";
 /// Every setting of the elector, validated. Code reads this struct, never libconfig or the
 /// environment. `ElectorConfig{}` holds the built-in defaults of the settings table in
 /// ElectorConfig.cpp (except `id`, which loadElectorConfig derives); `etc/elector.cfg`
-/// documents each setting. Plain data.
-struct ElectorConfig {
+/// documents each setting. The base holds where each value came from (configFile, sources by
+/// file key), filled by loadElectorConfig. Plain data.
+struct ElectorConfig : common::ConfigProvenance {
   ElectorConfig();
 
   std::string backend;  ///< redis | kubernetes | file | static
@@ -43,43 +41,20 @@ struct ElectorConfig {
   std::string logLevel;
   std::string logFormat;
 
-  /// The file read, empty when none.
-  std::string configFile;
-  /// Where each shown setting came from, by file key: "default", "file:line", "env NAME" or
-  /// "flag --name".
-  std::map<std::string, std::string> sources;
-
   /// One `key = value  # source` line per setting, secrets as `<secret>`. Never contains a
   /// secret value. Thread-safe (const).
   std::string describe() const;
 };
 
-/// Where loadElectorConfig reads from.
-struct ConfigSources {
-  std::optional<std::string> file;  ///< --config.file: must exist when set
-  std::string defaultFile = kDefaultConfigFile;
-  /// The environment, name → value; an empty value counts as unset.
-  std::map<std::string, std::string> env;
-  /// Setting flags by name without the dashes ("lease.ttl" → "2000").
-  std::map<std::string, std::string> flags;
+/// Where loadElectorConfig reads from (common/Settings.h): the file (--config.file, else
+/// kDefaultConfigFile if it exists), the environment and the setting flags.
+struct ConfigSources : common::ConfigSources {
+  ConfigSources() { defaultFile = kDefaultConfigFile; }
 };
 
 /// A configuration that cannot be used: every problem found, each `file:line: message`,
 /// `env NAME: message` or `flag --name: message`. The daemon prints them and exits 78.
-class ConfigException : public Poco::Exception {
- public:
-  explicit ConfigException(std::vector<std::string> problems);
-
-  const std::vector<std::string>& problems() const { return problems_; }
-
-  const char* name() const noexcept override;
-  const char* className() const noexcept override;
-  Poco::Exception* clone() const override;
-  void rethrow() const override;
-
- private:
-  std::vector<std::string> problems_;
-};
+using common::ConfigException;
 
 /// Builds the configuration: defaults, then the file, then the environment, then the flags (the
 /// strongest). Validates every value, rejects unknown file keys and flags, reads the Redis
@@ -92,5 +67,8 @@ std::vector<std::string> configEnvironmentNames();
 
 /// True when `flag` (without dashes) is a setting flag of the table.
 bool isSettingFlag(const std::string& flag);
+
+/// The settings table in order, for --help. Thread-safe.
+std::vector<common::SettingInfo> settingsTable();
 
 }  // namespace elector

@@ -5,6 +5,7 @@
 
 #include <Poco/Environment.h>
 
+#include "common/Settings.h"
 #include "config/Config.h"
 
 #ifndef PROMSNMP_VERSION
@@ -56,15 +57,6 @@ bool parseFlagBoolean(const std::string& flag, const std::string& value) {
     return false;
   }
   throw UsageException("flag --" + flag + " takes true or false, not '" + value + "'");
-}
-
-std::string pad(std::string text, size_t width) {
-  if (text.size() < width) {
-    text.append(width - text.size(), ' ');
-  } else {
-    text += "  ";
-  }
-  return text;
 }
 
 }  // namespace
@@ -131,54 +123,23 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
 }
 
 std::string usageText(const std::string& program) {
-  const std::vector<SettingInfo> settings = settingsTable();
-  std::string out = "usage: " + program + " [flags]\n\n" +
-                    "SNMP collector for Prometheus: polls the devices of a shared inventory and "
-                    "serves their\nmetrics (/snmp?target=, /metrics, /targets).\n\nFlags:\n";
-  auto flag = [&out](const std::string& usage, const std::string& help) {
-    out += "  " + pad(usage, 34) + help + "\n";
-  };
-  flag("-h, --help", "show this help and exit");
-  flag("    --version", "show version information and exit");
-  flag("    --config.file=PATH",
-       std::string("libconfig file (default: ") + kDefaultConfigFile + " if it exists)");
-  flag("    --config.check", "load and validate the configuration, print it with secrets");
-  flag("", "masked, and exit (0 valid, 78 invalid); alias --dry-run");
-  for (const auto& setting : settings) {
-    if (setting.flag.empty()) {
-      continue;
-    }
-    // The metavariable is the last word of the key: listen_address → ADDRESS.
-    const std::string leaf = setting.key.substr(setting.key.rfind('.') + 1);
-    std::string meta = leaf.substr(leaf.rfind('_') == std::string::npos ? 0 : leaf.rfind('_') + 1);
-    std::transform(meta.begin(), meta.end(), meta.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    flag("    --" + setting.flag + "=" + meta, setting.help);
-    flag("", "(default " + setting.defaultValue + ")");
-  }
-  out +=
-      "\nSettings. Precedence: flags > environment > config file > defaults. An environment\n"
+  common::UsageSpec spec;
+  spec.program = program;
+  spec.about =
+      "SNMP collector for Prometheus: polls the devices of a shared inventory and serves their\n"
+      "metrics (/snmp?target=, /metrics, /targets).\n";
+  spec.processFlags = {
+      {"-h, --help", "show this help and exit"},
+      {"    --version", "show version information and exit"},
+      {"    --config.file=PATH",
+       std::string("libconfig file (default: ") + kDefaultConfigFile + " if it exists)"},
+      {"    --config.check", "load and validate the configuration, print it with secrets"},
+      {"", "masked, and exit (0 valid, 78 invalid); alias --dry-run"}};
+  spec.settingsAbout =
+      "Settings. Precedence: flags > environment > config file > defaults. An environment\n"
       "variable set to the empty string counts as unset. Durations are milliseconds, or a\n"
-      "number with a unit (500ms, 30s, 5m, 1h). etc/promsnmp.cfg documents each one.\n\n";
-  size_t keyWidth = 0;
-  size_t envWidth = 0;
-  std::vector<std::string> envs;
-  for (const auto& setting : settings) {
-    std::string env;
-    for (const auto& name : setting.env) {
-      env += (env.empty() ? "" : ", ") + name;
-    }
-    envs.push_back(env);
-    keyWidth = std::max(keyWidth, setting.key.size() + 4);
-    envWidth = std::max(envWidth, env.size() + 2);
-  }
-  out += "  " + pad("file key", keyWidth) + pad("environment", envWidth) + "default\n";
-  for (size_t i = 0; i < settings.size(); ++i) {
-    const std::string key = settings[i].key + (settings[i].inFile ? "" : " *");
-    out += "  " + pad(key, keyWidth) + pad(envs[i], envWidth) + settings[i].defaultValue + "\n";
-  }
-  out += "  * environment only\n";
-  out +=
+      "number with a unit (500ms, 30s, 5m, 1h). etc/promsnmp.cfg documents each one.\n";
+  spec.epilogue =
       "\nThe inventory key is read from PROM_ENCRYPT_KEY, else the file named by\n"
       "PROM_ENCRYPT_KEY_FILE, else the systemd credential promsnmp-encrypt-key.\n"
       "\n" +
@@ -193,7 +154,7 @@ std::string usageText(const std::string& program) {
       "\nExit codes: 0 ok, " +
       std::to_string(kExitUsage) + " bad command line, " + std::to_string(kExitConfig) +
       " bad configuration.\n";
-  return out;
+  return common::usageText(spec, settingsTable());
 }
 
 std::string versionText(const std::string& program) {

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Exception.h>
-
 #include "common/Secret.h"
+#include "common/Settings.h"
 
 namespace promsnmp {
 
@@ -30,8 +29,11 @@ enum class Role { Leader, Follower };
 /// loadConfig uses), so `Config{}` is a valid configuration. Plain data; copy freely.
 ///
 /// The table of settings (file key, environment variables, flag, default, bounds) lives in
-/// Config.cpp; `etc/promsnmp.cfg` documents each one.
-struct Config {
+/// Config.cpp; `etc/promsnmp.cfg` documents each one. The base holds where each value came from
+/// (configFile, sources by file key, warnings for the operator), filled by loadConfig.
+struct Config : common::ConfigProvenance {
+  using Item = common::SettingItem;
+
   Config();
 
   // --- web
@@ -99,23 +101,9 @@ struct Config {
   std::string logLevel;   // debug | info | warn | error
   std::string logFormat;  // logfmt | json
 
-  // --- provenance (filled by loadConfig)
-  std::string configFile;  // the file read, empty when none
-  /// Where each shown setting's value came from, by file key: "default", "file:line",
-  /// "env NAME" or "flag --name".
-  std::map<std::string, std::string> sources;
-  /// Non-fatal notes for the operator (e.g. an ignored alias); the daemon logs them as warnings.
-  std::vector<std::string> warnings;
-
-  /// One shown setting: its file key, its value as text (secrets masked, strings quoted,
-  /// unset optionals as `<unset>`) and where it came from.
-  struct Item {
-    std::string key;
-    std::string value;
-    std::string source;
-  };
-
-  /// Every setting in table order, secrets masked. Thread-safe (const).
+  /// Every shown setting in table order: its file key, its value as text (secrets masked,
+  /// strings quoted, unset optionals as `<unset>`) and where it came from ("default",
+  /// "file:line", "env NAME" or "flag --name"). Thread-safe (const).
   std::vector<Item> items() const;
 
   /// items() as text, one `key = value  # source` line each, for --config.check and /config.
@@ -123,38 +111,16 @@ struct Config {
   std::string describe() const;
 };
 
-/// Where loadConfig reads from. Tests fill the maps; the daemon passes the process environment
-/// and the parsed command line.
-struct ConfigSources {
-  /// --config.file: must exist when set.
-  std::optional<std::string> file;
-  /// Read when `file` is unset, but only if it exists.
-  std::string defaultFile = kDefaultConfigFile;
-  /// The environment, name → value. A variable set to the empty string counts as unset (compose
-  /// files often pass `VAR: ${VAR}` through), except the key variables, whose mere presence is
-  /// shown.
-  std::map<std::string, std::string> env;
-  /// Setting flags by name without the dashes ("web.listen-address" → ":9116").
-  std::map<std::string, std::string> flags;
+/// Where loadConfig reads from (common/Settings.h): the file (--config.file, else
+/// kDefaultConfigFile if it exists), the environment and the setting flags. Tests fill the
+/// maps; the daemon passes the process environment and the parsed command line.
+struct ConfigSources : common::ConfigSources {
+  ConfigSources() { defaultFile = kDefaultConfigFile; }
 };
 
-/// A configuration that cannot be used. problems() holds every problem found, each as
-/// `file:line: message`, `env NAME: message` or `flag --name: message`; message() is them
-/// joined by newlines. The daemon prints them and exits with 78 (EX_CONFIG).
-class ConfigException : public Poco::Exception {
- public:
-  explicit ConfigException(std::vector<std::string> problems);
-
-  const std::vector<std::string>& problems() const { return problems_; }
-
-  const char* name() const noexcept override;
-  const char* className() const noexcept override;
-  Poco::Exception* clone() const override;
-  void rethrow() const override;
-
- private:
-  std::vector<std::string> problems_;
-};
+/// A configuration that cannot be used: every problem, each `file:line: message`,
+/// `env NAME: message` or `flag --name: message`. The daemon prints them and exits with 78.
+using common::ConfigException;
 
 /// Builds the configuration: built-in defaults, overridden by the file, then the environment,
 /// then the flags. Validates every value against the bounds in the settings table and rejects
@@ -163,14 +129,7 @@ class ConfigException : public Poco::Exception {
 Config loadConfig(const ConfigSources& sources);
 
 /// One entry of the settings table, for --help and documentation.
-struct SettingInfo {
-  std::string key;               // file key, e.g. "collection.interval_ms"
-  std::vector<std::string> env;  // environment variables, first wins
-  std::string flag;              // flag name without dashes, empty when none
-  std::string defaultValue;      // as text
-  std::string help;              // one line
-  bool inFile = true;            // false: environment only (keys, SERVER_PORT)
-};
+using common::SettingInfo;
 
 /// The settings table in order (SERVER_PORT appears as its own entry). Thread-safe.
 std::vector<SettingInfo> settingsTable();

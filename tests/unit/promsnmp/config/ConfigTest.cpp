@@ -111,7 +111,6 @@ class ConfigTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testSecretsMaskedInDescribe);
   CPPUNIT_TEST(testKeyInFileRejectedWithoutEcho);
   CPPUNIT_TEST(testDescribeShowsSources);
-  CPPUNIT_TEST(testExceptionMessageJoinsProblems);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -660,19 +659,6 @@ log = { level = "debug"; format = "json"; };
     CPPUNIT_ASSERT(contains(text, "collection.interval_ms = 30000  # default\n"));
     // Every shown setting has one line.
     CPPUNIT_ASSERT_EQUAL(c.items().size() + 1, size_t(std::count(text.begin(), text.end(), '\n')));
-  }
-
-  void testExceptionMessageJoinsProblems() {
-    try {
-      loadConfig(sources({{"COLLECTION_INTERVAL", "x"}, {"CACHE_ENTRY_CNT", "y"}}));
-      CPPUNIT_FAIL("no exception");
-    } catch (const Poco::Exception& e) {
-      CPPUNIT_ASSERT_EQUAL(std::string("Configuration error"), std::string(e.name()));
-      CPPUNIT_ASSERT(contains(e.message(), "env COLLECTION_INTERVAL"));
-      CPPUNIT_ASSERT(contains(e.message(), "\nenv CACHE_ENTRY_CNT"));
-      std::unique_ptr<Poco::Exception> copy(e.clone());
-      CPPUNIT_ASSERT_EQUAL(size_t{2}, dynamic_cast<ConfigException&>(*copy).problems().size());
-    }
   }
 };
 
