@@ -27,6 +27,7 @@
 #include "RedisLeaseStore.h"
 #include "StatusServer.h"
 #include "common/Clock.h"
+#include "common/Settings.h"
 #include "common/Text.h"
 #include "elector/LeadershipEvent.h"
 
@@ -40,39 +41,27 @@ namespace {
 using common::quoted;
 using common::SystemClock;
 
-const char* const kUsage =
-    "usage: elector [flags]\n"
-    "\n"
-    "Leader election sidecar: publishes the role of this replica on a Unix socket.\n"
-    "Flags win over the environment variables named in brackets, which win over the config\n"
-    "file (etc/elector.cfg documents every setting).\n"
-    "\n"
-    "  --config.file PATH         (default /etc/promsnmp/elector.cfg, if it exists)\n"
-    "  --config.check             print the effective settings and exit (78 if invalid)\n"
-    "  --backend redis|kubernetes|file|static  [ELECTOR_BACKEND] (default redis)\n"
-    "  --redis.address host:port  [REDIS_ADDRESS, or REDIS_URL redis://[:password@]host:port]\n"
-    "                             (default 127.0.0.1:6379); password from REDIS_PASSWORD or\n"
-    "                             REDIS_PASSWORD_FILE\n"
-    "  --lease.key KEY            [ELECTOR_LEASE_KEY] (default promsnmp:leader)\n"
-    "  --lease.ttl MS             [ELECTOR_LEASE_TTL_MS] (default 10000, 300..600000)\n"
-    "  --lease.collector-grace MS [ELECTOR_LEASE_COLLECTOR_GRACE_MS] redis/file: give the lease\n"
-    "                             up after this long without a collector (default: the TTL)\n"
-    "  --id ID                    [ELECTOR_ID, else POD_NAME] (default hostname:pid;\n"
-    "                             hostname for the kubernetes backend)\n"
-    "  --socket PATH              [ELECTOR_SOCKET] (default /run/promsnmp/elector.sock)\n"
-    "  --role leader|follower     [PROMSNMP_ROLE] role of the static backend\n"
-    "  --kubernetes.url URL       [ELECTOR_KUBERNETES_URL] (default http://localhost:4040)\n"
-    "  --kubernetes.poll-interval MS  [ELECTOR_KUBERNETES_POLL_INTERVAL_MS] (default 1000)\n"
-    "  --kubernetes.timeout MS    [ELECTOR_KUBERNETES_TIMEOUT_MS] (default 1000)\n"
-    "  --file.path PATH           [ELECTOR_FILE_PATH] host-local lock file\n"
-    "                             (default /run/promsnmp/elector.lock)\n"
-    "  --web.listen-address ADDR  [ELECTOR_WEB_LISTEN_ADDRESS] /metrics and /healthz\n"
-    "                             (default 127.0.0.1:9465; empty or - disables)\n"
-    "  --log.level LEVEL          [ELECTOR_LOG_LEVEL] debug|info|warn|error (default info)\n"
-    "  --log.format FORMAT        [ELECTOR_LOG_FORMAT] logfmt|json (default logfmt)\n"
-    "  --help, --version\n"
-    "\n"
-    "Exit codes: 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 bad flag, 78 bad setting.\n";
+/// --help: generated from the settings table, as the collector's is.
+std::string usageText() {
+  common::UsageSpec spec;
+  spec.program = "elector";
+  spec.about = "Leader election sidecar: publishes the role of this replica on a Unix socket.\n";
+  spec.processFlags = {
+      {"-h, --help", "show this help and exit"},
+      {"    --version", "show the version and exit"},
+      {"    --config.file=PATH",
+       std::string("libconfig file (default: ") + kDefaultConfigFile + " if it exists)"},
+      {"    --config.check", "print the effective settings with secrets masked and exit"},
+      {"", "(0 valid, 78 invalid)"}};
+  spec.settingsAbout =
+      "Settings. Precedence: flags > environment > config file > defaults. An environment\n"
+      "variable set to the empty string counts as unset. Durations are milliseconds, or a\n"
+      "number with a unit (500ms, 2s, 1m). etc/elector.cfg documents each one.\n";
+  spec.epilogue =
+      "\nA flag's value follows it (--name value) or an equals sign (--name=value).\n"
+      "\nExit codes: 0 stopped by SIGTERM/SIGINT, 1 runtime failure, 2 bad flag, 78 bad setting.\n";
+  return common::usageText(spec, settingsTable());
+}
 
 Poco::Logger& logger() { return Poco::Logger::get("elector"); }
 
@@ -342,7 +331,7 @@ ParsedSettings parseSettings(const std::vector<std::string>& args,
     const std::string& arg = args[i];
     if (arg == "--help" || arg == "-h") {
       parsed.exitCode = kExitOk;
-      parsed.output = kUsage;
+      parsed.output = usageText();
       return parsed;
     }
     if (arg == "--version") {

@@ -101,6 +101,7 @@ class ElectorConfigTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testParseSettingsExitCodes);
   CPPUNIT_TEST(testShippedFileDocumentsEverySetting);
   CPPUNIT_TEST(testCollectorGraceDefaultsToTheTtl);
+  CPPUNIT_TEST(testHelpGeneratedFromTheTable);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -380,6 +381,30 @@ class ElectorConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE(
         joined(problems),
         problems.size() == 1 && problems[0].rfind("flag --lease.collector-grace: ", 0) == 0);
+  }
+
+  /// --help lists every setting of the table: its flag, file key and environment variables.
+  void testHelpGeneratedFromTheTable() {
+    for (const char* flag : {"--help", "-h"}) {
+      const elector::ParsedSettings parsed = parse({flag}, {});
+      CPPUNIT_ASSERT_EQUAL(elector::kExitOk, *parsed.exitCode);
+      const std::string& help = parsed.output;
+      CPPUNIT_ASSERT_MESSAGE(help, help.rfind("usage: elector [flags]\n", 0) == 0);
+      for (const auto& setting : elector::settingsTable()) {
+        CPPUNIT_ASSERT_MESSAGE(setting.key, help.find("  " + setting.key) != std::string::npos);
+        for (const auto& env : setting.env) {
+          CPPUNIT_ASSERT_MESSAGE(env, help.find(env) != std::string::npos);
+        }
+        if (!setting.flag.empty()) {
+          CPPUNIT_ASSERT_MESSAGE(setting.flag,
+                                 help.find("--" + setting.flag + "=") != std::string::npos);
+        }
+      }
+      for (const char* text : {"--config.file=PATH", "--config.check", "--version",
+                               "(default \"redis\")", "78 bad setting"}) {
+        CPPUNIT_ASSERT_MESSAGE(text, help.find(text) != std::string::npos);
+      }
+    }
   }
 };
 
