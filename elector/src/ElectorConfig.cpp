@@ -323,16 +323,7 @@ ElectorConfig::ElectorConfig() { table().setDefaults(*this); }
 std::string ElectorConfig::describe() const { return table().describe("elector", *this); }
 
 ElectorConfig loadElectorConfig(const ConfigSources& sources) {
-  ElectorConfig config;
-  std::vector<std::string> problems;
-  table().load(config, sources, problems);
-  if (problems.empty()) {
-    finish(config, problems);
-  }
-  if (!problems.empty()) {
-    throw ConfigException(std::move(problems));
-  }
-  return config;
+  return table().loadChecked(sources, finish);
 }
 
 std::vector<std::string> configEnvironmentNames() { return table().environmentNames(); }

@@ -185,6 +185,25 @@ class SettingsTable {
         sources, config, problems);
   }
 
+  /// A config with the defaults, then load(); when the sources gave no problem,
+  /// `crossCheck(config, problems)` (the daemon's checks that need more than one setting; it may
+  /// also fill in derived values and warnings). Returns the config or throws ConfigException
+  /// with every problem found.
+  C loadChecked(const ConfigSources& sources,
+                const std::function<void(C&, std::vector<std::string>&)>& crossCheck) const {
+    C config;
+    setDefaults(config);
+    std::vector<std::string> problems;
+    load(config, sources, problems);
+    if (problems.empty()) {
+      crossCheck(config, problems);
+    }
+    if (!problems.empty()) {
+      throw ConfigException(std::move(problems));
+    }
+    return config;
+  }
+
   /// Every shown setting in table order, secrets masked.
   std::vector<SettingItem> items(const C& config) const {
     std::vector<SettingItem> out;

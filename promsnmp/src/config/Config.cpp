@@ -307,18 +307,7 @@ std::vector<Config::Item> Config::items() const { return table().items(*this); }
 
 std::string Config::describe() const { return table().describe("promsnmp", *this); }
 
-Config loadConfig(const ConfigSources& sources) {
-  Config config;
-  std::vector<std::string> problems;
-  table().load(config, sources, problems);
-  if (problems.empty()) {
-    crossCheck(config, problems);
-  }
-  if (!problems.empty()) {
-    throw ConfigException(std::move(problems));
-  }
-  return config;
-}
+Config loadConfig(const ConfigSources& sources) { return table().loadChecked(sources, crossCheck); }
 
 std::vector<SettingInfo> settingsTable() { return table().info(Config()); }
 

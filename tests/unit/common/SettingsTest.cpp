@@ -80,12 +80,7 @@ std::vector<std::string> problemsOf(const ConfigSources& sources, Toy* loaded = 
 }
 
 Toy load(const ConfigSources& sources) {
-  Toy toy;
-  const std::vector<std::string> problems = problemsOf(sources, &toy);
-  if (!problems.empty()) {
-    throw ConfigException(problems);
-  }
-  return toy;
+  return toyTable().loadChecked(sources, [](Toy&, std::vector<std::string>&) {});
 }
 
 bool contains(const std::string& text, const std::string& part) {
@@ -115,6 +110,7 @@ class SettingsTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testParsers);
   CPPUNIT_TEST(testKindsWording);
   CPPUNIT_TEST(testExceptionMessageJoinsProblems);
+  CPPUNIT_TEST(testCrossCheckOnlyOnGoodSources);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -393,6 +389,34 @@ class SettingsTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_EQUAL(size_t{2}, dynamic_cast<ConfigException&>(*copy).problems().size());
       CPPUNIT_ASSERT_THROW(copy->rethrow(), ConfigException);
     }
+  }
+
+  void testCrossCheckOnlyOnGoodSources() {
+    int calls = 0;
+    const auto check = [&calls](Toy& toy, std::vector<std::string>& problems) {
+      ++calls;
+      if (toy.count > 5 && !toy.enabled) {
+        problems.push_back(toy.sources["a.count"] + ": a.count above 5 needs b.enabled");
+      }
+      toy.warnings.push_back("checked");
+    };
+    ConfigSources sources;
+    sources.flags = {{"a.count", "7"}};
+    try {
+      toyTable().loadChecked(sources, check);
+      CPPUNIT_FAIL("no exception");
+    } catch (const ConfigException& e) {
+      CPPUNIT_ASSERT_EQUAL(std::string("flag --a.count: a.count above 5 needs b.enabled"),
+                           e.message());
+    }
+    sources.env = {{"TOY_ENABLED", "yes"}};
+    CPPUNIT_ASSERT_EQUAL(std::string("checked"),
+                         toyTable().loadChecked(sources, check).warnings[0]);
+    CPPUNIT_ASSERT_EQUAL(2, calls);
+    // Not called when a source already has a problem: its values may be half set.
+    sources.flags = {{"a.count", "x"}};
+    CPPUNIT_ASSERT_THROW(toyTable().loadChecked(sources, check), ConfigException);
+    CPPUNIT_ASSERT_EQUAL(2, calls);
   }
 };
 
