@@ -23,20 +23,7 @@ namespace elector_test {
 using std::chrono::milliseconds;
 using Steady = std::chrono::steady_clock;
 
-inline int freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("freePort: socket/bind failed");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+inline int freePort() { return testing::freePort(SOCK_STREAM); }
 
 /// One redis-server child process; the destructor always stops it (SIGCONT, SIGTERM, SIGKILL).
 class RedisServer {

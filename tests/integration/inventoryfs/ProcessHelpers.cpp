@@ -1,7 +1,9 @@
 #include "ProcessHelpers.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -25,6 +28,42 @@ std::string slurp(const std::string& path) {
 }
 
 }  // namespace
+
+int freePort(int type) {
+  int low = 32768;
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  range >> low;
+  // Below the ephemeral range and above the well-known and registered ports people run
+  // servers on; if the range starts too low to leave room, above it.
+  int first = 20000;
+  int last = low - 1;
+  if (last - first < 1000) {
+    int high = 60999;
+    range >> high;
+    first = high + 1;
+    last = 65535;
+  }
+  std::mt19937 random(std::random_device{}());
+  const int span = last - first + 1;
+  const int start = static_cast<int>(random() % static_cast<unsigned>(span));
+  for (int i = 0; i < span && i < 2000; ++i) {
+    const int port = first + (start + i) % span;
+    const int fd = ::socket(AF_INET, type, 0);
+    if (fd < 0) {
+      break;
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_ANY);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    if (free) {
+      return port;
+    }
+  }
+  throw std::runtime_error("freePort: no free port found");
+}
 
 ProcessResult runProcess(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env, int timeoutSeconds) {

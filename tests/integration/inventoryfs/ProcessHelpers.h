@@ -19,6 +19,14 @@ struct ProcessResult {
 ProcessResult runProcess(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& env, int timeoutSeconds = 120);
 
+/// A port a test server can bind on any loopback address, for `type` (SOCK_STREAM or SOCK_DGRAM).
+/// Chosen below the kernel's ephemeral range (ip_local_port_range), so that no client socket of
+/// a test running at the same time (a collector holds hundreds of SNMP sessions on ephemeral
+/// ports) can take it between this check and the server's bind; checked free on the wildcard
+/// address, so free on every 127.x address; random, so concurrent tests rarely pick the same.
+/// Throws when none is found.
+int freePort(int type);
+
 /// A fresh directory under $TMPDIR (or /tmp), removed by the destructor.
 class TempDir {
  public:

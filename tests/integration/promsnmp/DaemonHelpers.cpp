@@ -129,22 +129,6 @@ void searchForLeaks(const std::map<std::string, std::string>& secrets, const std
   }
 }
 
-int freePort(int type) {
-  int fd = ::socket(AF_INET, type, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("cannot find a free port");
-  }
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
-
 std::string unescape(const std::string& raw) {
   std::string out;
   for (size_t i = 0; i < raw.size(); ++i) {

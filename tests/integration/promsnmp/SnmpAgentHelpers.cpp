@@ -61,24 +61,7 @@ bool answersGet(const std::vector<std::string>& args, const std::string& address
 
 }  // namespace
 
-uint16_t freeUdpPort() {
-  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  if (fd < 0) {
-    throw std::runtime_error("socket failed");
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("bind/getsockname failed");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
+uint16_t freeUdpPort() { return static_cast<uint16_t>(freePort(SOCK_DGRAM)); }
 
 ChildProcess::~ChildProcess() { stop(); }
 
