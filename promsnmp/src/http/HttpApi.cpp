@@ -113,8 +113,10 @@ void send(HTTPServerRequest& request, HTTPServerResponse& response, int status,
           const std::string& contentType, const std::string& rawBody) {
   const bool text =
       contentType.find("json") != std::string::npos || contentType.rfind("text/", 0) == 0;
-  const std::string sanitized = text ? sanitizeUtf8(rawBody) : std::string();
-  const std::string& body = text ? sanitized : rawBody;
+  // Our own bodies (/metrics, /targets, the landing page) are valid already: copy only when not.
+  const bool repair = text && !common::isValidUtf8(rawBody);
+  const std::string sanitized = repair ? sanitizeUtf8(rawBody) : std::string();
+  const std::string& body = repair ? sanitized : rawBody;
   if (body.size() >= kGzipThreshold && acceptsGzip(request)) {
     sendEncoded(response, status, contentType, "gzip", gzipMember(body));
   } else {
