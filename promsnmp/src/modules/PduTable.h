@@ -1,0 +1,33 @@
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "snmp/SnmpClient.h"
+
+namespace promsnmp {
+
+/// The varbinds one module poll read (GETs and walks of every module of the poll together),
+/// ascending by OID, each OID once; snmp_exporter's `oidToPdu` map and its walk results in one
+/// sorted array. Exception values (noSuchObject, noSuchInstance, endOfMibView) are never stored.
+/// Immutable once built; thread-safe for const access.
+class PduTable {
+ public:
+  PduTable() = default;
+  /// Sorts `varbinds` by OID, keeps the first of equal OIDs and drops exception values.
+  explicit PduTable(std::vector<VarBind> varbinds);
+
+  /// The varbind with exactly `oid`, or null.
+  const VarBind* find(const Oid& oid) const;
+  /// The varbinds whose OID starts with `prefix` (`prefix` itself included), ascending.
+  std::span<const VarBind> subtree(const Oid& prefix) const;
+
+  const std::vector<VarBind>& all() const { return varbinds_; }
+  size_t size() const { return varbinds_.size(); }
+  bool empty() const { return varbinds_.empty(); }
+
+ private:
+  std::vector<VarBind> varbinds_;
+};
+
+}  // namespace promsnmp
