@@ -1,9 +1,12 @@
 #include "collection/Collector.h"
 
 #include <future>
+#include <unordered_set>
 
 #include "common/Logging.h"
 #include "common/Text.h"
+#include "modules/ModulePoller.h"
+#include "modules/ModuleRegistry.h"
 
 namespace promsnmp {
 
@@ -105,8 +108,8 @@ PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
   return outcome;
 }
 
-PollOutcome Collector::pollBlocking(const SnmpTarget& target,
-                                    const std::shared_ptr<const CacheEntry>& previous,
+PollOutcome Collector::pollBlocking(const std::string& key, const PollStarter& start,
+                                    std::function<void()> after,
                                     std::chrono::milliseconds budget) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -116,31 +119,126 @@ PollOutcome Collector::pollBlocking(const SnmpTarget& target,
     ++pending_;
   }
   auto pending = std::make_shared<PendingPoll>();
-  poller_.poll(target, previous ? previous->lastGood : nullptr,
-               [this, pending, target](std::shared_ptr<PollResult> result) {
-                 PollOutcome outcome = outcomeOf(std::move(result));
-                 polls_.labels({"scrape", outcome.result->up() ? "success" : "failure"}).inc();
-                 {
-                   std::lock_guard<std::mutex> lock(pending->mutex);
-                   if (pending->abandoned) {
-                     // Late, but newer than what is there.
-                     cache_.put(target.name, std::move(outcome));
-                   } else {
-                     pending->outcome = std::move(outcome);
-                   }
-                   pending->finished = true;
-                   pending->done.notify_all();
-                 }
-                 // Abandoned, the result is stored above; else scrape() stores it and checks.
-                 dropStateNotIn(*inventory_.current(), target);
-                 callbackDone(false);
-               });
+  start([this, pending, key, after = std::move(after)](PollOutcome outcome) {
+    {
+      std::lock_guard<std::mutex> lock(pending->mutex);
+      if (pending->abandoned) {
+        cache_.put(key, std::move(outcome));  // late, but newer than what is there
+      } else {
+        pending->outcome = std::move(outcome);
+      }
+      pending->finished = true;
+      pending->done.notify_all();
+    }
+    // Abandoned, the result is stored above; else the scrape stores it and checks.
+    after();
+    callbackDone(false);
+  });
   std::unique_lock<std::mutex> lock(pending->mutex);
   if (!pending->done.wait_for(lock, budget, [&] { return pending->finished; })) {
     pending->abandoned = true;
     return PollOutcome{};
   }
   return std::move(pending->outcome);
+}
+
+Collector::PollStarter Collector::devicePoll(const SnmpTarget& target,
+                                             std::shared_ptr<const CacheEntry> previous,
+                                             const char* trigger) {
+  return [this, target, previous = std::move(previous), trigger](OutcomeCallback done) {
+    poller_.poll(target, previous ? previous->lastGood : nullptr,
+                 [this, trigger, done = std::move(done)](std::shared_ptr<PollResult> result) {
+                   PollOutcome outcome = outcomeOf(std::move(result));
+                   polls_.labels({trigger, outcome.result->up() ? "success" : "failure"}).inc();
+                   done(std::move(outcome));
+                 });
+  };
+}
+
+Collector::PollStarter Collector::modulePoll(const ModuleScrapeSpec& spec,
+                                             std::shared_ptr<const CacheEntry> previous,
+                                             const char* trigger) {
+  std::shared_ptr<const ModulePollResult> before;
+  if (previous && previous->lastGood) {
+    before = previous->lastGood->modules;
+  }
+  return [this, spec, before = std::move(before), trigger](OutcomeCallback done) {
+    modulePoller_->poll(
+        spec.target, spec.modules, before,
+        [this, spec, trigger, done = std::move(done)](std::shared_ptr<ModulePollResult> polled) {
+          auto result = std::make_shared<PollResult>();
+          result->target = spec.target.name;
+          result->startedAt = polled->startedAt;
+          result->durationSeconds = polled->durationSeconds;
+          result->requests = polled->requests;
+          result->varbinds = polled->varbinds;
+          if (!polled->anyUp()) {
+            const ModuleOutcome& first = polled->outcomes.front();
+            result->error = first.error == PollError::None ? PollError::Internal : first.error;
+            result->errorDetail = first.module + ": " + first.errorDetail;
+          }
+          std::shared_ptr<const ModulePollResult> kept = std::move(polled);
+          result->modules = kept;
+          PollOutcome outcome;
+          if (result->up()) {
+            // Rendered on first scrape, on the HTTP thread (see DeviceBody).
+            outcome.body = std::make_shared<const DeviceBody>(
+                [kept] {
+                  RenderedDevice rendered;
+                  rendered.classic = renderModuleBody(*kept);
+                  return rendered;
+                },
+                0);
+          }
+          pollDuration_.get().observe(result->durationSeconds);
+          varbinds_.get().inc(static_cast<double>(result->varbinds));
+          polls_.labels({trigger, result->up() ? "success" : "failure"}).inc();
+          outcome.result = std::move(result);
+          done(std::move(outcome));
+        });
+  };
+}
+
+std::chrono::milliseconds Collector::budgetFor(std::optional<double> scrapeTimeoutSeconds) const {
+  auto budget = options_.defaultScrapeBudget;
+  if (scrapeTimeoutSeconds && *scrapeTimeoutSeconds > 0) {
+    // The header is the client's: clamped to an hour (inf or 1e300 would overflow the cast, and
+    // 1e10 s the wait's conversion to nanoseconds). NaN fails the test above.
+    constexpr double kMaxSeconds = 3600;
+    auto fromHeader = std::chrono::milliseconds(
+        static_cast<int64_t>(std::min(*scrapeTimeoutSeconds, kMaxSeconds) * 1000));
+    budget = std::max(std::chrono::milliseconds(100), fromHeader - options_.scrapeTimeoutMargin);
+  }
+  return budget;
+}
+
+ScrapeReply Collector::replyFrom(const CacheLookup& lookup, const std::string& name,
+                                 std::chrono::steady_clock::time_point started,
+                                 const std::string& accept, bool gzip, bool modules) {
+  ScrapeReply reply;
+  ExpositionFormat format = negotiate(accept);
+  bool hit = lookup.source == CacheLookup::Source::Hit;
+  cacheGets_.labels({"metrics", hit ? "hit" : "miss"}).inc();
+  TargetStatus status =
+      lookup.status(name, secondsBetween(started, std::chrono::steady_clock::now()));
+  status.modules = modules;
+  // Once the newest poll failed, the last good counters are not served again under a fresh
+  // timestamp (graphs would show a flat rate instead of a gap); the status families say why.
+  const DeviceBody* body = lookup.body.get();
+  if (lookup.entry && lookup.entry->last && !lookup.entry->last->up()) {
+    body = nullptr;
+    status.dataAgeSeconds.reset();
+    status.interfaces = 0;
+  }
+  reply.contentType = std::string(contentType(format));
+  if (gzip && format == ExpositionFormat::PrometheusText) {
+    reply.contentEncoding = "gzip";
+    reply.body = gzipScrape(body, status);
+  } else {
+    appendScrape(reply.body, format, body != nullptr ? &body->text() : nullptr, status);
+  }
+  reply.cacheHit = hit;
+  return reply;
 }
 
 ScrapeReply Collector::scrape(const std::string& target, const std::string& accept,
@@ -165,45 +263,136 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
                      : "target '" + target + "' has no SNMP agent in the inventory\n";
     return reply;
   }
-  auto budget = options_.defaultScrapeBudget;
-  if (scrapeTimeoutSeconds && *scrapeTimeoutSeconds > 0) {
-    // The header is the client's: clamped to an hour (inf or 1e300 would overflow the cast, and
-    // 1e10 s the wait's conversion to nanoseconds). NaN fails the test above.
-    constexpr double kMaxSeconds = 3600;
-    auto fromHeader = std::chrono::milliseconds(
-        static_cast<int64_t>(std::min(*scrapeTimeoutSeconds, kMaxSeconds) * 1000));
-    budget = std::max(std::chrono::milliseconds(100), fromHeader - options_.scrapeTimeoutMargin);
-  }
-  ExpositionFormat format = negotiate(accept);
+  auto budget = budgetFor(scrapeTimeoutSeconds);
   const std::string& name = snmpTarget->name;
+  const SnmpTarget polled = *snmpTarget;
   CacheLookup lookup =
       cache_.get(name, budget, [&](const std::shared_ptr<const CacheEntry>& previous) {
-        return pollBlocking(*snmpTarget, previous, budget);
+        return pollBlocking(
+            name, devicePoll(polled, previous, "scrape"),
+            [this, polled] { dropStateNotIn(*inventory_.current(), polled); }, budget);
       });
   if (lookup.source != CacheLookup::Source::Hit) {
-    dropStateNotIn(*inventory_.current(), *snmpTarget);  // it may have left while polled
+    dropStateNotIn(*inventory_.current(), polled);  // it may have left while polled
   }
-  bool hit = lookup.source == CacheLookup::Source::Hit;
-  cacheGets_.labels({"metrics", hit ? "hit" : "miss"}).inc();
-  TargetStatus status =
-      lookup.status(name, secondsBetween(started, std::chrono::steady_clock::now()));
-  // Once the newest poll failed, the last good counters are not served again under a fresh
-  // timestamp (graphs would show a flat rate instead of a gap); the status families say why.
-  const DeviceBody* body = lookup.body.get();
-  if (lookup.entry && lookup.entry->last && !lookup.entry->last->up()) {
-    body = nullptr;
-    status.dataAgeSeconds.reset();
-    status.interfaces = 0;
+  return replyFrom(lookup, name, started, accept, gzip, false);
+}
+
+void Collector::enableModules(ModuleRegistry& registry, ModulePoller& poller,
+                              bool allowUnlistedTargets) {
+  modules_ = &registry;
+  modulePoller_ = &poller;
+  allowUnlistedTargets_ = allowUnlistedTargets;
+}
+
+size_t Collector::moduleSets() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return moduleSets_.size();
+}
+
+ScrapeReply Collector::scrapeModules(const ModuleScrapeRequest& request, const std::string& accept,
+                                     std::optional<double> scrapeTimeoutSeconds, bool gzip) {
+  auto started = std::chrono::steady_clock::now();
+  ScrapeReply reply;
+  reply.contentType = "text/plain; charset=utf-8";
+  if (modules_ == nullptr || modulePoller_ == nullptr) {
+    reply.status = 404;
+    reply.body = "modules are not enabled (snmp.module_files)\n";
+    return reply;
   }
-  reply.contentType = std::string(contentType(format));
-  if (gzip && format == ExpositionFormat::PrometheusText) {
-    reply.contentEncoding = "gzip";
-    reply.body = gzipScrape(body, status);
-  } else {
-    appendScrape(reply.body, format, body != nullptr ? &body->text() : nullptr, status);
+  auto view = inventory_.current();
+  ModuleResolution resolved =
+      resolveModuleScrape(request, *view, *modules_->current(), allowUnlistedTargets_);
+  if (!resolved.spec) {
+    if (resolved.status == 404) {
+      unknownTargets_.get().inc();
+    }
+    reply.status = resolved.status;
+    reply.body = escapeInvalidUtf8(resolved.error) + "\n";
+    return reply;
   }
-  reply.cacheHit = hit;
-  return reply;
+  const ModuleScrapeSpec spec = std::move(*resolved.spec);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    moduleSets_.insert_or_assign(spec.key, spec);
+  }
+  auto budget = budgetFor(scrapeTimeoutSeconds);
+  const std::string key = spec.key;
+  CacheLookup lookup =
+      cache_.get(key, budget, [&](const std::shared_ptr<const CacheEntry>& previous) {
+        return pollBlocking(
+            key, modulePoll(spec, previous, "scrape"),
+            [this, key] { dropModuleSetsNotIn(*inventory_.current(), &key); }, budget);
+      });
+  if (lookup.source != CacheLookup::Source::Hit) {
+    dropModuleSetsNotIn(*inventory_.current(), &key);  // its device may have left meanwhile
+  }
+  return replyFrom(lookup, spec.target.name, started, accept, gzip, true);
+}
+
+void Collector::dropModuleSetsNotIn(const InventoryView& view, const std::string* onlyKey) {
+  std::vector<std::string> gone;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = moduleSets_.begin(); it != moduleSets_.end();) {
+      const ModuleScrapeSpec& spec = it->second;
+      if ((onlyKey != nullptr && it->first != *onlyKey) || spec.device.empty()) {
+        ++it;
+        continue;
+      }
+      // The device must still exist at the same agent; with the inventory's credentials, with
+      // the same ones (a changed community must not keep polling with the old one).
+      const inventoryfs::Device* device = view.find(spec.device);
+      std::optional<SnmpTarget> now = device ? view.targetFor(*device) : std::nullopt;
+      bool backed = now && now->name == spec.device && now->address == spec.target.address &&
+                    now->port == spec.target.port &&
+                    (!spec.authName.empty() || (now->sessionKey() == spec.target.sessionKey() &&
+                                                now->timeoutMs == spec.target.timeoutMs &&
+                                                now->retries == spec.target.retries));
+      if (backed) {
+        ++it;
+      } else {
+        gone.push_back(it->first);
+        it = moduleSets_.erase(it);
+      }
+    }
+  }
+  for (const std::string& key : gone) {
+    cache_.erase(key);
+  }
+}
+
+std::vector<ModuleScrapeSpec> Collector::dueModuleSets() {
+  if (modules_ == nullptr) {
+    return {};
+  }
+  auto requested = cache_.recentlyRequested(options_.cacheTtl);
+  std::unordered_set<std::string> recent(requested.begin(), requested.end());
+  auto set = modules_->current();
+  std::vector<ModuleScrapeSpec> due;
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (auto it = moduleSets_.begin(); it != moduleSets_.end();) {
+    ModuleScrapeSpec& spec = it->second;
+    bool keep = recent.count(it->first) > 0;
+    // A reload may have changed or removed a module: poll with the definitions in force.
+    for (auto& module : spec.modules) {
+      if (!keep) {
+        break;
+      }
+      auto now = set->module(module->name);
+      keep = now != nullptr;
+      if (keep) {
+        module = std::move(now);
+      }
+    }
+    if (keep) {
+      due.push_back(spec);
+      ++it;
+    } else {
+      it = moduleSets_.erase(it);  // not scraped for a cache TTL: its entry expires by itself
+    }
+  }
+  return due;
 }
 
 void Collector::evictCache() { cache_.evictAll(); }
@@ -242,6 +431,7 @@ void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& be
   for (const SnmpTarget& old : before->targets()) {
     dropStateNotIn(*after, old);
   }
+  dropModuleSetsNotIn(*after, nullptr);
 }
 
 void Collector::dropStateNotIn(const InventoryView& view, const SnmpTarget& polled) {
@@ -264,7 +454,9 @@ void Collector::dropStateNotIn(const InventoryView& view, const SnmpTarget& poll
   }
 }
 
-void Collector::startBackgroundPoll(const SnmpTarget& target) {
+void Collector::startBackgroundPoll(const std::string& key,
+                                    const std::function<PollStarter()>& start,
+                                    std::function<void()> after) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {
@@ -273,19 +465,15 @@ void Collector::startBackgroundPoll(const SnmpTarget& target) {
     ++inFlight_;
     ++pending_;
   }
-  if (!cache_.beginPoll(target.name)) {
+  if (!cache_.beginPoll(key)) {
     callbackDone(true);  // a scrape's poll of this target is running; its result serves both
     return;
   }
-  auto previous = cache_.peek(target.name);
-  poller_.poll(target, previous ? previous->lastGood : nullptr,
-               [this, target](std::shared_ptr<PollResult> result) {
-                 PollOutcome outcome = outcomeOf(std::move(result));
-                 polls_.labels({"interval", outcome.result->up() ? "success" : "failure"}).inc();
-                 cache_.finishPoll(target.name, std::move(outcome));
-                 dropStateNotIn(*inventory_.current(), target);
-                 callbackDone(true);
-               });
+  start()([this, key, after = std::move(after)](PollOutcome outcome) {
+    cache_.finishPoll(key, std::move(outcome));
+    after();
+    callbackDone(true);
+  });
 }
 
 void Collector::callbackDone(bool background) {
@@ -313,29 +501,49 @@ void Collector::collectOnce() {
     }
   }
   auto now = clock_.steadyNow();
+  // A key a scrape polled since the last cycle ended, within half an interval, is not polled
+  // again. A poll of the last cycle itself counts only after an overrun (when this cycle starts
+  // at once and would poll the last one's tail twice): otherwise a long cycle (the first, which
+  // walks the labels too) would leave its tail unpolled for 1.5 intervals.
+  auto polledRecently = [&](const std::string& key) {
+    auto entry = cache_.peek(key);
+    return entry && entry->last && now - entry->storedAt < options_.interval / 2 &&
+           (entry->storedAt > lastCycleEnd_ || lastCycleOverran_);
+  };
+  // Waits for a poll slot; false when stopping.
+  auto waitForSlot = [this] {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [this] { return stopping_ || inFlight_ < options_.maxConcurrentPolls; });
+    return !stopping_;
+  };
   for (const SnmpTarget& target : due) {
-    // A target a scrape polled since the last cycle ended, within half an interval, is not
-    // polled again. A poll of the last cycle itself counts only after an overrun (when this
-    // cycle starts at once and would poll the last one's tail twice): otherwise a long cycle
-    // (the first, which walks the labels too) would leave its tail unpolled for 1.5 intervals.
-    if (auto entry = cache_.peek(target.name);
-        entry && entry->last && now - entry->storedAt < options_.interval / 2 &&
-        (entry->storedAt > lastCycleEnd_ || lastCycleOverran_)) {
+    if (polledRecently(target.name)) {
       continue;
     }
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || inFlight_ < options_.maxConcurrentPolls; });
-      if (stopping_) {
-        return;
-      }
+    if (!waitForSlot()) {
+      return;
     }
     // A device that left (or whose agent changed) since the cycle began, or while this waited
     // for a slot, is not polled.
     if (auto current = inventory_.current(); current != view && !backs(*current, target)) {
       continue;
     }
-    startBackgroundPoll(target);
+    startBackgroundPoll(
+        target.name,
+        [this, &target] { return devicePoll(target, cache_.peek(target.name), "interval"); },
+        [this, target] { dropStateNotIn(*inventory_.current(), target); });
+  }
+  for (const ModuleScrapeSpec& spec : dueModuleSets()) {
+    if (polledRecently(spec.key)) {
+      continue;
+    }
+    if (!waitForSlot()) {
+      return;
+    }
+    const std::string key = spec.key;
+    startBackgroundPoll(
+        key, [this, &spec] { return modulePoll(spec, cache_.peek(spec.key), "interval"); },
+        [this, key] { dropModuleSetsNotIn(*inventory_.current(), &key); });
   }
   std::unique_lock<std::mutex> lock(mutex_);
   wake_.wait(lock, [this] { return stopping_ || inFlight_ == 0; });
@@ -372,6 +580,9 @@ void Collector::stop() {
   while (pending_ > 0) {
     lock.unlock();
     poller_.cancelAll();
+    if (modulePoller_ != nullptr) {
+      modulePoller_->cancelAll();
+    }
     lock.lock();
     wake_.wait_for(lock, kCancelRound, [this] { return pending_ == 0; });
   }

@@ -8,10 +8,12 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "collection/DevicePoller.h"
 #include "collection/MetricsCache.h"
+#include "collection/ModuleScrape.h"
 #include "collection/PollResult.h"
 #include "collection/UtilizationTracker.h"
 #include "common/Clock.h"
@@ -20,6 +22,9 @@
 #include "inventory/InventoryState.h"
 
 namespace promsnmp {
+
+class ModulePoller;
+class ModuleRegistry;
 
 /// What a scrape endpoint answers.
 struct ScrapeReply {
@@ -45,7 +50,9 @@ struct TargetState {
 /// Ties inventory, poller, exposition and cache together: answers scrapes (cache hit, or one
 /// single-flight live poll on a miss) and polls in the background every interval — every
 /// inventory device (`all`) or the ones scraped here recently (`scraped`, for sharding behind
-/// HAProxy). Thread-safe.
+/// HAProxy). With modules enabled, a (device, module set) scraped with `module=` is cached and
+/// polled in the background the same way, under its own cache key, for as long as it is scraped
+/// (within the cache TTL) in either mode. Thread-safe.
 class Collector {
  public:
   enum class Mode { All, Scraped };
@@ -73,6 +80,19 @@ class Collector {
   ScrapeReply scrape(const std::string& target, const std::string& accept,
                      std::optional<double> scrapeTimeoutSeconds, bool gzip = false);
 
+  /// Serves snmp_exporter modules (`/snmp?target=&module=`): 400 for an unknown module or auth,
+  /// 404 for a target that is not in the inventory unless unlisted targets are allowed; else the
+  /// module set's series from the cache or a live poll, snmp_exporter's `snmp_scrape_*` series
+  /// and the promsnmp_target_* status (see resolveModuleScrape and renderModuleBody). 404 when
+  /// modules are not enabled.
+  ScrapeReply scrapeModules(const ModuleScrapeRequest& request, const std::string& accept,
+                            std::optional<double> scrapeTimeoutSeconds, bool gzip = false);
+
+  /// Enables `module=` scrapes, before start(). The registry and poller must outlive this.
+  void enableModules(ModuleRegistry& registry, ModulePoller& poller, bool allowUnlistedTargets);
+  /// The (device, module set) pairs polled in the background now (tests, landing page).
+  size_t moduleSets() const;
+
   void evictCache();
   std::vector<TargetState> targetStates() const;
   const Options& options() const { return options_; }
@@ -94,14 +114,39 @@ class Collector {
  private:
   /// Polls `target` and waits at most `budget`; a poll still running then is handed to the
   /// cache when it finishes. A null result means "nothing new in time".
-  PollOutcome pollBlocking(const SnmpTarget& target,
-                           const std::shared_ptr<const CacheEntry>& previous,
-                           std::chrono::milliseconds budget);
+  /// A poll's start: sends it and calls the callback exactly once with the outcome.
+  using OutcomeCallback = std::function<void(PollOutcome)>;
+  using PollStarter = std::function<void(OutcomeCallback)>;
+
+  /// Starts `start` and waits at most `budget`; a poll still running then is handed to the cache
+  /// under `key` when it finishes. `after` runs in the callback after the store. A null result
+  /// means "nothing new in time".
+  PollOutcome pollBlocking(const std::string& key, const PollStarter& start,
+                           std::function<void()> after, std::chrono::milliseconds budget);
+  /// The interface poll of `target`, continuing from `previous`.
+  PollStarter devicePoll(const SnmpTarget& target, std::shared_ptr<const CacheEntry> previous,
+                         const char* trigger);
+  /// The module poll of `spec`, continuing from `previous`.
+  PollStarter modulePoll(const ModuleScrapeSpec& spec, std::shared_ptr<const CacheEntry> previous,
+                         const char* trigger);
   /// Renders a finished poll (utilization state is updated here, once per poll).
   PollOutcome outcomeOf(std::shared_ptr<PollResult> result);
-  /// Starts a background poll if none runs for the target and the collector is not stopping;
+  /// Starts a background poll if none runs under `key` and the collector is not stopping;
   /// counts it in inFlight_ and pending_.
-  void startBackgroundPoll(const SnmpTarget& target);
+  void startBackgroundPoll(const std::string& key, const std::function<PollStarter()>& start,
+                           std::function<void()> after);
+  /// The scrape timeout budget for a request.
+  std::chrono::milliseconds budgetFor(std::optional<double> scrapeTimeoutSeconds) const;
+  /// The answer to a scrape from a cache lookup.
+  ScrapeReply replyFrom(const CacheLookup& lookup, const std::string& name,
+                        std::chrono::steady_clock::time_point started, const std::string& accept,
+                        bool gzip, bool modules);
+  /// Drops the module sets of devices `view` no longer backs (their cache entries too), and
+  /// those not scraped within the cache TTL. `spec` only, when given.
+  void dropModuleSetsNotIn(const InventoryView& view, const std::string* onlyKey);
+  /// The module sets due for background polling, with their modules taken from the registry in
+  /// force (a set whose module was removed by a reload goes).
+  std::vector<ModuleScrapeSpec> dueModuleSets();
   /// The last act of every poll callback: the callback no longer touches this object.
   void callbackDone(bool background);
   void onInventoryChange(const std::shared_ptr<const InventoryView>& before,
@@ -115,6 +160,9 @@ class Collector {
 
   InventoryState& inventory_;
   DevicePoller& poller_;
+  ModuleRegistry* modules_ = nullptr;
+  ModulePoller* modulePoller_ = nullptr;
+  bool allowUnlistedTargets_ = false;
   SelfMetrics& metrics_;
   common::Clock& clock_;
   Options options_;
@@ -134,6 +182,8 @@ class Collector {
   bool stopping_ = false;
   size_t inFlight_ = 0;  // background polls running (bounded by maxConcurrentPolls)
   size_t pending_ = 0;   // polls of any kind whose callback has not finished (stop() waits)
+  // Module sets scraped here, by cache key (mutex_).
+  std::unordered_map<std::string, ModuleScrapeSpec> moduleSets_;
   // The collector thread's (collectOnce and run): when the last cycle ended (Clock time), and
   // whether it overran its interval.
   std::chrono::steady_clock::time_point lastCycleEnd_{};

@@ -4,6 +4,7 @@
 #include <bitset>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "collection/MetricCatalog.h"
 
 namespace promsnmp {
+
+struct ModulePollResult;
 
 /// Why a poll did not produce data. A failing device is data, not an exception: the reason
 /// becomes a label of promsnmp_target_poll_errors_total and a field of the landing page.
@@ -64,6 +67,10 @@ struct PollResult {
   double durationSeconds = 0;
   uint32_t requests = 0;  // PDUs sent, retries included
   uint32_t varbinds = 0;  // varbinds received
+
+  /// A poll of snmp_exporter modules (`/snmp?module=`): what it read, per module; the IF-MIB
+  /// fields above are then empty. Null for PromSNMP's own interface poll.
+  std::shared_ptr<const ModulePollResult> modules;
 
   bool up() const { return error == PollError::None; }
 };

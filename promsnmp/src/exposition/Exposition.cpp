@@ -462,12 +462,14 @@ size_t pollErrorReasonIndex(PollError error) {
 
 void appendStatusTail(std::string& out, ExpositionFormat format, const TargetStatus& status) {
   // Java's name and HELP text, kept for dashboards; `source` says whether it was a cache hit.
-  appendHelpType(out, "snmp_scrape_duration_seconds", "Total SNMP time scrape took (cached read).",
-                 "gauge", format);
-  out += status.live ? "snmp_scrape_duration_seconds{source=\"live\"} "
-                     : "snmp_scrape_duration_seconds{source=\"cached\"} ";
-  appendDouble(out, status.scrapeDurationSeconds);
-  out += '\n';
+  if (!status.modules) {
+    appendHelpType(out, "snmp_scrape_duration_seconds",
+                   "Total SNMP time scrape took (cached read).", "gauge", format);
+    out += status.live ? "snmp_scrape_duration_seconds{source=\"live\"} "
+                       : "snmp_scrape_duration_seconds{source=\"cached\"} ";
+    appendDouble(out, status.scrapeDurationSeconds);
+    out += '\n';
+  }
 
   appendHelpType(out, "promsnmp_target_up",
                  "Whether the last SNMP poll of the target succeeded (1) or failed or has not "
@@ -511,10 +513,13 @@ void appendStatusTail(std::string& out, ExpositionFormat format, const TargetSta
     out += '\n';
   }
 
-  appendHelpType(out, "promsnmp_target_interfaces",
-                 "Number of interfaces in the device metrics of this response.", "gauge", format);
-  appendTargetSample(out, "promsnmp_target_interfaces", status.target,
-                     static_cast<double>(status.interfaces));
+  if (!status.modules) {
+    appendHelpType(out, "promsnmp_target_interfaces",
+                   "Number of interfaces in the device metrics of this response.", "gauge",
+                   format);
+    appendTargetSample(out, "promsnmp_target_interfaces", status.target,
+                       static_cast<double>(status.interfaces));
+  }
 }
 
 void appendScrape(std::string& out, ExpositionFormat format, const RenderedDevice* device,
@@ -590,7 +595,13 @@ DeviceBody::DeviceBody(RenderedDevice rendered) : interfaces_(rendered.interface
   textKept_ = true;
 }
 
+DeviceBody::DeviceBody(std::function<RenderedDevice()> render, size_t interfaces)
+    : render_(std::move(render)), interfaces_(interfaces) {}
+
 RenderedDevice DeviceBody::render() const {
+  if (render_) {
+    return render_();
+  }
   return poll_ ? renderDevice(*poll_, instance_, utilization_) : RenderedDevice{};
 }
 

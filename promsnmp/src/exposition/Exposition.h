@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -116,6 +117,9 @@ class DeviceBody {
              UtilizationUpdate utilization);
   /// A body whose text is already rendered (tests).
   explicit DeviceBody(RenderedDevice rendered);
+  /// A body rendered by `render` on first use, e.g. a module poll's series (RenderedDevice's
+  /// `classic` only). `render` must be thread-safe and keep what it reads alive.
+  DeviceBody(std::function<RenderedDevice()> render, size_t interfaces);
 
   DeviceBody(const DeviceBody&) = delete;
   DeviceBody& operator=(const DeviceBody&) = delete;
@@ -132,6 +136,7 @@ class DeviceBody {
   RenderedDevice render() const;
 
   std::shared_ptr<const PollResult> poll_;
+  std::function<RenderedDevice()> render_;
   std::string instance_;
   UtilizationUpdate utilization_;
   size_t interfaces_ = 0;
@@ -177,6 +182,9 @@ struct TargetStatus {
   /// `source="cached"` when it was served from the cache.
   bool live = false;
   double scrapeDurationSeconds = 0;
+  /// A module scrape: the body carries snmp_exporter's `snmp_scrape_duration_seconds{module}`,
+  /// so the tail leaves out Java's family of that name (one family may not appear twice).
+  bool modules = false;
   /// False when no poll of the target has completed: only the scrape duration and
   /// `promsnmp_target_up 0` are written.
   bool polled = false;

@@ -71,6 +71,18 @@ std::string query(const HTTPServerRequest& request, const std::string& name) {
   return {};
 }
 
+/// Every value of parameter `name`, in order (`module` may be repeated).
+std::vector<std::string> queryAll(const HTTPServerRequest& request, const std::string& name) {
+  std::vector<std::string> values;
+  Poco::URI uri(request.getURI());
+  for (const auto& [key, value] : uri.getQueryParameters()) {
+    if (key == name) {
+      values.push_back(value);
+    }
+  }
+  return values;
+}
+
 bool hasQuery(const HTTPServerRequest& request, const std::string& name) {
   Poco::URI uri(request.getURI());
   for (const auto& [key, value] : uri.getQueryParameters()) {
@@ -344,8 +356,32 @@ void HttpApi::scrape(HTTPServerRequest& request, HTTPServerResponse& response) {
       return;
     }
   }
-  ScrapeReply reply = context_.collector.scrape(target, request.get("Accept", "*/*"), timeout,
-                                                acceptsGzip(request));
+  ScrapeReply reply;
+  if (hasQuery(request, "module")) {
+    // snmp_exporter's interface; without `module`, PromSNMP's answer, byte for byte.
+    ModuleScrapeRequest modules;
+    modules.target = target;
+    modules.modules = queryAll(request, "module");
+    for (const char* single : {"auth", "snmp_context"}) {
+      if (queryAll(request, single).size() > 1) {
+        sendError(request, response, 400,
+                  std::string("'") + single + "' parameter must only be provided once");
+        return;
+      }
+    }
+    if (hasQuery(request, "auth")) {
+      modules.auth = query(request, "auth");
+    }
+    if (hasQuery(request, "snmp_context")) {
+      modules.context = query(request, "snmp_context");
+    }
+    reply = context_.collector.scrapeModules(modules, request.get("Accept", "*/*"), timeout,
+                                             acceptsGzip(request));
+  } else {
+    reply = context_.collector.scrape(target, request.get("Accept", "*/*"), timeout,
+                                      acceptsGzip(request));
+  }
+
   sendEncoded(response, reply.status, reply.contentType, reply.contentEncoding, reply.body);
 }
 

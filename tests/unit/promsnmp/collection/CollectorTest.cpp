@@ -1,12 +1,15 @@
 #include "collection/Collector.h"
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "common/FakeClock.h"
 #include "inventoryfs/DirectorySlotStore.h"
+#include "modules/ModulePoller.h"
+#include "modules/ModuleRegistry.h"
 #include "snmp/FakeSnmpClient.h"
 
 using namespace promsnmp;
@@ -49,6 +52,11 @@ class CollectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testPollFinishingAfterItsDeviceLeftLeavesNothing);
   CPPUNIT_TEST(testStopCancelsTheCyclesPollsInFlight);
   CPPUNIT_TEST(testStopWaitsForAnAbandonedScrapePoll);
+  CPPUNIT_TEST(testModuleScrapeIsCachedAndPolledInTheBackground);
+  CPPUNIT_TEST(testModuleScrapeRefusals);
+  CPPUNIT_TEST(testModuleSetOfADeviceThatLeftIsDropped);
+  CPPUNIT_TEST(testModuleSetNotScrapedForTheCacheLifetimeIsNoLongerPolled);
+  CPPUNIT_TEST(testPlainScrapeStaysPromSnmpsWithModulesEnabled);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -258,7 +266,129 @@ class CollectorTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
   }
 
+  void testModuleScrapeIsCachedAndPolledInTheBackground() {
+    makeCollector(Collector::Mode::Scraped);
+    enableModules();
+    ScrapeReply first = collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", std::nullopt);
+    CPPUNIT_ASSERT_EQUAL(200, first.status);
+    CPPUNIT_ASSERT(!first.cacheHit);
+    CPPUNIT_ASSERT_MESSAGE(first.body, first.body.find("\nsysUpTime 5000\n") != std::string::npos);
+    CPPUNIT_ASSERT(first.body.find("snmp_scrape_packets_sent{module=\"sys\"}") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(first.body.find("promsnmp_module_up{module=\"sys\"} 1") != std::string::npos);
+    CPPUNIT_ASSERT(first.body.find("promsnmp_target_up{target=\"a\"} 1") != std::string::npos);
+    // Java's snmp_scrape_duration_seconds{source} would clash with snmp_exporter's family.
+    CPPUNIT_ASSERT(first.body.find("source=\"") == std::string::npos);
+    CPPUNIT_ASSERT(first.body.find("ifHCInOctets") == std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
+    // By address, the same device (the first of the two at 127.0.0.1:161): the same entry.
+    ScrapeReply second =
+        collector_->scrapeModules(moduleRequest("127.0.0.1", "sys"), "*/*", std::nullopt);
+    CPPUNIT_ASSERT(second.cacheHit);
+    CPPUNIT_ASSERT(
+        !collector_->scrapeModules(moduleRequest("b", "sys"), "*/*", std::nullopt).cacheHit);
+    CPPUNIT_ASSERT_EQUAL(2, polls("scrape"));
+    CPPUNIT_ASSERT_EQUAL(size_t(2), collector_->moduleSets());
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(2, polls("interval"));  // the module sets; no plain device was scraped
+  }
+
+  void testModuleScrapeRefusals() {
+    makeCollector(Collector::Mode::All);
+    CPPUNIT_ASSERT_EQUAL(404,
+                         collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", std::nullopt)
+                             .status);  // not enabled
+    enableModules();
+    ScrapeReply unknown =
+        collector_->scrapeModules(moduleRequest("a", "nope"), "*/*", std::nullopt);
+    CPPUNIT_ASSERT_EQUAL(400, unknown.status);
+    CPPUNIT_ASSERT(unknown.body.find("Unknown module 'nope'") != std::string::npos);
+    ScrapeReply unlisted =
+        collector_->scrapeModules(moduleRequest("10.9.9.9", "sys"), "*/*", std::nullopt);
+    CPPUNIT_ASSERT_EQUAL(404, unlisted.status);
+    CPPUNIT_ASSERT_EQUAL(0, polls("scrape"));
+    CPPUNIT_ASSERT_EQUAL(size_t(0), collector_->moduleSets());
+  }
+
+  void testModuleSetOfADeviceThatLeftIsDropped() {
+    makeCollector(Collector::Mode::All);
+    enableModules();
+    CPPUNIT_ASSERT_EQUAL(
+        200, collector_->scrapeModules(moduleRequest("b", "sys"), "*/*", std::nullopt).status);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), collector_->moduleSets());
+    store_->commitAdmin([](inventoryfs::Inventory& inventory) { inventory.devices.pop_back(); });
+    inventory_->refresh();
+    CPPUNIT_ASSERT_EQUAL(size_t(0), collector_->moduleSets());
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));  // "a" alone
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_cache_entries 1\n") != std::string::npos);
+  }
+
+  void testModuleSetNotScrapedForTheCacheLifetimeIsNoLongerPolled() {
+    makeCollector(Collector::Mode::Scraped);
+    enableModules();
+    collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", std::nullopt);
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));
+    clock_.advance(std::chrono::minutes(6));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));
+    CPPUNIT_ASSERT_EQUAL(size_t(0), collector_->moduleSets());
+  }
+
+  void testPlainScrapeStaysPromSnmpsWithModulesEnabled() {
+    makeCollector(Collector::Mode::All);
+    std::string before = collector_->scrape("a", "*/*", std::nullopt).body;
+    collector_.reset();
+    makeCollector(Collector::Mode::All);
+    enableModules();
+    clock_.advance(std::chrono::minutes(6));
+    std::string after = collector_->scrape("a", "*/*", std::nullopt).body;
+    // Same series apart from the timing values.
+    auto shape = [](const std::string& text) {
+      std::string out;
+      for (size_t at = 0; at < text.size();) {
+        size_t end = text.find('\n', at);
+        std::string line = text.substr(at, end - at);
+        out += line.substr(0, line.rfind(' ')) + "\n";
+        at = end == std::string::npos ? text.size() : end + 1;
+      }
+      return out;
+    };
+    CPPUNIT_ASSERT_EQUAL(shape(before), shape(after));
+    CPPUNIT_ASSERT(after.find("snmp_scrape_duration_seconds{source=\"live\"}") !=
+                   std::string::npos);
+  }
+
  private:
+  void enableModules() {
+    const std::string file = dir_ + "/modules.yml";
+    std::ofstream(file) << "auths:\n"
+                           "  public_v2:\n"
+                           "    version: 2\n"
+                           "modules:\n"
+                           "  sys:\n"
+                           "    get: [1.3.6.1.2.1.1.3.0]\n"
+                           "    metrics:\n"
+                           "      - name: sysUpTime\n"
+                           "        oid: 1.3.6.1.2.1.1.3\n"
+                           "        type: gauge\n"
+                           "        help: The time since the agent started.\n";
+    registry_ = std::make_unique<ModuleRegistry>();
+    CPPUNIT_ASSERT_EQUAL(std::string(), registry_->load({file}, ModuleLoadOptions{}));
+    modulePoller_ = std::make_unique<ModulePoller>(snmp_, clock_, ModulePoller::Options{});
+    collector_->enableModules(*registry_, *modulePoller_, false);
+  }
+
+  static ModuleScrapeRequest moduleRequest(const std::string& target, const std::string& module) {
+    ModuleScrapeRequest r;
+    r.target = target;
+    r.modules = {module};
+    return r;
+  }
+
   void makeCollector(Collector::Mode mode, size_t maxConcurrentPolls = 64) {
     Collector::Options options;
     options.maxConcurrentPolls = maxConcurrentPolls;
@@ -291,6 +421,8 @@ class CollectorTest : public CppUnit::TestFixture {
   std::unique_ptr<DevicePoller> poller_;
   std::unique_ptr<SelfMetrics> metrics_;
   FakeClock clock_;
+  std::unique_ptr<ModuleRegistry> registry_;
+  std::unique_ptr<ModulePoller> modulePoller_;
   std::unique_ptr<Collector> collector_;
 };
 
