@@ -797,9 +797,10 @@ class SchemaReader {
   }
 
   /// A regex in Go's syntax (RE2's), anchored as `^(?:…)$` when `anchored` (config.go Regexp).
+  /// An empty value is the empty pattern (snmp_exporter's own testdata has `regex:` so).
   bool readRegex(uint32_t node, const Path& path, uint32_t keyLine, bool anchored,
                  CompiledRegex& out) {
-    if (!scalar(node, path, keyLine, "a regular expression")) {
+    if (!isEmpty(node) && !scalar(node, path, keyLine, "a regular expression")) {
       return false;
     }
     const std::string& pattern = events_[node].text;

