@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
 
 #include "common/SettingKinds.h"
 #include "discovery/CronExpression.h"
@@ -239,6 +240,17 @@ std::vector<Row> buildTable() {
   t.push_back(integer("snmp.max_repetitions", {"PROMSNMP_SNMP_MAX_REPETITIONS"},
                       &Config::snmpMaxRepetitions, 25, 1, 1000,
                       "initial GETBULK max-repetitions (adapted per device)"));
+  t.push_back(text("snmp.module_files", {"PROMSNMP_MODULES_FILES"}, &Config::moduleFiles, "",
+                   anything,
+                   "snmp_exporter module files (snmp.yml), comma-separated paths or globs; "
+                   "empty: no modules"));
+  t.push_back(boolean("snmp.allow_unlisted_targets", {"PROMSNMP_ALLOW_UNLISTED_TARGETS"},
+                      &Config::allowUnlistedTargets, false,
+                      "/snmp?target=&module= may scrape an address that is not an inventory "
+                      "device, as snmp_exporter does"));
+  t.push_back(boolean("snmp.modules_expand_environment", {"PROMSNMP_MODULES_EXPAND_ENVIRONMENT"},
+                      &Config::modulesExpandEnvironment, false,
+                      "expand ${VAR} in the module files' username, password and priv_password"));
   // scrape
   t.push_back(duration("scrape.timeout_margin_ms", {"PROMSNMP_SCRAPE_TIMEOUT_MARGIN_MS"},
                        &Config::scrapeTimeoutMargin, 250, 0, 60000,
@@ -304,6 +316,16 @@ void crossCheck(Config& config, std::vector<std::string>& problems) {
 Config::Config() { table().setDefaults(*this); }
 
 std::vector<Config::Item> Config::items() const { return table().items(*this); }
+
+std::vector<std::string> Config::moduleFilePatterns() const {
+  std::vector<std::string> patterns;
+  for (const std::string& entry : Poco::StringTokenizer(
+           moduleFiles, ",",
+           Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY)) {
+    patterns.push_back(entry);
+  }
+  return patterns;
+}
 
 std::string Config::describe() const { return table().describe("promsnmp", *this); }
 
