@@ -1,7 +1,6 @@
 #include "modules/ModuleLoader.h"
 
 #include <glob.h>
-#include <re2/re2.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -20,6 +19,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include <re2/re2.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
@@ -71,7 +71,9 @@ class Recorder : public YAML::EventHandler {
 
   std::vector<Event> events;
 
-  void OnDocumentStart(const YAML::Mark&) override {}
+  uint32_t documentLine = 0;  // where the document starts; 0: none
+
+  void OnDocumentStart(const YAML::Mark& mark) override { documentLine = lineOf(mark); }
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     add(Kind::Null, mark, anchor);
@@ -150,24 +152,6 @@ class Recorder : public YAML::EventHandler {
   const size_t maxEvents_;
   std::vector<uint32_t> anchors_;  // anchor id → index of the anchored event
   std::vector<uint32_t> open_;     // the mappings and lists not closed yet
-};
-
-/// Counts the documents after the first, and nothing else.
-class DocumentCounter : public YAML::EventHandler {
- public:
-  uint32_t firstLine = 0;
-  void OnDocumentStart(const YAML::Mark& mark) override { firstLine = lineOf(mark); }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
 };
 
 // ---- Where a problem is: file, line, key path ---------------------------------------------------
@@ -654,60 +638,50 @@ class SchemaReader {
     }
   }
 
-  bool readInt(uint32_t node, const Path& path, uint32_t keyLine, int64_t min, int64_t max,
-               int64_t& out) {
+  /// A scalar read with `parse` (returning an optional), or T's zero value when empty.
+  /// `what` names the kind in messages ("an integer").
+  template <class T, class Parse>
+  bool readParsed(uint32_t node, const Path& path, uint32_t keyLine, const char* what,
+                  Parse&& parse, T& out) {
     if (isEmpty(node)) {
-      out = 0;
+      out = T{};
       return true;
     }
-    if (!scalar(node, path, keyLine, "an integer")) {
+    if (!scalar(node, path, keyLine, what)) {
       return false;
     }
-    const std::optional<int64_t> value = parseGoInt(events_[node].text);
+    const std::optional<T> value = parse(events_[node].text);
     if (!value) {
-      problem(events_[node].line, &path, quote(events_[node].text) + " is not an integer");
-      return false;
-    }
-    if (*value < min || *value > max) {
       problem(events_[node].line, &path,
-              std::to_string(*value) + " is out of range (" + std::to_string(min) + " to " +
-                  std::to_string(max) + ")");
+              quote(events_[node].text) + " is not " + std::string(what));
       return false;
     }
     out = *value;
     return true;
   }
 
+  bool readInt(uint32_t node, const Path& path, uint32_t keyLine, int64_t min, int64_t max,
+               int64_t& out) {
+    int64_t value = 0;
+    if (!readParsed(node, path, keyLine, "an integer", parseGoInt, value)) {
+      return false;
+    }
+    if (value < min || value > max) {
+      problem(events_[node].line, &path,
+              std::to_string(value) + " is out of range (" + std::to_string(min) + " to " +
+                  std::to_string(max) + ")");
+      return false;
+    }
+    out = value;
+    return true;
+  }
+
   void readBool(uint32_t node, const Path& path, uint32_t keyLine, bool& out) {
-    if (isEmpty(node)) {
-      out = false;
-      return;
-    }
-    if (!scalar(node, path, keyLine, "true or false")) {
-      return;
-    }
-    const std::optional<bool> value = parseGoBool(events_[node].text);
-    if (!value) {
-      problem(events_[node].line, &path, quote(events_[node].text) + " is not true or false");
-      return;
-    }
-    out = *value;
+    readParsed(node, path, keyLine, "true or false", parseGoBool, out);
   }
 
   void readDouble(uint32_t node, const Path& path, uint32_t keyLine, double& out) {
-    if (isEmpty(node)) {
-      out = 0;
-      return;
-    }
-    if (!scalar(node, path, keyLine, "a number")) {
-      return;
-    }
-    const std::optional<double> value = parseGoFloat(events_[node].text);
-    if (!value) {
-      problem(events_[node].line, &path, quote(events_[node].text) + " is not a number");
-      return;
-    }
-    out = *value;
+    readParsed(node, path, keyLine, "a number", parseGoFloat, out);
   }
 
   /// `timeout`: a Go duration, more than zero (a request that may not wait cannot succeed).
@@ -1357,15 +1331,16 @@ void parseInto(const std::string& text, const std::string& file, ModuleSet& part
                const ModuleLoadOptions& options, Problems& problems) {
   std::istringstream stream(text);
   // About one event per 12 bytes in generated files; aliases may add up to 6 times that.
-  Recorder recorder(text.size() / 12 + 16, text.size() / 2 + 100000);
+  const size_t maxEvents = text.size() / 2 + 100000;
+  Recorder recorder(text.size() / 12 + 16, maxEvents);
   try {
     YAML::Parser parser(stream);
     parser.HandleNextDocument(recorder);
     // A second document is refused rather than ignored (yaml.v2 reads only the first). Asked
     // for once: yaml-cpp 0.7 can return empty documents forever after a stray ','.
-    DocumentCounter second;
+    Recorder second(0, maxEvents);
     if (parser.HandleNextDocument(second)) {
-      problems.add(file, second.firstLine, nullptr,
+      problems.add(file, second.documentLine, nullptr,
                    "a second YAML document: a module file holds one");
     }
   } catch (const YAML::Exception& e) {

@@ -5,47 +5,40 @@
 // 0.21 config.go for the flat format, as each test says.
 #include "modules/ModuleLoader.h"
 
-#include <re2/re2.h>
-
 #include <fstream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <Poco/TemporaryFile.h>
 #include <cppunit/extensions/HelperMacros.h>
+#include <re2/re2.h>
 
 using namespace promsnmp;
 
 namespace {
 
-/// The problems parseModuleText reports for `text` (named snmp.yml), one per line; none when
-/// it loads.
-std::vector<std::string> problemsOf(const std::string& text,
-                                    const ModuleLoadOptions& options = {}) {
+/// What parseModuleText reported: the exception's message, and its lines.
+struct Reported {
+  std::string message;  // "" when the text loaded
+  std::vector<std::string> lines;
+};
+
+/// The problems parseModuleText reports for `text` (named snmp.yml).
+Reported problemsOf(const std::string& text, const ModuleLoadOptions& options = {}) {
   ModuleSet set;
+  Reported reported;
   try {
     parseModuleText(text, "snmp.yml", set, options);
   } catch (const ModuleConfigException& e) {
-    std::vector<std::string> lines;
-    const std::string& message = e.message();
-    for (size_t start = 0; start <= message.size();) {
-      size_t end = message.find('\n', start);
-      end = end == std::string::npos ? message.size() : end;
-      lines.push_back(message.substr(start, end - start));
-      start = end + 1;
+    reported.message = e.message();
+    std::istringstream in(reported.message);
+    for (std::string line; std::getline(in, line);) {
+      reported.lines.push_back(line);
     }
-    return lines;
   }
-  return {};
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-  std::string out;
-  for (const auto& line : lines) {
-    out += line + "\n";
-  }
-  return out;
+  return reported;
 }
 
 ModuleSet parsed(const std::string& text, const ModuleLoadOptions& options = {}) {
@@ -64,12 +57,11 @@ bool startsWith(const std::string& text, const std::string& prefix) {
 
 /// Asserts that `problems` has exactly `expected.size()` lines, each starting with the expected
 /// "file:line: path: message" prefix in that order.
-void assertProblems(const std::vector<std::string>& expected,
-                    const std::vector<std::string>& problems) {
-  CPPUNIT_ASSERT_EQUAL_MESSAGE(joined(problems), expected.size(), problems.size());
+void assertProblems(const std::vector<std::string>& expected, const Reported& reported) {
+  CPPUNIT_ASSERT_EQUAL_MESSAGE(reported.message, expected.size(), reported.lines.size());
   for (size_t i = 0; i < expected.size(); ++i) {
-    CPPUNIT_ASSERT_MESSAGE("expected: " + expected[i] + "\nall:\n" + joined(problems),
-                           startsWith(problems[i], expected[i]));
+    CPPUNIT_ASSERT_MESSAGE("expected: " + expected[i] + "\nall:\n" + reported.message,
+                           startsWith(reported.lines[i], expected[i]));
   }
 }
 
@@ -729,9 +721,8 @@ old_v1:
   }
 
   void testYamlSyntaxErrorHasItsLine() {
-    const auto p = problemsOf("modules:\n  m:\n    walk: [1.3.6.1\n    get: [1.1]\n  n: {\n");
-    CPPUNIT_ASSERT_EQUAL_MESSAGE(joined(p), size_t{1}, p.size());
-    CPPUNIT_ASSERT_MESSAGE(p[0], startsWith(p[0], "snmp.yml:4: YAML: "));
+    assertProblems({"snmp.yml:4: YAML: "},
+                   problemsOf("modules:\n  m:\n    walk: [1.3.6.1\n    get: [1.1]\n  n: {\n"));
     assertProblems({"snmp.yml:2: YAML: "}, problemsOf("modules:\n\tm: {}\n"));
   }
 
@@ -862,7 +853,7 @@ m2:
                     "snmp.yml:5: auths.a.priv_password: environment variable \"$\" is not set"},
                    p);
     // The value of a variable never appears in a message; nor does a password.
-    CPPUNIT_ASSERT(joined(p).find("${NOPE}x") == std::string::npos);
+    CPPUNIT_ASSERT(p.message.find("${NOPE}x") == std::string::npos);
   }
 
   // Go's filepath.Glob: the matches of one pattern in lexical order; patterns in their order.
