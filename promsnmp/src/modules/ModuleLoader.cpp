@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 #include <unordered_set>
 #include <utility>
 
@@ -1389,7 +1390,7 @@ std::vector<std::string> expand(const std::string& pattern, std::string& error) 
   if (pattern.find_first_of("*?[") == std::string::npos) {
     struct stat info {};
     if (::stat(pattern.c_str(), &info) != 0) {
-      error = std::string("cannot read: ") + std::strerror(errno);
+      error = "cannot read: " + std::generic_category().message(errno);
       return {};
     }
     return {pattern};
@@ -1418,7 +1419,7 @@ bool readFile(const std::string& path, std::string& text, std::string& error) {
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    error = std::string("cannot read: ") + std::strerror(errno);
+    error = "cannot read: " + std::generic_category().message(errno);
     return false;
   }
   std::ostringstream content;
