@@ -24,10 +24,10 @@ int runConfigCheck(const ConfigSources& sources, std::ostream& out, std::ostream
     return kExitConfig;
   }
   ModuleSet modules;
-  const std::vector<std::string> patterns = config.moduleFilePatterns();
+  const std::vector<std::string>& patterns = config.snmpModuleFiles;
   if (!patterns.empty()) {
     ModuleLoadOptions options;
-    options.expandEnvironment = config.modulesExpandEnvironment;
+    options.expandEnvironment = config.snmpModulesExpandEnvironment;
     options.getenv = [&sources](const std::string& name) -> std::optional<std::string> {
       const auto it = sources.env.find(name);
       return it != sources.env.end() ? std::optional<std::string>(it->second) : std::nullopt;

@@ -85,9 +85,11 @@ struct Config : common::ConfigProvenance {
   int64_t snmpMaxInFlight;           // requests outstanding over all devices
   int64_t snmpMaxInFlightPerDevice;  // requests outstanding to one device
   int64_t snmpMaxRepetitions;        // initial GETBULK max-repetitions (adapted per device)
-  std::string moduleFiles;           // snmp_exporter module files: comma-separated paths or globs
-  bool allowUnlistedTargets;         // `/snmp?module=` may scrape an address not in the inventory
-  bool modulesExpandEnvironment;     // ${VAR} in module files' usernames and passwords
+  // snmp_exporter module files: paths or globs, for loadModuleFiles (given comma-separated,
+  // each entry trimmed, empty entries left out); empty: no modules.
+  std::vector<std::string> snmpModuleFiles;
+  bool snmpAllowUnlistedTargets;      // `/snmp?module=` may scrape an address not in the inventory
+  bool snmpModulesExpandEnvironment;  // ${VAR} in module files' usernames and passwords
 
   // --- scrape
   std::chrono::milliseconds scrapeTimeoutMargin;   // subtracted from Prometheus' scrape timeout
@@ -108,10 +110,6 @@ struct Config : common::ConfigProvenance {
   /// strings quoted, unset optionals as `<unset>`) and where it came from ("default",
   /// "file:line", "env NAME" or "flag --name"). Thread-safe (const).
   std::vector<Item> items() const;
-
-  /// snmp.module_files split at commas, each entry trimmed, empty entries left out: the patterns
-  /// for loadModuleFiles (empty: no modules). Thread-safe (const).
-  std::vector<std::string> moduleFilePatterns() const;
 
   /// items() as text, one `key = value  # source` line each, for --config.check and /config.
   /// Never contains a secret value.

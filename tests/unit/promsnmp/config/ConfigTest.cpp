@@ -142,9 +142,9 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t{256}, c.snmpMaxInFlight);
     CPPUNIT_ASSERT_EQUAL(int64_t{4}, c.snmpMaxInFlightPerDevice);
     CPPUNIT_ASSERT_EQUAL(int64_t{25}, c.snmpMaxRepetitions);
-    CPPUNIT_ASSERT(c.moduleFiles.empty() && c.moduleFilePatterns().empty());
-    CPPUNIT_ASSERT(!c.allowUnlistedTargets);
-    CPPUNIT_ASSERT(!c.modulesExpandEnvironment);
+    CPPUNIT_ASSERT(c.snmpModuleFiles.empty());
+    CPPUNIT_ASSERT(!c.snmpAllowUnlistedTargets);
+    CPPUNIT_ASSERT(!c.snmpModulesExpandEnvironment);
     CPPUNIT_ASSERT_EQUAL(int64_t{16 << 20}, c.maxRequestBodyBytes);
     CPPUNIT_ASSERT_EQUAL(int64_t{250}, int64_t{c.scrapeTimeoutMargin.count()});
     CPPUNIT_ASSERT_EQUAL(int64_t{10000}, int64_t{c.scrapeDefaultTimeout.count()});
@@ -219,9 +219,9 @@ log = { level = "debug"; format = "json"; };
     CPPUNIT_ASSERT_EQUAL(int64_t{64}, c.snmpMaxInFlight);
     CPPUNIT_ASSERT_EQUAL(int64_t{2}, c.snmpMaxInFlightPerDevice);
     CPPUNIT_ASSERT_EQUAL(int64_t{50}, c.snmpMaxRepetitions);
-    CPPUNIT_ASSERT_EQUAL(std::string("/etc/snmp.yml"), c.moduleFiles);
-    CPPUNIT_ASSERT(c.allowUnlistedTargets);
-    CPPUNIT_ASSERT(c.modulesExpandEnvironment);
+    CPPUNIT_ASSERT(c.snmpModuleFiles == std::vector<std::string>{"/etc/snmp.yml"});
+    CPPUNIT_ASSERT(c.snmpAllowUnlistedTargets);
+    CPPUNIT_ASSERT(c.snmpModulesExpandEnvironment);
     CPPUNIT_ASSERT_EQUAL(int64_t{100}, int64_t{c.scrapeTimeoutMargin.count()});
     CPPUNIT_ASSERT_EQUAL(int64_t{5000}, int64_t{c.scrapeDefaultTimeout.count()});
     CPPUNIT_ASSERT_EQUAL(std::string("/run/promsnmp/elector.sock"), *c.electorSocket);
@@ -408,10 +408,12 @@ log = { level = "debug"; format = "json"; };
     const Config c = loadConfig(sources({{"PROMSNMP_MODULES_FILES", " /etc/snmp.yml, ,d/*.yml ,"},
                                          {"PROMSNMP_ALLOW_UNLISTED_TARGETS", "true"},
                                          {"PROMSNMP_MODULES_EXPAND_ENVIRONMENT", "yes"}}));
-    CPPUNIT_ASSERT(c.moduleFilePatterns() ==
-                   (std::vector<std::string>{"/etc/snmp.yml", "d/*.yml"}));
-    CPPUNIT_ASSERT(c.allowUnlistedTargets);
-    CPPUNIT_ASSERT(c.modulesExpandEnvironment);
+    CPPUNIT_ASSERT(c.snmpModuleFiles == (std::vector<std::string>{"/etc/snmp.yml", "d/*.yml"}));
+    CPPUNIT_ASSERT(c.snmpAllowUnlistedTargets);
+    CPPUNIT_ASSERT(c.snmpModulesExpandEnvironment);
+    CPPUNIT_ASSERT(contains(c.describe(),
+                            "snmp.module_files = \"/etc/snmp.yml,d/*.yml\"  # env "
+                            "PROMSNMP_MODULES_FILES\n"));
     CPPUNIT_ASSERT_EQUAL(std::string("env PROMSNMP_MODULES_FILES"),
                          c.sources.at("snmp.module_files"));
     const auto p = problems(sources({{"PROMSNMP_ALLOW_UNLISTED_TARGETS", "sometimes"}}));
