@@ -47,6 +47,10 @@ fleet_section=$(bench/fleet_bench.sh "$build" "${BENCH_FLEET_SIZES:-1000 5000 10
 echo "self-metrics registry: SelfMetrics vs prometheus-cpp direct ($runs runs each)..." >&2
 selfmetrics_section=$(bench/selfmetrics_bench.sh "$build" "$runs")
 
+# Module files (issue #14): loadModuleFiles on a generated file of upstream snmp.yml's size.
+echo "module files: load of a 2 MB snmp.yml ($runs runs)..." >&2
+modules_load_section=$(bench/modules_load_bench.sh "$build" "$runs")
+
 # One line per size: C++ commit vs Java write+fsync, C++ load vs Java warm load; then the restart.
 peer_ratios=$(awk -F'|' '
   function num(s) { gsub(/ ms| /, "", s); return s + 0 }
@@ -125,6 +129,8 @@ $site_section
 $fleet_section
 
 $selfmetrics_section
+
+$modules_load_section
 EOT
 echo "wrote BENCHMARKS.md" >&2
 cat BENCHMARKS.md

@@ -57,6 +57,13 @@ std::optional<ValueType> parseValueType(const std::string& text);
 /// An enumeration: integer value → name (`enum_values`).
 using EnumValues = std::map<int64_t, std::string>;
 
+/// Where something was defined, for messages: "snmp.yml:120".
+struct SourcePosition {
+  std::string file;
+  int line = 0;  // 1-based
+  std::string str() const { return file + ":" + std::to_string(line); }
+};
+
 /// `auths.<name>` (or, in the 0.21 format, a module's `version` + `auth:`). Defaults are
 /// snmp_exporter's DefaultAuth.
 struct ModuleAuth {
@@ -70,6 +77,7 @@ struct ModuleAuth {
   std::string privProtocol = "DES";  // DES, AES, AES192, AES256, AES192C, AES256C
   common::Secret privPassword;
   std::string contextName;
+  SourcePosition position;  // of the auth's name (or of the module, for an embedded auth)
 };
 
 /// The walk parameters of a module (snmp_exporter's WalkParams, inline in the module).
@@ -81,11 +89,14 @@ struct WalkParams {
   bool allowNonincreasingOids = false;
 };
 
-/// A regular expression in RE2 syntax (Go's regexp), compiled once at load time. snmp_exporter
-/// anchors regex_extracts and filter values as `^(?:…)$`; `pattern` is the text as written.
+/// A regular expression in RE2 syntax (Go's regexp), compiled once at load time; `pattern` is
+/// the text as written. snmp_exporter anchors regex_extracts as `^(?:…)$` (config.go Regexp), so
+/// those are compiled anchored (use RE2::FullMatch or PartialMatch alike); a dynamic filter's
+/// values are not anchored (collector.go filterAllowedIndices: regexp.MatchString, a match
+/// anywhere in the value), so those are compiled as written: use RE2::PartialMatch.
 struct CompiledRegex {
   std::string pattern;
-  std::shared_ptr<const re2::RE2> regex;  // anchored, never null once loaded
+  std::shared_ptr<const re2::RE2> regex;  // never null once loaded
 };
 
 /// `indexes[]` of a metric.
@@ -98,11 +109,14 @@ struct MetricIndex {
 };
 
 /// `lookups[]` of a metric: the labels `labels` (index label names) select a row of `oid`,
-/// whose value becomes label `labelname`.
+/// whose value becomes label `labelname`. With `labels` empty, the lookup removes the label
+/// `labelname` instead (collector.go: "Empty means delete the output label"): that is how the
+/// generator writes its `drop_source_indexes`, as one such lookup per source index after the
+/// metric's other lookups.
 struct MetricLookup {
   std::vector<std::string> labels;
   std::string labelname;
-  Oid oid;  // may be empty: then only the labels are dropped (drop_source_indexes)
+  Oid oid;  // unused (may be empty) when `labels` is empty
   std::optional<ValueType> type;
   std::string displayHint;
   EnumValues enumValues;
@@ -137,13 +151,6 @@ struct DynamicFilter {
   Oid oid;
   std::vector<Oid> targets;
   std::vector<CompiledRegex> values;
-};
-
-/// Where something was defined, for messages: "snmp.yml:120".
-struct SourcePosition {
-  std::string file;
-  int line = 0;  // 1-based
-  std::string str() const { return file + ":" + std::to_string(line); }
 };
 
 /// `modules.<name>`.
