@@ -54,6 +54,9 @@ int runConfigCheck(const ConfigSources& sources, std::ostream& out, std::ostream
   for (const std::string& warning : config.warnings) {
     err << "warning: " << warning << "\n";
   }
+  for (const std::string& warning : modules.warnings) {
+    err << "warning: " << warning << "\n";
+  }
   err << "configuration ok\n";
   return 0;
 }

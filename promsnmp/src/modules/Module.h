@@ -171,7 +171,8 @@ struct Module {
 struct ModuleSet {
   std::map<std::string, ModuleAuth> auths;
   std::map<std::string, std::shared_ptr<const Module>> modules;
-  std::vector<std::string> files;  // the files read, after glob expansion, in order
+  std::vector<std::string> files;     // the files read, after glob expansion, in order
+  std::vector<std::string> warnings;  // e.g. a glob that matched no file
 
   /// The module named `name`, or null.
   std::shared_ptr<const Module> module(const std::string& name) const;

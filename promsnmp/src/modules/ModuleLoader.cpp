@@ -1402,9 +1402,9 @@ std::vector<std::string> expand(const std::string& pattern, std::string& error) 
     files.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
   }
   ::globfree(&matches);
-  if (rc == GLOB_NOMATCH || (rc == 0 && files.empty())) {
-    error = "no file matches this pattern";
-  } else if (rc != 0) {
+  // A glob that matches nothing is not an error (an empty modules.d/ must not stop a start);
+  // loadModuleFiles warns. A literal path that is missing is one (a typo would drop modules).
+  if (rc != 0 && rc != GLOB_NOMATCH) {
     error = "cannot expand this pattern";
   }
   std::sort(files.begin(), files.end());
@@ -1446,6 +1446,9 @@ ModuleSet loadModuleFiles(const std::vector<std::string>& patterns,
     if (!error.empty()) {
       problems.add(pattern, 0, nullptr, error);
       continue;
+    }
+    if (files.empty()) {
+      set.warnings.push_back(pattern + ": no file matches this pattern");
     }
     for (const std::string& file : files) {
       if (!seen.insert(std::filesystem::path(file).lexically_normal().string()).second) {
