@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -153,6 +155,24 @@ struct DynamicFilter {
   std::vector<CompiledRegex> values;
 };
 
+/// What a consumer derives from a Module once and keeps with it (ModuleRenderer's compiled
+/// metric tree). Opaque here. A copy of a Module starts without it, since the copy may still be
+/// changed; a Module must not change once something was derived from it. Thread-safe.
+class ModuleDerived {
+ public:
+  ModuleDerived() = default;
+  ModuleDerived(const ModuleDerived& /*other*/) {}
+  ModuleDerived& operator=(const ModuleDerived& other);
+  ~ModuleDerived() = default;
+
+  /// The value `make` returned on the first call; the same value on every later call.
+  std::shared_ptr<const void> get(const std::function<std::shared_ptr<const void>()>& make) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::shared_ptr<const void> value_;
+};
+
 /// `modules.<name>`.
 struct Module {
   std::string name;
@@ -164,6 +184,8 @@ struct Module {
   /// The 0.21 (pre-0.23) format's per-module `version` + `auth:`; unset in the current format.
   std::optional<ModuleAuth> embeddedAuth;
   SourcePosition position;
+  /// Filled by ModuleRenderer on first use.
+  ModuleDerived derived;
 };
 
 /// Every module and auth of the configured files, merged. A name defined twice is an error at
