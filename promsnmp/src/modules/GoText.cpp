@@ -1,12 +1,12 @@
 #include "modules/GoText.h"
 
-#include <re2/re2.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <system_error>
+
+#include <re2/re2.h>
 
 #include "common/Text.h"
 

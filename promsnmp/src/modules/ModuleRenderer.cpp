@@ -1,7 +1,5 @@
 #include "modules/ModuleRenderer.h"
 
-#include <re2/re2.h>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -10,6 +8,8 @@
 #include <map>
 #include <optional>
 #include <span>
+
+#include <re2/re2.h>
 
 #include "exposition/Exposition.h"
 #include "modules/DisplayHint.h"

@@ -3,14 +3,13 @@
 // strconv.FormatFloat, regexp.Expand).
 #include "modules/GoText.h"
 
-#include <re2/re2.h>
-
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include <cppunit/extensions/HelperMacros.h>
+#include <re2/re2.h>
 
 #include "common/Text.h"
 

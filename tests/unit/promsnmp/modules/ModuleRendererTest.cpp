@@ -5,8 +5,6 @@
 // lines, the value in its shortest round-trip form (a numeric comparison).
 #include "modules/ModuleRenderer.h"
 
-#include <re2/re2.h>
-
 #include <cstring>
 #include <iostream>
 #include <set>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include <cppunit/extensions/HelperMacros.h>
+#include <re2/re2.h>
 
 #include "exposition/Exposition.h"
 #include "exposition/PromtoolRunner.h"
