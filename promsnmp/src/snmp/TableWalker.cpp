@@ -4,6 +4,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <set>
 
 namespace promsnmp {
 
@@ -28,6 +29,9 @@ class Walk : public std::enable_shared_from_this<Walk> {
       columns_.push_back(std::move(state));
     }
     result_.columns.resize(columns_.size());
+    if (options_.isolateFailures) {
+      result_.columnFailures.resize(columns_.size());
+    }
     // Room for the expected rows up front (growing a column of ~200-byte rows reallocates and
     // copies it several times); capped, because ifNumber is the agent's claim.
     constexpr uint32_t kReserveCap = 1024;
@@ -61,7 +65,9 @@ class Walk : public std::enable_shared_from_this<Walk> {
     Oid last;  // where the next request of this column starts
     bool open = true;
     bool busy = false;  // in a request in flight
+    bool solo = false;  // asked alone: it was in a request that failed without naming a varbind
     uint32_t rows = 0;
+    std::set<Oid> seen;  // with allowNonincreasingOids: every OID taken, to notice a loop
   };
 
   struct Outgoing {
@@ -80,6 +86,11 @@ class Walk : public std::enable_shared_from_this<Walk> {
       }
       result_.requests += response.packetsSent;
       result_.varbinds += static_cast<uint32_t>(response.varbinds.size());
+      if (options_.recordRequests) {
+        TableWalker::RequestRecord& record = result_.log.emplace_back();
+        record.columns.assign(columns.begin(), columns.end());
+        record.packets = response.packetsSent;
+      }
       if (!failed_) {
         try {
           handle(columns, maxRepetitions, response);
@@ -100,6 +111,9 @@ class Walk : public std::enable_shared_from_this<Walk> {
   /// Files the response's varbinds (moving their values out) and adapts the request shape.
   void handle(const std::vector<size_t>& columns, int maxRepetitions, SnmpResponse& response) {
     size_t n = columns.size();
+    if (response.status != Status::Timeout) {
+      consecutiveTimeouts_ = 0;
+    }
     switch (response.status) {
       case Status::Ok: {
         bool progress = false;
@@ -150,6 +164,20 @@ class Walk : public std::enable_shared_from_this<Walk> {
             static_cast<size_t>(response.errorIndex) <= n) {
           // SNMPv1's end of MIB view: that column is done; the others are asked again.
           columns_[columns[static_cast<size_t>(response.errorIndex) - 1]].open = false;
+        } else if (options_.isolateFailures) {
+          std::string message = response.message.empty()
+                                    ? "error-status " + std::to_string(response.errorStatus)
+                                    : response.message;
+          if (response.errorIndex >= 1 && static_cast<size_t>(response.errorIndex) <= n) {
+            failColumn(columns[static_cast<size_t>(response.errorIndex) - 1], Status::ErrorStatus,
+                       response.errorStatus, message);
+          } else if (n > 1) {
+            for (size_t c : columns) {
+              columns_[c].solo = true;  // find the culprit: the others must not fail with it
+            }
+          } else {
+            failColumn(columns[0], Status::ErrorStatus, response.errorStatus, message);
+          }
         } else {
           fail(Status::ErrorStatus, response.errorStatus,
                response.message.empty() ? "error-status " + std::to_string(response.errorStatus)
@@ -157,6 +185,14 @@ class Walk : public std::enable_shared_from_this<Walk> {
         }
         break;
       case Status::Timeout:
+        if (options_.isolateFailures && ++consecutiveTimeouts_ < 2) {
+          for (size_t c : columns) {
+            failColumn(c, Status::Timeout, 0, response.message);
+          }
+        } else {
+          fail(response.status, 0, response.message);
+        }
+        break;
       case Status::Authentication:
       case Status::Transport:
         fail(response.status, 0, response.message);
@@ -173,7 +209,13 @@ class Walk : public std::enable_shared_from_this<Walk> {
       col.open = false;  // past the end of the column
       return true;
     }
-    if (!(col.last < vb.oid)) {
+    if (options_.allowNonincreasingOids) {
+      if (!col.seen.insert(vb.oid).second) {
+        col.open = false;
+        truncate("agent returned " + vb.oid.str() + " twice (a loop) after " + col.last.str());
+        return true;
+      }
+    } else if (!(col.last < vb.oid)) {
       col.open = false;
       truncate("agent returned non-increasing OID " + vb.oid.str() + " after " + col.last.str());
       return true;
@@ -205,9 +247,17 @@ class Walk : public std::enable_shared_from_this<Walk> {
       std::vector<size_t> pick;
       for (size_t c = 0;
            c < columns_.size() && pick.size() < static_cast<size_t>(columnsPerRequest_); ++c) {
-        if (columns_[c].open && !columns_[c].busy) {
-          pick.push_back(c);
+        if (!columns_[c].open || columns_[c].busy) {
+          continue;
         }
+        if (columns_[c].solo) {
+          if (pick.empty()) {
+            pick.push_back(c);
+            break;
+          }
+          continue;
+        }
+        pick.push_back(c);
       }
       if (pick.empty()) {
         return;
@@ -266,6 +316,20 @@ class Walk : public std::enable_shared_from_this<Walk> {
     result_.status = status;
     result_.errorStatus = errorStatus;
     result_.message = std::move(message);
+    if (options_.isolateFailures) {
+      // Whatever was still to be read fails with the walk; finished columns keep their data.
+      for (size_t c = 0; c < columns_.size(); ++c) {
+        if (columns_[c].open && !result_.columnFailures[c].failed()) {
+          result_.columnFailures[c] = {status, errorStatus, result_.message};
+        }
+      }
+    }
+  }
+
+  /// One column failed (`isolateFailures`): it is asked no more; the walk goes on.
+  void failColumn(size_t c, Status status, int errorStatus, const std::string& message) {
+    columns_[c].open = false;
+    result_.columnFailures[c] = {status, errorStatus, message};
   }
 
   void truncate(const std::string& why) {
@@ -288,6 +352,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
   int maxRepetitions_ = 1;
   int columnsPerRequest_ = 1;
   int inFlight_ = 0;
+  int consecutiveTimeouts_ = 0;
   uint32_t issued_ = 0;
   bool v1_ = false;
   bool failed_ = false;
