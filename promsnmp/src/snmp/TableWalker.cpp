@@ -73,9 +73,11 @@ class Walk : public std::enable_shared_from_this<Walk> {
   struct Outgoing {
     SnmpRequest request;
     std::vector<size_t> columns;
+    uint64_t answersBefore = 0;  // answers_ when it was planned
   };
 
-  void onResponse(const std::vector<size_t>& columns, int maxRepetitions, SnmpResponse& response) {
+  void onResponse(const std::vector<size_t>& columns, int maxRepetitions, uint64_t answersBefore,
+                  SnmpResponse& response) {
     std::vector<Outgoing> next;
     bool finish = false;
     {
@@ -93,7 +95,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
       }
       if (!failed_) {
         try {
-          handle(columns, maxRepetitions, response);
+          handle(columns, maxRepetitions, answersBefore, response);
         } catch (const std::exception& e) {
           fail(Status::Transport, 0, std::string("internal error: ") + e.what());
           result_.internalError = true;
@@ -109,10 +111,12 @@ class Walk : public std::enable_shared_from_this<Walk> {
   }
 
   /// Files the response's varbinds (moving their values out) and adapts the request shape.
-  void handle(const std::vector<size_t>& columns, int maxRepetitions, SnmpResponse& response) {
+  void handle(const std::vector<size_t>& columns, int maxRepetitions, uint64_t answersBefore,
+              SnmpResponse& response) {
     size_t n = columns.size();
     if (response.status != Status::Timeout) {
-      consecutiveTimeouts_ = 0;
+      ++answers_;
+      silentTimeouts_ = 0;
     }
     switch (response.status) {
       case Status::Ok: {
@@ -132,7 +136,11 @@ class Walk : public std::enable_shared_from_this<Walk> {
           bool complete = response.varbinds.size() >= n * static_cast<size_t>(maxRepetitions);
           bool fast = response.elapsed < options_.fastResponse &&
                       response.elapsed * 4 < std::chrono::milliseconds(target_.timeoutMs);
-          if (options_.grow && !result_.sawTooBig && complete && fast &&
+          // Only columns that go on call for more rows per request: when every column of the
+          // request ended in it, the repetitions beyond their ends were filler.
+          bool goesOn = std::any_of(columns.begin(), columns.end(),
+                                    [&](size_t c) { return columns_[c].open; });
+          if (options_.grow && !result_.sawTooBig && complete && fast && goesOn &&
               maxRepetitions >= maxRepetitions_) {
             maxRepetitions_ = std::min(options_.maxMaxRepetitions,
                                        maxRepetitions_ + std::max(1, maxRepetitions_ / 2));
@@ -185,12 +193,17 @@ class Walk : public std::enable_shared_from_this<Walk> {
         }
         break;
       case Status::Timeout:
-        if (options_.isolateFailures && ++consecutiveTimeouts_ < 2) {
+        // The agent is gone when it answered nothing while this request waited, twice in a row;
+        // otherwise something in this request hangs: its columns are asked again one by one,
+        // and a column that times out alone fails.
+        if (!options_.isolateFailures || (answers_ == answersBefore && ++silentTimeouts_ >= 2)) {
+          fail(response.status, 0, response.message);
+        } else if (n > 1) {
           for (size_t c : columns) {
-            failColumn(c, Status::Timeout, 0, response.message);
+            columns_[c].solo = true;
           }
         } else {
-          fail(response.status, 0, response.message);
+          failColumn(columns[0], Status::Timeout, 0, response.message);
         }
         break;
       case Status::Authentication:
@@ -280,6 +293,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
         columns_[c].busy = true;
       }
       o.columns = std::move(pick);
+      o.answersBefore = answers_;
       ++inFlight_;
       ++issued_;
       out.push_back(std::move(o));
@@ -289,10 +303,12 @@ class Walk : public std::enable_shared_from_this<Walk> {
   void sendAll(std::vector<Outgoing>& outgoing) {
     for (Outgoing& o : outgoing) {
       int maxRepetitions = o.request.maxRepetitions;
-      client_.send(
-          target_, o.request,
-          [self = shared_from_this(), columns = std::move(o.columns), maxRepetitions](
-              SnmpResponse response) { self->onResponse(columns, maxRepetitions, response); });
+      uint64_t answersBefore = o.answersBefore;
+      client_.send(target_, o.request,
+                   [self = shared_from_this(), columns = std::move(o.columns), maxRepetitions,
+                    answersBefore](SnmpResponse response) {
+                     self->onResponse(columns, maxRepetitions, answersBefore, response);
+                   });
     }
   }
 
@@ -352,7 +368,8 @@ class Walk : public std::enable_shared_from_this<Walk> {
   int maxRepetitions_ = 1;
   int columnsPerRequest_ = 1;
   int inFlight_ = 0;
-  int consecutiveTimeouts_ = 0;
+  uint64_t answers_ = 0;    // responses other than timeouts
+  int silentTimeouts_ = 0;  // timeouts in a row during which the agent answered nothing
   uint32_t issued_ = 0;
   bool v1_ = false;
   bool failed_ = false;

@@ -33,10 +33,11 @@ namespace promsnmp {
 /// Failures: by default the first failed request fails the whole walk. With `isolateFailures`
 /// (several users share one walk, as ModulePoller's modules do) a failed request fails only its
 /// columns (`columnFailures`) and the others go on: an error-status names its varbind, so only
-/// that column fails (without an index, the request's columns are asked again one per request);
-/// a timeout fails the columns of that request, and a second timeout with no answer in between
-/// fails the whole walk (the agent is gone, not one of its subtrees). Authentication and
-/// transport failures always fail the whole walk.
+/// that column fails (without an index, the request's columns are asked again one per
+/// request). A timeout of a request with several columns asks them again one per request (a
+/// subagent that hangs on one subtree), and a column that times out alone fails; but when the
+/// agent answered nothing at all while a request waited, twice in a row, it is gone and the
+/// whole walk fails. Authentication and transport failures always fail the whole walk.
 class TableWalker {
  public:
   struct Options {

@@ -115,6 +115,7 @@ class TableWalkerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testRequestLimit);
   CPPUNIT_TEST(testGrowsRepetitionsWhenFastAndComplete);
   CPPUNIT_TEST(testSlowResponsesDoNotGrow);
+  CPPUNIT_TEST(testShortColumnsDoNotGrow);
   CPPUNIT_TEST(testExpectedRowsLimitsRepetitions);
   CPPUNIT_TEST(testTimeoutFailsWalk);
   CPPUNIT_TEST(testNoColumns);
@@ -375,22 +376,29 @@ class TableWalkerTest : public CppUnit::TestFixture {
   }
 
   void testIsolatedTimeoutFailsItsColumns() {
+    // One subtree hangs: the request holding it times out, its columns are asked again one
+    // by one, and only the column that times out alone fails.
     FakeSnmpClient fake;
     surround(fake);
     fill(fake, kA, range(1, 5), 100);
     fill(fake, kB, range(1, 5), 200);
     fill(fake, kC, range(1, 5), 300);
+    fill(fake, kD, range(1, 5), 400);
     fake.setTimeoutOid(kC);
     TableWalker::Options o;
     o.isolateFailures = true;
-    o.maxColumnsPerRequest = 1;
     o.maxParallelRequests = 1;
-    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC}, o);
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC, kD}, o);
     CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
     CPPUNIT_ASSERT(!r.columnFailures[0].failed());
     CPPUNIT_ASSERT(!r.columnFailures[1].failed());
     CPPUNIT_ASSERT(r.columnFailures[2].status == SnmpResponse::Status::Timeout);
+    CPPUNIT_ASSERT(!r.columnFailures[3].failed());
     CPPUNIT_ASSERT(rowsOf(r.columns[1]) == expectedRows(range(1, 5), 200));
+    CPPUNIT_ASSERT(rowsOf(r.columns[3]) == expectedRows(range(1, 5), 400));
+    // All four, then each alone.
+    CPPUNIT_ASSERT_EQUAL(size_t(5), fake.requests().size());
+    CPPUNIT_ASSERT_EQUAL(uint32_t(2 + 1 + 1 + 2 + 1), r.requests);  // retries 1 per timeout
   }
 
   void testIsolatedSecondTimeoutFailsWalk() {
@@ -492,6 +500,21 @@ class TableWalkerTest : public CppUnit::TestFixture {
     o.initialMaxRepetitions = 10;
     TableWalker::Result r = walkNow(fake, target(), {kA}, o);
     CPPUNIT_ASSERT_EQUAL(size_t(100), r.columns[0].size());
+    CPPUNIT_ASSERT_EQUAL(10, r.maxRepetitions);
+  }
+
+  void testShortColumnsDoNotGrow() {
+    // A complete response whose columns all ended in it was padded past their ends: asking
+    // for more rows next time would only pad more.
+    FakeSnmpClient fake;
+    surround(fake);
+    fill(fake, kA, range(1, 3), 1);
+    fill(fake, kB, range(1, 3), 2);
+    TableWalker::Options o;
+    o.initialMaxRepetitions = 10;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB}, o);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), fake.requests().size());
+    CPPUNIT_ASSERT_EQUAL(size_t(3), r.columns[0].size());
     CPPUNIT_ASSERT_EQUAL(10, r.maxRepetitions);
   }
 
