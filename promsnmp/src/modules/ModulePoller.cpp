@@ -8,7 +8,6 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
-#include <unordered_map>
 #include <utility>
 
 #include <re2/re2.h>
@@ -23,29 +22,14 @@ namespace detail {
 /// What the poller keeps between polls: the max-repetitions each agent adapted to, and the
 /// plans of the module lists it polled. Shared with the polls in flight.
 struct ModulePollerShared {
-  struct Learned {
-    int maxRepetitions = 0;
-    bool capped = false;  // the agent said tooBig once: do not grow past what works
-  };
+  LearnedRepetitions learned;
 
-  std::mutex mutex;
-  std::unordered_map<std::string, Learned> learned;  // SnmpTarget::sessionKey() → what worked
+  std::mutex mutex;  // guards plans
   // Keyed by the modules' addresses: the plan holds the modules, so no address is reused while
   // its entry lives. Cleared when it grows past kMaxPlans (module files reloaded many times).
   std::map<std::vector<const Module*>, std::shared_ptr<const ModulePlan>> plans;
   static constexpr size_t kMaxPlans = 256;
 
-  std::optional<Learned> learnedFor(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = learned.find(key);
-    return it != learned.end() ? std::optional<Learned>(it->second) : std::nullopt;
-  }
-  void learn(const std::string& key, int maxRepetitions, bool sawTooBig) {
-    std::lock_guard<std::mutex> lock(mutex);
-    Learned& l = learned[key];
-    l.maxRepetitions = maxRepetitions;
-    l.capped = l.capped || sawTooBig;
-  }
   std::shared_ptr<const ModulePlan> plan(const std::vector<std::shared_ptr<const Module>>& list) {
     std::vector<const Module*> key;
     key.reserve(list.size());
@@ -160,35 +144,6 @@ std::string filterValueString(const SnmpValue& v) {
       break;
   }
   return "";
-}
-
-PollError pollErrorFor(Status status) {
-  switch (status) {
-    case Status::Timeout:
-      return PollError::Timeout;
-    case Status::Authentication:
-      return PollError::Authentication;
-    case Status::Transport:
-      return PollError::Transport;
-    case Status::TooBig:
-    case Status::ErrorStatus:
-      return PollError::AgentError;
-    case Status::Ok:
-      break;
-  }
-  return PollError::None;
-}
-
-std::string describe(const SnmpResponse& response) {
-  std::string out = responseStatusName(response.status);
-  if (response.status == Status::ErrorStatus) {
-    out +=
-        " " + std::to_string(response.errorStatus) + " at " + std::to_string(response.errorIndex);
-  }
-  if (!response.message.empty()) {
-    out += ": " + response.message;
-  }
-  return out;
 }
 
 /// Sorted, each once, none under another (the outer one kept).
@@ -753,7 +708,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
             answered_.insert(culprit);
           } else {
             failGet(culprit, PollError::AgentError,
-                    "GET " + culprit.str() + ": " + describe(response));
+                    "GET " + culprit.str() + ": " + describeResponse(response));
           }
           std::vector<Oid> rest;
           for (size_t i = 0; i < oids.size(); ++i) {
@@ -768,7 +723,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
           splitAndRetry();
         } else {
           failGet(oids[0], PollError::AgentError,
-                  "GET " + oids[0].str() + ": " + describe(response));
+                  "GET " + oids[0].str() + ": " + describeResponse(response));
         }
         break;
       }
@@ -776,17 +731,17 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
         bool first = phase_ == Phase::FirstGets &&
                      std::find(oids.begin(), oids.end(), sysUpTimeInstance()) != oids.end();
         if (first || ++consecutiveTimeouts_ >= 2) {
-          stop(PollError::Timeout, "GET: " + describe(response));
+          stop(PollError::Timeout, "GET: " + describeResponse(response));
         } else {
           for (const Oid& o : oids) {
-            failGet(o, PollError::Timeout, "GET: " + describe(response));
+            failGet(o, PollError::Timeout, "GET: " + describeResponse(response));
           }
         }
         break;
       }
       case Status::Authentication:
       case Status::Transport:
-        stop(pollErrorFor(response.status), "GET: " + describe(response));
+        stop(pollErrorFor(response.status), "GET: " + describeResponse(response));
         break;
     }
   }
@@ -861,10 +816,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     TableWalker::Options o;
     o.initialMaxRepetitions = options_.initialMaxRepetitions;
     o.maxMaxRepetitions = options_.maxMaxRepetitions;
-    if (auto learned = shared_->learnedFor(sessionKey_)) {
-      o.initialMaxRepetitions = learned->maxRepetitions;
-      o.grow = !learned->capped;
-    }
+    shared_->learned.apply(sessionKey_, o);
     if (plan_->maxRepetitionsCap > 0) {
       o.maxMaxRepetitions = std::min(o.maxMaxRepetitions, plan_->maxRepetitionsCap);
       o.initialMaxRepetitions = std::min(o.initialMaxRepetitions, plan_->maxRepetitionsCap);
@@ -888,10 +840,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
                             if (self->finished_) {
                               return;
                             }
-                            if (walked.requests > 0) {
-                              self->shared_->learn(self->sessionKey_, walked.maxRepetitions,
-                                                   walked.sawTooBig);
-                            }
+                            self->shared_->learned.learn(self->sessionKey_, walked);
                             ((*self).*then)(walked);
                           }
                           self->advance();
@@ -1524,15 +1473,9 @@ void ModulePoller::poll(const SnmpTarget& target,
       ->start();
 }
 
-void ModulePoller::forget(const std::string& sessionKey) {
-  std::lock_guard<std::mutex> lock(shared_->mutex);
-  shared_->learned.erase(sessionKey);
-}
+void ModulePoller::forget(const std::string& sessionKey) { shared_->learned.forget(sessionKey); }
 
-size_t ModulePoller::learnedAgents() const {
-  std::lock_guard<std::mutex> lock(shared_->mutex);
-  return shared_->learned.size();
-}
+size_t ModulePoller::learnedAgents() const { return shared_->learned.size(); }
 
 void ModulePoller::cancelAll() { client_.cancelAll(); }
 

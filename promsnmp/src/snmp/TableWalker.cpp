@@ -383,4 +383,33 @@ void TableWalker::walk(SnmpClient& client, const SnmpTarget& target, std::vector
   std::make_shared<Walk>(client, target, std::move(columns), options, std::move(done))->start();
 }
 
+void LearnedRepetitions::apply(const std::string& key, TableWalker::Options& options) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = bySession_.find(key);
+  if (it != bySession_.end()) {
+    options.initialMaxRepetitions = it->second.maxRepetitions;
+    options.grow = !it->second.capped;
+  }
+}
+
+void LearnedRepetitions::learn(const std::string& key, const TableWalker::Result& walked) {
+  if (walked.requests == 0) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  Entry& e = bySession_[key];
+  e.maxRepetitions = walked.maxRepetitions;
+  e.capped = e.capped || walked.sawTooBig;
+}
+
+void LearnedRepetitions::forget(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bySession_.erase(key);
+}
+
+size_t LearnedRepetitions::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return bySession_.size();
+}
+
 }  // namespace promsnmp

@@ -3,7 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "snmp/SnmpClient.h"
@@ -98,6 +100,28 @@ class TableWalker {
   /// columns hold what was read before. Thread-safe.
   static void walk(SnmpClient& client, const SnmpTarget& target, std::vector<Oid> columns,
                    const Options& options, Done done);
+};
+
+/// The max-repetitions each agent's walks adapted to, kept between polls so that the next walk
+/// starts there (and does not grow again past a tooBig). Keyed by SnmpTarget::sessionKey().
+/// Thread-safe.
+class LearnedRepetitions {
+ public:
+  /// Sets `options.initialMaxRepetitions` and `options.grow` from what `key`'s agent adapted
+  /// to, if anything was learned.
+  void apply(const std::string& key, TableWalker::Options& options) const;
+  /// Remembers where `walked` ended, if it sent anything.
+  void learn(const std::string& key, const TableWalker::Result& walked);
+  void forget(const std::string& key);
+  size_t size() const;
+
+ private:
+  struct Entry {
+    int maxRepetitions = 0;
+    bool capped = false;  // the agent said tooBig once: do not grow past what works
+  };
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Entry> bySession_;
 };
 
 }  // namespace promsnmp
