@@ -14,6 +14,17 @@ using promsnmp::SnmpType;
 using promsnmp::SnmpValue;
 using promsnmp::VarBind;
 
+SnmpTarget fakeTarget(const std::string& name, int version) {
+  SnmpTarget t;
+  t.name = name;
+  t.address = "192.0.2.7";
+  t.version = version;
+  t.community = "public";
+  t.timeoutMs = 500;
+  t.retries = 1;
+  return t;
+}
+
 void FakeSnmpClient::set(const std::string& oid, SnmpValue value) {
   mib_[Oid::parse(oid)] = std::move(value);
 }

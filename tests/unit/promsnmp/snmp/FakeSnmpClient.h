@@ -14,6 +14,10 @@
 
 #include "snmp/SnmpClient.h"
 
+/// A target for the fake: `version` as SnmpTarget numbers it (default v2c), named `name` (the
+/// fake fails targets by name) at a documentation address, 500 ms timeout, one retry.
+promsnmp::SnmpTarget fakeTarget(const std::string& name = "sw1", int version = 1);
+
 /// An SnmpClient serving an in-memory MIB, for hermetic tests. Answers GET, GETNEXT and
 /// GETBULK as an agent would (RFC 3416; SNMPv1 targets get noSuchName errors and no GETBULK).
 ///

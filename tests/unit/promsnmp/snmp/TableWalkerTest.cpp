@@ -23,13 +23,8 @@ const std::string kC = "1.3.6.1.4.1.99.1.1.3";
 const std::string kD = "1.3.6.1.4.1.99.1.1.4";
 
 SnmpTarget target(int version = 1) {
-  SnmpTarget t;
-  t.name = "dev";
-  t.address = "192.0.2.1";
-  t.version = version;
-  t.community = "public";
+  SnmpTarget t = fakeTarget("dev", version);
   t.timeoutMs = 1000;
-  t.retries = 1;
   return t;
 }
 
@@ -89,6 +84,16 @@ TableWalker::Result walkNow(FakeSnmpClient& fake, const SnmpTarget& t,
 void surround(FakeSnmpClient& fake) {
   fake.setInteger("1.3.6.1.4.1.99.1.0", 7);
   fake.setInteger("1.3.6.1.4.1.99.2.0", 8);
+}
+
+/// A table of the first `columns` of kA..kD, rows 1..`rows` (column k's values 100·k + row),
+/// with noise around it.
+void table(FakeSnmpClient& fake, size_t columns, uint32_t rows) {
+  surround(fake);
+  const std::string* names[] = {&kA, &kB, &kC, &kD};
+  for (size_t k = 0; k < columns; ++k) {
+    fill(fake, *names[k], range(1, rows), 100 * (k + 1));
+  }
 }
 
 }  // namespace
@@ -327,10 +332,7 @@ class TableWalkerTest : public CppUnit::TestFixture {
 
   void testIsolatedErrorFailsOnlyItsColumn() {
     FakeSnmpClient fake;
-    surround(fake);
-    fill(fake, kA, range(1, 5), 100);
-    fill(fake, kB, range(1, 5), 200);
-    fill(fake, kC, range(1, 5), 300);
+    table(fake, 3, 5);
     fake.setErrorOid(kB, promsnmp::kErrGenErr);
     TableWalker::Options o;
     o.isolateFailures = true;
@@ -355,10 +357,7 @@ class TableWalkerTest : public CppUnit::TestFixture {
 
   void testIsolatedErrorWithoutIndexAsksAlone() {
     FakeSnmpClient fake;
-    surround(fake);
-    fill(fake, kA, range(1, 5), 100);
-    fill(fake, kB, range(1, 5), 200);
-    fill(fake, kC, range(1, 5), 300);
+    table(fake, 3, 5);
     fake.setErrorOid(kB, promsnmp::kErrGenErr, false);  // error-index 0: which one?
     TableWalker::Options o;
     o.isolateFailures = true;
@@ -379,11 +378,7 @@ class TableWalkerTest : public CppUnit::TestFixture {
     // One subtree hangs: the request holding it times out, its columns are asked again one
     // by one, and only the column that times out alone fails.
     FakeSnmpClient fake;
-    surround(fake);
-    fill(fake, kA, range(1, 5), 100);
-    fill(fake, kB, range(1, 5), 200);
-    fill(fake, kC, range(1, 5), 300);
-    fill(fake, kD, range(1, 5), 400);
+    table(fake, 4, 5);
     fake.setTimeoutOid(kC);
     TableWalker::Options o;
     o.isolateFailures = true;
@@ -403,11 +398,7 @@ class TableWalkerTest : public CppUnit::TestFixture {
 
   void testIsolatedSecondTimeoutFailsWalk() {
     FakeSnmpClient fake;
-    surround(fake);
-    fill(fake, kA, range(1, 5), 100);
-    fill(fake, kB, range(1, 5), 200);
-    fill(fake, kC, range(1, 5), 300);
-    fill(fake, kD, range(1, 5), 400);
+    table(fake, 4, 5);
     fake.setTimeoutTarget("dev");  // the whole agent is gone
     TableWalker::Options o;
     o.isolateFailures = true;
@@ -423,10 +414,8 @@ class TableWalkerTest : public CppUnit::TestFixture {
 
   void testRequestLog() {
     FakeSnmpClient fake;
-    surround(fake);
-    fill(fake, kA, range(1, 30), 100);
-    fill(fake, kB, range(1, 3), 200);
-    fill(fake, kC, range(1, 3), 300);
+    table(fake, 3, 3);
+    fill(fake, kA, range(4, 30), 100);
     TableWalker::Options o;
     o.recordRequests = true;
     o.initialMaxRepetitions = 10;
@@ -507,9 +496,7 @@ class TableWalkerTest : public CppUnit::TestFixture {
     // A complete response whose columns all ended in it was padded past their ends: asking
     // for more rows next time would only pad more.
     FakeSnmpClient fake;
-    surround(fake);
-    fill(fake, kA, range(1, 3), 1);
-    fill(fake, kB, range(1, 3), 2);
+    table(fake, 2, 3);
     TableWalker::Options o;
     o.initialMaxRepetitions = 10;
     TableWalker::Result r = walkNow(fake, target(), {kA, kB}, o);
