@@ -161,12 +161,18 @@ struct ModulePollerShared;
 
 /// Polls devices for lists of modules. Logic only: all I/O goes through the SnmpClient.
 /// Per device: the client's in-flight limit applies, and a poll has at most 2 requests in
-/// flight. A request's failure fails the modules that needed it: a timeout, an
-/// authentication or transport failure, an error-status (an SNMPv1 noSuchName on a GET only
-/// drops that OID). When the device stops answering altogether (the first GET times out, two
-/// requests in a row time out, authentication or transport fails) nothing more is asked and
-/// every module still waiting fails with that. A dynamic filter whose walk fails is skipped, as
-/// snmp_exporter does (its targets are walked whole).
+/// flight.
+///
+/// Failures are per module: a request that fails fails the modules that needed it, the others
+/// are served. An error-status names its varbind: only that OID or column fails (an SNMPv1
+/// noSuchName on a GET only drops the OID, as collector.go does); tooBig splits a GET, and
+/// shrinks or splits a GETBULK, until one value alone does not fit. A GETBULK that times out
+/// is asked again one column per request, so only the column that hangs fails (TableWalker
+/// isolateFailures). The device counts as gone, and nothing more is asked, when the first GET
+/// (the one with sysUpTime.0) times out, when two GETs in a row time out, when a walk's agent
+/// answers nothing while two of its requests in a row wait, or on an authentication or
+/// transport failure; every module still waiting then fails with that. A dynamic filter whose
+/// walk fails is skipped, as collector.go does (its targets are walked whole).
 class ModulePoller {
  public:
   struct Options {

@@ -784,6 +784,10 @@ class ModulePollerTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(first.result->pdus.size(), second.result->pdus.size());
     CPPUNIT_ASSERT(second.result->outcomes[0].packetsSent <= first.result->outcomes[0].packetsSent);
     CPPUNIT_ASSERT(second.result->varbinds < first.result->varbinds);
+    // The columns had 4 rows last time: 4 + 1 to see the end, not max-repetitions.
+    for (const SnmpRequest& r : a.fake.requests()) {
+      CPPUNIT_ASSERT(r.type != SnmpRequest::Type::GetBulk || r.maxRepetitions == 5);
+    }
   }
 
   void testLabelColumnsWalkedWhenSysUpTimeGoesBack() {
