@@ -439,6 +439,16 @@ std::vector<const VarBind*> ModulePollResult::pdusOf(size_t i) const {
   return out;
 }
 
+PduTable ModulePollResult::tableOf(size_t i) const {
+  std::vector<VarBind> copies;
+  std::vector<const VarBind*> mine = pdusOf(i);
+  copies.reserve(mine.size());
+  for (const VarBind* vb : mine) {
+    copies.push_back(*vb);
+  }
+  return PduTable(std::move(copies));
+}
+
 const VarBind* ModulePollResult::findFor(size_t i, const Oid& oid) const {
   if (i >= scopes.size() || !scopes[i].contains(oid)) {
     return nullptr;

@@ -22,7 +22,8 @@ namespace promsnmp {
 // `walk` subtree), done once for all the modules, with fewer packets:
 //
 // - Only the columns that can matter are walked. snmp_exporter matches each PDU to the metric
-//   whose OID is its longest prefix (collector.go buildMetricTree and the loop in collect), and
+//   whose OID is its shortest prefix with a metric (collector.go: the loop in collect stops at
+//   the first node of buildMetricTree's tree that holds one), and
 //   reads lookups and the address type of InetAddress/LldpPortId values by exact OID
 //   (indexesToLabels, pduToSamples: oidToPdu[oid]). So within a walked subtree S a PDU can feed
 //   a series or a label only if it lies under a metric OID, a lookup OID or such a type column
@@ -98,6 +99,10 @@ struct ModulePollResult {
   /// snmp_exporter's oidToPdu[oid] for module `i`: the varbind with exactly `oid` if that
   /// module read it, else null. Thread-safe (const).
   const VarBind* findFor(size_t i, const Oid& oid) const;
+  /// pdusOf(i) as a table of its own (copies): what to render module `i` from, so that neither
+  /// its metrics nor its lookups see another module's varbinds (`pdus` holds every module's).
+  /// Thread-safe (const).
+  PduTable tableOf(size_t i) const;
 };
 
 /// What a module list needs read (pure; built once per module list and cached by the poller).

@@ -28,6 +28,7 @@ using promsnmp::ModulePlan;
 using promsnmp::ModulePoller;
 using promsnmp::ModulePollResult;
 using promsnmp::Oid;
+using promsnmp::PduTable;
 using promsnmp::planModules;
 using promsnmp::PollError;
 using promsnmp::SnmpClient;
@@ -639,6 +640,9 @@ class ModulePollerTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(r.findFor(1, inOctets) == nullptr);
     CPPUNIT_ASSERT(r.findFor(0, O(kSysUpTime)) == nullptr);  // the poll's own GET
     CPPUNIT_ASSERT(r.findFor(0, O(kIfAlias + ".2")) != nullptr);
+    PduTable system = r.tableOf(1);
+    CPPUNIT_ASSERT(system.find(sysName) != nullptr && system.find(inOctets) == nullptr);
+    CPPUNIT_ASSERT_EQUAL(r.pdusOf(1).size(), system.size());
   }
 
   // ---- GETs -----------------------------------------------------------------------------------
