@@ -31,6 +31,7 @@
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Merge.h"
 #include "leadership/Leadership.h"
+#include "modules/ModuleRegistry.h"
 
 namespace promsnmp {
 
@@ -790,6 +791,24 @@ void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
   snmpDetails->set("up", up);
   snmp->set("details", snmpDetails);
   components->set("snmp", snmp);
+  if (context_.modules != nullptr) {
+    // Degraded, never down: a module file that failed to reload leaves the last good set served.
+    ModuleRegistry::Status loaded = context_.modules->status();
+    Poco::JSON::Object::Ptr modules = component("UP");
+    Poco::JSON::Object::Ptr moduleDetails = new Poco::JSON::Object;
+    moduleDetails->set("modules", loaded.modules);
+    moduleDetails->set("auths", loaded.auths);
+    Poco::JSON::Array files;
+    for (const std::string& file : loaded.files) {
+      files.add(file);
+    }
+    moduleDetails->set("files", files);
+    if (!loaded.lastLoadOk) {
+      moduleDetails->set("error", loaded.lastError);
+    }
+    modules->set("details", moduleDetails);
+    components->set("modules", modules);
+  }
 
   std::string path = pathOf(request);
   std::string status;

@@ -21,6 +21,8 @@ class HTTPServerResponse;
 
 namespace promsnmp {
 
+class ModuleRegistry;
+
 class Collector;
 class DiscoveryService;
 class InventoryState;
@@ -49,6 +51,7 @@ struct ApiContext {
   size_t discoveryMaxAddresses = 65536;    // per discovery request
   WebAccess* access = nullptr;             // nullptr: no access control (everything open)
   double discoveryRequestsPerMinute = 30;  // POST /promsnmp/discovery, token bucket
+  const ModuleRegistry* modules = nullptr;  // the module files, for the health details
 };
 
 /// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):
