@@ -365,8 +365,9 @@ void HttpApi::scrape(HTTPServerRequest& request, HTTPServerResponse& response) {
     modules.modules = queryAll(request, "module");
     for (const char* single : {"auth", "snmp_context"}) {
       if (queryAll(request, single).size() > 1) {
-        sendError(request, response, 400,
-                  std::string("'") + single + "' parameter must only be provided once");
+        // Plain text, as snmp_exporter words it and as the module errors below are.
+        sendEncoded(response, 400, "text/plain; charset=utf-8", "",
+                    std::string("'") + single + "' parameter must only be provided once\n");
         return;
       }
     }
@@ -887,7 +888,39 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
          << (t.polled ? std::to_string(static_cast<int>(t.ageSeconds)) + " s ago" : "-")
          << "</td><td>" << t.durationSeconds << " s</td><td>" << t.interfaces << "</td></tr>";
   }
-  html << "</table></body></html>\n";
+  html << "</table>";
+  std::vector<ModuleSetState> sets = context_.collector.moduleSetStates();
+  if (!sets.empty()) {
+    html << "<h2>snmp_exporter module sets polled here</h2><table><tr><th>target</th>"
+         << "<th>modules</th><th>auth</th><th>state</th><th>last poll</th><th>duration</th></tr>";
+    for (const ModuleSetState& m : sets) {
+      std::string state = !m.polled          ? "not polled yet"
+                          : !m.up            ? "down: " + m.error
+                          : m.error.empty()  ? "up"
+                                             : "up; failed: " + m.error;
+      std::string url = "/snmp?target=";
+      std::string encoded;
+      Poco::URI::encode(m.target, "&?=#+%", encoded);
+      url += encoded + "&module=";
+      encoded.clear();
+      Poco::URI::encode(m.modules, "&?=#+%", encoded);
+      url += encoded;
+      if (!m.auth.empty() && m.auth.rfind("module:", 0) != 0) {
+        encoded.clear();
+        Poco::URI::encode(m.auth, "&?=#+%", encoded);
+        url += "&auth=" + encoded;
+      }
+      html << "<tr><td><a href=\"" << htmlEscape(url) << "\">" << htmlEscape(m.target)
+           << "</a></td><td>" << htmlEscape(m.modules) << "</td><td>"
+           << htmlEscape(m.auth.empty() ? "(inventory)" : m.auth) << "</td><td class=\""
+           << (m.up && m.error.empty() ? "up" : "down") << "\">" << htmlEscape(state)
+           << "</td><td>"
+           << (m.polled ? std::to_string(static_cast<int>(m.ageSeconds)) + " s ago" : "-")
+           << "</td><td>" << m.durationSeconds << " s</td></tr>";
+    }
+    html << "</table>";
+  }
+  html << "</body></html>\n";
   send(request, response, 200, "text/html; charset=utf-8", html.str());
 }
 
