@@ -111,8 +111,7 @@ PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
 }
 
 PollOutcome Collector::pollBlocking(const std::string& key, const PollStarter& start,
-                                    std::function<void()> after,
-                                    std::chrono::milliseconds budget) {
+                                    std::function<void()> after, std::chrono::milliseconds budget) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {

@@ -54,7 +54,7 @@ struct ModuleSetState {
   std::string auth;     // "" when the inventory's credentials are used
   bool polled = false;
   bool up = false;
-  std::string error;          // the poll's failure, or the failed modules
+  std::string error;  // the poll's failure, or the failed modules
   double ageSeconds = 0;
   double durationSeconds = 0;
 };

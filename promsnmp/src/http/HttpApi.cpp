@@ -894,10 +894,10 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
     html << "<h2>snmp_exporter module sets polled here</h2><table><tr><th>target</th>"
          << "<th>modules</th><th>auth</th><th>state</th><th>last poll</th><th>duration</th></tr>";
     for (const ModuleSetState& m : sets) {
-      std::string state = !m.polled          ? "not polled yet"
-                          : !m.up            ? "down: " + m.error
-                          : m.error.empty()  ? "up"
-                                             : "up; failed: " + m.error;
+      std::string state = !m.polled         ? "not polled yet"
+                          : !m.up           ? "down: " + m.error
+                          : m.error.empty() ? "up"
+                                            : "up; failed: " + m.error;
       std::string url = "/snmp?target=";
       std::string encoded;
       Poco::URI::encode(m.target, "&?=#+%", encoded);
@@ -913,8 +913,7 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
       html << "<tr><td><a href=\"" << htmlEscape(url) << "\">" << htmlEscape(m.target)
            << "</a></td><td>" << htmlEscape(m.modules) << "</td><td>"
            << htmlEscape(m.auth.empty() ? "(inventory)" : m.auth) << "</td><td class=\""
-           << (m.up && m.error.empty() ? "up" : "down") << "\">" << htmlEscape(state)
-           << "</td><td>"
+           << (m.up && m.error.empty() ? "up" : "down") << "\">" << htmlEscape(state) << "</td><td>"
            << (m.polled ? std::to_string(static_cast<int>(m.ageSeconds)) + " s ago" : "-")
            << "</td><td>" << m.durationSeconds << " s</td></tr>";
     }

@@ -97,8 +97,8 @@ class ConfigCheckTest : public CppUnit::TestFixture {
   void testPatternMatchingNothing() {
     Outcome o = check({{"PROMSNMP_MODULES_FILES", dir_.path() + "/*.yml"}});
     CPPUNIT_ASSERT_EQUAL(0, o.code);
-    CPPUNIT_ASSERT_MESSAGE(o.err, contains(o.err, "warning: " + dir_.path() +
-                                                      "/*.yml: no file matches this pattern"));
+    CPPUNIT_ASSERT_MESSAGE(
+        o.err, contains(o.err, "warning: " + dir_.path() + "/*.yml: no file matches this pattern"));
     o = check({{"PROMSNMP_MODULES_FILES", dir_.path() + "/missing.yml"}});
     CPPUNIT_ASSERT_EQUAL(78, o.code);
     CPPUNIT_ASSERT_MESSAGE(o.err, contains(o.err, dir_.path() + "/missing.yml: cannot read"));
