@@ -157,7 +157,7 @@ Collector::PollStarter Collector::devicePoll(const SnmpTarget& target,
 }
 
 Collector::PollStarter Collector::modulePoll(const ModuleScrapeSpec& spec,
-                                             std::shared_ptr<const CacheEntry> previous,
+                                             const std::shared_ptr<const CacheEntry>& previous,
                                              const char* trigger) {
   std::shared_ptr<const ModulePollResult> before;
   if (previous && previous->lastGood) {

@@ -141,8 +141,8 @@ class Collector {
   PollStarter devicePoll(const SnmpTarget& target, std::shared_ptr<const CacheEntry> previous,
                          const char* trigger);
   /// The module poll of `spec`, continuing from `previous`.
-  PollStarter modulePoll(const ModuleScrapeSpec& spec, std::shared_ptr<const CacheEntry> previous,
-                         const char* trigger);
+  PollStarter modulePoll(const ModuleScrapeSpec& spec,
+                         const std::shared_ptr<const CacheEntry>& previous, const char* trigger);
   /// Renders a finished poll (utilization state is updated here, once per poll).
   PollOutcome outcomeOf(std::shared_ptr<PollResult> result);
   /// Starts a background poll if none runs under `key` and the collector is not stopping;
