@@ -364,8 +364,10 @@ void HttpApi::scrape(HTTPServerRequest& request, HTTPServerResponse& response) {
     modules.modules = queryAll(request, "module");
     for (const char* single : {"auth", "snmp_context"}) {
       if (queryAll(request, single).size() > 1) {
-        sendError(request, response, 400,
-                  std::string("'") + single + "' parameter must only be provided once");
+        // snmp_exporter's words and form (main.go handler: http.Error), as the other 400s of
+        // this interface (Collector::scrapeModules).
+        send(request, response, 400, kTextPlain,
+             std::string("'") + single + "' parameter must only be specified once\n");
         return;
       }
     }
