@@ -226,10 +226,19 @@ ScrapeReply Collector::replyFrom(const CacheLookup& lookup, const std::string& n
   // Once the newest poll failed, the last good counters are not served again under a fresh
   // timestamp (graphs would show a flat rate instead of a gap); the status families say why.
   const DeviceBody* body = lookup.body.get();
+  std::unique_ptr<const DeviceBody> failedModules;
   if (lookup.entry && lookup.entry->last && !lookup.entry->last->up()) {
     body = nullptr;
     status.dataAgeSeconds.reset();
     status.interfaces = 0;
+    // A module poll whose modules all failed still reports each of them, as when only some
+    // fail: promsnmp_module_up 0 and the attempt's snmp_scrape_* series (no module series).
+    if (modules && lookup.entry->last->modules) {
+      RenderedDevice rendered;
+      rendered.classic = renderModuleBody(*lookup.entry->last->modules);
+      failedModules = std::make_unique<const DeviceBody>(std::move(rendered));
+      body = failedModules.get();
+    }
   }
   reply.contentType = std::string(contentType(format));
   if (gzip && format == ExpositionFormat::PrometheusText) {

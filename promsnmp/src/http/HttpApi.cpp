@@ -365,9 +365,10 @@ void HttpApi::scrape(HTTPServerRequest& request, HTTPServerResponse& response) {
     modules.modules = queryAll(request, "module");
     for (const char* single : {"auth", "snmp_context"}) {
       if (queryAll(request, single).size() > 1) {
-        // Plain text, as snmp_exporter words it and as the module errors below are.
-        sendEncoded(response, 400, "text/plain; charset=utf-8", "",
-                    std::string("'") + single + "' parameter must only be provided once\n");
+        // snmp_exporter's words and form (main.go handler: http.Error), as the other 400s of
+        // this interface (Collector::scrapeModules).
+        send(request, response, 400, kTextPlain,
+             std::string("'") + single + "' parameter must only be specified once\n");
         return;
       }
     }

@@ -37,6 +37,7 @@
 
 #include "DaemonHelpers.h"
 #include "ProcessHelpers.h"
+#include "PromtoolFindings.h"
 #include "SeriesDiff.h"
 #include "SnmpAgentHelpers.h"
 
@@ -268,52 +269,6 @@ class OurSide {
 OurSide& ours() {
   static OurSide side;
   return side;
-}
-
-/// promtool's findings on `body` that an snmp_exporter-compatible answer should not have: a
-/// parse error, or any lint note other than the camelCase of the MIB names and the missing
-/// `_total` of the module's counters (kept on purpose, as PromtoolLintTest allows for the
-/// IF-MIB names); none at all on promsnmp's own series. `counters` are the families the peer
-/// typed counter. Empty when clean.
-std::string promtoolFindings(const std::string& body, const std::set<std::string>& counters,
-                             const std::string& dir) {
-  const std::string file = dir + "/answer.prom";
-  std::ofstream(file) << body;
-  ProcessResult lint =
-      runProcess({"/bin/sh", "-c", "promtool check metrics < '" + file + "'"}, {}, 60);
-  if (lint.code != 0 && lint.code != 3) {
-    return "promtool exit " + std::to_string(lint.code) + ": " + tail(lint.out + lint.err, 500);
-  }
-  std::string findings;
-  std::istringstream lines(lint.out + lint.err);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty()) {
-      continue;
-    }
-    const std::string metric = line.substr(0, line.find(' '));
-    const std::string problem = line.size() > metric.size() ? line.substr(metric.size() + 1) : "";
-    const bool own = metric.rfind("promsnmp_", 0) == 0 || metric.rfind("snmp_scrape_", 0) == 0;
-    const bool camel =
-        problem == "metric names should be written in 'snake_case' not 'camelCase'" ||
-        problem == "label names should be written in 'snake_case' not 'camelCase'";
-    const bool total =
-        problem == "counter metrics should have \"_total\" suffix" && counters.count(metric) != 0;
-    if (own || !(camel || total)) {
-      findings += "    promtool: " + line + "\n";
-    }
-  }
-  return findings;
-}
-
-std::set<std::string> counterFamilies(const SeriesSet& set) {
-  std::set<std::string> counters;
-  for (const auto& [family, type] : set.types) {
-    if (type == "counter") {
-      counters.insert(family);
-    }
-  }
-  return counters;
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <thread>
 
+#include <Poco/InflatingStream.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "common/FakeClock.h"
@@ -54,6 +57,7 @@ class CollectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testStopWaitsForAnAbandonedScrapePoll);
   CPPUNIT_TEST(testModuleScrapeIsCachedAndPolledInTheBackground);
   CPPUNIT_TEST(testModuleScrapeRefusals);
+  CPPUNIT_TEST(testModuleSetWhoseModulesAllFailReportsEach);
   CPPUNIT_TEST(testModuleSetOfADeviceThatLeftIsDropped);
   CPPUNIT_TEST(testModuleSetNotScrapedForTheCacheLifetimeIsNoLongerPolled);
   CPPUNIT_TEST(testPlainScrapeStaysPromSnmpsWithModulesEnabled);
@@ -315,6 +319,39 @@ class CollectorTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(404, unlisted.status);
     CPPUNIT_ASSERT_EQUAL(0, polls("scrape"));
     CPPUNIT_ASSERT_EQUAL(size_t(0), collector_->moduleSets());
+  }
+
+  /// Every module failing is reported per module as one failing among others is (issue 14
+  /// scope 3): promsnmp_module_up 0 and the attempt's snmp_scrape_* series, no module series,
+  /// from the live poll and from the cache. (snmp_exporter answers 500 there, collector.go
+  /// collect(): promsnmp keeps a failing device as data.)
+  void testModuleSetWhoseModulesAllFailReportsEach() {
+    makeCollector(Collector::Mode::Scraped);
+    enableModules();
+    snmp_.setTimeoutTarget("a");
+    for (bool cached : {false, true}) {
+      ScrapeReply reply = collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", 5.0);
+      CPPUNIT_ASSERT_EQUAL(200, reply.status);
+      CPPUNIT_ASSERT_EQUAL(cached, reply.cacheHit);
+      CPPUNIT_ASSERT_MESSAGE(
+          reply.body,
+          reply.body.find("promsnmp_module_up{module=\"sys\"} 0\n") != std::string::npos);
+      CPPUNIT_ASSERT_MESSAGE(
+          reply.body,
+          reply.body.find("snmp_scrape_packets_sent{module=\"sys\"} ") != std::string::npos);
+      CPPUNIT_ASSERT(reply.body.find("promsnmp_target_up{target=\"a\"} 0\n") != std::string::npos);
+      CPPUNIT_ASSERT(reply.body.find("sysUpTime") == std::string::npos);
+    }
+    // Gzipped (what Prometheus asks for), the same report.
+    ScrapeReply gzipped = collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", 5.0, true);
+    CPPUNIT_ASSERT_EQUAL(std::string("gzip"), gzipped.contentEncoding);
+    std::istringstream compressed(gzipped.body);
+    Poco::InflatingInputStream inflater(compressed, Poco::InflatingStreamBuf::STREAM_GZIP);
+    const std::string text((std::istreambuf_iterator<char>(inflater)),
+                           std::istreambuf_iterator<char>());
+    CPPUNIT_ASSERT_MESSAGE(
+        text, text.find("promsnmp_module_up{module=\"sys\"} 0\n") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
   }
 
   void testModuleSetOfADeviceThatLeftIsDropped() {
