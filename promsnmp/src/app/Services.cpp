@@ -32,6 +32,12 @@ POCO_IMPLEMENT_EXCEPTION(StartupException, Poco::Exception, "Start-up failed")
 
 namespace {
 
+ModuleLoadOptions moduleLoadOptions(const Config& config) {
+  ModuleLoadOptions options;
+  options.expandEnvironment = config.snmpModulesExpandEnvironment;
+  return options;
+}
+
 constexpr int kExitUnavailable = 69;
 constexpr auto kDrainTimeout = std::chrono::milliseconds(10000);
 constexpr auto kAbortTimeout = std::chrono::milliseconds(2000);
@@ -221,6 +227,7 @@ void Services::checkWebConfig(const Config& config) {
 void Services::build() {
   openInventory();
   openCollector();
+  openModules();
   openLeadership();
   registerLeadershipMetrics();
   registerInventoryMetrics();
@@ -281,6 +288,33 @@ void Services::openCollector() {
   collectorOptions.scrapeTimeoutMargin = config_.scrapeTimeoutMargin;
   collector_ =
       std::make_unique<Collector>(*inventory_, *poller_, metrics_, clock_, collectorOptions);
+}
+
+/// snmp_exporter's module files (snmp.module_files): a start with files that do not load is a
+/// configuration error (78), as snmp_exporter refuses to start; a reload keeps the last good set.
+void Services::openModules() {
+  modules_ = std::make_unique<ModuleRegistry>(&metrics_);
+  std::string error = modules_->load(config_.snmpModuleFiles, moduleLoadOptions(config_));
+  if (!error.empty()) {
+    throw StartupException("module files unusable", kExitConfig);  // logged by the registry
+  }
+  ModulePoller::Options options;
+  options.initialMaxRepetitions = static_cast<int>(config_.snmpMaxRepetitions);
+  modulePoller_ = std::make_unique<ModulePoller>(*snmp_, clock_, options);
+  collector_->enableModules(*modules_, *modulePoller_, config_.snmpAllowUnlistedTargets);
+}
+
+std::string Services::reload() {
+  std::string problems = hooks_.reload();
+  if (modules_) {
+    // The files named at start, read again (a changed snmp.module_files needs a restart, as the
+    // other settings do; the application's reload says so).
+    std::string error = modules_->load(config_.snmpModuleFiles, moduleLoadOptions(config_));
+    if (!error.empty()) {
+      problems += (problems.empty() ? "" : "\n") + std::string("module files: ") + error;
+    }
+  }
+  return problems;
 }
 
 /// Who may write: a fixed role, the elector's word (through its socket, the client started), or
@@ -470,7 +504,7 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
                      metrics_,
                      lifecycle_,
                      hooks_.describeConfig,
-                     hooks_.reload,
+                     [this] { return reload(); },
                      *leadership_,
                      static_cast<size_t>(config_.maxRequestBodyBytes),
                      discovery_.get(),
@@ -525,7 +559,7 @@ void Services::start() {
            " devices" + (s.lastError.empty() ? "" : ", share unreadable") + ", " +
            leadership_->describe();
   });
-  hangupListener_ = std::make_unique<HangupListener>([this] { hooks_.reload(); });
+  hangupListener_ = std::make_unique<HangupListener>([this] { reload(); });
 }
 
 /// READY=1 once, when the inventory is loaded.

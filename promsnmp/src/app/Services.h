@@ -28,6 +28,8 @@
 #include "inventoryfs/InventoryStore.h"
 #include "leadership/Leadership.h"
 #include "leadership/LeadershipClient.h"
+#include "modules/ModulePoller.h"
+#include "modules/ModuleRegistry.h"
 #include "snmp/NetSnmpClient.h"
 
 namespace promsnmp {
@@ -100,6 +102,9 @@ class Services {
 
   void openInventory();
   void openCollector();
+  void openModules();
+  /// The application's reload (Hooks::reload), then the module files again: "" or the problems.
+  std::string reload();
   void openLeadership();
   void registerLeadershipMetrics();
   void registerInventoryMetrics();
@@ -125,6 +130,8 @@ class Services {
   SelfMetrics metrics_;
   common::SystemClock clock_;
   std::unique_ptr<Collector> collector_;
+  std::unique_ptr<ModuleRegistry> modules_;
+  std::unique_ptr<ModulePoller> modulePoller_;
   std::unique_ptr<LeadershipClient> electorClient_;
   std::shared_ptr<Leadership> leadership_;
   std::mutex mirrorMutex_;  // two concurrent /metrics requests must not both add a delta

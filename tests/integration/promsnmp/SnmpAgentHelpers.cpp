@@ -49,6 +49,23 @@ void waitUntil(ChildProcess& process, const std::string& what, const std::string
                            slurpFile(logPath));
 }
 
+constexpr const char* kSnmpsimExamples = "/usr/share/doc/snmpsim/examples/data/";
+
+/// Puts the snmpsim example `source` (relative to kSnmpsimExamples; unpacked when it ends in
+/// .gz) at `target`, readable by snmpsimd once it has dropped to nobody.
+void installRecording(const std::string& source, const std::string& target) {
+  namespace fs = std::filesystem;
+  const std::string from = kSnmpsimExamples + source;
+  const bool gz = source.size() > 3 && source.compare(source.size() - 3, 3, ".gz") == 0;
+  ProcessResult unpack = runProcess(
+      {"/bin/sh", "-c", (gz ? "gzip -dc '" : "cat '") + from + "' > '" + target + "'"}, {}, 60);
+  if (unpack.code != 0) {
+    throw std::runtime_error("cannot install the recording " + from + ": " + unpack.err);
+  }
+  fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                              fs::perms::others_read);
+}
+
 bool answersGet(const std::vector<std::string>& args, const std::string& address, uint16_t port,
                 const std::string& envDir) {
   std::vector<std::string> argv = {"/usr/bin/snmpget"};
@@ -134,7 +151,9 @@ std::map<std::string, std::string> snmpToolEnv(const std::string& dir) {
   return {{"MIBS", ""}, {"MIBDIRS", ""}, {"SNMP_PERSISTENT_DIR", dir + "/tool-persist"}};
 }
 
-SnmpSimAgent::SnmpSimAgent(Options options) : options_(std::move(options)) {
+SnmpSimAgent::SnmpSimAgent(Options options,
+                           const std::map<std::string, std::string>& moreRecordings)
+    : options_(std::move(options)) {
   namespace fs = std::filesystem;
   // snmpsimd drops to nobody: the data must be readable and the cache writable by it.
   fs::permissions(dir_.path(), fs::perms::owner_all | fs::perms::group_read |
@@ -145,18 +164,11 @@ SnmpSimAgent::SnmpSimAgent(Options options) : options_(std::move(options)) {
   fs::create_directories(data);
   fs::create_directories(cache);
   fs::permissions(cache, fs::perms::all);
-  ProcessResult unzip =
-      runProcess({"/bin/sh", "-c",
-                  "gzip -dc '/usr/share/doc/snmpsim/examples/data/" + options_.recording +
-                      ".snmprec.gz' > '" + data + "/" + options_.community + ".snmprec'"},
-                 {}, 60);
-  if (unzip.code != 0) {
-    throw std::runtime_error("cannot unpack the " + options_.recording +
-                             " recording: " + unzip.err);
+  installRecording(options_.recording + ".snmprec.gz",
+                   data + "/" + options_.community + ".snmprec");
+  for (const auto& [community, source] : moreRecordings) {
+    installRecording(source, (fs::path(data) / (community + ".snmprec")).string());
   }
-  fs::permissions(data + "/" + options_.community + ".snmprec",
-                  fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
-                      fs::perms::others_read);
   std::string log = dir_.path() + "/snmpsimd.log";
   for (int attempt = 0;; ++attempt) {
     port_ = options_.port != 0 ? options_.port : freeUdpPort();

@@ -43,8 +43,9 @@ class ChildProcess {
 std::map<std::string, std::string> snmpToolEnv(const std::string& dir);
 
 /// snmpsimd (0.4.5) serving the snmpsim package's recording of a Cisco Catalyst 3750 stack
-/// (cisco_16_switch: 59 interfaces), community "cisco_16_switch". At most 64 varbinds per
-/// response. Throws std::runtime_error if it does not answer within 60 s.
+/// (cisco_16_switch: 59 interfaces), community "cisco_16_switch", and any further recordings
+/// asked for, each under its own community. At most 64 varbinds per response. Throws
+/// std::runtime_error if it does not answer within 60 s.
 class SnmpSimAgent {
  public:
   struct Options {
@@ -54,7 +55,12 @@ class SnmpSimAgent {
     std::string community = "cisco_16_switch";  // what the recording answers to
   };
   SnmpSimAgent() : SnmpSimAgent(Options()) {}
-  explicit SnmpSimAgent(Options options);
+  /// `moreRecordings`: further recordings served by the same agent, community -> a file under
+  /// the snmpsim package's examples/data ("recorded/linux-full-walk.snmprec.gz",
+  /// "mib2dev/host-resources-mib.snmprec"; .gz ones are unpacked). The agent is ready when
+  /// `options.community` answers, so those may lack sysUpTime.
+  explicit SnmpSimAgent(Options options,
+                        const std::map<std::string, std::string>& moreRecordings = {});
   ~SnmpSimAgent();
   uint16_t port() const { return port_; }
   const std::string& address() const { return options_.address; }
