@@ -12,8 +12,8 @@
 #      30 s with if_mib + system + hrStorage + hrProcessor by one promsnmp (collection mode
 #      `scraped`: the (device, module set) pairs scraped once): polls done, cycle, CPU, RSS.
 # Module files: the project's test modules, tests/data/modules/peer-current.yml (current format,
-# for promsnmp) and its 0.21 conversion (tests/tools/modules_to_021.py) for the peer;
-# BENCH_MODULES_FILE and BENCH_MODULES_021_FILE override them.
+# for promsnmp), and its 0.21 conversion by tests/tools/modules_to_v021.py for the peer (one
+# copy of each module per auth, "<module>@<auth>"; the auths are the recordings' communities).
 # Usage: bench/modules_bench.sh BUILD_DIR [POLLS]   (POLLS per collector and device, default 30)
 # Environment: BENCH_WRK_SECONDS (10), BENCH_MODULES_FLEET (10000 devices; 0 skips the fleet row),
 # BENCH_FLEET_INTERVAL_MS (30000).
@@ -35,14 +35,14 @@ fleet_size=${BENCH_MODULES_FLEET:-10000}
 interval_ms=${BENCH_FLEET_INTERVAL_MS:-30000}
 interval_s=$((interval_ms / 1000))
 exporter=/usr/bin/prometheus-snmp-exporter
-modules_file=${BENCH_MODULES_FILE:-tests/data/modules/peer-current.yml}
-modules_021=${BENCH_MODULES_021_FILE:-}
-converter=tests/tools/modules_to_021.py
+modules_file=tests/data/modules/peer-current.yml
+converter=tests/tools/modules_to_v021.py
 examples=/usr/share/doc/snmpsim/examples/data
-# The devices: name, recording (its path below $examples is snmpsimd's community), address, the
-# module set.
+# The devices: name, recording (below $examples), community (the recording's file name, as
+# snmpsimd derives it, and the module file's auth of that name), address, module set.
 devices=(linux cisco)
 declare -A recording=([linux]=recorded/linux-full-walk [cisco]=cisco_16_switch)
+declare -A community=([linux]=linux-full-walk [cisco]=cisco_16_switch)
 declare -A address=([linux]=127.0.0.1 [cisco]=127.0.0.2)
 declare -A module_set=(
   [linux]="if_mib,system,hrStorage,hrDevice,hrProcessor,hrSWRun,hrSystem,ucd_la_table,ucd_memory,ucd_system_stats"
@@ -65,23 +65,14 @@ done
 [[ -r $modules_file ]] || die "missing $modules_file (the project's test modules, current format)"
 
 # --- the module files ---------------------------------------------------------------------------
-# 0.21 has no auths: each module carries its community, so the peer gets one copy of the 0.21
-# file per device with that device's community, and runs once per device.
-if [[ -z $modules_021 ]]; then
-  [[ -r $converter ]] || die "missing $converter (converts $modules_file to the 0.21 format)"
-  modules_021=$work/peer-0.21.yml
-  python3 "$converter" "$modules_file" >"$modules_021" || die "$converter failed"
-fi
-for d in "${devices[@]}"; do
-  sed "s|^\( *community:\).*|\1 ${recording[$d]}|" "$modules_021" >"$work/peer-$d.yml"
-  "$exporter" --config.file="$work/peer-$d.yml" --dry-run >"$work/dry-run.log" 2>&1 ||
-    die "the 0.21 module file does not load: $(cat "$work/dry-run.log")"
-done
+python3 "$converter" "$modules_file" "$work/peer-0.21.yml" || die "$converter failed"
+"$exporter" --config.file="$work/peer-0.21.yml" --dry-run >"$work/dry-run.log" 2>&1 ||
+  die "the 0.21 module file does not load: $(cat "$work/dry-run.log")"
 
 # --- the agent: one snmpsimd, one address per device -----------------------------------------------
-mkdir -p "$work/data/recorded"
+mkdir -p "$work/data"
 for d in "${devices[@]}"; do
-  gzip -dc "$examples/${recording[$d]}.snmprec.gz" >"$work/data/${recording[$d]}.snmprec"
+  gzip -dc "$examples/${recording[$d]}.snmprec.gz" >"$work/data/${community[$d]}.snmprec"
 done
 agent_port=$(free_port udp)
 endpoints=()
@@ -89,7 +80,7 @@ for d in "${devices[@]}"; do endpoints+=("${address[$d]}:$agent_port"); done
 log "snmpsimd on ${endpoints[*]}..."
 start_snmpsimd "$work/data" "${endpoints[@]}"
 for d in "${devices[@]}"; do
-  wait_for snmpsimd "$snmpsimd_pid" 120 snmpget -v2c -c "${recording[$d]}" -t 1 -r 0 \
+  wait_for snmpsimd "$snmpsimd_pid" 120 snmpget -v2c -c "${community[$d]}" -t 1 -r 0 \
     "${address[$d]}:$agent_port" 1.3.6.1.2.1.1.5.0
 done
 
@@ -100,7 +91,7 @@ export PROM_INV_FILE="$work/inventory/promsnmp-inventory.json" PROM_ENCRYPT_KEY=
 "$build/bin/promsnmp-inventory" init >/dev/null
 for d in "${devices[@]}"; do
   "$build/bin/promsnmp-inventory" add-device --sys-name "$d" --address "${address[$d]}" \
-    --port "$agent_port" --community "${recording[$d]}" --timeout 5000 >/dev/null
+    --port "$agent_port" --community "${community[$d]}" --timeout 5000 >/dev/null
 done
 promsnmp_port=$(free_port tcp)
 log "promsnmp on 127.0.0.1:$promsnmp_port..."
@@ -111,20 +102,17 @@ promsnmp_pid=${pids[-1]}
 promsnmp_url=http://127.0.0.1:$promsnmp_port
 wait_for promsnmp "$promsnmp_pid" 60 curl -sf "$promsnmp_url/-/ready"
 
-# --- snmp_exporter 0.21, one process per device (its community is in the module file) ---------------
-declare -A exporter_pid exporter_url
-for d in "${devices[@]}"; do
-  port=$(free_port tcp)
-  "$exporter" --config.file="$work/peer-$d.yml" --web.listen-address="127.0.0.1:$port" \
-    >"$work/snmp_exporter-$d.log" 2>&1 &
-  pids+=($!)
-  exporter_pid[$d]=${pids[-1]}
-  exporter_url[$d]=http://127.0.0.1:$port
-  wait_for snmp_exporter "${exporter_pid[$d]}" 30 curl -sf "${exporter_url[$d]}/metrics"
-done
-exporter_version=$(curl -s "${exporter_url[linux]}/metrics" |
+# --- snmp_exporter 0.21 ----------------------------------------------------------------------------
+port=$(free_port tcp)
+"$exporter" --config.file="$work/peer-0.21.yml" --web.listen-address="127.0.0.1:$port" \
+  >"$work/snmp_exporter.log" 2>&1 &
+pids+=($!)
+exporter_pid=${pids[-1]}
+exporter_url=http://127.0.0.1:$port
+wait_for snmp_exporter "$exporter_pid" 30 curl -sf "$exporter_url/metrics"
+exporter_version=$(curl -s "$exporter_url/metrics" |
   sed -n 's/^snmp_exporter_build_info{.*version="\([^"]*\)".*/\1/p')
-log "snmp_exporter $exporter_version on ${exporter_url[*]}"
+log "snmp_exporter $exporter_version on $exporter_url"
 
 declare -A scrape_promsnmp scrape_exporter # the peer's: one URL per module, space-separated
 for d in "${devices[@]}"; do
@@ -132,7 +120,7 @@ for d in "${devices[@]}"; do
   scrape_exporter[$d]=""
   IFS=, read -r -a mods <<<"${module_set[$d]}"
   for m in "${mods[@]}"; do
-    scrape_exporter[$d]+="${exporter_url[$d]}/snmp?target=${address[$d]}:$agent_port&module=$m "
+    scrape_exporter[$d]+="$exporter_url/snmp?target=${address[$d]}:$agent_port&module=$m@${community[$d]} "
   done
 done
 
@@ -150,7 +138,7 @@ for d in "${devices[@]}"; do
   for u in "${urls[@]}"; do curl -sf -o /dev/null "$u" || die "snmp_exporter: $u failed"; done
   live_polls "promsnmp-$d" "$promsnmp_pid" "$promsnmp_url/metrics" \
     "$promsnmp_url/promsnmp/evictCache" "${scrape_promsnmp[$d]}"
-  live_polls "exporter-$d" "${exporter_pid[$d]}" - - "${urls[@]}"
+  live_polls "exporter-$d" "$exporter_pid" - - "${urls[@]}"
   series "$work/promsnmp-$d.last" >"$work/promsnmp-$d.series"
   series "$work/exporter-$d.last" >"$work/exporter-$d.series"
 done
@@ -170,7 +158,7 @@ for d in "${devices[@]}"; do
     echo 'local i = 0'
     echo 'request = function() i = i % #paths + 1; return wrk.format("GET", paths[i]) end'
   } >"$work/exporter-$d.lua"
-  wrk_run "exporter-live-$d" 4 "${exporter_url[$d]}/" "${exporter_pid[$d]}" -s "$work/exporter-$d.lua"
+  wrk_run "exporter-live-$d" 4 "$exporter_url/" "$exporter_pid" -s "$work/exporter-$d.lua" --timeout 30s
   for n in "cached-$d" "exporter-live-$d"; do sed "s/^/wrk $n: /" "$work/$n.wrk" >&2; done
 done
 
@@ -178,8 +166,8 @@ done
 fleet_row="" fleet_goal="not measured (BENCH_MODULES_FLEET=0)" fleet_cmd=""
 if ((fleet_size > 0)); then
   log "fleet: $fleet_size devices x $fleet_interfaces interfaces with --host-resources, $fleet_set every $interval_s s..."
-  kill "$promsnmp_pid" "${exporter_pid[@]}" "$snmpsimd_pid" 2>/dev/null || true
-  wait "$promsnmp_pid" "${exporter_pid[@]}" "$snmpsimd_pid" 2>/dev/null || true
+  kill "$promsnmp_pid" "$exporter_pid" "$snmpsimd_pid" 2>/dev/null || true
+  wait "$promsnmp_pid" "$exporter_pid" "$snmpsimd_pid" 2>/dev/null || true
   fdir=$work/fleet
   mkdir -p "$fdir/share" "$fdir/state"
   gzip -dc "$examples/cisco_16_switch.snmprec.gz" >"$fdir/fleet.snmprec"
@@ -205,11 +193,13 @@ if ((fleet_size > 0)); then
   fpid=${pids[-1]}
   furl=http://127.0.0.1:$http
   wait_for promsnmp "$fpid" 30 curl -fsS -o /dev/null "$furl/-/ready"
-  # Register every (device, module set): one scrape each (a live poll), 16 at a time.
+  # Register every (device, module set): one scrape each (a live poll), 16 at a time, asking for
+  # gzip as Prometheus does (the answer is kept in the cache as sent).
   sed "s|.*|url = \"$furl/snmp?target=&\&module=$fleet_set\"\noutput = /dev/null|" "$fdir/names" \
     >"$fdir/register.cfg"
   started=$SECONDS
-  curl -sS --parallel --parallel-max 16 -K "$fdir/register.cfg" >"$fdir/register.log" 2>&1 ||
+  curl -sS --parallel --parallel-max 16 -H 'Accept-Encoding: gzip' -K "$fdir/register.cfg" \
+    >"$fdir/register.log" 2>&1 ||
     log "fleet: some registration scrapes failed: $(head -3 "$fdir/register.log")"
   registered=$(curl -fsS "$furl/metrics" | awk '/^promsnmp_snmp_polls_total\{.*trigger="scrape"/ {s += $2} END {printf "%.0f", s}')
   log "fleet: $registered live polls for the registration in $((SECONDS - started)) s"
@@ -284,7 +274,7 @@ wrk ($n) reported: $e."
 
 promsnmp: \`curl $promsnmp_url/promsnmp/evictCache\`, then
 \`curl '${scrape_promsnmp[$d]}'\`. snmp_exporter: one scrape per module, in turn:
-\`curl '${exporter_url[$d]}/snmp?target=${address[$d]}:$agent_port&module=M'\` for each M.
+\`curl '$exporter_url/snmp?target=${address[$d]}:$agent_port&module=M@${community[$d]}'\` for each M.
 Series in the answers (without \`snmp_scrape_*\` and \`promsnmp_*\`): promsnmp $p_series,
 snmp_exporter $e_series, $common of them the same name and labels.
 
@@ -300,7 +290,8 @@ snmp_exporter $e_series, $common of them the same name and labels.
 | sets/s under wrk (promsnmp cached, 64 connections; snmp_exporter live, 4 connections cycling through the ${#urls[@]} modules) | $(rate "$c_rps") | $(rate "$e_rps") | $(ratio "$c_rps" "$e_rps" 0) |
 | p99 latency of one scrape, same wrk runs | $c_p99 ms | $(wrk_p99 "exporter-live-$d") ms (one module) | |
 | collector CPU per set, same wrk runs (/proc/PID/stat) | $c_cpu ms | $e_wcpu ms | $(ratio "$c_cpu" "$e_wcpu" 4) |
-$notes"
+$notes
+"
   goals+="
 - \`${recording[$d]}\`: CPU per live poll $(fmt "$p_cpu") ms vs $(fmt "$e_cpu") ms = $cpu_ratio (goal ≤ 0.3×) — **$(verdict "${cpu_ratio%×}" "<=" 0.3)**;
   request packets $pkts vs $e_pkts_any = $pkt_ratio (goal ≤ 0.5×) — **$(verdict "${pkt_ratio%×}" "<=" 0.5)**."
@@ -313,7 +304,7 @@ cisco_16_switch recording, $fleet_interfaces synthesized interfaces, and the syn
 HOST-RESOURCES-MIB: 8 hrStorageTable rows and 4 processors, hrStorageUsed and hrProcessorLoad
 moving), one promsnmp with the same module file, \`PROMSNMP_COLLECTION_MODE=scraped
 COLLECTION_INTERVAL=$interval_ms\`, every device in its inventory. Each device is scraped once with
-\`module=$fleet_set\` (curl, 16 at a time) so that its (device, module set) is polled in the
+\`module=$fleet_set\` (curl, 16 at a time, with gzip as Prometheus asks) so that its (device, module set) is polled in the
 background; after the cycle running when that ends, two whole cycles are measured, end to end:
 polls done (each set once per cycle), the last cycle's duration and the overruns, the
 collector's CPU share of one core (utime + stime over the window), CPU per poll, RSS at the end.
@@ -329,16 +320,17 @@ cat <<EOT
 Generated by \`bench/modules_bench.sh $build $polls\` (called from \`bench/run.sh\`). One run, one
 agent: \`snmpsimd\` $(dpkg-query -W -f '${Version}' snmpsim 2>/dev/null || echo '') serving the snmpsim package's
 \`recorded/linux-full-walk\` on ${address[linux]} and \`cisco_16_switch\` on ${address[cisco]} (port $agent_port;
-the community picks the recording; it answers at most 64 varbinds per response), polled by
+communities \`${community[linux]}\` and \`${community[cisco]}\` pick the recording; it answers at most 64 varbinds per response), polled by
 \`$build/bin/promsnmp\` and by the peer, Debian's prometheus-snmp-exporter $exporter_version (\`$exporter\`),
 one collector at a time. The machine's $(nproc) cores are shared by the agent, the collector under
 test, curl or wrk, and this script (load average before the run: $load_before).
 
-Modules: \`$modules_file\` (the project's test modules, current format) for promsnmp, and its
-0.21 conversion for the peer, which has no \`auths\`: one copy per device with that device's
-community, one peer process per device. promsnmp has both devices in its inventory (v2c, their
-communities) and reads the modules with \`PROMSNMP_MODULES_FILES\`; \`COLLECTION_INTERVAL\` and
-\`CACHE_EXP_MILLIS\` of an hour, so no background poll runs.
+Modules: \`$modules_file\` (the project's test modules, current format, written from the MIBs
+for the side-by-side test) for promsnmp; for the peer, which has no \`auths\`, its conversion by
+\`$converter\` (one copy of each module per auth, \`<module>@<auth>\`, the auth's community
+embedded). promsnmp has both devices in its inventory (v2c, the same communities) and reads the
+modules with \`PROMSNMP_MODULES_FILES\`; \`COLLECTION_INTERVAL\` and \`CACHE_EXP_MILLIS\` of an hour,
+so no background poll runs.
 
 **Live poll of the set**, $polls sequential polls per collector and device, in $batches batches of $batch.
 promsnmp answers the whole set in one scrape; \`evictCache\` first makes it a live poll (no
@@ -355,8 +347,9 @@ time is mostly the agent's, compare CPU and packets.
 
 **Cached scrapes**: \`wrk -t2 -c64 -d${wrk_seconds}s --latency\` on promsnmp's scrape of the set
 (the cache holds the last poll). The peer has no cache: its figure is live scrapes, 4
-connections, its wrk script cycling through the set's modules; sets per second = its requests
-per second / the number of modules.
+connections (wrk \`--timeout 30s\`: a module takes seconds on snmpsimd under load), its wrk
+script cycling through the set's modules; sets per second = its requests per second / the
+number of modules.
 $tables
 $fleet_text
 
