@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034,SC2154
-# (globals shared with the drivers: work, batches, batch and wrk_seconds in; snmpsimd_cmd and
-# snmpsimd_pid out.)
+# (globals shared with the drivers: work and wrk_seconds in; batch, batches, polls, snmpsimd_*,
+# promsnmp_* and exporter_* out.)
 # Shared by the bench/*.sh drivers (sourced). Each driver sets BENCH_NAME first.
 # log/die write to stderr (stdout carries the Markdown section); free_port finds a port free on
 # 127.0.0.1 right now (free_port_base: a run of 21 for run-site.sh); wait_for polls a command
@@ -43,9 +43,10 @@ PY
 }
 
 # --- processes and their cleanup ------------------------------------------------------------------
-# A driver sets `work` (its temporary directory), appends every process it starts to `pids`, and
-# runs `trap bench_cleanup EXIT; trap 'exit 130' INT TERM HUP`: the processes are stopped, the
-# packet-counting rules removed and the directory deleted, on any exit.
+# A driver sets `work` (its temporary directory), appends every process it starts to `pids` and
+# every iptables rule it adds to `iptables_rules` ("CHAIN rule-spec"), and runs
+# `trap bench_cleanup EXIT; trap 'exit 130' INT TERM HUP`: the processes are stopped, the rules
+# deleted and the directory removed, on any exit.
 pids=()
 bench_cleanup() {
   local pid spec
@@ -55,9 +56,9 @@ bench_cleanup() {
   for pid in "${pids[@]}"; do
     wait "$pid" 2>/dev/null || true
   done
-  for spec in "${packet_rules[@]}"; do
-    # shellcheck disable=SC2086 # a rule spec is words
-    iptables -D OUTPUT $spec 2>/dev/null || true
+  for spec in "${iptables_rules[@]}"; do
+    # shellcheck disable=SC2086 # a chain and a rule spec, as words
+    iptables -D $spec 2>/dev/null || true
   done
   [[ -n ${work:-} ]] && rm -rf "$work"
   return 0
@@ -91,10 +92,39 @@ start_snmpsimd() { # DATA_DIR ENDPOINT...: snmpsimd serving DATA_DIR's recording
   snmpsimd_pid=${pids[-1]}
 }
 
+# --- the collectors -------------------------------------------------------------------------------
+start_promsnmp() { # BUILD_DIR LOG: promsnmp on a free port of 127.0.0.1 (environment as given by
+  # the caller: `VAR=value start_promsnmp ...`), ready within 60 s; sets promsnmp_pid, promsnmp_url
+  local port
+  port=$(free_port tcp)
+  log "promsnmp on 127.0.0.1:$port..."
+  "$1/bin/promsnmp" --web.listen-address="127.0.0.1:$port" >"$2" 2>&1 &
+  pids+=($!)
+  promsnmp_pid=${pids[-1]}
+  promsnmp_url=http://127.0.0.1:$port
+  wait_for promsnmp "$promsnmp_pid" 60 curl -sf -o /dev/null "$promsnmp_url/-/ready"
+}
+exporter=/usr/bin/prometheus-snmp-exporter
+start_exporter() { # CONFIG: Debian's prometheus-snmp-exporter with CONFIG on a free port, after a
+  # --dry-run of CONFIG; sets exporter_pid, exporter_url, exporter_version
+  local port
+  "$exporter" --config.file="$1" --dry-run >"$work/dry-run.log" 2>&1 ||
+    die "$1 does not load: $(cat "$work/dry-run.log")"
+  port=$(free_port tcp)
+  "$exporter" --config.file="$1" --web.listen-address="127.0.0.1:$port" >"$work/snmp_exporter.log" 2>&1 &
+  pids+=($!)
+  exporter_pid=${pids[-1]}
+  exporter_url=http://127.0.0.1:$port
+  wait_for snmp_exporter "$exporter_pid" 30 curl -sf "$exporter_url/metrics"
+  exporter_version=$(curl -s "$exporter_url/metrics" |
+    sed -n 's/^snmp_exporter_build_info{.*version="\([^"]*\)".*/\1/p')
+  log "snmp_exporter $exporter_version on $exporter_url"
+}
+
 # --- packets to and from the agents (iptables) -------------------------------------------------------
 # Two rules per agent port that accept (and so count) UDP to and from it; on loopback both
 # directions pass OUTPUT. Read as deltas of `packets` around what is measured.
-packet_rules=()
+iptables_rules=()
 packet_tag="promsnmp-bench-$$"
 count_packets() { # PORT: returns 1, with a log line, when iptables cannot (packets then says n/a)
   local port=$1 err q a
@@ -105,21 +135,22 @@ count_packets() { # PORT: returns 1, with a log line, when iptables cannot (pack
     log "no iptables counter ($err): packets from the collectors' own counts only"
     return 1
   fi
-  packet_rules+=("$q")
+  iptables_rules+=("OUTPUT $q")
   # shellcheck disable=SC2086
   if err=$(iptables -I OUTPUT $a 2>&1); then
-    packet_rules+=("$a")
+    iptables_rules+=("OUTPUT $a")
   else
     log "no iptables counter for answers ($err)"
   fi
 }
-packets() { # → "requests answers answer_bytes" so far, over every counted port; n/a when not counted
-  if ((${#packet_rules[@]} == 0)); then
-    echo n/a n/a n/a
-    return
-  fi
-  iptables -L OUTPUT -v -x -n | awk -v t="/* $packet_tag-" '
-    index($0, t) {if (index($0, "-answers */")) {p += $1; b += $2; a = 1} else {r += $1; q = 1}}
+packets() { port_packets ""; } # → "requests answers answer_bytes" so far, every counted port
+port_packets() { # PORT → the same for PORT ("": every counted port); n/a when not counted
+  iptables -L OUTPUT -v -x -n 2>/dev/null | awk -v tag="$packet_tag" -v port="$1" '
+    match($0, /\/\* [^ ]+ \*\//) {
+      c = substr($0, RSTART + 3, RLENGTH - 6); answer = sub(/-answers$/, "", c)
+      if (port == "" ? index(c, tag "-") != 1 : c != tag "-" port) next
+      if (answer) {p += $1; b += $2; a = 1} else {r += $1; q = 1}
+    }
     END {print (q ? r : "n/a"), (a ? p : "n/a"), (a ? b : "n/a")}'
 }
 
@@ -135,6 +166,13 @@ own_counter() { # METRICS_URL NAME: the sum of NAME's samples on the collector's
 }
 
 # --- live polls --------------------------------------------------------------------------------------
+poll_batches() { # POLLS: sets batch (10 polls, as /proc/PID/stat has 10 ms ticks), batches (at least
+  # 3) and polls (POLLS rounded up to whole batches)
+  batch=10
+  batches=$((($1 + batch - 1) / batch))
+  ((batches < 3)) && batches=3
+  polls=$((batches * batch))
+}
 # live_polls NAME PID METRICS_URL EVICT_URL URL...: $batches batches of $batch sequential polls of
 # the collector PID. A poll is GET EVICT_URL (so the next scrape polls live; "-" for none), then
 # GET each URL in turn (a module set the peer scrapes module by module). Writes $work/NAME.polls,

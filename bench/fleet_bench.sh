@@ -74,14 +74,10 @@ run_size() { # N SCRAPED(0|1)
     --interfaces "$interfaces" >"$dir/sim.log" 2>&1 &
   pids+=($!)
   sim_pid=${pids[-1]}
-  http=$(free_port tcp)
   COLLECTION_INTERVAL=$interval_ms PROMSNMP_COLLECTION_MODE=all CACHE_ENTRY_CNT=$((n * 2)) \
-    CACHE_EXP_MILLIS=$((interval_ms * 4)) \
-    "$bin/promsnmp" --web.listen-address="127.0.0.1:$http" >"$dir/promsnmp.log" 2>&1 &
-  pids+=($!)
-  pid=${pids[-1]}
-  url=http://127.0.0.1:$http
-  wait_for promsnmp "$pid" 20 curl -fsS -o /dev/null "$url/-/ready"
+    CACHE_EXP_MILLIS=$((interval_ms * 4)) start_promsnmp "$top/$build" "$dir/promsnmp.log"
+  pid=$promsnmp_pid
+  url=$promsnmp_url
   if ((scraped)); then
     scraper "$url" "$dir/names" $((4 * interval_s)) >"$dir/scraper.log" 2>&1 &
     pids+=($!)

@@ -25,16 +25,11 @@ BENCH_NAME="modules bench"
 . bench/common.sh
 top=$(pwd)
 build=${1:?usage: bench/modules_bench.sh BUILD_DIR [POLLS]}
-polls=${2:-30}
-batch=10                                     # polls per CPU batch (/proc/PID/stat has 10 ms ticks)
-batches=$(((polls + batch - 1) / batch))
-((batches < 3)) && batches=3
-polls=$((batches * batch))
+poll_batches "${2:-30}"
 wrk_seconds=${BENCH_WRK_SECONDS:-10}
 fleet_size=${BENCH_MODULES_FLEET:-10000}
 interval_ms=${BENCH_FLEET_INTERVAL_MS:-30000}
 interval_s=$((interval_ms / 1000))
-exporter=/usr/bin/prometheus-snmp-exporter
 modules_file=tests/data/modules/peer-current.yml
 converter=tests/tools/modules_to_v021.py
 examples=/usr/share/doc/snmpsim/examples/data
@@ -66,8 +61,6 @@ done
 
 # --- the module files ---------------------------------------------------------------------------
 python3 "$converter" "$modules_file" "$work/peer-0.21.yml" || die "$converter failed"
-"$exporter" --config.file="$work/peer-0.21.yml" --dry-run >"$work/dry-run.log" 2>&1 ||
-  die "the 0.21 module file does not load: $(cat "$work/dry-run.log")"
 
 # --- the agent: one snmpsimd, one address per device -----------------------------------------------
 mkdir -p "$work/data"
@@ -93,26 +86,11 @@ for d in "${devices[@]}"; do
   "$build/bin/promsnmp-inventory" add-device --sys-name "$d" --address "${address[$d]}" \
     --port "$agent_port" --community "${community[$d]}" --timeout 5000 >/dev/null
 done
-promsnmp_port=$(free_port tcp)
-log "promsnmp on 127.0.0.1:$promsnmp_port..."
 PROMSNMP_MODULES_FILES="$top/$modules_file" COLLECTION_INTERVAL=3600000 CACHE_EXP_MILLIS=3600000 \
-  "$build/bin/promsnmp" --web.listen-address="127.0.0.1:$promsnmp_port" >"$work/promsnmp.log" 2>&1 &
-pids+=($!)
-promsnmp_pid=${pids[-1]}
-promsnmp_url=http://127.0.0.1:$promsnmp_port
-wait_for promsnmp "$promsnmp_pid" 60 curl -sf "$promsnmp_url/-/ready"
+  start_promsnmp "$build" "$work/promsnmp.log"
 
 # --- snmp_exporter 0.21 ----------------------------------------------------------------------------
-port=$(free_port tcp)
-"$exporter" --config.file="$work/peer-0.21.yml" --web.listen-address="127.0.0.1:$port" \
-  >"$work/snmp_exporter.log" 2>&1 &
-pids+=($!)
-exporter_pid=${pids[-1]}
-exporter_url=http://127.0.0.1:$port
-wait_for snmp_exporter "$exporter_pid" 30 curl -sf "$exporter_url/metrics"
-exporter_version=$(curl -s "$exporter_url/metrics" |
-  sed -n 's/^snmp_exporter_build_info{.*version="\([^"]*\)".*/\1/p')
-log "snmp_exporter $exporter_version on $exporter_url"
+start_exporter "$work/peer-0.21.yml"
 
 declare -A scrape_promsnmp scrape_exporter # the peer's: one URL per module, space-separated
 for d in "${devices[@]}"; do
@@ -182,17 +160,13 @@ if ((fleet_size > 0)); then
     --interfaces "$fleet_interfaces" --host-resources >"$fdir/sim.log" 2>&1 &
   pids+=($!)
   sim_pid=${pids[-1]}
-  http=$(free_port tcp)
   # Mode `scraped`: only the (device, module set) pairs scraped here are polled. The cache TTL
   # (which also ends the background polling of a set no longer scraped) outlasts the run.
   PROMSNMP_MODULES_FILES="$top/$modules_file" COLLECTION_INTERVAL=$interval_ms \
     PROMSNMP_COLLECTION_MODE=scraped CACHE_ENTRY_CNT=$((fleet_size * 2)) \
-    CACHE_EXP_MILLIS=$((interval_ms * 20)) \
-    "$build/bin/promsnmp" --web.listen-address="127.0.0.1:$http" >"$fdir/promsnmp.log" 2>&1 &
-  pids+=($!)
-  fpid=${pids[-1]}
-  furl=http://127.0.0.1:$http
-  wait_for promsnmp "$fpid" 30 curl -fsS -o /dev/null "$furl/-/ready"
+    CACHE_EXP_MILLIS=$((interval_ms * 20)) start_promsnmp "$build" "$fdir/promsnmp.log"
+  fpid=$promsnmp_pid
+  furl=$promsnmp_url
   # Register every (device, module set): one scrape each (a live poll), 16 at a time, asking for
   # gzip as Prometheus does (the answer is kept in the cache as sent).
   sed "s|.*|url = \"$furl/snmp?target=&\&module=$fleet_set\"\noutput = /dev/null|" "$fdir/names" \

@@ -12,13 +12,8 @@ BENCH_NAME="snmp bench"
 # shellcheck source=bench/common.sh
 . bench/common.sh
 build=${1:?usage: bench/snmp_bench.sh BUILD_DIR [POLLS]}
-polls=${2:-30}
-batch=10                                     # polls per CPU batch (/proc/PID/stat has 10 ms ticks)
-batches=$(((polls + batch - 1) / batch))
-((batches < 3)) && batches=3
-polls=$((batches * batch))
+poll_batches "${2:-30}"
 wrk_seconds=${BENCH_WRK_SECONDS:-10}
-exporter=/usr/bin/prometheus-snmp-exporter
 exporter_yml=bench/snmp_exporter/snmp.yml
 recording=/usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz
 community=cisco_16_switch
@@ -57,27 +52,10 @@ export PROM_INV_FILE="$work/inventory/promsnmp-inventory.json" PROM_ENCRYPT_KEY=
 "$build/bin/promsnmp-inventory" init >/dev/null
 "$build/bin/promsnmp-inventory" add-device --sys-name "$device" --address 127.0.0.1 \
   --port "$agent_port" --community "$community" --timeout 3000 >/dev/null
-promsnmp_port=$(free_port tcp)
-log "promsnmp on 127.0.0.1:$promsnmp_port..."
-"$build/bin/promsnmp" --web.listen-address="127.0.0.1:$promsnmp_port" >"$work/promsnmp.log" 2>&1 &
-pids+=($!)
-promsnmp_pid=${pids[-1]}
-promsnmp_url=http://127.0.0.1:$promsnmp_port
-wait_for promsnmp "$promsnmp_pid" 60 curl -sf "$promsnmp_url/-/ready"
+start_promsnmp "$build" "$work/promsnmp.log"
 
 # --- snmp_exporter 0.21 -----------------------------------------------------------------------
-"$exporter" --config.file="$exporter_yml" --dry-run >"$work/dry-run.log" 2>&1 ||
-  die "$exporter_yml does not load: $(cat "$work/dry-run.log")"
-exporter_port=$(free_port tcp)
-log "snmp_exporter $("$exporter" --version 2>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p;q') on 127.0.0.1:$exporter_port..."
-"$exporter" --config.file="$exporter_yml" --web.listen-address="127.0.0.1:$exporter_port" \
-  >"$work/snmp_exporter.log" 2>&1 &
-pids+=($!)
-exporter_pid=${pids[-1]}
-exporter_url=http://127.0.0.1:$exporter_port
-wait_for snmp_exporter "$exporter_pid" 30 curl -sf "$exporter_url/metrics"
-exporter_version=$(curl -s "$exporter_url/metrics" |
-  sed -n 's/^snmp_exporter_build_info{.*version="\([^"]*\)".*/\1/p')
+start_exporter "$exporter_yml"
 
 scrape_promsnmp="$promsnmp_url/snmp?target=$device"
 scrape_exporter="$exporter_url/snmp?target=127.0.0.1:$agent_port&module=if_mib"
@@ -219,8 +197,8 @@ export PROM_INV_FILE=\$W/inventory/promsnmp-inventory.json PROM_ENCRYPT_KEY=benc
 $build/bin/promsnmp-inventory init
 $build/bin/promsnmp-inventory add-device --sys-name $device --address 127.0.0.1 --port $agent_port \\
   --community $community --timeout 3000
-$build/bin/promsnmp --web.listen-address=127.0.0.1:$promsnmp_port
-$exporter --config.file=$exporter_yml --web.listen-address=127.0.0.1:$exporter_port
+$build/bin/promsnmp --web.listen-address=${promsnmp_url#http://}
+$exporter --config.file=$exporter_yml --web.listen-address=${exporter_url#http://}
 \`\`\`
 
 **Both read the same columns.** \`$exporter_yml\` (module \`if_mib\`, v2c, \`max_repetitions: 25\`,
