@@ -47,6 +47,10 @@ fleet_section=$(bench/fleet_bench.sh "$build" "${BENCH_FLEET_SIZES:-1000 5000 10
 echo "self-metrics registry: SelfMetrics vs prometheus-cpp direct ($runs runs each)..." >&2
 selfmetrics_section=$(bench/selfmetrics_bench.sh "$build" "$runs")
 
+# Module files (issue #14): loadModuleFiles on a generated file of upstream snmp.yml's size.
+echo "module files: load of a 2 MB snmp.yml ($runs runs)..." >&2
+modules_load_section=$(bench/modules_load_bench.sh "$build" "$runs")
+
 # Modules (issue #14): snmp_exporter module sets on two recorded agents by promsnmp and by
 # snmp_exporter 0.21, in this run; then 10,000 simulated devices polled with modules.
 echo "modules: live polls of module sets and cached scrapes vs snmp_exporter, a 10k fleet..." >&2
@@ -130,6 +134,8 @@ $site_section
 $fleet_section
 
 $selfmetrics_section
+
+$modules_load_section
 
 $modules_section
 EOT

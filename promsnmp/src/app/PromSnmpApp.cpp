@@ -6,6 +6,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "app/ConfigCheck.h"
 #include "app/HealthCheck.h"
 #include "app/Services.h"
 #include "common/Logging.h"
@@ -60,27 +61,8 @@ int PromSnmpApp::runFromCommandLine(int argc, char** argv) {
     case CommandLine::Action::Version:
       std::cout << versionText();
       return kExitOk;
-    case CommandLine::Action::CheckConfig: {
-      PromSnmpApp probe(commandLine);
-      try {
-        Config config = loadConfig(probe.sources());
-        try {
-          Services::checkWebConfig(config);
-        } catch (const Poco::Exception& e) {
-          std::cerr << "web config: " << e.displayText() << "\n";
-          return kExitConfig;
-        }
-        std::cout << config.describe();
-        for (const std::string& warning : config.warnings) {
-          std::cerr << "warning: " << warning << "\n";
-        }
-        std::cerr << "configuration ok\n";
-        return kExitOk;
-      } catch (const ConfigException& e) {
-        std::cerr << e.message() << "\n";
-        return kExitConfig;
-      }
-    }
+    case CommandLine::Action::CheckConfig:
+      return runConfigCheck(PromSnmpApp(commandLine).sources(), std::cout, std::cerr);
     case CommandLine::Action::Run:
       break;
   }

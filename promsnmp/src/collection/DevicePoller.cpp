@@ -5,10 +5,8 @@
 #include <chrono>
 #include <exception>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "collection/MetricCatalog.h"
@@ -16,39 +14,6 @@
 #include "snmp/TableWalker.h"
 
 namespace promsnmp {
-
-namespace detail {
-
-struct LearnedRepetitions {
-  struct Entry {
-    int maxRepetitions = 0;
-    bool capped = false;  // the agent said tooBig once: do not grow past what works
-  };
-  std::mutex mutex;
-  std::unordered_map<std::string, Entry> bySession;  // SnmpTarget::sessionKey() → what worked
-
-  std::optional<Entry> get(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex);
-    auto it = bySession.find(key);
-    return it != bySession.end() ? std::optional<Entry>(it->second) : std::nullopt;
-  }
-  void erase(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex);
-    bySession.erase(key);
-  }
-  size_t size() {
-    std::lock_guard<std::mutex> lock(mutex);
-    return bySession.size();
-  }
-  void set(const std::string& key, int maxRepetitions, bool sawTooBig) {
-    std::lock_guard<std::mutex> lock(mutex);
-    Entry& e = bySession[key];
-    e.maxRepetitions = maxRepetitions;
-    e.capped = e.capped || sawTooBig;
-  }
-};
-
-}  // namespace detail
 
 namespace {
 
@@ -60,23 +25,6 @@ struct ColumnRole {
   Kind kind = Kind::Metric;
   IfMetric metric = IfMetric::Count_;
 };
-
-PollError pollErrorFor(Status status) {
-  switch (status) {
-    case Status::Timeout:
-      return PollError::Timeout;
-    case Status::Authentication:
-      return PollError::Authentication;
-    case Status::Transport:
-      return PollError::Transport;
-    case Status::TooBig:
-    case Status::ErrorStatus:
-      return PollError::AgentError;
-    case Status::Ok:
-      break;
-  }
-  return PollError::None;
-}
 
 /// The catalog's OIDs, parsed once.
 struct KnownOids {
@@ -105,7 +53,7 @@ const KnownOids& known() {
 class PollRun : public std::enable_shared_from_this<PollRun> {
  public:
   PollRun(SnmpClient& client, const DevicePoller::Options& options,
-          std::shared_ptr<detail::LearnedRepetitions> learned, const SnmpTarget& target,
+          std::shared_ptr<LearnedRepetitions> learned, const SnmpTarget& target,
           std::shared_ptr<const PollResult> previous, DevicePoller::Done done)
       : client_(client),
         options_(options),
@@ -159,7 +107,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       response.varbinds.clear();
     }
     if (!response.ok()) {
-      finish(pollErrorFor(response.status), "GET scalars: " + describe(response));
+      finish(pollErrorFor(response.status), "GET scalars: " + describeResponse(response));
       return;
     }
     for (const VarBind& vb : response.varbinds) {
@@ -208,10 +156,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
   TableWalker::Options walkOptions() const {
     TableWalker::Options o;
     o.initialMaxRepetitions = options_.initialMaxRepetitions;
-    if (auto learned = learned_->get(target_.sessionKey())) {
-      o.initialMaxRepetitions = learned->maxRepetitions;
-      o.grow = !learned->capped;
-    }
+    learned_->apply(target_.sessionKey(), o);
     o.maxMaxRepetitions = options_.maxMaxRepetitions;
     o.maxColumnsPerRequest = options_.maxColumnsPerRequest;
     if (ifNumber_ && *ifNumber_ > 0 && *ifNumber_ < 1000000) {
@@ -347,7 +292,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
   /// Files a walk's columns into rows_; false (and the poll finished) if the walk failed.
   bool absorb(const std::vector<ColumnRole>& roles, const TableWalker::Result& walked) {
     count(walked.requests, walked.varbinds);
-    learned_->set(target_.sessionKey(), walked.maxRepetitions, walked.sawTooBig);
+    learned_->learn(target_.sessionKey(), walked);
     if (walked.internalError) {
       finish(PollError::Internal, walked.message);
       return false;
@@ -440,18 +385,6 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     notes_ += text;
   }
 
-  static std::string describe(const SnmpResponse& response) {
-    std::string out = responseStatusName(response.status);
-    if (response.status == Status::ErrorStatus) {
-      out +=
-          " " + std::to_string(response.errorStatus) + " at " + std::to_string(response.errorIndex);
-    }
-    if (!response.message.empty()) {
-      out += ": " + response.message;
-    }
-    return out;
-  }
-
   void finish(PollError error, const std::string& detail) {
     if (finished_.exchange(true)) {
       return;
@@ -471,7 +404,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
 
   SnmpClient& client_;
   DevicePoller::Options options_;
-  std::shared_ptr<detail::LearnedRepetitions> learned_;
+  std::shared_ptr<LearnedRepetitions> learned_;
   SnmpTarget target_;
   std::shared_ptr<const PollResult> previous_;
   DevicePoller::Done done_;
@@ -494,9 +427,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
 DevicePoller::DevicePoller(SnmpClient& client) : DevicePoller(client, Options()) {}
 
 DevicePoller::DevicePoller(SnmpClient& client, Options options)
-    : client_(client),
-      options_(options),
-      learned_(std::make_shared<detail::LearnedRepetitions>()) {}
+    : client_(client), options_(options), learned_(std::make_shared<LearnedRepetitions>()) {}
 
 void DevicePoller::poll(const SnmpTarget& target, std::shared_ptr<const PollResult> previous,
                         Done done) {
@@ -505,7 +436,7 @@ void DevicePoller::poll(const SnmpTarget& target, std::shared_ptr<const PollResu
       ->start();
 }
 
-void DevicePoller::forget(const std::string& sessionKey) { learned_->erase(sessionKey); }
+void DevicePoller::forget(const std::string& sessionKey) { learned_->forget(sessionKey); }
 
 size_t DevicePoller::learnedAgents() const { return learned_->size(); }
 void DevicePoller::cancelAll() { client_.cancelAll(); }

@@ -8,11 +8,8 @@
 
 namespace promsnmp {
 
+class LearnedRepetitions;
 class SnmpClient;
-
-namespace detail {
-struct LearnedRepetitions;
-}  // namespace detail
 
 /// Polls one device's IF-MIB: a GET of sysUpTime, ifTableLastChange and ifNumber, then
 /// multi-column GETBULK walks of the value columns (ifXTable + ifTable, or the 32-bit ifTable
@@ -59,7 +56,7 @@ class DevicePoller {
   Options options_;
   // The max-repetitions each target adapted to, kept between polls. Shared with the polls in
   // flight, so destroying the poller while they run is safe (the client must outlive them).
-  std::shared_ptr<detail::LearnedRepetitions> learned_;
+  std::shared_ptr<LearnedRepetitions> learned_;
 };
 
 }  // namespace promsnmp

@@ -22,4 +22,21 @@ const char* pollErrorName(PollError error) {
   return "unknown";
 }
 
+PollError pollErrorFor(SnmpResponse::Status status) {
+  switch (status) {
+    case SnmpResponse::Status::Timeout:
+      return PollError::Timeout;
+    case SnmpResponse::Status::Authentication:
+      return PollError::Authentication;
+    case SnmpResponse::Status::Transport:
+      return PollError::Transport;
+    case SnmpResponse::Status::TooBig:
+    case SnmpResponse::Status::ErrorStatus:
+      return PollError::AgentError;
+    case SnmpResponse::Status::Ok:
+      break;
+  }
+  return PollError::None;
+}
+
 }  // namespace promsnmp

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "collection/MetricCatalog.h"
+#include "snmp/SnmpClient.h"
 
 namespace promsnmp {
 
@@ -29,6 +30,9 @@ enum class PollError {
 
 /// Short lowercase name of a PollError ("timeout", "authentication", ...).
 const char* pollErrorName(PollError error);
+
+/// The PollError of a failed request (None for Ok; tooBig and error-status are AgentError).
+PollError pollErrorFor(SnmpResponse::Status status);
 
 /// One interface (one ifIndex) of one poll.
 struct InterfaceRow {

@@ -1,9 +1,12 @@
 #include "config/Config.h"
 
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <Poco/String.h>
+#include <Poco/StringTokenizer.h>
 
 #include "common/SettingKinds.h"
 #include "discovery/CronExpression.h"
@@ -105,6 +108,33 @@ Row keySetting(std::string key, const std::string& env, common::Secret Config::*
                             "set " + env + " (or a key file) in the environment instead");
   row.emptyEnvSets = true;
   return row;
+}
+
+/// A comma-separated list, each entry trimmed, empty entries left out; shown as one quoted
+/// string joined by commas ("" when empty).
+Row commaList(std::string key, std::vector<std::string> env,
+              std::vector<std::string> Config::*member, std::string help) {
+  using List = std::vector<std::string>;
+  return common::parsed<Config, List>(
+      std::move(key), std::move(env), member, List{},
+      [](const std::string& text) -> std::optional<List> {
+        List entries;
+        for (const std::string& entry : Poco::StringTokenizer(
+                 text, ",",
+                 Poco::StringTokenizer::TOK_TRIM | Poco::StringTokenizer::TOK_IGNORE_EMPTY)) {
+          entries.push_back(entry);
+        }
+        return entries;
+      },
+      [](const std::string&) { return std::string(); },
+      [](const List& entries) {
+        std::string joined;
+        for (const std::string& entry : entries) {
+          joined += (joined.empty() ? "" : ",") + entry;
+        }
+        return quoted(joined);
+      },
+      std::move(help));
 }
 
 /// SERVER_PORT (Java, Spring's server.port): replaces only the port of web.listen_address.
@@ -239,6 +269,16 @@ std::vector<Row> buildTable() {
   t.push_back(integer("snmp.max_repetitions", {"PROMSNMP_SNMP_MAX_REPETITIONS"},
                       &Config::snmpMaxRepetitions, 25, 1, 1000,
                       "initial GETBULK max-repetitions (adapted per device)"));
+  t.push_back(commaList("snmp.module_files", {"PROMSNMP_MODULES_FILES"}, &Config::snmpModuleFiles,
+                        "snmp_exporter module files (snmp.yml), comma-separated paths or globs; "
+                        "empty: no modules"));
+  t.push_back(boolean("snmp.allow_unlisted_targets", {"PROMSNMP_ALLOW_UNLISTED_TARGETS"},
+                      &Config::snmpAllowUnlistedTargets, false,
+                      "/snmp?target=&module= may scrape an address that is not an inventory "
+                      "device, as snmp_exporter does"));
+  t.push_back(boolean("snmp.modules_expand_environment", {"PROMSNMP_MODULES_EXPAND_ENVIRONMENT"},
+                      &Config::snmpModulesExpandEnvironment, false,
+                      "expand ${VAR} in the module files' username, password and priv_password"));
   // scrape
   t.push_back(duration("scrape.timeout_margin_ms", {"PROMSNMP_SCRAPE_TIMEOUT_MARGIN_MS"},
                        &Config::scrapeTimeoutMargin, 250, 0, 60000,

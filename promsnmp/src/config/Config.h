@@ -85,6 +85,11 @@ struct Config : common::ConfigProvenance {
   int64_t snmpMaxInFlight;           // requests outstanding over all devices
   int64_t snmpMaxInFlightPerDevice;  // requests outstanding to one device
   int64_t snmpMaxRepetitions;        // initial GETBULK max-repetitions (adapted per device)
+  // snmp_exporter module files: paths or globs, for loadModuleFiles (given comma-separated,
+  // each entry trimmed, empty entries left out); empty: no modules.
+  std::vector<std::string> snmpModuleFiles;
+  bool snmpAllowUnlistedTargets;      // `/snmp?module=` may scrape an address not in the inventory
+  bool snmpModulesExpandEnvironment;  // ${VAR} in module files' usernames and passwords
 
   // --- scrape
   std::chrono::milliseconds scrapeTimeoutMargin;   // subtracted from Prometheus' scrape timeout

@@ -124,20 +124,6 @@ void appendEscaped(std::string& out, std::string_view raw, bool escapeQuote) {
 
 // ---- Writing samples ----
 
-void appendHelpType(std::string& out, std::string_view name, std::string_view help,
-                    std::string_view type,
-                    ExpositionFormat format = ExpositionFormat::PrometheusText) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  appendHelpText(out, help, format);
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
 // Escaped label values of one interface, computed once per poll.
 struct InterfaceLabels {
   const InterfaceRow* row;
@@ -193,6 +179,19 @@ void appendLabelValue(std::string& out, std::string_view raw) { appendEscaped(ou
 
 void appendHelpText(std::string& out, std::string_view text, ExpositionFormat format) {
   appendEscaped(out, text, format == ExpositionFormat::OpenMetrics);
+}
+
+void appendHelpType(std::string& out, std::string_view name, std::string_view help,
+                    std::string_view type, ExpositionFormat format) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  appendHelpText(out, help, format);
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
 }
 
 void appendDouble(std::string& out, double v) {

@@ -63,6 +63,12 @@ void appendLabelValue(std::string& out, std::string_view raw);
 void appendHelpText(std::string& out, std::string_view text,
                     ExpositionFormat format = ExpositionFormat::PrometheusText);
 
+/// Appends the `# HELP <name> <help>` (help escaped as appendHelpText does) and
+/// `# TYPE <name> <type>` lines.
+void appendHelpType(std::string& out, std::string_view name, std::string_view help,
+                    std::string_view type,
+                    ExpositionFormat format = ExpositionFormat::PrometheusText);
+
 /// Appends `v` in the shortest form that parses back to the same double: "0.005", "1e+21",
 /// "100", and "+Inf", "-Inf", "NaN". Never depends on the global or C locale.
 void appendDouble(std::string& out, double v);

@@ -52,6 +52,23 @@ std::optional<ValueType> parseValueType(const std::string& text) {
   return std::nullopt;
 }
 
+ModuleDerived& ModuleDerived::operator=(const ModuleDerived& other) {
+  if (this != &other) {
+    std::lock_guard lock(mutex_);
+    value_.reset();
+  }
+  return *this;
+}
+
+std::shared_ptr<const void> ModuleDerived::get(
+    const std::function<std::shared_ptr<const void>()>& make) const {
+  std::lock_guard lock(mutex_);
+  if (!value_) {
+    value_ = make();
+  }
+  return value_;
+}
+
 std::shared_ptr<const Module> ModuleSet::module(const std::string& name) const {
   auto it = modules.find(name);
   return it == modules.end() ? nullptr : it->second;

@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -57,6 +59,13 @@ std::optional<ValueType> parseValueType(const std::string& text);
 /// An enumeration: integer value → name (`enum_values`).
 using EnumValues = std::map<int64_t, std::string>;
 
+/// Where something was defined, for messages: "snmp.yml:120".
+struct SourcePosition {
+  std::string file;
+  int line = 0;  // 1-based
+  std::string str() const { return file + ":" + std::to_string(line); }
+};
+
 /// `auths.<name>` (or, in the 0.21 format, a module's `version` + `auth:`). Defaults are
 /// snmp_exporter's DefaultAuth.
 struct ModuleAuth {
@@ -70,6 +79,7 @@ struct ModuleAuth {
   std::string privProtocol = "DES";  // DES, AES, AES192, AES256, AES192C, AES256C
   common::Secret privPassword;
   std::string contextName;
+  SourcePosition position;  // of the auth's name (or of the module, for an embedded auth)
 };
 
 /// The walk parameters of a module (snmp_exporter's WalkParams, inline in the module).
@@ -81,11 +91,14 @@ struct WalkParams {
   bool allowNonincreasingOids = false;
 };
 
-/// A regular expression in RE2 syntax (Go's regexp), compiled once at load time. snmp_exporter
-/// anchors regex_extracts and filter values as `^(?:…)$`; `pattern` is the text as written.
+/// A regular expression in RE2 syntax (Go's regexp), compiled once at load time; `pattern` is
+/// the text as written. snmp_exporter anchors regex_extracts as `^(?:…)$` (config.go Regexp), so
+/// those are compiled anchored (use RE2::FullMatch or PartialMatch alike); a dynamic filter's
+/// values are not anchored (collector.go filterAllowedIndices: regexp.MatchString, a match
+/// anywhere in the value), so those are compiled as written: use RE2::PartialMatch.
 struct CompiledRegex {
   std::string pattern;
-  std::shared_ptr<const re2::RE2> regex;  // anchored, never null once loaded
+  std::shared_ptr<const re2::RE2> regex;  // never null once loaded
 };
 
 /// `indexes[]` of a metric.
@@ -98,11 +111,14 @@ struct MetricIndex {
 };
 
 /// `lookups[]` of a metric: the labels `labels` (index label names) select a row of `oid`,
-/// whose value becomes label `labelname`.
+/// whose value becomes label `labelname`. With `labels` empty, the lookup removes the label
+/// `labelname` instead (collector.go: "Empty means delete the output label"): that is how the
+/// generator writes its `drop_source_indexes`, as one such lookup per source index after the
+/// metric's other lookups.
 struct MetricLookup {
   std::vector<std::string> labels;
   std::string labelname;
-  Oid oid;  // may be empty: then only the labels are dropped (drop_source_indexes)
+  Oid oid;  // unused (may be empty) when `labels` is empty
   std::optional<ValueType> type;
   std::string displayHint;
   EnumValues enumValues;
@@ -139,11 +155,22 @@ struct DynamicFilter {
   std::vector<CompiledRegex> values;
 };
 
-/// Where something was defined, for messages: "snmp.yml:120".
-struct SourcePosition {
-  std::string file;
-  int line = 0;  // 1-based
-  std::string str() const { return file + ":" + std::to_string(line); }
+/// What a consumer derives from a Module once and keeps with it (ModuleRenderer's compiled
+/// metric tree). Opaque here. A copy of a Module starts without it, since the copy may still be
+/// changed; a Module must not change once something was derived from it. Thread-safe.
+class ModuleDerived {
+ public:
+  ModuleDerived() = default;
+  ModuleDerived(const ModuleDerived& /*other*/) {}
+  ModuleDerived& operator=(const ModuleDerived& other);
+  ~ModuleDerived() = default;
+
+  /// The value `make` returned on the first call; the same value on every later call.
+  std::shared_ptr<const void> get(const std::function<std::shared_ptr<const void>()>& make) const;
+
+ private:
+  mutable std::mutex mutex_;
+  mutable std::shared_ptr<const void> value_;
 };
 
 /// `modules.<name>`.
@@ -157,6 +184,8 @@ struct Module {
   /// The 0.21 (pre-0.23) format's per-module `version` + `auth:`; unset in the current format.
   std::optional<ModuleAuth> embeddedAuth;
   SourcePosition position;
+  /// Filled by ModuleRenderer on first use.
+  ModuleDerived derived;
 };
 
 /// Every module and auth of the configured files, merged. A name defined twice is an error at
@@ -164,7 +193,8 @@ struct Module {
 struct ModuleSet {
   std::map<std::string, ModuleAuth> auths;
   std::map<std::string, std::shared_ptr<const Module>> modules;
-  std::vector<std::string> files;  // the files read, after glob expansion, in order
+  std::vector<std::string> files;     // the files read, after glob expansion, in order
+  std::vector<std::string> warnings;  // e.g. a glob that matched no file
 
   /// The module named `name`, or null.
   std::shared_ptr<const Module> module(const std::string& name) const;

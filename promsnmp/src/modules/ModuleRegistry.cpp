@@ -64,6 +64,9 @@ std::string ModuleRegistry::load(const std::vector<std::string>& patterns,
   status_.lastLoadOk = true;
   status_.lastError.clear();
   status_.loadedAt = std::chrono::system_clock::now();
+  for (const std::string& warning : fresh->warnings) {
+    logEvent(log, Poco::Message::PRIO_WARNING, warning);
+  }
   if (!patterns.empty()) {
     logEvent(log, Poco::Message::PRIO_INFORMATION, "module files loaded",
              {{"modules", status_.modules},

@@ -43,6 +43,7 @@ bool NetSnmpClient::Impl::open(Session& s) {
   in.retries = 0;  // retries are ours: exact packet counts
   std::string community = t.community;
   std::string securityName = t.securityName;
+  std::string contextName = t.contextName;
   if (t.version == 0 || t.version == 1) {
     in.version = t.version == 0 ? SNMP_VERSION_1 : SNMP_VERSION_2c;
     in.community = reinterpret_cast<u_char*>(community.data());
@@ -52,6 +53,10 @@ bool NetSnmpClient::Impl::open(Session& s) {
     in.securityModel = SNMP_SEC_MODEL_USM;
     in.securityName = securityName.data();
     in.securityNameLen = securityName.size();
+    // The session's context goes into every PDU that names none (snmp_sess_open copies it);
+    // the key includes it, so each context has its own session.
+    in.contextName = contextName.data();
+    in.contextNameLen = contextName.size();
     in.flags |= SNMP_FLAGS_DONT_PROBE;  // discovery is asynchronous, below
     failStatus = Status::Authentication;
     failure = setUpSecurity(in, t);

@@ -175,4 +175,16 @@ const char* responseStatusName(SnmpResponse::Status status) {
   return "unknown";
 }
 
+std::string describeResponse(const SnmpResponse& response) {
+  std::string out = responseStatusName(response.status);
+  if (response.status == SnmpResponse::Status::ErrorStatus) {
+    out +=
+        " " + std::to_string(response.errorStatus) + " at " + std::to_string(response.errorIndex);
+  }
+  if (!response.message.empty()) {
+    out += ": " + response.message;
+  }
+  return out;
+}
+
 }  // namespace promsnmp

@@ -160,6 +160,9 @@ struct SnmpResponse {
 /// Short lowercase name of a status ("ok", "timeout", "too_big", ...).
 const char* responseStatusName(SnmpResponse::Status status);
 
+/// The outcome for logs and error details: "timeout: no response", "error_status 5 at 2: …".
+std::string describeResponse(const SnmpResponse& response);
+
 /// Sends SNMP requests. Implementations are asynchronous and thread-safe.
 class SnmpClient {
  public:

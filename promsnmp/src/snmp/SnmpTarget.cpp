@@ -16,7 +16,7 @@ std::string SnmpTarget::sessionKey() const {
   std::string secrets = community + '\0' + securityName + '\0' + authProtocol + '\0' +
                         authPassphrase + '\0' + privProtocol + '\0' + privPassphrase + '\0' +
                         engineId + '\0' + std::to_string(version) + '\0' +
-                        std::to_string(securityLevel);
+                        std::to_string(securityLevel) + '\0' + contextName;
   char digest[17];
   std::snprintf(digest, sizeof digest, "%016zx", std::hash<std::string>{}(secrets));
   return peerName() + "#" + digest;

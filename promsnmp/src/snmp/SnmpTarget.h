@@ -24,7 +24,8 @@ struct SnmpTarget {
   std::string authPassphrase;
   std::string privProtocol;
   std::string privPassphrase;
-  std::string engineId;  // hex, may be empty (discovered and cached by the client)
+  std::string engineId;     // hex, may be empty (discovered and cached by the client)
+  std::string contextName;  // v3 contextName (snmp_exporter's context_name / snmp_context)
 
   /// address:port plus a digest of the credentials: two targets with the same identity can
   /// share a session. Never contains a secret.

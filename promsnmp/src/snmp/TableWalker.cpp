@@ -4,6 +4,7 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <set>
 
 namespace promsnmp {
 
@@ -28,6 +29,9 @@ class Walk : public std::enable_shared_from_this<Walk> {
       columns_.push_back(std::move(state));
     }
     result_.columns.resize(columns_.size());
+    if (options_.isolateFailures) {
+      result_.columnFailures.resize(columns_.size());
+    }
     // Room for the expected rows up front (growing a column of ~200-byte rows reallocates and
     // copies it several times); capped, because ifNumber is the agent's claim.
     constexpr uint32_t kReserveCap = 1024;
@@ -61,15 +65,19 @@ class Walk : public std::enable_shared_from_this<Walk> {
     Oid last;  // where the next request of this column starts
     bool open = true;
     bool busy = false;  // in a request in flight
+    bool solo = false;  // asked alone: it was in a request that failed without naming a varbind
     uint32_t rows = 0;
+    std::set<Oid> seen;  // with allowNonincreasingOids: every OID taken, to notice a loop
   };
 
   struct Outgoing {
     SnmpRequest request;
     std::vector<size_t> columns;
+    uint64_t answersBefore = 0;  // answers_ when it was planned
   };
 
-  void onResponse(const std::vector<size_t>& columns, int maxRepetitions, SnmpResponse& response) {
+  void onResponse(const std::vector<size_t>& columns, int maxRepetitions, uint64_t answersBefore,
+                  SnmpResponse& response) {
     std::vector<Outgoing> next;
     bool finish = false;
     {
@@ -80,9 +88,14 @@ class Walk : public std::enable_shared_from_this<Walk> {
       }
       result_.requests += response.packetsSent;
       result_.varbinds += static_cast<uint32_t>(response.varbinds.size());
+      if (options_.recordRequests) {
+        TableWalker::RequestRecord& record = result_.log.emplace_back();
+        record.columns.assign(columns.begin(), columns.end());
+        record.packets = response.packetsSent;
+      }
       if (!failed_) {
         try {
-          handle(columns, maxRepetitions, response);
+          handle(columns, maxRepetitions, answersBefore, response);
         } catch (const std::exception& e) {
           fail(Status::Transport, 0, std::string("internal error: ") + e.what());
           result_.internalError = true;
@@ -98,8 +111,13 @@ class Walk : public std::enable_shared_from_this<Walk> {
   }
 
   /// Files the response's varbinds (moving their values out) and adapts the request shape.
-  void handle(const std::vector<size_t>& columns, int maxRepetitions, SnmpResponse& response) {
+  void handle(const std::vector<size_t>& columns, int maxRepetitions, uint64_t answersBefore,
+              SnmpResponse& response) {
     size_t n = columns.size();
+    if (response.status != Status::Timeout) {
+      ++answers_;
+      silentTimeouts_ = 0;
+    }
     switch (response.status) {
       case Status::Ok: {
         bool progress = false;
@@ -118,7 +136,11 @@ class Walk : public std::enable_shared_from_this<Walk> {
           bool complete = response.varbinds.size() >= n * static_cast<size_t>(maxRepetitions);
           bool fast = response.elapsed < options_.fastResponse &&
                       response.elapsed * 4 < std::chrono::milliseconds(target_.timeoutMs);
-          if (options_.grow && !result_.sawTooBig && complete && fast &&
+          // Only columns that go on call for more rows per request: when every column of the
+          // request ended in it, the repetitions beyond their ends were filler.
+          bool goesOn = std::any_of(columns.begin(), columns.end(),
+                                    [&](size_t c) { return columns_[c].open; });
+          if (options_.grow && !result_.sawTooBig && complete && fast && goesOn &&
               maxRepetitions >= maxRepetitions_) {
             maxRepetitions_ = std::min(options_.maxMaxRepetitions,
                                        maxRepetitions_ + std::max(1, maxRepetitions_ / 2));
@@ -150,6 +172,20 @@ class Walk : public std::enable_shared_from_this<Walk> {
             static_cast<size_t>(response.errorIndex) <= n) {
           // SNMPv1's end of MIB view: that column is done; the others are asked again.
           columns_[columns[static_cast<size_t>(response.errorIndex) - 1]].open = false;
+        } else if (options_.isolateFailures) {
+          std::string message = response.message.empty()
+                                    ? "error-status " + std::to_string(response.errorStatus)
+                                    : response.message;
+          if (response.errorIndex >= 1 && static_cast<size_t>(response.errorIndex) <= n) {
+            failColumn(columns[static_cast<size_t>(response.errorIndex) - 1], Status::ErrorStatus,
+                       response.errorStatus, message);
+          } else if (n > 1) {
+            for (size_t c : columns) {
+              columns_[c].solo = true;  // find the culprit: the others must not fail with it
+            }
+          } else {
+            failColumn(columns[0], Status::ErrorStatus, response.errorStatus, message);
+          }
         } else {
           fail(Status::ErrorStatus, response.errorStatus,
                response.message.empty() ? "error-status " + std::to_string(response.errorStatus)
@@ -157,6 +193,19 @@ class Walk : public std::enable_shared_from_this<Walk> {
         }
         break;
       case Status::Timeout:
+        // The agent is gone when it answered nothing while this request waited, twice in a row;
+        // otherwise something in this request hangs: its columns are asked again one by one,
+        // and a column that times out alone fails.
+        if (!options_.isolateFailures || (answers_ == answersBefore && ++silentTimeouts_ >= 2)) {
+          fail(response.status, 0, response.message);
+        } else if (n > 1) {
+          for (size_t c : columns) {
+            columns_[c].solo = true;
+          }
+        } else {
+          failColumn(columns[0], Status::Timeout, 0, response.message);
+        }
+        break;
       case Status::Authentication:
       case Status::Transport:
         fail(response.status, 0, response.message);
@@ -173,7 +222,13 @@ class Walk : public std::enable_shared_from_this<Walk> {
       col.open = false;  // past the end of the column
       return true;
     }
-    if (!(col.last < vb.oid)) {
+    if (options_.allowNonincreasingOids) {
+      if (!col.seen.insert(vb.oid).second) {
+        col.open = false;
+        truncate("agent returned " + vb.oid.str() + " twice (a loop) after " + col.last.str());
+        return true;
+      }
+    } else if (!(col.last < vb.oid)) {
       col.open = false;
       truncate("agent returned non-increasing OID " + vb.oid.str() + " after " + col.last.str());
       return true;
@@ -205,9 +260,17 @@ class Walk : public std::enable_shared_from_this<Walk> {
       std::vector<size_t> pick;
       for (size_t c = 0;
            c < columns_.size() && pick.size() < static_cast<size_t>(columnsPerRequest_); ++c) {
-        if (columns_[c].open && !columns_[c].busy) {
-          pick.push_back(c);
+        if (!columns_[c].open || columns_[c].busy) {
+          continue;
         }
+        if (columns_[c].solo) {
+          if (pick.empty()) {
+            pick.push_back(c);
+            break;
+          }
+          continue;
+        }
+        pick.push_back(c);
       }
       if (pick.empty()) {
         return;
@@ -230,6 +293,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
         columns_[c].busy = true;
       }
       o.columns = std::move(pick);
+      o.answersBefore = answers_;
       ++inFlight_;
       ++issued_;
       out.push_back(std::move(o));
@@ -239,10 +303,12 @@ class Walk : public std::enable_shared_from_this<Walk> {
   void sendAll(std::vector<Outgoing>& outgoing) {
     for (Outgoing& o : outgoing) {
       int maxRepetitions = o.request.maxRepetitions;
-      client_.send(
-          target_, o.request,
-          [self = shared_from_this(), columns = std::move(o.columns), maxRepetitions](
-              SnmpResponse response) { self->onResponse(columns, maxRepetitions, response); });
+      uint64_t answersBefore = o.answersBefore;
+      client_.send(target_, o.request,
+                   [self = shared_from_this(), columns = std::move(o.columns), maxRepetitions,
+                    answersBefore](SnmpResponse response) {
+                     self->onResponse(columns, maxRepetitions, answersBefore, response);
+                   });
     }
   }
 
@@ -266,6 +332,20 @@ class Walk : public std::enable_shared_from_this<Walk> {
     result_.status = status;
     result_.errorStatus = errorStatus;
     result_.message = std::move(message);
+    if (options_.isolateFailures) {
+      // Whatever was still to be read fails with the walk; finished columns keep their data.
+      for (size_t c = 0; c < columns_.size(); ++c) {
+        if (columns_[c].open && !result_.columnFailures[c].failed()) {
+          result_.columnFailures[c] = {status, errorStatus, result_.message};
+        }
+      }
+    }
+  }
+
+  /// One column failed (`isolateFailures`): it is asked no more; the walk goes on.
+  void failColumn(size_t c, Status status, int errorStatus, const std::string& message) {
+    columns_[c].open = false;
+    result_.columnFailures[c] = {status, errorStatus, message};
   }
 
   void truncate(const std::string& why) {
@@ -288,6 +368,8 @@ class Walk : public std::enable_shared_from_this<Walk> {
   int maxRepetitions_ = 1;
   int columnsPerRequest_ = 1;
   int inFlight_ = 0;
+  uint64_t answers_ = 0;    // responses other than timeouts
+  int silentTimeouts_ = 0;  // timeouts in a row during which the agent answered nothing
   uint32_t issued_ = 0;
   bool v1_ = false;
   bool failed_ = false;
@@ -299,6 +381,35 @@ class Walk : public std::enable_shared_from_this<Walk> {
 void TableWalker::walk(SnmpClient& client, const SnmpTarget& target, std::vector<Oid> columns,
                        const Options& options, Done done) {
   std::make_shared<Walk>(client, target, std::move(columns), options, std::move(done))->start();
+}
+
+void LearnedRepetitions::apply(const std::string& key, TableWalker::Options& options) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = bySession_.find(key);
+  if (it != bySession_.end()) {
+    options.initialMaxRepetitions = it->second.maxRepetitions;
+    options.grow = !it->second.capped;
+  }
+}
+
+void LearnedRepetitions::learn(const std::string& key, const TableWalker::Result& walked) {
+  if (walked.requests == 0) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  Entry& e = bySession_[key];
+  e.maxRepetitions = walked.maxRepetitions;
+  e.capped = e.capped || walked.sawTooBig;
+}
+
+void LearnedRepetitions::forget(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bySession_.erase(key);
+}
+
+size_t LearnedRepetitions::size() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return bySession_.size();
 }
 
 }  // namespace promsnmp

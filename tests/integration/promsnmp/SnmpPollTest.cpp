@@ -171,6 +171,7 @@ class SnmpPollTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testSnmpdV2cMatchesSnmpbulkwalk);
   CPPUNIT_TEST(testSnmpdV3AuthPriv);
   CPPUNIT_TEST(testEveryV3Protocol);
+  CPPUNIT_TEST(testV3ContextNameSelectsTheData);
   CPPUNIT_TEST(testWrongV3PassphraseIsAuthentication);
   CPPUNIT_TEST(testUnsupportedProtocolIsAuthentication);
   CPPUNIT_TEST(testClosedPortTimesOutQuickly);
@@ -380,6 +381,46 @@ class SnmpPollTest : public CppUnit::TestFixture {
     std::cout << "\n  SNMPv3 users answered: " << users.size() << " (MD5, SHA, SHA-224..512 x "
               << "none, DES, AES, AES-192, AES-256, AES-192-C, AES-256-C; noAuthNoPriv)"
               << std::flush;
+  }
+
+  void testV3ContextNameSelectsTheData() {
+    // snmpsimd serves the recording named by the SNMPv3 contextName and leaves any other
+    // context unanswered (snmp_exporter's context_name / snmp_context): the name reaches the
+    // agent, and each context is a session of its own.
+    NetSnmpClient client;
+    SnmpTarget t;
+    t.name = "sim-v3";
+    t.address = "127.0.0.1";
+    t.port = sim().port();
+    t.version = 3;
+    t.securityName = "simulator";  // snmpsimd's default user
+    t.securityLevel = 3;
+    t.authProtocol = "MD5";
+    t.authPassphrase = "auctoritas";
+    t.privProtocol = "DES";
+    t.privPassphrase = "privatus";
+    t.timeoutMs = 1000;
+    t.retries = 0;
+    auto get = [&](const std::string& context) {
+      t.contextName = context;
+      promsnmp::SnmpRequest request;
+      request.oids = {promsnmp::Oid::parse("1.3.6.1.2.1.1.1.0")};
+      auto promise = std::make_shared<std::promise<promsnmp::SnmpResponse>>();
+      std::future<promsnmp::SnmpResponse> answer = promise->get_future();
+      client.send(t, request,
+                  [promise](promsnmp::SnmpResponse r) { promise->set_value(std::move(r)); });
+      CPPUNIT_ASSERT(answer.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+      return answer.get();
+    };
+    promsnmp::SnmpResponse cisco = get(sim().community());
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(cisco.message, std::string("ok"),
+                                 std::string(promsnmp::responseStatusName(cisco.status)));
+    CPPUNIT_ASSERT_EQUAL(size_t(1), cisco.varbinds.size());
+    CPPUNIT_ASSERT(cisco.varbinds[0].value.bytes.find("C3750") != std::string::npos);
+    CPPUNIT_ASSERT(get("").status == promsnmp::SnmpResponse::Status::Timeout);
+    CPPUNIT_ASSERT(get("no_such_recording").status == promsnmp::SnmpResponse::Status::Timeout);
+    CPPUNIT_ASSERT(get(sim().community()).ok());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(3), client.stats().openSessions);
   }
 
   void testWrongV3PassphraseIsAuthentication() {

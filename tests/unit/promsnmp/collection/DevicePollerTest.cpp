@@ -24,12 +24,7 @@ const std::string kIfEntry = "1.3.6.1.2.1.2.2.1.";
 const std::string kIfXEntry = "1.3.6.1.2.1.31.1.1.1.";
 
 SnmpTarget target(int version = 1) {
-  SnmpTarget t;
-  t.name = "sw1";
-  t.address = "192.0.2.7";
-  t.version = version;
-  t.community = "public";
-  t.timeoutMs = 500;
+  SnmpTarget t = fakeTarget("sw1", version);
   t.retries = 2;
   return t;
 }

@@ -95,6 +95,7 @@ class ConfigTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testDurationsAcceptUnits);
   CPPUNIT_TEST(testEmptyEnvironmentCountsAsUnset);
   CPPUNIT_TEST(testOptionalSettings);
+  CPPUNIT_TEST(testModuleSettings);
   CPPUNIT_TEST(testFileErrorsReportedTogether);
   CPPUNIT_TEST(testParseErrorHasFileAndLine);
   CPPUNIT_TEST(testIncludedFileErrorsNameThatFile);
@@ -141,6 +142,9 @@ class ConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t{256}, c.snmpMaxInFlight);
     CPPUNIT_ASSERT_EQUAL(int64_t{4}, c.snmpMaxInFlightPerDevice);
     CPPUNIT_ASSERT_EQUAL(int64_t{25}, c.snmpMaxRepetitions);
+    CPPUNIT_ASSERT(c.snmpModuleFiles.empty());
+    CPPUNIT_ASSERT(!c.snmpAllowUnlistedTargets);
+    CPPUNIT_ASSERT(!c.snmpModulesExpandEnvironment);
     CPPUNIT_ASSERT_EQUAL(int64_t{16 << 20}, c.maxRequestBodyBytes);
     CPPUNIT_ASSERT_EQUAL(int64_t{250}, int64_t{c.scrapeTimeoutMargin.count()});
     CPPUNIT_ASSERT_EQUAL(int64_t{10000}, int64_t{c.scrapeDefaultTimeout.count()});
@@ -183,7 +187,9 @@ cache = { expire_ms = 600000; max_entries = 50; stats_interval_ms = 15000; };
 discovery = { cron = "-"; zone = "UTC"; on_start = true; };
 site = { id = "s1"; label = "Chicago POP"; description = "d"; address = "1 Main St";
          tenant_id = "t1"; latitude = 41.8781; longitude = -87; };
-snmp = { max_in_flight = 64; max_in_flight_per_device = 2; max_repetitions = 50; };
+snmp = { max_in_flight = 64; max_in_flight_per_device = 2; max_repetitions = 50;
+         module_files = "/etc/snmp.yml"; allow_unlisted_targets = true;
+         modules_expand_environment = true; };
 scrape = { timeout_margin_ms = 100; default_timeout_ms = 5000; };
 elector = { socket = "/run/promsnmp/elector.sock"; role = "follower"; };
 state = { dir = "/tmp/state"; };
@@ -213,6 +219,9 @@ log = { level = "debug"; format = "json"; };
     CPPUNIT_ASSERT_EQUAL(int64_t{64}, c.snmpMaxInFlight);
     CPPUNIT_ASSERT_EQUAL(int64_t{2}, c.snmpMaxInFlightPerDevice);
     CPPUNIT_ASSERT_EQUAL(int64_t{50}, c.snmpMaxRepetitions);
+    CPPUNIT_ASSERT(c.snmpModuleFiles == std::vector<std::string>{"/etc/snmp.yml"});
+    CPPUNIT_ASSERT(c.snmpAllowUnlistedTargets);
+    CPPUNIT_ASSERT(c.snmpModulesExpandEnvironment);
     CPPUNIT_ASSERT_EQUAL(int64_t{100}, int64_t{c.scrapeTimeoutMargin.count()});
     CPPUNIT_ASSERT_EQUAL(int64_t{5000}, int64_t{c.scrapeDefaultTimeout.count()});
     CPPUNIT_ASSERT_EQUAL(std::string("/run/promsnmp/elector.sock"), *c.electorSocket);
@@ -392,6 +401,24 @@ log = { level = "debug"; format = "json"; };
     const auto p = problems(sources({{"PROMSNMP_ROLE", "boss"}}));
     CPPUNIT_ASSERT_EQUAL(size_t{1}, p.size());
     CPPUNIT_ASSERT(contains(p[0], "env PROMSNMP_ROLE: must be one of leader, follower, auto"));
+  }
+
+  // Issue 14: snmp_exporter's --config.file (repeatable, globs) as one comma-separated setting.
+  void testModuleSettings() {
+    const Config c = loadConfig(sources({{"PROMSNMP_MODULES_FILES", " /etc/snmp.yml, ,d/*.yml ,"},
+                                         {"PROMSNMP_ALLOW_UNLISTED_TARGETS", "true"},
+                                         {"PROMSNMP_MODULES_EXPAND_ENVIRONMENT", "yes"}}));
+    CPPUNIT_ASSERT(c.snmpModuleFiles == (std::vector<std::string>{"/etc/snmp.yml", "d/*.yml"}));
+    CPPUNIT_ASSERT(c.snmpAllowUnlistedTargets);
+    CPPUNIT_ASSERT(c.snmpModulesExpandEnvironment);
+    CPPUNIT_ASSERT(contains(c.describe(),
+                            "snmp.module_files = \"/etc/snmp.yml,d/*.yml\"  # env "
+                            "PROMSNMP_MODULES_FILES\n"));
+    CPPUNIT_ASSERT_EQUAL(std::string("env PROMSNMP_MODULES_FILES"),
+                         c.sources.at("snmp.module_files"));
+    const auto p = problems(sources({{"PROMSNMP_ALLOW_UNLISTED_TARGETS", "sometimes"}}));
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, p.size());
+    CPPUNIT_ASSERT_MESSAGE(p[0], contains(p[0], "env PROMSNMP_ALLOW_UNLISTED_TARGETS"));
   }
 
   void testFileErrorsReportedTogether() {

@@ -2,13 +2,7 @@
 // self-metrics registry. promtool 2.42 exits 0 when clean, 3 on lint findings (one
 // "<metric> <problem>" line each), 1 on a parse error. Skipped, with a message, when promtool is
 // not installed.
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
@@ -17,44 +11,12 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "collection/MetricCatalog.h"
+#include "exposition/PromtoolRunner.h"
 #include "exposition/SelfMetrics.h"
 
 using namespace promsnmp;
 
 namespace {
-
-std::string findPromtool() {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path != nullptr ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(dirs, dir, ':')) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/promtool";
-    if (access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-  }
-  return {};
-}
-
-struct LintResult {
-  int exitCode = -1;
-  std::string output;  // stdout and stderr
-};
-
-LintResult runPromtool(const std::string& promtool, const std::string& file) {
-  LintResult r;
-  std::string command = "'" + promtool + "' check metrics < '" + file + "' 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  CPPUNIT_ASSERT_MESSAGE("popen " + command, pipe != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) {
-    r.output.append(buf, n);
-  }
-  int status = pclose(pipe);
-  r.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
 
 bool skip(const std::string& promtool) {
   if (promtool.empty()) {
@@ -124,14 +86,7 @@ class PromtoolLintTest : public CppUnit::TestFixture {
     m.histogram("promsnmp_snmp_query_duration_seconds", "SNMP poll durations.", {"target"})
         .labels({"r\"1"})
         .observe(0.2);
-    char path[] = "/tmp/promsnmp-selfmetrics-XXXXXX";
-    int fd = mkstemp(path);
-    CPPUNIT_ASSERT(fd >= 0);
-    std::string text = m.render();
-    CPPUNIT_ASSERT(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-    close(fd);
-    LintResult r = runPromtool(promtool, path);
-    unlink(path);
+    LintResult r = runPromtoolOnText(promtool, m.render());
     CPPUNIT_ASSERT_EQUAL_MESSAGE(r.output, 0, r.exitCode);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(r.output, std::string(), r.output);
   }

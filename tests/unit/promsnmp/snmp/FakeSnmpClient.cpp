@@ -14,6 +14,17 @@ using promsnmp::SnmpType;
 using promsnmp::SnmpValue;
 using promsnmp::VarBind;
 
+SnmpTarget fakeTarget(const std::string& name, int version) {
+  SnmpTarget t;
+  t.name = name;
+  t.address = "192.0.2.7";
+  t.version = version;
+  t.community = "public";
+  t.timeoutMs = 500;
+  t.retries = 1;
+  return t;
+}
+
 void FakeSnmpClient::set(const std::string& oid, SnmpValue value) {
   mib_[Oid::parse(oid)] = std::move(value);
 }
@@ -53,6 +64,14 @@ void FakeSnmpClient::eraseSubtree(const std::string& prefix) {
 
 void FakeSnmpClient::setNextOverride(const std::string& from, const std::string& to) {
   nextOverride_[Oid::parse(from)] = Oid::parse(to);
+}
+
+void FakeSnmpClient::setTimeoutOid(const std::string& prefix) {
+  timeoutOids_.push_back(Oid::parse(prefix));
+}
+
+void FakeSnmpClient::setErrorOid(const std::string& prefix, int status, bool withIndex) {
+  errorOids_.push_back({Oid::parse(prefix), status, withIndex});
 }
 
 size_t FakeSnmpClient::requestsTouching(const std::string& prefix) const {
@@ -188,6 +207,25 @@ SnmpResponse FakeSnmpClient::answer(const SnmpTarget& target, const SnmpRequest&
     out.status = SnmpResponse::Status::Authentication;
     out.message = "SNMPv3 report: Authentication failure";
     return out;
+  }
+  for (size_t i = 0; i < request.oids.size(); ++i) {
+    for (const Oid& p : timeoutOids_) {
+      if (request.oids[i].startsWith(p)) {
+        out.status = SnmpResponse::Status::Timeout;
+        out.packetsSent = static_cast<uint32_t>(target.retries + 1);
+        out.message = "no response";
+        return out;
+      }
+    }
+    for (const ErrorOid& e : errorOids_) {
+      if (request.oids[i].startsWith(e.prefix)) {
+        out.status = SnmpResponse::Status::ErrorStatus;
+        out.errorStatus = e.status;
+        out.errorIndex = e.withIndex ? static_cast<int>(i + 1) : 0;
+        out.message = "error-status " + std::to_string(e.status);
+        return out;
+      }
+    }
   }
   bool v1 = target.version == 0;
   auto errorAt = [&](int status, size_t i) {

@@ -14,6 +14,10 @@
 
 #include "snmp/SnmpClient.h"
 
+/// A target for the fake: `version` as SnmpTarget numbers it (default v2c), named `name` (the
+/// fake fails targets by name) at a documentation address, 500 ms timeout, one retry.
+promsnmp::SnmpTarget fakeTarget(const std::string& name = "sw1", int version = 1);
+
 /// An SnmpClient serving an in-memory MIB, for hermetic tests. Answers GET, GETNEXT and
 /// GETBULK as an agent would (RFC 3416; SNMPv1 targets get noSuchName errors and no GETBULK).
 ///
@@ -50,6 +54,11 @@ class FakeSnmpClient : public promsnmp::SnmpClient {
   void setTimeoutTarget(const std::string& name) { timeoutTargets_.insert(name); }
   /// Requests to targets with this name fail with Authentication.
   void setAuthFailTarget(const std::string& name) { authFailTargets_.insert(name); }
+  /// A hung subtree: a request with an OID under `prefix` times out (packetsSent = retries + 1).
+  void setTimeoutOid(const std::string& prefix);
+  /// A broken subtree: a request with an OID under `prefix` answers error-status `status` with
+  /// the error-index of that OID (0 with `withIndex` false, as some agents do).
+  void setErrorOid(const std::string& prefix, int status, bool withIndex = true);
   /// A broken agent: GETNEXT/GETBULK from `from` answers `to` (e.g. an OID that is not greater).
   void setNextOverride(const std::string& from, const std::string& to);
   /// Reported `elapsed` of every response.
@@ -98,6 +107,13 @@ class FakeSnmpClient : public promsnmp::SnmpClient {
   std::optional<size_t> tooBigAbove_;
   std::set<std::string> timeoutTargets_;
   std::set<std::string> authFailTargets_;
+  std::vector<promsnmp::Oid> timeoutOids_;
+  struct ErrorOid {
+    promsnmp::Oid prefix;
+    int status = 0;
+    bool withIndex = true;
+  };
+  std::vector<ErrorOid> errorOids_;
   std::chrono::microseconds elapsed_{100};
 
   std::vector<promsnmp::SnmpRequest> requests_;

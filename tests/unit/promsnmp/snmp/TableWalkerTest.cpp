@@ -1,5 +1,6 @@
 #include "snmp/TableWalker.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,13 +23,8 @@ const std::string kC = "1.3.6.1.4.1.99.1.1.3";
 const std::string kD = "1.3.6.1.4.1.99.1.1.4";
 
 SnmpTarget target(int version = 1) {
-  SnmpTarget t;
-  t.name = "dev";
-  t.address = "192.0.2.1";
-  t.version = version;
-  t.community = "public";
+  SnmpTarget t = fakeTarget("dev", version);
   t.timeoutMs = 1000;
-  t.retries = 1;
   return t;
 }
 
@@ -90,6 +86,16 @@ void surround(FakeSnmpClient& fake) {
   fake.setInteger("1.3.6.1.4.1.99.2.0", 8);
 }
 
+/// A table of the first `columns` of kA..kD, rows 1..`rows` (column k's values 100·k + row),
+/// with noise around it.
+void table(FakeSnmpClient& fake, size_t columns, uint32_t rows) {
+  surround(fake);
+  const std::string* names[] = {&kA, &kB, &kC, &kD};
+  for (size_t k = 0; k < columns; ++k) {
+    fill(fake, *names[k], range(1, rows), 100 * (k + 1));
+  }
+}
+
 }  // namespace
 
 class TableWalkerTest : public CppUnit::TestFixture {
@@ -103,10 +109,18 @@ class TableWalkerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testTooBigSplitsColumns);
   CPPUNIT_TEST(testTooBigForOneValueGivesUp);
   CPPUNIT_TEST(testNonIncreasingOidStopsColumn);
+  CPPUNIT_TEST(testAllowNonincreasingGoesOn);
+  CPPUNIT_TEST(testAllowNonincreasingStopsAtLoop);
+  CPPUNIT_TEST(testIsolatedErrorFailsOnlyItsColumn);
+  CPPUNIT_TEST(testIsolatedErrorWithoutIndexAsksAlone);
+  CPPUNIT_TEST(testIsolatedTimeoutFailsItsColumns);
+  CPPUNIT_TEST(testIsolatedSecondTimeoutFailsWalk);
+  CPPUNIT_TEST(testRequestLog);
   CPPUNIT_TEST(testV1UsesGetNext);
   CPPUNIT_TEST(testRequestLimit);
   CPPUNIT_TEST(testGrowsRepetitionsWhenFastAndComplete);
   CPPUNIT_TEST(testSlowResponsesDoNotGrow);
+  CPPUNIT_TEST(testShortColumnsDoNotGrow);
   CPPUNIT_TEST(testExpectedRowsLimitsRepetitions);
   CPPUNIT_TEST(testTimeoutFailsWalk);
   CPPUNIT_TEST(testNoColumns);
@@ -265,6 +279,160 @@ class TableWalkerTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(r.requests < 10);
   }
 
+  /// An agent that returns a column out of order: 1, 2, 5, 3, 4 (snmp_exporter
+  /// `allow_nonincreasing_oids`, gosnmp AppOpts "c": the walk goes on from each returned OID).
+  void outOfOrder(FakeSnmpClient& fake) {
+    surround(fake);
+    fill(fake, kA, range(1, 5), 100);
+    fill(fake, kB, range(1, 3), 200);
+    fake.setNextOverride(kA + ".2", kA + ".5");
+    fake.setNextOverride(kA + ".5", kA + ".3");
+    fake.setNextOverride(kA + ".4", kB + ".1");
+  }
+
+  void testAllowNonincreasingGoesOn() {
+    TableWalker::Options o;
+    o.initialMaxRepetitions = 2;
+    {
+      FakeSnmpClient fake;
+      outOfOrder(fake);
+      TableWalker::Result r = walkNow(fake, target(), {kA, kB}, o);
+      CPPUNIT_ASSERT(r.truncated);  // by default the column ends at .3 after .5
+      CPPUNIT_ASSERT_EQUAL(size_t(3), r.columns[0].size());
+    }
+    o.allowNonincreasingOids = true;
+    FakeSnmpClient fake;
+    outOfOrder(fake);
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB}, o);
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(!r.truncated);
+    std::vector<uint32_t> order;
+    for (const auto& [index, value] : r.columns[0]) {
+      order.push_back(index[0]);
+      CPPUNIT_ASSERT_EQUAL(uint64_t(100 + index[0]), value.unsignedValue);
+    }
+    CPPUNIT_ASSERT(order == std::vector<uint32_t>({1, 2, 5, 3, 4}));  // the agent's order
+    CPPUNIT_ASSERT(rowsOf(r.columns[1]) == expectedRows(range(1, 3), 200));
+  }
+
+  void testAllowNonincreasingStopsAtLoop() {
+    FakeSnmpClient fake;
+    surround(fake);
+    fill(fake, kA, range(1, 5), 100);
+    fake.setNextOverride(kA + ".3", kA + ".2");  // .2 .3 .2 .3 ... forever
+    TableWalker::Options o;
+    o.initialMaxRepetitions = 2;
+    o.allowNonincreasingOids = true;
+    TableWalker::Result r = walkNow(fake, target(), {kA}, o);
+    CPPUNIT_ASSERT(r.truncated);
+    CPPUNIT_ASSERT(r.message.find("twice") != std::string::npos);
+    CPPUNIT_ASSERT(rowsOf(r.columns[0]) == expectedRows({1, 2, 3}, 100));
+    CPPUNIT_ASSERT(r.requests <= 3);
+  }
+
+  void testIsolatedErrorFailsOnlyItsColumn() {
+    FakeSnmpClient fake;
+    table(fake, 3, 5);
+    fake.setErrorOid(kB, promsnmp::kErrGenErr);
+    TableWalker::Options o;
+    o.isolateFailures = true;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC}, o);
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT_EQUAL(size_t(3), r.columnFailures.size());
+    CPPUNIT_ASSERT(!r.columnFailures[0].failed());
+    CPPUNIT_ASSERT(r.columnFailures[1].status == SnmpResponse::Status::ErrorStatus);
+    CPPUNIT_ASSERT_EQUAL(promsnmp::kErrGenErr, r.columnFailures[1].errorStatus);
+    CPPUNIT_ASSERT(!r.columnFailures[2].failed());
+    CPPUNIT_ASSERT(rowsOf(r.columns[0]) == expectedRows(range(1, 5), 100));
+    CPPUNIT_ASSERT(rowsOf(r.columns[2]) == expectedRows(range(1, 5), 300));
+
+    // Without isolation the first error fails the walk.
+    FakeSnmpClient plain;
+    fill(plain, kA, range(1, 5), 100);
+    plain.setErrorOid(kB, promsnmp::kErrGenErr);
+    TableWalker::Result p = walkNow(plain, target(), {kA, kB});
+    CPPUNIT_ASSERT(p.status == SnmpResponse::Status::ErrorStatus);
+    CPPUNIT_ASSERT(p.columnFailures.empty());
+  }
+
+  void testIsolatedErrorWithoutIndexAsksAlone() {
+    FakeSnmpClient fake;
+    table(fake, 3, 5);
+    fake.setErrorOid(kB, promsnmp::kErrGenErr, false);  // error-index 0: which one?
+    TableWalker::Options o;
+    o.isolateFailures = true;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC}, o);
+    CPPUNIT_ASSERT(!r.columnFailures[0].failed());
+    CPPUNIT_ASSERT(r.columnFailures[1].failed());
+    CPPUNIT_ASSERT(!r.columnFailures[2].failed());
+    CPPUNIT_ASSERT(rowsOf(r.columns[0]) == expectedRows(range(1, 5), 100));
+    CPPUNIT_ASSERT(rowsOf(r.columns[2]) == expectedRows(range(1, 5), 300));
+    // 1 failed request with all three, then each alone.
+    CPPUNIT_ASSERT_EQUAL(size_t(4), fake.requests().size());
+    for (size_t i = 1; i < fake.requests().size(); ++i) {
+      CPPUNIT_ASSERT_EQUAL(size_t(1), fake.requests()[i].oids.size());
+    }
+  }
+
+  void testIsolatedTimeoutFailsItsColumns() {
+    // One subtree hangs: the request holding it times out, its columns are asked again one
+    // by one, and only the column that times out alone fails.
+    FakeSnmpClient fake;
+    table(fake, 4, 5);
+    fake.setTimeoutOid(kC);
+    TableWalker::Options o;
+    o.isolateFailures = true;
+    o.maxParallelRequests = 1;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC, kD}, o);
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT(!r.columnFailures[0].failed());
+    CPPUNIT_ASSERT(!r.columnFailures[1].failed());
+    CPPUNIT_ASSERT(r.columnFailures[2].status == SnmpResponse::Status::Timeout);
+    CPPUNIT_ASSERT(!r.columnFailures[3].failed());
+    CPPUNIT_ASSERT(rowsOf(r.columns[1]) == expectedRows(range(1, 5), 200));
+    CPPUNIT_ASSERT(rowsOf(r.columns[3]) == expectedRows(range(1, 5), 400));
+    // All four, then each alone.
+    CPPUNIT_ASSERT_EQUAL(size_t(5), fake.requests().size());
+    CPPUNIT_ASSERT_EQUAL(uint32_t(2 + 1 + 1 + 2 + 1), r.requests);  // retries 1 per timeout
+  }
+
+  void testIsolatedSecondTimeoutFailsWalk() {
+    FakeSnmpClient fake;
+    table(fake, 4, 5);
+    fake.setTimeoutTarget("dev");  // the whole agent is gone
+    TableWalker::Options o;
+    o.isolateFailures = true;
+    o.maxColumnsPerRequest = 1;
+    o.maxParallelRequests = 1;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC, kD}, o);
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Timeout);
+    CPPUNIT_ASSERT_EQUAL(size_t(2), fake.requests().size());  // not one timeout per column
+    for (const TableWalker::ColumnFailure& f : r.columnFailures) {
+      CPPUNIT_ASSERT(f.status == SnmpResponse::Status::Timeout);
+    }
+  }
+
+  void testRequestLog() {
+    FakeSnmpClient fake;
+    table(fake, 3, 3);
+    fill(fake, kA, range(4, 30), 100);
+    TableWalker::Options o;
+    o.recordRequests = true;
+    o.initialMaxRepetitions = 10;
+    o.maxMaxRepetitions = 10;
+    o.maxColumnsPerRequest = 2;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC}, o);
+    CPPUNIT_ASSERT_EQUAL(fake.requests().size(), r.log.size());
+    uint32_t packets = 0;
+    size_t withA = 0;
+    for (const TableWalker::RequestRecord& rec : r.log) {
+      packets += rec.packets;
+      withA += std::count(rec.columns.begin(), rec.columns.end(), 0U);
+    }
+    CPPUNIT_ASSERT_EQUAL(r.requests, packets);
+    CPPUNIT_ASSERT_EQUAL(size_t(4), withA);  // 30 rows of A at 10 per request, + 1 to see its end
+  }
+
   void testV1UsesGetNext() {
     FakeSnmpClient fake;
     fill(fake, kA, {1, 2, 4}, 100);
@@ -321,6 +489,19 @@ class TableWalkerTest : public CppUnit::TestFixture {
     o.initialMaxRepetitions = 10;
     TableWalker::Result r = walkNow(fake, target(), {kA}, o);
     CPPUNIT_ASSERT_EQUAL(size_t(100), r.columns[0].size());
+    CPPUNIT_ASSERT_EQUAL(10, r.maxRepetitions);
+  }
+
+  void testShortColumnsDoNotGrow() {
+    // A complete response whose columns all ended in it was padded past their ends: asking
+    // for more rows next time would only pad more.
+    FakeSnmpClient fake;
+    table(fake, 2, 3);
+    TableWalker::Options o;
+    o.initialMaxRepetitions = 10;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB}, o);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), fake.requests().size());
+    CPPUNIT_ASSERT_EQUAL(size_t(3), r.columns[0].size());
     CPPUNIT_ASSERT_EQUAL(10, r.maxRepetitions);
   }
 
