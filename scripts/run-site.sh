@@ -43,6 +43,9 @@ export PROM_ENCRYPT_KEY_FILE=$run/secrets/promsnmp-encrypt-key
 community_cisco=demo-cisco-7c41
 community_linux=demo-linux-2e9d
 community_public=demo-public-b83f
+# snmp_exporter modules (/snmp?target=...&module=...): the project's module file, written from the
+# MIBs for the side-by-side test against snmp_exporter (system, if_mib, HOST-RESOURCES, UCD, IP-MIB).
+export PROMSNMP_MODULES_FILES=${PROMSNMP_MODULES_FILES:-$top/tests/data/modules/peer-current.yml}
 export COLLECTION_INTERVAL=${COLLECTION_INTERVAL:-10000}
 export CACHE_EXP_MILLIS=${CACHE_EXP_MILLIS:-60000}
 unset PROM_ENCRYPT_KEY
@@ -267,6 +270,8 @@ promsnmp site (logs: $run/logs, inventory share: $run/share, key: $PROM_ENCRYPT_
 
 HAProxy        http://127.0.0.1:$haproxy_port/                 (scrapes, /targets, the API)
   scrape       curl -K $run/secrets/prometheus.curlrc http://127.0.0.1:$haproxy_port/snmp?target=Profiler3750
+  modules      curl -K $run/secrets/prometheus.curlrc 'http://127.0.0.1:$haproxy_port/snmp?target=tt&module=system,hrStorage,ucd_memory'
+               (snmp_exporter's interface; modules from $PROMSNMP_MODULES_FILES)
   users        prometheus (read) and admin (admin): passwords in $run/secrets/, web config $run/secrets/web.yml
   discovery    curl -K $run/secrets/admin.curlrc -X POST -H 'Content-Type: application/json' http://127.0.0.1:$haproxy_port/promsnmp/discovery \\
                  -d '{"potentialTargets":["127.0.10.0/29"],"agentType":"snmp-community","version":"v2c","port":$snmp_port,"readCommunity":"$community_public"}'

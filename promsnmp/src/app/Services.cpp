@@ -510,7 +510,8 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
                      discovery_.get(),
                      static_cast<size_t>(config_.discoveryMaxAddresses),
                      access_.get(),
-                     static_cast<double>(config_.discoveryMaxRequestsPerMinute)};
+                     static_cast<double>(config_.discoveryMaxRequestsPerMinute),
+                     modules_.get()};
 
   httpThreads_ = std::make_unique<Poco::ThreadPool>("http", 4, kHttpThreads);
   try {

@@ -1,6 +1,8 @@
 #include "collection/Collector.h"
 
+#include <algorithm>
 #include <future>
+#include <tuple>
 #include <unordered_set>
 
 #include "common/Logging.h"
@@ -109,8 +111,7 @@ PollOutcome Collector::outcomeOf(std::shared_ptr<PollResult> result) {
 }
 
 PollOutcome Collector::pollBlocking(const std::string& key, const PollStarter& start,
-                                    std::function<void()> after,
-                                    std::chrono::milliseconds budget) {
+                                    std::function<void()> after, std::chrono::milliseconds budget) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) {
@@ -156,7 +157,7 @@ Collector::PollStarter Collector::devicePoll(const SnmpTarget& target,
 }
 
 Collector::PollStarter Collector::modulePoll(const ModuleScrapeSpec& spec,
-                                             std::shared_ptr<const CacheEntry> previous,
+                                             const std::shared_ptr<const CacheEntry>& previous,
                                              const char* trigger) {
   std::shared_ptr<const ModulePollResult> before;
   if (previous && previous->lastGood) {
@@ -288,6 +289,47 @@ void Collector::enableModules(ModuleRegistry& registry, ModulePoller& poller,
 size_t Collector::moduleSets() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return moduleSets_.size();
+}
+
+std::vector<ModuleSetState> Collector::moduleSetStates() const {
+  std::vector<ModuleScrapeSpec> specs;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [key, spec] : moduleSets_) {
+      specs.push_back(spec);
+    }
+  }
+  auto now = clock_.steadyNow();
+  std::vector<ModuleSetState> states;
+  for (const ModuleScrapeSpec& spec : specs) {
+    ModuleSetState state;
+    state.target = spec.target.name;
+    for (const auto& module : spec.modules) {
+      state.modules += (state.modules.empty() ? "" : ",") + module->name;
+    }
+    state.auth = spec.authName;
+    if (auto entry = cache_.peek(spec.key); entry && entry->last) {
+      state.polled = true;
+      state.up = entry->last->up();
+      state.ageSeconds = secondsBetween(entry->storedAt, now);
+      state.durationSeconds = entry->last->durationSeconds;
+      if (!state.up) {
+        state.error = entry->last->errorDetail;
+      } else if (entry->last->modules) {
+        for (const ModuleOutcome& outcome : entry->last->modules->outcomes) {
+          if (!outcome.up()) {
+            state.error += (state.error.empty() ? "" : "; ") + outcome.module + ": " +
+                           pollErrorName(outcome.error) + " " + outcome.errorDetail;
+          }
+        }
+      }
+    }
+    states.push_back(std::move(state));
+  }
+  std::sort(states.begin(), states.end(), [](const ModuleSetState& a, const ModuleSetState& b) {
+    return std::tie(a.target, a.modules, a.auth) < std::tie(b.target, b.modules, b.auth);
+  });
+  return states;
 }
 
 ScrapeReply Collector::scrapeModules(const ModuleScrapeRequest& request, const std::string& accept,

@@ -47,6 +47,18 @@ struct TargetState {
   size_t interfaces = 0;
 };
 
+/// A (device, module set) polled here, for the landing page.
+struct ModuleSetState {
+  std::string target;
+  std::string modules;  // comma-separated, in name order
+  std::string auth;     // "" when the inventory's credentials are used
+  bool polled = false;
+  bool up = false;
+  std::string error;  // the poll's failure, or the failed modules
+  double ageSeconds = 0;
+  double durationSeconds = 0;
+};
+
 /// Ties inventory, poller, exposition and cache together: answers scrapes (cache hit, or one
 /// single-flight live poll on a miss) and polls in the background every interval — every
 /// inventory device (`all`) or the ones scraped here recently (`scraped`, for sharding behind
@@ -92,6 +104,8 @@ class Collector {
   void enableModules(ModuleRegistry& registry, ModulePoller& poller, bool allowUnlistedTargets);
   /// The (device, module set) pairs polled in the background now (tests, landing page).
   size_t moduleSets() const;
+  /// Their states, by target and modules.
+  std::vector<ModuleSetState> moduleSetStates() const;
 
   void evictCache();
   std::vector<TargetState> targetStates() const;
@@ -127,8 +141,8 @@ class Collector {
   PollStarter devicePoll(const SnmpTarget& target, std::shared_ptr<const CacheEntry> previous,
                          const char* trigger);
   /// The module poll of `spec`, continuing from `previous`.
-  PollStarter modulePoll(const ModuleScrapeSpec& spec, std::shared_ptr<const CacheEntry> previous,
-                         const char* trigger);
+  PollStarter modulePoll(const ModuleScrapeSpec& spec,
+                         const std::shared_ptr<const CacheEntry>& previous, const char* trigger);
   /// Renders a finished poll (utilization state is updated here, once per poll).
   PollOutcome outcomeOf(std::shared_ptr<PollResult> result);
   /// Starts a background poll if none runs under `key` and the collector is not stopping;

@@ -41,6 +41,9 @@ std::optional<HostPort> parseHostPort(const std::string& text) {
     size_t colon = text.find(':');
     out.host = text.substr(0, colon);
     portText = text.substr(colon + 1);
+    if (portText.empty()) {
+      return std::nullopt;  // "host:"
+    }
   } else {
     out.host = text;  // a name, an IPv4 literal, or an unbracketed IPv6 literal
   }
@@ -174,7 +177,7 @@ std::string renderModuleBody(const ModulePollResult& result) {
     const Module& module = *result.modules[i];
     const ModuleOutcome& outcome = result.outcomes[i];
     if (outcome.up()) {
-      renderModule(module, result.pdus, families);
+      renderModule(module, result.tableOf(i), families);
     }
     ModuleScrapeStats stats;
     stats.walkSeconds = outcome.walkSeconds;

@@ -514,8 +514,7 @@ void appendStatusTail(std::string& out, ExpositionFormat format, const TargetSta
 
   if (!status.modules) {
     appendHelpType(out, "promsnmp_target_interfaces",
-                   "Number of interfaces in the device metrics of this response.", "gauge",
-                   format);
+                   "Number of interfaces in the device metrics of this response.", "gauge", format);
     appendTargetSample(out, "promsnmp_target_interfaces", status.target,
                        static_cast<double>(status.interfaces));
   }

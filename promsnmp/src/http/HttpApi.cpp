@@ -31,6 +31,7 @@
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Merge.h"
 #include "leadership/Leadership.h"
+#include "modules/ModuleRegistry.h"
 
 namespace promsnmp {
 
@@ -364,8 +365,9 @@ void HttpApi::scrape(HTTPServerRequest& request, HTTPServerResponse& response) {
     modules.modules = queryAll(request, "module");
     for (const char* single : {"auth", "snmp_context"}) {
       if (queryAll(request, single).size() > 1) {
-        sendError(request, response, 400,
-                  std::string("'") + single + "' parameter must only be provided once");
+        // Plain text, as snmp_exporter words it and as the module errors below are.
+        sendEncoded(response, 400, "text/plain; charset=utf-8", "",
+                    std::string("'") + single + "' parameter must only be provided once\n");
         return;
       }
     }
@@ -790,6 +792,24 @@ void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
   snmpDetails->set("up", up);
   snmp->set("details", snmpDetails);
   components->set("snmp", snmp);
+  if (context_.modules != nullptr) {
+    // Degraded, never down: a module file that failed to reload leaves the last good set served.
+    ModuleRegistry::Status loaded = context_.modules->status();
+    Poco::JSON::Object::Ptr modules = component("UP");
+    Poco::JSON::Object::Ptr moduleDetails = new Poco::JSON::Object;
+    moduleDetails->set("modules", loaded.modules);
+    moduleDetails->set("auths", loaded.auths);
+    Poco::JSON::Array files;
+    for (const std::string& file : loaded.files) {
+      files.add(file);
+    }
+    moduleDetails->set("files", files);
+    if (!loaded.lastLoadOk) {
+      moduleDetails->set("error", loaded.lastError);
+    }
+    modules->set("details", moduleDetails);
+    components->set("modules", modules);
+  }
 
   std::string path = pathOf(request);
   std::string status;
@@ -868,7 +888,38 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
          << (t.polled ? std::to_string(static_cast<int>(t.ageSeconds)) + " s ago" : "-")
          << "</td><td>" << t.durationSeconds << " s</td><td>" << t.interfaces << "</td></tr>";
   }
-  html << "</table></body></html>\n";
+  html << "</table>";
+  std::vector<ModuleSetState> sets = context_.collector.moduleSetStates();
+  if (!sets.empty()) {
+    html << "<h2>snmp_exporter module sets polled here</h2><table><tr><th>target</th>"
+         << "<th>modules</th><th>auth</th><th>state</th><th>last poll</th><th>duration</th></tr>";
+    for (const ModuleSetState& m : sets) {
+      std::string state = !m.polled         ? "not polled yet"
+                          : !m.up           ? "down: " + m.error
+                          : m.error.empty() ? "up"
+                                            : "up; failed: " + m.error;
+      std::string url = "/snmp?target=";
+      std::string encoded;
+      Poco::URI::encode(m.target, "&?=#+%", encoded);
+      url += encoded + "&module=";
+      encoded.clear();
+      Poco::URI::encode(m.modules, "&?=#+%", encoded);
+      url += encoded;
+      if (!m.auth.empty() && m.auth.rfind("module:", 0) != 0) {
+        encoded.clear();
+        Poco::URI::encode(m.auth, "&?=#+%", encoded);
+        url += "&auth=" + encoded;
+      }
+      html << "<tr><td><a href=\"" << htmlEscape(url) << "\">" << htmlEscape(m.target)
+           << "</a></td><td>" << htmlEscape(m.modules) << "</td><td>"
+           << htmlEscape(m.auth.empty() ? "(inventory)" : m.auth) << "</td><td class=\""
+           << (m.up && m.error.empty() ? "up" : "down") << "\">" << htmlEscape(state) << "</td><td>"
+           << (m.polled ? std::to_string(static_cast<int>(m.ageSeconds)) + " s ago" : "-")
+           << "</td><td>" << m.durationSeconds << " s</td></tr>";
+    }
+    html << "</table>";
+  }
+  html << "</body></html>\n";
   send(request, response, 200, "text/html; charset=utf-8", html.str());
 }
 

@@ -21,6 +21,8 @@ class HTTPServerResponse;
 
 namespace promsnmp {
 
+class ModuleRegistry;
+
 class Collector;
 class DiscoveryService;
 class InventoryState;
@@ -45,10 +47,11 @@ struct ApiContext {
   std::function<std::string()> reload;          // "" when reloaded, else the error
   Leadership& leadership;                       // inventory writes only on the leader
   size_t maxRequestBody = 16u << 20;
-  DiscoveryService* discovery = nullptr;   // nullptr: discovery answers 503
-  size_t discoveryMaxAddresses = 65536;    // per discovery request
-  WebAccess* access = nullptr;             // nullptr: no access control (everything open)
-  double discoveryRequestsPerMinute = 30;  // POST /promsnmp/discovery, token bucket
+  DiscoveryService* discovery = nullptr;    // nullptr: discovery answers 503
+  size_t discoveryMaxAddresses = 65536;     // per discovery request
+  WebAccess* access = nullptr;              // nullptr: no access control (everything open)
+  double discoveryRequestsPerMinute = 30;   // POST /promsnmp/discovery, token bucket
+  const ModuleRegistry* modules = nullptr;  // the module files, for the health details
 };
 
 /// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):

@@ -52,8 +52,7 @@ std::string ModuleRegistry::load(const std::vector<std::string>& patterns,
     ++status_.failures;
     status_.lastLoadOk = false;
     status_.lastError = error;
-    logEvent(log, Poco::Message::PRIO_ERROR,
-             "module files invalid, keeping the modules in force",
+    logEvent(log, Poco::Message::PRIO_ERROR, "module files invalid, keeping the modules in force",
              {{"error", error}, {"modules", status_.modules}});
     return error;
   }

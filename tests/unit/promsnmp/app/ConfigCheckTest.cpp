@@ -42,7 +42,7 @@ class ConfigCheckTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testWithoutModuleFiles);
   CPPUNIT_TEST(testModuleFilesSummarised);
   CPPUNIT_TEST(testModuleFileProblemsExit78WithFileLine);
-  CPPUNIT_TEST(testPatternMatchingNothingExits78);
+  CPPUNIT_TEST(testPatternMatchingNothing);
   CPPUNIT_TEST(testEnvironmentExpansionUsesTheSourcesEnvironment);
   CPPUNIT_TEST(testSettingProblemsExit78);
   CPPUNIT_TEST_SUITE_END();
@@ -92,11 +92,16 @@ class ConfigCheckTest : public CppUnit::TestFixture {
                                                         "type \"Foo\""));
   }
 
-  void testPatternMatchingNothingExits78() {
-    const Outcome o = check({{"PROMSNMP_MODULES_FILES", dir_.path() + "/*.yml"}});
+  // A glob that matches nothing warns (an empty modules.d/ must not stop a start); a literal
+  // path that does not exist is an error.
+  void testPatternMatchingNothing() {
+    Outcome o = check({{"PROMSNMP_MODULES_FILES", dir_.path() + "/*.yml"}});
+    CPPUNIT_ASSERT_EQUAL(0, o.code);
+    CPPUNIT_ASSERT_MESSAGE(
+        o.err, contains(o.err, "warning: " + dir_.path() + "/*.yml: no file matches this pattern"));
+    o = check({{"PROMSNMP_MODULES_FILES", dir_.path() + "/missing.yml"}});
     CPPUNIT_ASSERT_EQUAL(78, o.code);
-    CPPUNIT_ASSERT_MESSAGE(o.err,
-                           contains(o.err, dir_.path() + "/*.yml: no file matches this pattern"));
+    CPPUNIT_ASSERT_MESSAGE(o.err, contains(o.err, dir_.path() + "/missing.yml: cannot read"));
   }
 
   void testEnvironmentExpansionUsesTheSourcesEnvironment() {

@@ -289,6 +289,12 @@ class CollectorTest : public CppUnit::TestFixture {
         !collector_->scrapeModules(moduleRequest("b", "sys"), "*/*", std::nullopt).cacheHit);
     CPPUNIT_ASSERT_EQUAL(2, polls("scrape"));
     CPPUNIT_ASSERT_EQUAL(size_t(2), collector_->moduleSets());
+    std::vector<ModuleSetState> states = collector_->moduleSetStates();
+    CPPUNIT_ASSERT_EQUAL(size_t(2), states.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("a"), states[0].target);
+    CPPUNIT_ASSERT_EQUAL(std::string("sys"), states[0].modules);
+    CPPUNIT_ASSERT(states[0].polled && states[0].up && states[0].error.empty());
+    CPPUNIT_ASSERT_EQUAL(std::string("b"), states[1].target);
     clock_.advance(std::chrono::seconds(31));
     collector_->collectOnce();
     CPPUNIT_ASSERT_EQUAL(2, polls("interval"));  // the module sets; no plain device was scraped

@@ -152,11 +152,11 @@ class ModuleScrapeTest : public CppUnit::TestFixture {
       uint16_t port;
     };
     // snmp_exporter: [transport://]host[:port], IPv6 in brackets.
-    for (const Case& c : {Case{"udp://10.1.2.3:1161", "10.1.2.3", 1161},
-                          Case{"switch.example:162", "switch.example", 162},
-                          Case{"[2001:db8::1]:1161", "2001:db8::1", 1161},
-                          Case{"[2001:db8::1]", "2001:db8::1", 161},
-                          Case{"2001:db8::2", "2001:db8::2", 161}}) {
+    for (const Case& c :
+         {Case{"udp://10.1.2.3:1161", "10.1.2.3", 1161},
+          Case{"switch.example:162", "switch.example", 162},
+          Case{"[2001:db8::1]:1161", "2001:db8::1", 1161},
+          Case{"[2001:db8::1]", "2001:db8::1", 161}, Case{"2001:db8::2", "2001:db8::2", 161}}) {
       auto r = resolveModuleScrape(request(c.target, {"if_mib"}), v, set, true);
       CPPUNIT_ASSERT_MESSAGE(c.target, r.spec.has_value());
       CPPUNIT_ASSERT_EQUAL(std::string(c.host), r.spec->target.address);
