@@ -287,7 +287,8 @@ HOST-RESOURCES-MIB: 8 hrStorageTable rows and 4 processors, hrStorageUsed and hr
 moving), one promsnmp with the same module file, \`PROMSNMP_COLLECTION_MODE=scraped
 COLLECTION_INTERVAL=$interval_ms\`, every device in its inventory. Each device is scraped once with
 \`module=$fleet_set\` (curl, 16 at a time, with gzip as Prometheus asks) so that its (device, module set) is polled in the
-background; after the cycle running when that ends, two whole cycles are measured, end to end:
+background; after the cycle running when that ends, two whole cycles are measured, end to end,
+or when cycles overrun those that end within three intervals (here: $cycles in $fwall s):
 polls done against those due in that window (every set once per interval), the last cycle's
 duration and the overruns (cycles longer than the interval), the collector's CPU share of one
 core (utime + stime over the window), CPU per poll, RSS at the end, and the series in one
