@@ -20,7 +20,6 @@ polls_large=${3:-${2:-5}}
   die "POLLS must be positive integers"
 sizes=(48 5000)
 declare -A polls=([48]=$polls_small [5000]=$polls_large)
-exporter=/usr/bin/prometheus-snmp-exporter
 shipped_yml=bench/snmp_exporter/snmp.yml
 recording=/usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz
 # snmp.yml's module if_mib sends this community; the simulator picks the recording by community,
@@ -31,28 +30,9 @@ address=127.0.0.1
 scrape_timeout=30           # X-Prometheus-Scrape-Timeout-Seconds sent to both collectors
 curl_limit=$((scrape_timeout + 30)) # curl --max-time: every request is bounded
 goal_seconds=10
-tag="promsnmp-device-bench-$$"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-device-bench.XXXXXX")
-pids=()
-rule_ports=() # agent ports with two iptables rules each (requests, answers)
-cleanup() {
-  local pid port
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  for port in "${rule_ports[@]}"; do
-    iptables -D OUTPUT -p udp -d "$address" --dport "$port" -m comment --comment "$tag-$port" \
-      -j ACCEPT 2>/dev/null || true
-    iptables -D OUTPUT -p udp -s "$address" --sport "$port" -m comment --comment "$tag-$port-answers" \
-      -j ACCEPT 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM HUP # so that cleanup runs on a signal too
 
 export MIBS="" MIBDIRS="" SNMP_PERSISTENT_DIR="$work/net-snmp"
@@ -92,13 +72,7 @@ for n in "${sizes[@]}"; do
   "$build/bin/promsnmp-inventory" add-device --sys-name "${name[$n]}" --address "$address" \
     --port "${agent_port[$n]}" --community "$community" --timeout 3000 >/dev/null
 done
-promsnmp_port=$(free_port tcp)
-log "promsnmp on 127.0.0.1:$promsnmp_port..."
-"$build/bin/promsnmp" --web.listen-address="127.0.0.1:$promsnmp_port" >"$work/promsnmp.log" 2>&1 &
-pids+=($!)
-promsnmp_pid=${pids[-1]}
-promsnmp_url=http://127.0.0.1:$promsnmp_port
-wait_for promsnmp "$promsnmp_pid" 60 curl -sf "$promsnmp_url/-/ready"
+start_promsnmp "$build" "$work/promsnmp.log"
 
 # --- snmp_exporter 0.21 (if installed) ----------------------------------------------------------
 # The shipped module asks for 5 s per request and 3 retries; the 5,000-interface walk is thousands
@@ -115,45 +89,15 @@ elif ! "$exporter" --config.file="$exporter_yml" --dry-run >"$work/dry-run.log" 
   exporter_note="did not load its config ($(tr '\n' ' ' <"$work/dry-run.log" | cut -c1-200))"
   log "snmp_exporter: $exporter_note"
 else
-  exporter_port=$(free_port tcp)
-  log "snmp_exporter on 127.0.0.1:$exporter_port..."
-  "$exporter" --config.file="$exporter_yml" --web.listen-address="127.0.0.1:$exporter_port" \
-    >"$work/snmp_exporter.log" 2>&1 &
-  pids+=($!)
-  exporter_pid=${pids[-1]}
-  exporter_url=http://127.0.0.1:$exporter_port
-  wait_for snmp_exporter "$exporter_pid" 30 curl -sf "$exporter_url/metrics"
-  exporter_version=$(curl -s "$exporter_url/metrics" |
-    sed -n 's/^snmp_exporter_build_info{.*version="\([^"]*\)".*/\1/p')
+  start_exporter "$exporter_yml"
 fi
 
-# --- measurement helpers (as bench/snmp_bench.sh) -----------------------------------------------
+# --- measurement helpers (common.sh has the rest) ---------------------------------------------
 iptables_ok=1
 for n in "${sizes[@]}"; do
-  p=${agent_port[$n]}
-  if iptables -I OUTPUT -p udp -d "$address" --dport "$p" -m comment --comment "$tag-$p" \
-    -j ACCEPT 2>"$work/iptables.err"; then
-    rule_ports+=("$p")
-    iptables -I OUTPUT -p udp -s "$address" --sport "$p" -m comment --comment "$tag-$p-answers" \
-      -j ACCEPT 2>"$work/iptables.err" || true
-  else
-    iptables_ok=0
-    log "no iptables counter ($(cat "$work/iptables.err")): packets n/a"
-    break
-  fi
+  count_packets "${agent_port[$n]}" || { iptables_ok=0; break; }
 done
-counters() { # PORT → "requests answers" so far (n/a without iptables)
-  if ((!iptables_ok)); then
-    echo n/a n/a
-    return
-  fi
-  iptables -L OUTPUT -v -x -n | awk -v q="/* $tag-$1 */" -v a="/* $tag-$1-answers */" '
-    index($0, q) {r = $1} index($0, a) {p = $1}
-    END {print (r == "" ? "n/a" : r), (p == "" ? "n/a" : p)}'
-}
-cpu_ns() { # all threads; %.0f, not %d: mawk caps %d at 2^31-1 (2.1 s of CPU)
-  cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.0f\n", s}'
-}
+counters() { port_packets "$1"; } # PORT → "requests answers answer_bytes" so far (n/a without iptables)
 evict() { curl -sf -m 10 -o /dev/null "$promsnmp_url/promsnmp/evictCache"; }
 sample() { # FILE METRIC: the value of the first sample of METRIC (name up to '{' or ' ')
   awk -v m="$2" '{k = $1; sub(/\{.*/, "", k)} k == m {print $NF; exit}' "$1"
@@ -205,20 +149,11 @@ live_polls() { # COLLECTOR SIZE PID URL COUNT: one line a poll in COLLECTOR-SIZE
     log "$who, $n interfaces, poll $((i + 1))/$count: $(tail -1 "$file")"
   done
 }
-median() { # FILE COLUMN
-  awk -v c="$2" '$c != "n/a" && $c != "-" {print $c}' "$1" | sort -g |
-    awk '{v[NR] = $1} END {if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2];
-      else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
 column_max() { # FILE COLUMN
   awk -v c="$2" '$c != "n/a" {if (m == "" || $c + 0 > m + 0) m = $c} END {print (m == "" ? "n/a" : m)}' "$1"
 }
-fmt() { # NUMBER [DECIMALS]: n/a stays n/a
-  awk -v v="$1" -v d="${2:-2}" 'BEGIN {if (v == "n/a" || v == "") print "n/a"; else printf "%.*f", d, v}'
-}
 seconds() { awk -v v="$1" 'BEGIN {if (v == "n/a" || v == "") print "n/a"; else printf "%.2f", v / 1000}'; } # ms →
 size() { awk -v v="$1" 'BEGIN {if (v == "n/a" || v == "") print "n/a"; else if (v >= 1e6) printf "%.1f MB", v / 1e6; else printf "%.0f kB", v / 1e3}'; }
-ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {if (a == "n/a" || b == "n/a" || a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.*f×", d, a / b}'; }
 completeness() { # FILE SIZE: "N" when every poll answered 200 with SIZE interfaces, else what went wrong
   awk -v n="$2" '{t++; if ($8 == "200" && $6 == n) ok++; else bad = bad (bad == "" ? "" : ", ") $6 " (HTTP " $8 ")"}
     END {if (ok == t) printf "%d in %d of %d polls", n, ok, t
@@ -288,8 +223,8 @@ export PROM_INV_FILE=\$W/inventory/promsnmp-inventory.json PROM_ENCRYPT_KEY=benc
 $build/bin/promsnmp-inventory init
 $build/bin/promsnmp-inventory add-device --sys-name ${name[48]} --address $address --port ${agent_port[48]} --community $community --timeout 3000
 $build/bin/promsnmp-inventory add-device --sys-name ${name[5000]} --address $address --port ${agent_port[5000]} --community $community --timeout 3000
-$build/bin/promsnmp --web.listen-address=127.0.0.1:$promsnmp_port${exporter_port:+
-$exporter --config.file=\$W/snmp.yml --web.listen-address=127.0.0.1:$exporter_port}
+$build/bin/promsnmp --web.listen-address=${promsnmp_url#http://}${exporter_url:+
+$exporter --config.file=\$W/snmp.yml --web.listen-address=${exporter_url#http://}}
 \`\`\`
 
 snmp_exporter's configuration: $yml_note.
@@ -304,7 +239,7 @@ Medians over the polls:
 - *CPU*: the collector's CPU time across one scrape, the sum over its threads of
   \`/proc/PID/task/*/schedstat\` (ns resolution; promsnmp's includes the evictCache request);
 - *packets*: UDP datagrams to and from the agent's port, counted by two iptables rules
-  (\`-p udp -d $address --dport PORT\` and \`-s $address --sport PORT\`, ACCEPT, read before and
+  (\`-p udp --dport PORT\` and \`-p udp --sport PORT\`, ACCEPT, read before and
   after each poll)$( ((iptables_ok)) || echo "; iptables was not usable in this run, so n/a");
 - *interfaces*: promsnmp's \`promsnmp_target_interfaces\`, snmp_exporter's count of distinct
   \`ifIndex\` labels of \`ifHCInOctets\`; every poll checked (HTTP 200, and for promsnmp

@@ -25,23 +25,7 @@ tag="promsnmp-sweep-bench-$$"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-sweep-bench.XXXXXX")
 chmod 755 "$work"
-pids=()
-rules=()
-cleanup() {
-  local pid rule
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  for rule in "${rules[@]}"; do
-    # shellcheck disable=SC2086 # a rule is a word list
-    iptables -D INPUT $rule 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 for tool in snmpsimd snmpget curl python3; do
@@ -120,12 +104,12 @@ silent_row="| silent (iptables DROP) | skipped: iptables is not usable here | | 
 silent_note="The silent case needs iptables (root); it was skipped."
 if iptables -L INPUT -n >/dev/null 2>&1; then
   for a in "${agent_addresses[@]}"; do
-    rules+=("-d $a/32 -p udp --dport $port -m comment --comment $tag -j ACCEPT")
+    iptables_rules+=("INPUT -d $a/32 -p udp --dport $port -m comment --comment $tag -j ACCEPT")
   done
-  rules+=("-d $block -p udp --dport $port -m comment --comment $tag -j DROP")
-  for rule in "${rules[@]}"; do
-    # shellcheck disable=SC2086
-    iptables -A INPUT $rule
+  iptables_rules+=("INPUT -d $block -p udp --dport $port -m comment --comment $tag -j DROP")
+  for rule in "${iptables_rules[@]}"; do
+    # shellcheck disable=SC2086 # a chain and a rule spec, as words
+    iptables -A $rule
   done
   log "sweep 2: empty addresses silently dropped (iptables)..."
   read -r s_wall s_found s_scanned s_timeouts s_unreachable s_cpu <<<"$(sweep)"

@@ -27,38 +27,10 @@ bin=$top/$build/bin
 community=fleet
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-fleet-bench.XXXXXX")
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 hz=$(getconf CLK_TCK)
-own() { # URL → "cycles interval_polls overruns last_cycle_seconds scrapes" from the collector's metrics
-  curl -fsS "$1/metrics" | awk '
-    /^promsnmp_collection_cycles_total / {c = $2}
-    /^promsnmp_snmp_polls_total\{.*trigger="interval"/ {p += $2}
-    /^promsnmp_collection_overruns_total / {o = $2}
-    /^promsnmp_collection_cycle_duration_seconds / {d = $2}
-    /^cache_gets_total\{cache="metrics"/ {g += $2}
-    END {printf "%.0f %.0f %.0f %.1f %.0f\n", c, p, o, d, g}'
-}
-device_address() { # index → 127.2.0.1 ... (254 per /24, skipping .0 and .255)
-  local i=$1 o r
-  o=$((2 + i / 64516))
-  r=$((i % 64516))
-  echo "127.$o.$((r / 254)).$((r % 254 + 1))"
-}
 # Scrapes every device once per interval, spread over it: each second, one curl --parallel for
 # 1/interval of the devices; stops after SECONDS seconds (or when killed).
 scraper() { # URL NAMES_FILE SECONDS
@@ -86,28 +58,14 @@ rows=""
 declare -A share per_poll rss_mib done_pct missed # by size, poll-only runs
 run_size() { # N SCRAPED(0|1)
   local n=$1 scraped=$2 dir port sim_pid pid url scraper_pid="" label=""
-  local c0 p0 o0 g0 c1 p1 o1 d1 g1 t0 t1 s0 s1 rss sim_ticks deadline
+  local sim_ticks
   ((scraped)) && label=", each scraped once per interval"
   log "$n devices x $interfaces interfaces, every $interval_s s$label..."
   dir=$work/$n-$scraped
   mkdir -p "$dir/share" "$dir/state"
   port=$(free_port udp)
   # The inventory: N devices, one v2c agent each, on consecutive loopback addresses.
-  python3 - "$n" "$port" "$community" "$dir/names" >"$dir/inventory.json" <<'EOF'
-import json, sys
-n, port, community, names = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
-devices = []
-for i in range(n):
-    o, r = 2 + i // 64516, i % 64516
-    address = f"127.{o}.{r // 254}.{r % 254 + 1}"
-    agent = {"type": "snmp-community", "endpoint": {"address": address, "port": port},
-             "version": 1, "timeout": 2000, "retries": 1, "readCommunity": community}
-    devices.append({"sysName": "sim-" + address.replace(".", "-"), "agents": [agent],
-                    "primaryAgent": agent})
-print(json.dumps({"devices": devices, "discoverySeeds": []}))
-with open(names, "w") as f:
-    f.writelines(d["sysName"] + "\n" for d in devices)
-EOF
+  fleet_inventory "$n" "$port" "$community" "$dir/names" >"$dir/inventory.json"
   export PROM_INV_FILE=$dir/share/promsnmp-inventory.json PROM_ENCRYPT_KEY=fleet-bench-key \
     PROMSNMP_STATE_DIR=$dir/state
   "$bin/promsnmp-inventory" init --import "$dir/inventory.json" >/dev/null
@@ -116,53 +74,29 @@ EOF
     --interfaces "$interfaces" >"$dir/sim.log" 2>&1 &
   pids+=($!)
   sim_pid=${pids[-1]}
-  http=$(free_port tcp)
   COLLECTION_INTERVAL=$interval_ms PROMSNMP_COLLECTION_MODE=all CACHE_ENTRY_CNT=$((n * 2)) \
-    CACHE_EXP_MILLIS=$((interval_ms * 4)) \
-    "$bin/promsnmp" --web.listen-address="127.0.0.1:$http" >"$dir/promsnmp.log" 2>&1 &
-  pids+=($!)
-  pid=${pids[-1]}
-  url=http://127.0.0.1:$http
-  wait_for promsnmp "$pid" 20 curl -fsS -o /dev/null "$url/-/ready"
+    CACHE_EXP_MILLIS=$((interval_ms * 4)) start_promsnmp "$top/$build" "$dir/promsnmp.log"
+  pid=$promsnmp_pid
+  url=$promsnmp_url
   if ((scraped)); then
     scraper "$url" "$dir/names" $((4 * interval_s)) >"$dir/scraper.log" 2>&1 &
     pids+=($!)
     scraper_pid=${pids[-1]}
   fi
   # Warm-up: the first cycle (it starts at once). Then two whole cycles, end to end.
-  deadline=$((SECONDS + 2 * interval_s))
-  read -r c0 p0 o0 _ g0 < <(own "$url")
-  while ((c0 < 1 && SECONDS < deadline)); do
-    sleep 0.5
-    read -r c0 p0 o0 _ g0 < <(own "$url")
-  done
-  ((c0 >= 1)) || die "$n devices: no collection cycle ended within $((2 * interval_s)) s"
-  t0=$(ticks "$pid")
-  s0=$(date +%s%N)
-  deadline=$((SECONDS + 3 * interval_s))
-  read -r c1 p1 o1 d1 g1 < <(own "$url")
-  while ((c1 < c0 + 2 && SECONDS < deadline)); do
-    sleep 0.5
-    read -r c1 p1 o1 d1 g1 < <(own "$url")
-  done
-  t1=$(ticks "$pid")
-  s1=$(date +%s%N)
-  rss=$(rss_kib "$pid")
-  sim_ticks=$(ticks "$sim_pid")
+  local measured cycles polls overruns d1 scrapes cpu wall rss
+  measured=$(two_cycles "$url" "$pid" "$interval_s") || die "$n devices: no measurement"
+  read -r cycles polls overruns d1 scrapes cpu wall rss <<<"$measured"
+  sim_ticks=$(cpu_ticks "$sim_pid")
   if [[ -n $scraper_pid ]]; then
     kill "$scraper_pid" 2>/dev/null || true
   fi
   kill "$pid" "$sim_pid" 2>/dev/null || true
   wait "$pid" "$sim_pid" 2>/dev/null || true
-  local wall cpu polls cycles expected
-  wall=$(echo "($s1 - $s0) / 1000000000" | bc -l)
-  cpu=$(echo "($t1 - $t0) / $hz" | bc -l)
-  polls=$((p1 - p0))
-  cycles=$((c1 - c0))
-  expected=$((cycles * n))
+  local expected=$((cycles * n))
   rows+=$(printf '| %d%s | %d / %d (%.0f %%) | %.1f s (%d) | %.1f %% | %.3f ms | %.0f MiB | %.1f KiB |' \
     "$n" "${label:+, scraped}" "$polls" "$expected" \
-    "$(echo "100 * $polls / ($expected + 0.000001)" | bc -l)" "$d1" $((o1 - o0)) \
+    "$(echo "100 * $polls / ($expected + 0.000001)" | bc -l)" "$d1" "$overruns" \
     "$(echo "100 * $cpu / $wall" | bc -l)" "$(echo "1000 * $cpu / ($polls + 0.000001)" | bc -l)" \
     "$(echo "$rss / 1024" | bc -l)" "$(echo "$rss / $n" | bc -l)")$'\n'
   if ((!scraped)); then
@@ -172,7 +106,7 @@ EOF
     done_pct[$n]=$(echo "100 * $polls / ($expected + 0.000001)" | bc -l)
     missed[$n]=$((expected - polls))
   fi
-  log "$n devices$label: $polls of $expected polls in $cycles cycles (last $d1 s, $((o1 - o0)) overruns, $((g1 - g0)) scrapes served), CPU $(printf '%.2f' "$cpu") s over $(printf '%.1f' "$wall") s, RSS $((rss / 1024)) MiB (simulator CPU total $((sim_ticks / hz)) s)"
+  log "$n devices$label: $polls of $expected polls in $cycles cycles (last $d1 s, $overruns overruns, $scrapes scrapes served), CPU $(printf '%.2f' "$cpu") s over $(printf '%.1f' "$wall") s, RSS $((rss / 1024)) MiB (simulator CPU total $((sim_ticks / hz)) s)"
 }
 
 for n in $sizes; do

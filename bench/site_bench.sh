@@ -35,7 +35,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
 now_ms() { date +%s%3N; }
-median() { sort -n | awk '{v[NR] = $1} END {if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 max() { sort -n | tail -1; }
 version_of() { curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$(replica "$1")/metrics" | awk '$1 == "promsnmp_inventory_version" {print $2}'; }
 
@@ -97,11 +96,11 @@ print(json.dumps(inv))' "$run")
   echo $(($(now_ms) - t0)) >>"$RUN_DIR/catchup.ms"
 done
 
-l_med=$(median <"$RUN_DIR/leader.ms")
+l_med=$(median "$RUN_DIR/leader.ms" 1)
 l_max=$(max <"$RUN_DIR/leader.ms")
-d_med=$(median <"$RUN_DIR/discovery.ms")
+d_med=$(median "$RUN_DIR/discovery.ms" 1)
 d_max=$(max <"$RUN_DIR/discovery.ms")
-c_med=$(median <"$RUN_DIR/catchup.ms")
+c_med=$(median "$RUN_DIR/catchup.ms" 1)
 c_max=$(max <"$RUN_DIR/catchup.ms")
 budget=$((ttl + ttl / 3 + 1000))
 poll_ms=$(awk -F= '/^ *# *poll_interval_ms *=/ {gsub(/[ ;]/, "", $2); print $2}' etc/promsnmp.cfg)

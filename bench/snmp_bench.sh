@@ -12,43 +12,17 @@ BENCH_NAME="snmp bench"
 # shellcheck source=bench/common.sh
 . bench/common.sh
 build=${1:?usage: bench/snmp_bench.sh BUILD_DIR [POLLS]}
-polls=${2:-30}
-batch=10                                     # polls per CPU batch (/proc/PID/stat has 10 ms ticks)
-batches=$(((polls + batch - 1) / batch))
-((batches < 3)) && batches=3
-polls=$((batches * batch))
+poll_batches "${2:-30}"
 wrk_seconds=${BENCH_WRK_SECONDS:-10}
-exporter=/usr/bin/prometheus-snmp-exporter
 exporter_yml=bench/snmp_exporter/snmp.yml
 recording=/usr/share/doc/snmpsim/examples/data/cisco_16_switch.snmprec.gz
 community=cisco_16_switch
 device=Profiler3750
-tag="promsnmp-bench-$$"
 
-
-# snmpsimd drops to nobody: its data must be readable through the whole path, its cache writable.
+# snmpsimd drops to nobody: its data must be readable through the whole path.
 work=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-snmp-bench.XXXXXX")
 chmod 755 "$work"
-pids=()
-rule=()
-answer_rule=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${pids[@]}"; do
-    wait "$pid" 2>/dev/null || true
-  done
-  if ((${#rule[@]})); then
-    iptables -D OUTPUT "${rule[@]}" 2>/dev/null || true
-  fi
-  if ((${#answer_rule[@]})); then
-    iptables -D OUTPUT "${answer_rule[@]}" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap bench_cleanup EXIT
 trap 'exit 130' INT TERM HUP # so that cleanup runs on a signal too
 
 export MIBS="" MIBDIRS="" SNMP_PERSISTENT_DIR="$work/net-snmp"
@@ -62,18 +36,12 @@ for bin in promsnmp promsnmp-inventory; do
 done
 
 # --- the agent --------------------------------------------------------------------------------
-mkdir -p "$work/data" "$work/cache"
-chmod 777 "$work/cache"
+mkdir -p "$work/data"
 gzip -dc "$recording" >"$work/data/$community.snmprec"
-chmod 644 "$work/data/$community.snmprec"
 agent_port=$(free_port udp)
 log "snmpsimd on 127.0.0.1:$agent_port..."
-snmpsimd_cmd=(snmpsimd --data-dir="$work/data" --cache-dir="$work/cache"
-  --agent-udpv4-endpoint="127.0.0.1:$agent_port")
-((EUID == 0)) && snmpsimd_cmd+=(--process-user=nobody --process-group=nogroup) # it refuses root
-"${snmpsimd_cmd[@]}" >"$work/snmpsimd.log" 2>&1 &
-pids+=($!)
-wait_for snmpsimd "${pids[-1]}" 120 snmp_get 1.3.6.1.2.1.1.5.0
+start_snmpsimd "$work/data" "127.0.0.1:$agent_port"
+wait_for snmpsimd "$snmpsimd_pid" 120 snmp_get 1.3.6.1.2.1.1.5.0
 sysname=$(snmp_get 1.3.6.1.2.1.1.5.0 | sed -n 's/.*STRING: "\(.*\)"/\1/p')
 [[ $sysname == "$device" ]] || die "the agent says sysName '$sysname', expected $device"
 
@@ -84,27 +52,10 @@ export PROM_INV_FILE="$work/inventory/promsnmp-inventory.json" PROM_ENCRYPT_KEY=
 "$build/bin/promsnmp-inventory" init >/dev/null
 "$build/bin/promsnmp-inventory" add-device --sys-name "$device" --address 127.0.0.1 \
   --port "$agent_port" --community "$community" --timeout 3000 >/dev/null
-promsnmp_port=$(free_port tcp)
-log "promsnmp on 127.0.0.1:$promsnmp_port..."
-"$build/bin/promsnmp" --web.listen-address="127.0.0.1:$promsnmp_port" >"$work/promsnmp.log" 2>&1 &
-pids+=($!)
-promsnmp_pid=${pids[-1]}
-promsnmp_url=http://127.0.0.1:$promsnmp_port
-wait_for promsnmp "$promsnmp_pid" 60 curl -sf "$promsnmp_url/-/ready"
+start_promsnmp "$build" "$work/promsnmp.log"
 
 # --- snmp_exporter 0.21 -----------------------------------------------------------------------
-"$exporter" --config.file="$exporter_yml" --dry-run >"$work/dry-run.log" 2>&1 ||
-  die "$exporter_yml does not load: $(cat "$work/dry-run.log")"
-exporter_port=$(free_port tcp)
-log "snmp_exporter $("$exporter" --version 2>&1 | sed -n 's/.*version \([0-9.]*\).*/\1/p;q') on 127.0.0.1:$exporter_port..."
-"$exporter" --config.file="$exporter_yml" --web.listen-address="127.0.0.1:$exporter_port" \
-  >"$work/snmp_exporter.log" 2>&1 &
-pids+=($!)
-exporter_pid=${pids[-1]}
-exporter_url=http://127.0.0.1:$exporter_port
-wait_for snmp_exporter "$exporter_pid" 30 curl -sf "$exporter_url/metrics"
-exporter_version=$(curl -s "$exporter_url/metrics" |
-  sed -n 's/^snmp_exporter_build_info{.*version="\([^"]*\)".*/\1/p')
+start_exporter "$exporter_yml"
 
 scrape_promsnmp="$promsnmp_url/snmp?target=$device"
 scrape_exporter="$exporter_url/snmp?target=127.0.0.1:$agent_port&module=if_mib"
@@ -155,101 +106,19 @@ done
 min_packets=$(((column_varbinds + 63) / 64 + 1))
 
 # --- live polls -------------------------------------------------------------------------------
-# Packets to the agent and its answers: two iptables rules that accept (count) UDP to and from its
-# port (on loopback both directions pass OUTPUT); read as deltas. counters → "requests answers bytes".
-counters() { echo n/a n/a n/a; }
-if iptables -I OUTPUT -p udp -d 127.0.0.1 --dport "$agent_port" -m comment --comment "$tag" \
-  -j ACCEPT 2>"$work/iptables.err"; then
-  rule=(-p udp -d 127.0.0.1 --dport "$agent_port" -m comment --comment "$tag" -j ACCEPT)
-  if iptables -I OUTPUT -p udp -s 127.0.0.1 --sport "$agent_port" -m comment --comment "$tag-answers" \
-    -j ACCEPT 2>"$work/iptables.err"; then
-    answer_rule=(-p udp -s 127.0.0.1 --sport "$agent_port" -m comment --comment "$tag-answers" -j ACCEPT)
-  fi
-  counters() {
-    iptables -L OUTPUT -v -x -n | awk -v q="/* $tag */" -v a="/* $tag-answers */" '
-      index($0, q) {r = $1} index($0, a) {p = $1; b = $2}
-      END {print (r == "" ? "n/a" : r), (p == "" ? "n/a" : p), (b == "" ? "n/a" : b)}'
-  }
-else
-  log "no iptables counter ($(cat "$work/iptables.err")): packets from the collectors' own counts only"
-fi
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }      # utime + stime
-sys_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $13}'; }              # stime only
-cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.0f\n", s}'; } # all threads
-own_counter() { curl -s "$promsnmp_url/metrics" | awk -v n="$1" '$1 == n {printf "%.0f\n", $2}'; }
-tick_ms=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1000 / hz}')
-
-live_polls() { # NAME PID URL EVICT(0|1): writes NAME.polls (one line a poll) and NAME.batches
-  local name=$1 pid=$2 url=$3 evict_first=$4 b i t0 t1 n0 n1 b0 b1 s0 s1 wall c0 c1
-  : >"$work/$name.polls"
-  : >"$work/$name.batches"
-  for ((b = 0; b < batches; b++)); do
-    s0=$( ((evict_first)) && own_counter promsnmp_snmp_packets_sent_total || echo 0)
-    b0=$(cpu_ns "$pid")
-    t0=$(cpu_ticks "$pid")
-    for ((i = 0; i < batch; i++)); do
-      c0=$(counters)
-      n0=$(cpu_ns "$pid")
-      if ((evict_first)); then evict; fi
-      wall=$(curl -sf -o "$work/$name.last" -w '%{time_total}' "$url") || die "$name: scrape failed"
-      n1=$(cpu_ns "$pid")
-      c1=$(counters)
-      # cpu_ms wall_ms requests answers answer_bytes varbinds (the exporter's own count, else -)
-      echo "$n0 $n1 $wall $c0 $c1 $(awk '$1 == "snmp_scrape_pdus_returned" {print $2}' "$work/$name.last")" |
-        awk '{printf "%.3f %.1f", ($2 - $1) / 1e6, $3 * 1000
-          for (k = 4; k <= 6; k++) printf " %s", ($k == "n/a" ? "n/a" : $(k + 3) - $k)
-          printf " %s\n", ($10 == "" ? "-" : $10)}' >>"$work/$name.polls"
-    done
-    t1=$(cpu_ticks "$pid")
-    b1=$(cpu_ns "$pid")
-    s1=$( ((evict_first)) && own_counter promsnmp_snmp_packets_sent_total || echo 0)
-    # cpu_ms_per_poll (stat ticks) own_packets_per_poll cpu_ms_per_poll (schedstat, whole batch)
-    awk -v t="$((t1 - t0))" -v ms="$tick_ms" -v n="$batch" -v s="$((s1 - s0))" -v ns="$((b1 - b0))" \
-      'BEGIN {printf "%.2f %.1f %.3f\n", t * ms / n, s / n, ns / 1e6 / n}' >>"$work/$name.batches"
-  done
-}
-median() { # FILE COLUMN
-  awk -v c="$2" '$c != "n/a" && $c != "-" {print $c}' "$1" | sort -g |
-    awk '{v[NR] = $1} END {if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2];
-      else printf "%g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2}'
-}
+# Packets to the agent and its answers (iptables rule counters, common.sh).
+count_packets "$agent_port" || true
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 log "live polls: $batches batches of $batch sequential polls each, promsnmp then snmp_exporter..."
 curl -sf -o /dev/null "$scrape_exporter" # warm both paths once more
 evict
 curl -sf -o /dev/null "$scrape_promsnmp"
-live_polls promsnmp "$promsnmp_pid" "$scrape_promsnmp" 1
-live_polls exporter "$exporter_pid" "$scrape_exporter" 0
+live_polls promsnmp "$promsnmp_pid" "$promsnmp_url/metrics" "$promsnmp_url/promsnmp/evictCache" \
+  "$scrape_promsnmp"
+live_polls exporter "$exporter_pid" - - "$scrape_exporter"
 
 # --- cached scrapes under wrk (promsnmp) and live throughput (snmp_exporter) ---------------------
-wrk_run() { # NAME CONNECTIONS URL PID [WRK ARGS]: NAME.wrk (wrk's output), NAME.wrk-extra (packets, CPU)
-  local c0 c1 t0 t1 s0 s1
-  c0=$(counters)
-  t0=$(cpu_ticks "$4")
-  s0=$(sys_ticks "$4")
-  wrk -t2 -c"$2" -d"${wrk_seconds}s" --latency "${@:5}" "$3" >"$work/$1.wrk" 2>&1 || die "wrk $1 failed"
-  t1=$(cpu_ticks "$4")
-  s1=$(sys_ticks "$4")
-  c1=$(counters)
-  echo "$c0 $c1" | awk -v t=$((t1 - t0)) -v s=$((s1 - s0)) \
-    '{print ($1 == "n/a" ? "n/a" : $4 - $1), t, s}' >"$work/$1.wrk-extra"
-}
-wrk_rps() { awk '/^Requests\/sec:/ {print $2}' "$work/$1.wrk"; }
-wrk_requests() { awk '/ requests in / {print $1}' "$work/$1.wrk"; }
-wrk_p99() { # in ms
-  awk '$1 == "99%" {v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
-    f = (u == "us" ? 0.001 : u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : 0)
-    printf "%.2f", v * f}' "$work/$1.wrk"
-}
-wrk_cpu() { # collector CPU ms per request during the wrk run
-  awk -v r="$(wrk_requests "$1")" -v ms="$tick_ms" '{if (r > 0) printf "%.3f", $2 * ms / r; else print "n/a"}' \
-    "$work/$1.wrk-extra"
-}
-wrk_sys_share() { # percent of the collector's CPU spent in the kernel during the wrk run
-  awk '{if ($2 > 0) printf "%.0f", 100 * $3 / $2; else print "n/a"}' "$work/$1.wrk-extra"
-}
-wrk_errors() { grep -E 'Non-2xx|Socket errors' "$work/$1.wrk" | sed 's/^ *//' | paste -sd';' || true; }
 log "wrk: ${wrk_seconds}s of cached scrapes at 64 connections (plain, then gzip), then ${wrk_seconds}s of snmp_exporter at 4..."
 curl -sf -o /dev/null "$scrape_promsnmp" # the cache holds the device
 wrk_run cached 64 "$scrape_promsnmp" "$promsnmp_pid"
@@ -277,6 +146,7 @@ e_abytes=$(median "$work/exporter.polls" 5)
 p_own=$(median "$work/promsnmp.batches" 2)
 e_own=$(awk '$1 == "snmp_scrape_packets_sent" {print $2}' "$work/exporter.last")
 e_vb=$(median "$work/exporter.polls" 6)
+p_vb=$(median "$work/promsnmp.batches" 4)
 p_bytes=$(wc -c <"$work/promsnmp.last")
 e_bytes=$(wc -c <"$work/exporter.last")
 p_lines=$(grep -vc '^#' "$work/promsnmp.last")
@@ -294,15 +164,6 @@ g_bytes=$(curl -s -H 'Accept-Encoding: gzip' "$scrape_promsnmp" | wc -c)
 e_rps=$(wrk_rps exporter-live)
 e_p99=$(wrk_p99 exporter-live)
 e_wcpu=$(wrk_cpu exporter-live)
-fmt() { # NUMBER [DECIMALS]: n/a stays n/a
-  awk -v v="$1" -v d="${2:-2}" 'BEGIN {if (v == "n/a" || v == "") print "n/a"; else printf "%.*f", d, v}'
-}
-rate() { awk -v v="$1" 'BEGIN {if (v == "") print "n/a"; else printf (v >= 100 ? "%.0f" : "%.1f"), v}'; }
-ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {if (a == "n/a" || b == "n/a" || a == "" || b == "" || b + 0 == 0) print "n/a"; else printf "%.*f×", d, a / b}'; }
-verdict() { # VALUE OP LIMIT
-  awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN {if (v == "n/a" || v == "") {print "not measured"; exit}
-    ok = (op == "<=" ? v <= l : op == "<" ? v < l : v >= l); print (ok ? "met" : "MISSED")}'
-}
 cpu_ratio=$(ratio "$p_cpu" "$e_cpu" 3)
 cpub_ratio=$(ratio "$p_cpub" "$e_cpub" 3)
 pkts=$p_pkts
@@ -336,8 +197,8 @@ export PROM_INV_FILE=\$W/inventory/promsnmp-inventory.json PROM_ENCRYPT_KEY=benc
 $build/bin/promsnmp-inventory init
 $build/bin/promsnmp-inventory add-device --sys-name $device --address 127.0.0.1 --port $agent_port \\
   --community $community --timeout 3000
-$build/bin/promsnmp --web.listen-address=127.0.0.1:$promsnmp_port
-$exporter --config.file=$exporter_yml --web.listen-address=127.0.0.1:$exporter_port
+$build/bin/promsnmp --web.listen-address=${promsnmp_url#http://}
+$exporter --config.file=$exporter_yml --web.listen-address=${exporter_url#http://}
 \`\`\`
 
 **Both read the same columns.** \`$exporter_yml\` (module \`if_mib\`, v2c, \`max_repetitions: 25\`,
@@ -363,8 +224,8 @@ promsnmp \`curl $promsnmp_url/promsnmp/evictCache\` then
   what the collector did between polls (promsnmp re-reads the inventory every 5 s). The same
   batches through schedstat: promsnmp $(fmt "$p_cpus") ms, snmp_exporter $(fmt "$e_cpus") ms per poll.
 - *Packets*: UDP datagrams to and from the agent's port, counted by two iptables rules
-  (\`iptables -I OUTPUT -p udp -d 127.0.0.1 --dport $agent_port -j ACCEPT\` and the same with
-  \`-s 127.0.0.1 --sport $agent_port\`; on loopback both directions pass OUTPUT), read with
+  (\`iptables -I OUTPUT -p udp --dport $agent_port -j ACCEPT\` and the same with
+  \`--sport $agent_port\`; on loopback both directions pass OUTPUT), read with
   \`iptables -L OUTPUT -v -x -n\` before and after each poll; median per poll. The collectors'
   own counts beside them.
 - *Wall*: curl's \`time_total\` of the scrape. The agent is snmpsimd, in Python, so wall time is
@@ -385,7 +246,7 @@ agent share the $(nproc) cores.
 | — the minimum at 64 varbinds per response | $min_packets | $min_packets | |
 | answers from the agent per poll (iptables, median) | $p_ans | $e_ans | $(ratio "$p_ans" "$e_ans") |
 | answer bytes per poll (IP+UDP+SNMP, iptables, median) | $p_abytes B | $e_abytes B | $(ratio "$p_abytes" "$e_abytes") |
-| varbinds returned per poll (the collector's own count) | not sampled by this bench (\`promsnmp_snmp_varbinds_received_total\` counts them) | $e_vb (\`snmp_scrape_pdus_returned\`) | |
+| varbinds returned per poll (the collector's own count) | $p_vb (\`promsnmp_snmp_varbinds_received_total\`, per batch) | $e_vb (\`snmp_scrape_pdus_returned\`) | $(ratio "$p_vb" "$e_vb") |
 | wall time per live poll (median; the agent's speed) | $(fmt "$p_wall" 0) ms | $(fmt "$e_wall" 0) ms | $(ratio "$p_wall" "$e_wall") |
 | response: bytes, samples | $p_bytes B, $p_lines | $e_bytes B, $e_lines | $(ratio "$p_bytes" "$e_bytes") |
 | scrapes/s under wrk (promsnmp cached, 64 connections; snmp_exporter live, 4) | $(rate "$c_rps") | $(rate "$e_rps") | $throughput_ratio |

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "HostResources.h"
 #include "IfMib.h"
 
 namespace fleetsim {
@@ -103,6 +104,9 @@ void valueOf(const Shape& shape, size_t index, const DeviceContext& device, Valu
       break;
     case Source::IfTableLastChange:
       out.unsigned_ = ifTableLastChange(bootTicks(shape, device)) & 0xFFFFFFFFULL;
+      break;
+    case Source::HrColumn:
+      hrValue(e.column, e.aux, device, out);
       break;
   }
 }

@@ -41,6 +41,11 @@ addresses:
                         address the socket receives on
   --interfaces N        replace the recording's ifTable/ifXTable by N synthesized interfaces
                         (default 0: keep the recording's)
+  --host-resources      replace the recording's HOST-RESOURCES-MIB storage and device groups
+                        (1.3.6.1.2.1.25.2 and .25.3) by synthesized ones on every device:
+                        hrMemorySize, an 8-row hrStorageTable (net-snmp's memory rows, / and
+                        /var) and 4 processors in hrDeviceTable and hrProcessorTable;
+                        hrStorageUsed and hrProcessorLoad move over time
 
 behaviour:
   --latency-ms X|A-B    delay every response by X ms, or uniformly A..B ms
@@ -129,6 +134,8 @@ Options parseOptions(int argc, char** argv) {
       }
     } else if (arg == "--keep-sysname") {
       o.keepSysName = true;
+    } else if (arg == "--host-resources") {
+      o.hostResources = true;
     } else if (arg == "--static-counters") {
       o.staticCounters = true;
     } else if (arg == "--stats-interval") {

@@ -22,6 +22,7 @@ struct Options {
   size_t maxSize = 65507;
   bool keepSysName = false;
   bool staticCounters = false;
+  bool hostResources = false;  // --host-resources: synthesized HOST-RESOURCES-MIB tables
   double statsInterval = 10;
   bool help = false;
 };

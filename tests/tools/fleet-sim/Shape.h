@@ -20,6 +20,7 @@ enum class Source : uint8_t {
   IfColumn,           // synthesized IF-MIB column, computed by IfMib
   IfNumber,           // number of synthesized interfaces
   IfTableLastChange,  // per-device constant before the simulator started
+  HrColumn,           // synthesized HOST-RESOURCES-MIB object, computed by HostResources
 };
 
 /// One OID of a shape. Kept small (the 5,000-interface shape has ~200,000 of them).
@@ -30,9 +31,10 @@ struct Entry {
   uint16_t encodedLength = 0;
   Tag tag = Tag::Null;
   Source source = Source::Static;
-  uint8_t column = 0;      // IfColumn: index into ifColumns()
+  uint8_t column = 0;      // IfColumn: index into ifColumns(); HrColumn: into hrColumns()
   bool advances = false;   // Static Counter32/Counter64: advances per device
-  uint32_t aux = 0;        // Static strings: byte pool offset; Numeric: index; IfColumn: ifIndex
+  uint32_t aux = 0;        // Static strings: byte pool offset; Numeric: index; IfColumn: ifIndex;
+                           // HrColumn: the instance (hrStorageIndex, hrDeviceIndex, 0)
   uint32_t auxLength = 0;  // Static strings: length
   uint64_t number = 0;     // Static integers (Integer stored as its two's complement)
 };
@@ -57,6 +59,7 @@ class Shape {
   }
   const NumericVariation& numeric(size_t i) const { return numerics_[i]; }
   unsigned interfaces() const { return interfaces_; }
+  bool hostResources() const { return hostResources_; }
   const std::string& community() const { return community_; }
   /// sysUpTime of the recording when the simulator started (an hour if it has none).
   uint64_t upTime() const { return upTime_; }
@@ -75,6 +78,7 @@ class Shape {
   std::vector<uint8_t> bytes_;
   std::vector<NumericVariation> numerics_;
   unsigned interfaces_ = 0;
+  bool hostResources_ = false;
   uint64_t upTime_ = 0;
   std::string community_;
 };

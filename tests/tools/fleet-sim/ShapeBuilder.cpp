@@ -10,6 +10,7 @@
 #include <Poco/Exception.h>
 
 #include "BerCodec.h"
+#include "HostResources.h"
 #include "IfMib.h"
 
 namespace fleetsim {
@@ -23,6 +24,8 @@ constexpr std::array<uint32_t, 9> kIfXTable = {1, 3, 6, 1, 2, 1, 31, 1, 1};
 constexpr std::array<uint32_t, 10> kIfTableLastChange = {1, 3, 6, 1, 2, 1, 31, 1, 5, 0};
 constexpr std::array<uint32_t, 10> kIfEntry = {1, 3, 6, 1, 2, 1, 2, 2, 1, 0};
 constexpr std::array<uint32_t, 11> kIfXEntry = {1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 0};
+constexpr std::array<uint32_t, 8> kHrStorage = {1, 3, 6, 1, 2, 1, 25, 2};
+constexpr std::array<uint32_t, 8> kHrDevice = {1, 3, 6, 1, 2, 1, 25, 3};
 constexpr uint64_t kDefaultUpTime = 360000;  // one hour in TimeTicks
 
 template <size_t N>
@@ -99,10 +102,11 @@ std::string ipAddressBytes(const std::string& text) {
 }  // namespace
 
 Shape ShapeBuilder::build(const std::vector<SnmprecRecord>& records, const std::string& file,
-                          const std::string& community, unsigned interfaces) {
+                          const std::string& community, unsigned interfaces, bool hostResources) {
   Shape shape;
   shape.community_ = community;
   shape.interfaces_ = interfaces;
+  shape.hostResources_ = hostResources;
   std::vector<Entry> entries;
   entries.reserve(records.size() + static_cast<size_t>(interfaces) * ifColumns().size() + 2);
 
@@ -120,6 +124,9 @@ Shape ShapeBuilder::build(const std::vector<SnmprecRecord>& records, const std::
   for (const SnmprecRecord& r : records) {
     if (interfaces > 0 && (under(r.oid, kIfTable) || under(r.oid, kIfXTable) ||
                            equals(r.oid, kIfNumber) || equals(r.oid, kIfTableLastChange))) {
+      continue;
+    }
+    if (hostResources && (under(r.oid, kHrStorage) || under(r.oid, kHrDevice))) {
       continue;
     }
     try {
@@ -228,6 +235,24 @@ Shape ShapeBuilder::build(const std::vector<SnmprecRecord>& records, const std::
         e.source = Source::IfColumn;
         e.column = static_cast<uint8_t>(c);
         e.aux = ifIndex;
+        entries.push_back(e);
+      }
+    }
+  }
+
+  if (hostResources) {
+    auto columns = hrColumns();
+    for (size_t c = 0; c < columns.size(); ++c) {
+      std::vector<uint32_t> oid = hrColumnOid(columns[c]);
+      oid.push_back(0);
+      for (uint32_t row : hrRows(columns[c].group)) {
+        oid.back() = row;
+        Entry e;
+        addOid(e, oid);
+        e.tag = columns[c].tag;
+        e.source = Source::HrColumn;
+        e.column = static_cast<uint8_t>(c);
+        e.aux = row;
         entries.push_back(e);
       }
     }

@@ -31,7 +31,7 @@ bool isRecording(const std::filesystem::path& path) {
 
 void ShapeCatalog::load(const std::vector<std::string>& dataDirs,
                         const std::vector<std::string>& files,
-                        const std::vector<unsigned>& interfaceCounts) {
+                        const std::vector<unsigned>& interfaceCounts, bool hostResources) {
   std::vector<std::pair<std::string, std::string>> sources;  // community, path
   for (const std::string& dir : dataDirs) {
     std::error_code ec;
@@ -60,7 +60,7 @@ void ShapeCatalog::load(const std::vector<std::string>& dataDirs,
     std::vector<SnmprecRecord> records = readSnmprecFile(path);
     for (size_t g = 0; g < interfaceCounts.size(); ++g) {
       groups_[g].push_back(std::make_unique<Shape>(
-          ShapeBuilder::build(records, path, community, interfaceCounts[g])));
+          ShapeBuilder::build(records, path, community, interfaceCounts[g], hostResources)));
     }
   }
 }
@@ -86,6 +86,7 @@ std::string ShapeCatalog::describe() const {
     for (const auto& shape : group) {
       out += "fleet-sim shape community=" + shape->community() +
              " interfaces=" + std::to_string(shape->interfaces()) +
+             " host_resources=" + (shape->hostResources() ? "1" : "0") +
              " oids=" + std::to_string(shape->size()) + "\n";
     }
   }

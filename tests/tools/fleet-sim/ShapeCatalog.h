@@ -14,10 +14,11 @@ namespace fleetsim {
 class ShapeCatalog {
  public:
   /// Reads the recordings (files and data directories, like snmpsimd: community = relative
-  /// path without .snmprec/.snmprec.gz) and builds a shape per recording per interface count.
+  /// path without .snmprec/.snmprec.gz) and builds a shape per recording per interface count,
+  /// with the synthesized HOST-RESOURCES-MIB tables when `hostResources`.
   /// Throws Poco::DataFormatException / Poco::FileException.
   void load(const std::vector<std::string>& dataDirs, const std::vector<std::string>& files,
-            const std::vector<unsigned>& interfaceCounts);
+            const std::vector<unsigned>& interfaceCounts, bool hostResources);
 
   /// The group serving `interfaces`; load() must have been given that count.
   size_t groupOf(unsigned interfaces) const;

@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
   }
   ShapeCatalog catalog;
   try {
-    catalog.load(options.dataDirs, options.recordings, interfaceCounts);
+    catalog.load(options.dataDirs, options.recordings, interfaceCounts, options.hostResources);
   } catch (const Poco::Exception& e) {
     std::fprintf(stderr, "snmp-fleet-sim: %s\n", e.displayText().c_str());
     return 78;
@@ -59,13 +59,13 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "fleet-sim listening address=%s:%u devices=%s ranges=%s max_varbinds=%zu "
                  "max_size=%zu latency_ms=%g-%g loss=%g seed=%llu keep_sysname=%d "
-                 "static_counters=%d\n",
+                 "static_counters=%d host_resources=%d\n",
                  options.listenAddress.c_str(), options.port,
                  devices.ranges().empty() ? "any" : std::to_string(devices.deviceCount()).c_str(),
                  ranges.empty() ? "any" : ranges.c_str(), options.maxVarbinds, options.maxSize,
                  options.latencyMinMs, options.latencyMaxMs, options.loss,
                  static_cast<unsigned long long>(options.seed), options.keepSysName,
-                 options.staticCounters);
+                 options.staticCounters, options.hostResources);
     server.run();
   } catch (const Poco::Exception& e) {
     std::fprintf(stderr, "snmp-fleet-sim: %s\n", e.displayText().c_str());
