@@ -415,6 +415,34 @@ bool ModulePollResult::anyUp() const {
                      [](const ModuleOutcome& o) { return o.up(); });
 }
 
+void ModulePollResult::pack() {
+  if (!packed) {
+    packedPdus = PackedPduTable(pdus);
+    pdus = PduTable();
+    packed = true;
+  }
+}
+
+PduTable ModulePollResult::unpackedPdus() const { return packed ? packedPdus.unpack() : pdus; }
+
+ModulePollResult ModulePollResult::unpacked() const {
+  ModulePollResult out;
+  out.modules = modules;
+  out.outcomes = outcomes;
+  out.scopes = scopes;
+  out.pdus = unpackedPdus();
+  out.sysUpTime = sysUpTime;
+  out.labelColumns = labelColumns;
+  out.labelUnits = labelUnits;
+  out.labelsReadAt = labelsReadAt;
+  out.labelsRefreshed = labelsRefreshed;
+  out.startedAt = startedAt;
+  out.durationSeconds = durationSeconds;
+  out.requests = requests;
+  out.varbinds = varbinds;
+  return out;
+}
+
 std::vector<const VarBind*> ModulePollResult::pdusOf(size_t i) const {
   std::vector<const VarBind*> out;
   if (i >= scopes.size()) {
@@ -1003,6 +1031,17 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     }
   }
 
+  /// The varbinds of `previous_` (unpacked once if it was packed). Needs previous_.
+  const PduTable& previousPdus() {
+    if (!previous_->packed) {
+      return previous_->pdus;
+    }
+    if (!previousUnpacked_) {
+      previousUnpacked_ = previous_->packedPdus.unpack();
+    }
+    return *previousUnpacked_;
+  }
+
   /// Whether the label columns of `previous` can stand for this poll's.
   bool labelsReusable(const std::vector<Oid>& labelUnits) const {
     if (!previous_ || !previous_->labelColumns || !previous_->sysUpTime || !result_->sysUpTime ||
@@ -1086,7 +1125,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
         for (uint32_t u : walkedUnits_) {
           expectedRows_ =
               std::max(expectedRows_,
-                       static_cast<uint32_t>(previous_->pdus.subtree(plan_->units[u].oid).size()));
+                       static_cast<uint32_t>(previousPdus().subtree(plan_->units[u].oid).size()));
         }
       }
     }
@@ -1163,7 +1202,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
 
   /// True when a metric row that predicts a reused label unit's rows is new since the previous
   /// poll and has no row in the label unit: it may have appeared with labels not read yet.
-  bool newRowWithoutLabel() const {
+  bool newRowWithoutLabel() {
     std::vector<Oid> metrics;
     for (const ModulePlan::LabelSource& s : plan_->labelSources) {
       if (units_[s.unit].state == UnitState::Reused) {
@@ -1189,7 +1228,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       }
       const Oid& label = plan_->units[s.unit].oid;
       for (const Oid& row : rowsOf[s.metric]) {
-        if (previous_->pdus.find(concat(s.metric, row)) == nullptr &&
+        if (previousPdus().find(concat(s.metric, row)) == nullptr &&
             labelTable_->find(concat(label, row)) == nullptr) {
           return true;
         }
@@ -1407,6 +1446,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
   std::string sessionKey_;
   std::shared_ptr<const ModulePlan> plan_;
   std::shared_ptr<const ModulePollResult> previous_;
+  std::optional<PduTable> previousUnpacked_;  // previousPdus()
   ModulePoller::Done done_;
   std::shared_ptr<ModulePollResult> result_;
   std::chrono::steady_clock::time_point started_{};
