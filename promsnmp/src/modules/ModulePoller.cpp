@@ -420,6 +420,9 @@ void ModulePollResult::pack() {
     packedPdus = PackedPduTable(pdus);
     pdus = PduTable();
     packed = true;
+    // Every label row is in `pdus` too (the poll files them there): read back from there.
+    labelsInPdus = labelColumns != nullptr;
+    labelColumns.reset();
   }
 }
 
@@ -433,6 +436,7 @@ ModulePollResult ModulePollResult::unpacked() const {
   out.pdus = unpackedPdus();
   out.sysUpTime = sysUpTime;
   out.labelColumns = labelColumns;
+  out.labelsInPdus = labelsInPdus;
   out.labelUnits = labelUnits;
   out.labelsReadAt = labelsReadAt;
   out.labelsRefreshed = labelsRefreshed;
@@ -1042,9 +1046,27 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     return *previousUnpacked_;
   }
 
+  /// The label columns of `previous_`: its labelColumns, or after pack() the rows of its
+  /// label units in its varbinds (built once). Null when it had none.
+  const std::shared_ptr<const PduTable>& previousLabels() {
+    if (previous_->labelColumns || !previous_->labelsInPdus) {
+      return previous_->labelColumns;
+    }
+    if (!previousLabels_) {
+      const PduTable& pdus = previousPdus();
+      std::vector<VarBind> rows;
+      for (const Oid& unit : previous_->labelUnits) {
+        std::span<const VarBind> sub = pdus.subtree(unit);
+        rows.insert(rows.end(), sub.begin(), sub.end());
+      }
+      previousLabels_ = std::make_shared<const PduTable>(std::move(rows));
+    }
+    return previousLabels_;
+  }
+
   /// Whether the label columns of `previous` can stand for this poll's.
-  bool labelsReusable(const std::vector<Oid>& labelUnits) const {
-    if (!previous_ || !previous_->labelColumns || !previous_->sysUpTime || !result_->sysUpTime ||
+  bool labelsReusable(const std::vector<Oid>& labelUnits) {
+    if (!previous_ || !previousLabels() || !previous_->sysUpTime || !result_->sysUpTime ||
         *result_->sysUpTime < *previous_->sysUpTime ||
         clock_.steadyNow() - previous_->labelsReadAt >= options_.labelTtl) {
       return false;
@@ -1081,7 +1103,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
         const ModulePlan::Unit& unit = plan_->units[u];
         if (unit.labelOnly && reusedLabels_) {
           units_[u].state = UnitState::Reused;
-          for (const VarBind& vb : previous_->labelColumns->subtree(unit.oid)) {
+          for (const VarBind& vb : previousLabels()->subtree(unit.oid)) {
             labelRows_.push_back(vb);
           }
           continue;
@@ -1110,7 +1132,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       if (reusedLabels_) {
         labelsReadAt_ = previous_->labelsReadAt;
         if (previous_->labelUnits == labelUnits_) {
-          labelTable_ = previous_->labelColumns;
+          labelTable_ = previousLabels();
         } else {
           labelTable_ = std::make_shared<const PduTable>(labelRows_);
         }
@@ -1144,6 +1166,14 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       charge(modules, r.packets, 0);
     }
     result_->varbinds += walked.varbinds;
+    // Room for every row at once: a poll files thousands, and each VarBind is 232 bytes.
+    size_t values = 0;
+    size_t labels = 0;
+    for (size_t c = 0; c < walkedUnits_.size(); ++c) {
+      (plan_->units[walkedUnits_[c]].labelOnly ? labels : values) += walked.columns[c].size();
+    }
+    extra_.reserve(extra_.size() + values);
+    labelRows_.reserve(labelRows_.size() + labels);
     bool allOk = true;
     for (size_t c = 0; c < walkedUnits_.size(); ++c) {
       uint32_t u = walkedUnits_[c];
@@ -1391,6 +1421,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
         }
       }
       std::vector<VarBind> all = std::move(extra_);
+      all.reserve(all.size() + labelRows_.size());
       all.insert(all.end(), labelRows_.begin(), labelRows_.end());
       r.pdus = PduTable(std::move(all));
       for (uint32_t m = 0; m < n; ++m) {
@@ -1446,7 +1477,8 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
   std::string sessionKey_;
   std::shared_ptr<const ModulePlan> plan_;
   std::shared_ptr<const ModulePollResult> previous_;
-  std::optional<PduTable> previousUnpacked_;  // previousPdus()
+  std::optional<PduTable> previousUnpacked_;        // previousPdus()
+  std::shared_ptr<const PduTable> previousLabels_;  // previousLabels()
   ModulePoller::Done done_;
   std::shared_ptr<ModulePollResult> result_;
   std::chrono::steady_clock::time_point started_{};

@@ -83,6 +83,9 @@ struct ModulePollResult {
   /// (about 20× smaller); pdusOf, findFor and tableOf then see nothing, unpackedPdus() does.
   PackedPduTable packedPdus;
   bool packed = false;
+  /// After pack(): `labelColumns` was dropped, its rows are the label units' subtrees of the
+  /// varbinds (the poll files every label row there too).
+  bool labelsInPdus = false;
   std::optional<uint64_t> sysUpTime;  // read in every poll (rides in the first GET)
   /// The label-only columns in force (reused from `previous` or walked now), and which
   /// subtrees they are; null when some could not be read.

@@ -54,18 +54,28 @@ PduTable::PduTable(std::vector<VarBind> varbinds) : varbinds_(std::move(varbinds
   std::erase_if(varbinds_, [](const VarBind& v) { return v.value.isException(); });
   auto less = [](const VarBind& a, const VarBind& b) { return a.oid < b.oid; };
   if (!std::is_sorted(varbinds_.begin(), varbinds_.end(), less)) {
-    // Sorted through an index: a VarBind is 232 bytes, moving each once is cheaper.
+    // Sorted through an index, then permuted in place: a VarBind is 232 bytes, moving each
+    // about once beats moving them log n times, and no second array is allocated.
     std::vector<uint32_t> order(varbinds_.size());
     std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      return varbinds_[a].oid < varbinds_[b].oid;
-    });
-    std::vector<VarBind> sorted;
-    sorted.reserve(varbinds_.size());
-    for (uint32_t i : order) {
-      sorted.push_back(std::move(varbinds_[i]));
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t a, uint32_t b) { return varbinds_[a].oid < varbinds_[b].oid; });
+    // Position k takes the element at order[k]; follow each cycle once.
+    for (size_t start = 0; start < order.size(); ++start) {
+      if (order[start] == start) {
+        continue;
+      }
+      VarBind held = std::move(varbinds_[start]);
+      size_t k = start;
+      while (order[k] != start) {
+        size_t from = order[k];
+        varbinds_[k] = std::move(varbinds_[from]);
+        order[k] = static_cast<uint32_t>(k);
+        k = from;
+      }
+      varbinds_[k] = std::move(held);
+      order[k] = static_cast<uint32_t>(k);
     }
-    varbinds_ = std::move(sorted);
   }
   auto last = std::unique(varbinds_.begin(), varbinds_.end(),
                           [](const VarBind& a, const VarBind& b) { return a.oid == b.oid; });
@@ -103,7 +113,8 @@ PackedPduTable::PackedPduTable(const PduTable& table) : count_(table.size()) {
     putIds(bytes_, ids, common);
     previous = &ids;
     const SnmpValue& v = vb.value;
-    uint8_t fields = (v.integer != 0 ? kHasInteger : 0) | (v.unsignedValue != 0 ? kHasUnsigned : 0) |
+    uint8_t fields = (v.integer != 0 ? kHasInteger : 0) |
+                     (v.unsignedValue != 0 ? kHasUnsigned : 0) |
                      (!v.bytes.empty() ? kHasBytes : 0) | (!v.oid.empty() ? kHasOid : 0);
     bytes_.push_back(static_cast<char>(v.type));
     bytes_.push_back(static_cast<char>(fields));

@@ -82,8 +82,7 @@ class PduTableTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_EQUAL(table.all()[i].oid.str(), back.all()[i].oid.str());
       CPPUNIT_ASSERT(table.all()[i] == back.all()[i]);
     }
-    CPPUNIT_ASSERT_EQUAL(INT64_MIN,
-                         back.find(Oid::parse("1.3.6.1.2.1.2.2.1.1.3"))->value.integer);
+    CPPUNIT_ASSERT_EQUAL(INT64_MIN, back.find(Oid::parse("1.3.6.1.2.1.2.2.1.1.3"))->value.integer);
   }
 
   void testPackedEmptyTable() {
