@@ -1035,13 +1035,22 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     }
   }
 
-  /// The varbinds of `previous_` (unpacked once if it was packed). Needs previous_.
+  /// The varbinds of `previous_` under its label units and the label sources' metrics
+  /// (unpacked once if it was packed; all of them if not). Needs previous_.
   const PduTable& previousPdus() {
     if (!previous_->packed) {
       return previous_->pdus;
     }
     if (!previousUnpacked_) {
-      previousUnpacked_ = previous_->packedPdus.unpack();
+      // What previousPdus() serves: label rows (previousLabels) and the rows of the metrics
+      // they follow (newRowWithoutLabel); not the thousands of values.
+      std::vector<Oid> wanted = previous_->labelUnits;
+      for (const ModulePlan::LabelSource& s : plan_->labelSources) {
+        wanted.push_back(s.metric);
+      }
+      wanted = outermost(std::move(wanted));
+      previousUnpacked_ = previous_->packedPdus.unpackIf(
+          [&wanted](const Oid& oid) { return underAny(wanted, oid); });
     }
     return *previousUnpacked_;
   }
@@ -1144,10 +1153,26 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       // As many rows as last time (plus one to see the end) rather than max-repetitions:
       // a GETBULK of short columns is otherwise padded with whatever follows them.
       if (previous_) {
-        for (uint32_t u : walkedUnits_) {
-          expectedRows_ =
-              std::max(expectedRows_,
-                       static_cast<uint32_t>(previousPdus().subtree(plan_->units[u].oid).size()));
+        // walkedUnits_ ascend (units do, none under another): count each OID under its unit.
+        std::vector<uint32_t> rows(walkedUnits_.size());
+        auto count = [&](const Oid& oid) {
+          auto it =
+              std::upper_bound(walkedUnits_.begin(), walkedUnits_.end(), oid,
+                               [&](const Oid& o, uint32_t u) { return o < plan_->units[u].oid; });
+          if (it != walkedUnits_.begin() && oid.startsWith(plan_->units[*std::prev(it)].oid)) {
+            ++rows[static_cast<size_t>(std::prev(it) - walkedUnits_.begin())];
+          }
+          return false;
+        };
+        if (previous_->packed) {
+          previous_->packedPdus.unpackIf(count);
+        } else {
+          for (const VarBind& vb : previous_->pdus.all()) {
+            count(vb.oid);
+          }
+        }
+        for (uint32_t r : rows) {
+          expectedRows_ = std::max(expectedRows_, r);
         }
       }
     }

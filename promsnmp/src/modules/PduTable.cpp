@@ -136,43 +136,52 @@ PackedPduTable::PackedPduTable(const PduTable& table) : count_(table.size()) {
   bytes_.shrink_to_fit();
 }
 
-PduTable PackedPduTable::unpack() const {
-  std::vector<VarBind> out(count_);
+PduTable PackedPduTable::unpack() const { return unpackIf(nullptr); }
+
+PduTable PackedPduTable::unpackIf(const std::function<bool(const Oid&)>& keep) const {
+  std::vector<VarBind> out;
   size_t at = 0;
+  Oid oid;
   for (size_t k = 0; k < count_; ++k) {
-    VarBind& vb = out[k];
     auto common = static_cast<size_t>(getVarint(bytes_, at));
-    Oid::Ids ids;
-    if (k > 0) {
-      const Oid::Ids& previous = out[k - 1].oid.ids();
-      ids.assign(previous.begin(), previous.begin() + static_cast<std::ptrdiff_t>(common));
-    }
+    Oid::Ids ids(oid.ids().begin(),
+                 oid.ids().begin() + static_cast<std::ptrdiff_t>(std::min(common, oid.size())));
     getIds(bytes_, at, ids);
-    vb.oid = Oid(std::move(ids));
+    oid = Oid(std::move(ids));
     if (at + 2 > bytes_.size()) {
       throw std::logic_error("PackedPduTable: truncated value");
     }
-    vb.value.type = static_cast<SnmpType>(bytes_[at++]);
+    bool kept = !keep || keep(oid);
+    SnmpValue value;
+    value.type = static_cast<SnmpType>(bytes_[at++]);
     auto fields = static_cast<uint8_t>(bytes_[at++]);
     if ((fields & kHasInteger) != 0) {
       uint64_t z = getVarint(bytes_, at);
-      vb.value.integer = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
+      value.integer = static_cast<int64_t>((z >> 1) ^ (~(z & 1) + 1));
     }
     if ((fields & kHasUnsigned) != 0) {
-      vb.value.unsignedValue = getVarint(bytes_, at);
+      value.unsignedValue = getVarint(bytes_, at);
     }
     if ((fields & kHasBytes) != 0) {
       auto n = static_cast<size_t>(getVarint(bytes_, at));
       if (n > bytes_.size() - at) {
         throw std::logic_error("PackedPduTable: truncated octets");
       }
-      vb.value.bytes.assign(bytes_, at, n);
+      if (kept) {
+        value.bytes.assign(bytes_, at, n);
+      }
       at += n;
     }
     if ((fields & kHasOid) != 0) {
       Oid::Ids valueIds;
       getIds(bytes_, at, valueIds);
-      vb.value.oid = Oid(std::move(valueIds));
+      value.oid = Oid(std::move(valueIds));
+    }
+    if (kept) {
+      if (!keep && out.empty()) {
+        out.reserve(count_);
+      }
+      out.push_back({oid, std::move(value)});
     }
   }
   return PduTable(std::move(out));
