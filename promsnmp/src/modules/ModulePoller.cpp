@@ -429,21 +429,12 @@ void ModulePollResult::pack() {
 PduTable ModulePollResult::unpackedPdus() const { return packed ? packedPdus.unpack() : pdus; }
 
 ModulePollResult ModulePollResult::unpacked() const {
-  ModulePollResult out;
-  out.modules = modules;
-  out.outcomes = outcomes;
-  out.scopes = scopes;
-  out.pdus = unpackedPdus();
-  out.sysUpTime = sysUpTime;
-  out.labelColumns = labelColumns;
-  out.labelsInPdus = labelsInPdus;
-  out.labelUnits = labelUnits;
-  out.labelsReadAt = labelsReadAt;
-  out.labelsRefreshed = labelsRefreshed;
-  out.startedAt = startedAt;
-  out.durationSeconds = durationSeconds;
-  out.requests = requests;
-  out.varbinds = varbinds;
+  ModulePollResult out(*this);  // packed, `pdus` is empty: the copy is small
+  if (packed) {
+    out.pdus = packedPdus.unpack();
+    out.packedPdus = PackedPduTable();
+    out.packed = false;
+  }
   return out;
 }
 
