@@ -5,6 +5,10 @@
 #include <tuple>
 #include <unordered_set>
 
+#if defined(__GLIBC__)
+#include <malloc.h>  // malloc_trim
+#endif
+
 #include "common/Logging.h"
 #include "common/Text.h"
 #include "modules/ModulePoller.h"
@@ -178,6 +182,10 @@ Collector::PollStarter Collector::modulePoll(const ModuleScrapeSpec& spec,
             result->error = first.error == PollError::None ? PollError::Internal : first.error;
             result->errorDetail = first.module + ": " + first.errorDetail;
           }
+          // Kept until the next poll (which reads its label columns and row counts) and
+          // rendered from on first scrape: packed, it takes about 30 KB for 2,000 varbinds
+          // instead of 500.
+          polled->pack();
           std::shared_ptr<const ModulePollResult> kept = std::move(polled);
           result->modules = kept;
           PollOutcome outcome;
@@ -655,6 +663,13 @@ void Collector::run() {
     } catch (const std::exception& e) {
       logEvent(log, Poco::Message::PRIO_ERROR, "collection cycle failed", {{"error", e.what()}});
     }
+#if defined(__GLIBC__)
+    // glibc keeps what was freed mapped, fragmented between the entries kept: a cycle's polls
+    // (each builds about 1 MB of varbinds before packing them) and the scrapes rendered on the
+    // HTTP threads' arenas left 220 MB of free pages at 1,000 module sets, four times what the
+    // cache holds. Handed back once per cycle (a walk of the free lists, a few ms).
+    malloc_trim(0);
+#endif
     next += options_.interval;
     auto now = std::chrono::steady_clock::now();
     cycles_.get().inc();

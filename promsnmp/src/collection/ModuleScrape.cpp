@@ -171,7 +171,11 @@ ModuleResolution resolveModuleScrape(const ModuleScrapeRequest& request, const I
   return out;
 }
 
-std::string renderModuleBody(const ModulePollResult& result) {
+std::string renderModuleBody(const ModulePollResult& polled) {
+  if (polled.packed) {
+    return renderModuleBody(polled.unpacked());
+  }
+  const ModulePollResult& result = polled;
   ModuleFamilies families;
   for (size_t i = 0; i < result.modules.size() && i < result.outcomes.size(); ++i) {
     const Module& module = *result.modules[i];

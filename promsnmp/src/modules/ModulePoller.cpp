@@ -415,6 +415,29 @@ bool ModulePollResult::anyUp() const {
                      [](const ModuleOutcome& o) { return o.up(); });
 }
 
+void ModulePollResult::pack() {
+  if (!packed) {
+    packedPdus = PackedPduTable(pdus);
+    pdus = PduTable();
+    packed = true;
+    // Every label row is in `pdus` too (the poll files them there): read back from there.
+    labelsInPdus = labelColumns != nullptr;
+    labelColumns.reset();
+  }
+}
+
+PduTable ModulePollResult::unpackedPdus() const { return packed ? packedPdus.unpack() : pdus; }
+
+ModulePollResult ModulePollResult::unpacked() const {
+  ModulePollResult out(*this);  // packed, `pdus` is empty: the copy is small
+  if (packed) {
+    out.pdus = packedPdus.unpack();
+    out.packedPdus = PackedPduTable();
+    out.packed = false;
+  }
+  return out;
+}
+
 std::vector<const VarBind*> ModulePollResult::pdusOf(size_t i) const {
   std::vector<const VarBind*> out;
   if (i >= scopes.size()) {
@@ -1003,9 +1026,47 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     }
   }
 
+  /// The varbinds of `previous_` under its label units and the label sources' metrics
+  /// (unpacked once if it was packed; all of them if not). Needs previous_.
+  const PduTable& previousPdus() {
+    if (!previous_->packed) {
+      return previous_->pdus;
+    }
+    if (!previousUnpacked_) {
+      // What previousPdus() serves: label rows (previousLabels) and the rows of the metrics
+      // they follow (newRowWithoutLabel); not the thousands of values.
+      std::vector<Oid> wanted = previous_->labelUnits;
+      for (const ModulePlan::LabelSource& s : plan_->labelSources) {
+        wanted.push_back(s.metric);
+      }
+      wanted = outermost(std::move(wanted));
+      previousUnpacked_ = previous_->packedPdus.unpackIf(
+          [&wanted](const Oid& oid) { return underAny(wanted, oid); });
+    }
+    return *previousUnpacked_;
+  }
+
+  /// The label columns of `previous_`: its labelColumns, or after pack() the rows of its
+  /// label units in its varbinds (built once). Null when it had none.
+  const std::shared_ptr<const PduTable>& previousLabels() {
+    if (previous_->labelColumns || !previous_->labelsInPdus) {
+      return previous_->labelColumns;
+    }
+    if (!previousLabels_) {
+      const PduTable& pdus = previousPdus();
+      std::vector<VarBind> rows;
+      for (const Oid& unit : previous_->labelUnits) {
+        std::span<const VarBind> sub = pdus.subtree(unit);
+        rows.insert(rows.end(), sub.begin(), sub.end());
+      }
+      previousLabels_ = std::make_shared<const PduTable>(std::move(rows));
+    }
+    return previousLabels_;
+  }
+
   /// Whether the label columns of `previous` can stand for this poll's.
-  bool labelsReusable(const std::vector<Oid>& labelUnits) const {
-    if (!previous_ || !previous_->labelColumns || !previous_->sysUpTime || !result_->sysUpTime ||
+  bool labelsReusable(const std::vector<Oid>& labelUnits) {
+    if (!previous_ || !previousLabels() || !previous_->sysUpTime || !result_->sysUpTime ||
         *result_->sysUpTime < *previous_->sysUpTime ||
         clock_.steadyNow() - previous_->labelsReadAt >= options_.labelTtl) {
       return false;
@@ -1042,7 +1103,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
         const ModulePlan::Unit& unit = plan_->units[u];
         if (unit.labelOnly && reusedLabels_) {
           units_[u].state = UnitState::Reused;
-          for (const VarBind& vb : previous_->labelColumns->subtree(unit.oid)) {
+          for (const VarBind& vb : previousLabels()->subtree(unit.oid)) {
             labelRows_.push_back(vb);
           }
           continue;
@@ -1071,7 +1132,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       if (reusedLabels_) {
         labelsReadAt_ = previous_->labelsReadAt;
         if (previous_->labelUnits == labelUnits_) {
-          labelTable_ = previous_->labelColumns;
+          labelTable_ = previousLabels();
         } else {
           labelTable_ = std::make_shared<const PduTable>(labelRows_);
         }
@@ -1083,10 +1144,26 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       // As many rows as last time (plus one to see the end) rather than max-repetitions:
       // a GETBULK of short columns is otherwise padded with whatever follows them.
       if (previous_) {
-        for (uint32_t u : walkedUnits_) {
-          expectedRows_ =
-              std::max(expectedRows_,
-                       static_cast<uint32_t>(previous_->pdus.subtree(plan_->units[u].oid).size()));
+        // walkedUnits_ ascend (units do, none under another): count each OID under its unit.
+        std::vector<uint32_t> rows(walkedUnits_.size());
+        auto count = [&](const Oid& oid) {
+          auto it =
+              std::upper_bound(walkedUnits_.begin(), walkedUnits_.end(), oid,
+                               [&](const Oid& o, uint32_t u) { return o < plan_->units[u].oid; });
+          if (it != walkedUnits_.begin() && oid.startsWith(plan_->units[*std::prev(it)].oid)) {
+            ++rows[static_cast<size_t>(std::prev(it) - walkedUnits_.begin())];
+          }
+          return false;
+        };
+        if (previous_->packed) {
+          previous_->packedPdus.unpackIf(count);
+        } else {
+          for (const VarBind& vb : previous_->pdus.all()) {
+            count(vb.oid);
+          }
+        }
+        for (uint32_t r : rows) {
+          expectedRows_ = std::max(expectedRows_, r);
         }
       }
     }
@@ -1105,6 +1182,14 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       charge(modules, r.packets, 0);
     }
     result_->varbinds += walked.varbinds;
+    // Room for every row at once: a poll files thousands, and each VarBind is 232 bytes.
+    size_t values = 0;
+    size_t labels = 0;
+    for (size_t c = 0; c < walkedUnits_.size(); ++c) {
+      (plan_->units[walkedUnits_[c]].labelOnly ? labels : values) += walked.columns[c].size();
+    }
+    extra_.reserve(extra_.size() + values);
+    labelRows_.reserve(labelRows_.size() + labels);
     bool allOk = true;
     for (size_t c = 0; c < walkedUnits_.size(); ++c) {
       uint32_t u = walkedUnits_[c];
@@ -1163,7 +1248,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
 
   /// True when a metric row that predicts a reused label unit's rows is new since the previous
   /// poll and has no row in the label unit: it may have appeared with labels not read yet.
-  bool newRowWithoutLabel() const {
+  bool newRowWithoutLabel() {
     std::vector<Oid> metrics;
     for (const ModulePlan::LabelSource& s : plan_->labelSources) {
       if (units_[s.unit].state == UnitState::Reused) {
@@ -1189,7 +1274,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       }
       const Oid& label = plan_->units[s.unit].oid;
       for (const Oid& row : rowsOf[s.metric]) {
-        if (previous_->pdus.find(concat(s.metric, row)) == nullptr &&
+        if (previousPdus().find(concat(s.metric, row)) == nullptr &&
             labelTable_->find(concat(label, row)) == nullptr) {
           return true;
         }
@@ -1352,6 +1437,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
         }
       }
       std::vector<VarBind> all = std::move(extra_);
+      all.reserve(all.size() + labelRows_.size());
       all.insert(all.end(), labelRows_.begin(), labelRows_.end());
       r.pdus = PduTable(std::move(all));
       for (uint32_t m = 0; m < n; ++m) {
@@ -1407,6 +1493,8 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
   std::string sessionKey_;
   std::shared_ptr<const ModulePlan> plan_;
   std::shared_ptr<const ModulePollResult> previous_;
+  std::optional<PduTable> previousUnpacked_;        // previousPdus()
+  std::shared_ptr<const PduTable> previousLabels_;  // previousLabels()
   ModulePoller::Done done_;
   std::shared_ptr<ModulePollResult> result_;
   std::chrono::steady_clock::time_point started_{};

@@ -79,6 +79,13 @@ struct ModulePollResult {
   /// Every varbind read for every module (label columns included, reused or fresh; the
   /// poll's own sysUpTime.0 too). A module's series come from findFor/pdusOf, not from this.
   PduTable pdus;
+  /// `pdus` after pack(): a result kept between polls holds its varbinds in this compact form
+  /// (about 20× smaller); pdusOf, findFor and tableOf then see nothing, unpackedPdus() does.
+  PackedPduTable packedPdus;
+  bool packed = false;
+  /// After pack(): `labelColumns` was dropped, its rows are the label units' subtrees of the
+  /// varbinds (the poll files every label row there too).
+  bool labelsInPdus = false;
   std::optional<uint64_t> sysUpTime;  // read in every poll (rides in the first GET)
   /// The label-only columns in force (reused from `previous` or walked now), and which
   /// subtrees they are; null when some could not be read.
@@ -92,6 +99,15 @@ struct ModulePollResult {
   uint32_t varbinds = 0;  // varbinds received
 
   bool anyUp() const;
+
+  /// Moves `pdus` into `packedPdus` (once; then `pdus` is empty). Not thread-safe: call it
+  /// before the result is shared.
+  void pack();
+  /// `pdus`, or a copy unpacked from `packedPdus` after pack(). Thread-safe (const).
+  PduTable unpackedPdus() const;
+  /// This result with `pdus` restored when packed (a copy; the modules and scopes are shared
+  /// or small), else a plain copy: what pdusOf, findFor and tableOf work on. Thread-safe.
+  ModulePollResult unpacked() const;
 
   /// The varbinds module `i` sees, ascending: snmp_exporter's oidToPdu for that module, less
   /// what cannot matter to it. Thread-safe (const).

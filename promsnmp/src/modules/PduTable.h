@@ -1,6 +1,8 @@
 #pragma once
 
+#include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "snmp/SnmpClient.h"
@@ -28,6 +30,28 @@ class PduTable {
 
  private:
   std::vector<VarBind> varbinds_;
+};
+
+/// A PduTable in a compact byte form, for a poll kept between polls: a VarBind takes 232 bytes
+/// (its OID and the value's OID inline), a packed one about 10 (each OID as the length of the
+/// prefix it shares with the one before and the rest as varints; a value as its type and only
+/// its non-zero fields). unpack() gives back the table exactly. Immutable; thread-safe for
+/// const access.
+class PackedPduTable {
+ public:
+  PackedPduTable() = default;
+  explicit PackedPduTable(const PduTable& table);
+
+  PduTable unpack() const;
+  /// The varbinds whose OID `keep` accepts (it sees every OID, ascending), without building
+  /// the others; all of them when `keep` is empty.
+  PduTable unpackIf(const std::function<bool(const Oid&)>& keep) const;
+  size_t size() const { return count_; }
+  size_t bytes() const { return bytes_.size(); }
+
+ private:
+  std::string bytes_;
+  size_t count_ = 0;
 };
 
 }  // namespace promsnmp

@@ -233,7 +233,14 @@ class Walk : public std::enable_shared_from_this<Walk> {
       truncate("agent returned non-increasing OID " + vb.oid.str() + " after " + col.last.str());
       return true;
     }
-    result_.columns[c].emplace_back(vb.oid.suffix(col.root.size()), std::move(vb.value));
+    TableWalker::Column& rows = result_.columns[c];
+    if (rows.empty() && options_.expectedRows > 0) {
+      // Grown by copies otherwise (224 bytes a row); capped, as a short column of a poll with
+      // a long one would reserve the long one's rows.
+      constexpr uint32_t kMaxReserved = 256;
+      rows.reserve(std::min(options_.expectedRows + 1, kMaxReserved));
+    }
+    rows.emplace_back(vb.oid.suffix(col.root.size()), std::move(vb.value));
     col.last = vb.oid;
     ++col.rows;
     return true;

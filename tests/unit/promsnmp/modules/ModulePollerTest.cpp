@@ -429,6 +429,7 @@ class ModulePollerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testV1WalksWithGetNext);
   CPPUNIT_TEST(testRootGetForAnInstanceWalk);
   CPPUNIT_TEST(testLabelColumnsReused);
+  CPPUNIT_TEST(testPackedResultServesAsPrevious);
   CPPUNIT_TEST(testLabelColumnsWalkedWhenSysUpTimeGoesBack);
   CPPUNIT_TEST(testLabelColumnsWalkedAfterTtl);
   CPPUNIT_TEST(testLabelColumnsWalkedForANewRow);
@@ -789,6 +790,43 @@ class ModulePollerTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(second.result->outcomes[0].packetsSent <= first.result->outcomes[0].packetsSent);
     CPPUNIT_ASSERT(second.result->varbinds < first.result->varbinds);
     // The columns had 4 rows last time: 4 + 1 to see the end, not max-repetitions.
+    for (const SnmpRequest& r : a.fake.requests()) {
+      CPPUNIT_ASSERT(r.type != SnmpRequest::Type::GetBulk || r.maxRepetitions == 5);
+    }
+  }
+
+  // A result kept packed between polls (what the Collector stores) must do for the next poll
+  // exactly what the unpacked one does: label columns reused, rows expected from its columns.
+  void testPackedResultServesAsPrevious() {
+    Agent a(4);
+    Polled first = a.poll({ifMib()});
+    auto packed = std::make_shared<ModulePollResult>(first.result->unpacked());
+    packed->pack();
+    CPPUNIT_ASSERT(packed->packed && packed->pdus.empty() && !packed->labelColumns);
+    CPPUNIT_ASSERT_EQUAL(first.result->pdus.size(), packed->packedPdus.size());
+    ModulePollResult back = packed->unpacked();
+    CPPUNIT_ASSERT(back.pdus.all() == first.result->pdus.all());
+    for (size_t i = 0; i < first.result->modules.size(); ++i) {
+      CPPUNIT_ASSERT_EQUAL(first.result->pdusOf(i).size(), back.pdusOf(i).size());
+    }
+
+    a.fake.clearLog();
+    a.fake.setTimeTicks(kSysUpTime, 4000);
+    a.fake.setString(kIfAlias + ".2", "renamed");  // not seen until the labels are read again
+    a.clock.advance(std::chrono::seconds(30));
+    Polled second = a.poll({ifMib()}, packed);
+    CPPUNIT_ASSERT(second.result->outcomes[0].up());
+    CPPUNIT_ASSERT(!second.result->labelsRefreshed);
+    CPPUNIT_ASSERT(second.result->labelColumns);
+    CPPUNIT_ASSERT(second.result->labelColumns->all() == first.result->labelColumns->all());
+    CPPUNIT_ASSERT(second.result->labelsReadAt == first.result->labelsReadAt);
+    for (const std::string& c : {kIfDescr, kIfName, kIfAlias}) {
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(c, size_t(0), a.fake.requestsTouching(c));
+    }
+    const VarBind* alias = second.result->findFor(0, O(kIfAlias + ".2"));
+    CPPUNIT_ASSERT(alias != nullptr);
+    CPPUNIT_ASSERT_EQUAL(std::string("uplink 2"), alias->value.bytes);
+    CPPUNIT_ASSERT_EQUAL(first.result->pdus.size(), second.result->pdus.size());
     for (const SnmpRequest& r : a.fake.requests()) {
       CPPUNIT_ASSERT(r.type != SnmpRequest::Type::GetBulk || r.maxRepetitions == 5);
     }
