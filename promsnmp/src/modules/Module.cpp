@@ -69,6 +69,15 @@ std::shared_ptr<const void> ModuleDerived::get(
   return value_;
 }
 
+std::optional<Oid> previousOid(const Oid& oid) {
+  if (oid.empty() || oid[oid.size() - 1] == 0) {
+    return std::nullopt;
+  }
+  Oid::Ids ids = oid.ids();
+  --ids.back();
+  return Oid(std::move(ids));
+}
+
 std::shared_ptr<const Module> ModuleSet::module(const std::string& name) const {
   auto it = modules.find(name);
   return it == modules.end() ? nullptr : it->second;

@@ -56,6 +56,11 @@ const char* valueTypeName(ValueType type);
 /// Parses the file's spelling; nullopt for anything else. Case-sensitive, as snmp_exporter.
 std::optional<ValueType> parseValueType(const std::string& text);
 
+/// collector.go getPrevOid: `oid` with its last sub-identifier one less (the column before, where
+/// an InetAddress index finds its address type); none for an empty OID or a last 0 (Go would
+/// write -1, an OID no agent has). Thread-safe (pure).
+std::optional<Oid> previousOid(const Oid& oid);
+
 /// An enumeration: integer value → name (`enum_values`).
 using EnumValues = std::map<int64_t, std::string>;
 

@@ -13,6 +13,7 @@
 #include <re2/re2.h>
 
 #include "common/Text.h"
+#include "modules/GoText.h"
 #include "snmp/TableWalker.h"
 
 namespace promsnmp {
@@ -69,16 +70,6 @@ bool readsTypeColumn(ValueType t) {
          t == ValueType::LldpPortId;
 }
 
-/// collector.go getPrevOid: the OID with its last sub-identifier one less; none for 0 (Go
-/// would write -1, an OID no agent has).
-std::optional<Oid> previousOid(const Oid& oid) {
-  if (oid.empty() || oid[oid.size() - 1] == 0) {
-    return std::nullopt;
-  }
-  Oid::Ids ids = oid.ids();
-  --ids.back();
-  return Oid(std::move(ids));
-}
 
 Oid concat(const Oid& a, const Oid& b) {
   Oid::Ids ids = a.ids();
@@ -92,25 +83,6 @@ bool textStartsWith(const Oid& oid, const Oid& prefix) {
   return oid.str().starts_with(prefix.str());
 }
 
-/// Go's strings.ToValidUTF8(s, "\uFFFD"): each run of invalid bytes becomes one U+FFFD.
-std::string goValidUtf8(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  bool inRun = false;
-  for (size_t i = 0; i < s.size();) {
-    bool valid = false;
-    size_t n = common::utf8Sequence(s, i, valid);
-    if (valid) {
-      out.append(s.substr(i, n));
-      inRun = false;
-    } else if (!inRun) {
-      out += common::kReplacementCharacter;
-      inRun = true;
-    }
-    i += n;
-  }
-  return out;
-}
 
 /// collector.go pduValueAsString(pdu, "DisplayString", "") as filterAllowedIndices calls it:
 /// numbers in decimal, strings as text, OIDs dotted, addresses as gosnmp prints them.

@@ -563,15 +563,6 @@ bool isRenderableIndex(ValueType t) {
   }
 }
 
-// getPrevOid: the OID with its last sub-identifier one less; none when that would be -1.
-std::optional<Oid> previousOid(const Oid& oid) {
-  if (oid.empty() || oid[oid.size() - 1] == 0) {
-    return std::nullopt;
-  }
-  Oid::Ids ids = oid.ids();
-  --ids.back();
-  return Oid(std::move(ids));
-}
 
 using Slot = uint16_t;  // a label name of one metric, numbered
 
