@@ -26,6 +26,8 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include "common/Text.h"
+
 namespace promsnmp {
 
 POCO_IMPLEMENT_EXCEPTION(ModuleConfigException, Poco::DataFormatException, "Bad module file")
@@ -181,6 +183,33 @@ struct Path {
   }
 };
 
+/// `text` on one line and valid UTF-8: LF, CR and tab as \n, \r and \t, other control
+/// characters and each byte of invalid UTF-8 as \xNN. A file's bytes reach messages through
+/// keys, quoted values and yaml-cpp's own messages (which quote the offending character); they
+/// must neither split a problem over lines nor garble the log.
+std::string printable(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : common::escapeInvalidUtf8(text)) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b == '\n') {
+      out += "\\n";
+    } else if (b == '\r') {
+      out += "\\r";
+    } else if (b == '\t') {
+      out += "\\t";
+    } else if (b < 0x20 || b == 0x7f) {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /// The problems of the files read, each "file:line: path: message".
 class Problems {
  public:
@@ -198,7 +227,7 @@ class Problems {
         text += where + ": ";
       }
     }
-    out_.push_back(text + what);
+    out_.push_back(printable(text + what));
     lines_.push_back(line);
   }
   size_t count() const { return out_.size(); }

@@ -15,6 +15,8 @@
 #include <cppunit/extensions/HelperMacros.h>
 #include <re2/re2.h>
 
+#include "common/Text.h"
+
 using namespace promsnmp;
 
 namespace {
@@ -109,6 +111,7 @@ class ModuleLoaderTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testMissingKeys);
   CPPUNIT_TEST(testDuplicateKeys);
   CPPUNIT_TEST(testYamlSyntaxErrorHasItsLine);
+  CPPUNIT_TEST(testProblemsAreOneLineOfValidUtf8);
   CPPUNIT_TEST(testSecondDocumentRefused);
   CPPUNIT_TEST(testEmptyFileHasNoModules);
   CPPUNIT_TEST(testAliases);
@@ -724,6 +727,29 @@ old_v1:
     assertProblems({"snmp.yml:4: YAML: "},
                    problemsOf("modules:\n  m:\n    walk: [1.3.6.1\n    get: [1.1]\n  n: {\n"));
     assertProblems({"snmp.yml:2: YAML: "}, problemsOf("modules:\n\tm: {}\n"));
+  }
+
+  // Each problem is one line of valid UTF-8 whatever bytes the file holds (they are logged, and
+  // --config.check prints them): a key or value with a line break or a control character, a raw
+  // invalid byte, and yaml-cpp's own message, which quotes the character it stopped at (the
+  // last input, found by fuzz_module_file, once gave "unknown escape character: " and a line
+  // break).
+  void testProblemsAreOneLineOfValidUtf8() {
+    assertProblems({"snmp.yml:1: a\\nb\\x01\\t: unknown top-level key"},
+                   problemsOf("\"a\\nb\\x01\\t\": 1\nmodules: {}\n"));
+    assertProblems({"snmp.yml:3: modules.m.walk[0]: \"1.1\\r\\n2\" is not a numeric OID"},
+                   problemsOf("modules:\n  m:\n    walk: [\"1.1\\r\\n2\"]\n"));
+    for (const std::string& text :
+         {std::string("modules:\n  m:\n    walk: [1.\xff]\n"), std::string("\xff\x00\n", 3),
+          std::string("modules: {}\n\xc3: 1\n")}) {
+      const Reported p = problemsOf(text);
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(p.message, size_t{1}, p.lines.size());
+      CPPUNIT_ASSERT_MESSAGE(p.message, startsWith(p.lines[0], "snmp.yml:"));
+      CPPUNIT_ASSERT_MESSAGE(p.message, common::isValidUtf8(p.message));
+      for (const char c : p.message) {
+        CPPUNIT_ASSERT_MESSAGE(p.message, static_cast<unsigned char>(c) >= 0x20);
+      }
+    }
   }
 
   // yaml.v2 reads only the first document; a second one is refused rather than ignored.
