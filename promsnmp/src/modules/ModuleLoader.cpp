@@ -64,11 +64,13 @@ uint32_t lineOf(const YAML::Mark& mark) {
   return mark.is_null() ? 0 : static_cast<uint32_t>(mark.line) + 1;
 }
 
-/// Records the events of one document. Throws RecordError past `maxEvents` (aliases of aliases
-/// can make a small file expand without bound) or on an alias inside the node it names.
+/// Records the events of one document. Throws RecordError past `maxEvents` events or
+/// `maxBytes` bytes of scalars (aliases of aliases can make a small file expand without bound,
+/// in events or, with a long scalar, in bytes) or on an alias inside the node it names.
 class Recorder : public YAML::EventHandler {
  public:
-  Recorder(size_t expectedEvents, size_t maxEvents) : maxEvents_(maxEvents) {
+  Recorder(size_t expectedEvents, size_t maxEvents, size_t maxBytes)
+      : maxEvents_(maxEvents), maxBytes_(maxBytes) {
     events.reserve(expectedEvents);
   }
 
@@ -94,9 +96,14 @@ class Recorder : public YAML::EventHandler {
     const uint32_t last =
         kind == Kind::MapStart || kind == Kind::SeqStart ? events[start].end : start;
     const size_t count = last - start + 1;
-    if (events.size() + count > maxEvents_) {
+    size_t bytes = 0;
+    for (uint32_t i = start; i <= last; ++i) {
+      bytes += events[i].text.size();
+    }
+    if (events.size() + count > maxEvents_ || bytes_ + bytes > maxBytes_) {
       throw RecordError{line, "aliases expand to too large a document"};
     }
+    bytes_ += bytes;
     const auto offset = static_cast<uint32_t>(events.size() - start);
     events.reserve(events.size() + count);
     for (uint32_t i = start; i <= last; ++i) {
@@ -111,6 +118,7 @@ class Recorder : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                 const std::string& value) override {
     add(Kind::Scalar, mark, anchor).text = value;
+    bytes_ += value.size();
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
@@ -153,6 +161,8 @@ class Recorder : public YAML::EventHandler {
   }
 
   const size_t maxEvents_;
+  const size_t maxBytes_;
+  size_t bytes_ = 0;               // of the scalars recorded
   std::vector<uint32_t> anchors_;  // anchor id → index of the anchored event
   std::vector<uint32_t> open_;     // the mappings and lists not closed yet
 };
@@ -1360,15 +1370,17 @@ class SchemaReader {
 void parseInto(const std::string& text, const std::string& file, ModuleSet& part,
                const ModuleLoadOptions& options, Problems& problems) {
   std::istringstream stream(text);
-  // About one event per 12 bytes in generated files; aliases may add up to 6 times that.
+  // About one event per 12 bytes in generated files; aliases may add up to 6 times that, and
+  // up to 4 times the file plus 16 MiB in scalars.
   const size_t maxEvents = text.size() / 2 + 100000;
-  Recorder recorder(text.size() / 12 + 16, maxEvents);
+  const size_t maxBytes = text.size() * 4 + (size_t{16} << 20);
+  Recorder recorder(text.size() / 12 + 16, maxEvents, maxBytes);
   try {
     YAML::Parser parser(stream);
     parser.HandleNextDocument(recorder);
     // A second document is refused rather than ignored (yaml.v2 reads only the first). Asked
     // for once: yaml-cpp 0.7 can return empty documents forever after a stray ','.
-    Recorder second(0, maxEvents);
+    Recorder second(0, maxEvents, maxBytes);
     if (parser.HandleNextDocument(second)) {
       problems.add(file, second.documentLine, nullptr,
                    "a second YAML document: a module file holds one");

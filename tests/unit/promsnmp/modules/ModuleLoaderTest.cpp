@@ -115,6 +115,7 @@ class ModuleLoaderTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testSecondDocumentRefused);
   CPPUNIT_TEST(testEmptyFileHasNoModules);
   CPPUNIT_TEST(testAliases);
+  CPPUNIT_TEST(testAliasesCannotExpandWithoutBound);
   CPPUNIT_TEST(testV3AuthChecks);
   CPPUNIT_TEST(testAuthVersion);
   CPPUNIT_TEST(testEnvironmentExpansion);
@@ -790,6 +791,27 @@ m2:
                     "snmp.yml:6: modules.n.walk[0]: \"a\" is not a numeric OID"},
                    problemsOf("x: &map {a: b}\ny: &oid a\nmodules:\n  m:\n    get: *map\n"
                               "  n: {walk: [*oid]}\n"));
+  }
+
+  // A few lines of aliases of aliases expand to a document of any size: refused past a bound in
+  // events (half the file plus 100,000) and in scalar bytes (4 times the file plus 16 MiB). The
+  // second: 1,000 copies of a 60,000-byte scalar, 60 MB from a 60 kB file (with three more
+  // levels of aliases the loader once took 4 GB).
+  void testAliasesCannotExpandWithoutBound() {
+    std::string events = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    std::string bytes = "a: &a \"" + std::string(60000, 'x') + "\"\n";
+    for (const char* level : {"b", "c", "d", "e"}) {
+      std::string copies;
+      for (int i = 0; i < 10; ++i) {
+        copies += std::string(i > 0 ? ", " : "") + "*" + static_cast<char>(level[0] - 1);
+      }
+      events += std::string(level) + ": &" + level + " [" + copies + "]\n";
+      if (level[0] <= 'd') {
+        bytes += std::string(level) + ": &" + level + " [" + copies + "]\n";
+      }
+    }
+    assertProblems({"snmp.yml:5: aliases expand to too large a document"}, problemsOf(events));
+    assertProblems({"snmp.yml:4: aliases expand to too large a document"}, problemsOf(bytes));
   }
 
   // config.go Auth.UnmarshalYAML: for version 3, authPriv needs priv_password and a known
