@@ -105,7 +105,8 @@ class Recorder : public YAML::EventHandler {
     }
     bytes_ += bytes;
     const auto offset = static_cast<uint32_t>(events.size() - start);
-    events.reserve(events.size() + count);
+    // No reserve(size + count) here: growing to the exact size at every alias made a file of
+    // many aliases load in quadratic time. `copy` is taken before push_back may reallocate.
     for (uint32_t i = start; i <= last; ++i) {
       Event copy = events[i];
       copy.line = line;
