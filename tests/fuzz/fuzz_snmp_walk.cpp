@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "FuzzInput.h"
 #include "collection/DevicePoller.h"
 #include "collection/MetricCatalog.h"
 #include "collection/PollResult.h"
@@ -33,6 +34,7 @@
 #include "snmp/TableWalker.h"
 
 using namespace promsnmp;
+using fuzz::Input;
 
 namespace {
 
@@ -49,28 +51,6 @@ void check(bool condition, const char* what) {
     fail(what);
   }
 }
-
-class Input {
- public:
-  Input(const uint8_t* data, size_t size) : data_(data), size_(size) {}
-  bool empty() const { return pos_ >= size_; }
-  size_t remaining() const { return size_ - pos_; }
-  uint8_t byte() { return pos_ < size_ ? data_[pos_++] : 0; }
-  uint16_t u16() { return static_cast<uint16_t>(byte() | (byte() << 8)); }
-  uint32_t u32() { return static_cast<uint32_t>(u16()) | (static_cast<uint32_t>(u16()) << 16); }
-  uint64_t u64() { return static_cast<uint64_t>(u32()) | (static_cast<uint64_t>(u32()) << 32); }
-  std::string bytes(size_t n) {
-    n = std::min(n, remaining());
-    std::string s(reinterpret_cast<const char*>(data_ + pos_), n);
-    pos_ += n;
-    return s;
-  }
-
- private:
-  const uint8_t* data_;
-  size_t size_;
-  size_t pos_ = 0;
-};
 
 /// The OIDs a poll asks for: the scalars and every column of the catalog.
 const std::vector<Oid>& knownOids() {

@@ -26,6 +26,8 @@
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include "common/Text.h"
+
 namespace promsnmp {
 
 POCO_IMPLEMENT_EXCEPTION(ModuleConfigException, Poco::DataFormatException, "Bad module file")
@@ -62,11 +64,13 @@ uint32_t lineOf(const YAML::Mark& mark) {
   return mark.is_null() ? 0 : static_cast<uint32_t>(mark.line) + 1;
 }
 
-/// Records the events of one document. Throws RecordError past `maxEvents` (aliases of aliases
-/// can make a small file expand without bound) or on an alias inside the node it names.
+/// Records the events of one document. Throws RecordError past `maxEvents` events or
+/// `maxBytes` bytes of scalars (aliases of aliases can make a small file expand without bound,
+/// in events or, with a long scalar, in bytes) or on an alias inside the node it names.
 class Recorder : public YAML::EventHandler {
  public:
-  Recorder(size_t expectedEvents, size_t maxEvents) : maxEvents_(maxEvents) {
+  Recorder(size_t expectedEvents, size_t maxEvents, size_t maxBytes)
+      : maxEvents_(maxEvents), maxBytes_(maxBytes) {
     events.reserve(expectedEvents);
   }
 
@@ -92,11 +96,17 @@ class Recorder : public YAML::EventHandler {
     const uint32_t last =
         kind == Kind::MapStart || kind == Kind::SeqStart ? events[start].end : start;
     const size_t count = last - start + 1;
-    if (events.size() + count > maxEvents_) {
+    size_t bytes = 0;
+    for (uint32_t i = start; i <= last; ++i) {
+      bytes += events[i].text.size();
+    }
+    if (events.size() + count > maxEvents_ || bytes_ + bytes > maxBytes_) {
       throw RecordError{line, "aliases expand to too large a document"};
     }
+    bytes_ += bytes;
     const auto offset = static_cast<uint32_t>(events.size() - start);
-    events.reserve(events.size() + count);
+    // No reserve(size + count) here: growing to the exact size at every alias made a file of
+    // many aliases load in quadratic time. `copy` is taken before push_back may reallocate.
     for (uint32_t i = start; i <= last; ++i) {
       Event copy = events[i];
       copy.line = line;
@@ -109,6 +119,7 @@ class Recorder : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                 const std::string& value) override {
     add(Kind::Scalar, mark, anchor).text = value;
+    bytes_ += value.size();
   }
   void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
                        YAML::EmitterStyle::value) override {
@@ -151,6 +162,8 @@ class Recorder : public YAML::EventHandler {
   }
 
   const size_t maxEvents_;
+  const size_t maxBytes_;
+  size_t bytes_ = 0;               // of the scalars recorded
   std::vector<uint32_t> anchors_;  // anchor id → index of the anchored event
   std::vector<uint32_t> open_;     // the mappings and lists not closed yet
 };
@@ -181,6 +194,33 @@ struct Path {
   }
 };
 
+/// `text` on one line and valid UTF-8: LF, CR and tab as \n, \r and \t, other control
+/// characters and each byte of invalid UTF-8 as \xNN. A file's bytes reach messages through
+/// keys, quoted values and yaml-cpp's own messages (which quote the offending character); they
+/// must neither split a problem over lines nor garble the log.
+std::string printable(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : common::escapeInvalidUtf8(text)) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b == '\n') {
+      out += "\\n";
+    } else if (b == '\r') {
+      out += "\\r";
+    } else if (b == '\t') {
+      out += "\\t";
+    } else if (b < 0x20 || b == 0x7f) {
+      out += "\\x";
+      out += kHex[b >> 4];
+      out += kHex[b & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /// The problems of the files read, each "file:line: path: message".
 class Problems {
  public:
@@ -198,7 +238,7 @@ class Problems {
         text += where + ": ";
       }
     }
-    out_.push_back(text + what);
+    out_.push_back(printable(text + what));
     lines_.push_back(line);
   }
   size_t count() const { return out_.size(); }
@@ -1331,15 +1371,17 @@ class SchemaReader {
 void parseInto(const std::string& text, const std::string& file, ModuleSet& part,
                const ModuleLoadOptions& options, Problems& problems) {
   std::istringstream stream(text);
-  // About one event per 12 bytes in generated files; aliases may add up to 6 times that.
+  // About one event per 12 bytes in generated files; aliases may add up to 6 times that, and
+  // up to 4 times the file plus 16 MiB in scalars.
   const size_t maxEvents = text.size() / 2 + 100000;
-  Recorder recorder(text.size() / 12 + 16, maxEvents);
+  const size_t maxBytes = text.size() * 4 + (size_t{16} << 20);
+  Recorder recorder(text.size() / 12 + 16, maxEvents, maxBytes);
   try {
     YAML::Parser parser(stream);
     parser.HandleNextDocument(recorder);
     // A second document is refused rather than ignored (yaml.v2 reads only the first). Asked
     // for once: yaml-cpp 0.7 can return empty documents forever after a stray ','.
-    Recorder second(0, maxEvents);
+    Recorder second(0, maxEvents, maxBytes);
     if (parser.HandleNextDocument(second)) {
       problems.add(file, second.documentLine, nullptr,
                    "a second YAML document: a module file holds one");

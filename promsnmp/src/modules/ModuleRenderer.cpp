@@ -11,6 +11,7 @@
 
 #include <re2/re2.h>
 
+#include "common/Text.h"
 #include "exposition/Exposition.h"
 #include "modules/DisplayHint.h"
 #include "modules/GoText.h"
@@ -30,6 +31,8 @@
 //   lookup as an unknown type (panic) where HEAD uses OctetString (0.23, #870).
 // - HEAD (#1580, unreleased) applies scale and offset to regex_extracts values too; 0.25–0.30.1
 //   did not.
+// - 0.21 fails the scrape on a metric or label name that is not a legacy Prometheus name; HEAD
+//   writes it with '_' for each character such a name cannot hold (see "Names" below).
 // The meta series carry {module=…} since 0.24; 0.21 has them without labels.
 
 namespace promsnmp {
@@ -564,6 +567,37 @@ bool isRenderableIndex(ValueType t) {
 }
 
 
+// ---- Names ----
+//
+// snmp_exporter at HEAD (client_golang 1.23, prometheus/common 0.70) takes any non-empty valid
+// UTF-8 metric or label name, except label names starting with "__" (NewDesc's checkLabelName):
+// a refused name makes pduToSamples' NewConstMetric fail, and the scrape with it. Its text/plain
+// exposition writes a name that is not a legacy one with each character (code point) a legacy
+// name cannot hold as '_' (expfmt with model.NameEscapingScheme, UnderscoreEscaping:
+// model.EscapeName). One deviation: ':' becomes '_' in label names too (EscapeName keeps it, a
+// legacy metric name character, but text 0.0.4 parsers refuse it in a label name). 0.21 refused
+// every name that is not a legacy one.
+
+bool refusedName(std::string_view name, bool label) {
+  return name.empty() || !common::isValidUtf8(name) || (label && name.substr(0, 2) == "__");
+}
+
+// `name` as the exposition writes it; `name` must not be refused.
+std::string exposedName(std::string_view name, bool label) {
+  std::string out;
+  out.reserve(name.size());
+  for (size_t i = 0; i < name.size();) {
+    bool valid = false;
+    const size_t n = common::utf8Sequence(name, i, valid);
+    const char c = name[i];
+    const bool legacy = n == 1 && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                                   (c == ':' && !label) || (c >= '0' && c <= '9' && i > 0));
+    out += legacy ? c : '_';
+    i += n;
+  }
+  return out;
+}
+
 using Slot = uint16_t;  // a label name of one metric, numbered
 
 struct CompiledIndex {
@@ -597,10 +631,20 @@ struct CompiledLookup {
 };
 
 struct CompiledFamily {
-  std::string name;
+  std::string name;  // as written (exposedName)
   std::string help;
   ModuleFamily::Kind kind = ModuleFamily::Kind::Gauge;
+  bool refused = false;  // a name client_golang refuses: its samples are counted invalid
 };
+
+CompiledFamily makeFamily(std::string name, std::string help, ModuleFamily::Kind kind) {
+  CompiledFamily f;
+  f.refused = refusedName(name, false);
+  f.name = f.refused ? std::move(name) : exposedName(name, false);
+  f.help = std::move(help);
+  f.kind = kind;
+  return f;
+}
 
 struct CompiledExtract {
   size_t family;  // index into CompiledModule::families
@@ -613,8 +657,10 @@ struct CompiledMetric {
   bool renderable = true;
   std::vector<CompiledIndex> indexes;
   std::vector<CompiledLookup> lookups;
-  std::vector<std::string_view> slotNames;
-  std::vector<Slot> sortedSlots;
+  std::vector<std::string_view> slotNames;  // as in the module (lookups name labels by them)
+  std::vector<std::string> labelNames;      // per slot, as written (exposedName)
+  std::vector<uint8_t> labelRefused;        // per slot: a label name client_golang refuses
+  std::vector<Slot> sortedSlots;            // by labelNames
   Slot nameSlot = 0;
   std::optional<Oid> previous;  // a combined value type's selector column
   size_t family = 0;            // the main family, index into CompiledModule::families
@@ -680,40 +726,45 @@ CompiledMetric compileMetric(const ModuleMetric& m, std::vector<CompiledFamily>&
   c.sortedSlots.resize(c.slotNames.size());
   for (size_t i = 0; i < c.sortedSlots.size(); ++i) {
     c.sortedSlots[i] = static_cast<Slot>(i);
+    const bool refused = refusedName(c.slotNames[i], true);
+    c.labelRefused.push_back(refused ? 1 : 0);
+    c.labelNames.push_back(refused ? std::string() : exposedName(c.slotNames[i], true));
   }
   std::sort(c.sortedSlots.begin(), c.sortedSlots.end(),
-            [&](Slot a, Slot b) { return c.slotNames[a] < c.slotNames[b]; });
+            [&](Slot a, Slot b) { return c.labelNames[a] < c.labelNames[b]; });
   if (isCombined(m.type)) {
     c.previous = previousOid(m.oid);
   }
 
-  CompiledFamily main{m.name, m.help, ModuleFamily::Kind::Gauge};
+  std::string name = m.name;
+  std::string help = m.help;
+  ModuleFamily::Kind kind = ModuleFamily::Kind::Gauge;
   switch (c.shape) {
     case Shape::Number:
       if (m.type == ValueType::Counter) {
-        main.kind = ModuleFamily::Kind::Counter;
+        kind = ModuleFamily::Kind::Counter;
       }
       break;
     case Shape::EnumAsInfo:
-      main.name += "_info";
-      main.help += " (EnumAsInfo)";
+      name += "_info";
+      help += " (EnumAsInfo)";
       break;
     case Shape::EnumAsStateSet:
-      main.help += " (EnumAsStateSet)";
+      help += " (EnumAsStateSet)";
       break;
     case Shape::Bits:
-      main.help += " (Bits)";
+      help += " (Bits)";
       break;
     default:
       break;
   }
   c.family = families.size();
-  families.push_back(std::move(main));
+  families.push_back(makeFamily(std::move(name), std::move(help), kind));
   if (c.shape == Shape::Text) {
     for (const auto& [suffix, extracts] : m.regexExtracts) {
       c.extracts.push_back(CompiledExtract{families.size(), &extracts});
-      families.push_back(CompiledFamily{m.name + suffix, m.help + " (regex extracted)",
-                                        ModuleFamily::Kind::Gauge});
+      families.push_back(
+          makeFamily(m.name + suffix, m.help + " (regex extracted)", ModuleFamily::Kind::Gauge));
     }
   }
   return c;
@@ -835,20 +886,27 @@ class Renderer {
     return *h;
   }
 
-  // The labels present, sorted by name (the slots are numbered in name order).
-  Labels labels(const CompiledMetric& cm) const {
-    Labels result;
+  // The labels present, sorted by name; false when one has a name client_golang refuses.
+  bool labels(const CompiledMetric& cm, Labels& result) const {
     result.reserve(cm.sortedSlots.size());
     for (const Slot s : cm.sortedSlots) {
       if (slots_[s].present) {
-        result.emplace_back(cm.slotNames[s], slots_[s].value);
+        if (cm.labelRefused[s] != 0) {
+          return false;
+        }
+        result.emplace_back(cm.labelNames[s], slots_[s].value);
       }
     }
-    return result;
+    return true;
   }
 
   void emit(const CompiledMetric& cm, size_t family, double value) {
-    out_.add(handle(family), labels(cm), value);
+    Labels result;
+    if (compiled_.families[family].refused || !labels(cm, result)) {
+      out_.countInvalid();  // upstream: NewConstMetric fails, and the scrape with it
+      return;
+    }
+    out_.add(handle(family), std::move(result), value);
   }
 
   // The sub-identifiers of `sources` one after the other in key_ (the row a lookup reads); false

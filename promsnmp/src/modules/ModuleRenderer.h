@@ -115,7 +115,10 @@ struct RenderOptions {
 /// module after its walk, without the snmp_scrape_* series (addScrapeMeta). `pdus` may hold the
 /// varbinds of other modules too: each varbind is matched to the metric with the shortest OID
 /// that is a prefix of its own (snmp_exporter's metric tree), varbinds under no metric are
-/// ignored, and lookups read any varbind of `pdus`.
+/// ignored, and lookups read any varbind of `pdus`. A metric or label name that Prometheus text
+/// cannot hold is written as snmp_exporter writes it (each such character as '_'); one that
+/// snmp_exporter refuses (not UTF-8, a label name starting "__") drops the samples that carry
+/// it, counted as invalid.
 ///
 /// The module's metric tree and per-metric plans are compiled on the first call and kept with
 /// the Module (Module::derived), so the Module must not change afterwards. Thread-safe: any

@@ -5,6 +5,7 @@
 // 0.21 config.go for the flat format, as each test says.
 #include "modules/ModuleLoader.h"
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -14,6 +15,8 @@
 #include <Poco/TemporaryFile.h>
 #include <cppunit/extensions/HelperMacros.h>
 #include <re2/re2.h>
+
+#include "common/Text.h"
 
 using namespace promsnmp;
 
@@ -109,9 +112,12 @@ class ModuleLoaderTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testMissingKeys);
   CPPUNIT_TEST(testDuplicateKeys);
   CPPUNIT_TEST(testYamlSyntaxErrorHasItsLine);
+  CPPUNIT_TEST(testProblemsAreOneLineOfValidUtf8);
   CPPUNIT_TEST(testSecondDocumentRefused);
   CPPUNIT_TEST(testEmptyFileHasNoModules);
   CPPUNIT_TEST(testAliases);
+  CPPUNIT_TEST(testAliasesCannotExpandWithoutBound);
+  CPPUNIT_TEST(testManyAliasesLoadInLinearTime);
   CPPUNIT_TEST(testV3AuthChecks);
   CPPUNIT_TEST(testAuthVersion);
   CPPUNIT_TEST(testEnvironmentExpansion);
@@ -726,6 +732,29 @@ old_v1:
     assertProblems({"snmp.yml:2: YAML: "}, problemsOf("modules:\n\tm: {}\n"));
   }
 
+  // Each problem is one line of valid UTF-8 whatever bytes the file holds (they are logged, and
+  // --config.check prints them): a key or value with a line break or a control character, a raw
+  // invalid byte, and yaml-cpp's own message, which quotes the character it stopped at (the
+  // last input, found by fuzz_module_file, once gave "unknown escape character: " and a line
+  // break).
+  void testProblemsAreOneLineOfValidUtf8() {
+    assertProblems({"snmp.yml:1: a\\nb\\x01\\t: unknown top-level key"},
+                   problemsOf("\"a\\nb\\x01\\t\": 1\nmodules: {}\n"));
+    assertProblems({"snmp.yml:3: modules.m.walk[0]: \"1.1\\r\\n2\" is not a numeric OID"},
+                   problemsOf("modules:\n  m:\n    walk: [\"1.1\\r\\n2\"]\n"));
+    for (const std::string& text :
+         {std::string("modules:\n  m:\n    walk: [1.\xff]\n"), std::string("\xff\x00\n", 3),
+          std::string("modules: {}\n\xc3: 1\n")}) {
+      const Reported p = problemsOf(text);
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(p.message, size_t{1}, p.lines.size());
+      CPPUNIT_ASSERT_MESSAGE(p.message, startsWith(p.lines[0], "snmp.yml:"));
+      CPPUNIT_ASSERT_MESSAGE(p.message, common::isValidUtf8(p.message));
+      for (const char c : p.message) {
+        CPPUNIT_ASSERT_MESSAGE(p.message, static_cast<unsigned char>(c) >= 0x20);
+      }
+    }
+  }
+
   // yaml.v2 reads only the first document; a second one is refused rather than ignored.
   void testSecondDocumentRefused() {
     assertProblems({"snmp.yml:8: a second YAML document: a module file holds one"},
@@ -764,6 +793,43 @@ m2:
                     "snmp.yml:6: modules.n.walk[0]: \"a\" is not a numeric OID"},
                    problemsOf("x: &map {a: b}\ny: &oid a\nmodules:\n  m:\n    get: *map\n"
                               "  n: {walk: [*oid]}\n"));
+  }
+
+  // A few lines of aliases of aliases expand to a document of any size: refused past a bound in
+  // events (half the file plus 100,000) and in scalar bytes (4 times the file plus 16 MiB). The
+  // second: 1,000 copies of a 60,000-byte scalar, 60 MB from a 60 kB file (with three more
+  // levels of aliases the loader once took 4 GB).
+  void testAliasesCannotExpandWithoutBound() {
+    std::string events = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    std::string bytes = "a: &a \"" + std::string(60000, 'x') + "\"\n";
+    for (const char* level : {"b", "c", "d", "e"}) {
+      std::string copies;
+      for (int i = 0; i < 10; ++i) {
+        copies += std::string(i > 0 ? ", " : "") + "*" + static_cast<char>(level[0] - 1);
+      }
+      events += std::string(level) + ": &" + level + " [" + copies + "]\n";
+      if (level[0] <= 'd') {
+        bytes += std::string(level) + ": &" + level + " [" + copies + "]\n";
+      }
+    }
+    assertProblems({"snmp.yml:5: aliases expand to too large a document"}, problemsOf(events));
+    assertProblems({"snmp.yml:4: aliases expand to too large a document"}, problemsOf(bytes));
+  }
+
+  // Each alias appends to the recorded events; growing them to the exact size at each one made
+  // a file of many aliases load in quadratic time (200,000 aliases of one OID, a 1.8 MB file:
+  // about 40 s; now well under a second, 10 s allowed for a loaded machine under ASan).
+  void testManyAliasesLoadInLinearTime() {
+    std::string text = "modules:\n  m:\n    get:\n    - &o 1.3.6.1.2.1.1.3.0\n";
+    for (int i = 0; i < 200000; ++i) {
+      text += "    - *o\n";
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const ModuleSet set = parsed(text);
+    const auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start);
+    CPPUNIT_ASSERT_EQUAL(size_t{200001}, set.module("m")->get.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("1.3.6.1.2.1.1.3.0"), set.module("m")->get.back().str());
+    CPPUNIT_ASSERT_MESSAGE(std::to_string(seconds.count()) + " s", seconds.count() < 10);
   }
 
   // config.go Auth.UnmarshalYAML: for version 3, authPriv needs priv_password and a known

@@ -261,6 +261,8 @@ class ModuleRendererTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testIndexInetAddress);
   CPPUNIT_TEST(testIndexPaddingAndSeveralIndexes);
   CPPUNIT_TEST(testNonRenderableIndexIsCounted);
+  CPPUNIT_TEST(testNamesEscapedAsSnmpExporterWritesThem);
+  CPPUNIT_TEST(testRefusedNamesAreCounted);
   CPPUNIT_TEST(testIfMibShape);
   CPPUNIT_TEST(testHrStorageTableWithLookup);
   CPPUNIT_TEST(testTableIndexedByInetAddress);
@@ -740,6 +742,64 @@ class ModuleRendererTest : public CppUnit::TestFixture {
     ModuleFamilies f;
     assertSeries({}, render(*m, {integer("1.3.6.1.4.1.99.19.1", 1)}, &f));
     CPPUNIT_ASSERT_EQUAL(size_t(1), f.invalid());
+  }
+
+  // Names a module file may hold that are not Prometheus text 0.0.4 names (found by
+  // fuzz_module_file, which renders whatever the loader accepts): snmp_exporter at HEAD takes
+  // any valid UTF-8 name (client_golang 1.23 NewDesc with prometheus/common 0.70's
+  // UTF8Validation) and its text/plain exposition writes each character (code point) a legacy
+  // name cannot hold as '_' (model.EscapeName, UnderscoreEscaping; a leading digit too). Label
+  // names lose ':' as well, which EscapeName keeps (a legacy metric name character) but a text
+  // parser refuses in a label name.
+  void testNamesEscapedAsSnmpExporterWritesThem() {
+    auto m = module({
+        metric("cpu-load.1min", "1.3.6.1.4.1.99.40.1", ValueType::Gauge,
+               {index("if-index", ValueType::Gauge)},
+               {lookup({"if-index"}, "if descr", "1.3.6.1.4.1.99.40.2")}),
+        metric("sys.descr", "1.3.6.1.4.1.99.40.3", ValueType::DisplayString),
+        metric("1st:ok", "1.3.6.1.4.1.99.40.4", ValueType::Counter,
+               {index("x:y", ValueType::Gauge)}),
+        metric("\xC3\xA9tat", "1.3.6.1.4.1.99.40.5", ValueType::EnumAsInfo),
+        metric("temp", "1.3.6.1.4.1.99.40.6", ValueType::DisplayString),
+    });
+    m->metrics[3].enumValues = {{1, "up"}};
+    m->metrics[4].regexExtracts["-celsius"] = {RegexExtract{regex("([0-9]+)C"), "$1"}};
+    ModuleFamilies f;
+    assertSeries(
+        {"cpu_load_1min{if_descr=\"eth0\",if_index=\"1\"} 7", "sys_descr{sys_descr=\"box\"} 1",
+         "_st:ok{x_y=\"2\"} 3", "_tat_info{_tat=\"up\"} 1", "temp_celsius 42"},
+        render(*m,
+               {integer("1.3.6.1.4.1.99.40.1.1", 7), text("1.3.6.1.4.1.99.40.2.1", "eth0"),
+                text("1.3.6.1.4.1.99.40.3.0", "box"), counter32("1.3.6.1.4.1.99.40.4.2", 3),
+                integer("1.3.6.1.4.1.99.40.5.0", 1), text("1.3.6.1.4.1.99.40.6.0", "42C")},
+               &f));
+    CPPUNIT_ASSERT_EQUAL(size_t(0), f.invalid());
+    std::string text;
+    f.appendText(text);
+    CPPUNIT_ASSERT(text.find("# TYPE _st:ok counter\n") != std::string::npos);
+  }
+
+  // What snmp_exporter's client_golang refuses (NewDesc: a name that is not valid UTF-8, a label
+  // name starting with "__", reserved) makes pduToSamples' NewConstMetric fail, and the scrape
+  // with it (collector.go: NewInvalidMetric); here those samples are dropped and counted. A
+  // reserved name that never becomes a label (a gauge's own name, a dropped index) is fine.
+  void testRefusedNamesAreCounted() {
+    auto m = module({
+        metric("bad\xFFname", "1.3.6.1.4.1.99.41.1", ValueType::Gauge),
+        metric("m", "1.3.6.1.4.1.99.41.2", ValueType::Gauge, {index("__secret", ValueType::Gauge)}),
+        metric("__text", "1.3.6.1.4.1.99.41.3", ValueType::DisplayString),
+        metric("__gauge", "1.3.6.1.4.1.99.41.4", ValueType::Gauge,
+               {index("__idx", ValueType::Gauge)}, {drop("__idx")}),
+        metric("ok", "1.3.6.1.4.1.99.41.5", ValueType::Gauge),
+    });
+    ModuleFamilies f;
+    assertSeries({"__gauge 4", "ok 5"},
+                 render(*m,
+                        {integer("1.3.6.1.4.1.99.41.1.0", 1), integer("1.3.6.1.4.1.99.41.2.1", 2),
+                         text("1.3.6.1.4.1.99.41.3.0", "x"), integer("1.3.6.1.4.1.99.41.4.1", 4),
+                         integer("1.3.6.1.4.1.99.41.5.0", 5)},
+                        &f));
+    CPPUNIT_ASSERT_EQUAL(size_t(3), f.invalid());
   }
 
   // The if_mib shape: ifIndex index, ifAlias/ifDescr/ifName lookups on every series (a missing
