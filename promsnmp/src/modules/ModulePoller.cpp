@@ -70,7 +70,6 @@ bool readsTypeColumn(ValueType t) {
          t == ValueType::LldpPortId;
 }
 
-
 Oid concat(const Oid& a, const Oid& b) {
   Oid::Ids ids = a.ids();
   ids.insert(ids.end(), b.ids().begin(), b.ids().end());
@@ -82,7 +81,6 @@ Oid concat(const Oid& a, const Oid& b) {
 bool textStartsWith(const Oid& oid, const Oid& prefix) {
   return oid.str().starts_with(prefix.str());
 }
-
 
 /// collector.go pduValueAsString(pdu, "DisplayString", "") as filterAllowedIndices calls it:
 /// numbers in decimal, strings as text, OIDs dotted, addresses as gosnmp prints them.

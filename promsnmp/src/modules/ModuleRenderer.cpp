@@ -566,7 +566,6 @@ bool isRenderableIndex(ValueType t) {
   }
 }
 
-
 // ---- Names ----
 //
 // snmp_exporter at HEAD (client_golang 1.23, prometheus/common 0.70) takes any non-empty valid
