@@ -886,23 +886,26 @@ m2:
         "auths:\n  a:\n    version: 3\n    security_level: authPriv\n"
         "    username: ${SNMP_USER}\n    password: pre-$PASS-post\n"
         "    priv_password: ${PRIV}$\n    community: ${SNMP_USER}\n    context_name: $PASS\n";
-    const ModuleAuth& a = *parsed(text, options).auth("a");
+    const ModuleSet set = parsed(text, options);  // kept: `a` points into it
+    const ModuleAuth& a = *set.auth("a");
     CPPUNIT_ASSERT_EQUAL(std::string("u1"), a.username);
     CPPUNIT_ASSERT_EQUAL(std::string("pre-p@ss-post"), a.password.reveal());
     CPPUNIT_ASSERT_EQUAL(std::string("x$"), a.privPassword.reveal());  // a final $ stays
     CPPUNIT_ASSERT_EQUAL(std::string("${SNMP_USER}"), a.community.reveal());
     CPPUNIT_ASSERT_EQUAL(std::string("$PASS"), a.contextName);
     // os.Expand drops "${}" and keeps a "$" before anything that is not a name.
-    const ModuleAuth& odd = *parsed("auths:\n  b:\n    password: 'a${}b$%c'\n", options).auth("b");
+    const ModuleSet oddSet = parsed("auths:\n  b:\n    password: 'a${}b$%c'\n", options);
+    const ModuleAuth& odd = *oddSet.auth("b");
     CPPUNIT_ASSERT_EQUAL(std::string("ab$%c"), odd.password.reveal());
     // Off (the default): the text as written.
-    const ModuleAuth& off = *parsed(text).auth("a");
+    const ModuleSet offSet = parsed(text);
+    const ModuleAuth& off = *offSet.auth("a");
     CPPUNIT_ASSERT_EQUAL(std::string("${SNMP_USER}"), off.username);
     CPPUNIT_ASSERT_EQUAL(std::string("pre-$PASS-post"), off.password.reveal());
     // The flat format's embedded auth too.
-    const Module& flat =
-        *parsed("m:\n  auth:\n    username: $SNMP_USER\n  walk: [1.1]\n", options).module("m");
-    CPPUNIT_ASSERT_EQUAL(std::string("u1"), flat.embeddedAuth->username);
+    const auto flat =
+        parsed("m:\n  auth:\n    username: $SNMP_USER\n  walk: [1.1]\n", options).module("m");
+    CPPUNIT_ASSERT_EQUAL(std::string("u1"), flat->embeddedAuth->username);
   }
 
   void testEnvironmentExpansionMissingVariable() {
