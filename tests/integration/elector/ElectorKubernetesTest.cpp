@@ -36,25 +36,27 @@ namespace {
 enum class Mode { Name, Slow, Garbage, Empty, ServerError, Hang };
 
 /// A fake `leader-elector` sidecar: GET / answers `{"name":"<name>"}` (or misbehaves as its mode
-/// says). Thread-safe; the destructor wakes sleeping handlers and stops the server.
+/// says). Thread-safe; the destructor wakes sleeping handlers and stops the server. The state
+/// the handlers read is shared with them: POCO's stopAll() does not wait for a request it had
+/// already dispatched, whose handler may then run after this object is gone.
 class FakeLeaderElector {
  public:
-  FakeLeaderElector() {
+  FakeLeaderElector() : shared_(std::make_shared<Shared>()) {
     Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
     port_ = socket.address().port();
     socket_ = socket;
     Poco::AutoPtr<Poco::Net::HTTPServerParams> params(new Poco::Net::HTTPServerParams);
     params->setMaxThreads(4);
     params->setKeepAlive(false);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(shared_), socket, params);
     server_->start();
   }
   ~FakeLeaderElector() {
     {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
+      const std::lock_guard<std::mutex> lock(shared_->mutex);
+      shared_->stopping = true;
     }
-    wake_.notify_all();
+    shared_->wake.notify_all();
     server_->stopAll(true);
     server_.reset();
     // Closed explicitly so a client sees "connection refused" at once, not a silent backlog.
@@ -67,80 +69,84 @@ class FakeLeaderElector {
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/"; }
   void set(Mode mode, const std::string& name = "") {
     {
-      const std::lock_guard<std::mutex> lock(mutex_);
-      mode_ = mode;
+      const std::lock_guard<std::mutex> lock(shared_->mutex);
+      shared_->mode = mode;
       if (!name.empty()) {
-        name_ = name;
+        shared_->name = name;
       }
     }
-    wake_.notify_all();  // hung handlers let go once the mode changes
+    shared_->wake.notify_all();  // hung handlers let go once the mode changes
   }
-  int requests() const { return requests_; }
+  int requests() const { return shared_->requests; }
 
  private:
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable wake;
+    bool stopping = false;
+    Mode mode = Mode::Name;
+    std::string name = "nobody";
+    std::atomic<int> requests{0};
+
+    void answer(Poco::Net::HTTPServerResponse& response) {
+      ++requests;
+      Mode now;
+      std::string current;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        now = mode;
+        current = name;
+        // Slow: later than the elector's timeout; Hang: effectively never (bounded for cleanup).
+        if (now == Mode::Slow) {
+          wake.wait_for(lock, milliseconds(600), [this] { return stopping; });
+        } else if (now == Mode::Hang) {
+          wake.wait_for(lock, milliseconds(5000),
+                        [this] { return stopping || mode != Mode::Hang; });
+        }
+      }
+      std::string body = "{\"name\":\"" + current + "\"}";
+      if (now == Mode::Garbage) {
+        body = "<html>leader: " + current + "</html>";
+      } else if (now == Mode::Empty) {
+        body.clear();
+      }
+      response.setStatus(now == Mode::ServerError
+                             ? Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR
+                             : Poco::Net::HTTPResponse::HTTP_OK);
+      response.setContentType("application/json");
+      response.setContentLength(static_cast<std::streamsize>(body.size()));
+      response.sendBuffer(body.data(), body.size());
+    }
+  };
+
   class Handler : public Poco::Net::HTTPRequestHandler {
    public:
-    explicit Handler(FakeLeaderElector& fake) : fake_(fake) {}
+    explicit Handler(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
     void handleRequest(Poco::Net::HTTPServerRequest&,
                        Poco::Net::HTTPServerResponse& response) override {
-      fake_.answer(response);
+      shared_->answer(response);
     }
 
    private:
-    FakeLeaderElector& fake_;
+    std::shared_ptr<Shared> shared_;
   };
 
   class Factory : public Poco::Net::HTTPRequestHandlerFactory {
    public:
-    explicit Factory(FakeLeaderElector& fake) : fake_(fake) {}
+    explicit Factory(std::shared_ptr<Shared> shared) : shared_(std::move(shared)) {}
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest&) override {
-      return new Handler(fake_);
+      return new Handler(shared_);
     }
 
    private:
-    FakeLeaderElector& fake_;
+    std::shared_ptr<Shared> shared_;
   };
 
-  void answer(Poco::Net::HTTPServerResponse& response) {
-    ++requests_;
-    Mode mode;
-    std::string name;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      mode = mode_;
-      name = name_;
-      // Slow: later than the elector's timeout; Hang: effectively never (bounded for cleanup).
-      if (mode == Mode::Slow) {
-        wake_.wait_for(lock, milliseconds(600), [this] { return stopping_; });
-      } else if (mode == Mode::Hang) {
-        wake_.wait_for(lock, milliseconds(5000),
-                       [this] { return stopping_ || mode_ != Mode::Hang; });
-      }
-    }
-    std::string body = "{\"name\":\"" + name + "\"}";
-    if (mode == Mode::Garbage) {
-      body = "<html>leader: " + name + "</html>";
-    } else if (mode == Mode::Empty) {
-      body.clear();
-    }
-    response.setStatus(mode == Mode::ServerError
-                           ? Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR
-                           : Poco::Net::HTTPResponse::HTTP_OK);
-    response.setContentType("application/json");
-    response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.sendBuffer(body.data(), body.size());
-  }
-
+  std::shared_ptr<Shared> shared_;
   int port_ = 0;
   Poco::Net::ServerSocket socket_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  Mode mode_ = Mode::Name;
-  std::string name_ = "nobody";
-  std::atomic<int> requests_{0};
 };
 
 constexpr long kLeaseMs = 1500;
