@@ -373,7 +373,9 @@ ScrapeReply Collector::scrapeModules(const ModuleScrapeRequest& request, const s
   const ModuleScrapeSpec spec = std::move(*resolved.spec);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    moduleSets_.insert_or_assign(spec.key, spec);
+    // Once per (device, module set): a cached scrape must not copy the spec every time. A
+    // reload's new module definitions are taken by dueModuleSets; a changed agent drops it.
+    moduleSets_.try_emplace(spec.key, spec);
   }
   auto budget = budgetFor(scrapeTimeoutSeconds);
   const std::string key = spec.key;
@@ -421,11 +423,10 @@ void Collector::dropModuleSetsNotIn(const InventoryView& view, const std::string
   }
 }
 
-std::vector<ModuleScrapeSpec> Collector::dueModuleSets() {
+std::vector<ModuleScrapeSpec> Collector::dueModuleSets(const std::vector<std::string>& requested) {
   if (modules_ == nullptr) {
     return {};
   }
-  auto requested = cache_.recentlyRequested(options_.cacheTtl);
   std::unordered_set<std::string> recent(requested.begin(), requested.end());
   auto set = modules_->current();
   std::vector<ModuleScrapeSpec> due;
@@ -547,11 +548,13 @@ void Collector::callbackDone(bool background) {
 
 void Collector::collectOnce() {
   auto view = inventory_.current();
+  // One scan of the cache per cycle serves both the devices (mode scraped) and the module sets.
+  const std::vector<std::string> requested = cache_.recentlyRequested(options_.cacheTtl);
   std::vector<SnmpTarget> due;
   if (options_.mode == Mode::All) {
     due = view->targets();
   } else {
-    for (const std::string& name : cache_.recentlyRequested(options_.cacheTtl)) {
+    for (const std::string& name : requested) {
       if (const inventoryfs::Device* device = view->find(name)) {
         if (auto target = view->targetFor(*device)) {
           due.push_back(std::move(*target));
@@ -592,7 +595,7 @@ void Collector::collectOnce() {
         [this, &target] { return devicePoll(target, cache_.peek(target.name), "interval"); },
         [this, target] { dropStateNotIn(*inventory_.current(), target); });
   }
-  for (const ModuleScrapeSpec& spec : dueModuleSets()) {
+  for (const ModuleScrapeSpec& spec : dueModuleSets(requested)) {
     if (polledRecently(spec.key)) {
       continue;
     }

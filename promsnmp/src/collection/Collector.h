@@ -158,9 +158,10 @@ class Collector {
   /// Drops the module sets of devices `view` no longer backs (their cache entries too), and
   /// those not scraped within the cache TTL. `spec` only, when given.
   void dropModuleSetsNotIn(const InventoryView& view, const std::string* onlyKey);
-  /// The module sets due for background polling, with their modules taken from the registry in
-  /// force (a set whose module was removed by a reload goes).
-  std::vector<ModuleScrapeSpec> dueModuleSets();
+  /// The module sets due for background polling (those among `requested`, the keys scraped
+  /// within the cache TTL), with their modules taken from the registry in force (a set whose
+  /// module was removed by a reload goes, and so does one no longer requested).
+  std::vector<ModuleScrapeSpec> dueModuleSets(const std::vector<std::string>& requested);
   /// The last act of every poll callback: the callback no longer touches this object.
   void callbackDone(bool background);
   void onInventoryChange(const std::shared_ptr<const InventoryView>& before,

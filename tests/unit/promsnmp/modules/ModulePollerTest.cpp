@@ -263,6 +263,19 @@ struct Agent {
   std::optional<ModulePoller> poller;
 };
 
+/// `second` (a poll after `first`) read no label column and still sees the first poll's labels:
+/// ifAlias.2 is "uplink 2" although the agent renamed it in between.
+void assertLabelsReused(Agent& a, const Polled& first, const Polled& second) {
+  CPPUNIT_ASSERT(second.result->labelsReadAt == first.result->labelsReadAt);
+  for (const std::string& c : {kIfDescr, kIfName, kIfAlias}) {
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(c, size_t(0), a.fake.requestsTouching(c));
+  }
+  const VarBind* alias = second.result->findFor(0, O(kIfAlias + ".2"));
+  CPPUNIT_ASSERT(alias != nullptr);
+  CPPUNIT_ASSERT_EQUAL(std::string("uplink 2"), alias->value.bytes);
+  CPPUNIT_ASSERT_EQUAL(first.result->pdus.size(), second.result->pdus.size());
+}
+
 /// Number of requests that start (or go on) in `column`: a column is walked once if exactly
 /// one request names its root OID.
 size_t requestsNaming(const FakeSnmpClient& fake, const std::string& oid) {
@@ -779,14 +792,7 @@ class ModulePollerTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(second.result->outcomes[0].up());
     CPPUNIT_ASSERT(!second.result->labelsRefreshed);
     CPPUNIT_ASSERT(second.result->labelColumns == first.result->labelColumns);
-    CPPUNIT_ASSERT(second.result->labelsReadAt == first.result->labelsReadAt);
-    for (const std::string& c : {kIfDescr, kIfName, kIfAlias}) {
-      CPPUNIT_ASSERT_EQUAL_MESSAGE(c, size_t(0), a.fake.requestsTouching(c));
-    }
-    const VarBind* alias = second.result->findFor(0, O(kIfAlias + ".2"));
-    CPPUNIT_ASSERT(alias != nullptr);
-    CPPUNIT_ASSERT_EQUAL(std::string("uplink 2"), alias->value.bytes);
-    CPPUNIT_ASSERT_EQUAL(first.result->pdus.size(), second.result->pdus.size());
+    assertLabelsReused(a, first, second);
     CPPUNIT_ASSERT(second.result->outcomes[0].packetsSent <= first.result->outcomes[0].packetsSent);
     CPPUNIT_ASSERT(second.result->varbinds < first.result->varbinds);
     // The columns had 4 rows last time: 4 + 1 to see the end, not max-repetitions.
@@ -819,14 +825,7 @@ class ModulePollerTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(!second.result->labelsRefreshed);
     CPPUNIT_ASSERT(second.result->labelColumns);
     CPPUNIT_ASSERT(second.result->labelColumns->all() == first.result->labelColumns->all());
-    CPPUNIT_ASSERT(second.result->labelsReadAt == first.result->labelsReadAt);
-    for (const std::string& c : {kIfDescr, kIfName, kIfAlias}) {
-      CPPUNIT_ASSERT_EQUAL_MESSAGE(c, size_t(0), a.fake.requestsTouching(c));
-    }
-    const VarBind* alias = second.result->findFor(0, O(kIfAlias + ".2"));
-    CPPUNIT_ASSERT(alias != nullptr);
-    CPPUNIT_ASSERT_EQUAL(std::string("uplink 2"), alias->value.bytes);
-    CPPUNIT_ASSERT_EQUAL(first.result->pdus.size(), second.result->pdus.size());
+    assertLabelsReused(a, first, second);
     for (const SnmpRequest& r : a.fake.requests()) {
       CPPUNIT_ASSERT(r.type != SnmpRequest::Type::GetBulk || r.maxRepetitions == 5);
     }
