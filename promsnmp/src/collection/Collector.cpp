@@ -392,29 +392,38 @@ ScrapeReply Collector::scrapeModules(const ModuleScrapeRequest& request, const s
 }
 
 void Collector::dropModuleSetsNotIn(const InventoryView& view, const std::string* onlyKey) {
+  // The device must still exist at the same agent; with the inventory's credentials, with the
+  // same ones (a changed community must not keep polling with the old one).
+  auto backed = [&view](const ModuleScrapeSpec& spec) {
+    if (spec.device.empty()) {
+      return true;  // an unlisted target: no inventory device backs it
+    }
+    const inventoryfs::Device* device = view.find(spec.device);
+    std::optional<SnmpTarget> now = device ? view.targetFor(*device) : std::nullopt;
+    return now && now->name == spec.device && now->address == spec.target.address &&
+           now->port == spec.target.port &&
+           (!spec.authName.empty() ||
+            (now->sessionKey() == spec.target.sessionKey() &&
+             now->timeoutMs == spec.target.timeoutMs && now->retries == spec.target.retries));
+  };
   std::vector<std::string> gone;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (auto it = moduleSets_.begin(); it != moduleSets_.end();) {
-      const ModuleScrapeSpec& spec = it->second;
-      if ((onlyKey != nullptr && it->first != *onlyKey) || spec.device.empty()) {
-        ++it;
-        continue;
-      }
-      // The device must still exist at the same agent; with the inventory's credentials, with
-      // the same ones (a changed community must not keep polling with the old one).
-      const inventoryfs::Device* device = view.find(spec.device);
-      std::optional<SnmpTarget> now = device ? view.targetFor(*device) : std::nullopt;
-      bool backed = now && now->name == spec.device && now->address == spec.target.address &&
-                    now->port == spec.target.port &&
-                    (!spec.authName.empty() || (now->sessionKey() == spec.target.sessionKey() &&
-                                                now->timeoutMs == spec.target.timeoutMs &&
-                                                now->retries == spec.target.retries));
-      if (backed) {
-        ++it;
-      } else {
+    if (onlyKey != nullptr) {
+      // After one poll: that set only (a scan of every set per poll is quadratic per cycle).
+      auto it = moduleSets_.find(*onlyKey);
+      if (it != moduleSets_.end() && !backed(it->second)) {
         gone.push_back(it->first);
-        it = moduleSets_.erase(it);
+        moduleSets_.erase(it);
+      }
+    } else {
+      for (auto it = moduleSets_.begin(); it != moduleSets_.end();) {
+        if (backed(it->second)) {
+          ++it;
+        } else {
+          gone.push_back(it->first);
+          it = moduleSets_.erase(it);
+        }
       }
     }
   }

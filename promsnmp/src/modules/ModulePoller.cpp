@@ -389,6 +389,8 @@ void ModulePollResult::pack() {
   if (!packed) {
     packedPdus = PackedPduTable(pdus);
     pdus = PduTable();
+    packedCarried = PackedPduTable(carried);
+    carried = PduTable();
     packed = true;
     // Every label row is in `pdus` too (the poll files them there): read back from there.
     labelsInPdus = labelColumns != nullptr;
@@ -1003,15 +1005,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       return previous_->pdus;
     }
     if (!previousUnpacked_) {
-      // What previousPdus() serves: label rows (previousLabels) and the rows of the metrics
-      // they follow (newRowWithoutLabel); not the thousands of values.
-      std::vector<Oid> wanted = previous_->labelUnits;
-      for (const ModulePlan::LabelSource& s : plan_->labelSources) {
-        wanted.push_back(s.metric);
-      }
-      wanted = outermost(std::move(wanted));
-      previousUnpacked_ = previous_->packedPdus.unpackIf(
-          [&wanted](const Oid& oid) { return underAny(wanted, oid); });
+      previousUnpacked_ = previous_->packedCarried.unpack();
     }
     return *previousUnpacked_;
   }
@@ -1114,27 +1108,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       // As many rows as last time (plus one to see the end) rather than max-repetitions:
       // a GETBULK of short columns is otherwise padded with whatever follows them.
       if (previous_) {
-        // walkedUnits_ ascend (units do, none under another): count each OID under its unit.
-        std::vector<uint32_t> rows(walkedUnits_.size());
-        auto count = [&](const Oid& oid) {
-          auto it =
-              std::upper_bound(walkedUnits_.begin(), walkedUnits_.end(), oid,
-                               [&](const Oid& o, uint32_t u) { return o < plan_->units[u].oid; });
-          if (it != walkedUnits_.begin() && oid.startsWith(plan_->units[*std::prev(it)].oid)) {
-            ++rows[static_cast<size_t>(std::prev(it) - walkedUnits_.begin())];
-          }
-          return false;
-        };
-        if (previous_->packed) {
-          previous_->packedPdus.unpackIf(count);
-        } else {
-          for (const VarBind& vb : previous_->pdus.all()) {
-            count(vb.oid);
-          }
-        }
-        for (uint32_t r : rows) {
-          expectedRows_ = std::max(expectedRows_, r);
-        }
+        expectedRows_ = previous_->longestColumn;
       }
     }
     startWalk(std::move(oids), &PollRun::onWalk);
@@ -1175,12 +1149,16 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
         }
         continue;
       }
-      std::vector<VarBind> rows;
-      rows.reserve(walked.columns[c].size());
+      longestColumn_ = std::max(longestColumn_, static_cast<uint32_t>(walked.columns[c].size()));
+      // Filed in place (not through fileRows): a poll files thousands of 232-byte rows here.
+      units_[u].state = UnitState::Ok;
+      units_[u].empty = walked.columns[c].empty();
+      std::vector<VarBind>& into = plan_->units[u].labelOnly ? labelRows_ : extra_;
       for (auto& [index, value] : walked.columns[c]) {
-        rows.push_back({concat(plan_->units[u].oid, index), std::move(value)});
+        VarBind& vb = into.emplace_back();
+        vb.oid = concat(plan_->units[u].oid, index);
+        vb.value = std::move(value);
       }
-      fileRows(u, std::move(rows));
     }
     if (walked.truncated) {
       for (uint32_t u : walkedUnits_) {
@@ -1388,6 +1366,48 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     finish();
   }
 
+  /// The rows of `pdus` the next poll reads back (previousPdus): those under the label units
+  /// in force, and the rows of label sources' metrics that have no label row (how
+  /// newRowWithoutLabel tells a row it saw last time from a new one; rows with labels need
+  /// no such proof, and a poll has thousands).
+  PduTable carriedPart(const PduTable& pdus) const {
+    std::vector<VarBind> rows;
+    for (const Oid& unit : labelUnits_) {
+      std::span<const VarBind> sub = pdus.subtree(unit);
+      rows.insert(rows.end(), sub.begin(), sub.end());
+    }
+    if (labelTable_) {
+      for (const ModulePlan::LabelSource& s : plan_->labelSources) {
+        const Oid& label = plan_->units[s.unit].oid;
+        std::span<const VarBind> labels = labelTable_->subtree(label);
+        auto l = labels.begin();
+        // Both ascend by row index: one merge finds the metric's rows without a label.
+        for (const VarBind& vb : pdus.subtree(s.metric)) {
+          auto row = [](const Oid& oid, size_t from) {
+            return std::span<const uint32_t>(oid.ids().data() + from, oid.size() - from);
+          };
+          std::span<const uint32_t> index = row(vb.oid, s.metric.size());
+          auto before = [&](const VarBind& x) {
+            std::span<const uint32_t> r = row(x.oid, label.size());
+            return std::lexicographical_compare(r.begin(), r.end(), index.begin(), index.end());
+          };
+          while (l != labels.end() && before(*l)) {
+            ++l;
+          }
+          bool labelled = false;
+          if (l != labels.end()) {
+            std::span<const uint32_t> r = row(l->oid, label.size());
+            labelled = std::equal(r.begin(), r.end(), index.begin(), index.end());
+          }
+          if (!labelled) {
+            rows.push_back(vb);
+          }
+        }
+      }
+    }
+    return PduTable(std::move(rows));
+  }
+
   void finish() {
     ModulePoller::Done done;
     {
@@ -1410,6 +1430,8 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       all.reserve(all.size() + labelRows_.size());
       all.insert(all.end(), labelRows_.begin(), labelRows_.end());
       r.pdus = PduTable(std::move(all));
+      r.longestColumn = longestColumn_;
+      r.carried = carriedPart(r.pdus);
       for (uint32_t m = 0; m < n; ++m) {
         const Module* module = plan_->moduleList[m].get();
         ModuleScope& scope = r.scopes[m];
@@ -1495,7 +1517,8 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
   std::vector<Unit> units_;                         // parallel to plan_->units
   std::vector<std::vector<uint32_t>> unitModules_;  // the modules up that need each unit
   std::vector<uint32_t> walkedUnits_;               // the units of the walk in flight, in order
-  uint32_t expectedRows_ = 0;  // rows of the longest walked column last time; 0 unknown
+  uint32_t longestColumn_ = 0;  // rows of the longest column walked in this poll
+  uint32_t expectedRows_ = 0;   // rows of the longest walked column last time; 0 unknown
 
   std::vector<VarBind> extra_;      // everything read but the label columns
   std::vector<VarBind> labelRows_;  // the label columns' rows (reused or walked)

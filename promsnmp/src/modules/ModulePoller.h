@@ -83,6 +83,13 @@ struct ModulePollResult {
   /// (about 20× smaller); pdusOf, findFor and tableOf then see nothing, unpackedPdus() does.
   PackedPduTable packedPdus;
   bool packed = false;
+  /// What the next poll of the set reads back from this one, kept apart so that it need not
+  /// unpack every value: the rows under the label units and under the metrics the label
+  /// sources follow (set at the end of the poll; packed by pack() into `packedCarried`).
+  PduTable carried;
+  PackedPduTable packedCarried;
+  /// Rows of the longest column walked: how many rows the next poll asks for at once.
+  uint32_t longestColumn = 0;
   /// After pack(): `labelColumns` was dropped, its rows are the label units' subtrees of the
   /// varbinds (the poll files every label row there too).
   bool labelsInPdus = false;

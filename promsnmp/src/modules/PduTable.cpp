@@ -99,6 +99,10 @@ std::span<const VarBind> PduTable::subtree(const Oid& prefix) const {
 }
 
 PackedPduTable::PackedPduTable(const PduTable& table) : count_(table.size()) {
+  // Room for the usual varbind (a few OID bytes, a counter) at once, rather than growing by
+  // copies; shrink_to_fit below returns the rest.
+  constexpr size_t kUsualBytes = 16;
+  bytes_.reserve(count_ * kUsualBytes);
   const Oid::Ids* previous = nullptr;
   for (const VarBind& vb : table.all()) {
     const Oid::Ids& ids = vb.oid.ids();
@@ -136,10 +140,9 @@ PackedPduTable::PackedPduTable(const PduTable& table) : count_(table.size()) {
   bytes_.shrink_to_fit();
 }
 
-PduTable PackedPduTable::unpack() const { return unpackIf(nullptr); }
-
-PduTable PackedPduTable::unpackIf(const std::function<bool(const Oid&)>& keep) const {
+PduTable PackedPduTable::unpack() const {
   std::vector<VarBind> out;
+  out.reserve(count_);
   size_t at = 0;
   Oid oid;
   for (size_t k = 0; k < count_; ++k) {
@@ -151,7 +154,6 @@ PduTable PackedPduTable::unpackIf(const std::function<bool(const Oid&)>& keep) c
     if (at + 2 > bytes_.size()) {
       throw std::logic_error("PackedPduTable: truncated value");
     }
-    bool kept = !keep || keep(oid);
     SnmpValue value;
     value.type = static_cast<SnmpType>(bytes_[at++]);
     auto fields = static_cast<uint8_t>(bytes_[at++]);
@@ -167,9 +169,7 @@ PduTable PackedPduTable::unpackIf(const std::function<bool(const Oid&)>& keep) c
       if (n > bytes_.size() - at) {
         throw std::logic_error("PackedPduTable: truncated octets");
       }
-      if (kept) {
-        value.bytes.assign(bytes_, at, n);
-      }
+      value.bytes.assign(bytes_, at, n);
       at += n;
     }
     if ((fields & kHasOid) != 0) {
@@ -177,12 +177,7 @@ PduTable PackedPduTable::unpackIf(const std::function<bool(const Oid&)>& keep) c
       getIds(bytes_, at, valueIds);
       value.oid = Oid(std::move(valueIds));
     }
-    if (kept) {
-      if (!keep && out.empty()) {
-        out.reserve(count_);
-      }
-      out.push_back({oid, std::move(value)});
-    }
+    out.push_back({oid, std::move(value)});
   }
   return PduTable(std::move(out));
 }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -43,9 +42,6 @@ class PackedPduTable {
   explicit PackedPduTable(const PduTable& table);
 
   PduTable unpack() const;
-  /// The varbinds whose OID `keep` accepts (it sees every OID, ascending), without building
-  /// the others; all of them when `keep` is empty.
-  PduTable unpackIf(const std::function<bool(const Oid&)>& keep) const;
   size_t size() const { return count_; }
   size_t bytes() const { return bytes_.size(); }
 

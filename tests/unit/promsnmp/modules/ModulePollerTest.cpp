@@ -810,6 +810,11 @@ class ModulePollerTest : public CppUnit::TestFixture {
     packed->pack();
     CPPUNIT_ASSERT(packed->packed && packed->pdus.empty() && !packed->labelColumns);
     CPPUNIT_ASSERT_EQUAL(first.result->pdus.size(), packed->packedPdus.size());
+    // What the next poll reads back is kept apart: the 12 label rows (every row has its labels,
+    // so no metric row need be kept to tell it from a new one); not the counters.
+    CPPUNIT_ASSERT_EQUAL(size_t(12), packed->packedCarried.size());
+    CPPUNIT_ASSERT(packed->packedCarried.size() < packed->packedPdus.size());
+    CPPUNIT_ASSERT_EQUAL(uint32_t(4), packed->longestColumn);
     ModulePollResult back = packed->unpacked();
     CPPUNIT_ASSERT(back.pdus.all() == first.result->pdus.all());
     for (size_t i = 0; i < first.result->modules.size(); ++i) {
@@ -862,30 +867,43 @@ class ModulePollerTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t(1), requestsNaming(a.fake, kIfDescr));
   }
 
-  void testLabelColumnsWalkedForANewRow() {
-    Agent a(4);
-    Polled first = a.poll({ifMib()});
-    // A VLAN interface appears: its counters come with the values, its names are unknown.
-    addInterface(a.fake, 5);
-    a.fake.setTimeTicks(kSysUpTime, 4000);
-    a.clock.advance(std::chrono::seconds(30));
-    a.fake.clearLog();
-    Polled second = a.poll({ifMib()}, first.result);
-    CPPUNIT_ASSERT(second.result->labelsRefreshed);
-    CPPUNIT_ASSERT(second.result->findFor(0, O(kIfName + ".5")) != nullptr);
-    CPPUNIT_ASSERT_EQUAL(size_t(15), second.result->labelColumns->size());
+  /// `result` as the Collector keeps it between polls when `packed`, else as it is.
+  static std::shared_ptr<const ModulePollResult> kept(
+      const std::shared_ptr<const ModulePollResult>& result, bool packed) {
+    if (!packed) {
+      return result;
+    }
+    auto copy = std::make_shared<ModulePollResult>(result->unpacked());
+    copy->pack();
+    return copy;
+  }
 
-    // A new row without an ifAlias: read once, then not every poll for the missing alias.
-    addInterface(a.fake, 6);
-    a.fake.erase(kIfAlias + ".6");
-    a.fake.setTimeTicks(kSysUpTime, 7000);
-    Polled third = a.poll({ifMib()}, second.result);
-    CPPUNIT_ASSERT(third.result->labelsRefreshed);
-    CPPUNIT_ASSERT(third.result->findFor(0, O(kIfAlias + ".6")) == nullptr);
-    a.fake.setTimeTicks(kSysUpTime, 8000);
-    Polled fourth = a.poll({ifMib()}, third.result);
-    CPPUNIT_ASSERT(!fourth.result->labelsRefreshed);
-    CPPUNIT_ASSERT(fourth.result->findFor(0, O(kIfName + ".6")) != nullptr);
+  void testLabelColumnsWalkedForANewRow() {
+    for (bool packed : {false, true}) {
+      Agent a(4);
+      Polled first = a.poll({ifMib()});
+      // A VLAN interface appears: its counters come with the values, its names are unknown.
+      addInterface(a.fake, 5);
+      a.fake.setTimeTicks(kSysUpTime, 4000);
+      a.clock.advance(std::chrono::seconds(30));
+      a.fake.clearLog();
+      Polled second = a.poll({ifMib()}, kept(first.result, packed));
+      CPPUNIT_ASSERT(second.result->labelsRefreshed);
+      CPPUNIT_ASSERT(second.result->findFor(0, O(kIfName + ".5")) != nullptr);
+      CPPUNIT_ASSERT_EQUAL(size_t(15), second.result->labelColumns->size());
+
+      // A new row without an ifAlias: read once, then not every poll for the missing alias.
+      addInterface(a.fake, 6);
+      a.fake.erase(kIfAlias + ".6");
+      a.fake.setTimeTicks(kSysUpTime, 7000);
+      Polled third = a.poll({ifMib()}, kept(second.result, packed));
+      CPPUNIT_ASSERT(third.result->labelsRefreshed);
+      CPPUNIT_ASSERT(third.result->findFor(0, O(kIfAlias + ".6")) == nullptr);
+      a.fake.setTimeTicks(kSysUpTime, 8000);
+      Polled fourth = a.poll({ifMib()}, kept(third.result, packed));
+      CPPUNIT_ASSERT(!fourth.result->labelsRefreshed);
+      CPPUNIT_ASSERT(fourth.result->findFor(0, O(kIfName + ".6")) != nullptr);
+    }
   }
 
   void testLabelColumnsWalkedForNewModules() {
