@@ -357,7 +357,8 @@ void readAgentType(JsonReader& r, std::optional<AgentType>& type) {
 constexpr std::string_view kInventoryKeys[] = {"devices", "discoverySeeds"};
 constexpr std::string_view kDeviceKeys[] = {
     "id",           "sysName", "sysDescr",     "sysContact",  "sysLocation",
-    "discoveredAt", "agents",  "primaryAgent", "operatorSet", "discovered"};
+    "discoveredAt", "agents",  "primaryAgent", "operatorSet", "discovered",
+    "sysObjectID",  "modules", "auth",         "profile"};
 constexpr std::string_view kEndpointKeys[] = {"address", "port"};
 constexpr std::string_view kAgentKeys[] = {
     "type",           "id",           "endpoint",       "version",
@@ -573,6 +574,50 @@ void readDiscovered(JsonReader& r, std::optional<DiscoveredSystem>& discovered) 
   }
 }
 
+void readProfile(JsonReader& r, std::optional<DeviceProfile>& profile) {
+  if (r.readNullIf()) {
+    profile.reset();
+    return;
+  }
+  DeviceProfile& p = profile.emplace();
+  r.beginObject();
+  std::string_view key;
+  while (r.nextMember(key)) {
+    if (key == "name") {
+      p.name = std::string(r.readString());
+    } else if (key == "vendor") {
+      readOptionalString(r, p.vendor);
+    } else if (key == "os") {
+      readOptionalString(r, p.os);
+    } else if (key == "reason") {
+      readOptionalString(r, p.reason);
+    } else if (key == "at") {
+      readOptionalInstant(r, p.at);
+    } else {
+      r.skipValue();
+    }
+  }
+}
+
+/// A list of names (modules): null for none; each name once, in the order given.
+void readNames(JsonReader& r, std::optional<std::vector<std::string>>& names) {
+  if (r.readNullIf()) {
+    names.reset();
+    return;
+  }
+  std::vector<std::string>& list = names.emplace();
+  r.beginArray();
+  while (r.nextElement()) {
+    std::string name(r.readString());
+    if (name.empty()) {
+      r.fail("empty module name");
+    }
+    if (std::find(list.begin(), list.end(), name) == list.end()) {
+      list.push_back(std::move(name));
+    }
+  }
+}
+
 void readDevice(JsonReader& r, Device& device, bool strict) {
   r.beginObject();
   std::string_view key;
@@ -601,6 +646,14 @@ void readDevice(JsonReader& r, Device& device, bool strict) {
       readOperatorSet(r, device.operatorSet);
     } else if (key == "discovered") {
       readDiscovered(r, device.discovered);
+    } else if (key == "sysObjectID") {
+      readOptionalString(r, device.sysObjectId);
+    } else if (key == "modules") {
+      readNames(r, device.modules);
+    } else if (key == "auth") {
+      readOptionalString(r, device.auth);
+    } else if (key == "profile") {
+      readProfile(r, device.profile);
     } else {
       unknownMember(r, strict, key, kDeviceKeys);
     }
@@ -732,6 +785,31 @@ class Encoder {
       member("sysLocation", device.discovered->sysLocation);
       member("at", device.discovered->at);
       w_.endObject();
+    }
+    if (device.sysObjectId) {
+      member("sysObjectID", device.sysObjectId);
+    }
+    if (device.profile) {
+      w_.key("profile");
+      w_.beginObject();
+      w_.key("name");
+      w_.string(device.profile->name);
+      member("vendor", device.profile->vendor);
+      member("os", device.profile->os);
+      member("reason", device.profile->reason);
+      member("at", device.profile->at);
+      w_.endObject();
+    }
+    if (device.modules) {
+      w_.key("modules");
+      w_.beginArray();
+      for (const std::string& module : *device.modules) {
+        w_.string(module);
+      }
+      w_.endArray();
+    }
+    if (device.auth) {
+      member("auth", device.auth);
     }
     w_.endObject();
   }

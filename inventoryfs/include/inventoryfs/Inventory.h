@@ -65,6 +65,19 @@ struct DiscoveredSystem {
   bool operator==(const DiscoveredSystem&) const = default;
 };
 
+/// How discovery classified the device with the profiles files (an extra JSON property
+/// "profile" that the Java PromSNMP ignores): the profile's name, its vendor and os labels, and
+/// why it matched, for the operator.
+struct DeviceProfile {
+  std::string name;
+  std::optional<std::string> vendor;
+  std::optional<std::string> os;
+  std::optional<std::string>
+      reason;                 // e.g. "sysObjectID 1.3.6.1.4.1.9.1.516 under 1.3.6.1.4.1.9.1"
+  std::optional<Instant> at;  // when the device was classified so
+  bool operator==(const DeviceProfile&) const = default;
+};
+
 /// The system fields an operator can own: what operatorSet may name.
 inline constexpr const char* kOperatorFields[] = {"sysName", "sysDescr", "sysContact",
                                                   "sysLocation"};
@@ -84,6 +97,15 @@ struct Device {
   // discovery). `discovered` is what the agent reported for the device while it had such fields.
   std::optional<std::vector<std::string>> operatorSet;
   std::optional<DiscoveredSystem> discovered;
+  // What the device is polled with (extra JSON properties, ignored by the Java PromSNMP):
+  // `sysObjectId` as the agent last reported it (dotted, "sysObjectID" in JSON); `modules`, the
+  // snmp_exporter modules polled and served for it (nullopt: PromSNMP's own interface set);
+  // `auth`, a module file auth used instead of the agent's credentials; `profile`, how
+  // discovery classified it.
+  std::optional<std::string> sysObjectId;
+  std::optional<std::vector<std::string>> modules;
+  std::optional<std::string> auth;
+  std::optional<DeviceProfile> profile;
   bool operator==(const Device&) const = default;
 
   /// Whether `field` (one of kOperatorFields) was set by an operator.

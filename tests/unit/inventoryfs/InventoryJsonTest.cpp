@@ -131,6 +131,7 @@ class InventoryJsonTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testStrictRefusesContradictoryCredentials);
   CPPUNIT_TEST(testStrictAcceptsJavaFiles);
   CPPUNIT_TEST(testProvenanceRoundTripsAndIsWrittenOnlyWhenThere);
+  CPPUNIT_TEST(testModulesAndProfileRoundTripAndAreWrittenOnlyWhenThere);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -1047,6 +1048,35 @@ class InventoryJsonTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(plain.find("operatorSet") == std::string::npos);
     CPPUNIT_ASSERT(plain.find("\"discovered\"") == std::string::npos);
     CPPUNIT_ASSERT_THROW(inventoryFromJson(R"({"devices":[{"operatorSet":["ifName"]}]})"),
+                         DataException);
+  }
+
+  void testModulesAndProfileRoundTripAndAreWrittenOnlyWhenThere() {
+    const std::string text =
+        R"({"devices":[{"sysName":"edge","sysObjectID":"1.3.6.1.4.1.9.1.516",)"
+        R"("profile":{"name":"cisco-ios","vendor":"Cisco","os":"IOS",)"
+        R"("reason":"sysObjectID 1.3.6.1.4.1.9.1.516 under 1.3.6.1.4.1.9.1",)"
+        R"("at":"2026-12-06T10:00:00Z"},)"
+        R"("modules":["system","if_mib","system","cisco_process"],"auth":"v3_ops"},)"
+        R"({"sysName":"plain"},{"sysName":"none","modules":[]}]})";
+    Inventory inv = inventoryFromJson(text, JsonReadOptions{true});
+    const Device& edge = inv.devices[0];
+    CPPUNIT_ASSERT_EQUAL(std::string("1.3.6.1.4.1.9.1.516"), *edge.sysObjectId);
+    // In the order given, each once.
+    CPPUNIT_ASSERT(edge.modules == std::vector<std::string>({"system", "if_mib", "cisco_process"}));
+    CPPUNIT_ASSERT_EQUAL(std::string("v3_ops"), *edge.auth);
+    CPPUNIT_ASSERT(edge.profile);
+    CPPUNIT_ASSERT_EQUAL(std::string("cisco-ios"), edge.profile->name);
+    CPPUNIT_ASSERT_EQUAL(std::string("IOS"), *edge.profile->os);
+    CPPUNIT_ASSERT(edge.profile->at == parseInstant("2026-12-06T10:00:00Z"));
+    // An empty list stays an empty list (not "no modules said").
+    CPPUNIT_ASSERT(inv.devices[2].modules && inv.devices[2].modules->empty());
+    CPPUNIT_ASSERT(inventoryFromJson(inventoryToJson(inv), JsonReadOptions{true}) == inv);
+    const std::string plain = deviceToJson(inv.devices[1]);
+    for (const char* key : {"sysObjectID", "profile", "modules", "auth"}) {
+      CPPUNIT_ASSERT(plain.find(std::string("\"") + key + "\"") == std::string::npos);
+    }
+    CPPUNIT_ASSERT_THROW(inventoryFromJson(R"({"devices":[{"modules":["if_mib",""]}]})"),
                          DataException);
   }
 };
