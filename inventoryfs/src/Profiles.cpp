@@ -128,7 +128,7 @@ class FileReader {
         readProfiles(entry.value, out);
       } else if (entry.key == "generic") {
         out.hasGeneric = true;
-        readGeneric(entry.value, out.generic);
+        readGeneric(entry.value, entry.mark, out.generic);
       } else {
         unknownKey(entry, "");
       }
@@ -336,12 +336,13 @@ class FileReader {
     }
   }
 
-  void readGeneric(const YAML::Node& node, Profile& generic) {
+  /// The generic profile: `node` is the value of the `generic` key found at `keyMark`.
+  void readGeneric(const YAML::Node& node, const YAML::Mark& keyMark, Profile& generic) {
     generic.name = ProfileSet::kGenericName;
     generic.file = file_;
-    generic.line = node.Mark().line + 1;
+    generic.line = keyMark.line + 1;
     if (!node.IsMap()) {
-      report(node.Mark(), "generic", "expected a mapping (modules, optional_modules)");
+      report(keyMark, "generic", "expected a mapping (modules, optional_modules)");
       return;
     }
     bool hasModules = false;
@@ -360,7 +361,7 @@ class FileReader {
       generic.optionalModules = moduleList(*optional, "generic.optional_modules", generic.modules);
     }
     if (!hasModules) {
-      report(node.Mark(), "generic", "`modules` is missing");
+      report(keyMark, "generic", "`modules` is missing");
     }
   }
 
