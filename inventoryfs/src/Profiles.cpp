@@ -259,9 +259,8 @@ class FileReader {
     profile.line = node.Mark().line + 1;
     bool hasName = false;
     bool hasOid = false;
-    bool hasModules = false;
+    std::optional<YAML::Node> modules;
     std::optional<YAML::Node> optional;
-    YAML::Mark modulesMark = node.Mark();
     for (const Entry& entry : entries(node, path)) {
       const std::string& key = entry.key;
       const YAML::Node& value = entry.value;
@@ -293,17 +292,12 @@ class FileReader {
           }
         }
       } else if (key == "modules") {
-        hasModules = true;
-        modulesMark = value.Mark();
-        profile.modules = moduleList(value, where, {});
+        modules = value;
       } else if (key == "optional_modules") {
         optional = value;
       } else {
         unknownKey(entry, path);
       }
-    }
-    if (optional) {
-      profile.optionalModules = moduleList(*optional, path + ".optional_modules", profile.modules);
     }
     if (!hasName) {
       report(node.Mark(), path, "`name` is missing");
@@ -311,10 +305,9 @@ class FileReader {
     if (!hasOid) {
       report(node.Mark(), path, "`sys_object_id` is missing (at least one OID prefix)");
     }
-    if (!hasModules) {
-      report(node.Mark(), path, "`modules` is missing");
-    } else if (profile.modules.empty()) {
-      report(modulesMark, path + ".modules", "needs at least one module");
+    profile.modules = requiredModules(modules, node.Mark(), path);
+    if (optional) {
+      profile.optionalModules = moduleList(*optional, path + ".optional_modules", profile.modules);
     }
     return problems_.count() == before;
   }
@@ -345,24 +338,36 @@ class FileReader {
       report(keyMark, "generic", "expected a mapping (modules, optional_modules)");
       return;
     }
-    bool hasModules = false;
+    std::optional<YAML::Node> modules;
     std::optional<YAML::Node> optional;
     for (const Entry& entry : entries(node, "generic")) {
       if (entry.key == "modules") {
-        hasModules = true;
-        generic.modules = moduleList(entry.value, "generic.modules", {});
+        modules = entry.value;
       } else if (entry.key == "optional_modules") {
         optional = entry.value;
       } else {
         unknownKey(entry, "generic");
       }
     }
+    generic.modules = requiredModules(modules, keyMark, "generic");
     if (optional) {
       generic.optionalModules = moduleList(*optional, "generic.optional_modules", generic.modules);
     }
-    if (!hasModules) {
-      report(keyMark, "generic", "`modules` is missing");
+  }
+
+  /// The `modules` of the mapping at `path` (which starts at `at`): reported when missing, not a
+  /// list or empty.
+  std::vector<std::string> requiredModules(const std::optional<YAML::Node>& node,
+                                           const YAML::Mark& at, const std::string& path) {
+    if (!node) {
+      report(at, path, "`modules` is missing");
+      return {};
     }
+    std::vector<std::string> out = moduleList(*node, path + ".modules", {});
+    if (node->IsSequence() && node->size() == 0) {
+      report(node->Mark(), path + ".modules", "needs at least one module");
+    }
+    return out;
   }
 
   void report(const YAML::Mark& mark, const std::string& path, const std::string& what) {
