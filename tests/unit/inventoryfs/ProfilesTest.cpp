@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,14 +37,9 @@ std::string problemsOf(const std::vector<std::pair<std::string, std::string>>& d
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      end = text.size();
-    }
-    out.push_back(text.substr(start, end - start));
-    start = end + 1;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    out.push_back(line);
   }
   return out;
 }
@@ -359,11 +355,10 @@ class ProfilesTest : public CppUnit::TestFixture {
         "generic:\n"                                                           // 17
         "  module: [system]\n"                                                 // 18
         "extra: 1\n";                                                          // 19
+    const std::string kNotAnOid = " is not a numeric OID (such as 1.3.6.1.4.1.9.1)";
     const std::vector<std::string> expected = {
-        "f.yml:3: profiles[0].sys_object_id[1]: '1.3.6.1.4.1.09' is not a numeric OID (such as "
-        "1.3.6.1.4.1.9.1)",
-        "f.yml:3: profiles[0].sys_object_id[2]: 'enterprises.9' is not a numeric OID (such as "
-        "1.3.6.1.4.1.9.1)",
+        "f.yml:3: profiles[0].sys_object_id[1]: '1.3.6.1.4.1.09'" + kNotAnOid,
+        "f.yml:3: profiles[0].sys_object_id[2]: 'enterprises.9'" + kNotAnOid,
         "f.yml:4: profiles[0].sys_descr: not a valid RE2 expression: missing ): IOS(XE",
         "f.yml:5: profiles[0].modules[1]: module 'system' listed twice",
         "f.yml:6: profiles[0].optional_modules[1]: module 'system' listed twice",
