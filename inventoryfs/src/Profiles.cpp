@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
-#include <sstream>
 
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
@@ -52,6 +52,22 @@ std::string_view canonicalOid(std::string_view oid) {
   return arcs >= 2 ? oid : std::string_view();
 }
 
+/// `text` with its control characters as \xNN: a key or a value quoted in a problem must not
+/// split it over lines.
+std::string oneLine(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7f) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      out += {'\\', 'x', kHex[b >> 4], kHex[b & 15]};
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 /// The problems found in the files, each "file:line: path: what".
 class Problems {
  public:
@@ -66,7 +82,7 @@ class Problems {
     if (!path.empty()) {
       text += path + ": ";
     }
-    list_.push_back({line, text + what});
+    list_.push_back({line, oneLine(text + what)});
   }
   bool empty() const { return list_.empty(); }
   size_t count() const { return list_.size(); }
@@ -378,6 +394,31 @@ class FileReader {
   Problems& problems_;
 };
 
+/// A profiles file is a few kilobytes: a larger one is a mistake (a wrong path, a device).
+constexpr std::streamsize kMaxFileBytes = 4 << 20;
+
+/// Reads the file at `path` into `text`. Returns "" or what went wrong.
+std::string readProfilesFile(const std::string& path, std::string& text) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return "cannot read: it is a directory";
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::string("cannot read: ") + std::strerror(errno);
+  }
+  text.resize(static_cast<size_t>(kMaxFileBytes) + 1);
+  in.read(text.data(), kMaxFileBytes + 1);
+  if (in.bad()) {
+    return std::string("cannot read: ") + std::strerror(errno);
+  }
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (in.gcount() > kMaxFileBytes) {
+    return "larger than " + std::to_string(kMaxFileBytes >> 20) + " MiB: not a profiles file";
+  }
+  return {};
+}
+
 }  // namespace
 
 bool oidHasPrefix(std::string_view oid, std::string_view prefix) {
@@ -396,34 +437,25 @@ ProfileSet::ProfileSet() {
 
 ProfileSet ProfileSet::load(const std::vector<std::string>& files) {
   std::vector<std::pair<std::string, std::string>> documents;
-  std::vector<std::string> unreadable;
+  std::string unreadable;  // one line per file that cannot be read
   for (const std::string& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      unreadable.push_back(file + ": cannot read: " + std::strerror(errno));
+    std::string text;
+    const std::string error = readProfilesFile(file, text);
+    if (!error.empty()) {
+      unreadable += (unreadable.empty() ? "" : "\n") + file + ": " + error;
       continue;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) {
-      unreadable.push_back(file + ": cannot read: " + std::strerror(errno));
-      continue;
-    }
-    documents.emplace_back(file, text.str());
+    documents.emplace_back(file, std::move(text));
   }
   if (unreadable.empty()) {
     return parse(documents);
   }
-  std::string message;
-  for (const std::string& u : unreadable) {
-    message += (message.empty() ? "" : "\n") + u;
-  }
   try {
-    parse(documents);
+    parse(documents);  // to report the problems of the files that could be read as well
   } catch (const ProfileConfigException& e) {
-    message += "\n" + e.message();
+    unreadable += "\n" + e.message();
   }
-  throw ProfileConfigException(message);
+  throw ProfileConfigException(unreadable);
 }
 
 ProfileSet ProfileSet::parse(const std::vector<std::pair<std::string, std::string>>& documents) {

@@ -386,6 +386,9 @@ class ProfilesTest : public CppUnit::TestFixture {
                          problemsOf({{"s.yml", "profiles:\n  - {name: a,\n"}}));
     CPPUNIT_ASSERT_EQUAL(std::string("s.yml:1: expected a mapping with `profiles` and `generic`"),
                          problemsOf({{"s.yml", "- name: a\n"}}));
+    // A key's control characters are escaped: one problem, one line.
+    CPPUNIT_ASSERT_EQUAL(std::string("s.yml:1: odd\\x0Akey: unknown key"),
+                         problemsOf({{"s.yml", "\"odd\\nkey\": 1\n"}}));
     CPPUNIT_ASSERT_EQUAL(std::string("s.yml:1: profiles: expected a list of profiles"),
                          problemsOf({{"s.yml", "profiles: {name: a}\n"}}));
     CPPUNIT_ASSERT_EQUAL(
@@ -422,7 +425,14 @@ class ProfilesTest : public CppUnit::TestFixture {
     } catch (const ProfileConfigException& e) {
       message = e.message();
     }
+    std::string directory;
+    try {
+      ProfileSet::load({dir.string()});
+    } catch (const ProfileConfigException& e) {
+      directory = e.message();
+    }
     std::filesystem::remove_all(dir);
+    CPPUNIT_ASSERT_EQUAL(dir.string() + ": cannot read: it is a directory", directory);
     CPPUNIT_ASSERT_EQUAL((dir / "missing.yml").string() +
                              ": cannot read: No such file or directory\n" + bad +
                              ":2: profiles[0].sys_object_id: 'x' is not a numeric OID (such as "
