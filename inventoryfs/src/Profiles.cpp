@@ -442,7 +442,7 @@ ProfileSet ProfileSet::load(const std::vector<std::string>& files) {
     std::string text;
     const std::string error = readProfilesFile(file, text);
     if (!error.empty()) {
-      unreadable += (unreadable.empty() ? "" : "\n") + file + ": " + error;
+      unreadable.append(unreadable.empty() ? "" : "\n").append(file).append(": ").append(error);
       continue;
     }
     documents.emplace_back(file, std::move(text));
