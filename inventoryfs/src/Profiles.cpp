@@ -196,11 +196,18 @@ class FileReader {
     return node.Scalar();
   }
 
-  /// A list of strings (a single string is a list of one); reported otherwise.
-  std::vector<std::string> strings(const YAML::Node& node, const std::string& path) {
-    std::vector<std::string> out;
+  /// One string of a list, with where it is.
+  struct Item {
+    std::string value;
+    YAML::Mark mark;
+    std::string path;
+  };
+
+  /// A list of strings (a single string is a list of one); what is not a string is reported.
+  std::vector<Item> strings(const YAML::Node& node, const std::string& path) {
+    std::vector<Item> out;
     if (node.IsScalar()) {
-      out.push_back(node.Scalar());
+      out.push_back({node.Scalar(), node.Mark(), path});
       return out;
     }
     if (!node.IsSequence()) {
@@ -208,8 +215,9 @@ class FileReader {
       return out;
     }
     for (size_t i = 0; i < node.size(); ++i) {
-      if (auto s = scalar(node[i], path + "[" + std::to_string(i) + "]")) {
-        out.push_back(*s);
+      const std::string where = path + "[" + std::to_string(i) + "]";
+      if (auto s = scalar(node[i], where)) {
+        out.push_back({*s, node[i].Mark(), where});
       }
     }
     return out;
@@ -219,17 +227,14 @@ class FileReader {
   std::vector<std::string> moduleList(const YAML::Node& node, const std::string& path,
                                       const std::vector<std::string>& others) {
     std::vector<std::string> out;
-    std::vector<std::string> names = strings(node, path);
     std::set<std::string> seen(others.begin(), others.end());
-    for (size_t i = 0; i < names.size(); ++i) {
-      const std::string where = node.IsSequence() ? path + "[" + std::to_string(i) + "]" : path;
-      const YAML::Mark mark = node.IsSequence() ? node[i].Mark() : node.Mark();
-      if (names[i].empty()) {
-        problems_.add(file_, mark, where, "an empty module name");
-      } else if (!seen.insert(names[i]).second) {
-        problems_.add(file_, mark, where, "module '" + names[i] + "' listed twice");
+    for (const Item& name : strings(node, path)) {
+      if (name.value.empty()) {
+        problems_.add(file_, name.mark, name.path, "an empty module name");
+      } else if (!seen.insert(name.value).second) {
+        problems_.add(file_, name.mark, name.path, "module '" + name.value + "' listed twice");
       } else {
-        out.push_back(names[i]);
+        out.push_back(name.value);
       }
     }
     return out;
@@ -329,16 +334,15 @@ class FileReader {
   }
 
   void readPrefixes(const YAML::Node& value, const std::string& where, Profile& profile) {
-    const std::vector<std::string> prefixes = strings(value, where);
+    const std::vector<Item> prefixes = strings(value, where);
     if (prefixes.empty() && (value.IsScalar() || value.IsSequence())) {
       report(value.Mark(), where, "needs at least one OID prefix");
     }
-    for (size_t i = 0; i < prefixes.size(); ++i) {
-      const std::string_view oid = canonicalOid(prefixes[i]);
-      const YAML::Mark mark = value.IsSequence() ? value[i].Mark() : value.Mark();
-      const std::string at = value.IsSequence() ? where + "[" + std::to_string(i) + "]" : where;
+    for (const Item& prefix : prefixes) {
+      const std::string_view oid = canonicalOid(prefix.value);
       if (oid.empty()) {
-        report(mark, at, "'" + prefixes[i] + "' is not a numeric OID (such as 1.3.6.1.4.1.9.1)");
+        report(prefix.mark, prefix.path,
+               "'" + prefix.value + "' is not a numeric OID (such as 1.3.6.1.4.1.9.1)");
       } else {
         profile.sysObjectIdPrefixes.emplace_back(oid);
       }

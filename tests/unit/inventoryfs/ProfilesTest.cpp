@@ -340,7 +340,7 @@ class ProfilesTest : public CppUnit::TestFixture {
         "  - name: one\n"                                                      // 2
         "    sys_object_id: [1.3.6.1.4.1.9, 1.3.6.1.4.1.09, enterprises.9]\n"  // 3
         "    sys_descr: 'IOS(XE'\n"                                            // 4
-        "    modules: [system, system]\n"                                      // 5
+        "    modules: [system, [x], system]\n"                                 // 5
         "    optional_modules: [if_mib, system]\n"                             // 6
         "    colour: red\n"                                                    // 7
         "    vendor: Cisco\n"                                                  // 8
@@ -360,7 +360,8 @@ class ProfilesTest : public CppUnit::TestFixture {
         "f.yml:3: profiles[0].sys_object_id[1]: '1.3.6.1.4.1.09'" + kNotAnOid,
         "f.yml:3: profiles[0].sys_object_id[2]: 'enterprises.9'" + kNotAnOid,
         "f.yml:4: profiles[0].sys_descr: not a valid RE2 expression: missing ): IOS(XE",
-        "f.yml:5: profiles[0].modules[1]: module 'system' listed twice",
+        "f.yml:5: profiles[0].modules[1]: expected a string",
+        "f.yml:5: profiles[0].modules[2]: module 'system' listed twice",
         "f.yml:6: profiles[0].optional_modules[1]: module 'system' listed twice",
         "f.yml:7: profiles[0].colour: unknown key",
         "f.yml:9: profiles[0].vendor: given twice",
