@@ -10,6 +10,7 @@
 #include "cli/Commands.h"
 #include "cli/Session.h"
 #include "inventoryfs/Exceptions.h"
+#include "inventoryfs/Profiles.h"
 
 namespace inventoryfs {
 
@@ -51,10 +52,14 @@ Commands:
   encrypt FILE [-o OUT] [--legacy] seal a JSON file (v2, or the Java format)
   watch [--interval MS] [--count N] print each new version as it appears
   gc                   remove versions beyond the newest PROM_INV_KEEP and stale temp files
+  classify --sys-object-id OID [--sys-descr TEXT] [--profiles FILE[,FILE...]]
+                       the device profile (vendor, os, modules) an agent with this
+                       sysObjectID and sysDescr gets, and why; needs no inventory or key
 
 Environment: PROM_INV_FILE (default /app/data/promsnmp-inventory.json), PROM_ENCRYPT_KEY or
 PROM_ENCRYPT_KEY_FILE or the systemd credential promsnmp-encrypt-key, PROM_ENCRYPT_KEY_PREVIOUS,
-PROM_INV_KEEP (versions kept, default 20).
+PROM_INV_KEEP (versions kept, default 20), PROMSNMP_PROFILES_FILES (classify's profiles files,
+comma-separated; default /etc/promsnmp/profiles.yml).
 Exit codes: 0 ok, 2 usage, 65 bad data, 69 conflict or unavailable, 78 configuration.
 )";
 
@@ -85,6 +90,7 @@ const std::vector<Command> kCommands = {
     {"encrypt", cli::encrypt, {"output", "legacy"}},
     {"watch", cli::watch, {"interval", "count"}},
     {"gc", cli::gc, {}},
+    {"classify", cli::classify, {"sys-object-id", "sys-descr", "profiles"}},
 };
 
 /// The command `cl` names, its options checked. Throws UsageError on an unknown command or an
@@ -101,7 +107,8 @@ const Command& commandOf(const CommandLine& cl) {
 
 int exitCodeFor(const Poco::Exception& e) {
   if (dynamic_cast<const KeyConfigException*>(&e) != nullptr ||
-      dynamic_cast<const WrongKeyException*>(&e) != nullptr) {
+      dynamic_cast<const WrongKeyException*>(&e) != nullptr ||
+      dynamic_cast<const ProfileConfigException*>(&e) != nullptr) {
     return kExitConfig;
   }
   if (dynamic_cast<const DataException*>(&e) != nullptr ||

@@ -17,9 +17,10 @@ inline constexpr int kExitConfig = 78;       // no key, wrong key, bad setting
 
 /// `promsnmp-inventory`: the operator's tool for the shared inventory (init, show, export,
 /// import, add-device, remove-device, history, rollback, verify, rotate-key, decrypt, encrypt,
-/// watch, gc). Reads PROM_INV_FILE and the PROM_ENCRYPT_KEY settings like the daemons. All
-/// writes go through the slot protocol (InventoryStore::commitAdmin), retrying lost races.
-/// Output goes to `out`, diagnostics to `err`. Not thread-safe (one run per instance).
+/// watch, gc) and the device-profile check `classify`. Reads PROM_INV_FILE and the PROM_ENCRYPT_KEY
+/// settings like the daemons. All writes go through the slot protocol
+/// (InventoryStore::commitAdmin), retrying lost races. Output goes to `out`, diagnostics to `err`.
+/// Not thread-safe (one run per instance).
 class InventoryCli {
  public:
   InventoryCli(std::map<std::string, std::string> env, std::ostream& out, std::ostream& err);

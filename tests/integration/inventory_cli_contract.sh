@@ -178,6 +178,30 @@ expect 65 "corrupt newest version is refused" -- "$cli" show
 expect 65 "no write over an unreadable head" -- "$cli" add-device --sys-name x --address 127.0.0.1 --community c
 expect 65 "verify flags it" -- "$cli" verify
 
+# classify: the device profile of a sysObjectID/sysDescr; needs no inventory file or key.
+profiles=$data/../../etc/profiles.yml
+expect 0 "classify a recorded Cisco IOS switch" -- env -u PROM_ENCRYPT_KEY PROM_INV_FILE="$work/none/inv.json" \
+  "$cli" classify --profiles "$profiles" --sys-object-id 1.3.6.1.4.1.9.1.516 \
+  --sys-descr "Cisco IOS Software, C3750 Software (C3750-IPSERVICESK9-M), Version 12.2(55)SE10"
+contains "$work/out" "cisco-ios" "classify names the profile"
+contains "$work/out" "cisco_process" "classify lists the modules"
+contains "$work/out" "sysDescr matches" "classify says why"
+expect 0 "classify --json, files from PROMSNMP_PROFILES_FILES" -- env PROMSNMP_PROFILES_FILES="$profiles" \
+  "$cli" classify --json --sys-object-id .1.3.6.1.4.1.8072.3.2.10
+contains "$work/out" '"profile":"net-snmp-linux","generic":false' "classify --json: net-snmp on Linux"
+expect 0 "classify an unknown enterprise" -- "$cli" classify --json --profiles "$profiles" --sys-object-id 1.3.6.1.4.1.99999.1
+contains "$work/out" '"profile":"generic","generic":true' "an unknown sysObjectID is generic"
+printf 'profiles:\n  - name: bad\n    sys_object_id: [1.3.6.1.4.1.9, not-an-oid]\n    modules: [system]\n' >"$work/bad-profiles.yml"
+expect 78 "classify with a bad profiles file" -- "$cli" classify --profiles "$profiles,$work/bad-profiles.yml" --sys-object-id 1.3.6.1.4.1.9.1.1
+contains "$work/err" "bad-profiles.yml:3: profiles[0].sys_object_id[1]: 'not-an-oid' is not a numeric OID" "the error names file, line and key"
+expect 78 "classify with a missing profiles file" -- "$cli" classify --profiles "$work/none.yml" --sys-object-id 1.3.6.1.4.1.9.1.1
+if [ ! -e /etc/promsnmp/profiles.yml ]; then
+  expect 78 "classify without any profiles file" -- env -u PROMSNMP_PROFILES_FILES "$cli" classify --sys-object-id 1.3.6.1.4.1.9.1.1
+  contains "$work/err" "the default profiles file /etc/promsnmp/profiles.yml does not exist" "the missing default is named"
+fi
+expect 2 "classify without --sys-object-id" -- "$cli" classify --profiles "$profiles"
+expect 2 "classify with a non-numeric sysObjectID" -- "$cli" classify --profiles "$profiles" --sys-object-id enterprises.9
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures check(s) failed"
   exit 1

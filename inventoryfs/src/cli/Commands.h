@@ -27,6 +27,9 @@ int rollback(Session& session);
 int verify(Session& session);
 int watch(Session& session);
 
+// Device profiles (ProfileCommands.cpp): needs no inventory file or key.
+int classify(Session& session);
+
 // Keys and envelopes (KeyCommands.cpp).
 int rotateKey(Session& session);
 int decrypt(Session& session);

@@ -31,6 +31,8 @@ class Session {
   const CommandLine& cl() const { return cl_; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
+  /// The environment the CLI runs with.
+  const std::map<std::string, std::string>& env() const { return env_; }
   /// --json: results as one JSON line.
   bool json() const { return json_; }
   /// The inventory file (the share's head).
