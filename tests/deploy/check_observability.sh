@@ -100,7 +100,7 @@ check_rule_files_listed() {
     case " $RULE_FILES " in *" $name "*) ;; *) echo "$f: not in RULE_FILES here"; bad=1 ;; esac
     grep -qx "$name.yml" <<<"$listed" || { echo "$f: not in rule_files of prometheus.yml"; bad=1; }
   done
-  return $bad
+  return "$bad"
 }
 run "every rule file is tested here and listed in prometheus.yml rule_files" check_rule_files_listed
 
@@ -234,7 +234,7 @@ run "kubernetes/secret.example.yaml: web.yml (placeholders replaced by a hash) p
   check_k8s_web_config
 
 # Grafana dashboards: structure, then every expression through promtool.
-DASHBOARDS="etc/grafana/promsnmp-dashboard.json etc/grafana/device-health-dashboard.json"
+DASHBOARDS=(etc/grafana/promsnmp-dashboard.json etc/grafana/device-health-dashboard.json)
 check_dashboard() { # dashboard.json
   local rules
   rules="$WORK/$(basename "$1" .json)_rules.yml"
@@ -301,7 +301,7 @@ sys.exit(1 if errors else 0)
 PY
   promtool check rules "$rules"
 }
-for dashboard in $DASHBOARDS; do
+for dashboard in "${DASHBOARDS[@]}"; do
   run "$dashboard: JSON, datasource, layout, every PromQL expression parses" \
     check_dashboard "$dashboard"
   grep -h '^dashboard: [0-9]' "$WORK/out" 2>/dev/null | sed 's/^/       /'
@@ -310,7 +310,7 @@ done
 # Metric names used by rules and dashboard exist in the sources (guards against renames).
 check_metric_names() {
   local missing=0 name base
-  for name in $(cat etc/prometheus/rules/promsnmp.yml etc/prometheus/rules/devices.yml $DASHBOARDS |
+  for name in $(cat etc/prometheus/rules/promsnmp.yml etc/prometheus/rules/devices.yml "${DASHBOARDS[@]}" |
                 grep -v '^ *#' | grep -oE '\b(promsnmp_[a-z_]+|elector_[a-z_]+|cache_gets_total)\b' |
                 sort -u); do
     base=$(sed -E 's/_(bucket|sum|count)$//' <<<"$name")
@@ -336,7 +336,7 @@ fi
 # name in their expressions (camelCase: hrStorageUsed, ifName, entPhySensorType) must be a
 # metric or label name there, and every device:* series they use must be recorded.
 check_catalogue_names() { # modules dir
-  python3 - "$1" etc/prometheus/rules/devices.yml $DASHBOARDS <<'PY'
+  python3 - "$1" etc/prometheus/rules/devices.yml "${DASHBOARDS[@]}" <<'PY'
 import glob, json, re, sys
 modules, rules_file, dashboards = sys.argv[1], sys.argv[2], sys.argv[3:]
 defined = set()
