@@ -284,7 +284,8 @@ replicas       http://127.0.0.1:$(replica_port 1)/  http://127.0.0.1:$(replica_p
 electors       http://127.0.0.1:$(elector_port 1)/metrics  http://127.0.0.1:$(elector_port 2)/metrics  http://127.0.0.1:$(elector_port 3)/metrics
 leader         replica $n (elector lease in Redis on 127.0.0.1:$redis_port, TTL ${lease_ttl} ms)
 Prometheus     http://127.0.0.1:$prometheus_port/   (alerts: /alerts; config $run/prometheus/prometheus.yml)
-Grafana        import $top/etc/grafana/promsnmp-dashboard.json, data source http://127.0.0.1:$prometheus_port
+Grafana        import $top/etc/grafana/promsnmp-dashboard.json (the site) and
+               $top/etc/grafana/device-health-dashboard.json (the devices), data source http://127.0.0.1:$prometheus_port
 devices        snmpsimd on 127.0.10.1-6:$snmp_port (in the inventory) and 127.0.10.7 (not yet)
 
 Ctrl-C (or make run-stop) stops the site.

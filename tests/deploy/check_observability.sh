@@ -11,14 +11,18 @@
 #                                       passes `promtool check web-config` and the hashes verify;
 #                                       so does the one in kubernetes/secret.example.yaml;
 #                                       HAProxy's health checks use only the open probe paths
-#   etc/prometheus/rules/promsnmp.yml   promtool check rules
-#   etc/prometheus/rules/promsnmp_test.yml  promtool test rules (each alert fires / stays quiet)
+#   etc/prometheus/rules/promsnmp.yml   promtool check rules; each rule file is in rule_files
+#   etc/prometheus/rules/devices.yml    of prometheus.yml and has its <name>_test.yml
+#   etc/prometheus/rules/*_test.yml     promtool test rules (each alert fires / stays quiet)
 #   etc/grafana/promsnmp-dashboard.json valid JSON, schemaVersion >= 37, every panel on the
-#                                       ${DS_PROMETHEUS} datasource, unique ids, no overlapping
-#                                       panels, and every PromQL expression parses (promtool
-#                                       check rules on a generated recording-rule file)
+#   etc/grafana/device-health-dashboard.json  ${DS_PROMETHEUS} datasource, unique ids, no
+#                                       overlapping panels, and every PromQL expression parses
+#                                       (promtool check rules on a generated recording-rule file)
 #   metric names                        every promsnmp_/elector_/cache_gets_ metric used in the
-#                                       rules and the dashboard is emitted by promsnmp/elector
+#                                       rules and the dashboards is emitted by promsnmp/elector;
+#                                       every device:* series is recorded in devices.yml; every
+#                                       MIB name (camelCase) in their expressions is a metric or
+#                                       label of the module catalogue etc/modules/*.yml
 #
 #   tests/deploy/check_observability.sh [--bin-dir DIR]   (default build/bin; CTest passes it)
 # Exit status: 0 when everything passed, 1 otherwise (77 = a tool is missing: skipped).
@@ -78,10 +82,27 @@ run "haproxy health checks use only the open probe paths" check_haproxy_open_pat
 # Prometheus.
 run "promtool check config etc/prometheus/prometheus.yml" \
   promtool check config etc/prometheus/prometheus.yml
-run "promtool check rules etc/prometheus/rules/promsnmp.yml" \
-  promtool check rules etc/prometheus/rules/promsnmp.yml
-run "promtool test rules etc/prometheus/rules/promsnmp_test.yml" \
-  promtool test rules etc/prometheus/rules/promsnmp_test.yml
+RULE_FILES="promsnmp devices"
+for rules in $RULE_FILES; do
+  run "promtool check rules etc/prometheus/rules/$rules.yml" \
+    promtool check rules "etc/prometheus/rules/$rules.yml"
+  run "promtool test rules etc/prometheus/rules/${rules}_test.yml" \
+    promtool test rules "etc/prometheus/rules/${rules}_test.yml"
+done
+# Every rule file is checked above and loaded by prometheus.yml (listed by name, as rules/ also
+# holds the unit tests).
+check_rule_files_listed() {
+  local f name listed bad=0
+  listed=$(grep -oE '^  - rules/[a-z_]+\.yml$' etc/prometheus/prometheus.yml | sed 's#.*rules/##')
+  for f in etc/prometheus/rules/*.yml; do
+    name=$(basename "$f" .yml)
+    case "$name" in *_test) continue ;; esac
+    case " $RULE_FILES " in *" $name "*) ;; *) echo "$f: not in RULE_FILES here"; bad=1 ;; esac
+    grep -qx "$name.yml" <<<"$listed" || { echo "$f: not in rule_files of prometheus.yml"; bad=1; }
+  done
+  return "$bad"
+}
+run "every rule file is tested here and listed in prometheus.yml rule_files" check_rule_files_listed
 
 # The promsnmp jobs and their HTTP SD log in as "prometheus"; the elector and HAProxy jobs
 # need no credentials.
@@ -212,9 +233,12 @@ PY
 run "kubernetes/secret.example.yaml: web.yml (placeholders replaced by a hash) passes promtool check web-config" \
   check_k8s_web_config
 
-# Grafana dashboard: structure, then every expression through promtool.
-check_dashboard() {
-  python3 - etc/grafana/promsnmp-dashboard.json "$WORK/dashboard_rules.yml" <<'PY' &&
+# Grafana dashboards: structure, then every expression through promtool.
+DASHBOARDS=(etc/grafana/promsnmp-dashboard.json etc/grafana/device-health-dashboard.json)
+check_dashboard() { # dashboard.json
+  local rules
+  rules="$WORK/$(basename "$1" .json)_rules.yml"
+  python3 - "$1" "$rules" <<'PY' &&
 import json, re, sys
 path, out = sys.argv[1], sys.argv[2]
 d = json.load(open(path))
@@ -275,29 +299,83 @@ for e in errors:
 print("dashboard: %d panels, %d expressions" % (len(panels), len(exprs)))
 sys.exit(1 if errors else 0)
 PY
-  promtool check rules "$WORK/dashboard_rules.yml"
+  promtool check rules "$rules"
 }
-run "etc/grafana/promsnmp-dashboard.json: JSON, datasource, layout, every PromQL expression parses" \
-  check_dashboard
-grep -h '^dashboard: [0-9]' "$WORK/out" 2>/dev/null | sed 's/^/       /'
+for dashboard in "${DASHBOARDS[@]}"; do
+  run "$dashboard: JSON, datasource, layout, every PromQL expression parses" \
+    check_dashboard "$dashboard"
+  grep -h '^dashboard: [0-9]' "$WORK/out" 2>/dev/null | sed 's/^/       /'
+done
 
 # Metric names used by rules and dashboard exist in the sources (guards against renames).
 check_metric_names() {
   local missing=0 name base
-  for name in $(cat etc/prometheus/rules/promsnmp.yml etc/grafana/promsnmp-dashboard.json |
+  for name in $(cat etc/prometheus/rules/promsnmp.yml etc/prometheus/rules/devices.yml "${DASHBOARDS[@]}" |
                 grep -v '^ *#' | grep -oE '\b(promsnmp_[a-z_]+|elector_[a-z_]+|cache_gets_total)\b' |
                 sort -u); do
     base=$(sed -E 's/_(bucket|sum|count)$//' <<<"$name")
     case "$name" in promsnmp_inventory_device_count) base=$name ;; esac
     if ! grep -rqs "\"$base\"" promsnmp/src elector/src; then
-      echo "not emitted by promsnmp/elector sources: $name"; missing=1
+      case " $ANNOUNCED_METRICS " in
+        *" $name "*) echo "note: $name is not emitted yet (announced; the dashboard copes)" ;;
+        *) echo "not emitted by promsnmp/elector sources: $name"; missing=1 ;;
+      esac
     fi
   done
   return $missing
 }
+# promsnmp_device_info{profile,vendor,os,sysObjectID} comes with the device profiles (issue 15);
+# the device dashboard's profile variable is empty without it. Drop it here once emitted.
+ANNOUNCED_METRICS="promsnmp_device_info"
 if [ -d promsnmp/src ] && [ -d elector/src ]; then
-  run "metric names in rules and dashboard exist in promsnmp/src and elector/src" check_metric_names
+  run "metric names in rules and dashboards exist in promsnmp/src and elector/src" check_metric_names
+  grep -h '^note:' "$WORK/out" 2>/dev/null | sed 's/^/       /'
 fi
+
+# The device rules and dashboard are written against the module catalogue: every MIB object
+# name in their expressions (camelCase: hrStorageUsed, ifName, entPhySensorType) must be a
+# metric or label name there, and every device:* series they use must be recorded.
+check_catalogue_names() { # modules dir
+  python3 - "$1" etc/prometheus/rules/devices.yml "${DASHBOARDS[@]}" <<'PY'
+import glob, json, re, sys
+modules, rules_file, dashboards = sys.argv[1], sys.argv[2], sys.argv[3:]
+defined = set()
+for f in glob.glob(modules + "/*.yml"):
+    defined |= set(re.findall(r"^\s*-?\s*(?:name|labelname): (\w+)\s*$", open(f).read(), re.M))
+exprs, records = [], set()
+text = open(rules_file).read()
+# No PyYAML needed: each expr is a one-line value or a ">-" block indented below its key.
+for m in re.finditer(r"^(\s*)(?:- )?(expr|record): (.*)\n((?:\1 .*\n|\s*\n)*)", text, re.M):
+    if m.group(2) == "record":
+        records.add(m.group(3).strip())
+    else:
+        exprs.append((rules_file, m.group(3) + "\n" + m.group(4)))
+for path in dashboards:
+    def walk(ps):
+        for p in ps:
+            for t in p.get("targets", []):
+                exprs.append((path, t["expr"]))
+            walk(p.get("panels", []))
+    walk(json.load(open(path)).get("panels", []))
+errors = set()
+for where, e in exprs:
+    e = re.sub(r'"[^"]*"', '""', e)  # label values (regexes, OIDs, "$1") are not names
+    for name in re.findall(r"\b[a-z][a-z0-9]*[A-Z]\w*\b", e):
+        if defined and name not in defined:
+            errors.add(f"{where}: {name} is not a metric or label in {modules}/*.yml")
+    for name in re.findall(r"\bdevice:[a-z_:]+", e):
+        if name not in records:
+            errors.add(f"{where}: {name} is not recorded in {rules_file}")
+if not defined:
+    print(f"note: no module catalogue ({modules}/*.yml): MIB names not checked")
+print("\n".join(sorted(errors)) if errors else
+      f"{len(exprs)} expressions, {len(records)} recorded series, {len(defined)} catalogue names: all found")
+sys.exit(1 if errors else 0)
+PY
+}
+run "device rules and dashboards: MIB names in the catalogue (etc/modules), device:* recorded" \
+  check_catalogue_names etc/modules
+grep -h '^note:\|^[0-9]* expressions' "$WORK/out" 2>/dev/null | sed 's/^/       /'
 
 echo
 if [ "$FAILS" -eq 0 ]; then echo "check_observability: all checks passed"; exit 0; fi

@@ -2,8 +2,8 @@
 # Static checks of the three deployment paths: compose/, systemd/, kubernetes/.
 #
 #   tests/deploy/check_packaging.sh [--bin-dir DIR]     run every check (CTest: deploy.packaging)
-#   tests/deploy/check_packaging.sh --regen-k8s-rules   rewrite kubernetes/prometheusrule.yaml
-#                                                       from etc/prometheus/rules/promsnmp.yml
+#   tests/deploy/check_packaging.sh --regen-k8s-rules   rewrite kubernetes/prometheusrule*.yaml
+#                                                       from etc/prometheus/rules/{promsnmp,devices}.yml
 #
 # A check whose tool is missing is skipped with a message saying so; every other problem is a
 # failure, and the script exits non-zero if any check failed. Nothing here needs a Docker
@@ -31,13 +31,16 @@ for p in /usr/bin/python3 python3; do
   if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import yaml' 2>/dev/null; then PY="$p"; break; fi
 done
 
-RULES_SRC="$ROOT/etc/prometheus/rules/promsnmp.yml"
-K8S_RULES="$ROOT/kubernetes/prometheusrule.yaml"
+# Each rule file and the PrometheusRule generated from it: "object name:rules file:manifest".
+K8S_RULES=(
+  "promsnmp:$ROOT/etc/prometheus/rules/promsnmp.yml:$ROOT/kubernetes/prometheusrule.yaml"
+  "promsnmp-devices:$ROOT/etc/prometheus/rules/devices.yml:$ROOT/kubernetes/prometheusrule-devices.yaml"
+)
 
-regen_rules() {
-  "$PY" - "$RULES_SRC" "$K8S_RULES" <<'EOF'
-import sys, yaml
-src, dst = sys.argv[1], sys.argv[2]
+regen_rules() { # object name, rules file, manifest
+  "$PY" - "$1" "$2" "$3" <<'EOF'
+import os, sys, yaml
+name, src, dst = sys.argv[1], sys.argv[2], sys.argv[3]
 groups = yaml.safe_load(open(src))["groups"]
 
 class Dumper(yaml.SafeDumper):
@@ -52,7 +55,7 @@ doc = {
     "apiVersion": "monitoring.coreos.com/v1",
     "kind": "PrometheusRule",
     "metadata": {
-        "name": "promsnmp",
+        "name": name,
         "labels": {
             "app.kubernetes.io/name": "promsnmp",
             "app.kubernetes.io/part-of": "promsnmp",
@@ -62,7 +65,7 @@ doc = {
     "spec": {"groups": groups},
 }
 header = (
-    "# GENERATED from etc/prometheus/rules/promsnmp.yml by\n"
+    f"# GENERATED from etc/prometheus/rules/{os.path.basename(src)} by\n"
     "#   tests/deploy/check_packaging.sh --regen-k8s-rules\n"
     "# Do not edit here: edit the rules file (checked with promtool) and regenerate;\n"
     "# tests/deploy/check_packaging.sh fails while the two differ.\n"
@@ -79,9 +82,12 @@ EOF
 
 if [ "$MODE" = regen ]; then
   [ -n "$PY" ] || { echo "python3 with yaml (python3-yaml) is needed" >&2; exit 1; }
-  [ -f "$RULES_SRC" ] || { echo "missing $RULES_SRC" >&2; exit 1; }
-  regen_rules
-  exit $?
+  for rules in "${K8S_RULES[@]}"; do
+    IFS=: read -r name src dst <<<"$rules"
+    [ -f "$src" ] || { echo "missing $src" >&2; exit 1; }
+    regen_rules "$name" "$src" "$dst" || exit 1
+  done
+  exit 0
 fi
 
 FAILED=0
@@ -484,9 +490,9 @@ else
 fi
 if [ -n "$PY" ]; then
   run_check "kubernetes YAML: every document, references, probes, mounts, web config, security, rules in sync" \
-    "$PY" - "$K" "$RULES_SRC" "$RENDERED" <<'EOF'
+    "$PY" - "$K" "$RENDERED" "${K8S_RULES[@]}" <<'EOF'
 import os, sys, yaml
-kdir, rules_src, rendered = sys.argv[1], sys.argv[2], sys.argv[3]
+kdir, rendered, rule_manifests = sys.argv[1], sys.argv[2], sys.argv[3:]
 errs = []
 def e(m): errs.append(m)
 # Every file parses, every document has apiVersion/kind/metadata.name.
@@ -723,15 +729,19 @@ for rb in by["RoleBinding"].values():
     if rb["roleRef"]["name"] not in by["Role"]: e("RoleBinding: role not defined")
     for s in rb["subjects"]:
         if s["kind"] == "ServiceAccount" and s["name"] not in by["ServiceAccount"]: e("RoleBinding: SA not defined")
-# PrometheusRule = the rule groups Prometheus uses elsewhere.
-pr = next(iter(by["PrometheusRule"].values()))
-if os.path.exists(rules_src):
-    src = yaml.safe_load(open(rules_src))["groups"]
-    if pr["spec"]["groups"] != src:
-        e("prometheusrule.yaml differs from etc/prometheus/rules/promsnmp.yml: run "
-          "tests/deploy/check_packaging.sh --regen-k8s-rules")
-else:
-    print(f"note: {rules_src} missing; PrometheusRule not compared")
+# Each PrometheusRule = the rule groups of its rule file, which Prometheus uses elsewhere.
+for entry in rule_manifests:
+    name, rules_src, manifest = entry.split(":")
+    pr = by["PrometheusRule"].get(name)
+    if pr is None:
+        e(f"no PrometheusRule {name} (from {os.path.basename(rules_src)}): add "
+          f"{os.path.basename(manifest)} to kustomization.yaml")
+    elif os.path.exists(rules_src):
+        if pr["spec"]["groups"] != yaml.safe_load(open(rules_src))["groups"]:
+            e(f"{os.path.basename(manifest)} differs from etc/prometheus/rules/"
+              f"{os.path.basename(rules_src)}: run tests/deploy/check_packaging.sh --regen-k8s-rules")
+    else:
+        print(f"note: {rules_src} missing; PrometheusRule {name} not compared")
 if errs: print("\n".join(errs), file=sys.stderr); sys.exit(1)
 print(f"{len(objs)} objects ok")
 EOF
