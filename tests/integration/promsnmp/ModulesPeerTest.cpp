@@ -1,10 +1,12 @@
 // promsnmp's snmp_exporter modules against the real peer, Debian's prometheus-snmp-exporter 0.21,
 // side by side on the same agents (issue 14, scope 4). One snmpsimd serves four recordings of
 // the snmpsim package, each under its own community (cisco_16_switch, recorded/linux-full-walk,
-// recorded/winxp-full-walk, mib2dev/host-resources-mib); the module file is the project's
-// tests/data/modules/peer-current.yml (current format), which tests/tools/modules_to_v021.py
-// turns into the 0.21 flat format for the peer ("<module>@<auth>": 0.21 embeds the community in
-// each module). For every (recording, module) pair both answer
+// recorded/winxp-full-walk, mib2dev/host-resources-mib); the module files are the catalogue's
+// etc/modules/mib2.yml, host-resources.yml and ucd.yml plus the test's own
+// tests/data/modules/peer-current.yml (auths, IP-MIB and TCP-MIB modules; current format), which
+// tests/tools/modules_to_v021.py turns into one file in the 0.21 flat format for the peer
+// ("<module>@<auth>": 0.21 embeds the community in each module). So the catalogue's modules are
+// proven equal to snmp_exporter's answers. For every (recording, module) pair both answer
 //   peer:     /snmp?target=127.0.0.1:<agent port>&module=<module>%40<auth>
 //   promsnmp: /snmp?target=127.0.0.1:<agent port>&module=<module>&auth=<auth>
 // and the sets of series (name, sorted labels, value as a double; SeriesDiff.h) must be equal,
@@ -12,7 +14,7 @@
 // per family. promsnmp also answers scrapes of several modules at once (module=a,b, or module
 // repeated: snmp_exporter 0.24+), which must equal the union of the peer's single-module
 // answers. promtool parses every promsnmp answer. The promsnmp daemon runs with
-// PROMSNMP_MODULES_FILES=<peer-current.yml> and PROMSNMP_ALLOW_UNLISTED_TARGETS=true.
+// PROMSNMP_MODULES_FILES=<those files> and PROMSNMP_ALLOW_UNLISTED_TARGETS=true.
 //
 // Each pair must give at least the number of series the peer gave when this test was written,
 // so an empty answer cannot pass; the pairs whose recording lacks the module's tables must be
@@ -47,7 +49,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::string kModulesFile = std::string(PROMSNMP_TEST_DATA) + "/modules/peer-current.yml";
+const std::vector<std::string> kModulesFiles = {
+    std::string(PROMSNMP_SOURCE_DIR) + "/etc/modules/mib2.yml",
+    std::string(PROMSNMP_SOURCE_DIR) + "/etc/modules/host-resources.yml",
+    std::string(PROMSNMP_SOURCE_DIR) + "/etc/modules/ucd.yml",
+    std::string(PROMSNMP_TEST_DATA) + "/modules/peer-current.yml"};
 const std::string kConverter = std::string(PROMSNMP_SOURCE_DIR) + "/tests/tools/modules_to_v021.py";
 const char* const kPeerBinary = "/usr/bin/prometheus-snmp-exporter";
 const std::vector<std::string> kPeerMeta = {"snmp_scrape_"};
@@ -116,6 +122,15 @@ const std::vector<MultiScrape> kMultiScrapes = {
     {"host-resources-mib", {"hrSystem", "hrStorage", "hrDevice", "hrProcessor", "hrSWRun"}},
 };
 
+/// kModulesFiles as PROMSNMP_MODULES_FILES takes them: comma-separated.
+std::string modulesFilesList() {
+  std::string list;
+  for (const std::string& file : kModulesFiles) {
+    list += (list.empty() ? "" : ",") + file;
+  }
+  return list;
+}
+
 std::string pairName(const std::string& auth, const std::string& module) {
   return auth + " x " + module;
 }
@@ -155,8 +170,10 @@ class PeerSide {
                                "(scripts/deps.sh)");
     }
     config_ = dir_.path() + "/snmp-v021.yml";
-    ProcessResult converted =
-        runProcess({"/usr/bin/python3", kConverter, kModulesFile, config_}, {}, 60);
+    std::vector<std::string> convert = {"/usr/bin/python3", kConverter};
+    convert.insert(convert.end(), kModulesFiles.begin(), kModulesFiles.end());
+    convert.push_back(config_);
+    ProcessResult converted = runProcess(convert, {}, 60);
     if (converted.code != 0) {
       throw std::runtime_error("modules_to_v021.py failed: " + converted.err);
     }
@@ -240,7 +257,7 @@ class OurSide {
     env_ = {{"PROM_INV_FILE", dir_.path() + "/share/promsnmp-inventory.json"},
             {"PROM_ENCRYPT_KEY", "modules peer test key"},
             {"PROMSNMP_STATE_DIR", dir_.path() + "/state"},
-            {"PROMSNMP_MODULES_FILES", kModulesFile},
+            {"PROMSNMP_MODULES_FILES", modulesFilesList()},
             {"PROMSNMP_ALLOW_UNLISTED_TARGETS", "true"}};
     inventoryCli(env_, {"init"});
     daemon_ = std::make_unique<Daemon>(dir_.path(), env_);
