@@ -21,7 +21,7 @@ import modules_to_v021 as conv  # noqa: E402
 
 # What ModulesPeerTest converts: the catalogue's modules it compares, and the test's own file.
 PROJECT_FILES = [os.path.join(HERE, "..", "..", "etc", "modules", name)
-                 for name in ("mib2.yml", "host-resources.yml", "ucd.yml")] + [
+                 for name in ("mib2.yml", "host-resources.yml", "ucd.yml", "cisco.yml", "bgp.yml")] + [
     os.path.join(HERE, "..", "data", "modules", "peer-current.yml")]
 PEER = "/usr/bin/prometheus-snmp-exporter"
 
