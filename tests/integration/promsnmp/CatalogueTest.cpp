@@ -147,7 +147,7 @@ const std::vector<Check> kChecks = {
        1}}},
     {"cisco-asr1001x-bgp",
      "cisco_bgp4",
-     5 * 27,
+     135,  // 5 peers x 27 columns
      {{"cbgpPeer2State", {{"cbgpPeer2RemoteAddr", "192.0.2.1"}}, 6},
       {"cbgpPeer2State", {{"cbgpPeer2RemoteAddr", "192.0.2.9"}}, 3},
       {"cbgpPeer2State", {{"cbgpPeer2RemoteAddr", "2001:0DB8:0000:0000:0000:0000:0000:0002"}}, 6},
@@ -170,7 +170,7 @@ const std::vector<Check> kChecks = {
        1}}},
     {"cisco-asr1001x-bgp",
      "bgp4",
-     4 * 24,
+     96,  // 4 peers x 24 columns
      {{"bgpPeerState", {{"bgpPeerRemoteAddr", "192.0.2.1"}}, 6},
       {"bgpPeerState", {{"bgpPeerRemoteAddr", "192.0.2.9"}}, 3},
       {"bgpPeerState", {{"bgpPeerRemoteAddr", "203.0.113.17"}}, 1},
@@ -187,7 +187,7 @@ const std::vector<Check> kChecks = {
        1}}},
     {"arista-7280-sensors",
      "entity_sensor",
-     5 * 5,
+     25,  // 5 sensors x 5 columns
      {{"entPhySensorValue",
        {{"entPhysicalIndex", "100006001"},
         {"entPhysicalName", "TempSensor1"},
@@ -222,7 +222,7 @@ const std::vector<Check> kChecks = {
        1}}},
     {"arista-7280-sensors",
      "entity_physical",
-     8 * 15,
+     120,  // 8 entities x 15 columns
      {{"entPhysicalClass", {{"entPhysicalIndex", "100701000"}}, 7},
       {"entPhysicalClass", {{"entPhysicalIndex", "100601110"}}, 6},
       {"entPhysicalContainedIn", {{"entPhysicalIndex", "100601121"}}, 100601110},
@@ -272,7 +272,7 @@ const std::vector<Check> kChecks = {
       {"ssCpuRawIdle", {}, 436392522}}},
     {"net-snmp-linux-diskio",
      "ucd_diskio",
-     4 * 11,
+     44,  // 4 disks x 11 columns
      {{"diskIONReadX", {{"diskIOIndex", "9"}, {"diskIODevice", "sda"}}, 61203410944.0},
       {"diskIONWrittenX", {{"diskIOIndex", "17"}, {"diskIODevice", "nvme0n1"}}, 10995116277760.0},
       {"diskIONRead", {{"diskIOIndex", "9"}, {"diskIODevice", "sda"}}, 1073868800},
@@ -297,7 +297,7 @@ std::string tail(const std::string& text, std::size_t bytes = 1500) {
 std::string describe(const std::string& metric, const Labels& labels) {
   std::string out = metric + "{";
   for (const auto& [name, value] : labels) {
-    out += name + "=\"" + value + "\",";
+    out.append(name).append("=\"").append(value).append("\",");
   }
   return out + "}";
 }
@@ -418,7 +418,7 @@ class CatalogueTest : public CppUnit::TestFixture {
       const SeriesSet series = parseSeries(answer.body, {"snmp_scrape_", "promsnmp_"});
       const std::string findings = promtoolFindings(answer.body, counterFamilies(series), s.dir());
       if (!findings.empty()) {
-        failures += name + ": promtool:\n" + findings;
+        failures.append(name).append(": promtool:\n").append(findings);
       }
       if (series.series.size() < check.minSeries) {
         failures += name + ": " + std::to_string(series.series.size()) +
@@ -435,13 +435,14 @@ class CatalogueTest : public CppUnit::TestFixture {
               break;
             }
           }
-          failures += name + ": no " + describe(e.metric, e.labels) + seen + "\n";
+          failures.append(name).append(": no ").append(describe(e.metric, e.labels));
+          failures.append(seen).append("\n");
           continue;
         }
         const double value = std::stod(text);
         if (std::fabs(value - e.value) > 1e-6 * std::max(1.0, std::fabs(e.value))) {
-          failures += name + ": " + describe(e.metric, e.labels) + " is " + text + ", expected " +
-                      std::to_string(e.value) + "\n";
+          failures.append(name).append(": ").append(describe(e.metric, e.labels)).append(" is ");
+          failures.append(text).append(", expected ").append(std::to_string(e.value)).append("\n");
         }
       }
     }
