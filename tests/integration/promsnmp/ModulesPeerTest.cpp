@@ -97,7 +97,7 @@ const std::vector<Pair> kPairs = {
     {"linux-full-walk", "system", 31},       {"linux-full-walk", "if_mib", 74},
     {"linux-full-walk", "hrSystem", 7},      {"linux-full-walk", "hrStorage", 25},
     {"linux-full-walk", "hrDevice", 91},     {"linux-full-walk", "hrProcessor", 2},
-    {"linux-full-walk", "hrSWRun", 1485},    {"linux-full-walk", "ucd_la_table", 9},
+    {"linux-full-walk", "hrSWRun", 1485},    {"linux-full-walk", "ucd_la_table", 12},
     {"linux-full-walk", "ucd_memory", 12},   {"linux-full-walk", "ucd_system_stats", 25},
     {"linux-full-walk", "ip_address", 36},   {"linux-full-walk", "tcp_connection", 40},
     {"winxp-full-walk", "system", 7},        {"winxp-full-walk", "if_mib", 64},
