@@ -34,7 +34,7 @@ interval_s=$((interval_ms / 1000))
 # The catalogue's modules the devices poll, and the test auths (peer-current.yml).
 modules_files=(etc/modules/mib2.yml etc/modules/host-resources.yml etc/modules/ucd.yml
   tests/data/modules/peer-current.yml)
-modules_list=$(printf "$top/%s," "${modules_files[@]}")
+modules_list=$(printf "%s," "${modules_files[@]/#/$top/}")
 modules_list=${modules_list%,}
 converter=tests/tools/modules_to_v021.py
 examples=/usr/share/doc/snmpsim/examples/data
