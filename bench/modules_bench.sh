@@ -11,7 +11,8 @@
 #   3. a fleet row: 10,000 snmp-fleet-sim devices (48 interfaces, --host-resources) polled every
 #      30 s with if_mib + system + hrStorage + hrProcessor by one promsnmp (collection mode
 #      `scraped`: the (device, module set) pairs scraped once): polls done, cycle, CPU, RSS.
-# Module files: the project's test modules, tests/data/modules/peer-current.yml (current format,
+# Module files: the catalogue's etc/modules/{mib2,host-resources,ucd}.yml and the project's test
+# modules, tests/data/modules/peer-current.yml (current format,
 # for promsnmp), and its 0.21 conversion by tests/tools/modules_to_v021.py for the peer (one
 # copy of each module per auth, "<module>@<auth>"; the auths are the recordings' communities).
 # Usage: bench/modules_bench.sh BUILD_DIR [POLLS]   (POLLS per collector and device, default 30)
@@ -30,7 +31,11 @@ wrk_seconds=${BENCH_WRK_SECONDS:-10}
 fleet_size=${BENCH_MODULES_FLEET:-10000}
 interval_ms=${BENCH_FLEET_INTERVAL_MS:-30000}
 interval_s=$((interval_ms / 1000))
-modules_file=tests/data/modules/peer-current.yml
+# The catalogue's modules the devices poll, and the test auths (peer-current.yml).
+modules_files=(etc/modules/mib2.yml etc/modules/host-resources.yml etc/modules/ucd.yml
+  tests/data/modules/peer-current.yml)
+modules_list=$(printf "%s," "${modules_files[@]/#/$top/}")
+modules_list=${modules_list%,}
 converter=tests/tools/modules_to_v021.py
 examples=/usr/share/doc/snmpsim/examples/data
 # The devices: name, recording (below $examples), community (the recording's file name, as
@@ -57,10 +62,12 @@ done
 for bin in promsnmp promsnmp-inventory snmp-fleet-sim; do
   [[ -x $build/bin/$bin ]] || die "missing $build/bin/$bin"
 done
-[[ -r $modules_file ]] || die "missing $modules_file (the project's test modules, current format)"
+for file in "${modules_files[@]}"; do
+  [[ -r $file ]] || die "missing $file (the catalogue's or the project's test modules)"
+done
 
 # --- the module files ---------------------------------------------------------------------------
-python3 "$converter" "$modules_file" "$work/peer-0.21.yml" || die "$converter failed"
+python3 "$converter" "${modules_files[@]}" "$work/peer-0.21.yml" || die "$converter failed"
 
 # --- the agent: one snmpsimd, one address per device -----------------------------------------------
 mkdir -p "$work/data"
@@ -86,7 +93,7 @@ for d in "${devices[@]}"; do
   "$build/bin/promsnmp-inventory" add-device --sys-name "$d" --address "${address[$d]}" \
     --port "$agent_port" --community "${community[$d]}" --timeout 5000 >/dev/null
 done
-PROMSNMP_MODULES_FILES="$top/$modules_file" COLLECTION_INTERVAL=3600000 CACHE_EXP_MILLIS=3600000 \
+PROMSNMP_MODULES_FILES="$modules_list" COLLECTION_INTERVAL=3600000 CACHE_EXP_MILLIS=3600000 \
   start_promsnmp "$build" "$work/promsnmp.log"
 evict_url=$promsnmp_url/promsnmp/evictCache
 
@@ -163,7 +170,7 @@ if ((fleet_size > 0)); then
   sim_pid=${pids[-1]}
   # Mode `scraped`: only the (device, module set) pairs scraped here are polled. The cache TTL
   # (which also ends the background polling of a set no longer scraped) outlasts the run.
-  PROMSNMP_MODULES_FILES="$top/$modules_file" COLLECTION_INTERVAL=$interval_ms \
+  PROMSNMP_MODULES_FILES="$modules_list" COLLECTION_INTERVAL=$interval_ms \
     PROMSNMP_COLLECTION_MODE=scraped CACHE_ENTRY_CNT=$((fleet_size * 2)) \
     CACHE_EXP_MILLIS=$((interval_ms * 20)) start_promsnmp "$build" "$fdir/promsnmp.log"
   fpid=$promsnmp_pid
@@ -325,7 +332,7 @@ communities \`${community[linux]}\` and \`${community[cisco]}\` pick the recordi
 one collector at a time. The machine's $(nproc) cores are shared by the agent, the collector under
 test, curl or wrk, and this script (load average before the run: $load_before).
 
-Modules: \`$modules_file\` (the project's test modules, current format, written from the MIBs
+Modules: \`${modules_files[*]}\` (the catalogue's and the project's test modules, current format, written from the MIBs
 for the side-by-side test) for promsnmp; for the peer, which has no \`auths\`, its conversion by
 \`$converter\` (one copy of each module per auth, \`<module>@<auth>\`, the auth's community
 embedded). promsnmp has both devices in its inventory (v2c, the same communities) and reads the

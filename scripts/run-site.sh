@@ -43,9 +43,9 @@ export PROM_ENCRYPT_KEY_FILE=$run/secrets/promsnmp-encrypt-key
 community_cisco=demo-cisco-7c41
 community_linux=demo-linux-2e9d
 community_public=demo-public-b83f
-# snmp_exporter modules (/snmp?target=...&module=...): the project's module file, written from the
-# MIBs for the side-by-side test against snmp_exporter (system, if_mib, HOST-RESOURCES, UCD, IP-MIB).
-export PROMSNMP_MODULES_FILES=${PROMSNMP_MODULES_FILES:-$top/tests/data/modules/peer-current.yml}
+# snmp_exporter modules (/snmp?target=...&module=...): the catalogue (etc/modules/*.yml) and the
+# project's test module file (IP-MIB, TCP-MIB and the recordings' auths).
+export PROMSNMP_MODULES_FILES=${PROMSNMP_MODULES_FILES:-$top/etc/modules/*.yml,$top/tests/data/modules/peer-current.yml}
 export COLLECTION_INTERVAL=${COLLECTION_INTERVAL:-10000}
 export CACHE_EXP_MILLIS=${CACHE_EXP_MILLIS:-60000}
 unset PROM_ENCRYPT_KEY

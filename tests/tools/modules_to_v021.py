@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """Turns an snmp_exporter module file in the current format into the flat format of 0.21.
 
-Usage: modules_to_v021.py CURRENT.yml OUT.yml
+Usage: modules_to_v021.py CURRENT.yml [MORE.yml ...] OUT.yml
 
 The current format (snmp_exporter >= 0.23, generator/FORMAT.md) has two top-level maps, `auths:`
 and `modules:`. 0.21 (Debian 12's prometheus-snmp-exporter) reads one flat map of modules, each
 carrying `version` and an `auth:` map (v0.21.0 config/config.go: Config, Module, WalkParams,
 Auth). A 0.21 module therefore holds one auth: this writes one copy of every module per auth,
-named "<module>@<auth>", with the auth's `version` and credentials embedded.
+named "<module>@<auth>", with the auth's `version` and credentials embedded. Several input files
+are merged as promsnmp and snmp_exporter merge them: their auths and modules together, a name
+defined twice refused.
 
 0.21 parses with yaml.UnmarshalStrict, so a key it does not know fails the whole file. Rather
 than drop such keys (and compare something else than the file says), this refuses them: the
@@ -91,19 +93,40 @@ def convert(current):
     return flat
 
 
+def merge(files):
+    """Returns one current-format config of the parsed `files` ((path, dict) pairs)."""
+    merged = {"auths": {}, "modules": {}}
+    for path, current in files:
+        try:
+            _check_keys("file", current, {"auths", "modules"})
+            for section in ("auths", "modules"):
+                for name, value in (current.get(section) or {}).items():
+                    if name in merged[section]:
+                        raise Refused(f"{section}.{name}: defined again")
+                    merged[section][name] = value
+        except Refused as e:
+            raise Refused(f"{path}: {e}") from e
+    return merged
+
+
 def main(argv):
-    if len(argv) != 3:
+    if len(argv) < 3:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         return 2
-    with open(argv[1], encoding="utf-8") as f:
-        current = yaml.safe_load(f)
+    inputs, output = argv[1:-1], argv[-1]
+    files = []
+    for path in inputs:
+        with open(path, encoding="utf-8") as f:
+            current = yaml.safe_load(f)
+        files.append((path, current if current is not None else {}))
     try:
-        flat = convert(current if current is not None else {})
+        flat = convert(merge(files) if len(files) > 1 else files[0][1])
     except Refused as e:
-        print(f"{argv[1]}: {e}", file=sys.stderr)
+        where = f"{inputs[0]}: " if len(files) == 1 else ""
+        print(f"{where}{e}", file=sys.stderr)
         return 1
-    with open(argv[2], "w", encoding="utf-8") as f:
-        f.write(f"# Generated from {argv[1]} by modules_to_v021.py; do not edit.\n")
+    with open(output, "w", encoding="utf-8") as f:
+        f.write(f"# Generated from {' '.join(inputs)} by modules_to_v021.py; do not edit.\n")
         yaml.dump(flat, f, Dumper=_NoAliasDumper, sort_keys=False, allow_unicode=True, width=100)
     return 0
 

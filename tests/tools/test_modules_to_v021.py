@@ -19,7 +19,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import modules_to_v021 as conv  # noqa: E402
 
-PROJECT_FILE = os.path.join(HERE, "..", "data", "modules", "peer-current.yml")
+# What ModulesPeerTest converts: the catalogue's modules it compares, and the test's own file.
+PROJECT_FILES = [os.path.join(HERE, "..", "..", "etc", "modules", name)
+                 for name in ("mib2.yml", "host-resources.yml", "ucd.yml", "cisco.yml", "bgp.yml")] + [
+    os.path.join(HERE, "..", "data", "modules", "peer-current.yml")]
 PEER = "/usr/bin/prometheus-snmp-exporter"
 
 CURRENT = {
@@ -134,6 +137,23 @@ class ConvertTest(unittest.TestCase):
             self.assertEqual(1, conv.main(["x", src, out]))
             self.assertEqual(2, conv.main(["x", src]))
 
+    def test_several_files_are_merged_and_a_second_definition_refused(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            auths = os.path.join(tmp, "auths.yml")
+            modules = os.path.join(tmp, "modules.yml")
+            out = os.path.join(tmp, "out.yml")
+            with open(auths, "w") as f:
+                yaml.safe_dump({"auths": CURRENT["auths"]}, f)
+            with open(modules, "w") as f:
+                yaml.safe_dump({"modules": CURRENT["modules"]}, f)
+            self.assertEqual(0, conv.main(["x", modules, auths, out]))
+            with open(out) as f:
+                self.assertEqual(converted(CURRENT), yaml.safe_load(f))
+            self.assertEqual(1, conv.main(["x", modules, auths, modules, out]))
+            with self.assertRaisesRegex(conv.Refused, "modules.yml: modules.if_mib: defined again"):
+                conv.merge([(modules, {"modules": CURRENT["modules"]}),
+                            (modules, {"modules": CURRENT["modules"]})])
+
 
 @unittest.skipUnless(os.access(PEER, os.X_OK), "prometheus-snmp-exporter 0.21 not installed")
 class PeerAcceptsTest(unittest.TestCase):
@@ -144,15 +164,19 @@ class PeerAcceptsTest(unittest.TestCase):
     def test_project_module_file_converted_is_accepted(self):
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, "snmp.yml")
-            self.assertEqual(0, conv.main(["x", PROJECT_FILE, out]))
+            self.assertEqual(0, conv.main(["x", *PROJECT_FILES, out]))
             r = self.dry_run(out)
             self.assertEqual(0, r.returncode, r.stderr)
             self.assertIn("Configuration parsed successfully", r.stderr)
             with open(out) as f:
                 flat = yaml.safe_load(f)
-            with open(PROJECT_FILE) as f:
-                current = yaml.safe_load(f)
-            self.assertEqual(len(current["modules"]) * len(current["auths"]), len(flat))
+            modules, auths = 0, 0
+            for path in PROJECT_FILES:
+                with open(path) as f:
+                    current = yaml.safe_load(f)
+                modules += len(current.get("modules") or {})
+                auths += len(current.get("auths") or {})
+            self.assertEqual(modules * auths, len(flat))
 
     def test_peer_refuses_what_the_converter_refuses(self):
         # The reason for refusing: 0.21 fails the whole file on such a key.

@@ -1,5 +1,6 @@
 // The daemon's snmp_exporter interface as an operator uses it (issue 14, scope 1-3): the
-// project's module file (tests/data/modules/peer-current.yml) on a daemon whose inventory holds
+// catalogue's etc/modules/mib2.yml, host-resources.yml and ucd.yml with the project's test module
+// file (tests/data/modules/peer-current.yml) on a daemon whose inventory holds
 // the snmpsim Catalyst 3750 recording (sysName Profiler3750). The agent answers one community
 // only, the inventory's; the module file's own auths use other communities, so a scrape polled
 // with the wrong credentials gets no data. A second module file of the test adds one auth,
@@ -61,8 +62,12 @@ const char* const kWrongAuth = "linux-full-walk";
 /// The test's own auth, with the inventory's community.
 const char* const kRightAuth = "site_v2";
 const std::string kModulesFile = std::string(PROMSNMP_TEST_DATA) + "/modules/peer-current.yml";
-/// The modules of kModulesFile.
-constexpr double kFileModules = 12;
+/// The catalogue's files loaded with it (comma-separated, as PROMSNMP_MODULES_FILES takes them).
+const std::string kCatalogueFiles = std::string(PROMSNMP_SOURCE_DIR) + "/etc/modules/mib2.yml," +
+                                    PROMSNMP_SOURCE_DIR + "/etc/modules/host-resources.yml," +
+                                    PROMSNMP_SOURCE_DIR + "/etc/modules/ucd.yml";
+/// The modules of kCatalogueFiles and kModulesFile.
+constexpr double kFileModules = 13;
 /// The scrapes' X-Prometheus-Scrape-Timeout-Seconds (Prometheus sends its scrape_timeout): room
 /// for retries of snmp_exporter's 5 s timeout on a loaded machine. The HTTP wait is longer.
 const char* const kScrapeTimeoutHeader = "25";
@@ -176,7 +181,7 @@ class DaemonModulesTest : public CppUnit::TestFixture {
             {"PROMSNMP_STATE_DIR", dir_->path() + "/state"},
             {"PROMSNMP_COLLECTION_MODE", "scraped"},
             {"COLLECTION_INTERVAL", "3600000"},
-            {"PROMSNMP_MODULES_FILES", kModulesFile + "," + auths_}};
+            {"PROMSNMP_MODULES_FILES", kCatalogueFiles + "," + kModulesFile + "," + auths_}};
     inventoryCli(env_, {"init"});
     inventoryCli(env_, {"add-device", "--sys-name", kDevice, "--address", "127.0.0.1", "--port",
                         std::to_string(simAgent().port()), "--community", kCommunity, "--timeout",
@@ -190,11 +195,12 @@ class DaemonModulesTest : public CppUnit::TestFixture {
 
   /// `module=system,if_mib` without auth, by sysName, then by address: the inventory's
   /// credentials (no auth of the module file answers; the test's own is left out), the series
-  /// snmpbulkwalk reads, with snmp_exporter's labels (the lookups of peer-current.yml); the address
+  /// snmpbulkwalk reads, with snmp_exporter's labels (the lookups of mib2.yml); the address
   /// is the same device, so the same cache key: a hit, as are `module` repeated (snmp_exporter
   /// 0.24's form, main.go parseModules) and /metrics?target=.
   void testInventoryDeviceByNameAndAddressFromCache() {
-    env_["PROMSNMP_MODULES_FILES"] = kModulesFile;  // no auth in force has the agent's community
+    // No auth in force has the agent's community.
+    env_["PROMSNMP_MODULES_FILES"] = kCatalogueFiles + "," + kModulesFile;
     startDaemon();
     const std::map<std::string, std::string> hits = {{"cache", "metrics"}, {"result", "hit"}};
     const std::map<std::string, std::string> misses = {{"cache", "metrics"}, {"result", "miss"}};
@@ -417,7 +423,7 @@ class DaemonModulesTest : public CppUnit::TestFixture {
                                std::istreambuf_iterator<char>());
     CPPUNIT_ASSERT(!original.empty() && original.back() == '\n');
     std::ofstream(modules) << original;
-    env_["PROMSNMP_MODULES_FILES"] = modules + "," + auths_;
+    env_["PROMSNMP_MODULES_FILES"] = kCatalogueFiles + "," + modules + "," + auths_;
     startDaemon();
     CPPUNIT_ASSERT_EQUAL(1.0,
                          number(selfMetrics(), "promsnmp_modules_config_last_reload_successful"));

@@ -1,10 +1,14 @@
 // promsnmp's snmp_exporter modules against the real peer, Debian's prometheus-snmp-exporter 0.21,
-// side by side on the same agents (issue 14, scope 4). One snmpsimd serves four recordings of
-// the snmpsim package, each under its own community (cisco_16_switch, recorded/linux-full-walk,
-// recorded/winxp-full-walk, mib2dev/host-resources-mib); the module file is the project's
-// tests/data/modules/peer-current.yml (current format), which tests/tools/modules_to_v021.py
-// turns into the 0.21 flat format for the peer ("<module>@<auth>": 0.21 embeds the community in
-// each module). For every (recording, module) pair both answer
+// side by side on the same agents (issue 14, scope 4). One snmpsimd serves seven recordings,
+// each under its own community: the snmpsim package's cisco_16_switch, bgp,
+// recorded/linux-full-walk, recorded/winxp-full-walk and mib2dev/host-resources-mib, and the
+// project's tests/data/recordings/cisco-asr1001x-bgp and net-snmp-linux-diskio. The module files
+// are the catalogue's etc/modules/mib2.yml, host-resources.yml, ucd.yml, cisco.yml and bgp.yml
+// (those that use only keys 0.21 knows) and the test's own tests/data/modules/peer-current.yml
+// (auths, IP-MIB and TCP-MIB modules; current format), which tests/tools/modules_to_v021.py
+// turns into one file in the 0.21 flat format for the peer ("<module>@<auth>": 0.21 embeds the
+// community in each module): so the catalogue's modules answer as snmp_exporter answers with
+// them. For every (recording, module) pair both answer
 //   peer:     /snmp?target=127.0.0.1:<agent port>&module=<module>%40<auth>
 //   promsnmp: /snmp?target=127.0.0.1:<agent port>&module=<module>&auth=<auth>
 // and the sets of series (name, sorted labels, value as a double; SeriesDiff.h) must be equal,
@@ -12,7 +16,7 @@
 // per family. promsnmp also answers scrapes of several modules at once (module=a,b, or module
 // repeated: snmp_exporter 0.24+), which must equal the union of the peer's single-module
 // answers. promtool parses every promsnmp answer. The promsnmp daemon runs with
-// PROMSNMP_MODULES_FILES=<peer-current.yml> and PROMSNMP_ALLOW_UNLISTED_TARGETS=true.
+// PROMSNMP_MODULES_FILES=<those files> and PROMSNMP_ALLOW_UNLISTED_TARGETS=true.
 //
 // Each pair must give at least the number of series the peer gave when this test was written,
 // so an empty answer cannot pass; the pairs whose recording lacks the module's tables must be
@@ -47,7 +51,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::string kModulesFile = std::string(PROMSNMP_TEST_DATA) + "/modules/peer-current.yml";
+const std::vector<std::string> kModulesFiles = {
+    std::string(PROMSNMP_SOURCE_DIR) + "/etc/modules/mib2.yml",
+    std::string(PROMSNMP_SOURCE_DIR) + "/etc/modules/host-resources.yml",
+    std::string(PROMSNMP_SOURCE_DIR) + "/etc/modules/ucd.yml",
+    std::string(PROMSNMP_SOURCE_DIR) + "/etc/modules/cisco.yml",
+    std::string(PROMSNMP_SOURCE_DIR) + "/etc/modules/bgp.yml",
+    std::string(PROMSNMP_TEST_DATA) + "/modules/peer-current.yml"};
 const std::string kConverter = std::string(PROMSNMP_SOURCE_DIR) + "/tests/tools/modules_to_v021.py";
 const char* const kPeerBinary = "/usr/bin/prometheus-snmp-exporter";
 const std::vector<std::string> kPeerMeta = {"snmp_scrape_"};
@@ -62,6 +72,11 @@ const std::map<std::string, std::string> kRecordings = {
     {"linux-full-walk", "recorded/linux-full-walk.snmprec.gz"},
     {"winxp-full-walk", "recorded/winxp-full-walk.snmprec.gz"},
     {"host-resources-mib", "mib2dev/host-resources-mib.snmprec"},
+    {"bgp", "bgp.snmprec"},
+    {"cisco-asr1001x-bgp",
+     std::string(PROMSNMP_TEST_DATA) + "/recordings/cisco-asr1001x-bgp.snmprec"},
+    {"net-snmp-linux-diskio",
+     std::string(PROMSNMP_TEST_DATA) + "/recordings/net-snmp-linux-diskio.snmprec"},
 };  // plus cisco_16_switch, SnmpSimAgent's own
 
 /// (recording, module) and the series the peer gave when this test was written: at least so
@@ -82,7 +97,7 @@ const std::vector<Pair> kPairs = {
     {"linux-full-walk", "system", 31},       {"linux-full-walk", "if_mib", 74},
     {"linux-full-walk", "hrSystem", 7},      {"linux-full-walk", "hrStorage", 25},
     {"linux-full-walk", "hrDevice", 91},     {"linux-full-walk", "hrProcessor", 2},
-    {"linux-full-walk", "hrSWRun", 1485},    {"linux-full-walk", "ucd_la_table", 9},
+    {"linux-full-walk", "hrSWRun", 1485},    {"linux-full-walk", "ucd_la_table", 12},
     {"linux-full-walk", "ucd_memory", 12},   {"linux-full-walk", "ucd_system_stats", 25},
     {"linux-full-walk", "ip_address", 36},   {"linux-full-walk", "tcp_connection", 40},
     {"winxp-full-walk", "system", 7},        {"winxp-full-walk", "if_mib", 64},
@@ -98,6 +113,26 @@ const std::vector<Pair> kPairs = {
     {"host-resources-mib", "ucd_memory", 0}, {"host-resources-mib", "ucd_system_stats", 0},
     {"host-resources-mib", "ip_address", 0}, {"host-resources-mib", "tcp_connection", 0},
 };
+/// The catalogue's cisco.yml, bgp.yml and ucd_diskio modules, on the recordings that have their
+/// tables and on some that lack them.
+const std::vector<Pair> kCataloguePairs = {
+    {"cisco_16_switch", "cisco_process", 4},
+    {"cisco_16_switch", "cisco_memory_pool", 15},
+    {"cisco_16_switch", "bgp4", 0},
+    {"cisco_16_switch", "cisco_bgp4", 0},
+    {"cisco_16_switch", "ucd_diskio", 0},
+    {"linux-full-walk", "ucd_diskio", 0},
+    {"bgp", "cisco_bgp4", 14},
+    {"cisco-asr1001x-bgp", "bgp4", 96},
+    {"cisco-asr1001x-bgp", "cisco_bgp4", 135},
+    {"net-snmp-linux-diskio", "ucd_diskio", 44},
+};
+
+std::vector<Pair> allPairs() {
+  std::vector<Pair> all = kPairs;
+  all.insert(all.end(), kCataloguePairs.begin(), kCataloguePairs.end());
+  return all;
+}
 
 /// Scrapes of several modules (no two of them share a metric name, as snmp_exporter requires
 /// of one scrape): `repeated` asks module=a&module=b instead of module=a,b.
@@ -115,6 +150,15 @@ const std::vector<MultiScrape> kMultiScrapes = {
     {"winxp-full-walk", {"hrDevice", "hrSWRun", "tcp_connection"}},
     {"host-resources-mib", {"hrSystem", "hrStorage", "hrDevice", "hrProcessor", "hrSWRun"}},
 };
+
+/// kModulesFiles as PROMSNMP_MODULES_FILES takes them: comma-separated.
+std::string modulesFilesList() {
+  std::string list;
+  for (const std::string& file : kModulesFiles) {
+    list += (list.empty() ? "" : ",") + file;
+  }
+  return list;
+}
 
 std::string pairName(const std::string& auth, const std::string& module) {
   return auth + " x " + module;
@@ -142,7 +186,7 @@ struct PeerAnswer {
   SeriesSet series;
 };
 
-/// snmpsimd with the four recordings and prometheus-snmp-exporter 0.21 on the converted module
+/// snmpsimd with the recordings and prometheus-snmp-exporter 0.21 on the converted module
 /// file, both on loopback; the peer's answer to every pair, fetched once. Shared by the suite
 /// (snmpsimd takes seconds to index the Catalyst recording); the destructors stop both.
 class PeerSide {
@@ -155,8 +199,10 @@ class PeerSide {
                                "(scripts/deps.sh)");
     }
     config_ = dir_.path() + "/snmp-v021.yml";
-    ProcessResult converted =
-        runProcess({"/usr/bin/python3", kConverter, kModulesFile, config_}, {}, 60);
+    std::vector<std::string> convert = {"/usr/bin/python3", kConverter};
+    convert.insert(convert.end(), kModulesFiles.begin(), kModulesFiles.end());
+    convert.push_back(config_);
+    ProcessResult converted = runProcess(convert, {}, 60);
     if (converted.code != 0) {
       throw std::runtime_error("modules_to_v021.py failed: " + converted.err);
     }
@@ -240,7 +286,7 @@ class OurSide {
     env_ = {{"PROM_INV_FILE", dir_.path() + "/share/promsnmp-inventory.json"},
             {"PROM_ENCRYPT_KEY", "modules peer test key"},
             {"PROMSNMP_STATE_DIR", dir_.path() + "/state"},
-            {"PROMSNMP_MODULES_FILES", kModulesFile},
+            {"PROMSNMP_MODULES_FILES", modulesFilesList()},
             {"PROMSNMP_ALLOW_UNLISTED_TARGETS", "true"}};
     inventoryCli(env_, {"init"});
     daemon_ = std::make_unique<Daemon>(dir_.path(), env_);
@@ -286,12 +332,13 @@ class ModulesPeerTest : public CppUnit::TestFixture {
   /// module's tables; a non-empty answer comes from PDUs the peer received.
   void testPeerAnswersEveryPair() {
     const Clock::time_point start = Clock::now();
+    const std::vector<Pair> pairs = allPairs();
     PeerSide& side = peer();
     std::string failures;
     std::size_t total = 0;
     std::size_t nonEmpty = 0;
     std::ostringstream table;
-    for (const Pair& pair : kPairs) {
+    for (const Pair& pair : pairs) {
       const PeerAnswer& a = side.answer(pair.auth, pair.module);
       const std::string name = pairName(pair.auth, pair.module);
       if (a.status != 200) {
@@ -318,18 +365,19 @@ class ModulesPeerTest : public CppUnit::TestFixture {
     }
     std::cerr << "\nModulesPeerTest: the peer's series per (recording, module):\n"
               << table.str() << "ModulesPeerTest: the peer gave " << total << " series in "
-              << nonEmpty << " non-empty of " << kPairs.size() << " pairs in "
-              << secondsSince(start) << " s\n";
+              << nonEmpty << " non-empty of " << pairs.size() << " pairs in " << secondsSince(start)
+              << " s\n";
     CPPUNIT_ASSERT_MESSAGE(failures + "exporter log:\n" + tail(side.log()), failures.empty());
   }
 
   void testPromsnmpMatchesPeerOnEveryPair() {
     const Clock::time_point start = Clock::now();
+    const std::vector<Pair> pairs = allPairs();
     PeerSide& side = peer();
     OurSide& daemon = ours();
     std::vector<std::string> failures;
     std::size_t compared = 0;
-    for (const Pair& pair : kPairs) {
+    for (const Pair& pair : pairs) {
       const std::string name = pairName(pair.auth, pair.module);
       const PeerAnswer& theirs = side.answer(pair.auth, pair.module);
       CPPUNIT_ASSERT_EQUAL_MESSAGE(name + ": the peer failed", 200, theirs.status);
@@ -346,9 +394,9 @@ class ModulesPeerTest : public CppUnit::TestFixture {
       }
     }
     std::cerr << "\nModulesPeerTest: compared " << compared << " series of the peer in "
-              << kPairs.size() << " (recording, module) pairs; " << kPairs.size() - failures.size()
+              << pairs.size() << " (recording, module) pairs; " << pairs.size() - failures.size()
               << " equal, in " << secondsSince(start) << " s\n";
-    report(failures, kPairs.size(), "(recording, module) pairs", daemon);
+    report(failures, pairs.size(), "(recording, module) pairs", daemon);
   }
 
   void testMultiModuleScrapeIsTheUnion() {

@@ -51,11 +51,12 @@ void waitUntil(ChildProcess& process, const std::string& what, const std::string
 
 constexpr const char* kSnmpsimExamples = "/usr/share/doc/snmpsim/examples/data/";
 
-/// Puts the snmpsim example `source` (relative to kSnmpsimExamples; unpacked when it ends in
-/// .gz) at `target`, readable by snmpsimd once it has dropped to nobody.
+/// Puts the recording `source` (an snmpsim example relative to kSnmpsimExamples, or an absolute
+/// path; unpacked when it ends in .gz) at `target`, readable by snmpsimd once it has dropped to
+/// nobody.
 void installRecording(const std::string& source, const std::string& target) {
   namespace fs = std::filesystem;
-  const std::string from = kSnmpsimExamples + source;
+  const std::string from = source.starts_with('/') ? source : kSnmpsimExamples + source;
   const bool gz = source.size() > 3 && source.compare(source.size() - 3, 3, ".gz") == 0;
   ProcessResult unpack = runProcess(
       {"/bin/sh", "-c", (gz ? "gzip -dc '" : "cat '") + from + "' > '" + target + "'"}, {}, 60);

@@ -57,7 +57,8 @@ class SnmpSimAgent {
   SnmpSimAgent() : SnmpSimAgent(Options()) {}
   /// `moreRecordings`: further recordings served by the same agent, community -> a file under
   /// the snmpsim package's examples/data ("recorded/linux-full-walk.snmprec.gz",
-  /// "mib2dev/host-resources-mib.snmprec"; .gz ones are unpacked). The agent is ready when
+  /// "mib2dev/host-resources-mib.snmprec"; .gz ones are unpacked) or an absolute path (the
+  /// project's tests/data/recordings). The agent is ready when
   /// `options.community` answers, so those may lack sysUpTime.
   explicit SnmpSimAgent(Options options,
                         const std::map<std::string, std::string>& moreRecordings = {});
