@@ -237,7 +237,10 @@ int setModules(Session& session) {
   if (clear && cl.value("auth")) {
     throw UsageError{"set-modules: --clear takes no --auth (it removes the auth too)"};
   }
-  const auto [modules, auth] = modulesFromOptions(cl);
+  // Not a structured binding: the lambda below captures them (clang before 16 cannot).
+  std::optional<std::vector<std::string>> modules;
+  std::optional<std::string> auth;
+  std::tie(modules, auth) = modulesFromOptions(cl);
   Inventory result;
   CommitResult r = session.store().commitAdmin([&](Inventory& inventory) {
     auto it = std::find_if(inventory.devices.begin(), inventory.devices.end(),
