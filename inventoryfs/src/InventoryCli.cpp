@@ -41,8 +41,15 @@ Commands:
               --security-name U [--security-level 1|2|3] [--auth-protocol P]
               [--auth-passphrase X] [--priv-protocol P] [--priv-passphrase X] [--engine-id H])
              [--timeout MS] [--retries N] [--sys-descr D] [--sys-location L]
-             [--sys-contact C] [--replace]
+             [--sys-contact C] [--modules M[,M...] [--auth A]] [--replace]
+                       --modules: the snmp_exporter modules the device is polled with (the
+                       operator's: discovery keeps them); --auth: the module file auth used
+                       instead of the agent's credentials
   remove-device --sys-name NAME
+  set-modules --sys-name NAME (--modules M[,M...] [--auth A] | --clear)
+                       the device's modules and auth, the operator's from then on (no --auth:
+                       the agent's credentials); --clear removes them (and the profile), so the
+                       next discovery classifies the device again
   history              kept versions: epoch, writer, time, counts
   rollback --to N      commit a new version with the content of version N
   verify               check every kept version (tag, version chain, epochs, nonces)
@@ -77,11 +84,13 @@ const std::vector<Command> kCommands = {
     {"import", cli::importInventory, {"merge", "force"}},
     {"add-device",
      cli::addDevice,
-     {"sys-name", "address", "port", "snmp-version", "community", "write-community",
-      "security-name", "security-level", "auth-protocol", "auth-passphrase", "priv-protocol",
-      "priv-passphrase", "engine-id", "timeout", "retries", "sys-descr", "sys-location",
-      "sys-contact", "replace"}},
+     {"sys-name",        "address",         "port",           "snmp-version",  "community",
+      "write-community", "security-name",   "security-level", "auth-protocol", "auth-passphrase",
+      "priv-protocol",   "priv-passphrase", "engine-id",      "timeout",       "retries",
+      "sys-descr",       "sys-location",    "sys-contact",    "modules",       "auth",
+      "replace"}},
     {"remove-device", cli::removeDevice, {"sys-name"}},
+    {"set-modules", cli::setModules, {"sys-name", "modules", "auth", "clear"}},
     {"history", cli::history, {}},
     {"rollback", cli::rollback, {"to"}},
     {"verify", cli::verify, {}},

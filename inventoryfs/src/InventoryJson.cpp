@@ -533,7 +533,8 @@ void readOperatorSet(JsonReader& r, std::optional<std::vector<std::string>>& fie
     if (std::find(std::begin(kOperatorFields), std::end(kOperatorFields), name) ==
         std::end(kOperatorFields)) {
       r.fail("unknown field " + quoted(name) +
-             ", expected \"sysName\", \"sysDescr\", \"sysContact\" or \"sysLocation\"");
+             ", expected \"sysName\", \"sysDescr\", \"sysContact\", \"sysLocation\" or "
+             "\"modules\"");
     }
     if (std::find(names.begin(), names.end(), name) == names.end()) {
       names.emplace_back(name);

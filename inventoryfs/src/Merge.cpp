@@ -153,6 +153,25 @@ std::optional<std::string> Device::*fieldMember(std::string_view field) {
   return &Device::sysLocation;
 }
 
+/// Whether a new device gives `field` (one of kOperatorFields): "modules" when it has modules or
+/// an auth.
+bool givesField(const Device& device, std::string_view field) {
+  if (field == "modules") {
+    return device.modules.has_value() || device.auth.has_value();
+  }
+  return (device.*fieldMember(field)).has_value();
+}
+
+/// Whether `device` changes `field` (one of kOperatorFields) of `before`: "modules" when its
+/// modules or its auth differ.
+bool changesField(const Device& device, const Device& before, std::string_view field) {
+  if (field == "modules") {
+    return device.modules != before.modules || device.auth != before.auth;
+  }
+  const auto member = fieldMember(field);
+  return device.*member != before.*member;
+}
+
 std::set<std::string> endpointsOf(const Device& device) {
   std::set<std::string> out;
   for (const Agent& agent : device.agents) {
@@ -204,8 +223,7 @@ void markOperatorFields(const Inventory& current, Inventory& edited) {
       owned.insert(before->operatorSet->begin(), before->operatorSet->end());
     }
     for (const char* field : kOperatorFields) {
-      const auto member = fieldMember(field);
-      if (before == nullptr ? (device.*member).has_value() : device.*member != before->*member) {
+      if (before == nullptr ? givesField(device, field) : changesField(device, *before, field)) {
         owned.insert(field);
       }
     }

@@ -92,6 +92,57 @@ contains "$work/export.json" '"engineId" : "80:00:1f:88:04"' "export keeps the e
 expect 0 "remove-device" -- "$cli" remove-device --sys-name r1
 expect 65 "remove a missing device" -- "$cli" remove-device --sys-name r1
 
+# Modules per device: add-device --modules/--auth and set-modules make them the operator's
+# ("modules" in operatorSet, which discovery keeps); --clear gives them back to classification.
+expect 2 "--modules with an empty name" -- "$cli" add-device --sys-name u --address 127.0.0.3 --community c --modules system,,if_mib
+contains "$work/err" "no spaces or commas" "the refusal says what a name is"
+expect 2 "--modules empty" -- "$cli" add-device --sys-name u --address 127.0.0.3 --community c --modules ""
+expect 2 "--modules with a space" -- "$cli" add-device --sys-name u --address 127.0.0.3 --community c --modules "system,if mib"
+expect 2 "--modules naming one twice" -- "$cli" add-device --sys-name u --address 127.0.0.3 --community c --modules system,if_mib,system
+contains "$work/err" "'system' is given twice" "the refusal names the repeated module"
+expect 2 "--auth without --modules" -- "$cli" add-device --sys-name u --address 127.0.0.3 --community c --auth public_v1
+expect 2 "--auth with a comma" -- "$cli" add-device --sys-name u --address 127.0.0.3 --community c --modules system --auth a,b
+expect 0 "add-device with modules and an auth" -- "$cli" add-device --sys-name ups1 --address 127.0.0.3 --community c --modules ups_mib,system --auth public_v1
+expect 0 "show --json after add-device --modules" -- "$cli" show --json
+contains "$work/out" '"modules":["ups_mib","system"]' "the modules are kept in the order given"
+contains "$work/out" '"auth":"public_v1"' "the auth is kept"
+contains "$work/out" '"operatorSet":["sysName","modules"]' "the modules are the operator's"
+expect 2 "set-modules without --modules or --clear" -- "$cli" set-modules --sys-name fw1
+expect 2 "set-modules with both --modules and --clear" -- "$cli" set-modules --sys-name fw1 --modules system --clear
+expect 2 "set-modules --clear with --auth" -- "$cli" set-modules --sys-name fw1 --clear --auth public_v1
+expect 2 "set-modules with an unknown option" -- "$cli" set-modules --sys-name fw1 --modules system --community c
+expect 65 "set-modules of a missing device" -- "$cli" set-modules --sys-name nosuch --modules system
+contains "$work/err" "no device named 'nosuch'" "the refusal names the device"
+expect 0 "set-modules" -- "$cli" set-modules --sys-name fw1 --modules if_mib,cisco_process
+expect 0 "set-modules without --auth" -- "$cli" set-modules --sys-name ups1 --modules system
+expect 0 "show after set-modules" -- "$cli" show
+contains "$work/out" "MODULES" "show has a modules column"
+contains "$work/out" "if_mib,cisco_process (operator)" "show lists the operator's modules"
+expect 0 "show --json after set-modules" -- "$cli" show --json
+contains "$work/out" '"modules":["if_mib","cisco_process"]' "set-modules sets the modules"
+lacks "$work/out" '"auth":"public_v1"' "set-modules without --auth removes the auth"
+# A device discovery classified: its profile and modules are shown; --clear removes both.
+cat >"$work/classified.json" <<'JSON'
+{"devices":[{"sysName":"srv1","agents":[{"type":"snmp-community",
+ "endpoint":{"address":"127.0.0.4","port":161},"version":1,"readCommunity":"c"}],
+ "sysObjectID":"1.3.6.1.4.1.8072.3.2.10","profile":{"name":"net-snmp-linux","vendor":"net-snmp"},
+ "modules":["system","hrStorage"]}]}
+JSON
+expect 0 "import a classified device (merge)" -- "$cli" import --merge "$work/classified.json"
+expect 0 "show a classified device" -- "$cli" show
+contains "$work/out" "net-snmp-linux" "show lists the profile"
+contains "$work/out" "system,hrStorage" "show lists the profile's modules"
+expect 0 "set-modules --clear" -- "$cli" set-modules --sys-name srv1 --clear
+expect 0 "set-modules --clear of the operator's" -- "$cli" set-modules --sys-name fw1 --clear
+expect 0 "show --json after --clear" -- "$cli" show --json
+lacks "$work/out" "hrStorage" "--clear removes the modules"
+lacks "$work/out" "net-snmp-linux" "--clear removes the profile, so discovery classifies again"
+lacks "$work/out" "cisco_process" "--clear removes the operator's modules"
+contains "$work/out" '"operatorSet":["sysName"]' "--clear removes the modules' ownership, not the rest"
+contains "$work/out" '"sysObjectID":"1.3.6.1.4.1.8072.3.2.10"' "--clear keeps the sysObjectID"
+expect 0 "remove the modules' devices" -- "$cli" remove-device --sys-name ups1
+expect 0 "remove the classified device" -- "$cli" remove-device --sys-name srv1
+
 # Java legacy format both ways (16-character key), and the published test vector.
 expect 0 "legacy export (16-character key)" -- env PROM_ENCRYPT_KEY=0123456789ABCDEF \
   PROM_ENCRYPT_KEY_PREVIOUS="contract test key" "$cli" export --legacy -o "$work/java.enc"

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# The provenance promsnmp keeps beside a device ("operatorSet", "discovered": which fields the
-# operator set, what the agent reported) is extra JSON the Java PromSNMP must still load: an
-# inventory with both, exported as plain JSON and in the Java encrypted format, is read by the
-# Java model and mapper (tests/tools/java-fixture/read.sh) with every device intact.
+# What promsnmp keeps beside a device is extra JSON the Java PromSNMP must still load: the
+# provenance ("operatorSet", "discovered": which fields the operator set, what the agent
+# reported) and what the device is polled with ("sysObjectID", "profile": how discovery
+# classified it, "modules" and "auth": the snmp_exporter modules and module file auth, set by
+# add-device/set-modules or discovery). An inventory with all of them, exported as plain JSON and
+# in the Java encrypted format, is read by the Java model and mapper
+# (tests/tools/java-fixture/read.sh) with every device intact.
 # Usage: java_reads_provenance.sh CLI READ_SH
 set -uo pipefail
 cli=$1
@@ -18,7 +21,7 @@ unset PROM_ENCRYPT_KEY_FILE PROM_ENCRYPT_KEY_PREVIOUS PROM_ENCRYPT_KEY_PREVIOUS_
 
 "$cli" init >/dev/null || fail "init"
 "$cli" add-device --sys-name core-router --address 192.0.2.1 --community public \
-  --sys-location "rack 7" >/dev/null || fail "add-device"
+  --sys-location "rack 7" --modules system,if_mib --auth public_v2 >/dev/null || fail "add-device"
 # A device as discovery leaves it after keeping an operator's name: the agent's values beside.
 cat >"$work/discovered.json" <<'JSON'
 {"devices":[{"sysName":"edge-1","sysLocation":"cage 2","sysContact":null,
@@ -28,7 +31,17 @@ cat >"$work/discovered.json" <<'JSON'
                  "version":1,"readCommunity":"public"},
  "operatorSet":["sysName"],
  "discovered":{"sysName":"zeus","sysDescr":"Linux zeus","sysContact":null,
-               "sysLocation":"San Francisco","at":"2026-01-02T03:04:05Z"}}],
+               "sysLocation":"San Francisco","at":"2026-01-02T03:04:05Z"}},
+ {"sysName":"ups-3","sysLocation":"plant room","sysContact":"facilities",
+  "agents":[{"type":"snmp-community","endpoint":{"address":"192.0.2.3","port":161},"version":1,
+             "readCommunity":"public"}],
+  "primaryAgent":{"type":"snmp-community","endpoint":{"address":"192.0.2.3","port":161},
+                  "version":1,"readCommunity":"public"},
+  "sysObjectID":"1.3.6.1.4.1.318.1.3.27",
+  "profile":{"name":"apc-ups","vendor":"APC","os":"AOS",
+             "reason":"sysObjectID 1.3.6.1.4.1.318.1.3.27 under 1.3.6.1.4.1.318",
+             "at":"2026-01-02T03:04:05Z"},
+  "modules":["system","ups_mib"],"auth":"public_v1"}],
  "discoverySeeds":[]}
 JSON
 "$cli" import "$work/discovered.json" --merge >/dev/null || fail "import --merge"
@@ -37,7 +50,15 @@ JSON
 grep -q '"operatorSet"' "$work/plain.json" || fail "export has no operatorSet"
 grep -q '"discovered"' "$work/plain.json" || fail "export has no discovered"
 grep -q '"San Francisco"' "$work/plain.json" || fail "export lost the agent's location"
+for key in '"sysObjectID"' '"profile"' '"apc-ups"' '"ups_mib"' '"public_v1"' '"if_mib"' '"public_v2"' \
+  '"modules"'; do
+  grep -q "$key" "$work/plain.json" || fail "export has no $key"
+done
 "$cli" export --legacy -o "$work/java.enc" 2>/dev/null || fail "export --legacy"
+# Decrypted, the Java format carries the same extra properties, for Jackson to ignore.
+"$cli" decrypt "$work/java.enc" -o "$work/java.json" 2>/dev/null || fail "decrypt the Java file"
+grep -q '"ups_mib"' "$work/java.json" || fail "the Java file has no modules"
+grep -q '"apc-ups"' "$work/java.json" || fail "the Java file has no profile"
 
 for f in plain.json:plaintext java.enc:"$PROM_ENCRYPT_KEY"; do
   file=${f%%:*}
@@ -47,10 +68,11 @@ for f in plain.json:plaintext java.enc:"$PROM_ENCRYPT_KEY"; do
     fail "Java does not load $file: $(head -3 "$work/read.err")"
     continue
   fi
-  for line in "core-router|rack 7|null|192.0.2.1:161" "edge-1|cage 2|null|192.0.2.2:161"; do
+  for line in "core-router|rack 7|null|192.0.2.1:161" "edge-1|cage 2|null|192.0.2.2:161" \
+    "ups-3|plant room|facilities|192.0.2.3:161"; do
     grep -qxF "$line" "$work/read.out" || fail "Java read of $file lacks '$line': $(cat "$work/read.out")"
   done
-  [ "$(wc -l <"$work/read.out")" -eq 2 ] || fail "Java read of $file: $(cat "$work/read.out")"
+  [ "$(wc -l <"$work/read.out")" -eq 3 ] || fail "Java read of $file: $(cat "$work/read.out")"
   echo "ok: Java loads $file with its provenance"
 done
 

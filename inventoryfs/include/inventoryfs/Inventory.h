@@ -78,9 +78,11 @@ struct DeviceProfile {
   bool operator==(const DeviceProfile&) const = default;
 };
 
-/// The system fields an operator can own: what operatorSet may name.
+/// What an operator can own, what operatorSet may name: the four system fields, and "modules",
+/// which covers `modules` and `auth` together (discovery's classification must not replace the
+/// modules an operator chose).
 inline constexpr const char* kOperatorFields[] = {"sysName", "sysDescr", "sysContact",
-                                                  "sysLocation"};
+                                                  "sysLocation", "modules"};
 
 struct Device {
   std::optional<std::string> id;
@@ -91,8 +93,8 @@ struct Device {
   std::optional<Instant> discoveredAt;
   std::vector<Agent> agents;
   std::optional<Agent> primaryAgent;  // a full copy of one agent, as Java writes it
-  // Provenance (extra JSON properties, ignored by the Java PromSNMP): the system fields an
-  // operator set through the CLI or POST /promsnmp/inventory, which discovery keeps, in
+  // Provenance (extra JSON properties, ignored by the Java PromSNMP): the fields an operator set
+  // through the CLI or POST /promsnmp/inventory, which discovery keeps, in
   // kOperatorFields order; nullopt when the JSON did not say (an empty list releases them all to
   // discovery). `discovered` is what the agent reported for the device while it had such fields.
   std::optional<std::vector<std::string>> operatorSet;
@@ -108,7 +110,8 @@ struct Device {
   std::optional<DeviceProfile> profile;
   bool operator==(const Device&) const = default;
 
-  /// Whether `field` (one of kOperatorFields) was set by an operator.
+  /// Whether `field` (one of kOperatorFields; "modules" for modules and auth) was set by an
+  /// operator.
   bool operatorOwns(std::string_view field) const;
 };
 

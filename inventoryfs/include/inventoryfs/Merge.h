@@ -37,7 +37,8 @@ void applyDiff(const InventoryDiff& diff, Inventory& target);
 /// replaced an existing entry. Thread-safe (pure).
 size_t mergeBySysName(const Inventory& incoming, Inventory& target);
 
-/// Records which system fields an operator set in `edited`, a version an operator wrote (CLI
+/// Records which fields an operator set in `edited` (kOperatorFields: "modules" when the device
+/// gives or changes its modules or its auth), a version an operator wrote (CLI
 /// add-device/import, POST /promsnmp/inventory) on top of `current`. A device of `edited` is
 /// matched to one of `current` by id, else by the address:port of an agent. For a new device,
 /// every field it gives (non-null) is the operator's; for a matched device, the fields it

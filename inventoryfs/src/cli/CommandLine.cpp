@@ -7,9 +7,9 @@ namespace inventoryfs::cli {
 
 namespace {
 
-const std::set<std::string> kFlags = {"json",  "pretty", "include-credentials",
-                                      "merge", "legacy", "replace",
-                                      "force", "help",   "version"};
+const std::set<std::string> kFlags = {
+    "json",    "pretty", "include-credentials", "merge", "legacy", "replace", "force", "help",
+    "version", "clear"};
 
 }  // namespace
 

@@ -20,6 +20,7 @@ int gc(Session& session);
 // One device (DeviceCommands.cpp).
 int addDevice(Session& session);
 int removeDevice(Session& session);
+int setModules(Session& session);
 
 // The kept versions (VersionCommands.cpp).
 int history(Session& session);

@@ -1,7 +1,12 @@
-// add-device and remove-device: one device, by its sysName.
+// add-device, remove-device and set-modules: one device, by its sysName.
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "cli/Commands.h"
 #include "inventoryfs/Exceptions.h"
@@ -41,6 +46,67 @@ std::string normaliseProtocol(const std::string& text, const std::set<std::strin
     throw UsageError{std::string("--") + option + ": '" + text + "' is not one of " + list};
   }
   return t;
+}
+
+/// A module or auth name as the CLI takes it: non-empty, without spaces or commas (the lists are
+/// comma-separated, and the names are snmp_exporter's YAML keys and URL values). Throws
+/// UsageError naming `option` otherwise.
+void checkModuleName(const std::string& name, const char* option) {
+  if (name.empty() || name.find_first_of(", \t\r\n") != std::string::npos) {
+    throw UsageError{std::string("--") + option + ": '" + name +
+                     "' is not a module file name (non-empty, no spaces or commas)"};
+  }
+}
+
+/// --modules a,b as a list, in the order given. Throws UsageError on an empty list or piece
+/// ("a,,b"), a name with spaces, or a name given twice.
+std::vector<std::string> moduleList(const std::string& text) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (true) {
+    const size_t end = text.find(',', start);
+    std::string name = text.substr(start, end == std::string::npos ? end : end - start);
+    checkModuleName(name, "modules");
+    if (std::find(names.begin(), names.end(), name) != names.end()) {
+      throw UsageError{"--modules: '" + name + "' is given twice"};
+    }
+    names.push_back(std::move(name));
+    if (end == std::string::npos) {
+      return names;
+    }
+    start = end + 1;
+  }
+}
+
+/// The modules and auth of --modules and --auth (both absent: nullopt, PromSNMP's own interface
+/// set; --auth needs --modules, as it is the auth the modules are polled with).
+std::pair<std::optional<std::vector<std::string>>, std::optional<std::string>> modulesFromOptions(
+    const CommandLine& cl) {
+  std::optional<std::vector<std::string>> modules;
+  std::optional<std::string> auth = cl.value("auth");
+  if (auto text = cl.value("modules")) {
+    modules = moduleList(*text);
+  }
+  if (auth) {
+    checkModuleName(*auth, "auth");
+    if (!modules) {
+      throw UsageError{cl.command + ": --auth needs --modules (the modules polled with it)"};
+    }
+  }
+  return {modules, auth};
+}
+
+/// `fields` with `field` added or removed, in kOperatorFields order; nullopt when none is left.
+std::optional<std::vector<std::string>> withOwnership(
+    const std::optional<std::vector<std::string>>& fields, const std::string& field, bool owned) {
+  std::vector<std::string> out;
+  for (const char* known : kOperatorFields) {
+    const bool had = fields && std::find(fields->begin(), fields->end(), known) != fields->end();
+    if (known == field ? owned : had) {
+      out.emplace_back(known);
+    }
+  }
+  return out.empty() ? std::nullopt : std::make_optional(std::move(out));
 }
 
 /// The device add-device describes: its system fields and one agent, a community (v1, v2c) or a
@@ -116,6 +182,10 @@ Device deviceFromOptions(const CommandLine& cl) {
       owned.emplace_back(field);
     }
   }
+  std::tie(device.modules, device.auth) = modulesFromOptions(cl);
+  if (device.modules) {
+    owned.emplace_back("modules");
+  }
   device.operatorSet = std::move(owned);
   return device;
 }
@@ -155,6 +225,44 @@ int removeDevice(Session& session) {
     result = inventory;
   });
   return session.reportCommit("removed " + name, r, &result);
+}
+
+int setModules(Session& session) {
+  const CommandLine& cl = session.cl();
+  const std::string name = cl.required("sys-name");
+  const bool clear = cl.flag("clear");
+  if (clear == cl.value("modules").has_value()) {
+    throw UsageError{"set-modules: give either --modules or --clear"};
+  }
+  if (clear && cl.value("auth")) {
+    throw UsageError{"set-modules: --clear takes no --auth (it removes the auth too)"};
+  }
+  // Not a structured binding: the lambda below captures them (clang before 16 cannot).
+  std::optional<std::vector<std::string>> modules;
+  std::optional<std::string> auth;
+  std::tie(modules, auth) = modulesFromOptions(cl);
+  Inventory result;
+  CommitResult r = session.store().commitAdmin([&](Inventory& inventory) {
+    auto it = std::find_if(inventory.devices.begin(), inventory.devices.end(),
+                           [&](const Device& d) { return d.sysName == name; });
+    if (it == inventory.devices.end()) {
+      throw DataException("no device named '" + name + "'");
+    }
+    // The operator's from now on: discovery keeps them. --clear gives the device back to
+    // classification: no modules, auth or profile, so the next discovery classifies it.
+    it->modules = modules;
+    it->auth = auth;
+    it->operatorSet = withOwnership(it->operatorSet, "modules", !clear);
+    if (clear) {
+      it->profile.reset();
+    }
+    if (!it->operatorSet) {
+      it->discovered.reset();  // only kept beside an operator's fields
+    }
+    result = inventory;
+  });
+  return session.reportCommit((clear ? "cleared the modules of " : "set the modules of ") + name, r,
+                              &result);
 }
 
 }  // namespace inventoryfs::cli

@@ -46,6 +46,22 @@ std::string snmpVersionName(int version) {
   }
 }
 
+/// A device's modules for the table: "-" for none (PromSNMP's interface set), "(none)" for an
+/// empty list, else the names comma-separated; " (operator)" when the operator set them.
+std::string modulesColumn(const Device& device) {
+  if (!device.modules) {
+    return "-";
+  }
+  std::string names;
+  for (const std::string& name : *device.modules) {
+    names += (names.empty() ? "" : ",") + name;
+  }
+  if (names.empty()) {
+    names = "(none)";
+  }
+  return device.operatorOwns("modules") ? names + " (operator)" : names;
+}
+
 }  // namespace
 
 int init(Session& session) {
@@ -95,8 +111,9 @@ int show(Session& session) {
   }
   out << "\n";
   bool credentials = cl.flag("include-credentials");
-  std::vector<std::vector<std::string>> rows = {
-      {"SYSNAME", "ADDRESS", "PORT", "SNMP", "CREDENTIAL", "AGENTS", "LOCATION"}};
+  std::vector<std::vector<std::string>> rows = {{"SYSNAME", "ADDRESS", "PORT", "SNMP", "CREDENTIAL",
+                                                 "AGENTS", "LOCATION", "PROFILE", "MODULES",
+                                                 "AUTH"}};
   for (const Device& d : s.inventory.devices) {
     const Agent* a = resolvePrimaryAgent(d);
     std::string credential = "-";
@@ -112,7 +129,8 @@ int show(Session& session) {
     rows.push_back({d.sysName.value_or("-"), a ? a->endpoint.address : "-",
                     a ? std::to_string(a->endpoint.port) : "-",
                     a ? snmpVersionName(a->version) : "-", credential,
-                    std::to_string(d.agents.size()), d.sysLocation.value_or("")});
+                    std::to_string(d.agents.size()), d.sysLocation.value_or("-"),
+                    d.profile ? d.profile->name : "-", modulesColumn(d), d.auth.value_or("-")});
   }
   session.printTable(rows);
   out << s.inventory.devices.size() << " devices, " << s.inventory.discoverySeeds.size()

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <memory>
 #include <sstream>
 
 #include <Poco/DateTimeFormat.h>
@@ -189,6 +190,65 @@ std::string htmlEscape(const std::string& text) {
     }
   }
   return out;
+}
+
+/// Why `next`, an operator's version replacing `current` (devices matched by id, as
+/// markOperatorFields leaves them), cannot be written: a device it gives or changes the modules
+/// or auth of names a module or auth that `registry` does not have, or names any while no module
+/// files are configured. "" when it can. Names left as they were (an inventory read with GET and
+/// posted back) are not checked: discovery may have set them from a profile.
+std::string unusableModuleNames(const inventoryfs::Inventory& current,
+                                const inventoryfs::Inventory& next,
+                                const ModuleRegistry* registry) {
+  const bool configured = registry != nullptr && !registry->status().patterns.empty();
+  const std::shared_ptr<const ModuleSet> set =
+      configured ? registry->current() : std::make_shared<const ModuleSet>();
+  std::vector<std::string> modules;
+  std::vector<std::string> auths;
+  auto note = [](std::vector<std::string>& names, const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      names.push_back(name);
+    }
+  };
+  for (const inventoryfs::Device& device : next.devices) {
+    auto before = std::find_if(current.devices.begin(), current.devices.end(),
+                               [&](const inventoryfs::Device& d) { return d.id == device.id; });
+    if (before != current.devices.end() && before->modules == device.modules &&
+        before->auth == device.auth) {
+      continue;
+    }
+    for (const std::string& name : device.modules.value_or(std::vector<std::string>{})) {
+      if (set->module(name) == nullptr) {
+        note(modules, name);
+      }
+    }
+    if (device.auth && set->auth(*device.auth) == nullptr) {
+      note(auths, *device.auth);
+    }
+  }
+  if (modules.empty() && auths.empty()) {
+    return "";
+  }
+  auto quotedList = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& name : names) {
+      out += (out.empty() ? "'" : ", '") + name + "'";
+    }
+    return out;
+  };
+  std::string named;
+  if (!modules.empty()) {
+    named = "unknown modules " + quotedList(modules);
+  }
+  if (!auths.empty()) {
+    named += (named.empty() ? "unknown auths " : "; unknown auths ") + quotedList(auths);
+  }
+  if (!configured) {
+    return "module files are not configured (snmp.module_files): devices cannot name modules or "
+           "auths (" +
+           named + ")";
+  }
+  return named + " (not in the module files in force)";
 }
 
 const char* versionName(int version) {
@@ -482,6 +542,7 @@ void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response
   const std::string forceText = query(request, "force");
   const bool force = forceText == "true" || forceText == "1";
   struct Refused {
+    int status;
     std::string message;
   };
   try {
@@ -489,16 +550,21 @@ void HttpApi::inventory(HTTPServerRequest& request, HTTPServerResponse& response
           const size_t removed = inventoryfs::devicesRemovedBy(inventory, replacement);
           if (!force && inventoryfs::replaceNeedsForce(removed, inventory.devices.size())) {
             throw Refused{
-                inventoryfs::replaceRefusal(removed, inventory.devices.size(), "?force=true")};
+                409, inventoryfs::replaceRefusal(removed, inventory.devices.size(), "?force=true")};
           }
           inventoryfs::Inventory next = replacement;
           inventoryfs::markOperatorFields(inventory, next);
+          // Modules and auths the body sets must be ones this daemon can poll.
+          std::string unusable = unusableModuleNames(inventory, next, context_.modules);
+          if (!unusable.empty()) {
+            throw Refused{400, std::move(unusable)};
+          }
           inventory = std::move(next);
         })) {
       send(request, response, 200, kTextPlain, "Inventory imported successfully.");
     }
   } catch (const Refused& refused) {
-    sendError(request, response, 409, refused.message);
+    sendError(request, response, refused.status, refused.message);
   }
 }
 

@@ -165,6 +165,7 @@ class DaemonModulesTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testReloadKeepsModulesWhenInvalid);
   CPPUNIT_TEST(testInvalidModuleFileAtStartExits78);
   CPPUNIT_TEST(testPromtoolOnModuleAnswer);
+  CPPUNIT_TEST(testInventoryPostChecksModulesAndAuths);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -506,6 +507,76 @@ class DaemonModulesTest : public CppUnit::TestFixture {
     const std::string findings =
         promtoolFindings(answer.body, counterFamilies(series), dir_->path());
     CPPUNIT_ASSERT_MESSAGE(findings, findings.empty());
+  }
+
+  /// POST /promsnmp/inventory takes a device's modules and auth when the module files in force
+  /// have them, and makes them the operator's ("modules" in operatorSet, which discovery keeps);
+  /// an unknown module or auth is a 400 naming each unknown name, and nothing is written; with
+  /// no module files configured, any name it sets is a 400 saying so (names it leaves as they
+  /// are pass: discovery may have set them).
+  void testInventoryPostChecksModulesAndAuths() {
+    startDaemon();
+    // The inventory (the device as add-device wrote it) with the device's modules and auth set
+    // to `fields`.
+    const std::string agent = std::string(R"({"type":"snmp-community","endpoint":)") +
+                              R"({"address":"127.0.0.1","port":)" +
+                              std::to_string(simAgent().port()) + R"(},"version":1,)" +
+                              R"("readCommunity":")" + kCommunity + "\"}";
+    auto withModules = [&](const std::string& fields) {
+      return std::string(R"({"devices":[{"sysName":")") + kDevice + "\"," + fields +
+             R"(,"agents":[)" + agent + R"(],"primaryAgent":)" + agent +
+             R"(}],"discoverySeeds":[]})";
+    };
+    auto post = [](uint16_t port, const std::string& body) {
+      return httpRequest(port, "POST", "/promsnmp/inventory",
+                         {{"Content-Type", "application/json"}}, body);
+    };
+    auto inventory = [this] { return daemon_->get("/promsnmp/inventory").body; };
+
+    const std::string chosen = withModules(std::string(R"("modules":["system","if_mib"],)") +
+                                           R"("auth":")" + kRightAuth + "\"");
+    HttpAnswer accepted = post(daemon_->port(), chosen);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(accepted.body, 200, accepted.status);
+    const std::string stored = inventory();
+    CPPUNIT_ASSERT_MESSAGE(stored,
+                           stored.find(R"("modules":["system","if_mib"])") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(
+        stored, stored.find(std::string(R"("auth":")") + kRightAuth + "\"") != std::string::npos);
+    // add-device made the name the operator's; the POST adds the modules.
+    CPPUNIT_ASSERT_MESSAGE(
+        stored, stored.find(R"("operatorSet":["sysName","modules"])") != std::string::npos);
+
+    HttpAnswer unknownModules = post(
+        daemon_->port(), withModules(R"("modules":["system","nosuch_one","if_mib","nosuch_two"])"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(unknownModules.body, 400, unknownModules.status);
+    CPPUNIT_ASSERT_MESSAGE(unknownModules.body,
+                           unknownModules.body.find("unknown modules 'nosuch_one', 'nosuch_two'") !=
+                               std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(unknownModules.body,
+                           unknownModules.body.find("'system'") == std::string::npos);
+    HttpAnswer unknownAuth =
+        post(daemon_->port(), withModules(R"("modules":["system"],"auth":"nosuch_auth")"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(unknownAuth.body, 400, unknownAuth.status);
+    CPPUNIT_ASSERT_MESSAGE(unknownAuth.body, unknownAuth.body.find("unknown auths 'nosuch_auth'") !=
+                                                 std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(unknownAuth.body,
+                           unknownAuth.body.find("unknown modules") == std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(stored, inventory());  // neither refusal wrote anything
+
+    // A daemon without module files refuses any module name it is given, even one the files
+    // had; the names the inventory has already (posted back unchanged) are not checked again.
+    daemon_.reset();
+    env_.erase("PROMSNMP_MODULES_FILES");
+    startDaemon();
+    HttpAnswer notConfigured = post(daemon_->port(), withModules(R"("modules":["if_mib"])"));
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(notConfigured.body, 400, notConfigured.status);
+    CPPUNIT_ASSERT_MESSAGE(
+        notConfigured.body,
+        notConfigured.body.find("module files are not configured") != std::string::npos &&
+            notConfigured.body.find("'if_mib'") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(stored, inventory());
+    HttpAnswer unchanged = post(daemon_->port(), chosen);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(unchanged.body, 200, unchanged.status);
   }
 
  private:

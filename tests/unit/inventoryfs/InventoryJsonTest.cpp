@@ -1049,6 +1049,19 @@ class InventoryJsonTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(plain.find("\"discovered\"") == std::string::npos);
     CPPUNIT_ASSERT_THROW(inventoryFromJson(R"({"devices":[{"operatorSet":["ifName"]}]})"),
                          DataException);
+    // "modules" (modules and auth) can be the operator's, and sorts after the system fields.
+    const Inventory owned = inventoryFromJson(
+        R"({"devices":[{"modules":["system"],"operatorSet":["modules","sysName","modules"]}]})");
+    CPPUNIT_ASSERT(owned.devices[0].operatorSet ==
+                   std::vector<std::string>({"sysName", "modules"}));
+    CPPUNIT_ASSERT(owned.devices[0].operatorOwns("modules"));
+    CPPUNIT_ASSERT(inventoryFromJson(inventoryToJson(owned), JsonReadOptions{true}) == owned);
+    try {
+      inventoryFromJson(R"({"devices":[{"operatorSet":["auth"]}]})");
+      CPPUNIT_FAIL("\"auth\" is owned through \"modules\", not by itself");
+    } catch (const DataException& e) {
+      CPPUNIT_ASSERT(e.message().find("\"modules\"") != std::string::npos);
+    }
   }
 
   void testModulesAndProfileRoundTripAndAreWrittenOnlyWhenThere() {

@@ -2,6 +2,8 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
+#include "inventoryfs/InventoryJson.h"
+
 using namespace inventoryfs;
 
 namespace {
@@ -36,6 +38,8 @@ class MergeTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testNewDevicesAreTheOperatorsFieldForField);
   CPPUNIT_TEST(testEditedFieldsJoinTheOperatorsAndUnchangedStayDiscoverys);
   CPPUNIT_TEST(testAnExplicitEmptyOperatorSetReleasesTheFields);
+  CPPUNIT_TEST(testModulesOrAuthSetByTheOperatorAreOwnedAsModules);
+  CPPUNIT_TEST(testModulesUnchangedStayClassifications);
   CPPUNIT_TEST(testRemovedDevicesAreCountedByIdEndpointOrName);
   CPPUNIT_TEST(testAReplaceRemovingAllOrMostDevicesNeedsForce);
   CPPUNIT_TEST_SUITE_END();
@@ -149,6 +153,58 @@ class MergeTest : public CppUnit::TestFixture {
     markOperatorFields(current, edited);
     CPPUNIT_ASSERT(!edited.devices[0].operatorSet);
     CPPUNIT_ASSERT(!edited.devices[0].discovered);
+  }
+
+  void testModulesOrAuthSetByTheOperatorAreOwnedAsModules() {
+    Inventory current;
+    current.devices = {withAgent(named("1", "sw1"), "10.0.0.1"),
+                       withAgent(named("2", "sw2"), "10.0.0.2")};
+    current.devices[0].modules = std::vector<std::string>{"system", "if_mib"};  // classification's
+    current.devices[1].modules = std::vector<std::string>{"system"};
+    Inventory edited = current;
+    edited.devices[0].modules = std::vector<std::string>{"system", "if_mib", "cisco_process"};
+    edited.devices[1].auth = "v3_ops";  // only the auth: still the modules' owner
+    Device added = withAgent(named("", "ups1"), "10.0.0.3");
+    added.id.reset();
+    added.auth = "public_v2";  // a new device giving only an auth
+    edited.devices.push_back(added);
+    markOperatorFields(current, edited);
+    for (const Device& device : edited.devices) {
+      CPPUNIT_ASSERT_MESSAGE(*device.sysName, device.operatorOwns("modules"));
+    }
+    CPPUNIT_ASSERT(edited.devices[0].operatorSet == std::vector<std::string>({"modules"}));
+    // A new device's system fields are the operator's too, "modules" last (canonical order).
+    CPPUNIT_ASSERT(edited.devices[2].operatorSet ==
+                   std::vector<std::string>({"sysName", "modules"}));
+    // Ownership read back from the file ("modules" is a field operatorSet may name).
+    const Inventory read = inventoryFromJson(inventoryToJson(edited));
+    CPPUNIT_ASSERT(read.devices[1].operatorOwns("modules"));
+    CPPUNIT_ASSERT(!read.devices[1].operatorOwns("sysName"));
+  }
+
+  void testModulesUnchangedStayClassifications() {
+    Inventory current;
+    current.devices = {withAgent(named("1", "sw1"), "10.0.0.1"),
+                       withAgent(named("2", "sw2"), "10.0.0.2")};
+    current.devices[0].modules = std::vector<std::string>{"system"};
+    current.devices[0].auth = "v3_ops";
+    current.devices[1].modules = std::vector<std::string>{"system"};
+    current.devices[1].operatorSet = std::vector<std::string>{"modules"};
+    // A GET answer posted back with another field edited: the modules stay discovery's, the
+    // operator's stay the operator's.
+    Inventory edited = current;
+    edited.devices[0].sysLocation = "rack 2";
+    edited.devices[1].operatorSet.reset();
+    markOperatorFields(current, edited);
+    CPPUNIT_ASSERT(edited.devices[0].operatorSet == std::vector<std::string>({"sysLocation"}));
+    CPPUNIT_ASSERT(!edited.devices[0].operatorOwns("modules"));
+    CPPUNIT_ASSERT(edited.devices[1].operatorSet == std::vector<std::string>({"modules"}));
+    // A device saying operatorSet without "modules" gives the modules back to classification.
+    Inventory released = current;
+    released.devices[1].operatorSet = std::vector<std::string>{};
+    markOperatorFields(current, released);
+    CPPUNIT_ASSERT(!released.devices[1].operatorSet);
+    CPPUNIT_ASSERT(!released.devices[1].operatorOwns("modules"));
   }
 
   void testRemovedDevicesAreCountedByIdEndpointOrName() {
