@@ -45,6 +45,14 @@ bool backs(const InventoryView& view, const SnmpTarget& target) {
   return now && now->name == target.name && now->sessionKey() == target.sessionKey();
 }
 
+/// What a device's own module set is polled with: its key (modules, auth, context, target
+/// name) and the agent (address, credentials, timeout and retries).
+std::string deviceSetSignature(const ModuleScrapeSpec& spec) {
+  return spec.key + '\x1f' + spec.target.address + ':' + std::to_string(spec.target.port) +
+         '\x1f' + spec.target.sessionKey() + '\x1f' + std::to_string(spec.target.timeoutMs) +
+         '\x1f' + std::to_string(spec.target.retries);
+}
+
 }  // namespace
 
 Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetrics& metrics,
@@ -78,7 +86,11 @@ Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetric
                                 "devices were polled late.")),
       cycleDuration_(metrics.gauge("promsnmp_collection_cycle_duration_seconds",
                                    "Duration of the last background collection cycle, from its "
-                                   "start to its last poll's end.")) {
+                                   "start to its last poll's end.")),
+      deviceModuleProblems_(metrics.gauge(
+          "promsnmp_device_module_problems",
+          "Devices whose inventory entry names a module or an auth that no module file defines "
+          "(their other modules are polled; see the health details), at the last cycle.")) {
   inventory_.addListener([this](const std::shared_ptr<const InventoryView>& before,
                                 const std::shared_ptr<const InventoryView>& after) {
     onInventoryChange(before, after);
@@ -192,9 +204,9 @@ Collector::PollStarter Collector::modulePoll(const ModuleScrapeSpec& spec,
           if (result->up()) {
             // Rendered on first scrape, on the HTTP thread (see DeviceBody).
             outcome.body = std::make_shared<const DeviceBody>(
-                [kept] {
+                [kept, unknown = spec.unknownModules] {
                   RenderedDevice rendered;
-                  rendered.classic = renderModuleBody(*kept);
+                  rendered.classic = renderModuleBody(*kept, unknown);
                   return rendered;
                 },
                 0);
@@ -223,7 +235,9 @@ std::chrono::milliseconds Collector::budgetFor(std::optional<double> scrapeTimeo
 
 ScrapeReply Collector::replyFrom(const CacheLookup& lookup, const std::string& name,
                                  std::chrono::steady_clock::time_point started,
-                                 const std::string& accept, bool gzip, bool modules) {
+                                 const std::string& accept, bool gzip,
+                                 const ModuleScrapeSpec* spec) {
+  const bool modules = spec != nullptr;
   ScrapeReply reply;
   ExpositionFormat format = negotiate(accept);
   bool hit = lookup.source == CacheLookup::Source::Hit;
@@ -243,7 +257,7 @@ ScrapeReply Collector::replyFrom(const CacheLookup& lookup, const std::string& n
     // fail: promsnmp_module_up 0 and the attempt's snmp_scrape_* series (no module series).
     if (modules && lookup.entry->last->modules) {
       RenderedDevice rendered;
-      rendered.classic = renderModuleBody(*lookup.entry->last->modules);
+      rendered.classic = renderModuleBody(*lookup.entry->last->modules, spec->unknownModules);
       failedModules = std::make_unique<const DeviceBody>(std::move(rendered));
       body = failedModules.get();
     }
@@ -269,6 +283,9 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
   if (device != nullptr) {
     snmpTarget = view->targetFor(*device);
   }
+  if (snmpTarget && hasModules(*device)) {
+    return scrapeDeviceModules(*view, *device, started, accept, scrapeTimeoutSeconds, gzip);
+  }
   if (!snmpTarget) {
     unknownTargets_.get().inc();
     reply.status = 404;
@@ -293,7 +310,137 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
   if (lookup.source != CacheLookup::Source::Hit) {
     dropStateNotIn(*inventory_.current(), polled);  // it may have left while polled
   }
-  return replyFrom(lookup, name, started, accept, gzip, false);
+  return replyFrom(lookup, name, started, accept, gzip, nullptr);
+}
+
+std::optional<DeviceModules> Collector::deviceModules(const InventoryView& view,
+                                                      const inventoryfs::Device& device) const {
+  std::shared_ptr<const ModuleSet> set = modules_ != nullptr ? modules_->current() : nullptr;
+  return resolveDeviceModules(device, view, set.get());
+}
+
+ScrapeReply Collector::scrapeDeviceModules(const InventoryView& view,
+                                           const inventoryfs::Device& device,
+                                           std::chrono::steady_clock::time_point started,
+                                           const std::string& accept,
+                                           std::optional<double> scrapeTimeoutSeconds, bool gzip) {
+  std::optional<DeviceModules> resolved = deviceModules(view, device);
+  poco_assert(resolved);  // the caller checked that it has modules and an agent
+  const std::string name = view.targetFor(device)->name;
+  noteDeviceSet(name, resolved->spec ? &*resolved->spec : nullptr);
+  if (resolved->spec) {
+    return serveModules(std::move(*resolved->spec), started, accept, scrapeTimeoutSeconds, gzip);
+  }
+  // Nothing to poll (no module defined, or an unknown auth): each module is reported down and
+  // the target has no poll; the health details and the log say why.
+  ScrapeReply reply;
+  cacheGets_.labels({"metrics", "miss"}).inc();
+  TargetStatus status;
+  status.target = name;
+  status.modules = true;
+  status.live = true;
+  status.scrapeDurationSeconds = secondsBetween(started, std::chrono::steady_clock::now());
+  RenderedDevice rendered;
+  rendered.classic = renderUnpolledModules(resolved->modules);
+  ExpositionFormat format = negotiate(accept);
+  reply.contentType = std::string(contentType(format));
+  if (gzip && format == ExpositionFormat::PrometheusText) {
+    reply.contentEncoding = "gzip";
+    DeviceBody body(std::move(rendered));
+    reply.body = gzipScrape(&body, status);
+  } else {
+    appendScrape(reply.body, format, &rendered, status);
+  }
+  return reply;
+}
+
+void Collector::noteDeviceSet(const std::string& name, const ModuleScrapeSpec* spec) {
+  const std::string signature = spec != nullptr ? deviceSetSignature(*spec) : "";
+  std::string old;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = deviceSets_.find(name);
+    if (it != deviceSets_.end() && it->second.signature == signature) {
+      return;
+    }
+    if (it != deviceSets_.end()) {
+      old = it->second.key;
+      moduleSets_.erase(old);
+      polledDeviceSets_.erase(
+          std::remove_if(polledDeviceSets_.begin(), polledDeviceSets_.end(),
+                         [&old](const ModuleScrapeSpec& polled) { return polled.key == old; }),
+          polledDeviceSets_.end());
+    }
+    if (spec == nullptr) {
+      if (it != deviceSets_.end()) {
+        deviceSets_.erase(it);
+      }
+    } else {
+      deviceSets_[name] = DeviceSet{spec->key, signature};
+    }
+  }
+  if (!old.empty()) {
+    cache_.erase(old);
+  }
+}
+
+void Collector::dropDeviceSetNotIn(const InventoryView& view, const std::string& name,
+                                   const std::string& key, const std::string& signature) {
+  const inventoryfs::Device* device = view.find(name);
+  std::optional<DeviceModules> now = device ? deviceModules(view, *device) : std::nullopt;
+  if (!now || !now->spec || deviceSetSignature(*now->spec) != signature) {
+    cache_.erase(key);
+  }
+}
+
+std::map<std::string, std::string> Collector::deviceModuleProblems() const {
+  auto view = inventory_.current();
+  std::map<std::string, std::string> problems;
+  for (const inventoryfs::Device& device : view->inventory.devices) {
+    if (!hasModules(device)) {
+      continue;
+    }
+    std::optional<DeviceModules> resolved = deviceModules(*view, device);
+    if (!resolved || (resolved->unknown.empty() && !resolved->unknownAuth)) {
+      continue;
+    }
+    std::string problem;
+    if (!resolved->unknown.empty()) {
+      problem = "unknown modules: ";
+      for (size_t i = 0; i < resolved->unknown.size(); ++i) {
+        problem += (i == 0 ? "" : ",") + resolved->unknown[i];
+      }
+    }
+    if (resolved->unknownAuth) {
+      problem += (problem.empty() ? "" : "; ") + resolved->error;
+    }
+    problems[view->targetFor(device)->name] = problem;
+  }
+  return problems;
+}
+
+void Collector::reportModuleProblems() {
+  std::map<std::string, std::string> problems = deviceModuleProblems();
+  deviceModuleProblems_.get().set(static_cast<double>(problems.size()));
+  if (problems == loggedProblems_) {
+    return;
+  }
+  Poco::Logger& log = logger("promsnmp.collector");
+  for (const auto& [name, problem] : problems) {
+    auto it = loggedProblems_.find(name);
+    if (it == loggedProblems_.end() || it->second != problem) {
+      logEvent(log, Poco::Message::PRIO_WARNING,
+               "device names modules no module file defines; its other modules are polled",
+               {{"target", name}, {"problem", problem}});
+    }
+  }
+  for (const auto& [name, problem] : loggedProblems_) {
+    if (problems.count(name) == 0) {
+      logEvent(log, Poco::Message::PRIO_INFORMATION, "device modules are all defined again",
+               {{"target", name}});
+    }
+  }
+  loggedProblems_ = std::move(problems);
 }
 
 void Collector::enableModules(ModuleRegistry& registry, ModulePoller& poller,
@@ -314,6 +461,11 @@ std::vector<ModuleSetState> Collector::moduleSetStates() const {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [key, spec] : moduleSets_) {
       specs.push_back(spec);
+    }
+    for (const ModuleScrapeSpec& spec : polledDeviceSets_) {
+      if (moduleSets_.count(spec.key) == 0) {
+        specs.push_back(spec);
+      }
     }
   }
   auto now = clock_.steadyNow();
@@ -370,7 +522,14 @@ ScrapeReply Collector::scrapeModules(const ModuleScrapeRequest& request, const s
     reply.body = escapeInvalidUtf8(resolved.error) + "\n";
     return reply;
   }
-  const ModuleScrapeSpec spec = std::move(*resolved.spec);
+  return serveModules(std::move(*resolved.spec), started, accept, scrapeTimeoutSeconds, gzip);
+}
+
+ScrapeReply Collector::serveModules(ModuleScrapeSpec resolvedSpec,
+                                    std::chrono::steady_clock::time_point started,
+                                    const std::string& accept,
+                                    std::optional<double> scrapeTimeoutSeconds, bool gzip) {
+  const ModuleScrapeSpec spec = std::move(resolvedSpec);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     // Once per (device, module set): a cached scrape must not copy the spec every time. A
@@ -388,7 +547,7 @@ ScrapeReply Collector::scrapeModules(const ModuleScrapeRequest& request, const s
   if (lookup.source != CacheLookup::Source::Hit) {
     dropModuleSetsNotIn(*inventory_.current(), &key);  // its device may have left meanwhile
   }
-  return replyFrom(lookup, spec.target.name, started, accept, gzip, true);
+  return replyFrom(lookup, spec.target.name, started, accept, gzip, &spec);
 }
 
 void Collector::dropModuleSetsNotIn(const InventoryView& view, const std::string* onlyKey) {
@@ -501,6 +660,31 @@ void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& be
     dropStateNotIn(*after, old);
   }
   dropModuleSetsNotIn(*after, nullptr);
+  // A device's own module set whose modules or auth changed (or that left) goes with its cache
+  // entry; the new one is polled from the next cycle. A device that gained modules is no longer
+  // served from its interface poll.
+  std::vector<std::string> named;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& entry : deviceSets_) {
+      named.push_back(entry.first);
+    }
+  }
+  for (const std::string& name : named) {
+    const inventoryfs::Device* device = after->find(name);
+    std::optional<SnmpTarget> target = device ? after->targetFor(*device) : std::nullopt;
+    std::optional<DeviceModules> now = target && target->name == name
+                                           ? deviceModules(*after, *device)
+                                           : std::nullopt;
+    noteDeviceSet(name, now && now->spec ? &*now->spec : nullptr);
+  }
+  for (const inventoryfs::Device& device : after->inventory.devices) {
+    if (hasModules(device)) {
+      if (auto target = after->targetFor(device)) {
+        cache_.erase(target->name);
+      }
+    }
+  }
 }
 
 void Collector::dropStateNotIn(const InventoryView& view, const SnmpTarget& polled) {
@@ -560,17 +744,40 @@ void Collector::collectOnce() {
   // One scan of the cache per cycle serves both the devices (mode scraped) and the module sets.
   const std::vector<std::string> requested = cache_.recentlyRequested(options_.cacheTtl);
   std::vector<SnmpTarget> due;
+  // Devices with modules: polled with them (mode all), never with the interface set.
+  std::vector<ModuleScrapeSpec> deviceSets;
+  std::unordered_set<std::string> deviceKeys;
   if (options_.mode == Mode::All) {
-    due = view->targets();
+    for (const inventoryfs::Device& device : view->inventory.devices) {
+      std::optional<SnmpTarget> target = view->targetFor(device);
+      if (!target) {
+        continue;
+      }
+      if (!hasModules(device)) {
+        due.push_back(std::move(*target));
+        continue;
+      }
+      std::optional<DeviceModules> resolved = deviceModules(*view, device);
+      noteDeviceSet(target->name, resolved->spec ? &*resolved->spec : nullptr);
+      if (resolved->spec) {
+        deviceKeys.insert(resolved->spec->key);
+        deviceSets.push_back(std::move(*resolved->spec));
+      }
+    }
   } else {
     for (const std::string& name : requested) {
-      if (const inventoryfs::Device* device = view->find(name)) {
+      if (const inventoryfs::Device* device = view->find(name); device && !hasModules(*device)) {
         if (auto target = view->targetFor(*device)) {
           due.push_back(std::move(*target));
         }
       }
     }
   }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    polledDeviceSets_ = deviceSets;
+  }
+  reportModuleProblems();
   auto now = clock_.steadyNow();
   // A key a scrape polled since the last cycle ended, within half an interval, is not polled
   // again. A poll of the last cycle itself counts only after an overrun (when this cycle starts
@@ -604,7 +811,15 @@ void Collector::collectOnce() {
         [this, &target] { return devicePoll(target, cache_.peek(target.name), "interval"); },
         [this, target] { dropStateNotIn(*inventory_.current(), target); });
   }
-  for (const ModuleScrapeSpec& spec : dueModuleSets(requested)) {
+  // The devices' own sets first, then the scraped ones that are no device's own.
+  const size_t ownSets = deviceSets.size();
+  for (ModuleScrapeSpec& spec : dueModuleSets(requested)) {
+    if (deviceKeys.count(spec.key) == 0) {
+      deviceSets.push_back(std::move(spec));
+    }
+  }
+  for (size_t i = 0; i < deviceSets.size(); ++i) {
+    const ModuleScrapeSpec& spec = deviceSets[i];
     if (polledRecently(spec.key)) {
       continue;
     }
@@ -612,9 +827,17 @@ void Collector::collectOnce() {
       return;
     }
     const std::string key = spec.key;
+    std::function<void()> after;
+    if (i < ownSets) {
+      after = [this, name = spec.device, key, signature = deviceSetSignature(spec)] {
+        dropDeviceSetNotIn(*inventory_.current(), name, key, signature);
+      };
+    } else {
+      after = [this, key] { dropModuleSetsNotIn(*inventory_.current(), &key); };
+    }
     startBackgroundPoll(
         key, [this, &spec] { return modulePoll(spec, cache_.peek(spec.key), "interval"); },
-        [this, key] { dropModuleSetsNotIn(*inventory_.current(), &key); });
+        std::move(after));
   }
   std::unique_lock<std::mutex> lock(mutex_);
   wake_.wait(lock, [this] { return stopping_ || inFlight_ == 0; });

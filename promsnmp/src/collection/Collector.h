@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -64,7 +65,10 @@ struct ModuleSetState {
 /// inventory device (`all`) or the ones scraped here recently (`scraped`, for sharding behind
 /// HAProxy). With modules enabled, a (device, module set) scraped with `module=` is cached and
 /// polled in the background the same way, under its own cache key, for as long as it is scraped
-/// (within the cache TTL) in either mode. Thread-safe.
+/// (within the cache TTL) in either mode. A device whose inventory entry names modules is served
+/// and polled with them instead of the interface set (resolveDeviceModules): its plain scrape is
+/// the `module=` scrape of its modules (same cache key), and mode `all` polls it every interval.
+/// Thread-safe.
 class Collector {
  public:
   enum class Mode { All, Scraped };
@@ -86,7 +90,8 @@ class Collector {
             common::Clock& clock, Options options);
   ~Collector();
 
-  /// Answers /snmp?target=. `accept` is the Accept header; `scrapeTimeoutSeconds` the
+  /// Answers /snmp?target= (a device with modules: as scrapeModules with its modules and auth;
+  /// modules no file defines are reported as `promsnmp_module_up 0`). `accept` is the Accept header; `scrapeTimeoutSeconds` the
   /// X-Prometheus-Scrape-Timeout-Seconds header if any; `gzip` whether the client accepts gzip
   /// (the device part is then served from gzip members cached per poll).
   ScrapeReply scrape(const std::string& target, const std::string& accept,
@@ -106,6 +111,11 @@ class Collector {
   size_t moduleSets() const;
   /// Their states, by target and modules.
   std::vector<ModuleSetState> moduleSetStates() const;
+
+  /// The devices whose inventory entry names modules or an auth the loaded module files do not
+  /// define, by target name: what is wrong ("unknown modules: a,b", "unknown auth 'x'"), for the
+  /// health details. Computed from the current inventory and module files. Thread-safe.
+  std::map<std::string, std::string> deviceModuleProblems() const;
 
   void evictCache();
   std::vector<TargetState> targetStates() const;
@@ -151,10 +161,33 @@ class Collector {
                            std::function<void()> after);
   /// The scrape timeout budget for a request.
   std::chrono::milliseconds budgetFor(std::optional<double> scrapeTimeoutSeconds) const;
-  /// The answer to a scrape from a cache lookup.
+  /// The answer to a scrape from a cache lookup; `spec` for a module set (null: interfaces).
   ScrapeReply replyFrom(const CacheLookup& lookup, const std::string& name,
                         std::chrono::steady_clock::time_point started, const std::string& accept,
-                        bool gzip, bool modules);
+                        bool gzip, const ModuleScrapeSpec* spec);
+  /// Serves a resolved module set from the cache or a live poll, registering it for background
+  /// polling while it is scraped.
+  ScrapeReply serveModules(ModuleScrapeSpec spec, std::chrono::steady_clock::time_point started,
+                           const std::string& accept, std::optional<double> scrapeTimeoutSeconds,
+                           bool gzip);
+  /// The plain scrape of `device`, whose entry names modules.
+  ScrapeReply scrapeDeviceModules(const InventoryView& view, const inventoryfs::Device& device,
+                                  std::chrono::steady_clock::time_point started,
+                                  const std::string& accept,
+                                  std::optional<double> scrapeTimeoutSeconds, bool gzip);
+  /// Records `spec` as the module set of device `name` (null when nothing is polled for it): the
+  /// set it had before, if other (modules, auth, or the agent polled), goes (its registration
+  /// and its cache entry).
+  void noteDeviceSet(const std::string& name, const ModuleScrapeSpec* spec);
+  /// After a poll of device `name`'s own set `signature`: its entry goes if the inventory no
+  /// longer polls that set (the device changed or left while it was polled).
+  void dropDeviceSetNotIn(const InventoryView& view, const std::string& name,
+                          const std::string& key, const std::string& signature);
+  /// Logs each change of deviceModuleProblems (one line per device) and sets its gauge.
+  void reportModuleProblems();
+  /// resolveDeviceModules against the module files in force (none when not enabled).
+  std::optional<DeviceModules> deviceModules(const InventoryView& view,
+                                             const inventoryfs::Device& device) const;
   /// Drops the module sets of devices `view` no longer backs (their cache entries too), and
   /// those not scraped within the cache TTL. `spec` only, when given.
   void dropModuleSetsNotIn(const InventoryView& view, const std::string* onlyKey);
@@ -192,6 +225,7 @@ class Collector {
   Family<Counter>& cycles_;
   Family<Counter>& overruns_;
   Family<Gauge>& cycleDuration_;
+  Family<Gauge>& deviceModuleProblems_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
@@ -199,6 +233,19 @@ class Collector {
   size_t pending_ = 0;   // polls of any kind whose callback has not finished (stop() waits)
   // Module sets scraped here, by cache key (mutex_).
   std::unordered_map<std::string, ModuleScrapeSpec> moduleSets_;
+  // Each device's own module set, by target name: its cache key and its signature (the key and
+  // the agent it is polled at, see deviceSetSignature) (mutex_). A change of its modules, auth,
+  // agent or of the module files drops the old set.
+  struct DeviceSet {
+    std::string key;
+    std::string signature;
+  };
+  std::unordered_map<std::string, DeviceSet> deviceSets_;
+  // The device module sets mode `all` polled in the last cycle (mutex_), for the landing page.
+  std::vector<ModuleScrapeSpec> polledDeviceSets_;
+  // The collector thread's: the problems of devices' module lists last logged (one line per
+  // change).
+  std::map<std::string, std::string> loggedProblems_;
   // The collector thread's (collectOnce and run): when the last cycle ended (Clock time), and
   // whether it overran its interval.
   std::chrono::steady_clock::time_point lastCycleEnd_{};

@@ -62,6 +62,18 @@ std::optional<HostPort> parseHostPort(const std::string& text) {
   return out;
 }
 
+constexpr std::string_view kModuleUpHelp =
+    "Whether the requests of the module succeeded in the poll served (1) or failed (0; the "
+    "other modules are still served). 0 too for a module the device's inventory entry names that "
+    "no module file defines.";
+
+void addUnpolled(ModuleFamilies& families, const std::vector<std::string>& names) {
+  for (const std::string& name : names) {
+    families.add("promsnmp_module_up", kModuleUpHelp, ModuleFamily::Kind::Gauge,
+                 {{"module", name}}, 0);
+  }
+}
+
 ModuleResolution failure(int status, std::string error) {
   ModuleResolution r;
   r.status = status;
@@ -171,9 +183,71 @@ ModuleResolution resolveModuleScrape(const ModuleScrapeRequest& request, const I
   return out;
 }
 
-std::string renderModuleBody(const ModulePollResult& polled) {
+bool hasModules(const inventoryfs::Device& device) {
+  return device.modules && !device.modules->empty();
+}
+
+std::optional<DeviceModules> resolveDeviceModules(const inventoryfs::Device& device,
+                                                  const InventoryView& view,
+                                                  const ModuleSet* modules) {
+  if (!hasModules(device)) {
+    return std::nullopt;
+  }
+  std::optional<SnmpTarget> target = view.targetFor(device);
+  if (!target) {
+    return std::nullopt;
+  }
+  DeviceModules out;
+  out.modules = *device.modules;
+  std::sort(out.modules.begin(), out.modules.end());
+  out.modules.erase(std::unique(out.modules.begin(), out.modules.end()), out.modules.end());
+  ModuleScrapeRequest request;
+  request.target = target->name;
+  for (const std::string& name : out.modules) {
+    if (modules != nullptr && modules->module(name)) {
+      request.modules.push_back(name);
+    } else {
+      out.unknown.push_back(name);
+    }
+  }
+  request.auth = device.auth;
+  if (device.auth && (modules == nullptr || modules->auth(*device.auth) == nullptr)) {
+    out.unknownAuth = true;
+    out.error = "unknown auth '" + *device.auth + "'";
+    return out;
+  }
+  if (request.modules.empty()) {
+    out.error = "no module file defines its modules";
+    return out;
+  }
+  ModuleResolution resolved = resolveModuleScrape(request, view, *modules, false);
+  if (!resolved.spec) {
+    out.error = resolved.error;  // not expected: the target and every name were checked
+    return out;
+  }
+  out.spec = std::move(resolved.spec);
+  if (!out.unknown.empty()) {
+    // Not the key of the known modules alone: that answer has no promsnmp_module_up 0 lines.
+    out.spec->unknownModules = out.unknown;
+    out.spec->key += kKeySeparator;
+    for (const std::string& name : out.unknown) {
+      out.spec->key += name + ",";
+    }
+  }
+  return out;
+}
+
+std::string renderUnpolledModules(const std::vector<std::string>& names) {
+  ModuleFamilies families;
+  addUnpolled(families, names);
+  std::string out;
+  families.appendText(out);
+  return out;
+}
+
+std::string renderModuleBody(const ModulePollResult& polled, const std::vector<std::string>& unknown) {
   if (polled.packed) {
-    return renderModuleBody(polled.unpacked());
+    return renderModuleBody(polled.unpacked(), unknown);
   }
   const ModulePollResult& result = polled;
   ModuleFamilies families;
@@ -190,11 +264,10 @@ std::string renderModuleBody(const ModulePollResult& polled) {
     stats.packetsRetried = outcome.packetsRetried;
     stats.pdusReturned = outcome.pdusReturned;
     addScrapeMeta(families, module.name, stats);
-    families.add("promsnmp_module_up",
-                 "Whether the requests of the module succeeded in the poll served (1) or failed "
-                 "(0; the other modules are still served).",
-                 ModuleFamily::Kind::Gauge, {{"module", module.name}}, outcome.up() ? 1 : 0);
+    families.add("promsnmp_module_up", kModuleUpHelp, ModuleFamily::Kind::Gauge,
+                 {{"module", module.name}}, outcome.up() ? 1 : 0);
   }
+  addUnpolled(families, unknown);
   std::string out;
   families.appendText(out);
   return out;

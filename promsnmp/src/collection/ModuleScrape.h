@@ -8,6 +8,10 @@
 #include "modules/Module.h"
 #include "snmp/SnmpTarget.h"
 
+namespace inventoryfs {
+struct Device;
+}  // namespace inventoryfs
+
 namespace promsnmp {
 
 struct InventoryView;
@@ -31,6 +35,9 @@ struct ModuleScrapeSpec {
   SnmpTarget target;
   std::vector<std::shared_ptr<const Module>> modules;  // no duplicates, in name order
   std::string authName;  // "" when the inventory's credentials are used
+  /// Named by a device's inventory entry but in no loaded module file: not polled, reported as
+  /// `promsnmp_module_up 0` (in name order; part of the key). Empty for a `module=` scrape.
+  std::vector<std::string> unknownModules;
 };
 
 /// resolveModuleScrape's answer: a spec, or an HTTP status and a message.
@@ -54,10 +61,40 @@ struct ModuleResolution {
 ModuleResolution resolveModuleScrape(const ModuleScrapeRequest& request, const InventoryView& view,
                                      const ModuleSet& modules, bool allowUnlisted);
 
+/// A device's own module set: its inventory entry's `modules` (and `auth`), what
+/// `/snmp?target=` without `module` serves and what `collection.mode = all` polls.
+struct DeviceModules {
+  /// The modules the loaded files know, as resolveModuleScrape resolves
+  /// `target=<its name>&module=<them>[&auth=<its auth>]` (the same key when all are known);
+  /// nullopt when nothing can be polled (`error` says why).
+  std::optional<ModuleScrapeSpec> spec;
+  std::vector<std::string> modules;  // every module the entry names, no duplicates, name order
+  std::vector<std::string> unknown;  // those no loaded file defines
+  bool unknownAuth = false;          // its auth is defined by no module file
+  std::string error;                 // "" when `spec` is set
+};
+
+/// The module set of `device` (an entry of `view`) against `modules` (null: none loaded), or
+/// nullopt when the device has no modules (PromSNMP's interface set) or no agent. Unknown
+/// modules are left out of the poll and listed; an unknown auth polls nothing. Thread-safe
+/// (pure).
+std::optional<DeviceModules> resolveDeviceModules(const inventoryfs::Device& device,
+                                                  const InventoryView& view,
+                                                  const ModuleSet* modules);
+
+/// Whether a device's inventory entry names modules (a non-empty list).
+bool hasModules(const inventoryfs::Device& device);
+
+/// A `promsnmp_module_up 0` series for each of `names` (modules not polled), with the family's
+/// HELP and TYPE: the device part of a module answer when nothing could be polled. Thread-safe.
+std::string renderUnpolledModules(const std::vector<std::string>& names);
+
 /// The device part of a module scrape's answer, rendered once per poll: each module that
 /// succeeded as snmp_exporter renders it, snmp_exporter's `snmp_scrape_*{module}` series for
 /// every module, and `promsnmp_module_up{module}` (1 when the module's requests succeeded, 0
-/// when they failed: the others are still served). Prometheus text 0.0.4. Thread-safe (pure).
-std::string renderModuleBody(const ModulePollResult& result);
+/// when they failed: the others are still served), 0 too for each of `unknown` (modules a
+/// device names that no file defines). Prometheus text 0.0.4. Thread-safe (pure).
+std::string renderModuleBody(const ModulePollResult& result,
+                             const std::vector<std::string>& unknown = {});
 
 }  // namespace promsnmp

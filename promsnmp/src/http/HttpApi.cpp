@@ -419,7 +419,8 @@ void HttpApi::scrape(HTTPServerRequest& request, HTTPServerResponse& response) {
   }
   ScrapeReply reply;
   if (hasQuery(request, "module")) {
-    // snmp_exporter's interface; without `module`, PromSNMP's answer, byte for byte.
+    // snmp_exporter's interface. Without `module`: a device's own modules if its inventory entry
+    // names some, else PromSNMP's answer, byte for byte (Collector::scrape).
     ModuleScrapeRequest modules;
     modules.target = target;
     modules.modules = queryAll(request, "module");
@@ -475,7 +476,10 @@ bool HttpApi::inventoryLoaded(HTTPServerRequest& request, HTTPServerResponse& re
 }
 
 void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) {
-  // Prometheus HTTP SD: one group per device, metadata only, never a credential.
+  // Prometheus HTTP SD: one group per device, metadata only, never a credential. A device with
+  // modules carries them as `__param_module` (and its auth as `__param_auth`): Prometheus sends
+  // them as URL parameters, so one job scrapes every device with its own modules. One group per
+  // device still (not per module set): its __meta_ labels are its own.
   if (!inventoryLoaded(request, response)) {
     return;
   }
@@ -498,6 +502,19 @@ void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) 
     labels.set("__meta_promsnmp_sys_location", device.sysLocation.value_or(""));
     labels.set("__meta_promsnmp_device_id", device.id.value_or(""));
     labels.set("__meta_promsnmp_inventory_version", std::to_string(view->version));
+    if (device.modules && !device.modules->empty()) {
+      std::vector<std::string> modules = *device.modules;
+      std::sort(modules.begin(), modules.end());
+      modules.erase(std::unique(modules.begin(), modules.end()), modules.end());
+      std::string joined;
+      for (const std::string& module : modules) {
+        joined += (joined.empty() ? "" : ",") + module;
+      }
+      labels.set("__param_module", joined);
+      if (device.auth) {
+        labels.set("__param_auth", *device.auth);
+      }
+    }
     group.set("labels", labels);
     groups.add(group);
   }
@@ -873,6 +890,15 @@ void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
     moduleDetails->set("files", files);
     if (!loaded.lastLoadOk) {
       moduleDetails->set("error", loaded.lastError);
+    }
+    // Degraded too: such a device is polled with the modules that are defined.
+    std::map<std::string, std::string> problems = context_.collector.deviceModuleProblems();
+    if (!problems.empty()) {
+      Poco::JSON::Object devices;
+      for (const auto& [target, problem] : problems) {
+        devices.set(target, problem);
+      }
+      moduleDetails->set("devices", devices);
     }
     modules->set("details", moduleDetails);
     components->set("modules", modules);

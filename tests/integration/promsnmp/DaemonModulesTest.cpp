@@ -15,6 +15,11 @@
 // - an unlisted address is a 404 naming snmp.allow_unlisted_targets; an unknown module or auth,
 //   or `auth` given twice, a 400 worded as snmp_exporter's (main.go handler());
 // - without `module`, /snmp?target= answers line for line as a daemon without module files;
+// - a device whose inventory entry names modules and an auth (issue 15) is polled with them in
+//   the background (collection.mode all) and not with the interface set; /snmp?target= and
+//   /metrics?target= without `module` serve that poll, as `module=` with its modules and `auth=`
+//   its auth does (the same cache entry); /targets carries __param_module and __param_auth for
+//   it and nothing more for a device without modules;
 // - a scraped module set is polled in the background (collection.mode scraped);
 // - a module file made invalid is refused by /-/reload (500, file:line) and SIGHUP, the modules
 //   in force stay served; a valid one with one more module is taken; the metric
@@ -39,6 +44,9 @@
 #include <thread>
 #include <vector>
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
@@ -162,6 +170,7 @@ class DaemonModulesTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testRefusalsWordedAsSnmpExporter);
   CPPUNIT_TEST(testWithoutModuleAnswersAsWithoutModuleFiles);
   CPPUNIT_TEST(testScrapedModuleSetPolledInBackground);
+  CPPUNIT_TEST(testInventoryModulesPolledAndServedWithoutModule);
   CPPUNIT_TEST(testReloadKeepsModulesWhenInvalid);
   CPPUNIT_TEST(testInvalidModuleFileAtStartExits78);
   CPPUNIT_TEST(testPromtoolOnModuleAnswer);
@@ -494,6 +503,93 @@ class DaemonModulesTest : public CppUnit::TestFixture {
     ProcessResult check = runProcess({bin, "--config.check"}, env_, 30);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(check.err, 78, check.code);
     CPPUNIT_ASSERT_MESSAGE(check.err, check.err.find(bad + ":5:") != std::string::npos);
+  }
+
+  /// An inventory whose kDevice names `system` and the auth kRightAuth, beside `plain` (the same
+  /// agent, no modules), imported; mode all. The first cycle, at start, polls kDevice's modules
+  /// and plain's interfaces; scrapes without `module` are then served from that poll.
+  void testInventoryModulesPolledAndServedWithoutModule() {
+    const std::string agent =
+        R"({"type":"snmp-community","endpoint":{"address":"127.0.0.1","port":)" +
+        std::to_string(simAgent().port()) +
+        R"(},"version":1,"timeout":3000,"retries":1,"readCommunity":")" + kCommunity + R"("})";
+    const std::string file = dir_->path() + "/with-modules.json";
+    std::ofstream(file) << R"({"devices":[{"sysName":")" << kDevice << R"(","agents":[)" << agent
+                        << R"(],"primaryAgent":)" << agent
+                        << R"(,"modules":["system"],"auth":")" << kRightAuth
+                        << R"("},{"sysName":"plain","agents":[)" << agent
+                        << R"(],"primaryAgent":)" << agent << R"(}],"discoverySeeds":[]})";
+    env_["PROM_INV_FILE"] = dir_->path() + "/share-modules/promsnmp-inventory.json";
+    env_["PROMSNMP_COLLECTION_MODE"] = "all";
+    inventoryCli(env_, {"init", "--import", file});
+    startDaemon();
+    const std::map<std::string, std::string> intervalPolls = {{"trigger", "interval"},
+                                                              {"result", "success"}};
+    // Both polls counted and both results stored (the count comes just before the store).
+    CPPUNIT_ASSERT_MESSAGE(daemon_->log(), eventually(20, [&] {
+                             std::vector<Sample> now = selfMetrics();
+                             return counter(now, "promsnmp_snmp_polls_total", intervalPolls) >= 2 &&
+                                    counter(now, "promsnmp_cache_entries") >= 2;
+                           }));
+    std::vector<Sample> before = selfMetrics();
+    // Interface polls are counted per target: plain had one, kDevice none.
+    CPPUNIT_ASSERT_EQUAL(1.0, counter(before, "promsnmp_target_polls_total", {{"target", "plain"}}));
+    CPPUNIT_ASSERT_EQUAL(0.0, counter(before, "promsnmp_target_polls_total", {{"target", kDevice}}));
+
+    HttpAnswer plain = scrape(std::string("target=") + kDevice);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(plain.body, 200, plain.status);
+    std::vector<Sample> samples = parseSamples(plain.body);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(context(plain), std::string(kSysUpTime),
+                                 sampleValue(samples, "sysUpTime"));
+    CPPUNIT_ASSERT_EQUAL(1.0, number(samples, "sysName", {{"sysName", kDevice}}));
+    CPPUNIT_ASSERT_EQUAL(1.0, number(samples, "promsnmp_module_up", {{"module", "system"}}));
+    CPPUNIT_ASSERT_EQUAL(1.0, number(samples, "promsnmp_target_up", {{"target", kDevice}}));
+    CPPUNIT_ASSERT_MESSAGE(plain.body, plain.body.find("ifHCInOctets") == std::string::npos);
+    HttpAnswer explicitly =
+        scrape(std::string("target=") + kDevice + "&module=system&auth=" + kRightAuth);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(explicitly.body, 200, explicitly.status);
+    HttpAnswer javaPath = httpRequest(daemon_->port(), "GET",
+                                      std::string("/metrics?target=") + kDevice, {}, {},
+                                      kScrapeTimeoutMs);
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(javaPath.body, 200, javaPath.status);
+    // All three served from the background poll, and equal but for the per-target status.
+    std::vector<Sample> after = selfMetrics();
+    const std::map<std::string, std::string> hits = {{"cache", "metrics"}, {"result", "hit"}};
+    CPPUNIT_ASSERT_EQUAL(counter(before, "cache_gets_total", hits) + 3,
+                         counter(after, "cache_gets_total", hits));
+    CPPUNIT_ASSERT_EQUAL(0.0, counter(after, "promsnmp_snmp_polls_total",
+                                      {{"trigger", "scrape"}, {"result", "success"}}));
+    const SeriesSet first = parseSeries(plain.body, {"promsnmp_target_"});
+    for (const HttpAnswer* other : {&explicitly, &javaPath}) {
+      const SeriesDiff diff = diffSeries(first, parseSeries(other->body, {"promsnmp_target_"}));
+      CPPUNIT_ASSERT_MESSAGE(diff.report("without module", "with"), diff.empty());
+    }
+    // The device without modules keeps PromSNMP's interface answer.
+    HttpAnswer interfaces = scrape("target=plain");
+    CPPUNIT_ASSERT_EQUAL(200, interfaces.status);
+    CPPUNIT_ASSERT(interfaces.body.find("ifHCInOctets{") != std::string::npos);
+    CPPUNIT_ASSERT(interfaces.body.find("promsnmp_module_up") == std::string::npos);
+
+    HttpAnswer targets = daemon_->get("/targets");
+    CPPUNIT_ASSERT_EQUAL(200, targets.status);
+    auto groups = Poco::JSON::Parser().parse(targets.body).extract<Poco::JSON::Array::Ptr>();
+    CPPUNIT_ASSERT_EQUAL(size_t(2), groups->size());
+    std::map<std::string, Poco::JSON::Object::Ptr> labelsOf;
+    for (size_t i = 0; i < groups->size(); ++i) {
+      Poco::JSON::Object::Ptr group = groups->getObject(static_cast<unsigned>(i));
+      Poco::JSON::Array::Ptr names = group->getArray("targets");
+      CPPUNIT_ASSERT_EQUAL(size_t(1), names->size());
+      labelsOf[names->getElement<std::string>(0)] = group->getObject("labels");
+    }
+    CPPUNIT_ASSERT_EQUAL(std::string("system"),
+                         labelsOf.at(kDevice)->getValue<std::string>("__param_module"));
+    CPPUNIT_ASSERT_EQUAL(std::string(kRightAuth),
+                         labelsOf.at(kDevice)->getValue<std::string>("__param_auth"));
+    CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"),
+                         labelsOf.at(kDevice)->getValue<std::string>("__meta_promsnmp_address"));
+    CPPUNIT_ASSERT(!labelsOf.at("plain")->has("__param_module"));
+    CPPUNIT_ASSERT(!labelsOf.at("plain")->has("__param_auth"));
+    CPPUNIT_ASSERT(labelsOf.at("plain")->has("__meta_promsnmp_address"));
   }
 
   /// promtool parses a module answer; its only notes are on the MIB's names (camelCase, and

@@ -61,6 +61,11 @@ class CollectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testModuleSetOfADeviceThatLeftIsDropped);
   CPPUNIT_TEST(testModuleSetNotScrapedForTheCacheLifetimeIsNoLongerPolled);
   CPPUNIT_TEST(testPlainScrapeStaysPromSnmpsWithModulesEnabled);
+  CPPUNIT_TEST(testAllModePollsADevicesModulesInsteadOfItsInterfaces);
+  CPPUNIT_TEST(testScrapedModePollsADevicesModulesWhenScrapedWithoutModule);
+  CPPUNIT_TEST(testChangedDeviceModulesReplaceTheOldSet);
+  CPPUNIT_TEST(testUnknownDeviceModuleIsReportedAndTheOthersPolled);
+  CPPUNIT_TEST(testDeviceWithNoDefinedModuleOrAnUnknownAuthIsNotPolled);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -345,10 +350,7 @@ class CollectorTest : public CppUnit::TestFixture {
     // Gzipped (what Prometheus asks for), the same report.
     ScrapeReply gzipped = collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", 5.0, true);
     CPPUNIT_ASSERT_EQUAL(std::string("gzip"), gzipped.contentEncoding);
-    std::istringstream compressed(gzipped.body);
-    Poco::InflatingInputStream inflater(compressed, Poco::InflatingStreamBuf::STREAM_GZIP);
-    const std::string text((std::istreambuf_iterator<char>(inflater)),
-                           std::istreambuf_iterator<char>());
+    const std::string text = gunzip(gzipped.body);
     CPPUNIT_ASSERT_MESSAGE(
         text, text.find("promsnmp_module_up{module=\"sys\"} 0\n") != std::string::npos);
     CPPUNIT_ASSERT_EQUAL(1, polls("scrape"));
@@ -390,22 +392,197 @@ class CollectorTest : public CppUnit::TestFixture {
     clock_.advance(std::chrono::minutes(6));
     std::string after = collector_->scrape("a", "*/*", std::nullopt).body;
     // Same series apart from the timing values.
-    auto shape = [](const std::string& text) {
-      std::string out;
-      for (size_t at = 0; at < text.size();) {
-        size_t end = text.find('\n', at);
-        std::string line = text.substr(at, end - at);
-        out += line.substr(0, line.rfind(' ')) + "\n";
-        at = end == std::string::npos ? text.size() : end + 1;
-      }
-      return out;
-    };
     CPPUNIT_ASSERT_EQUAL(shape(before), shape(after));
     CPPUNIT_ASSERT(after.find("snmp_scrape_duration_seconds{source=\"live\"}") !=
                    std::string::npos);
   }
 
+  void testAllModePollsADevicesModulesInsteadOfItsInterfaces() {
+    makeCollector(Collector::Mode::All);
+    enableModules();
+    setModules(0, std::vector<std::string>{"sys"});
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(2, polls("interval"));  // "a" with "sys", "b" with the interfaces
+    std::string self = metrics_->render();
+    // Interface polls count per target; "a" had none, so no interface table was walked for it.
+    CPPUNIT_ASSERT(self.find("promsnmp_target_polls_total{target=\"a\"}") == std::string::npos);
+    CPPUNIT_ASSERT(self.find("promsnmp_target_polls_total{target=\"b\"} 1") != std::string::npos);
+    std::vector<ModuleSetState> states = collector_->moduleSetStates();
+    CPPUNIT_ASSERT_EQUAL(size_t(1), states.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("a"), states[0].target);
+    CPPUNIT_ASSERT_EQUAL(std::string("sys"), states[0].modules);
+    CPPUNIT_ASSERT_MESSAGE(metrics_->render(), states[0].polled && states[0].up);
+    // The plain scrape serves the background poll of its modules, as `module=sys` does.
+    ScrapeReply plain = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT(plain.cacheHit);
+    CPPUNIT_ASSERT_MESSAGE(plain.body, plain.body.find("\nsysUpTime 5000\n") != std::string::npos);
+    CPPUNIT_ASSERT(plain.body.find("promsnmp_module_up{module=\"sys\"} 1\n") != std::string::npos);
+    CPPUNIT_ASSERT(plain.body.find("ifHCInOctets") == std::string::npos);
+    ScrapeReply explicitly =
+        collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", std::nullopt);
+    CPPUNIT_ASSERT(explicitly.cacheHit);
+    CPPUNIT_ASSERT_EQUAL(shape(explicitly.body), shape(plain.body));
+    CPPUNIT_ASSERT_EQUAL(0, polls("scrape"));
+    // The next cycle polls it again, scraped or not; a plain device is unchanged.
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(4, polls("interval"));
+    CPPUNIT_ASSERT(collector_->scrape("b", "*/*", std::nullopt).body.find("ifHCInOctets") !=
+                   std::string::npos);
+  }
+
+  void testScrapedModePollsADevicesModulesWhenScrapedWithoutModule() {
+    makeCollector(Collector::Mode::Scraped);
+    enableModules();
+    setModules(0, std::vector<std::string>{"sys"});
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(0, polls("interval"));  // nothing scraped yet
+    ScrapeReply plain = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT(!plain.cacheHit);
+    CPPUNIT_ASSERT(plain.body.find("\nsysUpTime 5000\n") != std::string::npos);
+    CPPUNIT_ASSERT(collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", std::nullopt)
+                       .cacheHit);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), collector_->moduleSets());
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));  // its modules, not its interfaces
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_target_polls_total{target=\"a\"}") ==
+                   std::string::npos);
+  }
+
+  void testChangedDeviceModulesReplaceTheOldSet() {
+    makeCollector(Collector::Mode::All);
+    enableModules();
+    collector_->collectOnce();  // interfaces of both
+    setModules(0, std::vector<std::string>{"sys"});
+    // Its interface entry went with the change: only "b" is cached.
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_cache_entries 1\n") != std::string::npos);
+    collector_->collectOnce();
+    CPPUNIT_ASSERT(collector_->scrape("a", "*/*", std::nullopt).body.find("\nsysUpTime 5000\n") !=
+                   std::string::npos);
+    setModules(0, std::vector<std::string>{"count"});
+    // The "sys" set and its entry went at once; "count" is polled from the next cycle.
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_cache_entries 1\n") != std::string::npos);
+    CPPUNIT_ASSERT(collector_->moduleSetStates().empty());
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    std::vector<ModuleSetState> states = collector_->moduleSetStates();
+    CPPUNIT_ASSERT_EQUAL(size_t(1), states.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("count"), states[0].modules);
+    ScrapeReply now = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT(now.cacheHit);
+    CPPUNIT_ASSERT_MESSAGE(now.body, now.body.find("\nifNumber 1\n") != std::string::npos);
+    CPPUNIT_ASSERT(now.body.find("sysUpTime") == std::string::npos);
+    // An auth of its own is another set too.
+    setModules(0, std::vector<std::string>{"count"}, "public_v2");
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_cache_entries 1\n") != std::string::npos);
+    collector_->collectOnce();
+    states = collector_->moduleSetStates();
+    CPPUNIT_ASSERT_EQUAL(size_t(1), states.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("public_v2"), states[0].auth);
+    // Back to no modules (an empty list too): the interface set again, the module set gone.
+    setModules(0, std::vector<std::string>{});
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_cache_entries 1\n") != std::string::npos);
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT(collector_->moduleSetStates().empty());
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_target_polls_total{target=\"a\"} 2") !=
+                   std::string::npos);
+    CPPUNIT_ASSERT(collector_->scrape("a", "*/*", std::nullopt).body.find("ifHCInOctets") !=
+                   std::string::npos);
+  }
+
+  void testUnknownDeviceModuleIsReportedAndTheOthersPolled() {
+    makeCollector(Collector::Mode::All);
+    enableModules();
+    setModules(0, std::vector<std::string>{"sys", "nope"});
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(2, polls("interval"));
+    std::map<std::string, std::string> problems = collector_->deviceModuleProblems();
+    CPPUNIT_ASSERT_EQUAL(size_t(1), problems.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("unknown modules: nope"), problems["a"]);
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_device_module_problems 1\n") !=
+                   std::string::npos);
+    ScrapeReply reply = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT(reply.cacheHit);
+    CPPUNIT_ASSERT_EQUAL(200, reply.status);
+    CPPUNIT_ASSERT(reply.body.find("\nsysUpTime 5000\n") != std::string::npos);
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_module_up{module=\"sys\"} 1\n") != std::string::npos);
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_module_up{module=\"nope\"} 0\n") != std::string::npos);
+    CPPUNIT_ASSERT(reply.body.find("snmp_scrape_packets_sent{module=\"nope\"}") ==
+                   std::string::npos);  // nothing was sent for it
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_target_up{target=\"a\"} 1\n") != std::string::npos);
+    // The explicit scrape of the modules it names is refused as snmp_exporter refuses it.
+    ModuleScrapeRequest both = moduleRequest("a", "sys,nope");
+    CPPUNIT_ASSERT_EQUAL(400, collector_->scrapeModules(both, "*/*", std::nullopt).status);
+    // Once the entry is fixed the problem goes.
+    setModules(0, std::vector<std::string>{"sys"});
+    CPPUNIT_ASSERT(collector_->deviceModuleProblems().empty());
+    collector_->collectOnce();
+    CPPUNIT_ASSERT(metrics_->render().find("promsnmp_device_module_problems 0\n") !=
+                   std::string::npos);
+  }
+
+  void testDeviceWithNoDefinedModuleOrAnUnknownAuthIsNotPolled() {
+    makeCollector(Collector::Mode::All);
+    enableModules();
+    setModules(0, std::vector<std::string>{"nope"});
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(1, polls("interval"));  // "b" alone: no interfaces for "a" either
+    ScrapeReply reply = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT_EQUAL(200, reply.status);
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_module_up{module=\"nope\"} 0\n") != std::string::npos);
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_target_up{target=\"a\"} 0\n") != std::string::npos);
+    CPPUNIT_ASSERT(reply.body.find("ifHCInOctets") == std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(0, polls("scrape"));
+    // Gzipped, the same.
+    ScrapeReply gzipped = collector_->scrape("a", "*/*", std::nullopt, true);
+    CPPUNIT_ASSERT_EQUAL(std::string("gzip"), gzipped.contentEncoding);
+    CPPUNIT_ASSERT(gunzip(gzipped.body).find("promsnmp_module_up{module=\"nope\"} 0\n") !=
+                   std::string::npos);
+
+    setModules(0, std::vector<std::string>{"sys"}, "nosuch");
+    CPPUNIT_ASSERT_EQUAL(std::string("unknown auth 'nosuch'"),
+                         collector_->deviceModuleProblems()["a"]);
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(2, polls("interval"));  // "b" again, nothing for "a"
+    reply = collector_->scrape("a", "*/*", std::nullopt);
+    CPPUNIT_ASSERT(reply.body.find("promsnmp_module_up{module=\"sys\"} 0\n") != std::string::npos);
+    CPPUNIT_ASSERT(reply.body.find("sysUpTime 5000") == std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(0, polls("scrape"));
+  }
+
  private:
+  /// Sets the modules (and auth) of device `index` in the inventory and reloads it.
+  void setModules(size_t index, std::optional<std::vector<std::string>> modules,
+                  std::optional<std::string> auth = std::nullopt) {
+    store_->commitAdmin([&](inventoryfs::Inventory& inventory) {
+      inventory.devices[index].modules = modules;
+      inventory.devices[index].auth = auth;
+    });
+    inventory_->refresh();
+  }
+
+  static std::string gunzip(const std::string& body) {
+    std::istringstream compressed(body);
+    Poco::InflatingInputStream inflater(compressed, Poco::InflatingStreamBuf::STREAM_GZIP);
+    return std::string((std::istreambuf_iterator<char>(inflater)),
+                       std::istreambuf_iterator<char>());
+  }
+
+  /// Series names and labels without their values (timings differ between two answers).
+  static std::string shape(const std::string& text) {
+    std::string out;
+    for (size_t at = 0; at < text.size();) {
+      size_t end = text.find('\n', at);
+      std::string line = text.substr(at, end - at);
+      out += line.substr(0, line.rfind(' ')) + "\n";
+      at = end == std::string::npos ? text.size() : end + 1;
+    }
+    return out;
+  }
+
   void enableModules() {
     const std::string file = dir_ + "/modules.yml";
     std::ofstream(file) << "auths:\n"
@@ -418,7 +595,14 @@ class CollectorTest : public CppUnit::TestFixture {
                            "      - name: sysUpTime\n"
                            "        oid: 1.3.6.1.2.1.1.3\n"
                            "        type: gauge\n"
-                           "        help: The time since the agent started.\n";
+                           "        help: The time since the agent started.\n"
+                           "  count:\n"
+                           "    get: [1.3.6.1.2.1.2.1.0]\n"
+                           "    metrics:\n"
+                           "      - name: ifNumber\n"
+                           "        oid: 1.3.6.1.2.1.2.1\n"
+                           "        type: gauge\n"
+                           "        help: The number of network interfaces.\n";
     registry_ = std::make_unique<ModuleRegistry>();
     CPPUNIT_ASSERT_EQUAL(std::string(), registry_->load({file}, ModuleLoadOptions{}));
     modulePoller_ = std::make_unique<ModulePoller>(snmp_, clock_, ModulePoller::Options{});
