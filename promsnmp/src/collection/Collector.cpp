@@ -48,9 +48,9 @@ bool backs(const InventoryView& view, const SnmpTarget& target) {
 /// What a device's own module set is polled with: its key (modules, auth, context, target
 /// name) and the agent (address, credentials, timeout and retries).
 std::string deviceSetSignature(const ModuleScrapeSpec& spec) {
-  return spec.key + '\x1f' + spec.target.address + ':' + std::to_string(spec.target.port) +
-         '\x1f' + spec.target.sessionKey() + '\x1f' + std::to_string(spec.target.timeoutMs) +
-         '\x1f' + std::to_string(spec.target.retries);
+  return spec.key + '\x1f' + spec.target.address + ':' + std::to_string(spec.target.port) + '\x1f' +
+         spec.target.sessionKey() + '\x1f' + std::to_string(spec.target.timeoutMs) + '\x1f' +
+         std::to_string(spec.target.retries);
 }
 
 }  // namespace
@@ -673,9 +673,8 @@ void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& be
   for (const std::string& name : named) {
     const inventoryfs::Device* device = after->find(name);
     std::optional<SnmpTarget> target = device ? after->targetFor(*device) : std::nullopt;
-    std::optional<DeviceModules> now = target && target->name == name
-                                           ? deviceModules(*after, *device)
-                                           : std::nullopt;
+    std::optional<DeviceModules> now =
+        target && target->name == name ? deviceModules(*after, *device) : std::nullopt;
     noteDeviceSet(name, now && now->spec ? &*now->spec : nullptr);
   }
   for (const inventoryfs::Device& device : after->inventory.devices) {

@@ -91,9 +91,10 @@ class Collector {
   ~Collector();
 
   /// Answers /snmp?target= (a device with modules: as scrapeModules with its modules and auth;
-  /// modules no file defines are reported as `promsnmp_module_up 0`). `accept` is the Accept header; `scrapeTimeoutSeconds` the
-  /// X-Prometheus-Scrape-Timeout-Seconds header if any; `gzip` whether the client accepts gzip
-  /// (the device part is then served from gzip members cached per poll).
+  /// modules no file defines are reported as `promsnmp_module_up 0`). `accept` is the Accept
+  /// header; `scrapeTimeoutSeconds` the X-Prometheus-Scrape-Timeout-Seconds header if any; `gzip`
+  /// whether the client accepts gzip (the device part is then served from gzip members cached per
+  /// poll).
   ScrapeReply scrape(const std::string& target, const std::string& accept,
                      std::optional<double> scrapeTimeoutSeconds, bool gzip = false);
 

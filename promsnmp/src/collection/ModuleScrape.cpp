@@ -69,8 +69,8 @@ constexpr std::string_view kModuleUpHelp =
 
 void addUnpolled(ModuleFamilies& families, const std::vector<std::string>& names) {
   for (const std::string& name : names) {
-    families.add("promsnmp_module_up", kModuleUpHelp, ModuleFamily::Kind::Gauge,
-                 {{"module", name}}, 0);
+    families.add("promsnmp_module_up", kModuleUpHelp, ModuleFamily::Kind::Gauge, {{"module", name}},
+                 0);
   }
 }
 
@@ -245,7 +245,8 @@ std::string renderUnpolledModules(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string renderModuleBody(const ModulePollResult& polled, const std::vector<std::string>& unknown) {
+std::string renderModuleBody(const ModulePollResult& polled,
+                             const std::vector<std::string>& unknown) {
   if (polled.packed) {
     return renderModuleBody(polled.unpacked(), unknown);
   }

@@ -515,9 +515,8 @@ class DaemonModulesTest : public CppUnit::TestFixture {
         R"(},"version":1,"timeout":3000,"retries":1,"readCommunity":")" + kCommunity + R"("})";
     const std::string file = dir_->path() + "/with-modules.json";
     std::ofstream(file) << R"({"devices":[{"sysName":")" << kDevice << R"(","agents":[)" << agent
-                        << R"(],"primaryAgent":)" << agent
-                        << R"(,"modules":["system"],"auth":")" << kRightAuth
-                        << R"("},{"sysName":"plain","agents":[)" << agent
+                        << R"(],"primaryAgent":)" << agent << R"(,"modules":["system"],"auth":")"
+                        << kRightAuth << R"("},{"sysName":"plain","agents":[)" << agent
                         << R"(],"primaryAgent":)" << agent << R"(}],"discoverySeeds":[]})";
     env_["PROM_INV_FILE"] = dir_->path() + "/share-modules/promsnmp-inventory.json";
     env_["PROMSNMP_COLLECTION_MODE"] = "all";
@@ -533,8 +532,10 @@ class DaemonModulesTest : public CppUnit::TestFixture {
                            }));
     std::vector<Sample> before = selfMetrics();
     // Interface polls are counted per target: plain had one, kDevice none.
-    CPPUNIT_ASSERT_EQUAL(1.0, counter(before, "promsnmp_target_polls_total", {{"target", "plain"}}));
-    CPPUNIT_ASSERT_EQUAL(0.0, counter(before, "promsnmp_target_polls_total", {{"target", kDevice}}));
+    CPPUNIT_ASSERT_EQUAL(1.0,
+                         counter(before, "promsnmp_target_polls_total", {{"target", "plain"}}));
+    CPPUNIT_ASSERT_EQUAL(0.0,
+                         counter(before, "promsnmp_target_polls_total", {{"target", kDevice}}));
 
     HttpAnswer plain = scrape(std::string("target=") + kDevice);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(plain.body, 200, plain.status);
@@ -548,9 +549,9 @@ class DaemonModulesTest : public CppUnit::TestFixture {
     HttpAnswer explicitly =
         scrape(std::string("target=") + kDevice + "&module=system&auth=" + kRightAuth);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(explicitly.body, 200, explicitly.status);
-    HttpAnswer javaPath = httpRequest(daemon_->port(), "GET",
-                                      std::string("/metrics?target=") + kDevice, {}, {},
-                                      kScrapeTimeoutMs);
+    HttpAnswer javaPath =
+        httpRequest(daemon_->port(), "GET", std::string("/metrics?target=") + kDevice, {}, {},
+                    kScrapeTimeoutMs);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(javaPath.body, 200, javaPath.status);
     // All three served from the background poll, and equal but for the per-target status.
     std::vector<Sample> after = selfMetrics();

@@ -6,7 +6,9 @@
 #include <sstream>
 #include <thread>
 
+#include <Poco/Channel.h>
 #include <Poco/InflatingStream.h>
+#include <Poco/Logger.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "common/FakeClock.h"
@@ -19,6 +21,39 @@ using namespace promsnmp;
 using common::FakeClock;
 
 namespace {
+
+/// Keeps what a logger writes while it lives (the logger's channel and level are restored).
+class LogCapture {
+ public:
+  explicit LogCapture(const std::string& area)
+      : logger_(Poco::Logger::get(area)),
+        channel_(logger_.getChannel()),
+        level_(logger_.getLevel()) {
+    logger_.setChannel(new Capture(messages));
+    logger_.setLevel(Poco::Message::PRIO_INFORMATION);
+  }
+  ~LogCapture() {
+    logger_.setChannel(channel_);
+    logger_.setLevel(level_);
+  }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  std::vector<Poco::Message> messages;
+
+ private:
+  class Capture : public Poco::Channel {
+   public:
+    explicit Capture(std::vector<Poco::Message>& out) : out_(out) {}
+    void log(const Poco::Message& msg) override { out_.push_back(msg); }
+
+   private:
+    std::vector<Poco::Message>& out_;
+  };
+  Poco::Logger& logger_;
+  Poco::Channel::Ptr channel_;
+  int level_;
+};
 
 inventoryfs::Device device(const std::string& name, const std::string& community) {
   inventoryfs::Device d;
@@ -440,8 +475,8 @@ class CollectorTest : public CppUnit::TestFixture {
     ScrapeReply plain = collector_->scrape("a", "*/*", std::nullopt);
     CPPUNIT_ASSERT(!plain.cacheHit);
     CPPUNIT_ASSERT(plain.body.find("\nsysUpTime 5000\n") != std::string::npos);
-    CPPUNIT_ASSERT(collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", std::nullopt)
-                       .cacheHit);
+    CPPUNIT_ASSERT(
+        collector_->scrapeModules(moduleRequest("a", "sys"), "*/*", std::nullopt).cacheHit);
     CPPUNIT_ASSERT_EQUAL(size_t(1), collector_->moduleSets());
     clock_.advance(std::chrono::seconds(31));
     collector_->collectOnce();
@@ -495,9 +530,19 @@ class CollectorTest : public CppUnit::TestFixture {
   void testUnknownDeviceModuleIsReportedAndTheOthersPolled() {
     makeCollector(Collector::Mode::All);
     enableModules();
+    LogCapture log("promsnmp.collector");
     setModules(0, std::vector<std::string>{"sys", "nope"});
     collector_->collectOnce();
     CPPUNIT_ASSERT_EQUAL(2, polls("interval"));
+    // Logged once per change: a second cycle with the same problem says nothing more.
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(size_t(1), log.messages.size());
+    CPPUNIT_ASSERT_EQUAL(Poco::Message::PRIO_WARNING, log.messages[0].getPriority());
+    setModules(0, std::vector<std::string>{"sys", "nope", "nada"});
+    collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(size_t(2), log.messages.size());
+    setModules(0, std::vector<std::string>{"sys", "nope"});
+    collector_->collectOnce();
     std::map<std::string, std::string> problems = collector_->deviceModuleProblems();
     CPPUNIT_ASSERT_EQUAL(size_t(1), problems.size());
     CPPUNIT_ASSERT_EQUAL(std::string("unknown modules: nope"), problems["a"]);
@@ -519,6 +564,8 @@ class CollectorTest : public CppUnit::TestFixture {
     setModules(0, std::vector<std::string>{"sys"});
     CPPUNIT_ASSERT(collector_->deviceModuleProblems().empty());
     collector_->collectOnce();
+    CPPUNIT_ASSERT_EQUAL(size_t(4), log.messages.size());  // the third "nope" alone, then fixed
+    CPPUNIT_ASSERT_EQUAL(Poco::Message::PRIO_INFORMATION, log.messages[3].getPriority());
     CPPUNIT_ASSERT(metrics_->render().find("promsnmp_device_module_problems 0\n") !=
                    std::string::npos);
   }

@@ -73,6 +73,10 @@ class ModuleScrapeTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testUnlistedTargetSyntax);
   CPPUNIT_TEST(testUnlistedTargetAuthChoice);
   CPPUNIT_TEST(testContextOverride);
+  CPPUNIT_TEST(testDeviceModulesResolveAsTheExplicitScrape);
+  CPPUNIT_TEST(testDeviceWithoutModulesHasNoSet);
+  CPPUNIT_TEST(testDeviceUnknownModulesLeftOutAndKeyed);
+  CPPUNIT_TEST(testDeviceUnknownAuthOrNoModuleDefinedPollsNothing);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -195,6 +199,88 @@ class ModuleScrapeTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("vlan-10"), r.spec->target.contextName);
     auto plain = resolveModuleScrape(request("core1", {"if_mib"}), v, set, false);
     CPPUNIT_ASSERT(plain.spec->key != r.spec->key);
+  }
+
+  /// A device's own set is `target=<its name>&module=<its modules>[&auth=<its auth>]`: the
+  /// same key, target and credentials, whatever order or repetition the entry has.
+  void testDeviceModulesResolveAsTheExplicitScrape() {
+    InventoryView v = view();
+    v.inventory.devices[0].modules = std::vector<std::string>{"system", "if_mib", "system"};
+    v.inventory.devices[1].modules = std::vector<std::string>{"if_mib"};
+    v.inventory.devices[1].auth = "other";
+    ModuleSet set = moduleSet();
+    auto own = resolveDeviceModules(v.inventory.devices[0], v, &set);
+    CPPUNIT_ASSERT(own && own->spec && own->error.empty() && own->unknown.empty());
+    auto explicitly = resolveModuleScrape(request("192.0.2.1", {"if_mib,system"}), v, set, false);
+    CPPUNIT_ASSERT_EQUAL(explicitly.spec->key, own->spec->key);
+    CPPUNIT_ASSERT_EQUAL(std::string("inv-secret"), own->spec->target.community);
+    CPPUNIT_ASSERT(own->modules == std::vector<std::string>({"if_mib", "system"}));
+    CPPUNIT_ASSERT(own->spec->unknownModules.empty());
+
+    auto withAuth = resolveDeviceModules(v.inventory.devices[1], v, &set);
+    auto q = request("edge2", {"if_mib"});
+    q.auth = "other";
+    auto explicitAuth = resolveModuleScrape(q, v, set, false);
+    CPPUNIT_ASSERT_EQUAL(explicitAuth.spec->key, withAuth->spec->key);
+    CPPUNIT_ASSERT_EQUAL(std::string("other"), withAuth->spec->authName);
+    CPPUNIT_ASSERT_EQUAL(std::string("other-secret"), withAuth->spec->target.community);
+    CPPUNIT_ASSERT_EQUAL(std::string("192.0.2.2"), withAuth->spec->target.address);
+    CPPUNIT_ASSERT_EQUAL(uint16_t(1161), withAuth->spec->target.port);
+  }
+
+  void testDeviceWithoutModulesHasNoSet() {
+    InventoryView v = view();
+    ModuleSet set = moduleSet();
+    CPPUNIT_ASSERT(!resolveDeviceModules(v.inventory.devices[0], v, &set));
+    v.inventory.devices[0].modules = std::vector<std::string>{};  // empty: the interface set
+    CPPUNIT_ASSERT(!hasModules(v.inventory.devices[0]));
+    CPPUNIT_ASSERT(!resolveDeviceModules(v.inventory.devices[0], v, &set));
+    inventoryfs::Device agentless;
+    agentless.sysName = "none";
+    agentless.modules = std::vector<std::string>{"system"};
+    CPPUNIT_ASSERT(hasModules(agentless));
+    CPPUNIT_ASSERT(!resolveDeviceModules(agentless, v, &set));
+  }
+
+  void testDeviceUnknownModulesLeftOutAndKeyed() {
+    InventoryView v = view();
+    v.inventory.devices[0].modules = std::vector<std::string>{"system", "nope", "absent"};
+    ModuleSet set = moduleSet();
+    auto own = resolveDeviceModules(v.inventory.devices[0], v, &set);
+    CPPUNIT_ASSERT(own && own->spec);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), own->spec->modules.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("system"), own->spec->modules[0]->name);
+    CPPUNIT_ASSERT(own->unknown == std::vector<std::string>({"absent", "nope"}));
+    CPPUNIT_ASSERT(own->unknown == own->spec->unknownModules);
+    // Not the entry of `module=system`: that answer has no promsnmp_module_up 0 lines.
+    auto known = resolveModuleScrape(request("core1", {"system"}), v, set, false);
+    CPPUNIT_ASSERT(known.spec->key != own->spec->key);
+    CPPUNIT_ASSERT_EQUAL(size_t(0), own->spec->key.rfind(known.spec->key, 0));
+  }
+
+  void testDeviceUnknownAuthOrNoModuleDefinedPollsNothing() {
+    InventoryView v = view();
+    ModuleSet set = moduleSet();
+    v.inventory.devices[0].modules = std::vector<std::string>{"system"};
+    v.inventory.devices[0].auth = "missing";
+    auto badAuth = resolveDeviceModules(v.inventory.devices[0], v, &set);
+    CPPUNIT_ASSERT(badAuth && !badAuth->spec && badAuth->unknownAuth);
+    CPPUNIT_ASSERT_EQUAL(std::string("unknown auth 'missing'"), badAuth->error);
+    v.inventory.devices[0].auth.reset();
+    v.inventory.devices[0].modules = std::vector<std::string>{"nope"};
+    auto none = resolveDeviceModules(v.inventory.devices[0], v, &set);
+    CPPUNIT_ASSERT(none && !none->spec && !none->unknownAuth && !none->error.empty());
+    CPPUNIT_ASSERT(none->unknown == std::vector<std::string>({"nope"}));
+    // No module files at all: every module is unknown.
+    v.inventory.devices[0].modules = std::vector<std::string>{"system"};
+    auto unloaded = resolveDeviceModules(v.inventory.devices[0], v, nullptr);
+    CPPUNIT_ASSERT(unloaded && !unloaded->spec);
+    CPPUNIT_ASSERT(unloaded->unknown == std::vector<std::string>({"system"}));
+    // What the answer then carries for each.
+    const std::string text = renderUnpolledModules({"nope", "system"});
+    CPPUNIT_ASSERT(text.find("# TYPE promsnmp_module_up gauge\n") != std::string::npos);
+    CPPUNIT_ASSERT(text.find("promsnmp_module_up{module=\"nope\"} 0\n") != std::string::npos);
+    CPPUNIT_ASSERT(text.find("promsnmp_module_up{module=\"system\"} 0\n") != std::string::npos);
   }
 };
 
