@@ -19,7 +19,8 @@
 //   the background (collection.mode all) and not with the interface set; /snmp?target= and
 //   /metrics?target= without `module` serve that poll, as `module=` with its modules and `auth=`
 //   its auth does (the same cache entry); /targets carries __param_module and __param_auth for
-//   it and nothing more for a device without modules;
+//   it and nothing more for a device without modules; a device naming a module no file defines
+//   is reported (promsnmp_module_up 0, health details, promsnmp_device_module_problems, log);
 // - a scraped module set is polled in the background (collection.mode scraped);
 // - a module file made invalid is refused by /-/reload (500, file:line) and SIGHUP, the modules
 //   in force stay served; a valid one with one more module is taken; the metric
@@ -517,7 +518,9 @@ class DaemonModulesTest : public CppUnit::TestFixture {
     std::ofstream(file) << R"({"devices":[{"sysName":")" << kDevice << R"(","agents":[)" << agent
                         << R"(],"primaryAgent":)" << agent << R"(,"modules":["system"],"auth":")"
                         << kRightAuth << R"("},{"sysName":"plain","agents":[)" << agent
-                        << R"(],"primaryAgent":)" << agent << R"(}],"discoverySeeds":[]})";
+                        << R"(],"primaryAgent":)" << agent << R"(},{"sysName":"stray","agents":[)"
+                        << agent << R"(],"primaryAgent":)" << agent
+                        << R"(,"modules":["no_such_module"]}],"discoverySeeds":[]})";
     env_["PROM_INV_FILE"] = dir_->path() + "/share-modules/promsnmp-inventory.json";
     env_["PROMSNMP_COLLECTION_MODE"] = "all";
     inventoryCli(env_, {"init", "--import", file});
@@ -574,7 +577,7 @@ class DaemonModulesTest : public CppUnit::TestFixture {
     HttpAnswer targets = daemon_->get("/targets");
     CPPUNIT_ASSERT_EQUAL(200, targets.status);
     auto groups = Poco::JSON::Parser().parse(targets.body).extract<Poco::JSON::Array::Ptr>();
-    CPPUNIT_ASSERT_EQUAL(size_t(2), groups->size());
+    CPPUNIT_ASSERT_EQUAL(size_t(3), groups->size());
     std::map<std::string, Poco::JSON::Object::Ptr> labelsOf;
     for (size_t i = 0; i < groups->size(); ++i) {
       Poco::JSON::Object::Ptr group = groups->getObject(static_cast<unsigned>(i));
@@ -591,6 +594,35 @@ class DaemonModulesTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(!labelsOf.at("plain")->has("__param_module"));
     CPPUNIT_ASSERT(!labelsOf.at("plain")->has("__param_auth"));
     CPPUNIT_ASSERT(labelsOf.at("plain")->has("__meta_promsnmp_address"));
+    CPPUNIT_ASSERT_EQUAL(std::string("no_such_module"),
+                         labelsOf.at("stray")->getValue<std::string>("__param_module"));
+
+    // A module no file defines: reported in the answer, the health details, a metric and the
+    // log; nothing is polled for that device.
+    HttpAnswer stray = scrape("target=stray");
+    CPPUNIT_ASSERT_EQUAL(200, stray.status);
+    std::vector<Sample> straySamples = parseSamples(stray.body);
+    CPPUNIT_ASSERT_EQUAL(
+        0.0, number(straySamples, "promsnmp_module_up", {{"module", "no_such_module"}}));
+    CPPUNIT_ASSERT_EQUAL(0.0, number(straySamples, "promsnmp_target_up", {{"target", "stray"}}));
+    CPPUNIT_ASSERT_EQUAL(1.0, number(selfMetrics(), "promsnmp_device_module_problems"));
+    HttpAnswer health = daemon_->get("/actuator/health");
+    auto details = Poco::JSON::Parser()
+                       .parse(health.body)
+                       .extract<Poco::JSON::Object::Ptr>()
+                       ->getObject("components")
+                       ->getObject("modules")
+                       ->getObject("details");
+    CPPUNIT_ASSERT_MESSAGE(health.body, details->has("devices"));
+    CPPUNIT_ASSERT_EQUAL(std::string("unknown modules: no_such_module"),
+                         details->getObject("devices")->getValue<std::string>("stray"));
+    CPPUNIT_ASSERT_EQUAL(size_t(1), details->getObject("devices")->size());
+    const std::string log = daemon_->log();
+    const std::string line = "device names modules no module file defines";
+    const size_t at = log.find(line);
+    CPPUNIT_ASSERT_MESSAGE(log, at != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(log, log.find("stray", at) != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(log, log.find(line, at + 1) == std::string::npos);
   }
 
   /// promtool parses a module answer; its only notes are on the MIB's names (camelCase, and
