@@ -628,12 +628,29 @@ void Collector::evictCache() { cache_.evictAll(); }
 std::vector<TargetState> Collector::targetStates() const {
   auto view = inventory_.current();
   auto now = clock_.steadyNow();
+  std::unordered_map<std::string, std::string> ownSets;  // a device with modules: its set's key
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [name, set] : deviceSets_) {
+      ownSets.emplace(name, set.key);
+    }
+  }
   std::vector<TargetState> states;
-  for (const SnmpTarget& target : view->targets()) {
+  for (const inventoryfs::Device& device : view->inventory.devices) {
+    std::optional<SnmpTarget> polled = view->targetFor(device);
+    if (!polled) {
+      continue;
+    }
+    const SnmpTarget& target = *polled;
     TargetState state;
     state.name = target.name;
     state.address = target.address + ":" + std::to_string(target.port);
-    if (auto entry = cache_.peek(target.name); entry && entry->last) {
+    std::string key = target.name;
+    if (hasModules(device)) {
+      auto own = ownSets.find(target.name);
+      key = own != ownSets.end() ? own->second : "";  // "": not polled (yet)
+    }
+    if (auto entry = key.empty() ? nullptr : cache_.peek(key); entry && entry->last) {
       state.polled = true;
       state.up = entry->last->up();
       state.error = state.up ? ""
@@ -660,9 +677,8 @@ void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& be
     dropStateNotIn(*after, old);
   }
   dropModuleSetsNotIn(*after, nullptr);
-  // A device's own module set whose modules or auth changed (or that left) goes with its cache
-  // entry; the new one is polled from the next cycle. A device that gained modules is no longer
-  // served from its interface poll.
+  // A device's own module set whose modules, auth or agent changed (or that left) goes with its
+  // cache entry; the new one is polled from the next cycle.
   std::vector<std::string> named;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -677,13 +693,6 @@ void Collector::onInventoryChange(const std::shared_ptr<const InventoryView>& be
         target && target->name == name ? deviceModules(*after, *device) : std::nullopt;
     noteDeviceSet(name, now && now->spec ? &*now->spec : nullptr);
   }
-  for (const inventoryfs::Device& device : after->inventory.devices) {
-    if (hasModules(device)) {
-      if (auto target = after->targetFor(device)) {
-        cache_.erase(target->name);
-      }
-    }
-  }
 }
 
 void Collector::dropStateNotIn(const InventoryView& view, const SnmpTarget& polled) {
@@ -694,7 +703,9 @@ void Collector::dropStateNotIn(const InventoryView& view, const SnmpTarget& poll
   std::optional<SnmpTarget> now = device ? view.targetFor(*device) : std::nullopt;
   const bool gone = !now || now->name != polled.name;
   const bool agentChanged = gone || now->sessionKey() != polled.sessionKey();
-  if (agentChanged || now->timeoutMs != polled.timeoutMs || now->retries != polled.retries) {
+  // A device that gained modules is served and polled with them: its interface entry goes.
+  if (agentChanged || now->timeoutMs != polled.timeoutMs || now->retries != polled.retries ||
+      hasModules(*device)) {
     cache_.erase(polled.name);
   }
   if (gone) {

@@ -36,7 +36,8 @@ struct ScrapeReply {
   bool cacheHit = false;
 };
 
-/// A target's state for the landing page and health details.
+/// A target's state for the landing page and health details: its interface poll, or for a
+/// device with modules the poll of its own module set.
 struct TargetState {
   std::string name;
   std::string address;
@@ -202,8 +203,9 @@ class Collector {
                          const std::shared_ptr<const InventoryView>& after);
   /// Drops what this replica keeps about `polled` (cached result, per-target series, learned
   /// poller state, utilization) that `view` no longer backs: the device left, or its agent or
-  /// poll settings changed. Used by the inventory listener and by every poll's callback, after
-  /// it stored its result (a poll that finishes after its device left must not leave state).
+  /// poll settings changed (or, for the cached result, it is now polled with modules). Used by the
+  /// inventory listener and by every poll's callback, after it stored its result (a poll that
+  /// finishes after its device left must not leave state).
   void dropStateNotIn(const InventoryView& view, const SnmpTarget& polled);
   void run();
 
