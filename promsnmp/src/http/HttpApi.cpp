@@ -477,9 +477,10 @@ bool HttpApi::inventoryLoaded(HTTPServerRequest& request, HTTPServerResponse& re
 
 void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) {
   // Prometheus HTTP SD: one group per device, metadata only, never a credential. A device with
-  // modules carries them as `__param_module` (and its auth as `__param_auth`): Prometheus sends
-  // them as URL parameters, so one job scrapes every device with its own modules. One group per
-  // device still (not per module set): its __meta_ labels are its own.
+  // modules names them in `__meta_promsnmp_modules` (and its auth in `__meta_promsnmp_auth`),
+  // for relabelling: not as `__param_module`, since the plain /snmp?target= already serves a
+  // device its modules (the same cache entry), where an explicit `module=` would make one
+  // module no file defines a 400 for the whole scrape.
   if (!inventoryLoaded(request, response)) {
     return;
   }
@@ -510,9 +511,9 @@ void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) 
       for (const std::string& module : modules) {
         joined += (joined.empty() ? "" : ",") + module;
       }
-      labels.set("__param_module", joined);
+      labels.set("__meta_promsnmp_modules", joined);
       if (device.auth) {
-        labels.set("__param_auth", *device.auth);
+        labels.set("__meta_promsnmp_auth", *device.auth);
       }
     }
     group.set("labels", labels);

@@ -18,9 +18,10 @@
 // - a device whose inventory entry names modules and an auth (issue 15) is polled with them in
 //   the background (collection.mode all) and not with the interface set; /snmp?target= and
 //   /metrics?target= without `module` serve that poll, as `module=` with its modules and `auth=`
-//   its auth does (the same cache entry); /targets carries __param_module and __param_auth for
-//   it and nothing more for a device without modules; a device naming a module no file defines
-//   is reported (promsnmp_module_up 0, health details, promsnmp_device_module_problems, log);
+//   its auth does (the same cache entry); /targets carries __meta_promsnmp_modules and
+//   __meta_promsnmp_auth for it (no __param_: the plain scrape serves them) and nothing more for a
+//   device without modules; a device naming a module no file defines is reported
+//   (promsnmp_module_up 0, health details, promsnmp_device_module_problems, log);
 // - a scraped module set is polled in the background (collection.mode scraped);
 // - a module file made invalid is refused by /-/reload (500, file:line) and SIGHUP, the modules
 //   in force stay served; a valid one with one more module is taken; the metric
@@ -586,16 +587,17 @@ class DaemonModulesTest : public CppUnit::TestFixture {
       labelsOf[names->getElement<std::string>(0)] = group->getObject("labels");
     }
     CPPUNIT_ASSERT_EQUAL(std::string("system"),
-                         labelsOf.at(kDevice)->getValue<std::string>("__param_module"));
+                         labelsOf.at(kDevice)->getValue<std::string>("__meta_promsnmp_modules"));
     CPPUNIT_ASSERT_EQUAL(std::string(kRightAuth),
-                         labelsOf.at(kDevice)->getValue<std::string>("__param_auth"));
+                         labelsOf.at(kDevice)->getValue<std::string>("__meta_promsnmp_auth"));
     CPPUNIT_ASSERT_EQUAL(std::string("127.0.0.1"),
                          labelsOf.at(kDevice)->getValue<std::string>("__meta_promsnmp_address"));
-    CPPUNIT_ASSERT(!labelsOf.at("plain")->has("__param_module"));
-    CPPUNIT_ASSERT(!labelsOf.at("plain")->has("__param_auth"));
+    CPPUNIT_ASSERT(!labelsOf.at(kDevice)->has("__param_module"));  // the plain scrape serves them
+    CPPUNIT_ASSERT(!labelsOf.at("plain")->has("__meta_promsnmp_modules"));
+    CPPUNIT_ASSERT(!labelsOf.at("plain")->has("__meta_promsnmp_auth"));
     CPPUNIT_ASSERT(labelsOf.at("plain")->has("__meta_promsnmp_address"));
     CPPUNIT_ASSERT_EQUAL(std::string("no_such_module"),
-                         labelsOf.at("stray")->getValue<std::string>("__param_module"));
+                         labelsOf.at("stray")->getValue<std::string>("__meta_promsnmp_modules"));
 
     // A module no file defines: reported in the answer, the health details, a metric and the
     // log; nothing is polled for that device.
