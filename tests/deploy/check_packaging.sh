@@ -831,7 +831,7 @@ else:
         cat_sizes[got[1]] = sum(len(v) for v in data.values())
     # kubectl apply (client side) keeps the whole object in an annotation of at most 256 KiB.
     for name, size in cat_sizes.items():
-        if size > 240 * 1024:
+        if size > 224 * 1024:
             e(f"ConfigMap {name}: {size} bytes, too close to the 256 KiB annotation limit of kubectl apply")
     cf = files_in(app, "/etc/promsnmp/promsnmp.cfg")
     if not cf or cf[:3] != ("configMap", "promsnmp-config", "promsnmp.cfg"):
