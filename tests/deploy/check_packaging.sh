@@ -36,6 +36,13 @@ K8S_RULES=(
   "promsnmp:$ROOT/etc/prometheus/rules/promsnmp.yml:$ROOT/kubernetes/prometheusrule.yaml"
   "promsnmp-devices:$ROOT/etc/prometheus/rules/devices.yml:$ROOT/kubernetes/prometheusrule-devices.yaml"
 )
+# Where every deployment puts the module catalogue (etc/modules/*.yml) and the default profiles
+# (etc/profiles.yml), and the values of the two variables that name them (the first entry of
+# each list; a site appends its own files).
+export CATALOGUE_DIR=/etc/promsnmp/modules
+export PROFILES_FILE=/etc/promsnmp/profiles.yml
+export MODULES_ENV="$CATALOGUE_DIR/*.yml"
+export PROFILES_ENV="$PROFILES_FILE"
 
 regen_rules() { # object name, rules file, manifest
   "$PY" - "$1" "$2" "$3" <<'EOF'
@@ -143,7 +150,8 @@ else
     "${COMPOSE[@]}" "${ENVF[@]}" -f "$CF" -f "$NFS" config -q
   run_check "${COMPOSE[*]} --profile monitoring --profile tools config" \
     "${COMPOSE[@]}" "${ENVF[@]}" --profile monitoring --profile tools -f "$CF" config -q
-  "${COMPOSE[@]}" "${ENVF[@]}" -f "$CF" config >"$TMP/compose.yml" 2>/dev/null
+  # With the tools profile: the inventory service's environment is checked too.
+  "${COMPOSE[@]}" "${ENVF[@]}" --profile tools -f "$CF" config >"$TMP/compose.yml" 2>/dev/null
   "${COMPOSE[@]}" "${ENVF[@]}" -f "$CF" -f "$NFS" config >"$TMP/compose-nfs.yml" 2>/dev/null
   if [ -n "$PY" ]; then
     run_check "compose topology (replicas, sidecars, volumes, secrets, web config, healthchecks, hardening)" \
@@ -239,6 +247,18 @@ for i in (1, 2, 3):
         if "ALL" not in s.get("cap_drop", []): e(f"{svc}: capabilities not dropped")
 if len(sockets) != 3:
     e("each replica needs its own socket volume")
+# The catalogue and the profiles the image carries, named by both lists (the CLI's too).
+import os
+for svc in ("promsnmp-1", "promsnmp-2", "promsnmp-3", "inventory"):
+    if svc not in S: e(f"service {svc} missing"); continue
+    env = S[svc].get("environment", {})
+    for var, want in (("PROMSNMP_MODULES_FILES", os.environ["MODULES_ENV"]),
+                      ("PROMSNMP_PROFILES_FILES", os.environ["PROFILES_ENV"])):
+        first = str(env.get(var, "")).split(",")[0].strip()
+        if first != want: e(f"{svc}: {var} does not start with {want} (is {env.get(var)!r})")
+    for target in mounts(svc):
+        if target.rstrip("/") in ("/etc/promsnmp", os.environ["CATALOGUE_DIR"], os.environ["PROFILES_FILE"]):
+            e(f"{svc}: a mount at {target} hides the image's catalogue or profiles")
 hap = S["haproxy"]
 if not str(hap.get("image", "")).startswith("haproxy:2.6"):
     e("haproxy: image is not haproxy:2.6")
@@ -303,6 +323,7 @@ text = open(sys.argv[1]).read().replace("\\\n", " ")
 stage = None
 pk = {"build": [], "runtime": []}
 copies = []
+pairs = []
 for line in text.splitlines():
     line = line.strip()
     m = re.match(r"FROM\s+\S+\s+AS\s+(\S+)", line, re.I)
@@ -313,9 +334,12 @@ for line in text.splitlines():
     m = re.match(r"COPY\s+(?!--from)(.*)", line)
     if m:
         copies.extend(m.group(1).split()[:-1])
+        if stage == "runtime":
+            pairs.append(m.group(1).split())
 for s in ("build", "runtime"):
     open(f"{sys.argv[2]}/pkgs-{s}", "w").write("\n".join(pk.get(s, [])) + "\n")
 open(f"{sys.argv[2]}/copies", "w").write("\n".join(copies) + "\n")
+open(f"{sys.argv[2]}/copies-runtime", "w").write("".join("\t".join(p) + "\n" for p in pairs))
 EOF
   for stage in build runtime; do
     n=$(grep -c . "$TMP/pkgs-$stage")
@@ -339,13 +363,39 @@ EOF
   while read -r src; do
     [ -n "$src" ] || continue
     [ "$src" = . ] && continue
-    [ -e "$ROOT/$src" ] || fail "Dockerfile: COPY source $src does not exist"
+    # A source may be a glob (etc/modules/*.yml): it must match something.
+    compgen -G "$ROOT/$src" >/dev/null || fail "Dockerfile: COPY source $src does not exist"
   done <"$TMP/copies"
   [ "$FAILED" -eq "$before" ] && ok "Dockerfile: COPY sources exist"
   for t in promsnmp-bin elector-bin promsnmp-inventory; do
     grep -rqs "add_executable($t " "$ROOT"/*/CMakeLists.txt || fail "Dockerfile: CMake target $t not found"
   done
   grep -q '^USER 10001' "$DF" && ok "Dockerfile: runs as UID 10001" || fail "Dockerfile: USER 10001 missing"
+  run_check "Dockerfile: every file of etc/modules/ in $CATALOGUE_DIR/, etc/profiles.yml at $PROFILES_FILE" \
+    "$PY" - "$ROOT" "$TMP/copies-runtime" <<'EOF'
+import glob, os, sys
+root, pairs = sys.argv[1], [l.rstrip("\n").split("\t") for l in open(sys.argv[2]) if l.strip()]
+# Image path -> repository file, from the runtime stage's COPY lines (Docker's rules: several
+# sources, a glob or a destination ending in / copy into the destination directory).
+image = {}
+for p in pairs:
+    srcs, dest = p[:-1], p[-1]
+    files = [f for s in srcs for f in sorted(glob.glob(os.path.join(root, s)))]
+    into = dest.endswith("/") or len(srcs) > 1 or any(set(s) & set("*?[") for s in srcs)
+    for f in files:
+        if os.path.isdir(f): continue
+        image[os.path.join(dest, os.path.basename(f)) if into else dest] = os.path.relpath(f, root)
+errs = []
+want = {os.path.join(os.environ["CATALOGUE_DIR"], f): f"etc/modules/{f}"
+        for f in sorted(os.listdir(os.path.join(root, "etc/modules")))}
+if not want: errs.append("etc/modules/ is empty")
+want[os.environ["PROFILES_FILE"]] = "etc/profiles.yml"
+for path, src in want.items():
+    if image.get(path) != src:
+        errs.append(f"{src} is not copied to {path} (that path gets {image.get(path)})")
+if errs: print("\n".join(errs), file=sys.stderr); sys.exit(1)
+print(f"{len(want)} files")
+EOF
   # Every shared library the built binaries load must come with the runtime packages (or
   # their dependencies, or the base image's essential libraries).
   if [ -x "$BIN_DIR/promsnmp" ] && [ -x "$BIN_DIR/elector" ] && have dpkg && have apt-cache; then
@@ -375,6 +425,76 @@ else
 fi
 
 ###################################################################################################
+section "catalogue: etc/modules/*.yml and etc/profiles.yml"
+# What the three deployments ship must agree with itself: every module a profile names is a
+# module of the catalogue (else devices of that profile poll nothing for it).
+if [ -n "$PY" ]; then
+  run_check "every module of etc/profiles.yml (modules, optional_modules) is defined in etc/modules/" \
+    "$PY" - "$ROOT/etc/modules" "$ROOT/etc/profiles.yml" <<'EOF'
+import os, sys, yaml
+mdir, pfile = sys.argv[1], sys.argv[2]
+errs = []
+defined = {}
+for f in sorted(os.listdir(mdir)):
+    path = os.path.join(mdir, f)
+    if not f.endswith((".yml", ".yaml")):
+        errs.append(f"etc/modules/{f}: not a .yml file (the deployments load *.yml)"); continue
+    try:
+        doc = yaml.safe_load(open(path)) or {}
+    except yaml.YAMLError as x:
+        errs.append(f"etc/modules/{f}: {x}"); continue
+    # snmp_exporter's formats: modules under "modules:" (with "auths:"), or at the top level.
+    mods = doc["modules"] if isinstance(doc.get("modules"), dict) else \
+        {k: v for k, v in doc.items() if k not in ("auths", "modules")}
+    for m in mods:
+        if m in defined: errs.append(f"module {m}: defined in etc/modules/{defined[m]} and {f}")
+        defined.setdefault(m, f)
+if not defined: errs.append("etc/modules/ defines no module")
+try:
+    prof = yaml.safe_load(open(pfile)) or {}
+except yaml.YAMLError as x:
+    print(f"etc/profiles.yml: {x}", file=sys.stderr); sys.exit(1)
+entries = [(f"profile {p.get('name')}", p) for p in prof.get("profiles") or []]
+if prof.get("generic") is not None: entries.append(("generic", prof["generic"]))
+if not entries: errs.append("etc/profiles.yml has no profile")
+named = 0
+for where, p in entries:
+    for key in ("modules", "optional_modules"):
+        names = p.get(key) or []
+        names = [names] if isinstance(names, str) else names
+        for m in names:
+            named += 1
+            if m not in defined:
+                errs.append(f"etc/profiles.yml {where}: {key} names {m}, which no file of etc/modules/ defines")
+if errs: print("\n".join(errs), file=sys.stderr); sys.exit(1)
+print(f"{len(entries)} profiles, {named} module names, {len(defined)} modules")
+EOF
+else
+  skip "catalogue vs profiles: python3-yaml missing"
+fi
+# The files load in the real binaries, named the way the deployments name them.
+if [ -x "$BIN_DIR/promsnmp" ]; then
+  run_check "promsnmp --config.check with PROMSNMP_MODULES_FILES=etc/modules/*.yml, PROMSNMP_PROFILES_FILES=etc/profiles.yml" \
+    env -i PATH=/usr/bin:/bin PROM_ENCRYPT_KEY=check-only PROMSNMP_MODULES_FILES="$ROOT/etc/modules/*.yml" \
+    PROMSNMP_PROFILES_FILES="$ROOT/etc/profiles.yml" "$BIN_DIR/promsnmp" --config.check \
+    --config.file="$ROOT/etc/promsnmp.cfg"
+  if grep -q "module files: [1-9]" "$TMP/out"; then
+    ok "promsnmp --config.check loads the catalogue: $(grep -o 'module files: .*' "$TMP/out")"
+  else
+    fail "promsnmp --config.check did not report the catalogue's modules"
+  fi
+else
+  skip "catalogue in promsnmp: $BIN_DIR/promsnmp not built"
+fi
+if [ -x "$BIN_DIR/promsnmp-inventory" ]; then
+  run_check "promsnmp-inventory classify reads etc/profiles.yml (PROMSNMP_PROFILES_FILES)" \
+    env -i PATH=/usr/bin:/bin PROMSNMP_PROFILES_FILES="$ROOT/etc/profiles.yml" \
+    "$BIN_DIR/promsnmp-inventory" classify --sys-object-id 1.3.6.1.4.1.8072.3.2.10
+else
+  skip "profiles in promsnmp-inventory: $BIN_DIR/promsnmp-inventory not built"
+fi
+
+###################################################################################################
 section "systemd: systemd-analyze verify"
 SD="$ROOT/systemd"
 for f in promsnmp@.service promsnmp-elector@.service promsnmp.target sysusers.d/promsnmp.conf \
@@ -387,6 +507,14 @@ if grep -qx 'PROMSNMP_WEB_CONFIG_FILE=/etc/promsnmp/web.yml' "$SD/default/promsn
   ok "default/promsnmp.example: PROMSNMP_WEB_CONFIG_FILE=/etc/promsnmp/web.yml, PROMSNMP_WEB_ADMIN_USERS=admin"
 else
   fail "default/promsnmp.example does not set PROMSNMP_WEB_CONFIG_FILE=/etc/promsnmp/web.yml and PROMSNMP_WEB_ADMIN_USERS=admin"
+fi
+# The catalogue and the profiles: the example names the install paths, the unit documents them.
+if grep -qxF "PROMSNMP_MODULES_FILES=$MODULES_ENV" "$SD/default/promsnmp.example" &&
+   grep -qxF "PROMSNMP_PROFILES_FILES=$PROFILES_ENV" "$SD/default/promsnmp.example" &&
+   grep -qF "$CATALOGUE_DIR/" "$SD/promsnmp@.service" && grep -qF "$PROFILES_FILE" "$SD/promsnmp@.service"; then
+  ok "default/promsnmp.example: PROMSNMP_MODULES_FILES=$MODULES_ENV, PROMSNMP_PROFILES_FILES=$PROFILES_ENV (documented in promsnmp@.service)"
+else
+  fail "default/promsnmp.example does not set PROMSNMP_MODULES_FILES=$MODULES_ENV and PROMSNMP_PROFILES_FILES=$PROFILES_ENV, or promsnmp@.service does not list them"
 fi
 if ! have systemd-analyze; then
   skip "systemd-analyze not installed (Debian: systemd)"
@@ -510,8 +638,25 @@ for f in sorted(os.listdir(kdir)):
         if not (d.get("metadata") or {}).get("name"): e(f"{f}: a {d.get('kind')} without metadata.name")
     docs_by_file[f] = docs
 kust = docs_by_file.get("kustomization.yaml", [{}])[0]
+def generated(d):
+    """The ConfigMaps of the configMapGenerator of the kustomization in d (unhashed names)."""
+    sub = yaml.safe_load(open(os.path.join(d, "kustomization.yaml"))) or {}
+    out = []
+    for g in sub.get("configMapGenerator", []):
+        data = {}
+        for spec in g.get("files", []):
+            key, _, path = spec.rpartition("=") if "=" in spec else (os.path.basename(spec), "", spec)
+            data[key] = open(os.path.join(d, path)).read()
+        out.append({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": g["name"]}, "data": data})
+    return out
 for r in kust.get("resources", []):
-    if r not in docs_by_file: e(f"kustomization.yaml: resource {r} does not exist")
+    rd = os.path.join(kdir, r)
+    if os.path.isfile(os.path.join(rd, "kustomization.yaml")):
+        try:
+            docs_by_file[r] = generated(rd)
+        except (OSError, yaml.YAMLError) as x:
+            e(f"kustomization.yaml: resource {r}: {x}")
+    elif r not in docs_by_file: e(f"kustomization.yaml: resource {r} does not exist")
 if "secret.example.yaml" in kust.get("resources", []):
     e("kustomization.yaml must not deploy the example Secret")
 if rendered:
@@ -664,6 +809,30 @@ else:
                 e(f"secret.example.yaml {wf[1]}/{wf[2]}: basic_auth_users lacks prometheus or admin")
         except (KeyError, yaml.YAMLError, AttributeError) as x:
             e(f"secret.example.yaml {wf[1]}/{wf[2]}: not a web config ({x})")
+    # The catalogue and the profiles: the env names them, the pod has each file of etc/, as is.
+    for var, want in (("PROMSNMP_MODULES_FILES", os.environ["MODULES_ENV"]),
+                      ("PROMSNMP_PROFILES_FILES", os.environ["PROFILES_ENV"])):
+        first = str(env.get(var, {}).get("value", "")).split(",")[0].strip()
+        if first != want: e(f"promsnmp: {var} does not start with {want}")
+    etc = os.path.join(kdir, "..", "etc")
+    want = {os.path.join(os.environ["CATALOGUE_DIR"], f): os.path.join(etc, "modules", f)
+            for f in sorted(os.listdir(os.path.join(etc, "modules")))}
+    want[os.environ["PROFILES_FILE"]] = os.path.join(etc, "profiles.yml")
+    cat_sizes = {}
+    for path, src in want.items():
+        got = files_in(app, path)
+        rel = os.path.relpath(src, os.path.join(kdir, ".."))
+        if not got: e(f"promsnmp: nothing mounted provides {path} ({rel}): list it in "
+                      "etc/kustomization.yaml and in the items of the volume promsnmp-etc"); continue
+        if got[0] != "configMap": e(f"promsnmp: {path} comes from a {got[0]}"); continue
+        data = (by["ConfigMap"].get(got[1]) or {}).get("data", {})
+        if data.get(got[2]) != open(src).read():
+            e(f"promsnmp: {path} is key {got[2]} of ConfigMap {got[1]}, which is not {rel}")
+        cat_sizes[got[1]] = sum(len(v) for v in data.values())
+    # kubectl apply (client side) keeps the whole object in an annotation of at most 256 KiB.
+    for name, size in cat_sizes.items():
+        if size > 224 * 1024:
+            e(f"ConfigMap {name}: {size} bytes, too close to the 256 KiB annotation limit of kubectl apply")
     cf = files_in(app, "/etc/promsnmp/promsnmp.cfg")
     if not cf or cf[:3] != ("configMap", "promsnmp-config", "promsnmp.cfg"):
         e("promsnmp: /etc/promsnmp/promsnmp.cfg is not promsnmp.cfg of the ConfigMap promsnmp-config")
