@@ -228,6 +228,7 @@ void Services::build() {
   openInventory();
   openCollector();
   openModules();
+  openProfiles();
   openLeadership();
   registerLeadershipMetrics();
   registerInventoryMetrics();
@@ -304,6 +305,32 @@ void Services::openModules() {
   collector_->enableModules(*modules_, *modulePoller_, config_.snmpAllowUnlistedTargets);
 }
 
+namespace {
+
+std::set<std::string> moduleNames(const ModuleSet& set) {
+  std::set<std::string> names;
+  for (const auto& [name, module] : set.modules) {
+    names.insert(name);
+  }
+  return names;
+}
+
+}  // namespace
+
+/// The device profiles (discovery.profile_files), checked against the modules loaded when module
+/// files are configured (without them no device gets modules, and every name would be warned
+/// about): a start with files that do not load is a configuration error (78); a reload keeps
+/// the last good set.
+void Services::openProfiles() {
+  profiles_ = std::make_unique<ProfileRegistry>(&metrics_);
+  const std::set<std::string> known = moduleNames(*modules_->current());
+  std::string error = profiles_->load(config_.discoveryProfileFiles,
+                                      config_.snmpModuleFiles.empty() ? nullptr : &known);
+  if (!error.empty()) {
+    throw StartupException("profiles files unusable", kExitConfig);  // logged by the registry
+  }
+}
+
 std::string Services::reload() {
   std::string problems = hooks_.reload();
   if (modules_) {
@@ -312,6 +339,15 @@ std::string Services::reload() {
     std::string error = modules_->load(config_.snmpModuleFiles, moduleLoadOptions(config_));
     if (!error.empty()) {
       problems += (problems.empty() ? "" : "\n") + std::string("module files: ") + error;
+    }
+  }
+  if (profiles_) {
+    // After the modules, so that the profiles are checked against the modules now in force.
+    const std::set<std::string> known = moduleNames(*modules_->current());
+    std::string error = profiles_->load(config_.discoveryProfileFiles,
+                                        config_.snmpModuleFiles.empty() ? nullptr : &known);
+    if (!error.empty()) {
+      problems += (problems.empty() ? "" : "\n") + std::string("profiles files: ") + error;
     }
   }
   return problems;
@@ -461,6 +497,8 @@ void Services::openDiscovery() {
   discoveryOptions.cron = config_.discoveryCron;
   discoveryOptions.zone = config_.discoveryZone;
   discoveryOptions.onStart = config_.discoveryOnStart;
+  discoveryOptions.profiles = profiles_.get();
+  discoveryOptions.modules = modules_.get();
   try {
     discovery_ =
         std::make_unique<DiscoveryService>(*inventory_, *leadership_, *discoverySnmp_, prober_,
@@ -511,7 +549,8 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
                      static_cast<size_t>(config_.discoveryMaxAddresses),
                      access_.get(),
                      static_cast<double>(config_.discoveryMaxRequestsPerMinute),
-                     modules_.get()};
+                     modules_.get(),
+                     profiles_.get()};
 
   httpThreads_ = std::make_unique<Poco::ThreadPool>("http", 4, kHttpThreads);
   try {
