@@ -12,6 +12,8 @@
 // devices take the profiles' modules, the run report and the landing page say why, and the
 // device's answer carries promsnmp_device_info; profiles files that do not load stop a start
 // (78) and a reload keeps the last good ones.
+#include <sys/socket.h>
+
 #include <chrono>
 #include <fstream>
 #include <set>
@@ -268,8 +270,8 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
 
   void testDiscoveryClassifiesTheDevices() {
     const uint16_t port = freeUdpPort();
-    SnmpSimAgent cisco({"127.0.23.3", port, "cisco_16_switch", "cisco_16_switch"});
-    SnmpSimAgent linux({"127.0.23.7", port, "recorded/linux-full-walk", "linux-full-walk"});
+    SnmpSimAgent cisco({"127.0.24.3", port, "cisco_16_switch", "cisco_16_switch"});
+    SnmpSimAgent linux({"127.0.24.7", port, "recorded/linux-full-walk", "linux-full-walk"});
     TempDir dir;
     std::map<std::string, std::string> env = loneLeader(dir);
     env["PROMSNMP_PROFILES_FILES"] = std::string(PROMSNMP_SOURCE_DIR) + "/etc/profiles.yml";
@@ -287,20 +289,20 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_EQUAL(1, run->getValue<int>("found"));
       return run;
     };
-    Poco::JSON::Object::Ptr ciscoRun = discover("127.0.23.3", "cisco_16_switch", 1);
-    Poco::JSON::Object::Ptr linuxRun = discover("127.0.23.7", "linux-full-walk", 2);
+    Poco::JSON::Object::Ptr ciscoRun = discover("127.0.24.3", "cisco_16_switch", 1);
+    Poco::JSON::Object::Ptr linuxRun = discover("127.0.24.7", "linux-full-walk", 2);
 
     // The profiles' modules (etc/profiles.yml); their optional modules are not in the module
     // file, so none is probed and the run report says so.
     const std::map<std::string,
                    std::tuple<std::string, std::string, std::string, std::vector<std::string>>>
         expected = {
-            {"127.0.23.3",
+            {"127.0.24.3",
              {"cisco-ios",
               "IOS",
               "1.3.6.1.4.1.9.1.516",
               {"system", "if_mib", "entity_physical", "cisco_process", "cisco_memory_pool"}}},
-            {"127.0.23.7",
+            {"127.0.24.7",
              {"net-snmp-linux",
               "Linux",
               "1.3.6.1.4.1.8072.3.2.10",
@@ -347,14 +349,15 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
       for (const std::string& m : modules) {
         joined += (joined.empty() ? "" : ",") + m;
       }
-      CPPUNIT_ASSERT_MESSAGE(
-          landing, landing.find(">" + profile + "</td><td>" + joined + "<") != std::string::npos);
+      std::string cells = ">" + profile;
+      cells += "</td><td>" + joined + "<";
+      CPPUNIT_ASSERT_MESSAGE(landing, landing.find(cells) != std::string::npos);
       CPPUNIT_ASSERT_MESSAGE(landing,
                              landing.find("<td title=\"sysObjectID " + oid) != std::string::npos);
     }
 
     // The device's answer carries promsnmp_device_info, and promtool parses it.
-    HttpAnswer answer = daemon.get("/snmp?target=127.0.23.3");
+    HttpAnswer answer = daemon.get("/snmp?target=127.0.24.3");
     CPPUNIT_ASSERT_EQUAL_MESSAGE(answer.body, 200, answer.status);
     auto samples = parseSamples(answer.body);
     CPPUNIT_ASSERT_EQUAL(std::string("1"), sampleValue(samples, "promsnmp_device_info",
@@ -375,7 +378,7 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL_MESSAGE(findings, std::string(), findings);
 
     // A rerun with the same sysObjectID classifies nothing again.
-    Poco::JSON::Object::Ptr again = discover("127.0.23.3", "cisco_16_switch", 3);
+    Poco::JSON::Object::Ptr again = discover("127.0.24.3", "cisco_16_switch", 3);
     CPPUNIT_ASSERT_EQUAL(0, again->getValue<int>("classified"));
     CPPUNIT_ASSERT_EQUAL(0, again->getValue<int>("inventoryVersion"));
     CPPUNIT_ASSERT_EQUAL(
