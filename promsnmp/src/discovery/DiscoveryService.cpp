@@ -345,6 +345,7 @@ void DiscoveryService::work() {
               {"new", std::to_string(run.merge.newDevices)},
               {"updated", std::to_string(run.merge.updatedDevices)},
               {"kept_fields", std::to_string(run.merge.keptFields)},
+              {"classified", std::to_string(run.merge.classified)},
               {"timeouts", std::to_string(run.scan.timeouts)},
               {"unreachable", std::to_string(run.scan.unreachable)},
               {"errors", std::to_string(run.scan.errors)},
