@@ -17,8 +17,8 @@ class SelfMetrics;
 /// The device profiles in force (discovery.profile_files): loaded at start, on SIGHUP and on
 /// POST /-/reload, like the module files (ModuleRegistry). A load that fails keeps the last good
 /// set and records why, for the log, `/-/reload`'s answer, the health details and the metrics
-/// `promsnmp_profiles_config_last_reload_successful` and `promsnmp_profiles_loaded`. Discovery takes the current set once per
-/// run (current()). Thread-safe.
+/// `promsnmp_profiles_config_last_reload_successful` and `promsnmp_profiles_loaded`. Discovery
+/// takes the current set once per run (current()). Thread-safe.
 class ProfileRegistry {
  public:
   struct Status {
