@@ -305,30 +305,24 @@ void Services::openModules() {
   collector_->enableModules(*modules_, *modulePoller_, config_.snmpAllowUnlistedTargets);
 }
 
-namespace {
-
-std::set<std::string> moduleNames(const ModuleSet& set) {
-  std::set<std::string> names;
-  for (const auto& [name, module] : set.modules) {
-    names.insert(name);
-  }
-  return names;
-}
-
-}  // namespace
-
-/// The device profiles (discovery.profile_files), checked against the modules loaded when module
-/// files are configured (without them no device gets modules, and every name would be warned
-/// about): a start with files that do not load is a configuration error (78); a reload keeps
-/// the last good set.
+/// The device profiles (discovery.profile_files): a start with files that do not load is a
+/// configuration error (78); a reload keeps the last good set.
 void Services::openProfiles() {
   profiles_ = std::make_unique<ProfileRegistry>(&metrics_);
-  const std::set<std::string> known = moduleNames(*modules_->current());
-  std::string error = profiles_->load(config_.discoveryProfileFiles,
-                                      config_.snmpModuleFiles.empty() ? nullptr : &known);
-  if (!error.empty()) {
+  if (!loadProfiles().empty()) {
     throw StartupException("profiles files unusable", kExitConfig);  // logged by the registry
   }
+}
+
+/// The profiles files, checked against the modules in force when module files are configured
+/// (without them no device gets modules, and every name would be warned about).
+std::string Services::loadProfiles() {
+  std::set<std::string> known;
+  for (const auto& [name, module] : modules_->current()->modules) {
+    known.insert(name);
+  }
+  return profiles_->load(config_.discoveryProfileFiles,
+                         config_.snmpModuleFiles.empty() ? nullptr : &known);
 }
 
 std::string Services::reload() {
@@ -343,9 +337,7 @@ std::string Services::reload() {
   }
   if (profiles_) {
     // After the modules, so that the profiles are checked against the modules now in force.
-    const std::set<std::string> known = moduleNames(*modules_->current());
-    std::string error = profiles_->load(config_.discoveryProfileFiles,
-                                        config_.snmpModuleFiles.empty() ? nullptr : &known);
+    std::string error = loadProfiles();
     if (!error.empty()) {
       problems += (problems.empty() ? "" : "\n") + std::string("profiles files: ") + error;
     }

@@ -105,6 +105,7 @@ class Services {
   void openCollector();
   void openModules();
   void openProfiles();
+  std::string loadProfiles();  // "" or the problems
   /// The application's reload (Hooks::reload), then the module files and the profiles files
   /// again: "" or the problems.
   std::string reload();
