@@ -1,10 +1,12 @@
 #include "app/ConfigCheck.h"
 
 #include <optional>
+#include <set>
 #include <string>
 
 #include "app/CommandLine.h"
 #include "app/Services.h"
+#include "discovery/ProfileRegistry.h"
 #include "modules/ModuleLoader.h"
 
 namespace promsnmp {
@@ -40,6 +42,25 @@ int runConfigCheck(const ConfigSources& sources, std::ostream& out, std::ostream
       return kExitConfig;
     }
   }
+  inventoryfs::ProfileSet profiles;
+  std::vector<std::string> profileWarnings;
+  try {
+    profiles = loadProfileFiles(config.discoveryProfileFiles, profileWarnings);
+  } catch (const inventoryfs::ProfileConfigException& e) {
+    err << "profiles files (discovery.profile_files, "
+        << config.sources.at("discovery.profile_files") << "):\n"
+        << e.message() << "\n";
+    return kExitConfig;
+  }
+  std::set<std::string> knownModules;
+  for (const auto& [name, module] : modules.modules) {
+    knownModules.insert(name);
+  }
+  if (!patterns.empty()) {  // without module files no device gets modules: nothing to check
+    for (const std::string& warning : profiles.unknownModules(knownModules)) {
+      profileWarnings.push_back(warning);
+    }
+  }
   out << config.describe();
   if (!patterns.empty()) {
     out << "# module files: " << modules.modules.size() << " modules, " << modules.auths.size()
@@ -51,10 +72,17 @@ int runConfigCheck(const ConfigSources& sources, std::ostream& out, std::ostream
       start = end + 1;
     }
   }
+  if (!config.discoveryProfileFiles.empty()) {
+    out << "# profiles files: " << profiles.profiles().size() << " profiles from "
+        << profiles.files().size() << " files\n";
+  }
   for (const std::string& warning : config.warnings) {
     err << "warning: " << warning << "\n";
   }
   for (const std::string& warning : modules.warnings) {
+    err << "warning: " << warning << "\n";
+  }
+  for (const std::string& warning : profileWarnings) {
     err << "warning: " << warning << "\n";
   }
   err << "configuration ok\n";

@@ -228,6 +228,7 @@ void Services::build() {
   openInventory();
   openCollector();
   openModules();
+  openProfiles();
   openLeadership();
   registerLeadershipMetrics();
   registerInventoryMetrics();
@@ -304,6 +305,26 @@ void Services::openModules() {
   collector_->enableModules(*modules_, *modulePoller_, config_.snmpAllowUnlistedTargets);
 }
 
+/// The device profiles (discovery.profile_files): a start with files that do not load is a
+/// configuration error (78); a reload keeps the last good set.
+void Services::openProfiles() {
+  profiles_ = std::make_unique<ProfileRegistry>(&metrics_);
+  if (!loadProfiles().empty()) {
+    throw StartupException("profiles files unusable", kExitConfig);  // logged by the registry
+  }
+}
+
+/// The profiles files, checked against the modules in force when module files are configured
+/// (without them no device gets modules, and every name would be warned about).
+std::string Services::loadProfiles() {
+  std::set<std::string> known;
+  for (const auto& [name, module] : modules_->current()->modules) {
+    known.insert(name);
+  }
+  return profiles_->load(config_.discoveryProfileFiles,
+                         config_.snmpModuleFiles.empty() ? nullptr : &known);
+}
+
 std::string Services::reload() {
   std::string problems = hooks_.reload();
   if (modules_) {
@@ -312,6 +333,13 @@ std::string Services::reload() {
     std::string error = modules_->load(config_.snmpModuleFiles, moduleLoadOptions(config_));
     if (!error.empty()) {
       problems += (problems.empty() ? "" : "\n") + std::string("module files: ") + error;
+    }
+  }
+  if (profiles_) {
+    // After the modules, so that the profiles are checked against the modules now in force.
+    std::string error = loadProfiles();
+    if (!error.empty()) {
+      problems += (problems.empty() ? "" : "\n") + std::string("profiles files: ") + error;
     }
   }
   return problems;
@@ -461,6 +489,8 @@ void Services::openDiscovery() {
   discoveryOptions.cron = config_.discoveryCron;
   discoveryOptions.zone = config_.discoveryZone;
   discoveryOptions.onStart = config_.discoveryOnStart;
+  discoveryOptions.profiles = profiles_.get();
+  discoveryOptions.modules = modules_.get();
   try {
     discovery_ =
         std::make_unique<DiscoveryService>(*inventory_, *leadership_, *discoverySnmp_, prober_,
@@ -511,7 +541,8 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
                      static_cast<size_t>(config_.discoveryMaxAddresses),
                      access_.get(),
                      static_cast<double>(config_.discoveryMaxRequestsPerMinute),
-                     modules_.get()};
+                     modules_.get(),
+                     profiles_.get()};
 
   httpThreads_ = std::make_unique<Poco::ThreadPool>("http", 4, kHttpThreads);
   try {

@@ -19,6 +19,7 @@
 #include "common/Clock.h"
 #include "config/Config.h"
 #include "discovery/DiscoveryService.h"
+#include "discovery/ProfileRegistry.h"
 #include "discovery/UdpProber.h"
 #include "exposition/SelfMetrics.h"
 #include "http/HttpApi.h"
@@ -103,7 +104,10 @@ class Services {
   void openInventory();
   void openCollector();
   void openModules();
-  /// The application's reload (Hooks::reload), then the module files again: "" or the problems.
+  void openProfiles();
+  std::string loadProfiles();  // "" or the problems
+  /// The application's reload (Hooks::reload), then the module files and the profiles files
+  /// again: "" or the problems.
   std::string reload();
   void openLeadership();
   void registerLeadershipMetrics();
@@ -132,6 +136,7 @@ class Services {
   std::unique_ptr<Collector> collector_;
   std::unique_ptr<ModuleRegistry> modules_;
   std::unique_ptr<ModulePoller> modulePoller_;
+  std::unique_ptr<ProfileRegistry> profiles_;
   std::unique_ptr<LeadershipClient> electorClient_;
   std::shared_ptr<Leadership> leadership_;
   std::mutex mirrorMutex_;  // two concurrent /metrics requests must not both add a delta

@@ -245,6 +245,9 @@ ScrapeReply Collector::replyFrom(const CacheLookup& lookup, const std::string& n
   TargetStatus status =
       lookup.status(name, secondsBetween(started, std::chrono::steady_clock::now()));
   status.modules = modules;
+  if (const inventoryfs::Device* device = inventory_.current()->find(name)) {
+    status.device = deviceInfoOf(*device);
+  }
   // Once the newest poll failed, the last good counters are not served again under a fresh
   // timestamp (graphs would show a flat rate instead of a gap); the status families say why.
   const DeviceBody* body = lookup.body.get();

@@ -244,6 +244,10 @@ std::vector<Row> buildTable() {
                       {"PROMSNMP_DISCOVERY_MAX_REQUESTS_PER_MINUTE"},
                       &Config::discoveryMaxRequestsPerMinute, 30, 1, 100000,
                       "discovery requests (POST) a replica accepts per minute; more get 429"));
+  t.push_back(commaList("discovery.profile_files", {"PROMSNMP_PROFILES_FILES"},
+                        &Config::discoveryProfileFiles,
+                        "device profiles files (YAML), comma-separated paths or globs, later "
+                        "entries win; empty: the built-in generic profile only"));
   // site
   t.push_back(text("site.id", {"PROM_SITE_ID"}, &Config::siteId, "0123456789", anything,
                    "site identifier"));

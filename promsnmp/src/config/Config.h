@@ -71,6 +71,7 @@ struct Config : common::ConfigProvenance {
   int64_t discoveryMaxAddresses;          // per request or seed, after expanding blocks and ranges
   int64_t discoveryMaxQueued;             // runs waiting behind the running one
   int64_t discoveryMaxRequestsPerMinute;  // POST /promsnmp/discovery accepted per minute
+  std::vector<std::string> discoveryProfileFiles;  // device profiles files (paths or globs)
 
   // --- site (labels describing where this collector runs)
   std::string siteId;

@@ -200,7 +200,148 @@ std::vector<bool> readSystemGroups(std::vector<FoundAgent>& candidates, SnmpClie
   return answered;
 }
 
+constexpr size_t kNoDevice = static_cast<size_t>(-1);
+
+size_t deviceWithEndpoint(const inventoryfs::Inventory& inventory,
+                          const inventoryfs::Endpoint& endpoint) {
+  for (size_t i = 0; i < inventory.devices.size(); ++i) {
+    for (const inventoryfs::Agent& agent : inventory.devices[i].agents) {
+      if (agent.endpoint.address == endpoint.address && agent.endpoint.port == endpoint.port) {
+        return i;
+      }
+    }
+  }
+  return kNoDevice;
+}
+
+size_t deviceWithEngine(const inventoryfs::Inventory& inventory, const std::string& engineId) {
+  const std::string wanted = normalEngineId(engineId);
+  for (size_t i = 0; i < inventory.devices.size(); ++i) {
+    for (const inventoryfs::Agent& agent : inventory.devices[i].agents) {
+      if (agent.type == inventoryfs::AgentType::User && agent.engineId &&
+          normalEngineId(*agent.engineId) == wanted) {
+        return i;
+      }
+    }
+  }
+  return kNoDevice;
+}
+
+/// The device mergeFound merges `f` into (same endpoint, else same SNMPv3 engine), or kNoDevice.
+size_t deviceFor(const inventoryfs::Inventory& inventory, const FoundAgent& f) {
+  size_t index = deviceWithEndpoint(inventory, f.agent.endpoint);
+  if (index == kNoDevice && f.agent.type == inventoryfs::AgentType::User && f.engineId) {
+    index = deviceWithEngine(inventory, *f.engineId);
+  }
+  return index;
+}
+
+/// Whether `device` is to be classified again for what `f` reported.
+bool needsClassification(const inventoryfs::Device& device, const FoundAgent& f,
+                         const inventoryfs::ProfileSet& profiles) {
+  if (!device.profile || device.sysObjectId.value_or("") != f.sysObjectId) {
+    return true;
+  }
+  // The sysDescr the agent reported last time: the device's own, or, while an operator owns
+  // it, the one recorded beside the operator's value.
+  const std::optional<std::string> before =
+      device.operatorOwns("sysDescr")
+          ? (device.discovered ? device.discovered->sysDescr : std::nullopt)
+          : device.sysDescr;
+  if (before == f.sysDescr) {
+    return false;
+  }
+  for (const inventoryfs::Profile& profile : profiles.profiles()) {
+    if (profile.name == device.profile->name) {
+      return !profile.sysDescrPattern.empty();
+    }
+  }
+  return false;  // a profile the files no longer define: kept until the sysObjectID changes
+}
+
+/// Whether `response` to a GETNEXT of `root` holds an object under `root`.
+bool answersUnder(const SnmpResponse& response, const Oid& root) {
+  return response.ok() && !response.varbinds.empty() &&
+         !response.varbinds.front().value.isException() &&
+         response.varbinds.front().oid.startsWith(root);
+}
+
 }  // namespace
+
+size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventory& inventory,
+                     const inventoryfs::ProfileSet& profiles, const ModuleSet& modules,
+                     SnmpClient& snmp, const DiscoveryOptions& options,
+                     const std::atomic<bool>& stop, const inventoryfs::Instant& now) {
+  struct Probe {
+    size_t agent;
+    std::string module;
+    Oid root;
+  };
+  std::vector<Probe> probes;
+  size_t classified = 0;
+  for (size_t i = 0; i < found.size(); ++i) {
+    FoundAgent& f = found[i];
+    const size_t index = deviceFor(inventory, f);
+    if (index != kNoDevice && !needsClassification(inventory.devices[index], f, profiles)) {
+      continue;
+    }
+    const inventoryfs::Classification c = profiles.classify(f.sysObjectId, f.sysDescr.value_or(""));
+    FoundProfile result;
+    result.profile.name = c.profile->name;
+    if (!c.profile->vendor.empty()) {
+      result.profile.vendor = c.profile->vendor;
+    }
+    if (!c.profile->os.empty()) {
+      result.profile.os = c.profile->os;
+    }
+    result.profile.reason = c.reason;
+    result.profile.at = now;
+    if (!modules.modules.empty()) {
+      result.modules = c.profile->modules;
+      for (const std::string& optional : c.profile->optionalModules) {
+        const auto it = modules.modules.find(optional);
+        if (it == modules.modules.end()) {
+          result.notes.push_back("optional module '" + optional + "' is not loaded: skipped");
+        } else if (it->second->walk.empty()) {
+          result.notes.push_back("optional module '" + optional + "' walks nothing: skipped");
+        } else {
+          probes.push_back({i, optional, it->second->walk.front()});
+        }
+      }
+    }
+    f.classified = std::move(result);
+    ++classified;
+  }
+
+  // One GETNEXT per optional module, answered in any order; the modules keep the profile's order.
+  std::vector<bool> answered(probes.size(), false);
+  Throttle throttle(options.snmpInFlight);
+  std::mutex resultMutex;
+  for (size_t p = 0; p < probes.size() && !stop.load(); ++p) {
+    const inventoryfs::Agent& agent = found[probes[p].agent].agent;
+    SnmpTarget target = targetFromAgent(agent.endpoint.address, agent);
+    target.timeoutMs = static_cast<int>(options.sweep.timeout.count());
+    target.retries = options.sweep.retries;
+    SnmpRequest request;
+    request.type = SnmpRequest::Type::GetNext;
+    request.oids = {probes[p].root};
+    throttle.acquire();
+    snmp.send(target, request, [&, p](const SnmpResponse& response) {
+      {
+        std::lock_guard<std::mutex> lock(resultMutex);
+        answered[p] = answersUnder(response, probes[p].root);
+      }
+      throttle.release();
+    });
+  }
+  throttle.drain();
+  for (size_t p = 0; p < probes.size(); ++p) {
+    if (answered[p]) {
+      found[probes[p].agent].classified->modules->push_back(probes[p].module);
+    }
+  }
+  return classified;
+}
 
 void ScanSummary::addProblem(std::string message) {
   if (problems.size() < kMaxProblems) {
@@ -303,27 +444,46 @@ MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Invent
                        const inventoryfs::Instant& now) {
   using inventoryfs::Device;
   MergeCounts counts;
-  auto deviceWithEndpoint = [&](const inventoryfs::Endpoint& endpoint) -> Device* {
-    for (Device& device : inventory.devices) {
-      for (const inventoryfs::Agent& agent : device.agents) {
-        if (agent.endpoint.address == endpoint.address && agent.endpoint.port == endpoint.port) {
-          return &device;
-        }
-      }
+  auto at = [&](size_t index) { return index == kNoDevice ? nullptr : &inventory.devices[index]; };
+  // The sysObjectID and, when classified, the profile and modules; returns whether anything
+  // changed. Lists the device's profile for the run report.
+  auto classify = [&](Device& device, const FoundAgent& f) {
+    bool changed = false;
+    if (!f.sysObjectId.empty() && device.sysObjectId != f.sysObjectId) {
+      device.sysObjectId = f.sysObjectId;
+      changed = true;
     }
-    return nullptr;
-  };
-  auto deviceWithEngine = [&](const std::string& engineId) -> Device* {
-    const std::string wanted = normalEngineId(engineId);
-    for (Device& device : inventory.devices) {
-      for (const inventoryfs::Agent& agent : device.agents) {
-        if (agent.type == inventoryfs::AgentType::User && agent.engineId &&
-            normalEngineId(*agent.engineId) == wanted) {
-          return &device;
-        }
+    const bool ownsModules = device.operatorOwns("modules");
+    if (f.classified) {
+      if (device.profile != f.classified->profile) {
+        device.profile = f.classified->profile;
+        changed = true;
       }
+      if (f.classified->modules && !ownsModules && device.modules != f.classified->modules) {
+        device.modules = f.classified->modules;
+        changed = true;
+      }
+      ++counts.classified;
     }
-    return nullptr;
+    if (counts.profiles.size() < MergeCounts::kMaxListed) {
+      DeviceClass row;
+      row.deviceId = device.id.value_or("");
+      row.sysName = device.sysName;
+      row.endpoint = f.agent.endpoint.address + ":" + std::to_string(f.agent.endpoint.port);
+      row.sysObjectId = device.sysObjectId;
+      if (device.profile) {
+        row.profile = device.profile->name;
+        row.reason = device.profile->reason.value_or("");
+      }
+      row.classified = f.classified.has_value();
+      row.modulesKept = ownsModules;
+      row.modules = device.modules.value_or(std::vector<std::string>{});
+      if (f.classified) {
+        row.notes = f.classified->notes;
+      }
+      counts.profiles.push_back(std::move(row));
+    }
+    return changed;
   };
   auto nameTaken = [&](const std::string& sysName, const Device& except) {
     for (const Device& device : inventory.devices) {
@@ -384,17 +544,20 @@ MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Invent
   };
 
   for (const FoundAgent& f : found) {
-    if (Device* device = deviceWithEndpoint(f.agent.endpoint)) {
-      ++(update(*device, f) ? counts.updatedDevices : counts.unchanged);
+    if (Device* device = at(deviceWithEndpoint(inventory, f.agent.endpoint))) {
+      const bool updated = update(*device, f);
+      const bool reclassified = classify(*device, f);
+      ++(updated || reclassified ? counts.updatedDevices : counts.unchanged);
       continue;
     }
     if (f.agent.type == inventoryfs::AgentType::User && f.engineId) {
-      if (Device* device = deviceWithEngine(*f.engineId)) {
+      if (Device* device = at(deviceWithEngine(inventory, *f.engineId))) {
         device->agents.push_back(f.agent);
         if (!device->primaryAgent) {
           device->primaryAgent = f.agent;
         }
         update(*device, f);
+        classify(*device, f);
         ++counts.newAgents;
         continue;
       }
@@ -408,6 +571,7 @@ MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Invent
     device.discoveredAt = now;
     device.agents.push_back(f.agent);
     device.primaryAgent = f.agent;
+    classify(device, f);
     if (counts.created.size() < MergeCounts::kMaxListed) {
       counts.created.push_back(
           {*device.id, device.sysName,

@@ -10,6 +10,8 @@
 #include "discovery/DiscoveryTargets.h"
 #include "discovery/Prober.h"
 #include "inventoryfs/Inventory.h"
+#include "inventoryfs/Profiles.h"
+#include "modules/Module.h"
 #include "snmp/SnmpClient.h"
 
 namespace promsnmp {
@@ -27,6 +29,17 @@ struct DiscoveryOptions {
   int agentRetries = 1;
 };
 
+/// How classifyFound classified a found agent, for mergeFound to record on its device.
+struct FoundProfile {
+  inventoryfs::DeviceProfile profile;  // name, vendor, os, reason, at
+  /// The profile's modules plus the optional modules the agent answered; nullopt: leave the
+  /// device's modules as they are (no module files loaded).
+  std::optional<std::vector<std::string>> modules;
+  /// Optional modules that were not probed because no module file defines them (or they have
+  /// no walk OID), each "module 'M' is not loaded: skipped".
+  std::vector<std::string> notes;
+};
+
 /// One agent that answered, with the system group it reported.
 struct FoundAgent {
   inventoryfs::Agent agent;
@@ -39,6 +52,8 @@ struct FoundAgent {
   // just data (a simulator replays one recording at many addresses), over authenticated v3 it
   // identifies the agent.
   std::optional<std::string> engineId;
+  /// Set by classifyFound when the agent's device is to be classified (again).
+  std::optional<FoundProfile> classified;
 };
 
 /// The outcome of scanning seeds: counts for the run record and the agents found.
@@ -85,6 +100,20 @@ struct CreatedDevice {
   std::string endpoint;  // address:port of its agent
 };
 
+/// A found device's profile, for the run report.
+struct DeviceClass {
+  std::string deviceId;
+  std::optional<std::string> sysName;
+  std::string endpoint;  // address:port of the agent found
+  std::optional<std::string> sysObjectId;
+  std::string profile;  // "" when the device has none (no classification this run or before)
+  std::string reason;
+  bool classified = false;   // classified by this run (else: the profile it had)
+  bool modulesKept = false;  // an operator set the device's modules: not changed
+  std::vector<std::string> modules;
+  std::vector<std::string> notes;  // FoundProfile::notes
+};
+
 /// What merging changed.
 struct MergeCounts {
   size_t newDevices = 0;      // devices created
@@ -94,9 +123,26 @@ struct MergeCounts {
   size_t keptFields = 0;               // all of them, also beyond the list below
   std::vector<KeptField> kept;         // the first kMaxListed
   std::vector<CreatedDevice> created;  // the first kMaxListed
+  size_t classified = 0;               // devices (re)classified
+  std::vector<DeviceClass> profiles;   // each found device's profile, the first kMaxListed
 
   static constexpr size_t kMaxListed = 1000;  // bounds the run record
 };
+
+/// Decides which found agents' devices are to be classified: a device not in `inventory` yet
+/// (by the rules of mergeFound), one without a profile, one whose sysObjectID differs from the
+/// one the agent reported, and one whose profile (by name, in `profiles`) looks at sysDescr
+/// while the agent's sysDescr changed. Each of those is classified with `profiles` and gets
+/// FoundAgent::classified: the profile (at = `now`) and, when `modules` defines any module, its
+/// modules plus each optional module whose first walk OID the agent answers a GETNEXT inside
+/// (sent through `snmp` with the agent's credentials, the sweep's timeout and retries, at most
+/// options.snmpInFlight at once); an optional module `modules` lacks is skipped with a note.
+/// Stops early (leaving the rest unclassified) when `stop` becomes true. Returns how many were
+/// classified. Thread-safe if `snmp` is.
+size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventory& inventory,
+                     const inventoryfs::ProfileSet& profiles, const ModuleSet& modules,
+                     SnmpClient& snmp, const DiscoveryOptions& options,
+                     const std::atomic<bool>& stop, const inventoryfs::Instant& now);
 
 /// Merges found agents into `inventory` (Java merged by sysName alone; ours are stricter):
 ///   - an agent already present at the same address:port (any device, any kind) is that device;
@@ -108,6 +154,9 @@ struct MergeCounts {
 /// On a known device, fields the operator set (Device::operatorSet) are kept: what the agent
 /// reported goes to Device::discovered, and each field whose value differs is listed as kept.
 /// Other fields follow the agent (sysName only while no other device has the new name).
+/// Every found device takes the sysObjectID its agent reported; one whose agent was classified
+/// (FoundAgent::classified) takes the profile and, unless an operator owns its modules
+/// (Device::operatorOwns("modules")), the modules.
 /// Nothing is removed: a device not found this time stays as it was. Thread-safe (pure).
 MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Inventory& inventory,
                        const inventoryfs::Instant& now);

@@ -9,12 +9,14 @@
 
 #include "common/Logging.h"
 #include "discovery/CronExpression.h"
+#include "discovery/ProfileRegistry.h"
 #include "discovery/TimeZone.h"
 #include "inventory/InventoryState.h"
 #include "inventory/LocalState.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
 #include "leadership/Leadership.h"
+#include "modules/ModuleRegistry.h"
 
 namespace promsnmp {
 
@@ -135,6 +137,32 @@ std::string DiscoveryService::toJson(const Run& run) {
     created.add(row);
   }
   object.set("created", created);
+  // Each found device's profile and why (classified by this run, or as it was).
+  object.set("classified", run.merge.classified);
+  Poco::JSON::Array profiles;
+  for (const DeviceClass& c : run.merge.profiles) {
+    Poco::JSON::Object row(Poco::JSON_PRESERVE_KEY_ORDER);
+    row.set("deviceId", c.deviceId);
+    row.set("sysName", orNull(c.sysName));
+    row.set("endpoint", c.endpoint);
+    row.set("sysObjectID", orNull(c.sysObjectId));
+    row.set("profile", c.profile.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(c.profile));
+    row.set("reason", c.reason);
+    row.set("classified", c.classified);
+    Poco::JSON::Array modules;
+    for (const std::string& m : c.modules) {
+      modules.add(m);
+    }
+    row.set("modules", modules);
+    row.set("modulesSetByOperator", c.modulesKept);
+    Poco::JSON::Array notes;
+    for (const std::string& n : c.notes) {
+      notes.add(n);
+    }
+    row.set("notes", notes);
+    profiles.add(row);
+  }
+  object.set("profiles", profiles);
   std::ostringstream out;
   object.stringify(out);
   return out.str();
@@ -317,6 +345,7 @@ void DiscoveryService::work() {
               {"new", std::to_string(run.merge.newDevices)},
               {"updated", std::to_string(run.merge.updatedDevices)},
               {"kept_fields", std::to_string(run.merge.keptFields)},
+              {"classified", std::to_string(run.merge.classified)},
               {"timeouts", std::to_string(run.scan.timeouts)},
               {"unreachable", std::to_string(run.scan.unreachable)},
               {"errors", std::to_string(run.scan.errors)},
@@ -370,6 +399,14 @@ void DiscoveryService::execute(Run& run, const std::vector<inventoryfs::Discover
   const inventoryfs::Instant now = inventoryfs::nowInstant();
   std::vector<FoundAgent> found = std::move(run.scan.found);
   run.scan.found.clear();
+  if (options_.profiles != nullptr) {
+    // Before the commit: the optional modules' probes are I/O, the merge is not.
+    std::shared_ptr<const ModuleSet> modules = options_.modules != nullptr
+                                                   ? options_.modules->current()
+                                                   : std::make_shared<const ModuleSet>();
+    classifyFound(found, inventory_.current()->inventory, *options_.profiles->current(), *modules,
+                  snmp_, options_.discovery, stop_, now);
+  }
   MergeCounts counts;
   size_t seedsSaved = 0;
   auto change = [&](inventoryfs::Inventory& inventory) {

@@ -25,6 +25,8 @@ namespace promsnmp {
 class InventoryState;
 class Leadership;
 class LocalState;
+class ModuleRegistry;
+class ProfileRegistry;
 
 /// Discovery runs on the leader: a queue of runs executed one at a time on a worker thread, the
 /// cron and on-start triggers that scan the saved seeds, one inventory commit per run (through
@@ -42,6 +44,10 @@ class DiscoveryService {
     std::string cron = "-";  // Spring 6-field cron of scheduled runs ("-": none)
     std::string zone = "UTC";
     bool onStart = false;  // one run of the saved seeds when this process first leads
+    /// Classification (classifyFound): the profiles and the modules in force, each taken once
+    /// per run; nullptr: found devices are not classified (their sysObjectID is still stored).
+    const ProfileRegistry* profiles = nullptr;
+    const ModuleRegistry* modules = nullptr;
   };
 
   /// One run, as the history keeps it (credentials never appear here).

@@ -454,6 +454,20 @@ void appendNativeOpenMetrics(std::string& out, const RenderedDevice& device) {
   }
 }
 
+std::optional<DeviceInfo> deviceInfoOf(const inventoryfs::Device& device) {
+  if (!device.sysObjectId && !device.profile) {
+    return std::nullopt;
+  }
+  DeviceInfo info;
+  info.sysObjectId = device.sysObjectId.value_or("");
+  if (device.profile) {
+    info.profile = device.profile->name;
+    info.vendor = device.profile->vendor.value_or("");
+    info.os = device.profile->os.value_or("");
+  }
+  return info;
+}
+
 size_t pollErrorReasonIndex(PollError error) {
   auto it = std::find(kPollErrorReasons.begin(), kPollErrorReasons.end(), error);
   return static_cast<size_t>(it - kPollErrorReasons.begin());
@@ -475,6 +489,27 @@ void appendStatusTail(std::string& out, ExpositionFormat format, const TargetSta
                  "completed yet (0).",
                  "gauge", format);
   appendTargetSample(out, "promsnmp_target_up", status.target, status.polled && status.up ? 1 : 0);
+  if (status.device) {
+    appendHelpType(out, "promsnmp_device_info",
+                   "How discovery classified the device (its profile, vendor and os labels) and "
+                   "the sysObjectID its agent reported; a label not known is empty.",
+                   "gauge", format);
+    const DeviceInfo& info = *status.device;
+    const std::pair<const char*, const std::string*> labels[] = {
+        {"profile", &info.profile},
+        {"vendor", &info.vendor},
+        {"os", &info.os},
+        {"sysObjectID", &info.sysObjectId}};
+    out += "promsnmp_device_info{target=\"";
+    appendLabelValue(out, status.target);
+    for (const auto& [name, value] : labels) {
+      out += "\",";
+      out += name;
+      out += "=\"";
+      appendLabelValue(out, *value);
+    }
+    out += "\"} 1\n";
+  }
   if (!status.polled) {
     return;
   }

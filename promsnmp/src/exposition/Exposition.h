@@ -14,6 +14,7 @@
 
 #include "collection/PollResult.h"
 #include "collection/UtilizationTracker.h"
+#include "inventoryfs/Inventory.h"
 
 namespace promsnmp {
 
@@ -182,8 +183,23 @@ inline constexpr std::array<PollError, 6> kPollErrorReasons = {
 size_t pollErrorReasonIndex(PollError error);
 
 /// What the tail says about one target in one response. Plain data.
+/// What `promsnmp_device_info` says of a device: how discovery classified it and its
+/// sysObjectID; a value not known is "".
+struct DeviceInfo {
+  std::string profile;
+  std::string vendor;
+  std::string os;
+  std::string sysObjectId;
+};
+
+/// The info of `device`, or nullopt when it has neither a sysObjectID nor a profile.
+/// Thread-safe (pure).
+std::optional<DeviceInfo> deviceInfoOf(const inventoryfs::Device& device);
+
 struct TargetStatus {
   std::string_view target;
+  /// `promsnmp_device_info{target,profile,vendor,os,sysObjectID} 1`, written when set.
+  std::optional<DeviceInfo> device;
   /// `snmp_scrape_duration_seconds{source="live"}` when this request ran or waited for a poll,
   /// `source="cached"` when it was served from the cache.
   bool live = false;

@@ -23,6 +23,7 @@
 #include "discovery/Discovery.h"
 #include "discovery/DiscoveryRequest.h"
 #include "discovery/DiscoveryService.h"
+#include "discovery/ProfileRegistry.h"
 #include "exposition/Exposition.h"
 #include "exposition/SelfMetrics.h"
 #include "http/WebConfig.h"
@@ -904,6 +905,30 @@ void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
     modules->set("details", moduleDetails);
     components->set("modules", modules);
   }
+  if (context_.profiles != nullptr) {
+    // Degraded, never down: a failed reload leaves the last good profiles classifying.
+    ProfileRegistry::Status loaded = context_.profiles->status();
+    Poco::JSON::Object::Ptr profiles = component("UP");
+    Poco::JSON::Object::Ptr profileDetails = new Poco::JSON::Object;
+    profileDetails->set("profiles", loaded.profiles);
+    Poco::JSON::Array files;
+    for (const std::string& file : loaded.files) {
+      files.add(file);
+    }
+    profileDetails->set("files", files);
+    if (!loaded.warnings.empty()) {
+      Poco::JSON::Array warnings;
+      for (const std::string& warning : loaded.warnings) {
+        warnings.add(warning);
+      }
+      profileDetails->set("warnings", warnings);
+    }
+    if (!loaded.lastLoadOk) {
+      profileDetails->set("error", loaded.lastError);
+    }
+    profiles->set("details", profileDetails);
+    components->set("profiles", profiles);
+  }
 
   std::string path = pathOf(request);
   std::string status;
@@ -971,16 +996,34 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
        << "<p><a href=\"/metrics\">/metrics</a> · <a href=\"/targets\">/targets</a> · "
        << "<a href=\"/actuator/health\">/actuator/health</a> · <a href=\"/config\">/config</a>"
        << "</p><table><tr><th>target</th><th>address</th><th>state</th><th>last poll</th>"
-       << "<th>duration</th><th>interfaces</th></tr>";
+       << "<th>duration</th><th>interfaces</th><th>profile</th><th>modules</th></tr>";
+  auto view = context_.inventory.current();
   for (const TargetState& t : context_.collector.targetStates()) {
     std::string state = !t.polled ? "not polled yet" : t.up ? "up" : "down: " + t.error;
     std::string encoded;
     Poco::URI::encode(t.name, "&?=#+%", encoded);
+    // How discovery classified the device; why, as the cell's tooltip.
+    const inventoryfs::Device* device = view->find(t.name);
+    std::string profile = "-";
+    std::string reason;
+    std::string modules = "-";
+    if (device != nullptr && device->profile) {
+      profile = device->profile->name;
+      reason = device->profile->reason.value_or("");
+    }
+    if (device != nullptr && device->modules) {
+      modules.clear();
+      for (const std::string& m : *device->modules) {
+        modules += (modules.empty() ? "" : ",") + m;
+      }
+    }
     html << "<tr><td><a href=\"/snmp?target=" << htmlEscape(encoded) << "\">" << htmlEscape(t.name)
          << "</a></td><td>" << htmlEscape(t.address) << "</td><td class=\""
          << (t.up ? "up" : "down") << "\">" << htmlEscape(state) << "</td><td>"
          << (t.polled ? std::to_string(static_cast<int>(t.ageSeconds)) + " s ago" : "-")
-         << "</td><td>" << t.durationSeconds << " s</td><td>" << t.interfaces << "</td></tr>";
+         << "</td><td>" << t.durationSeconds << " s</td><td>" << t.interfaces << "</td><td title=\""
+         << htmlEscape(reason) << "\">" << htmlEscape(profile) << "</td><td>" << htmlEscape(modules)
+         << "</td></tr>";
   }
   html << "</table>";
   std::vector<ModuleSetState> sets = context_.collector.moduleSetStates();

@@ -22,6 +22,7 @@ class HTTPServerResponse;
 namespace promsnmp {
 
 class ModuleRegistry;
+class ProfileRegistry;
 
 class Collector;
 class DiscoveryService;
@@ -52,6 +53,8 @@ struct ApiContext {
   WebAccess* access = nullptr;              // nullptr: no access control (everything open)
   double discoveryRequestsPerMinute = 30;   // POST /promsnmp/discovery, token bucket
   const ModuleRegistry* modules = nullptr;  // the module files, for the health details
+  /// The profiles files, for the health details.
+  const ProfileRegistry* profiles = nullptr;
 };
 
 /// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):

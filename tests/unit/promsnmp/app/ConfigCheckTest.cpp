@@ -45,6 +45,8 @@ class ConfigCheckTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testPatternMatchingNothing);
   CPPUNIT_TEST(testEnvironmentExpansionUsesTheSourcesEnvironment);
   CPPUNIT_TEST(testSettingProblemsExit78);
+  CPPUNIT_TEST(testProfileFileProblemsExit78WithFileLine);
+  CPPUNIT_TEST(testProfilesNamingUnloadedModulesWarn);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -118,6 +120,37 @@ class ConfigCheckTest : public CppUnit::TestFixture {
     o = check(env);
     CPPUNIT_ASSERT_EQUAL_MESSAGE(o.err, 0, o.code);
     CPPUNIT_ASSERT(!contains(o.out + o.err, "very-secret-marker"));
+  }
+
+  void testProfileFileProblemsExit78WithFileLine() {
+    const std::string bad = write("profiles.yml",
+                                  "profiles:\n  - name: x\n    sys_object_id: enterprises.9\n"
+                                  "    modules: [system]\n");
+    const Outcome o = check({{"PROMSNMP_PROFILES_FILES", bad}});
+    CPPUNIT_ASSERT_EQUAL(78, o.code);
+    CPPUNIT_ASSERT(o.out.empty());
+    CPPUNIT_ASSERT_MESSAGE(
+        o.err, contains(o.err, "(discovery.profile_files, env PROMSNMP_PROFILES_FILES)"));
+    CPPUNIT_ASSERT_MESSAGE(o.err, contains(o.err, bad + ":3: "));
+    CPPUNIT_ASSERT_MESSAGE(o.err, contains(o.err, "is not a numeric OID"));
+  }
+
+  void testProfilesNamingUnloadedModulesWarn() {
+    const std::string modules =
+        write("snmp.yml", "modules:\n  system:\n    walk: [1.3.6.1.2.1.1]\n");
+    const std::string profiles = write("profiles.yml",
+                                       "profiles:\n  - name: x\n    sys_object_id: 1.3.6.1.4.1.9\n"
+                                       "    modules: [system, cisco_process]\n");
+    const Outcome o =
+        check({{"PROMSNMP_MODULES_FILES", modules}, {"PROMSNMP_PROFILES_FILES", profiles}});
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(o.err, 0, o.code);
+    CPPUNIT_ASSERT_MESSAGE(o.out, contains(o.out, "# profiles files: 1 profiles from 1 files"));
+    CPPUNIT_ASSERT_MESSAGE(o.err, contains(o.err, "warning: " + profiles +
+                                                      ":2: profile x: "
+                                                      "module 'cisco_process' is not loaded"));
+    CPPUNIT_ASSERT_MESSAGE(o.err, !contains(o.err, "module 'system'"));
+    // The built-in generic profile's if_mib is not loaded either.
+    CPPUNIT_ASSERT_MESSAGE(o.err, contains(o.err, "module 'if_mib' is not loaded"));
   }
 
   void testSettingProblemsExit78() {

@@ -50,6 +50,53 @@ FoundAgent found(const std::string& address, std::optional<std::string> sysName,
   return f;
 }
 
+FoundAgent foundAs(const std::string& address, const std::string& sysObjectId,
+                   const std::string& descr) {
+  FoundAgent f = found(address, "dev-" + address, descr);
+  f.sysObjectId = sysObjectId;
+  return f;
+}
+
+// Profiles as a site would write them (the format of etc/profiles.yml): a later rule refines an
+// earlier one with sysDescr.
+const char* const kProfiles = R"(profiles:
+  - name: cisco-ios
+    vendor: Cisco
+    os: IOS
+    sys_object_id: 1.3.6.1.4.1.9.1
+    modules: [system, if_mib]
+    optional_modules: [entity_physical, bgp4, not_defined]
+  - name: cisco-nxos
+    vendor: Cisco
+    os: NX-OS
+    sys_object_id: 1.3.6.1.4.1.9.1
+    sys_descr: 'NX-OS'
+    modules: [system, if_mib]
+  - name: net-snmp-linux
+    vendor: Net-SNMP
+    os: Linux
+    sys_object_id: 1.3.6.1.4.1.8072.3.2.10
+    modules: [system, hrStorage]
+)";
+
+std::shared_ptr<const Module> moduleWalking(const std::string& name, const std::string& oid) {
+  auto module = std::make_shared<Module>();
+  module->name = name;
+  module->walk.push_back(Oid::parse(oid));
+  return module;
+}
+
+/// The modules the profiles name, each walking its MIB's table or group.
+ModuleSet loadedModules() {
+  ModuleSet set;
+  set.modules["system"] = moduleWalking("system", "1.3.6.1.2.1.1");
+  set.modules["if_mib"] = moduleWalking("if_mib", "1.3.6.1.2.1.2");
+  set.modules["hrStorage"] = moduleWalking("hrStorage", "1.3.6.1.2.1.25.2");
+  set.modules["entity_physical"] = moduleWalking("entity_physical", "1.3.6.1.2.1.47.1.1.1");
+  set.modules["bgp4"] = moduleWalking("bgp4", "1.3.6.1.2.1.15.3");
+  return set;
+}
+
 }  // namespace
 
 class DiscoveryTest : public CppUnit::TestFixture {
@@ -65,6 +112,13 @@ class DiscoveryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testV3ScanReadsTheEngineId);
   CPPUNIT_TEST(testMergeKeepsTheOperatorsFieldsAndRecordsTheAgents);
   CPPUNIT_TEST(testSeedsAreSavedOnce);
+  CPPUNIT_TEST(testClassificationIsStored);
+  CPPUNIT_TEST(testOptionalModulesAreKeptOnlyWhenTheAgentAnswersUnderThem);
+  CPPUNIT_TEST(testNoModulesAreSetWithoutModuleFiles);
+  CPPUNIT_TEST(testReclassifiedWhenTheSysObjectIdChanges);
+  CPPUNIT_TEST(testNotReclassifiedOnARerunWithTheSameSysObjectId);
+  CPPUNIT_TEST(testReclassifiedWhenTheSysDescrAProfileUsedChanges);
+  CPPUNIT_TEST(testOperatorModulesAreKept);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -294,6 +348,156 @@ class DiscoveryTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t{2}, again.kept.size());
   }
 
+  /// Classifies `f` against `inventory` and merges it.
+  MergeCounts discover(std::vector<FoundAgent> f, inventoryfs::Inventory& inventory,
+                       const inventoryfs::Instant& now, size_t expectClassified) {
+    size_t n = classifyFound(f, inventory, profiles_, modules_, snmp_, options_, stop_, now);
+    CPPUNIT_ASSERT_EQUAL(expectClassified, n);
+    return mergeFound(f, inventory, now);
+  }
+
+  void testClassificationIsStored() {
+    inventoryfs::Inventory inventory;
+    const inventoryfs::Instant now{1700000000, 0};
+    MergeCounts c = discover({foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS Software")},
+                             inventory, now, 1);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, c.classified);
+    const inventoryfs::Device& d = inventory.devices.at(0);
+    CPPUNIT_ASSERT_EQUAL(std::string("1.3.6.1.4.1.9.1.516"), *d.sysObjectId);
+    CPPUNIT_ASSERT(d.profile.has_value());
+    CPPUNIT_ASSERT_EQUAL(std::string("cisco-ios"), d.profile->name);
+    CPPUNIT_ASSERT_EQUAL(std::string("Cisco"), *d.profile->vendor);
+    CPPUNIT_ASSERT_EQUAL(std::string("IOS"), *d.profile->os);
+    CPPUNIT_ASSERT(d.profile->reason->find("1.3.6.1.4.1.9.1") != std::string::npos);
+    CPPUNIT_ASSERT(d.profile->at == now);
+    // The run report lists the device with its profile and why.
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, c.profiles.size());
+    CPPUNIT_ASSERT_EQUAL(*d.id, c.profiles[0].deviceId);
+    CPPUNIT_ASSERT_EQUAL(std::string("cisco-ios"), c.profiles[0].profile);
+    CPPUNIT_ASSERT_EQUAL(*d.profile->reason, c.profiles[0].reason);
+    CPPUNIT_ASSERT(c.profiles[0].classified);
+
+    // An agent no profile matches gets the generic profile.
+    discover({foundAs("10.0.0.2", "1.3.6.1.4.1.99999.1", "x")}, inventory, now, 1);
+    CPPUNIT_ASSERT_EQUAL(std::string(inventoryfs::ProfileSet::kGenericName),
+                         inventory.devices.at(1).profile->name);
+    CPPUNIT_ASSERT(!inventory.devices.at(1).profile->vendor);
+    CPPUNIT_ASSERT((std::vector<std::string>{"system", "if_mib"}) ==
+                   *inventory.devices.at(1).modules);
+  }
+
+  void testOptionalModulesAreKeptOnlyWhenTheAgentAnswersUnderThem() {
+    // ENTITY-MIB's entPhysicalTable answers; BGP4-MIB has nothing (the next object lies past it).
+    snmp_.setString("1.3.6.1.2.1.47.1.1.1.1.2.1", "chassis");
+    inventoryfs::Inventory inventory;
+    std::vector<FoundAgent> f = {foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS")};
+    classifyFound(f, inventory, profiles_, modules_, snmp_, options_, stop_, {1700000000, 0});
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, snmp_.requests().size());  // not_defined is not probed
+    for (const SnmpRequest& r : snmp_.requests()) {
+      CPPUNIT_ASSERT(r.type == SnmpRequest::Type::GetNext);
+      CPPUNIT_ASSERT_EQUAL(size_t{1}, r.oids.size());
+    }
+    CPPUNIT_ASSERT_EQUAL(std::string("1.3.6.1.2.1.47.1.1.1"), snmp_.requests()[0].oids[0].str());
+    CPPUNIT_ASSERT_EQUAL(std::string("1.3.6.1.2.1.15.3"), snmp_.requests()[1].oids[0].str());
+    CPPUNIT_ASSERT(f[0].classified.has_value());
+    CPPUNIT_ASSERT((std::vector<std::string>{"system", "if_mib", "entity_physical"}) ==
+                   *f[0].classified->modules);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, f[0].classified->notes.size());
+    CPPUNIT_ASSERT(f[0].classified->notes[0].find("not_defined") != std::string::npos);
+
+    MergeCounts c = mergeFound(f, inventory, {1700000000, 0});
+    CPPUNIT_ASSERT((std::vector<std::string>{"system", "if_mib", "entity_physical"}) ==
+                   *inventory.devices.at(0).modules);
+    CPPUNIT_ASSERT((std::vector<std::string>{"system", "if_mib", "entity_physical"}) ==
+                   c.profiles.at(0).modules);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, c.profiles.at(0).notes.size());
+  }
+
+  void testNoModulesAreSetWithoutModuleFiles() {
+    // Without module files the device keeps PromSNMP's own interface set (modules unset); the
+    // profile is still recorded.
+    inventoryfs::Inventory inventory;
+    std::vector<FoundAgent> f = {foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS")};
+    classifyFound(f, inventory, profiles_, ModuleSet{}, snmp_, options_, stop_, {1700000000, 0});
+    CPPUNIT_ASSERT(snmp_.requests().empty());
+    mergeFound(f, inventory, {1700000000, 0});
+    CPPUNIT_ASSERT_EQUAL(std::string("cisco-ios"), inventory.devices.at(0).profile->name);
+    CPPUNIT_ASSERT(!inventory.devices.at(0).modules);
+  }
+
+  void testReclassifiedWhenTheSysObjectIdChanges() {
+    inventoryfs::Inventory inventory;
+    const inventoryfs::Instant first{1700000000, 0};
+    const inventoryfs::Instant later{1700086400, 0};
+    discover({foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS")}, inventory, first, 1);
+    // The box was replaced by a Linux server at the same address.
+    MergeCounts c = discover({foundAs("10.0.0.1", "1.3.6.1.4.1.8072.3.2.10", "Linux srv 6.1")},
+                             inventory, later, 1);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, c.updatedDevices);
+    const inventoryfs::Device& d = inventory.devices.at(0);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, inventory.devices.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("1.3.6.1.4.1.8072.3.2.10"), *d.sysObjectId);
+    CPPUNIT_ASSERT_EQUAL(std::string("net-snmp-linux"), d.profile->name);
+    CPPUNIT_ASSERT_EQUAL(std::string("Linux"), *d.profile->os);
+    CPPUNIT_ASSERT(d.profile->at == later);
+    CPPUNIT_ASSERT((std::vector<std::string>{"system", "hrStorage"}) == *d.modules);
+  }
+
+  void testNotReclassifiedOnARerunWithTheSameSysObjectId() {
+    inventoryfs::Inventory inventory;
+    const inventoryfs::Instant first{1700000000, 0};
+    discover({foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS")}, inventory, first, 1);
+    const inventoryfs::Inventory before = inventory;
+    const size_t requests = snmp_.requests().size();
+    std::vector<FoundAgent> f = {foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS")};
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, classifyFound(f, inventory, profiles_, modules_, snmp_,
+                                                  options_, stop_, {1700086400, 0}));
+    CPPUNIT_ASSERT(!f[0].classified);
+    CPPUNIT_ASSERT_EQUAL(requests, snmp_.requests().size());  // no probe either
+    MergeCounts c = mergeFound(f, inventory, {1700086400, 0});
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, c.unchanged);
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, c.classified);
+    CPPUNIT_ASSERT(inventory == before);  // nothing to commit
+    // The report still says what the device is.
+    CPPUNIT_ASSERT_EQUAL(std::string("cisco-ios"), c.profiles.at(0).profile);
+    CPPUNIT_ASSERT(!c.profiles.at(0).classified);
+
+    // A changed sysDescr does not matter to a profile that does not look at it.
+    f = {foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS 15.2")};
+    CPPUNIT_ASSERT_EQUAL(size_t{0}, classifyFound(f, inventory, profiles_, modules_, snmp_,
+                                                  options_, stop_, {1700086400, 0}));
+  }
+
+  void testReclassifiedWhenTheSysDescrAProfileUsedChanges() {
+    inventoryfs::Inventory inventory;
+    discover({foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco NX-OS 9.3")}, inventory,
+             {1700000000, 0}, 1);
+    CPPUNIT_ASSERT_EQUAL(std::string("cisco-nxos"), inventory.devices.at(0).profile->name);
+    CPPUNIT_ASSERT(inventory.devices.at(0).profile->reason->find("sysDescr") != std::string::npos);
+    // Same sysObjectID, another OS: the profile that matched looked at sysDescr.
+    discover({foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS 15.2")}, inventory,
+             {1700086400, 0}, 1);
+    CPPUNIT_ASSERT_EQUAL(std::string("cisco-ios"), inventory.devices.at(0).profile->name);
+  }
+
+  void testOperatorModulesAreKept() {
+    inventoryfs::Inventory inventory;
+    inventoryfs::Device device;
+    device.id = "mine";
+    device.sysName = "dev-10.0.0.1";
+    device.agents.push_back(found("10.0.0.1", "dev-10.0.0.1").agent);
+    device.primaryAgent = device.agents[0];
+    device.modules = std::vector<std::string>{"if_mib", "my_module"};
+    device.operatorSet = std::vector<std::string>{"modules"};
+    inventory.devices.push_back(device);
+    MergeCounts c = discover({foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS")}, inventory,
+                             {1700000000, 0}, 1);
+    const inventoryfs::Device& d = inventory.devices.at(0);
+    CPPUNIT_ASSERT((std::vector<std::string>{"if_mib", "my_module"}) == *d.modules);
+    CPPUNIT_ASSERT_EQUAL(std::string("cisco-ios"), d.profile->name);  // still recorded
+    CPPUNIT_ASSERT(c.profiles.at(0).modulesKept);
+  }
+
   void testSeedsAreSavedOnce() {
     inventoryfs::Inventory inventory;
     CPPUNIT_ASSERT(addSeed(communitySeed({"10.0.0.0/24"}), inventory));
@@ -308,6 +512,8 @@ class DiscoveryTest : public CppUnit::TestFixture {
   FakeSnmpClient snmp_;
   FakeProber prober_;
   DiscoveryOptions options_;
+  inventoryfs::ProfileSet profiles_ = inventoryfs::ProfileSet::parse({{"test.yml", kProfiles}});
+  ModuleSet modules_ = loadedModules();
   std::atomic<bool> stop_{false};
 };
 

@@ -216,6 +216,7 @@ class ExpositionTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testNativeHistogramScopedToTarget);
   CPPUNIT_TEST(testTailOfTargetNeverPolled);
   CPPUNIT_TEST(testScrapeWithoutBody);
+  CPPUNIT_TEST(testDeviceInfo);
   CPPUNIT_TEST(testDeviceBodyGzipAndTextAgree);
   CPPUNIT_TEST_SUITE_END();
 
@@ -445,6 +446,42 @@ class ExpositionTest : public CppUnit::TestFixture {
                     "# TYPE promsnmp_target_up gauge\n"
                     "promsnmp_target_up{target=\"new\\\"one\"} 0\n"),
         out);
+  }
+
+  void testDeviceInfo() {
+    inventoryfs::Device device;
+    CPPUNIT_ASSERT(!deviceInfoOf(device));  // nothing known: no series
+    device.sysObjectId = "1.3.6.1.4.1.8072.3.2.10";
+    std::optional<DeviceInfo> info = deviceInfoOf(device);
+    CPPUNIT_ASSERT(info && info->profile.empty() && info->vendor.empty() && info->os.empty());
+    CPPUNIT_ASSERT_EQUAL(std::string("1.3.6.1.4.1.8072.3.2.10"), info->sysObjectId);
+    device.profile =
+        inventoryfs::DeviceProfile{"lab \"x\"", "Net\\SNMP", std::nullopt, "why", std::nullopt};
+    info = deviceInfoOf(device);
+    CPPUNIT_ASSERT_EQUAL(std::string("lab \"x\""), info->profile);
+    CPPUNIT_ASSERT_EQUAL(std::string("Net\\SNMP"), info->vendor);
+    CPPUNIT_ASSERT(info->os.empty());
+
+    // Written right after promsnmp_target_up, also before the first poll; values escaped.
+    TargetStatus s;
+    s.target = "srv1";
+    s.modules = true;
+    s.device = info;
+    std::string out;
+    appendStatusTail(out, ExpositionFormat::PrometheusText, s);
+    const std::string expected =
+        "promsnmp_target_up{target=\"srv1\"} 0\n"
+        "# HELP promsnmp_device_info How discovery classified the device (its profile, vendor "
+        "and os labels) and the sysObjectID its agent reported; a label not known is empty.\n"
+        "# TYPE promsnmp_device_info gauge\n"
+        "promsnmp_device_info{target=\"srv1\",profile=\"lab \\\"x\\\"\",vendor=\"Net\\\\SNMP\","
+        "os=\"\",sysObjectID=\"1.3.6.1.4.1.8072.3.2.10\"} 1\n";
+    CPPUNIT_ASSERT_MESSAGE(
+        out, out.size() >= expected.size() && out.substr(out.size() - expected.size()) == expected);
+    s.device.reset();
+    out.clear();
+    appendStatusTail(out, ExpositionFormat::PrometheusText, s);
+    CPPUNIT_ASSERT(out.find("promsnmp_device_info") == std::string::npos);
   }
 
   void testScrapeWithoutBody() {

@@ -11,6 +11,7 @@
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "collection/MetricCatalog.h"
+#include "exposition/Exposition.h"
 #include "exposition/PromtoolRunner.h"
 #include "exposition/SelfMetrics.h"
 
@@ -33,6 +34,7 @@ class PromtoolLintTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(PromtoolLintTest);
   CPPUNIT_TEST(testGoldenDeviceOutput);
   CPPUNIT_TEST(testSelfMetricsAreLintClean);
+  CPPUNIT_TEST(testDeviceInfoIsCleanButForItsMibLabel);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -71,6 +73,28 @@ class PromtoolLintTest : public CppUnit::TestFixture {
                    compatCounters.count(metric) != 0;
       CPPUNIT_ASSERT_MESSAGE("unexpected lint finding: " + line, camel || total);
     }
+  }
+
+  // promsnmp_device_info keeps the MIB object's name sysObjectID as a label (dashboards group by
+  // it): promtool's camelCase finding on that label is the only one allowed.
+  void testDeviceInfoIsCleanButForItsMibLabel() {
+    std::string promtool = findPromtool();
+    if (skip(promtool)) {
+      return;
+    }
+    TargetStatus s;
+    s.target = "sw1";
+    s.polled = true;
+    s.up = true;
+    s.device = DeviceInfo{"cisco-ios", "Cisco", "IOS", "1.3.6.1.4.1.9.1.516"};
+    std::string text;
+    appendScrape(text, ExpositionFormat::PrometheusText, nullptr, s);
+    LintResult r = runPromtoolOnText(promtool, text);
+    CPPUNIT_ASSERT_MESSAGE(r.output, r.exitCode == 0 || r.exitCode == 3);
+    CPPUNIT_ASSERT_MESSAGE(r.output,
+                           r.output.empty() || r.output ==
+                                                   "promsnmp_device_info label names should be "
+                                                   "written in 'snake_case' not 'camelCase'\n");
   }
 
   void testSelfMetricsAreLintClean() {

@@ -1,0 +1,123 @@
+#include "discovery/ProfileRegistry.h"
+
+#include <glob.h>
+
+#include <algorithm>
+
+#include "common/Logging.h"
+#include "exposition/SelfMetrics.h"
+
+namespace promsnmp {
+
+using common::logEvent;
+using common::logger;
+
+inventoryfs::ProfileSet loadProfileFiles(const std::vector<std::string>& patterns,
+                                         std::vector<std::string>& warnings) {
+  std::vector<std::string> files;
+  std::string problems;
+  for (const std::string& pattern : patterns) {
+    if (pattern.find_first_of("*?[") == std::string::npos) {
+      files.push_back(pattern);  // ProfileSet::load says when it cannot be read
+      continue;
+    }
+    glob_t matches{};
+    const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
+    std::vector<std::string> found;
+    if (rc == 0) {
+      found.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
+    }
+    ::globfree(&matches);
+    if (rc == GLOB_NOMATCH) {
+      // An empty profiles.d/ must not stop a start; a typo in a literal path does.
+      warnings.push_back(pattern + ": no file matches this pattern");
+    } else if (rc != 0) {
+      problems += (problems.empty() ? "" : "\n") + pattern + ": cannot expand this pattern";
+    }
+    std::sort(found.begin(), found.end());
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  if (!problems.empty()) {
+    throw inventoryfs::ProfileConfigException(problems);
+  }
+  return patterns.empty() ? inventoryfs::ProfileSet() : inventoryfs::ProfileSet::load(files);
+}
+
+ProfileRegistry::ProfileRegistry(SelfMetrics* metrics)
+    : current_(std::make_shared<const inventoryfs::ProfileSet>()) {
+  if (metrics == nullptr) {
+    return;
+  }
+  Gauge& ok = metrics
+                  ->gauge("promsnmp_profiles_config_last_reload_successful",
+                          "Whether the last load of the device profiles files "
+                          "(discovery.profile_files) worked (1); 0: the profiles loaded before "
+                          "are still in force.")
+                  .get();
+  Gauge& loaded = metrics
+                      ->gauge("promsnmp_profiles_loaded",
+                              "Device profiles in force, from discovery.profile_files (the "
+                              "generic profile not counted).")
+                      .get();
+  metrics->onCollect([this, &ok, &loaded] {
+    Status s = status();
+    ok.set(s.lastLoadOk ? 1 : 0);
+    loaded.set(static_cast<double>(s.profiles));
+  });
+}
+
+std::string ProfileRegistry::load(const std::vector<std::string>& patterns,
+                                  const std::set<std::string>* knownModules) {
+  Poco::Logger& log = logger("promsnmp.profiles");
+  std::shared_ptr<const inventoryfs::ProfileSet> fresh;
+  std::vector<std::string> warnings;
+  std::string error;
+  try {
+    fresh = std::make_shared<const inventoryfs::ProfileSet>(loadProfileFiles(patterns, warnings));
+  } catch (const inventoryfs::ProfileConfigException& e) {
+    error = e.message();
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++status_.loads;
+  status_.patterns = patterns;
+  if (!fresh) {
+    ++status_.failures;
+    status_.lastLoadOk = false;
+    status_.lastError = error;
+    logEvent(log, Poco::Message::PRIO_ERROR,
+             "profiles files invalid, keeping the profiles in force",
+             {{"error", error}, {"profiles", status_.profiles}});
+    return error;
+  }
+  if (knownModules != nullptr) {
+    std::vector<std::string> unknown = fresh->unknownModules(*knownModules);
+    warnings.insert(warnings.end(), unknown.begin(), unknown.end());
+  }
+  current_ = fresh;
+  status_.files = fresh->files();
+  status_.profiles = fresh->profiles().size();
+  status_.lastLoadOk = true;
+  status_.lastError.clear();
+  status_.warnings = warnings;
+  status_.loadedAt = std::chrono::system_clock::now();
+  for (const std::string& warning : warnings) {
+    logEvent(log, Poco::Message::PRIO_WARNING, warning);
+  }
+  logEvent(log, Poco::Message::PRIO_INFORMATION, "profiles loaded",
+           {{"profiles", status_.profiles},
+            {"files", static_cast<uint64_t>(status_.files.size())},
+            {"warnings", static_cast<uint64_t>(warnings.size())}});
+  return "";
+}
+
+std::shared_ptr<const inventoryfs::ProfileSet> ProfileRegistry::current() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return current_;
+}
+
+ProfileRegistry::Status ProfileRegistry::status() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return status_;
+}
+
+}  // namespace promsnmp
