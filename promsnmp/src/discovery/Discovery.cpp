@@ -1,5 +1,6 @@
 #include "discovery/Discovery.h"
 
+#include <algorithm>
 #include <cctype>
 #include <condition_variable>
 #include <functional>
@@ -529,8 +530,12 @@ MergeCounts mergeFound(const std::vector<FoundAgent>& found, inventoryfs::Invent
         changed = true;
       }
     }
-    if (device.operatorSet && !device.operatorSet->empty()) {
-      // Recorded beside the operator's values; `at` moves only when the report changes, so a
+    const bool ownsSystemField =
+        std::any_of(std::begin(fields), std::end(fields),
+                    [&device](const Field& field) { return device.operatorOwns(field.name); });
+    if (ownsSystemField) {
+      // Recorded beside the operator's values (of system fields: owning only the modules
+      // needs no record of the agent's system group); `at` moves only when the report changes, so a
       // run that learns nothing new commits nothing.
       inventoryfs::DiscoveredSystem before = device.discovered.value_or(reported);
       before.at.reset();
