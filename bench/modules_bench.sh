@@ -194,8 +194,16 @@ if ((fleet_size > 0)); then
   one_series=$(series "$fdir/one.txt" | wc -l)
   kill "$fpid" "$sim_pid" 2>/dev/null || true
   wait "$fpid" "$sim_pid" 2>/dev/null || true
-  # The polls due in the window: every set once per interval.
-  expected=$(awk -v n="$fleet_size" -v w="$fwall" -v i="$interval_s" 'BEGIN {printf "%.0f", n * w / i}')
+  # The polls due in the window: every set once per cycle that started in it. The window runs
+  # from the end of one cycle to the end of the second after it, so it is two intervals plus the
+  # difference of those cycles' durations; counting by wall time would call the polls of a cycle
+  # that ends later than the one before "missing". With overruns, by wall time (a cycle then
+  # starts late, and the sets wait).
+  if ((overruns > 0)); then
+    expected=$(awk -v n="$fleet_size" -v w="$fwall" -v i="$interval_s" 'BEGIN {printf "%.0f", n * w / i}')
+  else
+    expected=$((fleet_size * cycles))
+  fi
   share=$(awk -v c="$fcpu" -v w="$fwall" 'BEGIN {printf "%.1f", 100 * c / w}')
   rss_mib=$(awk -v r="$frss" 'BEGIN {printf "%.0f", r / 1024}')
   fleet_row=$(printf '| %d | %s | %d / %d (%.0f %%) | %s s (%d) | %s %% | %.3f ms | %s MiB | %.1f KiB | %d |' \
@@ -207,7 +215,7 @@ if ((fleet_size > 0)); then
   fleet_ok=met
   # The polls must be the module set's: its tables in a device's answer.
   for name in ifHCInOctets hrStorageUsed hrProcessorLoad sysUpTime; do
-    grep -q "^$name{" "$fdir/one.txt" || fleet_ok="MISSED (no $name series in a device's answer: not the module set)"
+    grep -qE "^$name[{ ]" "$fdir/one.txt" || fleet_ok="MISSED (no $name series in a device's answer: not the module set)"
   done
   if [[ $fleet_ok != met ]]; then
     :
@@ -311,7 +319,8 @@ COLLECTION_INTERVAL=$interval_ms\`, every device in its inventory. Each device i
 \`module=$fleet_set\` (curl, 16 at a time, with gzip as Prometheus asks) so that its (device, module set) is polled in the
 background; after the cycle running when that ends, two whole cycles are measured, end to end,
 or when cycles overrun those that end within three intervals (here: $cycles in $fwall s):
-polls done against those due in that window (every set once per interval), the last cycle's
+polls done against those due in that window (every set once per cycle started in it; by wall
+time, every set once per interval, when a cycle overran), the last cycle's
 duration and the overruns (cycles longer than the interval), the collector's CPU share of one
 core (utime + stime over the window), CPU per poll, RSS at the end, and the series in one
 device's answer (without promsnmp's own).

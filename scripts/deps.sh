@@ -5,7 +5,7 @@ set -euo pipefail
 
 build_pkgs=(cmake make g++ pkg-config libpoco-dev zlib1g-dev libcrypt-dev libsnmp-dev libhiredis-dev libconfig++-dev
   libyaml-cpp-dev libboost-dev libcppunit-dev libssl-dev libhowardhinnant-date-dev
-  libre2-dev prometheus-cpp-dev)
+  libre2-dev prometheus-cpp-dev libjemalloc-dev)
 test_pkgs=(snmpd snmp snmpsim redis-server haproxy prometheus docker-compose curl wrk
   clang clang-format clang-tidy libclang-rt-14-dev hyperfine prometheus-snmp-exporter
   default-jdk-headless libjackson2-databind-java iptables systemd python3 python3-yaml bc tzdata faketime iproute2)
