@@ -46,6 +46,9 @@ community_public=demo-public-b83f
 # snmp_exporter modules (/snmp?target=...&module=...): the catalogue (etc/modules/*.yml) and the
 # project's test module file (IP-MIB, TCP-MIB and the recordings' auths).
 export PROMSNMP_MODULES_FILES=${PROMSNMP_MODULES_FILES:-$top/etc/modules/*.yml,$top/tests/data/modules/peer-current.yml}
+# The device profiles discovery classifies with (etc/profiles.yml, shipped): a device it finds
+# gets its profile's modules.
+export PROMSNMP_PROFILES_FILES=${PROMSNMP_PROFILES_FILES:-$top/etc/profiles.yml}
 export COLLECTION_INTERVAL=${COLLECTION_INTERVAL:-10000}
 export CACHE_EXP_MILLIS=${CACHE_EXP_MILLIS:-60000}
 unset PROM_ENCRYPT_KEY

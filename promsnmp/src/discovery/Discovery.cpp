@@ -237,27 +237,17 @@ size_t deviceFor(const inventoryfs::Inventory& inventory, const FoundAgent& f) {
   return index;
 }
 
-/// Whether `device` is to be classified again for what `f` reported.
+/// Whether `device` is to be classified again for what `f` reported: it never was, its
+/// sysObjectID changed (replaced hardware, another OS), or the profiles in force now give it
+/// another profile (a new or changed rule, its sysDescr read by one). Not when the same profile
+/// matches again: its modules stay as they are, and no probe runs.
 bool needsClassification(const inventoryfs::Device& device, const FoundAgent& f,
                          const inventoryfs::ProfileSet& profiles) {
   if (!device.profile || device.sysObjectId.value_or("") != f.sysObjectId) {
     return true;
   }
-  // The sysDescr the agent reported last time: the device's own, or, while an operator owns
-  // it, the one recorded beside the operator's value.
-  const std::optional<std::string> before =
-      device.operatorOwns("sysDescr")
-          ? (device.discovered ? device.discovered->sysDescr : std::nullopt)
-          : device.sysDescr;
-  if (before == f.sysDescr) {
-    return false;
-  }
-  for (const inventoryfs::Profile& profile : profiles.profiles()) {
-    if (profile.name == device.profile->name) {
-      return !profile.sysDescrPattern.empty();
-    }
-  }
-  return false;  // a profile the files no longer define: kept until the sysObjectID changes
+  return profiles.classify(f.sysObjectId, f.sysDescr.value_or("")).profile->name !=
+         device.profile->name;
 }
 
 /// Whether `response` to a GETNEXT of `root` holds an object under `root`.

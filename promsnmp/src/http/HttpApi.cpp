@@ -1011,6 +1011,9 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
       profile = device->profile->name;
       reason = device->profile->reason.value_or("");
     }
+    // A device polled with its modules has no interface-set poll: no interface count.
+    const bool polledWithModules =
+        device != nullptr && device->modules && !device->modules->empty();
     if (device != nullptr && device->modules) {
       modules.clear();
       for (const std::string& m : *device->modules) {
@@ -1021,9 +1024,10 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
          << "</a></td><td>" << htmlEscape(t.address) << "</td><td class=\""
          << (t.up ? "up" : "down") << "\">" << htmlEscape(state) << "</td><td>"
          << (t.polled ? std::to_string(static_cast<int>(t.ageSeconds)) + " s ago" : "-")
-         << "</td><td>" << t.durationSeconds << " s</td><td>" << t.interfaces << "</td><td title=\""
-         << htmlEscape(reason) << "\">" << htmlEscape(profile) << "</td><td>" << htmlEscape(modules)
-         << "</td></tr>";
+         << "</td><td>" << t.durationSeconds << " s</td><td>"
+         << (polledWithModules ? std::string("-") : std::to_string(t.interfaces))
+         << "</td><td title=\"" << htmlEscape(reason) << "\">" << htmlEscape(profile) << "</td><td>"
+         << htmlEscape(modules) << "</td></tr>";
   }
   html << "</table>";
   std::vector<ModuleSetState> sets = context_.collector.moduleSetStates();

@@ -118,6 +118,7 @@ class DiscoveryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testReclassifiedWhenTheSysObjectIdChanges);
   CPPUNIT_TEST(testNotReclassifiedOnARerunWithTheSameSysObjectId);
   CPPUNIT_TEST(testReclassifiedWhenTheSysDescrAProfileUsedChanges);
+  CPPUNIT_TEST(testReclassifiedWhenTheProfilesGiveAnotherProfile);
   CPPUNIT_TEST(testOperatorModulesAreKept);
   CPPUNIT_TEST_SUITE_END();
 
@@ -478,6 +479,25 @@ class DiscoveryTest : public CppUnit::TestFixture {
     discover({foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS 15.2")}, inventory,
              {1700086400, 0}, 1);
     CPPUNIT_ASSERT_EQUAL(std::string("cisco-ios"), inventory.devices.at(0).profile->name);
+  }
+
+  void testReclassifiedWhenTheProfilesGiveAnotherProfile() {
+    // A device no rule matched, then a site file with a rule for it: the next discovery gives it
+    // that profile (same sysObjectID, same sysDescr).
+    inventoryfs::Inventory inventory;
+    discover({foundAs("10.0.0.1", "1.3.6.1.4.1.99999.1.7", "ACME router")}, inventory,
+             {1700000000, 0}, 1);
+    CPPUNIT_ASSERT_EQUAL(std::string("generic"), inventory.devices.at(0).profile->name);
+    profiles_ = inventoryfs::ProfileSet::parse(
+        {{"test.yml", kProfiles},
+         {"site.yml",
+          "profiles:\n  - name: acme\n    sys_object_id: 1.3.6.1.4.1.99999.1\n"
+          "    modules: [system]\n"}});
+    std::vector<FoundAgent> f = {foundAs("10.0.0.1", "1.3.6.1.4.1.99999.1.7", "ACME router")};
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, classifyFound(f, inventory, profiles_, modules_, snmp_,
+                                                  options_, stop_, {1700086400, 0}));
+    mergeFound(f, inventory, {1700086400, 0});
+    CPPUNIT_ASSERT_EQUAL(std::string("acme"), inventory.devices.at(0).profile->name);
   }
 
   void testOperatorModulesAreKept() {
