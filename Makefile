@@ -4,7 +4,7 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 # Seconds each fuzzer runs in `make test` (after replaying its committed corpus).
-FUZZ_TEST_SECONDS ?= 10
+FUZZ_TEST_SECONDS ?= 5
 FUZZ_BUILD ?= build-fuzz
 # The load test (tests/load/load_test.sh): minutes of load and faults; its sanitizer build.
 LOAD_MINUTES ?= 10
