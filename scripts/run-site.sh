@@ -5,7 +5,10 @@
 #
 #   snmpsimd      simulated devices (recorded walks of real devices from the snmpsim package)
 #                 on 127.0.10.1-6 (SNMP_PORT), and a seventh agent on 127.0.10.7 that is not in
-#                 the inventory (for trying discovery)
+#                 the inventory (for trying discovery); and a mixed lab on 127.0.11.1-8 that
+#                 answers one community with a different device on each address (Catalyst,
+#                 Linux, Windows, BGP peers, ASR router, Arista leaf, APC UPS, a Linux database
+#                 host), for trying discovery's classification (etc/profiles.yml)
 #   redis-server  the lease store of the electors
 #   3 pairs       elector (Redis backend) + promsnmp, sharing one inventory directory
 #   HAProxy       scrapes sharded by target, writes to the leader, reads round robin
@@ -43,6 +46,8 @@ export PROM_ENCRYPT_KEY_FILE=$run/secrets/promsnmp-encrypt-key
 community_cisco=demo-cisco-7c41
 community_linux=demo-linux-2e9d
 community_public=demo-public-b83f
+# The lab's community: snmpsimd picks the recording by community and the address's endpoint.
+community_lab=demo-lab-41f6
 # snmp_exporter modules (/snmp?target=...&module=...): the catalogue (etc/modules/*.yml) and the
 # project's test module file (IP-MIB, TCP-MIB and the recordings' auths).
 export PROMSNMP_MODULES_FILES=${PROMSNMP_MODULES_FILES:-$top/etc/modules/*.yml,$top/tests/data/modules/peer-current.yml}
@@ -169,7 +174,26 @@ prepare() {
   zcat "$examples/cisco_16_switch.snmprec.gz" >"$run/snmpsim/data/$community_cisco.snmprec"
   zcat "$examples/recorded/linux-full-walk.snmprec.gz" >"$run/snmpsim/data/$community_linux.snmprec"
   zcat "$examples/public.snmprec.gz" >"$run/snmpsim/data/$community_public.snmprec"
-  chmod 644 "$run"/snmpsim/data/*.snmprec
+  # The lab: one community, a recording per address. snmpsimd (its default SNMPv3 engine) knows
+  # a community by a data file of that name (here empty: it answers nothing), then looks for
+  # <md5 of the community>/<transport id>.snmprec, the transport id of the Nth
+  # --agent-udpv4-endpoint being 1.3.6.1.6.1.1.<N-1>: 127.0.11.1-8 are endpoints 7-14.
+  local lab
+  lab=$run/snmpsim/data/$(printf %s "$community_lab" | md5sum | cut -d' ' -f1)
+  : >"$run/snmpsim/data/$community_lab.snmprec"
+  mkdir -p "$lab"
+  chmod 755 "$lab"
+  local i=7 recording
+  for recording in cisco_16_switch.snmprec.gz recorded/linux-full-walk.snmprec.gz \
+    recorded/winxp-full-walk.snmprec.gz bgp.snmprec "$top"/tests/data/recordings/cisco-asr1001x-bgp.snmprec \
+    "$top"/tests/data/recordings/arista-7280-sensors.snmprec \
+    "$top"/tests/data/recordings/apc-smartups-2200.snmprec \
+    "$top"/tests/data/recordings/net-snmp-linux-diskio.snmprec; do
+    [[ $recording == /* ]] || recording=$examples/$recording
+    zcat -f "$recording" >"$lab/1.3.6.1.6.1.1.$i.snmprec"
+    i=$((i + 1))
+  done
+  chmod 644 "$run"/snmpsim/data/*.snmprec "$lab"/*.snmprec
 
   if [ ! -s "$PROM_ENCRYPT_KEY_FILE" ]; then
     # 32 random bytes as 64 hex digits: used as the AES-256 key directly.
@@ -238,6 +262,9 @@ start_site() {
   for i in 1 2 3 4 5 6 7; do
     endpoints+=(--agent-udpv4-endpoint="127.0.10.$i:$snmp_port")
   done
+  for i in 1 2 3 4 5 6 7 8; do # the lab (prepare)
+    endpoints+=(--agent-udpv4-endpoint="127.0.11.$i:$snmp_port")
+  done
   launch snmpsimd snmpsimd --data-dir="$run/snmpsim/data" --cache-dir="$run/snmpsim/cache" \
     "${endpoints[@]}" --process-user=nobody --process-group=nogroup --logging-method=stderr
   redis_start
@@ -282,6 +309,10 @@ HAProxy        http://127.0.0.1:$haproxy_port/                 (scrapes, /target
                the six devices on 127.0.10.1-6 keep the names and locations you gave them (the agents' values go beside them,
                under "discovered"), and 127.0.10.7 becomes a new device; the report, at the Location of the answer
                (curl -K $run/secrets/admin.curlrc http://127.0.0.1:$haproxy_port/promsnmp/discovery/runs/ID), lists both
+  profiles     the same with "potentialTargets":["127.0.11.0/28"] and "readCommunity":"$community_lab": a lab of eight
+               different devices on 127.0.11.1-8 (Catalyst, Linux, Windows, BGP peers, ASR router, Arista leaf, APC UPS,
+               a Linux host with disk I/O); each is classified (etc/profiles.yml), the run report's "profiles" says why,
+               and each is polled with its profile's modules: CPU, memory, storage, sensors, BGP, UPS in its scrape
   stats        http://127.0.0.1:$stats_port/stats   (HAProxy metrics: /metrics)
 replicas       http://127.0.0.1:$(replica_port 1)/  http://127.0.0.1:$(replica_port 2)/  http://127.0.0.1:$(replica_port 3)/
 electors       http://127.0.0.1:$(elector_port 1)/metrics  http://127.0.0.1:$(elector_port 2)/metrics  http://127.0.0.1:$(elector_port 3)/metrics
@@ -289,7 +320,7 @@ leader         replica $n (elector lease in Redis on 127.0.0.1:$redis_port, TTL 
 Prometheus     http://127.0.0.1:$prometheus_port/   (alerts: /alerts; config $run/prometheus/prometheus.yml)
 Grafana        import $top/etc/grafana/promsnmp-dashboard.json (the site) and
                $top/etc/grafana/device-health-dashboard.json (the devices), data source http://127.0.0.1:$prometheus_port
-devices        snmpsimd on 127.0.10.1-6:$snmp_port (in the inventory) and 127.0.10.7 (not yet)
+devices        snmpsimd on 127.0.10.1-6:$snmp_port (in the inventory), 127.0.10.7 and the lab 127.0.11.1-8 (not yet)
 
 Ctrl-C (or make run-stop) stops the site.
 EOT

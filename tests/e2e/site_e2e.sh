@@ -6,8 +6,13 @@
 #   2. in steady state each device is polled by exactly one replica (promsnmp_target_polls_total);
 #   3. kill -9 of the leader pair: a new leader within TTL + renew interval + 1 s; a discovery
 #      POSTed to HAProxy afterwards reaches the leader (202) and its device lands on every replica;
-#   4. a rolling restart of the three replicas under continuous scraping through HAProxy: no
-#      failed scrape (ours and Prometheus'), and resets() shows no counter reset on any series.
+#   4. discovery of a seed range holding a mixed lab (Catalyst, Linux, Windows, BGP peers, ASR
+#      router, Arista leaf, APC UPS, Linux host) classifies each device with the shipped profiles,
+#      and Prometheus scrapes each one's profile series (CPU, memory, storage, interfaces, BGP,
+#      sensors, UPS) through HAProxy with no per-device configuration;
+#   5. a rolling restart of the three replicas under continuous scraping through HAProxy: no
+#      failed scrape (ours and Prometheus'), and resets() shows no counter reset on any series;
+#   6. no secret of the site in any log or answer.
 # Usage: tests/e2e/site_e2e.sh   (needs build/bin; every process it starts is stopped on exit)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -162,7 +167,86 @@ up_backends() {
 eventually 30 up_backends || fail "HAProxy does not see the restarted replica"
 eventually 60 all_scraped_up 7 || fail "the discovered device is not scraped: $(promql 'up{job="promsnmp-devices"}')"
 
-echo "== 4. rolling restart under continuous scraping through HAProxy"
+echo "== 4. discovery classifies a mixed lab, and Prometheus scrapes what each kind of device has"
+# The lab (scripts/run-site.sh): eight different devices answer one community on 127.0.11.1-8;
+# the seed range also holds six silent addresses. Nothing per device is configured anywhere:
+# discovery classifies with the shipped etc/profiles.yml, the devices carry their profiles'
+# modules, /targets lists them, and the plain /snmp?target= Prometheus asks serves the modules.
+# address | profile (etc/profiles.yml) | series Prometheus must have for it (CPU, memory,
+# storage, interfaces where the recording has them; the project's recordings under
+# tests/data/recordings/ hold only their MIB: BGP, sensors, UPS, disk I/O)
+lab_expect='127.0.11.1 cisco-ios cpmCPUTotal5minRev ciscoMemoryPoolUsed ifHCInOctets entPhysicalClass
+127.0.11.2 net-snmp-linux hrProcessorLoad memAvailReal hrStorageUsed ifHCInOctets laLoad
+127.0.11.3 windows hrProcessorLoad hrStorageUsed ifInOctets hrDeviceStatus
+127.0.11.4 generic sysUpTime_absent
+127.0.11.5 cisco-ios-xe bgpPeerState cbgpPeer2State
+127.0.11.6 arista-eos entPhySensorValue entPhysicalClass
+127.0.11.7 apc-powernet upsEstimatedChargeRemaining upsBatteryStatus sysUpTime
+127.0.11.8 net-snmp-linux diskIONReadX sysUpTime'
+body='{"potentialTargets":["127.0.11.0/28"],"agentType":"snmp-community","version":"v2c","port":'$SNMP_PORT',"readCommunity":"demo-lab-41f6"}'
+location=$(curl -fsS -D - -o /dev/null -K "$RUN_DIR/secrets/admin.curlrc" -X POST \
+  -H 'Content-Type: application/json' -d "$body" "$haproxy/promsnmp/discovery" |
+  tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+[ -n "$location" ] || fail "the lab's discovery was not accepted"
+run_done() {
+  curl -fsS -K "$RUN_DIR/secrets/admin.curlrc" "$haproxy$location" >"$RUN_DIR/lab-run.json" &&
+    grep -q '"state":"succeeded"' "$RUN_DIR/lab-run.json"
+}
+eventually 60 run_done || fail "the lab's discovery run did not succeed: $(head -c 400 "$RUN_DIR/lab-run.json")"
+# The run report: each address found, with the expected profile and the reason it matched.
+python3 - "$RUN_DIR/lab-run.json" "$lab_expect" <<'PY' || fail "the run report's classification"
+import json, sys
+run = json.load(open(sys.argv[1]))
+want = {l.split()[0]: l.split()[1] for l in sys.argv[2].splitlines()}
+got = {p["endpoint"].split(":")[0]: p for p in run["profiles"]}
+assert run["found"] == 8 and run["new"] == 8, f"found {run['found']}, new {run['new']}"
+for address, profile in sorted(want.items()):
+    p = got.get(address)
+    assert p, f"{address} not in the report's profiles"
+    assert p["profile"] == profile, f"{address}: {p['profile']} ({p['reason']}), want {profile}"
+    assert p["reason"] and p["modules"], f"{address}: no reason or no modules"
+    print(f"   {address:11} {p['profile']:15} {len(p['modules'])} modules: {p['reason'][:70]}")
+PY
+# Every lab device's target name (sysName, or ip:port when another device has it) from /targets
+# (through HAProxy: any replica, once it has loaded the run's inventory version).
+lab_targets() {
+  curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$haproxy/targets" | python3 -c '
+import json, sys
+for g in json.load(sys.stdin):
+    if g["labels"]["__meta_promsnmp_address"].startswith("127.0.11."):
+        print(g["labels"]["__meta_promsnmp_address"], g["targets"][0])' >"$RUN_DIR/lab-targets.txt" &&
+    [ "$(wc -l <"$RUN_DIR/lab-targets.txt")" = 8 ]
+}
+eventually 30 lab_targets || fail "/targets lists $(wc -l <"$RUN_DIR/lab-targets.txt") lab devices, not 8"
+lab_scraped() { # every expectation holds in Prometheus
+  local address profile names name instance
+  while read -r address profile names; do
+    instance=$(awk -v a="$address" '$1 == a {print $2}' "$RUN_DIR/lab-targets.txt")
+    [ "$(promql "up{job=\"promsnmp-devices\",instance=\"$instance\"}" | awk '{print $NF}')" = 1 ] || return 1
+    [ -n "$(promql "promsnmp_device_info{instance=\"$instance\",profile=\"$profile\"}")" ] || return 1
+    for name in $names; do
+      if [[ $name == *_absent ]]; then # the generic agent has no system group: no series at all
+        [ -z "$(promql "${name%_absent}{instance=\"$instance\"}")" ] || return 1
+      else
+        [ -n "$(promql "${name}{job=\"promsnmp-devices\",instance=\"$instance\"}")" ] || return 1
+      fi
+    done
+  done <<<"$lab_expect"
+}
+eventually 60 lab_scraped || {
+  while read -r address profile names; do
+    instance=$(awk -v a="$address" '$1 == a {print $2}' "$RUN_DIR/lab-targets.txt")
+    echo "   $address ($instance): up $(promql "up{job=\"promsnmp-devices\",instance=\"$instance\"}" | awk '{print $NF}'), info: $(promql "promsnmp_device_info{instance=\"$instance\"}" | cut -c1-160)"
+  done <<<"$lab_expect"
+  fail "Prometheus lacks a lab device's series"
+}
+series=0
+while read -r _ instance; do
+  series=$((series + $(promql "count({job=\"promsnmp-devices\",instance=\"$instance\"})" | awk '{print $NF}')))
+done <"$RUN_DIR/lab-targets.txt"
+echo "   Prometheus scrapes all 8 through HAProxy with their profiles' series ($series series), no per-device configuration"
+
+echo "== 5. rolling restart under continuous scraping through HAProxy"
 # Every device's scrape URL (the discovered one's sysName has spaces: URL-encoded).
 curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$haproxy/targets" | python3 -c '
 import json, sys, urllib.parse
@@ -220,7 +304,7 @@ echo "   Prometheus over ${window}s: every device up in every scrape; resets() o
 [ "$series" -gt 0 ] || fail "no counter series found"
 [ "$resets" = 0 ] || fail "false counter resets during the rolling restart"
 
-echo "== 5. no secret in any log or answer of the site"
+echo "== 6. no secret in any log or answer of the site"
 # Every answer a user or Prometheus can get, as the admin (the most any request sees without
 # includeCredentials), saved beside the logs; then every secret searched for in all of it.
 answers=$RUN_DIR/answers
@@ -236,7 +320,7 @@ done
 curl -s "$prometheus/api/v1/targets" >"$answers/prometheus-targets.json"
 curl -s "$prometheus/api/v1/series" --data-urlencode 'match[]={job=~"promsnmp.*"}' \
   >"$answers/prometheus-series.json"
-secrets=(demo-cisco-7c41 demo-linux-2e9d demo-public-b83f
+secrets=(demo-cisco-7c41 demo-linux-2e9d demo-public-b83f demo-lab-41f6
   "$(cat "$RUN_DIR/secrets/promsnmp-encrypt-key")" "$(cat "$RUN_DIR/secrets/admin-password")"
   "$(cat "$RUN_DIR/secrets/prometheus-password")")
 # Our processes' logs and the site's other parts that see our answers (not snmpsimd's: it is the
@@ -255,5 +339,5 @@ done
 # the search above would have found a leak.
 curl -s -K "$RUN_DIR/secrets/admin.curlrc" "$(replica 1)/promsnmp/inventory?includeCredentials=true" |
   grep -qF demo-cisco-7c41 || fail "control: includeCredentials=true as admin lacks the community"
-echo "   ${#secrets[@]} secrets (3 communities, the inventory key, 2 passwords) in none of $searched files ($bytes bytes of logs and answers)"
+echo "   ${#secrets[@]} secrets (4 communities, the inventory key, 2 passwords) in none of $searched files ($bytes bytes of logs and answers)"
 echo "PASS"
