@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <memory>
 #include <sstream>
 
@@ -15,6 +16,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 #include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
@@ -168,6 +170,17 @@ bool isUuid(const std::string& text) {
     }
   }
   return true;
+}
+
+/// A poll's duration for a person: "146 ms" under a second, "2.4 s" above.
+std::string pollDuration(double seconds) {
+  char text[32];
+  if (seconds < 1) {
+    std::snprintf(text, sizeof(text), "%.0f ms", seconds * 1000);
+  } else {
+    std::snprintf(text, sizeof(text), "%.1f s", seconds);
+  }
+  return text;
 }
 
 std::string htmlEscape(const std::string& text) {
@@ -988,8 +1001,9 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
   auto status = context_.inventory.status();
   std::ostringstream html;
   html << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>promsnmp</title>"
-       << "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 10px;text-align:left}"
-       << ".down{color:#b00}.up{color:#070}</style></head><body>"
+       << "<style>body{font-family:sans-serif;margin:2em}"
+       << "td,th{padding:2px 10px;text-align:left;vertical-align:top;white-space:nowrap}"
+       << "td.list{white-space:normal}.down{color:#b00}.up{color:#070}</style></head><body>"
        << "<h1>promsnmp</h1><p>Inventory version " << status.version << " (epoch " << status.epoch
        << "), " << status.devices << " devices, role " << htmlEscape(context_.leadership.describe())
        << ".</p>"
@@ -1011,23 +1025,24 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
       profile = device->profile->name;
       reason = device->profile->reason.value_or("");
     }
-    // A device polled with its modules has no interface-set poll: no interface count.
+    // A device polled with its modules has no interface-set poll: no interface count (nor one
+    // not polled yet).
     const bool polledWithModules =
         device != nullptr && device->modules && !device->modules->empty();
     if (device != nullptr && device->modules) {
       modules.clear();
       for (const std::string& m : *device->modules) {
-        modules += (modules.empty() ? "" : ",") + m;
+        modules += (modules.empty() ? "" : ", ") + m;
       }
     }
     html << "<tr><td><a href=\"/snmp?target=" << htmlEscape(encoded) << "\">" << htmlEscape(t.name)
          << "</a></td><td>" << htmlEscape(t.address) << "</td><td class=\""
          << (t.up ? "up" : "down") << "\">" << htmlEscape(state) << "</td><td>"
          << (t.polled ? std::to_string(static_cast<int>(t.ageSeconds)) + " s ago" : "-")
-         << "</td><td>" << t.durationSeconds << " s</td><td>"
-         << (polledWithModules ? std::string("-") : std::to_string(t.interfaces))
-         << "</td><td title=\"" << htmlEscape(reason) << "\">" << htmlEscape(profile) << "</td><td>"
-         << htmlEscape(modules) << "</td></tr>";
+         << "</td><td>" << (t.polled ? pollDuration(t.durationSeconds) : "-") << "</td><td>"
+         << (polledWithModules || !t.polled ? std::string("-") : std::to_string(t.interfaces))
+         << "</td><td title=\"" << htmlEscape(reason) << "\">" << htmlEscape(profile)
+         << "</td><td class=\"list\">" << htmlEscape(modules) << "</td></tr>";
   }
   html << "</table>";
   std::vector<ModuleSetState> sets = context_.collector.moduleSetStates();
@@ -1052,11 +1067,13 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
         url += "&auth=" + encoded;
       }
       html << "<tr><td><a href=\"" << htmlEscape(url) << "\">" << htmlEscape(m.target)
-           << "</a></td><td>" << htmlEscape(m.modules) << "</td><td>"
-           << htmlEscape(m.auth.empty() ? "(inventory)" : m.auth) << "</td><td class=\""
-           << (m.up && m.error.empty() ? "up" : "down") << "\">" << htmlEscape(state) << "</td><td>"
+           << "</a></td><td class=\"list\">"
+           << htmlEscape(Poco::replace(m.modules, std::string(","), std::string(", ")))
+           << "</td><td>" << htmlEscape(m.auth.empty() ? "(inventory)" : m.auth)
+           << "</td><td class=\"" << (m.up && m.error.empty() ? "up" : "down") << "\">"
+           << htmlEscape(state) << "</td><td>"
            << (m.polled ? std::to_string(static_cast<int>(m.ageSeconds)) + " s ago" : "-")
-           << "</td><td>" << m.durationSeconds << " s</td></tr>";
+           << "</td><td>" << (m.polled ? pollDuration(m.durationSeconds) : "-") << "</td></tr>";
     }
     html << "</table>";
   }

@@ -362,10 +362,10 @@ class DaemonDiscoveryTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT(modules == storedModules);
       std::string joined;
       for (const std::string& m : modules) {
-        joined += (joined.empty() ? "" : ",") + m;
+        joined += (joined.empty() ? "" : ", ") + m;
       }
       std::string cells = ">" + profile;
-      cells += "</td><td>" + joined + "<";
+      cells += "</td><td class=\"list\">" + joined + "<";
       CPPUNIT_ASSERT_MESSAGE(landing, landing.find(cells) != std::string::npos);
       CPPUNIT_ASSERT_MESSAGE(landing,
                              landing.find("<td title=\"sysObjectID " + oid) != std::string::npos);
