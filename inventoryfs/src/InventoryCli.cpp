@@ -50,6 +50,15 @@ Commands:
                        the device's modules and auth, the operator's from then on (no --auth:
                        the agent's credentials); --clear removes them (and the profile), so the
                        next discovery classifies the device again
+  backup FILE [--force]
+                       copy the newest version, sealed as it is, to FILE (outside the share;
+                       written atomically, mode 0600, read back and checked); an existing FILE
+                       needs --force
+  restore FILE [--force] [--other-inventory]
+                       commit the content of a backup as a new version (an admin write, like
+                       any other); a backup of another inventory needs --other-inventory (the
+                       share keeps its id); one that removes every device, or more than half
+                       of them, needs --force
   history              kept versions: epoch, writer, time, counts
   rollback --to N      commit a new version with the content of version N
   verify               check every kept version (tag, version chain, epochs, nonces)
@@ -91,6 +100,8 @@ const std::vector<Command> kCommands = {
       "replace"}},
     {"remove-device", cli::removeDevice, {"sys-name"}},
     {"set-modules", cli::setModules, {"sys-name", "modules", "auth", "clear"}},
+    {"backup", cli::backup, {"force"}},
+    {"restore", cli::restore, {"force", "other-inventory"}},
     {"history", cli::history, {}},
     {"rollback", cli::rollback, {"to"}},
     {"verify", cli::verify, {}},

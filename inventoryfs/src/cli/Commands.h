@@ -17,6 +17,10 @@ int exportInventory(Session& session);
 int importInventory(Session& session);
 int gc(Session& session);
 
+// Copies of the newest version kept off the share (BackupCommands.cpp).
+int backup(Session& session);
+int restore(Session& session);
+
 // One device (DeviceCommands.cpp).
 int addDevice(Session& session);
 int removeDevice(Session& session);

@@ -184,10 +184,7 @@ int importInventory(Session& session) {
     if (merge) {
       mergeBySysName(edited, inventory);
     } else {
-      const size_t removed = devicesRemovedBy(inventory, edited);
-      if (!force && replaceNeedsForce(removed, inventory.devices.size())) {
-        throw ConflictException(replaceRefusal(removed, inventory.devices.size(), "--force"));
-      }
+      checkReplace(inventory, edited, force);
       inventory = std::move(edited);
     }
     result = inventory;

@@ -10,6 +10,7 @@
 #include "Json.h"
 #include "inventoryfs/Envelope.h"
 #include "inventoryfs/Exceptions.h"
+#include "inventoryfs/Merge.h"
 
 namespace inventoryfs::cli {
 
@@ -177,6 +178,13 @@ std::string isoTime(int64_t unixMs) {
     return "-";
   }
   return formatInstant(Instant{unixMs / 1000, static_cast<int32_t>((unixMs % 1000) * 1000000)});
+}
+
+void checkReplace(const Inventory& current, const Inventory& replacement, bool force) {
+  const size_t removed = devicesRemovedBy(current, replacement);
+  if (!force && replaceNeedsForce(removed, current.devices.size())) {
+    throw ConflictException(replaceRefusal(removed, current.devices.size(), "--force"));
+  }
 }
 
 }  // namespace inventoryfs::cli

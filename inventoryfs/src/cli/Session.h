@@ -78,4 +78,9 @@ std::string readWholeFile(const std::string& path);
 /// Milliseconds since the epoch as an ISO 8601 UTC time; "-" for none (0 or less).
 std::string isoTime(int64_t unixMs);
 
+/// The guard of a replace (`import`, `restore`): throws ConflictException when replacing
+/// `current` by `replacement` removes every device or more than half of them
+/// (replaceNeedsForce) and `force` (--force) is not given.
+void checkReplace(const Inventory& current, const Inventory& replacement, bool force);
+
 }  // namespace inventoryfs::cli

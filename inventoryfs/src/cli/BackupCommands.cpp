@@ -1,0 +1,308 @@
+// backup and restore: a copy of the newest version kept off the share, and its content brought
+// back as a new version.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "AesGcm.h"
+#include "Hex.h"
+#include "InventoryCli.h"
+#include "Json.h"
+#include "cli/Commands.h"
+#include "inventoryfs/Envelope.h"
+#include "inventoryfs/Exceptions.h"
+
+namespace inventoryfs::cli {
+
+namespace {
+
+// A version can be collected between load() and reading its slot; the pair is retried this often.
+constexpr int kMaxReadRaces = 5;
+
+std::string directoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::optional<std::string> realDirectory(const std::string& dir) {
+  char resolved[PATH_MAX];
+  if (::realpath(dir.c_str(), resolved) == nullptr) {
+    return std::nullopt;
+  }
+  return std::string(resolved);
+}
+
+/// Throws UsageError when `file` would be written into the share directory `shareDir` or a
+/// directory below it: a backup there sits among the slots and is lost with the share. Does
+/// nothing when either directory does not exist (the share is then unreadable, or the write
+/// fails).
+void refuseInsideShare(const std::string& file, const std::string& shareDir) {
+  const std::optional<std::string> share = realDirectory(shareDir);
+  const std::optional<std::string> target = realDirectory(directoryOf(file));
+  if (!share || !target) {
+    return;
+  }
+  if (*target == *share || *share == "/" || target->rfind(*share + "/", 0) == 0) {
+    throw UsageError{"backup: " + file + " is inside the share directory " + *share +
+                     " (it would sit among the versions and be lost with the share); write it "
+                     "elsewhere"};
+  }
+}
+
+/// Writes `bytes` to `path` durably and atomically, mode 0600: `path`.tmp.<pid> in the same
+/// directory, fsync, close, rename over `path`, fsync of the directory. The temp file is removed
+/// on failure. Throws StorageException naming the call that failed.
+void writeDurably(const std::string& path, const std::string& bytes) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    throw StorageException("open(" + temp + ")", std::strerror(errno), errno);
+  }
+  auto fail = [&](const std::string& call) {
+    const int error = errno;
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    ::unlink(temp.c_str());
+    throw StorageException(call, std::strerror(error), error);
+  };
+  if (::fchmod(fd, 0600) != 0) {
+    fail("fchmod(" + temp + ")");
+  }
+  for (size_t written = 0; written < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      fail("write(" + temp + ")");
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    fail("fsync(" + temp + ")");
+  }
+  const int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0) {
+    fail("close(" + temp + ")");
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    fail("rename(" + temp + ", " + path + ")");
+  }
+  const std::string dir = directoryOf(path);
+  const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirFd < 0) {
+    throw StorageException("open(" + dir + ")", std::strerror(errno), errno);
+  }
+  const int synced = ::fsync(dirFd);
+  const int error = errno;
+  ::close(dirFd);
+  if (synced != 0) {
+    throw StorageException("fsync(" + dir + ")", std::strerror(error), error);
+  }
+}
+
+/// Opens `bytes` (the file `what`) and checks that it is `source`: same version, epoch,
+/// inventory id and content. Throws what open() throws, or DataException on a difference.
+void checkIsVersion(const std::string& what, const std::string& bytes, const Snapshot& source,
+                    const Keyring& keys) {
+  const Opened opened = open(bytes, keys);
+  const Header& h = opened.header;
+  if (opened.format != EnvelopeFormat::V2 || h.version != source.version ||
+      h.epoch != source.epoch || h.inventoryId != source.header.inventoryId ||
+      h.createdAtMs != source.header.createdAtMs || h.keyId != source.header.keyId) {
+    throw DataException(what + ": its header is not that of version " +
+                        std::to_string(source.version));
+  }
+  if (!(inventoryFromJson(opened.plaintext) == source.inventory)) {
+    throw DataException(what + ": its content differs from version " +
+                        std::to_string(source.version) + "'s");
+  }
+}
+
+/// open() of the backup `file`, its errors prefixed with the file's name (same exception types,
+/// so the exit codes stay those of every other command: 65 bad data, 78 no key).
+Opened openBackup(const std::string& file, const std::string& bytes, const Keyring& keys) {
+  try {
+    return open(bytes, keys);
+  } catch (const TruncatedException& e) {
+    throw TruncatedException(file + ": " + e.message());
+  } catch (const DataException& e) {
+    throw DataException(file + ": " + e.message());
+  } catch (const AuthenticationException& e) {
+    throw AuthenticationException(file + ": " + e.message());
+  } catch (const WrongKeyException& e) {
+    throw WrongKeyException(file + ": " + e.message());
+  }
+}
+
+std::string inventoryIdText(const Header& header) {
+  return header.hasInventoryId() ? header.inventoryIdHex() : "none (format 2)";
+}
+
+}  // namespace
+
+int backup(Session& session) {
+  const std::string file = session.onePositional("FILE");
+  refuseInsideShare(file, DirectorySlotStore(session.headPath()).directory());
+  struct stat st {};
+  if (!session.cl().flag("force") && ::lstat(file.c_str(), &st) == 0) {
+    throw ConflictException(file + " exists; --force to replace it");
+  }
+  InventoryStore& store = session.store();
+  Snapshot source;
+  std::string bytes;
+  for (int race = 0;; ++race) {
+    source = store.load();  // the newest version, tag checked, as `show` reads it
+    if (source.version == 0) {
+      throw InventoryException(session.headPath() +
+                               ": the share holds no version to back up (a Java file or "
+                               "nothing at the head; `init` makes version 1)");
+    }
+    std::optional<std::string> slot =
+        store.slots().readSlot(source.version, StoreOptions{}.maxFileBytes + 1);
+    if (slot) {
+      bytes = std::move(*slot);
+      break;
+    }
+    if (race >= kMaxReadRaces) {
+      throw StorageException("version v" + std::to_string(source.version) +
+                             " disappeared while being read, " + std::to_string(race + 1) +
+                             " times");
+    }
+  }
+  // The slot is immutable and load() read it already: a difference means the share changed it.
+  checkIsVersion("version file v" + std::to_string(source.version), bytes, source, session.keys());
+
+  writeDurably(file, bytes);
+  try {
+    const std::string written = readWholeFile(file);
+    if (written != bytes) {
+      throw DataException("the bytes read back differ from version v" +
+                          std::to_string(source.version) + "'s");
+    }
+    checkIsVersion(file, written, source, session.keys());
+  } catch (const Poco::Exception& e) {
+    ::unlink(file.c_str());
+    throw DataException(file + ": verification after writing failed (" + e.displayText() +
+                        "); the file was removed");
+  }
+
+  const std::array<uint8_t, 32> digest = detail::sha256(bytes);
+  const std::string sha256 = detail::toHex(digest.data(), digest.size());
+  const Header& h = source.header;
+  if (session.json()) {
+    std::string s;
+    detail::JsonWriter w(s, false);
+    w.beginObject();
+    w.key("ok");
+    w.boolean(true);
+    w.key("command");
+    w.string("backup");
+    w.key("file");
+    w.string(file);
+    w.key("version");
+    w.integer(static_cast<int64_t>(source.version));
+    w.key("epoch");
+    w.integer(static_cast<int64_t>(source.epoch));
+    w.key("inventoryId");
+    if (h.hasInventoryId()) {
+      w.string(h.inventoryIdHex());
+    } else {
+      w.null();
+    }
+    w.key("format");
+    w.integer(h.format);
+    w.key("keyId");
+    w.string(h.keyIdHex());
+    w.key("createdAt");
+    w.string(isoTime(h.createdAtMs));
+    w.key("devices");
+    w.integer(static_cast<int64_t>(source.inventory.devices.size()));
+    w.key("seeds");
+    w.integer(static_cast<int64_t>(source.inventory.discoverySeeds.size()));
+    w.key("bytes");
+    w.integer(static_cast<int64_t>(bytes.size()));
+    w.key("sha256");
+    w.string(sha256);
+    w.endObject();
+    session.out() << s << "\n";
+  } else {
+    session.out() << "backup of version " << source.version << " (epoch " << source.epoch
+                  << ", inventory " << inventoryIdText(h) << ", " << source.inventory.devices.size()
+                  << " devices, " << source.inventory.discoverySeeds.size() << " seeds) written to "
+                  << file << " (" << bytes.size() << " bytes, sha256 " << sha256 << ")\n";
+  }
+  return kExitOk;
+}
+
+int restore(Session& session) {
+  const CommandLine& cl = session.cl();
+  const std::string file = session.onePositional("FILE");
+  const std::string bytes = readWholeFile(file);
+  if (detectFormat(bytes) != EnvelopeFormat::V2) {
+    throw DataException(file +
+                        ": not a promsnmp backup (an encrypted version file); use `import` for "
+                        "Java or JSON files");
+  }
+  const Opened opened = openBackup(file, bytes, session.keys());
+  Inventory content;
+  try {
+    content = inventoryFromJson(opened.plaintext);
+  } catch (const DataException& e) {
+    throw DataException(file + ": " + e.message());
+  }
+  const Header& backupHeader = opened.header;
+
+  InventoryStore& store = session.store();
+  const Snapshot current = store.load();  // no share marker and no version: NotMounted (69)
+  if (current.version == 0) {
+    throw InventoryException(session.headPath() +
+                             ": the share holds no version yet; restoring into an empty share "
+                             "is not supported");
+  }
+  const Header& shareHeader = current.header;
+  if (backupHeader.hasInventoryId() && shareHeader.hasInventoryId() &&
+      backupHeader.inventoryId != shareHeader.inventoryId) {
+    if (!cl.flag("other-inventory")) {
+      throw DataException(file + " is a backup of inventory " + backupHeader.inventoryIdHex() +
+                          ", but the share holds inventory " + shareHeader.inventoryIdHex() +
+                          "; --other-inventory restores its content into this inventory (which "
+                          "keeps its id)");
+    }
+    session.err() << "note: restoring the content of inventory " << backupHeader.inventoryIdHex()
+                  << " into inventory " << shareHeader.inventoryIdHex() << ", which keeps its id\n";
+  } else if (!backupHeader.hasInventoryId()) {
+    session.err() << "note: " << file
+                  << " has no inventory id (format 2, written by the previous release), so "
+                     "it cannot be checked to be a backup of this inventory; restoring its "
+                     "content into inventory "
+                  << inventoryIdText(shareHeader) << "\n";
+  }
+
+  const bool force = cl.flag("force");
+  // The same commit path as every write: a new version on the newest one, slot claim, epoch
+  // checks, retries; an admin write at the current epoch. The backup's version number is
+  // never written.
+  CommitResult r = session.store().commitAdmin([&](Inventory& inventory) {
+    checkReplace(inventory, content, force);
+    inventory = content;
+  });
+  return session.reportCommit("restored the content of " + file + " (backup of version " +
+                                  std::to_string(backupHeader.version) + ", epoch " +
+                                  std::to_string(backupHeader.epoch) + ", created " +
+                                  isoTime(backupHeader.createdAtMs) + ")",
+                              r, &content);
+}
+
+}  // namespace inventoryfs::cli
