@@ -202,47 +202,39 @@ int backup(Session& session) {
   const std::string sha256 = detail::toHex(digest.data(), digest.size());
   const Header& h = source.header;
   if (session.json()) {
-    std::string s;
-    detail::JsonWriter w(s, false);
-    w.beginObject();
-    w.key("ok");
-    w.boolean(true);
-    w.key("command");
-    w.string("backup");
-    w.key("file");
-    w.string(file);
-    w.key("version");
-    w.integer(static_cast<int64_t>(source.version));
-    w.key("epoch");
-    w.integer(static_cast<int64_t>(source.epoch));
-    w.key("inventoryId");
-    if (h.hasInventoryId()) {
-      w.string(h.inventoryIdHex());
-    } else {
-      w.null();
-    }
-    w.key("format");
-    w.integer(h.format);
-    w.key("keyId");
-    w.string(h.keyIdHex());
-    w.key("createdAt");
-    w.string(isoTime(h.createdAtMs));
-    w.key("devices");
-    w.integer(static_cast<int64_t>(source.inventory.devices.size()));
-    w.key("seeds");
-    w.integer(static_cast<int64_t>(source.inventory.discoverySeeds.size()));
-    w.key("bytes");
-    w.integer(static_cast<int64_t>(bytes.size()));
-    w.key("sha256");
-    w.string(sha256);
-    w.endObject();
-    session.out() << s << "\n";
-  } else {
-    session.out() << "backup of version " << source.version << " (epoch " << source.epoch
-                  << ", inventory " << inventoryIdText(h) << ", " << source.inventory.devices.size()
-                  << " devices, " << source.inventory.discoverySeeds.size() << " seeds) written to "
-                  << file << " (" << bytes.size() << " bytes, sha256 " << sha256 << ")\n";
+    return session.printJsonResult([&](detail::JsonWriter& w) {
+      w.key("file");
+      w.string(file);
+      w.key("version");
+      w.integer(static_cast<int64_t>(source.version));
+      w.key("epoch");
+      w.integer(static_cast<int64_t>(source.epoch));
+      w.key("inventoryId");
+      if (h.hasInventoryId()) {
+        w.string(h.inventoryIdHex());
+      } else {
+        w.null();
+      }
+      w.key("format");
+      w.integer(h.format);
+      w.key("keyId");
+      w.string(h.keyIdHex());
+      w.key("createdAt");
+      w.string(isoTime(h.createdAtMs));
+      w.key("devices");
+      w.integer(static_cast<int64_t>(source.inventory.devices.size()));
+      w.key("seeds");
+      w.integer(static_cast<int64_t>(source.inventory.discoverySeeds.size()));
+      w.key("bytes");
+      w.integer(static_cast<int64_t>(bytes.size()));
+      w.key("sha256");
+      w.string(sha256);
+    });
   }
+  session.out() << "backup of version " << source.version << " (epoch " << source.epoch
+                << ", inventory " << inventoryIdText(h) << ", " << source.inventory.devices.size()
+                << " devices, " << source.inventory.discoverySeeds.size() << " seeds) written to "
+                << file << " (" << bytes.size() << " bytes, sha256 " << sha256 << ")\n";
   return kExitOk;
 }
 

@@ -90,38 +90,44 @@ void Session::writeOutput(const std::optional<std::string>& path, const std::str
 int Session::reportCommit(const std::string& what, const CommitResult& r,
                           const Inventory* inventory) {
   if (json_) {
-    std::string s;
-    detail::JsonWriter w(s, false);
-    w.beginObject();
-    w.key("ok");
-    w.boolean(true);
-    w.key("command");
-    w.string(cl_.command);
-    w.key("version");
-    w.integer(static_cast<int64_t>(r.version));
-    w.key("epoch");
-    w.integer(static_cast<int64_t>(r.epoch));
-    w.key("attempts");
-    w.integer(r.attempts);
-    if (inventory != nullptr) {
-      w.key("devices");
-      w.integer(static_cast<int64_t>(inventory->devices.size()));
-      w.key("seeds");
-      w.integer(static_cast<int64_t>(inventory->discoverySeeds.size()));
-    }
-    w.endObject();
-    out_ << s << "\n";
-  } else {
-    out_ << what << ": version " << r.version << " (epoch " << r.epoch << ")";
-    if (r.attempts > 1) {
-      out_ << " after " << r.attempts - 1 << " lost race(s)";
-    }
-    if (inventory != nullptr) {
-      out_ << ", " << inventory->devices.size() << " devices, " << inventory->discoverySeeds.size()
-           << " seeds";
-    }
-    out_ << "\n";
+    return printJsonResult([&](detail::JsonWriter& w) {
+      w.key("version");
+      w.integer(static_cast<int64_t>(r.version));
+      w.key("epoch");
+      w.integer(static_cast<int64_t>(r.epoch));
+      w.key("attempts");
+      w.integer(r.attempts);
+      if (inventory != nullptr) {
+        w.key("devices");
+        w.integer(static_cast<int64_t>(inventory->devices.size()));
+        w.key("seeds");
+        w.integer(static_cast<int64_t>(inventory->discoverySeeds.size()));
+      }
+    });
   }
+  out_ << what << ": version " << r.version << " (epoch " << r.epoch << ")";
+  if (r.attempts > 1) {
+    out_ << " after " << r.attempts - 1 << " lost race(s)";
+  }
+  if (inventory != nullptr) {
+    out_ << ", " << inventory->devices.size() << " devices, " << inventory->discoverySeeds.size()
+         << " seeds";
+  }
+  out_ << "\n";
+  return kExitOk;
+}
+
+int Session::printJsonResult(const std::function<void(detail::JsonWriter&)>& members) {
+  std::string s;
+  detail::JsonWriter w(s, false);
+  w.beginObject();
+  w.key("ok");
+  w.boolean(true);
+  w.key("command");
+  w.string(cl_.command);
+  members(w);
+  w.endObject();
+  out_ << s << "\n";
   return kExitOk;
 }
 

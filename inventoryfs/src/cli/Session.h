@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +15,10 @@
 #include "inventoryfs/InventoryJson.h"
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/Keyring.h"
+
+namespace inventoryfs::detail {
+class JsonWriter;
+}  // namespace inventoryfs::detail
 
 namespace inventoryfs::cli {
 
@@ -53,6 +58,9 @@ class Session {
   /// Prints a commit's outcome: "<what>: version N (epoch E)..." or, with --json, an object with
   /// the numbers; the device and seed counts when `inventory` is given. Returns kExitOk.
   int reportCommit(const std::string& what, const CommitResult& r, const Inventory* inventory);
+  /// Prints a command's result as one JSON line: {"ok":true,"command":<name>, then the members
+  /// `members` writes}. Returns kExitOk.
+  int printJsonResult(const std::function<void(detail::JsonWriter&)>& members);
   /// Prints `rows` (the first one the header) as columns two spaces apart.
   void printTable(const std::vector<std::vector<std::string>>& rows);
   /// --pretty (or `prettyByDefault`) and --include-credentials as JSON write options.
