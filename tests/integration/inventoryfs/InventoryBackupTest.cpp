@@ -18,6 +18,7 @@
 #include "inventoryfs/DirectorySlotStore.h"
 #include "inventoryfs/Envelope.h"
 #include "inventoryfs/Exceptions.h"
+#include "inventoryfs/Format2Envelope.h"
 #include "inventoryfs/InventoryStore.h"
 
 using namespace inventoryfs;
@@ -134,6 +135,7 @@ class InventoryBackupTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testJavaOrJsonFileIsNotABackup);
   CPPUNIT_TEST(testBackupUnderAnotherKeyIsConfigurationError);
   CPPUNIT_TEST(testOtherInventoryRefusedUnlessAsked);
+  CPPUNIT_TEST(testFormat2BackupRestoresWithNote);
   CPPUNIT_TEST(testRestoreRemovingMoreThanHalfNeedsForce);
   CPPUNIT_TEST(testRestoreRidesCurrentEpochUnderFencing);
   CPPUNIT_TEST(testUninitialisedShareIsRefused);
@@ -314,6 +316,30 @@ class InventoryBackupTest : public CppUnit::TestFixture {
     const Snapshot v4 = share_->version(4);
     CPPUNIT_ASSERT_EQUAL(ownId, v4.header.inventoryIdHex());  // the share keeps its identity
     CPPUNIT_ASSERT(v4.inventory == other.version(3).inventory);
+  }
+
+  // A backup of the previous release (format 2) has no inventory id to check: it restores into
+  // the share's inventory, which keeps its id, and the CLI says so.
+  void testFormat2BackupRestoresWithNote() {
+    Inventory old;
+    Device d;
+    d.sysName = "old-1";
+    old.devices.push_back(d);
+    Header header;
+    header.version = 9;
+    header.epoch = 2;
+    header.createdAtMs = 1700000000000;
+    writeFile(backup_, testing::format2Of(share_->keys(), header, inventoryToJson(old)));
+    testing::ProcessResult r = share_->ok({"restore", "--force", backup_});
+    CPPUNIT_ASSERT_MESSAGE(r.err,
+                           contains(r.err, "note: " + backup_ + " has no inventory id (format 2"));
+    CPPUNIT_ASSERT_MESSAGE(r.out, contains(r.out,
+                                           "(backup of version 9, epoch 2, created "
+                                           "2023-11-14T22:13:20Z): version 4 (epoch 0)"));
+    const Snapshot v4 = share_->version(4);
+    CPPUNIT_ASSERT(v4.inventory == old);
+    CPPUNIT_ASSERT(v4.header.inventoryId == share_->version(3).header.inventoryId);
+    CPPUNIT_ASSERT_EQUAL(uint16_t{3}, v4.header.format);
   }
 
   void testRestoreRemovingMoreThanHalfNeedsForce() {

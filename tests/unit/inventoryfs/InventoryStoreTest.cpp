@@ -2,8 +2,8 @@
 
 #include <cppunit/extensions/HelperMacros.h>
 
-#include "AesGcm.h"
 #include "FakeSlotStore.h"
+#include "Format2Envelope.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
 
@@ -360,7 +360,7 @@ class InventoryStoreTest : public CppUnit::TestFixture {
     Header header;
     header.version = 1;
     header.flags = kFlagAdminWrite;
-    slots_.slots[1] = format2Of(header, inventoryToJson(Inventory{}));
+    slots_.slots[1] = testing::format2Of(*keys_, header, inventoryToJson(Inventory{}));
     slots_.head = slots_.slots[1];
     InventoryStore store(slots_, *keys_);
     const Snapshot old = store.load();
@@ -427,34 +427,6 @@ class InventoryStoreTest : public CppUnit::TestFixture {
   }
 
  private:
-  // A format-2 envelope as the previous release sealed it: the 84-byte header (format 2,
-  // length 84) with the HKDF key of keys_ (its key id as the previous release computed it).
-  std::string format2Of(Header header, const std::string& json) {
-    header.keyId = keys_->current().id;
-    header.nonce = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
-    header.ciphertextLength = json.size();
-    std::string aad = "PSNMPINV";
-    auto put = [&](uint64_t value, size_t width) {
-      for (size_t i = width; i-- > 0;) {
-        aad += static_cast<char>((value >> (8 * i)) & 0xff);
-      }
-    };
-    put(2, 2);
-    put(84, 2);
-    put(header.flags, 4);
-    put(header.version, 8);
-    put(header.epoch, 8);
-    aad.append(reinterpret_cast<const char*>(header.writerId.data()), 16);
-    aad.append(reinterpret_cast<const char*>(header.keyId.data()), 8);
-    aad.append(reinterpret_cast<const char*>(header.nonce.data()), 12);
-    put(static_cast<uint64_t>(header.createdAtMs), 8);
-    put(header.ciphertextLength, 8);
-    std::string out = aad;
-    detail::aesGcmEncrypt(detail::asView(keys_->current().bytes), detail::asView(header.nonce), aad,
-                          json, out);
-    return out;
-  }
-
   std::unique_ptr<Keyring> keys_;
   FakeSlotStore slots_;
 };
