@@ -84,9 +84,13 @@ class Share {
     std::filesystem::create_directories(dir);
   }
 
-  testing::ProcessResult cli(std::vector<std::string> args) const {
+  /// Runs the CLI on this share, `extraEnv` added to its environment.
+  testing::ProcessResult cli(std::vector<std::string> args,
+                             const std::map<std::string, std::string>& extraEnv = {}) const {
     args.insert(args.begin(), PROMSNMP_INVENTORY_CLI);
-    return testing::runProcess(args, env_);
+    std::map<std::string, std::string> env = env_;
+    env.insert(extraEnv.begin(), extraEnv.end());
+    return testing::runProcess(args, env);
   }
 
   /// Runs the CLI and requires exit 0.
@@ -128,6 +132,7 @@ class InventoryBackupTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(InventoryBackupTest);
   CPPUNIT_TEST(testRoundTripCommitsBackupContentAsNewVersion);
   CPPUNIT_TEST(testBackupIsTheVersionFileByteForByte);
+  CPPUNIT_TEST(testBackupNotReadBackIsRemoved);
   CPPUNIT_TEST(testBackupRefusesExistingFileWithoutForce);
   CPPUNIT_TEST(testBackupRefusesFileInsideShare);
   CPPUNIT_TEST(testCorruptBackupIsRefusedAndNothingWritten);
@@ -215,6 +220,24 @@ class InventoryBackupTest : public CppUnit::TestFixture {
       ++entries;
     }
     CPPUNIT_ASSERT_EQUAL(size_t(2), entries);  // share/ and the backup
+  }
+
+  // The check after writing: a backup that cannot be read back as written (here the read fails,
+  // through the LD_PRELOAD fault layer) is removed, and the command fails with 65.
+  void testBackupNotReadBackIsRemoved() {
+    testing::ProcessResult r =
+        share_->cli({"backup", backup_}, {{"LD_PRELOAD", PROMSNMP_IOFAULT_LIB},
+                                          {"PROMSNMP_IO_FAULT",
+                                           "call=read path=/inventory\\.backup$ "
+                                           "errno=EIO"}});
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 65, r.code);
+    CPPUNIT_ASSERT_MESSAGE(r.err, contains(r.err, backup_ + ": verification after writing failed"));
+    CPPUNIT_ASSERT_MESSAGE(r.err, contains(r.err, "the file was removed"));
+    CPPUNIT_ASSERT(!std::filesystem::exists(backup_));
+    // Nor is its temp file left: only the share is in the directory.
+    for (const auto& e : std::filesystem::directory_iterator(dir_->path())) {
+      CPPUNIT_ASSERT_EQUAL(std::string("share"), e.path().filename().string());
+    }
   }
 
   void testBackupRefusesExistingFileWithoutForce() {
