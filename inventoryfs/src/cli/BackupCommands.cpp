@@ -157,7 +157,7 @@ int backup(Session& session) {
   refuseInsideShare(file, DirectorySlotStore(session.headPath()).directory());
   struct stat st {};
   if (!session.cl().flag("force") && ::lstat(file.c_str(), &st) == 0) {
-    throw ConflictException(file + " exists; --force to replace it");
+    throw InventoryException(file + " exists; --force to replace it");
   }
   InventoryStore& store = session.store();
   Snapshot source;
