@@ -23,7 +23,8 @@
 # Environment: BENCH_WRK_SECONDS (10), BENCH_MODULES_FLEET (10000 devices; 0 skips the fleet row),
 # BENCH_PROFILES_FLEET (devices of the fleet row with profiles; default BENCH_MODULES_FLEET, 0
 # skips it), BENCH_FLEET_INTERVAL_MS (30000), BENCH_MODULES_PEER (1; 0 skips parts 1 and 2, the
-# live polls and cached scrapes next to snmp_exporter, to run the fleet rows alone).
+# live polls and cached scrapes next to snmp_exporter, to run the fleet rows alone:
+# `BENCH_MODULES_PEER=0 bench/modules_bench.sh build-bench`).
 # Prints a Markdown section on stdout; progress and diagnostics go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -303,7 +304,7 @@ fi
 
 # --- the fleet row with profiles ---------------------------------------------------------------------
 profiles_text="**Fleet with profiles**: skipped (BENCH_PROFILES_FLEET=0)."
-profiles_goal="not measured (BENCH_PROFILES_FLEET=0)" profiles_mix=""
+profiles_goal="- Fleet with profiles: not measured (BENCH_PROFILES_FLEET=0)" profiles_mix=""
 if ((profiles_size > 0)); then
   ((profiles_size >= 2)) || die "BENCH_PROFILES_FLEET: at least 2 devices (one of each half), or 0"
   pdir=$work/profiles
@@ -449,7 +450,7 @@ print("ok" if ok else "classify says %s with %s (optional %s)" % (c["profile"], 
     series_cells+="${series_cells:+ / }$(answer_series "$pdir/$k.txt")"
   done
   stop_processes "$ppid_" "$sim_pid"
-  profiles_goal="$fm_polls of $fm_expected polls due done, $fm_overruns overruns, $fm_share % of one core, $fm_rss_mib MiB RSS: **$profiles_ok**
+  profiles_goal="- Fleet with profiles: $profiles_size devices ($profiles_mix), each with its profile's modules, every $interval_s s on at most one core and 1.5 GiB RSS — $fm_polls of $fm_expected polls due done, $fm_overruns overruns, $fm_share % of one core, $fm_rss_mib MiB RSS: **$profiles_ok**
   (at the measured CPU per poll, every device once per $interval_s s would take $fm_needed % of one core)"
   sets=""
   for k in "${profile_kinds[@]}"; do
@@ -562,8 +563,7 @@ done
 
 peer_text="Live polls and cached scrapes next to snmp_exporter: skipped (BENCH_MODULES_PEER=0)."
 if ((peer)); then
-  peer_text="One run, one
-agent: \`snmpsimd\` $(dpkg-query -W -f '${Version}' snmpsim 2>/dev/null || echo '') serving the snmpsim package's
+  peer_text="One run, one agent: \`snmpsimd\` $(dpkg-query -W -f '${Version}' snmpsim 2>/dev/null || echo '') serving the snmpsim package's
 \`recorded/linux-full-walk\` on ${address[linux]} and \`cisco_16_switch\` on ${address[cisco]} (port $agent_port;
 communities \`${community[linux]}\` and \`${community[cisco]}\` pick the recording; it answers at most 64 varbinds per response), polled by
 \`$build/bin/promsnmp\` and by the peer, Debian's prometheus-snmp-exporter $exporter_version (\`$exporter\`),
@@ -611,6 +611,6 @@ $profiles_text
 Goals (issues #14 and #15), measured in this run:
 $goals
 - Fleet: $fleet_size devices with \`$fleet_set\` every $interval_s s on at most one core and 1.5 GiB RSS — $fleet_goal.
-- Fleet with profiles: $profiles_size devices ($profiles_mix), each with its profile's modules, every $interval_s s on at most one core and 1.5 GiB RSS — $profiles_goal.
+$profiles_goal.
 EOT
 log "done"
