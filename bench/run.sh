@@ -52,8 +52,9 @@ echo "module files: load of a 2 MB snmp.yml ($runs runs)..." >&2
 modules_load_section=$(bench/modules_load_bench.sh "$build" "$runs")
 
 # Modules (issue #14): snmp_exporter module sets on two recorded agents by promsnmp and by
-# snmp_exporter 0.21, in this run; then 10,000 simulated devices polled with modules.
-echo "modules: live polls of module sets and cached scrapes vs snmp_exporter, a 10k fleet..." >&2
+# snmp_exporter 0.21, in this run; then 10,000 simulated devices polled with modules, all with one
+# module set, then (issue #15) a mix classified by discovery, each with its profile's modules.
+echo "modules: live polls of module sets and cached scrapes vs snmp_exporter, two 10k fleets..." >&2
 modules_section=$(bench/modules_bench.sh "$build" "${BENCH_RUNS:-30}")
 
 # One line per size: C++ commit vs Java write+fsync, C++ load vs Java warm load; then the restart.
