@@ -773,11 +773,11 @@ void Collector::collectOnce() {
   std::vector<ModuleScrapeSpec> deviceSets;
   std::unordered_set<std::string> deviceKeys;
   std::map<std::string, std::string> problems;  // deviceModuleProblems, for this cycle's view
+  // Each device with modules is resolved once a cycle, for its poll and for its problems (a
+  // second pass through deviceModuleProblems cost as much as the first at 10,000 devices), all
+  // against the same module set.
+  const std::shared_ptr<const ModuleSet> moduleSet = moduleSetInForce();
   if (options_.mode == Mode::All) {
-    // Each device with modules is resolved once a cycle, for its poll and for its problems (a
-    // second pass through deviceModuleProblems cost as much as the first at 10,000 devices),
-    // all against the same module set.
-    const std::shared_ptr<const ModuleSet> moduleSet = moduleSetInForce();
     for (const inventoryfs::Device& device : view->inventory.devices) {
       std::optional<SnmpTarget> target = view->targetFor(device);
       if (!target) {
@@ -863,8 +863,14 @@ void Collector::collectOnce() {
     const std::string key = spec.key;
     std::function<void()> after;
     if (i < ownSets) {
-      after = [this, name = spec.device, key, signature = deviceSetSignature(spec)] {
-        dropDeviceSetNotIn(*inventory_.current(), name, key, signature);
+      after = [this, view, moduleSet, name = spec.device, key,
+               signature = deviceSetSignature(spec)] {
+        // Neither the inventory nor the module files changed since the cycle resolved the
+        // device: it resolves to this set again (resolveDeviceModules is pure), nothing to drop.
+        std::shared_ptr<const InventoryView> current = inventory_.current();
+        if (current != view || moduleSetInForce() != moduleSet) {
+          dropDeviceSetNotIn(*current, name, key, signature);
+        }
       };
     } else {
       after = [this, key] { dropModuleSetsNotIn(*inventory_.current(), &key); };
