@@ -237,17 +237,15 @@ size_t deviceFor(const inventoryfs::Inventory& inventory, const FoundAgent& f) {
   return index;
 }
 
-/// Whether `device` is to be classified again for what `f` reported: it never was, its
-/// sysObjectID changed (replaced hardware, another OS), or the profiles in force now give it
-/// another profile (a new or changed rule, its sysDescr read by one). Not when the same profile
-/// matches again: its modules stay as they are, and no probe runs.
+/// Whether `device` is to be classified again for what `f` reported, `c` being how the
+/// profiles in force classify it now: it never was, its sysObjectID changed (replaced hardware,
+/// another OS), or `c` gives it another profile (a new or changed rule, its sysDescr read by
+/// one). Not when the same profile matches again: its modules stay as they are, and no probe
+/// runs.
 bool needsClassification(const inventoryfs::Device& device, const FoundAgent& f,
-                         const inventoryfs::ProfileSet& profiles) {
-  if (!device.profile || device.sysObjectId.value_or("") != f.sysObjectId) {
-    return true;
-  }
-  return profiles.classify(f.sysObjectId, f.sysDescr.value_or("")).profile->name !=
-         device.profile->name;
+                         const inventoryfs::Classification& c) {
+  return !device.profile || device.sysObjectId.value_or("") != f.sysObjectId ||
+         c.profile->name != device.profile->name;
 }
 
 /// Whether `response` to a GETNEXT of `root` holds an object under `root`.
@@ -273,10 +271,10 @@ size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventor
   for (size_t i = 0; i < found.size(); ++i) {
     FoundAgent& f = found[i];
     const size_t index = deviceFor(inventory, f);
-    if (index != kNoDevice && !needsClassification(inventory.devices[index], f, profiles)) {
+    const inventoryfs::Classification c = profiles.classify(f.sysObjectId, f.sysDescr.value_or(""));
+    if (index != kNoDevice && !needsClassification(inventory.devices[index], f, c)) {
       continue;
     }
-    const inventoryfs::Classification c = profiles.classify(f.sysObjectId, f.sysDescr.value_or(""));
     FoundProfile result;
     result.profile.name = c.profile->name;
     if (!c.profile->vendor.empty()) {
