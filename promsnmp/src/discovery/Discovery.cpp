@@ -306,7 +306,9 @@ size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventor
   std::vector<bool> answered(probes.size(), false);
   Throttle throttle(options.snmpInFlight);
   std::mutex resultMutex;
-  for (size_t p = 0; p < probes.size() && !stop.load(); ++p) {
+  size_t sent = 0;
+  for (; sent < probes.size() && !stop.load(); ++sent) {
+    const size_t p = sent;
     const inventoryfs::Agent& agent = found[probes[p].agent].agent;
     SnmpTarget target = targetFromAgent(agent.endpoint.address, agent);
     target.timeoutMs = static_cast<int>(options.sweep.timeout.count());
@@ -324,9 +326,20 @@ size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventor
     });
   }
   throttle.drain();
-  for (size_t p = 0; p < probes.size(); ++p) {
-    if (answered[p]) {
-      found[probes[p].agent].classified->modules->push_back(probes[p].module);
+  // Stopped before every probe was sent: an agent whose optional modules were not all probed is
+  // left unclassified (recorded with only the modules probed so far, the same profile would
+  // never be probed again); the next run classifies it.
+  for (size_t p = sent; p < probes.size(); ++p) {
+    std::optional<FoundProfile>& unprobed = found[probes[p].agent].classified;
+    if (unprobed) {
+      unprobed.reset();
+      --classified;
+    }
+  }
+  for (size_t p = 0; p < sent; ++p) {
+    std::optional<FoundProfile>& result = found[probes[p].agent].classified;
+    if (answered[p] && result) {
+      result->modules->push_back(probes[p].module);
     }
   }
   return classified;

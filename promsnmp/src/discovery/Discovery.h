@@ -137,8 +137,9 @@ struct MergeCounts {
 /// `modules` defines any module, its modules plus each optional module whose first walk OID the
 /// agent answers a GETNEXT inside (sent through `snmp` with the agent's credentials, the sweep's
 /// timeout and retries, at most options.snmpInFlight at once); an optional module `modules` lacks
-/// is skipped with a note. Stops early (leaving the rest unclassified) when `stop` becomes true.
-/// Returns how many were classified. Thread-safe if `snmp` is.
+/// is skipped with a note. Sends no more probes once `stop` is true: an agent whose probes were
+/// not all sent is left unclassified. Returns how many were classified. Thread-safe if `snmp`
+/// is.
 size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventory& inventory,
                      const inventoryfs::ProfileSet& profiles, const ModuleSet& modules,
                      SnmpClient& snmp, const DiscoveryOptions& options,
