@@ -44,7 +44,7 @@ inventoryfs::ProfileSet loadProfileFiles(const std::vector<std::string>& pattern
 }
 
 ProfileRegistry::ProfileRegistry(SelfMetrics* metrics)
-    : current_(std::make_shared<const inventoryfs::ProfileSet>()) {
+    : set_(std::make_shared<const inventoryfs::ProfileSet>()) {
   if (metrics == nullptr) {
     return;
   }
@@ -77,47 +77,30 @@ std::string ProfileRegistry::load(const std::vector<std::string>& patterns,
   } catch (const inventoryfs::ProfileConfigException& e) {
     error = e.message();
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++status_.loads;
-  status_.patterns = patterns;
-  if (!fresh) {
-    ++status_.failures;
-    status_.lastLoadOk = false;
-    status_.lastError = error;
-    logEvent(log, Poco::Message::PRIO_ERROR,
-             "profiles files invalid, keeping the profiles in force",
-             {{"error", error}, {"profiles", status_.profiles}});
-    return error;
-  }
-  if (knownModules != nullptr) {
+  if (fresh && knownModules != nullptr) {
     std::vector<std::string> unknown = fresh->unknownModules(*knownModules);
     warnings.insert(warnings.end(), unknown.begin(), unknown.end());
   }
-  current_ = fresh;
-  status_.files = fresh->files();
-  status_.profiles = fresh->profiles().size();
-  status_.lastLoadOk = true;
-  status_.lastError.clear();
-  status_.warnings = warnings;
-  status_.loadedAt = std::chrono::system_clock::now();
+  const Status now = set_.record(patterns, fresh, error,
+                                 [&warnings](const inventoryfs::ProfileSet& set, Status& s) {
+                                   s.files = set.files();
+                                   s.profiles = set.profiles().size();
+                                   s.warnings = warnings;
+                                 });
+  if (!fresh) {
+    logEvent(log, Poco::Message::PRIO_ERROR,
+             "profiles files invalid, keeping the profiles in force",
+             {{"error", error}, {"profiles", now.profiles}});
+    return error;
+  }
   for (const std::string& warning : warnings) {
     logEvent(log, Poco::Message::PRIO_WARNING, warning);
   }
   logEvent(log, Poco::Message::PRIO_INFORMATION, "profiles loaded",
-           {{"profiles", status_.profiles},
-            {"files", static_cast<uint64_t>(status_.files.size())},
+           {{"profiles", now.profiles},
+            {"files", static_cast<uint64_t>(now.files.size())},
             {"warnings", static_cast<uint64_t>(warnings.size())}});
   return "";
-}
-
-std::shared_ptr<const inventoryfs::ProfileSet> ProfileRegistry::current() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return current_;
-}
-
-ProfileRegistry::Status ProfileRegistry::status() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return status_;
 }
 
 }  // namespace promsnmp
