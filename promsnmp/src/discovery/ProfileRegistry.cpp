@@ -1,10 +1,7 @@
 #include "discovery/ProfileRegistry.h"
 
-#include <glob.h>
-
-#include <algorithm>
-
 #include "common/Logging.h"
+#include "config/FilePatterns.h"
 #include "exposition/SelfMetrics.h"
 
 namespace promsnmp {
@@ -17,25 +14,19 @@ inventoryfs::ProfileSet loadProfileFiles(const std::vector<std::string>& pattern
   std::vector<std::string> files;
   std::string problems;
   for (const std::string& pattern : patterns) {
-    if (pattern.find_first_of("*?[") == std::string::npos) {
+    if (!isGlob(pattern)) {
       files.push_back(pattern);  // ProfileSet::load says when it cannot be read
       continue;
     }
-    glob_t matches{};
-    const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
-    std::vector<std::string> found;
-    if (rc == 0) {
-      found.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
-    }
-    ::globfree(&matches);
-    if (rc == GLOB_NOMATCH) {
+    std::optional<std::vector<std::string>> found = expandGlob(pattern);
+    if (!found) {
+      problems += (problems.empty() ? "" : "\n") + pattern + ": cannot expand this pattern";
+    } else if (found->empty()) {
       // An empty profiles.d/ must not stop a start; a typo in a literal path does.
       warnings.push_back(pattern + ": no file matches this pattern");
-    } else if (rc != 0) {
-      problems += (problems.empty() ? "" : "\n") + pattern + ": cannot expand this pattern";
+    } else {
+      files.insert(files.end(), found->begin(), found->end());
     }
-    std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
   }
   if (!problems.empty()) {
     throw inventoryfs::ProfileConfigException(problems);
