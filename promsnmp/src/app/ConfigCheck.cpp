@@ -1,7 +1,6 @@
 #include "app/ConfigCheck.h"
 
 #include <optional>
-#include <set>
 #include <string>
 
 #include "app/CommandLine.h"
@@ -52,12 +51,8 @@ int runConfigCheck(const ConfigSources& sources, std::ostream& out, std::ostream
         << e.message() << "\n";
     return kExitConfig;
   }
-  std::set<std::string> knownModules;
-  for (const auto& [name, module] : modules.modules) {
-    knownModules.insert(name);
-  }
   if (!patterns.empty()) {  // without module files no device gets modules: nothing to check
-    for (const std::string& warning : profiles.unknownModules(knownModules)) {
+    for (const std::string& warning : profiles.unknownModules(modules.moduleNames())) {
       profileWarnings.push_back(warning);
     }
   }

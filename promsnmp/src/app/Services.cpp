@@ -317,10 +317,7 @@ void Services::openProfiles() {
 /// The profiles files, checked against the modules in force when module files are configured
 /// (without them no device gets modules, and every name would be warned about).
 std::string Services::loadProfiles() {
-  std::set<std::string> known;
-  for (const auto& [name, module] : modules_->current()->modules) {
-    known.insert(name);
-  }
+  const std::set<std::string> known = modules_->current()->moduleNames();
   return profiles_->load(config_.discoveryProfileFiles,
                          config_.snmpModuleFiles.empty() ? nullptr : &known);
 }

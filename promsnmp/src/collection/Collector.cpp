@@ -53,6 +53,27 @@ std::string deviceSetSignature(const ModuleScrapeSpec& spec) {
          std::to_string(spec.target.retries);
 }
 
+/// Whether a device's module list names a module or an auth no module file defines.
+bool hasProblem(const DeviceModules& resolved) {
+  return !resolved.unknown.empty() || resolved.unknownAuth;
+}
+
+/// What is wrong with a device's module list (hasProblem), for the log and the health details:
+/// "unknown modules: a,b", "unknown auth 'x'", or both joined by "; ".
+std::string problemOf(const DeviceModules& resolved) {
+  std::string problem;
+  if (!resolved.unknown.empty()) {
+    problem = "unknown modules: ";
+    for (size_t i = 0; i < resolved.unknown.size(); ++i) {
+      problem += (i == 0 ? "" : ",") + resolved.unknown[i];
+    }
+  }
+  if (resolved.unknownAuth) {
+    problem += (problem.empty() ? "" : "; ") + resolved.error;
+  }
+  return problem;
+}
+
 }  // namespace
 
 Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetrics& metrics,
@@ -316,10 +337,13 @@ ScrapeReply Collector::scrape(const std::string& target, const std::string& acce
   return replyFrom(lookup, name, started, accept, gzip, nullptr);
 }
 
+std::shared_ptr<const ModuleSet> Collector::moduleSetInForce() const {
+  return modules_ != nullptr ? modules_->current() : nullptr;
+}
+
 std::optional<DeviceModules> Collector::deviceModules(const InventoryView& view,
                                                       const inventoryfs::Device& device) const {
-  std::shared_ptr<const ModuleSet> set = modules_ != nullptr ? modules_->current() : nullptr;
-  return resolveDeviceModules(device, view, set.get());
+  return resolveDeviceModules(device, view, moduleSetInForce().get());
 }
 
 ScrapeReply Collector::scrapeDeviceModules(const InventoryView& view,
@@ -404,26 +428,14 @@ std::map<std::string, std::string> Collector::deviceModuleProblems() const {
       continue;
     }
     std::optional<DeviceModules> resolved = deviceModules(*view, device);
-    if (!resolved || (resolved->unknown.empty() && !resolved->unknownAuth)) {
-      continue;
+    if (resolved && hasProblem(*resolved)) {
+      problems[view->targetFor(device)->name] = problemOf(*resolved);
     }
-    std::string problem;
-    if (!resolved->unknown.empty()) {
-      problem = "unknown modules: ";
-      for (size_t i = 0; i < resolved->unknown.size(); ++i) {
-        problem += (i == 0 ? "" : ",") + resolved->unknown[i];
-      }
-    }
-    if (resolved->unknownAuth) {
-      problem += (problem.empty() ? "" : "; ") + resolved->error;
-    }
-    problems[view->targetFor(device)->name] = problem;
   }
   return problems;
 }
 
-void Collector::reportModuleProblems() {
-  std::map<std::string, std::string> problems = deviceModuleProblems();
+void Collector::reportModuleProblems(std::map<std::string, std::string> problems) {
   deviceModuleProblems_.get().set(static_cast<double>(problems.size()));
   if (problems == loggedProblems_) {
     return;
@@ -760,6 +772,11 @@ void Collector::collectOnce() {
   // Devices with modules: polled with them (mode all), never with the interface set.
   std::vector<ModuleScrapeSpec> deviceSets;
   std::unordered_set<std::string> deviceKeys;
+  std::map<std::string, std::string> problems;  // deviceModuleProblems, for this cycle's view
+  // Each device with modules is resolved once a cycle, for its poll and for its problems (a
+  // second pass through deviceModuleProblems cost as much as the first at 10,000 devices), all
+  // against the same module set.
+  const std::shared_ptr<const ModuleSet> moduleSet = moduleSetInForce();
   if (options_.mode == Mode::All) {
     for (const inventoryfs::Device& device : view->inventory.devices) {
       std::optional<SnmpTarget> target = view->targetFor(device);
@@ -770,7 +787,10 @@ void Collector::collectOnce() {
         due.push_back(std::move(*target));
         continue;
       }
-      std::optional<DeviceModules> resolved = deviceModules(*view, device);
+      std::optional<DeviceModules> resolved = resolveDeviceModules(device, *view, moduleSet.get());
+      if (hasProblem(*resolved)) {
+        problems[target->name] = problemOf(*resolved);
+      }
       noteDeviceSet(target->name, resolved->spec ? &*resolved->spec : nullptr);
       if (resolved->spec) {
         deviceKeys.insert(resolved->spec->key);
@@ -785,12 +805,13 @@ void Collector::collectOnce() {
         }
       }
     }
+    problems = deviceModuleProblems();
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     polledDeviceSets_ = deviceSets;
   }
-  reportModuleProblems();
+  reportModuleProblems(std::move(problems));
   auto now = clock_.steadyNow();
   // A key a scrape polled since the last cycle ended, within half an interval, is not polled
   // again. A poll of the last cycle itself counts only after an overrun (when this cycle starts
@@ -842,8 +863,14 @@ void Collector::collectOnce() {
     const std::string key = spec.key;
     std::function<void()> after;
     if (i < ownSets) {
-      after = [this, name = spec.device, key, signature = deviceSetSignature(spec)] {
-        dropDeviceSetNotIn(*inventory_.current(), name, key, signature);
+      after = [this, view, moduleSet, name = spec.device, key,
+               signature = deviceSetSignature(spec)] {
+        // Neither the inventory nor the module files changed since the cycle resolved the
+        // device: it resolves to this set again (resolveDeviceModules is pure), nothing to drop.
+        std::shared_ptr<const InventoryView> current = inventory_.current();
+        if (current != view || moduleSetInForce() != moduleSet) {
+          dropDeviceSetNotIn(*current, name, key, signature);
+        }
       };
     } else {
       after = [this, key] { dropModuleSetsNotIn(*inventory_.current(), &key); };

@@ -185,8 +185,11 @@ class Collector {
   /// longer polls that set (the device changed or left while it was polled).
   void dropDeviceSetNotIn(const InventoryView& view, const std::string& name,
                           const std::string& key, const std::string& signature);
-  /// Logs each change of deviceModuleProblems (one line per device) and sets its gauge.
-  void reportModuleProblems();
+  /// Logs each change of `problems` (what deviceModuleProblems answers, one line per device)
+  /// and sets its gauge. The collector thread's.
+  void reportModuleProblems(std::map<std::string, std::string> problems);
+  /// The module files in force (null when modules are not enabled).
+  std::shared_ptr<const ModuleSet> moduleSetInForce() const;
   /// resolveDeviceModules against the module files in force (none when not enabled).
   std::optional<DeviceModules> deviceModules(const InventoryView& view,
                                              const inventoryfs::Device& device) const;

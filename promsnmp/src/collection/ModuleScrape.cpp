@@ -187,6 +187,13 @@ bool hasModules(const inventoryfs::Device& device) {
   return device.modules && !device.modules->empty();
 }
 
+std::vector<std::string> deviceModuleNames(const inventoryfs::Device& device) {
+  std::vector<std::string> names = device.modules.value_or(std::vector<std::string>{});
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
 std::optional<DeviceModules> resolveDeviceModules(const inventoryfs::Device& device,
                                                   const InventoryView& view,
                                                   const ModuleSet* modules) {
@@ -198,9 +205,7 @@ std::optional<DeviceModules> resolveDeviceModules(const inventoryfs::Device& dev
     return std::nullopt;
   }
   DeviceModules out;
-  out.modules = *device.modules;
-  std::sort(out.modules.begin(), out.modules.end());
-  out.modules.erase(std::unique(out.modules.begin(), out.modules.end()), out.modules.end());
+  out.modules = deviceModuleNames(device);
   ModuleScrapeRequest request;
   request.target = target->name;
   for (const std::string& name : out.modules) {

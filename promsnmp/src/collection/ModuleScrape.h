@@ -85,6 +85,10 @@ std::optional<DeviceModules> resolveDeviceModules(const inventoryfs::Device& dev
 /// Whether a device's inventory entry names modules (a non-empty list).
 bool hasModules(const inventoryfs::Device& device);
 
+/// The modules a device's inventory entry names, without duplicates, in name order (empty when
+/// it names none). Thread-safe (pure).
+std::vector<std::string> deviceModuleNames(const inventoryfs::Device& device);
+
 /// A `promsnmp_module_up 0` series for each of `names` (modules not polled), with the family's
 /// HELP and TYPE: the device part of a module answer when nothing could be polled. Thread-safe.
 std::string renderUnpolledModules(const std::vector<std::string>& names);

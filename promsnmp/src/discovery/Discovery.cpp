@@ -237,17 +237,15 @@ size_t deviceFor(const inventoryfs::Inventory& inventory, const FoundAgent& f) {
   return index;
 }
 
-/// Whether `device` is to be classified again for what `f` reported: it never was, its
-/// sysObjectID changed (replaced hardware, another OS), or the profiles in force now give it
-/// another profile (a new or changed rule, its sysDescr read by one). Not when the same profile
-/// matches again: its modules stay as they are, and no probe runs.
+/// Whether `device` is to be classified again for what `f` reported, `c` being how the
+/// profiles in force classify it now: it never was, its sysObjectID changed (replaced hardware,
+/// another OS), or `c` gives it another profile (a new or changed rule, its sysDescr read by
+/// one). Not when the same profile matches again: its modules stay as they are, and no probe
+/// runs.
 bool needsClassification(const inventoryfs::Device& device, const FoundAgent& f,
-                         const inventoryfs::ProfileSet& profiles) {
-  if (!device.profile || device.sysObjectId.value_or("") != f.sysObjectId) {
-    return true;
-  }
-  return profiles.classify(f.sysObjectId, f.sysDescr.value_or("")).profile->name !=
-         device.profile->name;
+                         const inventoryfs::Classification& c) {
+  return !device.profile || device.sysObjectId.value_or("") != f.sysObjectId ||
+         c.profile->name != device.profile->name;
 }
 
 /// Whether `response` to a GETNEXT of `root` holds an object under `root`.
@@ -273,10 +271,10 @@ size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventor
   for (size_t i = 0; i < found.size(); ++i) {
     FoundAgent& f = found[i];
     const size_t index = deviceFor(inventory, f);
-    if (index != kNoDevice && !needsClassification(inventory.devices[index], f, profiles)) {
+    const inventoryfs::Classification c = profiles.classify(f.sysObjectId, f.sysDescr.value_or(""));
+    if (index != kNoDevice && !needsClassification(inventory.devices[index], f, c)) {
       continue;
     }
-    const inventoryfs::Classification c = profiles.classify(f.sysObjectId, f.sysDescr.value_or(""));
     FoundProfile result;
     result.profile.name = c.profile->name;
     if (!c.profile->vendor.empty()) {
@@ -308,7 +306,9 @@ size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventor
   std::vector<bool> answered(probes.size(), false);
   Throttle throttle(options.snmpInFlight);
   std::mutex resultMutex;
-  for (size_t p = 0; p < probes.size() && !stop.load(); ++p) {
+  size_t sent = 0;
+  for (; sent < probes.size() && !stop.load(); ++sent) {
+    const size_t p = sent;
     const inventoryfs::Agent& agent = found[probes[p].agent].agent;
     SnmpTarget target = targetFromAgent(agent.endpoint.address, agent);
     target.timeoutMs = static_cast<int>(options.sweep.timeout.count());
@@ -326,9 +326,20 @@ size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventor
     });
   }
   throttle.drain();
-  for (size_t p = 0; p < probes.size(); ++p) {
-    if (answered[p]) {
-      found[probes[p].agent].classified->modules->push_back(probes[p].module);
+  // Stopped before every probe was sent: an agent whose optional modules were not all probed is
+  // left unclassified (recorded with only the modules probed so far, the same profile would
+  // never be probed again); the next run classifies it.
+  for (size_t p = sent; p < probes.size(); ++p) {
+    std::optional<FoundProfile>& unprobed = found[probes[p].agent].classified;
+    if (unprobed) {
+      unprobed.reset();
+      --classified;
+    }
+  }
+  for (size_t p = 0; p < sent; ++p) {
+    std::optional<FoundProfile>& result = found[probes[p].agent].classified;
+    if (answered[p] && result) {
+      result->modules->push_back(probes[p].module);
     }
   }
   return classified;

@@ -131,14 +131,15 @@ struct MergeCounts {
 
 /// Decides which found agents' devices are to be classified: a device not in `inventory` yet
 /// (by the rules of mergeFound), one without a profile, one whose sysObjectID differs from the
-/// one the agent reported, and one whose profile (by name, in `profiles`) looks at sysDescr
-/// while the agent's sysDescr changed. Each of those is classified with `profiles` and gets
-/// FoundAgent::classified: the profile (at = `now`) and, when `modules` defines any module, its
-/// modules plus each optional module whose first walk OID the agent answers a GETNEXT inside
-/// (sent through `snmp` with the agent's credentials, the sweep's timeout and retries, at most
-/// options.snmpInFlight at once); an optional module `modules` lacks is skipped with a note.
-/// Stops early (leaving the rest unclassified) when `stop` becomes true. Returns how many were
-/// classified. Thread-safe if `snmp` is.
+/// one the agent reported, and one to which `profiles` now give another profile (by name: a
+/// rule added or changed since, or a sysDescr a rule reads that changed). Each of those is
+/// classified with `profiles` and gets FoundAgent::classified: the profile (at = `now`) and, when
+/// `modules` defines any module, its modules plus each optional module whose first walk OID the
+/// agent answers a GETNEXT inside (sent through `snmp` with the agent's credentials, the sweep's
+/// timeout and retries, at most options.snmpInFlight at once); an optional module `modules` lacks
+/// is skipped with a note. Sends no more probes once `stop` is true: an agent whose probes were
+/// not all sent is left unclassified. Returns how many were classified. Thread-safe if `snmp`
+/// is.
 size_t classifyFound(std::vector<FoundAgent>& found, const inventoryfs::Inventory& inventory,
                      const inventoryfs::ProfileSet& profiles, const ModuleSet& modules,
                      SnmpClient& snmp, const DiscoveryOptions& options,

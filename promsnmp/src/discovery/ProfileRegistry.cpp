@@ -1,10 +1,7 @@
 #include "discovery/ProfileRegistry.h"
 
-#include <glob.h>
-
-#include <algorithm>
-
 #include "common/Logging.h"
+#include "config/FilePatterns.h"
 #include "exposition/SelfMetrics.h"
 
 namespace promsnmp {
@@ -17,25 +14,19 @@ inventoryfs::ProfileSet loadProfileFiles(const std::vector<std::string>& pattern
   std::vector<std::string> files;
   std::string problems;
   for (const std::string& pattern : patterns) {
-    if (pattern.find_first_of("*?[") == std::string::npos) {
+    if (!isGlob(pattern)) {
       files.push_back(pattern);  // ProfileSet::load says when it cannot be read
       continue;
     }
-    glob_t matches{};
-    const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
-    std::vector<std::string> found;
-    if (rc == 0) {
-      found.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
-    }
-    ::globfree(&matches);
-    if (rc == GLOB_NOMATCH) {
+    std::optional<std::vector<std::string>> found = expandGlob(pattern);
+    if (!found) {
+      problems += (problems.empty() ? "" : "\n") + pattern + ": cannot expand this pattern";
+    } else if (found->empty()) {
       // An empty profiles.d/ must not stop a start; a typo in a literal path does.
       warnings.push_back(pattern + ": no file matches this pattern");
-    } else if (rc != 0) {
-      problems += (problems.empty() ? "" : "\n") + pattern + ": cannot expand this pattern";
+    } else {
+      files.insert(files.end(), found->begin(), found->end());
     }
-    std::sort(found.begin(), found.end());
-    files.insert(files.end(), found.begin(), found.end());
   }
   if (!problems.empty()) {
     throw inventoryfs::ProfileConfigException(problems);
@@ -44,7 +35,7 @@ inventoryfs::ProfileSet loadProfileFiles(const std::vector<std::string>& pattern
 }
 
 ProfileRegistry::ProfileRegistry(SelfMetrics* metrics)
-    : current_(std::make_shared<const inventoryfs::ProfileSet>()) {
+    : set_(std::make_shared<const inventoryfs::ProfileSet>()) {
   if (metrics == nullptr) {
     return;
   }
@@ -77,47 +68,30 @@ std::string ProfileRegistry::load(const std::vector<std::string>& patterns,
   } catch (const inventoryfs::ProfileConfigException& e) {
     error = e.message();
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++status_.loads;
-  status_.patterns = patterns;
-  if (!fresh) {
-    ++status_.failures;
-    status_.lastLoadOk = false;
-    status_.lastError = error;
-    logEvent(log, Poco::Message::PRIO_ERROR,
-             "profiles files invalid, keeping the profiles in force",
-             {{"error", error}, {"profiles", status_.profiles}});
-    return error;
-  }
-  if (knownModules != nullptr) {
+  if (fresh && knownModules != nullptr) {
     std::vector<std::string> unknown = fresh->unknownModules(*knownModules);
     warnings.insert(warnings.end(), unknown.begin(), unknown.end());
   }
-  current_ = fresh;
-  status_.files = fresh->files();
-  status_.profiles = fresh->profiles().size();
-  status_.lastLoadOk = true;
-  status_.lastError.clear();
-  status_.warnings = warnings;
-  status_.loadedAt = std::chrono::system_clock::now();
+  const Status now = set_.record(patterns, fresh, error,
+                                 [&warnings](const inventoryfs::ProfileSet& set, Status& s) {
+                                   s.files = set.files();
+                                   s.profiles = set.profiles().size();
+                                   s.warnings = warnings;
+                                 });
+  if (!fresh) {
+    logEvent(log, Poco::Message::PRIO_ERROR,
+             "profiles files invalid, keeping the profiles in force",
+             {{"error", error}, {"profiles", now.profiles}});
+    return error;
+  }
   for (const std::string& warning : warnings) {
     logEvent(log, Poco::Message::PRIO_WARNING, warning);
   }
   logEvent(log, Poco::Message::PRIO_INFORMATION, "profiles loaded",
-           {{"profiles", status_.profiles},
-            {"files", static_cast<uint64_t>(status_.files.size())},
+           {{"profiles", now.profiles},
+            {"files", static_cast<uint64_t>(now.files.size())},
             {"warnings", static_cast<uint64_t>(warnings.size())}});
   return "";
-}
-
-std::shared_ptr<const inventoryfs::ProfileSet> ProfileRegistry::current() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return current_;
-}
-
-ProfileRegistry::Status ProfileRegistry::status() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return status_;
 }
 
 }  // namespace promsnmp

@@ -1,13 +1,11 @@
 #pragma once
 
-#include <chrono>
-#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "config/LastGoodSet.h"
 #include "inventoryfs/Profiles.h"
 
 namespace promsnmp {
@@ -21,16 +19,10 @@ class SelfMetrics;
 /// takes the current set once per run (current()). Thread-safe.
 class ProfileRegistry {
  public:
-  struct Status {
-    std::vector<std::string> patterns;  // as configured (discovery.profile_files)
-    std::vector<std::string> files;     // the files of the set in force
+  /// `patterns` as configured (discovery.profile_files).
+  struct Status : ReloadStatus {
     size_t profiles = 0;
-    bool lastLoadOk = true;
-    std::string lastError;              // the last failed load's problems, "" once a load worked
     std::vector<std::string> warnings;  // modules the set in force names that are not loaded
-    std::chrono::system_clock::time_point loadedAt{};
-    uint64_t loads = 0;
-    uint64_t failures = 0;
   };
 
   /// `metrics` may be null (tests).
@@ -46,13 +38,11 @@ class ProfileRegistry {
                    const std::set<std::string>* knownModules);
 
   /// The set in force (never null; the built-in generic profile before the first load).
-  std::shared_ptr<const inventoryfs::ProfileSet> current() const;
-  Status status() const;
+  std::shared_ptr<const inventoryfs::ProfileSet> current() const { return set_.current(); }
+  Status status() const { return set_.status(); }
 
  private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const inventoryfs::ProfileSet> current_;
-  Status status_;
+  LastGoodSet<inventoryfs::ProfileSet, Status> set_;
 };
 
 /// Loads the files `patterns` name (paths or globs, in order; a glob's matches sorted, a glob

@@ -517,12 +517,9 @@ void HttpApi::targets(HTTPServerRequest& request, HTTPServerResponse& response) 
     labels.set("__meta_promsnmp_sys_location", device.sysLocation.value_or(""));
     labels.set("__meta_promsnmp_device_id", device.id.value_or(""));
     labels.set("__meta_promsnmp_inventory_version", std::to_string(view->version));
-    if (device.modules && !device.modules->empty()) {
-      std::vector<std::string> modules = *device.modules;
-      std::sort(modules.begin(), modules.end());
-      modules.erase(std::unique(modules.begin(), modules.end()), modules.end());
+    if (hasModules(device)) {
       std::string joined;
-      for (const std::string& module : modules) {
+      for (const std::string& module : deviceModuleNames(device)) {
         joined += (joined.empty() ? "" : ",") + module;
       }
       labels.set("__meta_promsnmp_modules", joined);
@@ -1027,8 +1024,7 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
     }
     // A device polled with its modules has no interface-set poll: no interface count (nor one
     // not polled yet).
-    const bool polledWithModules =
-        device != nullptr && device->modules && !device->modules->empty();
+    const bool polledWithModules = device != nullptr && hasModules(*device);
     if (device != nullptr && device->modules) {
       modules.clear();
       for (const std::string& m : *device->modules) {

@@ -88,4 +88,12 @@ const ModuleAuth* ModuleSet::auth(const std::string& name) const {
   return it == auths.end() ? nullptr : &it->second;
 }
 
+std::set<std::string> ModuleSet::moduleNames() const {
+  std::set<std::string> names;
+  for (const auto& [name, module] : modules) {
+    names.insert(name);
+  }
+  return names;
+}
+
 }  // namespace promsnmp

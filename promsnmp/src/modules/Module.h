@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -205,6 +206,8 @@ struct ModuleSet {
   std::shared_ptr<const Module> module(const std::string& name) const;
   /// The auth named `name`, or null.
   const ModuleAuth* auth(const std::string& name) const;
+  /// The names of its modules (what ProfileSet::unknownModules checks against).
+  std::set<std::string> moduleNames() const;
 };
 
 }  // namespace promsnmp

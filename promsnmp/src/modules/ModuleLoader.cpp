@@ -1,6 +1,5 @@
 #include "modules/ModuleLoader.h"
 
-#include <glob.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -27,6 +26,7 @@
 #include <yaml-cpp/parser.h>
 
 #include "common/Text.h"
+#include "config/FilePatterns.h"
 
 namespace promsnmp {
 
@@ -1429,7 +1429,7 @@ std::string joined(const std::vector<std::string>& lines) {
 
 /// The files a pattern names: itself, or a glob's matches in byte order (Go's filepath.Glob).
 std::vector<std::string> expand(const std::string& pattern, std::string& error) {
-  if (pattern.find_first_of("*?[") == std::string::npos) {
+  if (!isGlob(pattern)) {
     struct stat info {};
     if (::stat(pattern.c_str(), &info) != 0) {
       error = "cannot read: " + std::generic_category().message(errno);
@@ -1437,20 +1437,14 @@ std::vector<std::string> expand(const std::string& pattern, std::string& error) 
     }
     return {pattern};
   }
-  glob_t matches{};
-  const int rc = ::glob(pattern.c_str(), 0, nullptr, &matches);
-  std::vector<std::string> files;
-  if (rc == 0) {
-    files.assign(matches.gl_pathv, matches.gl_pathv + matches.gl_pathc);
-  }
-  ::globfree(&matches);
   // A glob that matches nothing is not an error (an empty modules.d/ must not stop a start);
   // loadModuleFiles warns. A literal path that is missing is one (a typo would drop modules).
-  if (rc != 0 && rc != GLOB_NOMATCH) {
+  std::optional<std::vector<std::string>> files = expandGlob(pattern);
+  if (!files) {
     error = "cannot expand this pattern";
+    return {};
   }
-  std::sort(files.begin(), files.end());
-  return files;
+  return std::move(*files);
 }
 
 bool readFile(const std::string& path, std::string& text, std::string& error) {

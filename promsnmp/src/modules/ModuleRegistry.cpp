@@ -8,8 +8,7 @@ namespace promsnmp {
 using common::logEvent;
 using common::logger;
 
-ModuleRegistry::ModuleRegistry(SelfMetrics* metrics)
-    : current_(std::make_shared<const ModuleSet>()) {
+ModuleRegistry::ModuleRegistry(SelfMetrics* metrics) : set_(std::make_shared<const ModuleSet>()) {
   if (metrics == nullptr) {
     return;
   }
@@ -45,44 +44,26 @@ std::string ModuleRegistry::load(const std::vector<std::string>& patterns,
   } catch (const ModuleConfigException& e) {
     error = e.message();
   }
-  std::lock_guard<std::mutex> lock(mutex_);
-  ++status_.loads;
-  status_.patterns = patterns;
+  const Status now = set_.record(patterns, fresh, error, [](const ModuleSet& set, Status& s) {
+    s.files = set.files;
+    s.modules = set.modules.size();
+    s.auths = set.auths.size();
+  });
   if (!fresh) {
-    ++status_.failures;
-    status_.lastLoadOk = false;
-    status_.lastError = error;
     logEvent(log, Poco::Message::PRIO_ERROR, "module files invalid, keeping the modules in force",
-             {{"error", error}, {"modules", status_.modules}});
+             {{"error", error}, {"modules", now.modules}});
     return error;
   }
-  current_ = fresh;
-  status_.files = fresh->files;
-  status_.modules = fresh->modules.size();
-  status_.auths = fresh->auths.size();
-  status_.lastLoadOk = true;
-  status_.lastError.clear();
-  status_.loadedAt = std::chrono::system_clock::now();
   for (const std::string& warning : fresh->warnings) {
     logEvent(log, Poco::Message::PRIO_WARNING, warning);
   }
   if (!patterns.empty()) {
     logEvent(log, Poco::Message::PRIO_INFORMATION, "module files loaded",
-             {{"modules", status_.modules},
-              {"auths", status_.auths},
-              {"files", static_cast<uint64_t>(status_.files.size())}});
+             {{"modules", now.modules},
+              {"auths", now.auths},
+              {"files", static_cast<uint64_t>(now.files.size())}});
   }
   return "";
-}
-
-std::shared_ptr<const ModuleSet> ModuleRegistry::current() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return current_;
-}
-
-ModuleRegistry::Status ModuleRegistry::status() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return status_;
 }
 
 }  // namespace promsnmp

@@ -1,12 +1,10 @@
 #pragma once
 
-#include <chrono>
-#include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "config/LastGoodSet.h"
 #include "modules/Module.h"
 #include "modules/ModuleLoader.h"
 
@@ -21,16 +19,10 @@ class SelfMetrics;
 /// the current set once (current()) and keep using it for that scrape. Thread-safe.
 class ModuleRegistry {
  public:
-  struct Status {
-    std::vector<std::string> patterns;  // as configured (snmp.module_files)
-    std::vector<std::string> files;     // the files of the set in force
+  /// `patterns` as configured (snmp.module_files).
+  struct Status : ReloadStatus {
     size_t modules = 0;
     size_t auths = 0;
-    bool lastLoadOk = true;
-    std::string lastError;  // the last failed load's problems, "" once a load worked
-    std::chrono::system_clock::time_point loadedAt{};  // when the set in force was loaded
-    uint64_t loads = 0;
-    uint64_t failures = 0;
   };
 
   /// `metrics` may be null (tests).
@@ -42,13 +34,11 @@ class ModuleRegistry {
   std::string load(const std::vector<std::string>& patterns, const ModuleLoadOptions& options);
 
   /// The set in force (never null; empty before the first successful load).
-  std::shared_ptr<const ModuleSet> current() const;
-  Status status() const;
+  std::shared_ptr<const ModuleSet> current() const { return set_.current(); }
+  Status status() const { return set_.status(); }
 
  private:
-  mutable std::mutex mutex_;
-  std::shared_ptr<const ModuleSet> current_;
-  Status status_;
+  LastGoodSet<ModuleSet, Status> set_;
 };
 
 }  // namespace promsnmp

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <sstream>
 #include <thread>
@@ -102,6 +103,8 @@ class CollectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testChangedDeviceModulesReplaceTheOldSet);
   CPPUNIT_TEST(testUnknownDeviceModuleIsReportedAndTheOthersPolled);
   CPPUNIT_TEST(testDeviceWithNoDefinedModuleOrAnUnknownAuthIsNotPolled);
+  CPPUNIT_TEST(testDeviceSetChangedWhilePolledLeavesNoEntry);
+  CPPUNIT_TEST(testModuleRemovedWhilePolledLeavesNoEntry);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -258,12 +261,7 @@ class CollectorTest : public CppUnit::TestFixture {
     inventory_->refresh();
     snmp_.setHold(false);
     snmp_.release();
-    // The first cycle ends (the next starts after 30 s).
-    for (int i = 0; i < 500 && metrics_->render().find("promsnmp_collection_cycles_total 1\n") ==
-                                   std::string::npos;
-         ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    waitForFirstCycle();  // the next starts after 30 s
     collector_->stop();
     const std::string text = metrics_->render();
     CPPUNIT_ASSERT_MESSAGE(text,
@@ -607,7 +605,64 @@ class CollectorTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(0, polls("scrape"));
   }
 
+  // A device's own set polled by a cycle while its entry changes: the poll's result must not
+  // stay cached under the old set's key (nothing would serve or expire it before the TTL).
+  void testDeviceSetChangedWhilePolledLeavesNoEntry() {
+    const std::string text = cycleWithDeviceSetHeld([this] {
+      setModules(0, std::vector<std::string>{"count"});  // another set for "a"
+    });
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("promsnmp_cache_entries 1\n") != std::string::npos);
+  }
+
+  // The same when a reload removes its module while it is polled (the inventory unchanged).
+  void testModuleRemovedWhilePolledLeavesNoEntry() {
+    const std::string text = cycleWithDeviceSetHeld([this] {
+      const std::string file = dir_ + "/count-only.yml";
+      std::ofstream(file) << "modules:\n"
+                             "  count:\n"
+                             "    get: [1.3.6.1.2.1.2.1.0]\n"
+                             "    metrics:\n"
+                             "      - name: ifNumber\n"
+                             "        oid: 1.3.6.1.2.1.2.1\n"
+                             "        type: gauge\n"
+                             "        help: The number of network interfaces.\n";
+      CPPUNIT_ASSERT_EQUAL(std::string(), registry_->load({file}, ModuleLoadOptions{}));
+    });
+    CPPUNIT_ASSERT_MESSAGE(text, text.find("promsnmp_cache_entries 1\n") != std::string::npos);
+  }
+
  private:
+  /// Runs one background cycle (mode all) in which "a" is polled with its own set {sys} and "b"
+  /// with its interfaces; `change` runs while both polls are held. Returns the self metrics
+  /// once the cycle ended and the collector stopped.
+  std::string cycleWithDeviceSetHeld(const std::function<void()>& change) {
+    makeCollector(Collector::Mode::All);
+    enableModules();
+    setModules(0, std::vector<std::string>{"sys"});
+    snmp_.setHold(true);
+    collector_->start();
+    CPPUNIT_ASSERT(snmp_.waitForHeld(2, std::chrono::seconds(5)));
+    change();
+    snmp_.setHold(false);
+    snmp_.release();
+    waitForFirstCycle();
+    collector_->stop();
+    std::string text = metrics_->render();
+    CPPUNIT_ASSERT_MESSAGE(text,
+                           text.find("promsnmp_collection_cycles_total 1\n") != std::string::npos);
+    CPPUNIT_ASSERT_EQUAL(2, polls("interval"));
+    return text;
+  }
+
+  /// Waits (5 s at most) until the started collector's first cycle ended.
+  void waitForFirstCycle() {
+    for (int i = 0; i < 500 && metrics_->render().find("promsnmp_collection_cycles_total 1\n") ==
+                                   std::string::npos;
+         ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
   /// Sets the modules (and auth) of device `index` in the inventory and reloads it.
   void setModules(size_t index, std::optional<std::vector<std::string>> modules,
                   std::optional<std::string> auth = std::nullopt) {

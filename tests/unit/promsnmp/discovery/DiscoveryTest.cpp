@@ -119,6 +119,7 @@ class DiscoveryTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testNotReclassifiedOnARerunWithTheSameSysObjectId);
   CPPUNIT_TEST(testReclassifiedWhenTheSysDescrAProfileUsedChanges);
   CPPUNIT_TEST(testReclassifiedWhenTheProfilesGiveAnotherProfile);
+  CPPUNIT_TEST(testStoppedProbesLeaveTheirAgentUnclassified);
   CPPUNIT_TEST(testOperatorModulesAreKept);
   CPPUNIT_TEST_SUITE_END();
 
@@ -498,6 +499,31 @@ class DiscoveryTest : public CppUnit::TestFixture {
                                                   options_, stop_, {1700086400, 0}));
     mergeFound(f, inventory, {1700086400, 0});
     CPPUNIT_ASSERT_EQUAL(std::string("acme"), inventory.devices.at(0).profile->name);
+  }
+
+  // A run stopping while the optional modules are probed must not record a device with the
+  // modules of the probes that were sent: the same profile would then never be probed again.
+  void testStoppedProbesLeaveTheirAgentUnclassified() {
+    snmp_.setString("1.3.6.1.2.1.47.1.1.1.1.2.1", "chassis");
+    inventoryfs::Inventory inventory;
+    std::vector<FoundAgent> f = {foundAs("10.0.0.1", "1.3.6.1.4.1.9.1.516", "Cisco IOS"),
+                                 foundAs("10.0.0.2", "1.3.6.1.4.1.8072.3.2.10", "Linux")};
+    stop_ = true;
+    // The Linux agent's profile has no optional module: it is classified; the Cisco one is not.
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, classifyFound(f, inventory, profiles_, modules_, snmp_,
+                                                  options_, stop_, {1700000000, 0}));
+    CPPUNIT_ASSERT(snmp_.requests().empty());
+    CPPUNIT_ASSERT(!f[0].classified.has_value());
+    CPPUNIT_ASSERT(f[1].classified.has_value());
+    mergeFound(f, inventory, {1700000000, 0});
+    CPPUNIT_ASSERT(!inventory.devices.at(0).profile.has_value());
+    CPPUNIT_ASSERT(!inventory.devices.at(0).modules.has_value());
+    // The next run classifies it, with the optional module its agent answers under.
+    stop_ = false;
+    discover({f[0]}, inventory, {1700000100, 0}, 1);
+    CPPUNIT_ASSERT_EQUAL(std::string("cisco-ios"), inventory.devices.at(0).profile->name);
+    CPPUNIT_ASSERT((std::vector<std::string>{"system", "if_mib", "entity_physical"}) ==
+                   *inventory.devices.at(0).modules);
   }
 
   void testOperatorModulesAreKept() {
