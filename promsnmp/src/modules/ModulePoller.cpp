@@ -71,7 +71,9 @@ bool readsTypeColumn(ValueType t) {
 }
 
 Oid concat(const Oid& a, const Oid& b) {
-  Oid::Ids ids = a.ids();
+  Oid::Ids ids;
+  ids.reserve(a.size() + b.size());  // one buffer: past 16 ids, a copy then an append grows twice
+  ids.insert(ids.end(), a.ids().begin(), a.ids().end());
   ids.insert(ids.end(), b.ids().begin(), b.ids().end());
   return Oid(std::move(ids));
 }

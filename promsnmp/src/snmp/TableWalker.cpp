@@ -241,7 +241,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
       rows.reserve(std::min(options_.expectedRows + 1, kMaxReserved));
     }
     rows.emplace_back(vb.oid.suffix(col.root.size()), std::move(vb.value));
-    col.last = vb.oid;
+    col.last = std::move(vb.oid);  // the varbind is spent: its value moved out above
     ++col.rows;
     return true;
   }
