@@ -834,6 +834,7 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
     o.allowNonincreasingOids = plan_->allowNonincreasingOids;
     o.isolateFailures = true;
     o.recordRequests = true;
+    o.fullOids = true;  // filed as varbinds: no index cut off to be put back
     return o;
   }
 
@@ -909,9 +910,8 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
         continue;
       }
       filterOk_[k] = true;
-      const Oid& root = plan_->filterOids[k];
-      for (auto& [index, value] : walked.columns[c]) {
-        filterRows_[k].push_back({concat(root, index), std::move(value)});
+      for (auto& [oid, value] : walked.columns[c]) {  // whole OIDs (walkOptions)
+        filterRows_[k].push_back({std::move(oid), std::move(value)});
       }
     }
     checkWalkFailure(walked, "filter walk");
@@ -1156,10 +1156,8 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       units_[u].state = UnitState::Ok;
       units_[u].empty = walked.columns[c].empty();
       std::vector<VarBind>& into = plan_->units[u].labelOnly ? labelRows_ : extra_;
-      for (auto& [index, value] : walked.columns[c]) {
-        VarBind& vb = into.emplace_back();
-        vb.oid = concat(plan_->units[u].oid, index);
-        vb.value = std::move(value);
+      for (auto& [oid, value] : walked.columns[c]) {  // whole OIDs (walkOptions)
+        into.push_back({std::move(oid), std::move(value)});
       }
     }
     if (walked.truncated) {
@@ -1430,7 +1428,9 @@ class PollRun : public std::enable_shared_from_this<PollRun> {
       }
       std::vector<VarBind> all = std::move(extra_);
       all.reserve(all.size() + labelRows_.size());
-      all.insert(all.end(), labelRows_.begin(), labelRows_.end());
+      all.insert(all.end(), std::make_move_iterator(labelRows_.begin()),
+                 std::make_move_iterator(labelRows_.end()));  // the poll ends here
+      labelRows_.clear();
       r.pdus = PduTable(std::move(all));
       r.longestColumn = longestColumn_;
       r.carried = carriedPart(r.pdus);

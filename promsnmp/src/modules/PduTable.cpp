@@ -50,16 +50,67 @@ constexpr uint8_t kHasOid = 8;
 
 }  // namespace
 
+namespace {
+
+/// The positions of `v` in ascending OID order, equal OIDs in their input order. A poll's
+/// varbinds come as ascending runs (each walked column, the label rows, the GETs): when the runs'
+/// ranges do not overlap, ordering the runs by their first OIDs is the order; otherwise the runs
+/// are merged pairwise (log2 of the runs passes, not log2 of the varbinds).
+std::vector<uint32_t> sortedOrder(const std::vector<VarBind>& v) {
+  auto less = [&](uint32_t a, uint32_t b) { return v[a].oid < v[b].oid; };
+  std::vector<uint32_t> starts;  // where each run starts, then v.size()
+  for (uint32_t i = 0; i < v.size(); ++i) {
+    if (i == 0 || !less(i - 1, i)) {
+      starts.push_back(i);
+    }
+  }
+  starts.push_back(static_cast<uint32_t>(v.size()));
+  std::vector<uint32_t> runs(starts.size() - 1);
+  std::iota(runs.begin(), runs.end(), 0);
+  std::stable_sort(runs.begin(), runs.end(),
+                   [&](uint32_t a, uint32_t b) { return less(starts[a], starts[b]); });
+  bool disjoint = true;
+  for (size_t r = 1; r < runs.size() && disjoint; ++r) {
+    disjoint = less(starts[runs[r - 1] + 1] - 1, starts[runs[r]]);
+  }
+  std::vector<uint32_t> order;
+  order.reserve(v.size());
+  if (disjoint) {
+    for (uint32_t r : runs) {
+      for (uint32_t i = starts[r]; i < starts[r + 1]; ++i) {
+        order.push_back(i);
+      }
+    }
+    return order;
+  }
+  order.resize(v.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<uint32_t> merged(v.size());
+  while (starts.size() > 2) {
+    std::vector<uint32_t> next;
+    for (size_t r = 0; r + 1 < starts.size(); r += 2) {
+      const uint32_t mid = starts[r + 1];
+      const uint32_t end = r + 2 < starts.size() ? starts[r + 2] : mid;
+      std::merge(order.begin() + starts[r], order.begin() + mid, order.begin() + mid,
+                 order.begin() + end, merged.begin() + starts[r], less);
+      next.push_back(starts[r]);
+    }
+    next.push_back(static_cast<uint32_t>(v.size()));
+    order.swap(merged);
+    starts = std::move(next);
+  }
+  return order;
+}
+
+}  // namespace
+
 PduTable::PduTable(std::vector<VarBind> varbinds) : varbinds_(std::move(varbinds)) {
   std::erase_if(varbinds_, [](const VarBind& v) { return v.value.isException(); });
   auto less = [](const VarBind& a, const VarBind& b) { return a.oid < b.oid; };
   if (!std::is_sorted(varbinds_.begin(), varbinds_.end(), less)) {
     // Sorted through an index, then permuted in place: a VarBind is 232 bytes, moving each
     // about once beats moving them log n times, and no second array is allocated.
-    std::vector<uint32_t> order(varbinds_.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](uint32_t a, uint32_t b) { return varbinds_[a].oid < varbinds_[b].oid; });
+    std::vector<uint32_t> order = sortedOrder(varbinds_);
     // Position k takes the element at order[k]; follow each cycle once.
     for (size_t start = 0; start < order.size(); ++start) {
       if (order[start] == start) {

@@ -240,8 +240,13 @@ class Walk : public std::enable_shared_from_this<Walk> {
       constexpr uint32_t kMaxReserved = 256;
       rows.reserve(std::min(options_.expectedRows + 1, kMaxReserved));
     }
-    rows.emplace_back(vb.oid.suffix(col.root.size()), std::move(vb.value));
-    col.last = std::move(vb.oid);  // the varbind is spent: its value moved out above
+    if (options_.fullOids) {
+      col.last = vb.oid;
+      rows.emplace_back(std::move(vb.oid), std::move(vb.value));  // the varbind is spent
+    } else {
+      rows.emplace_back(vb.oid.suffix(col.root.size()), std::move(vb.value));
+      col.last = std::move(vb.oid);  // the varbind is spent: its value moved out above
+    }
     ++col.rows;
     return true;
   }

@@ -54,10 +54,11 @@ class TableWalker {
     bool allowNonincreasingOids = false;  // see above; off: a non-increasing OID ends a column
     bool isolateFailures = false;         // see above; fills Result::columnFailures
     bool recordRequests = false;          // fills Result::log
+    bool fullOids = false;  // rows carry the whole OID instead of the index after the column's
   };
 
-  /// (row index — the OID after the column's OID —, value), each once; ascending by row index
-  /// unless `allowNonincreasingOids` (then in the agent's order).
+  /// (row index — the OID after the column's OID, or with `fullOids` the whole OID —, value),
+  /// each once; ascending unless `allowNonincreasingOids` (then in the agent's order).
   using Column = std::vector<std::pair<Oid, SnmpValue>>;
 
   /// Why one column failed (`isolateFailures`); `status` Ok when it did not.

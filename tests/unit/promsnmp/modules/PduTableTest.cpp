@@ -18,6 +18,7 @@ VarBind vb(const char* oid, int64_t v) { return {Oid::parse(oid), SnmpValue::mak
 class PduTableTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(PduTableTest);
   CPPUNIT_TEST(testSortsKeepsFirstOfEqualOidsAndDropsExceptions);
+  CPPUNIT_TEST(testOrdersRunsOverlappingOrNot);
   CPPUNIT_TEST(testSubtreeIsThePrefixAndItsExtensionsOnly);
   CPPUNIT_TEST(testPackedUnpacksToTheSameTable);
   CPPUNIT_TEST(testPackedEmptyTable);
@@ -37,6 +38,38 @@ class PduTableTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(int64_t(2), t.find(Oid::parse("1.3.6.1.2"))->value.integer);
     CPPUNIT_ASSERT(t.find(Oid::parse("1.3.6.1.3")) == nullptr);
     CPPUNIT_ASSERT(t.find(Oid::parse("1.3.6.1.11")) == nullptr);
+  }
+
+  // Ascending runs as a poll files them (columns out of order, label rows last): disjoint runs,
+  // runs that interleave, a run inside another's range, and an OID in two runs (the first kept).
+  void testOrdersRunsOverlappingOrNot() {
+    auto oids = [](const PduTable& t) {
+      std::string out;
+      for (const VarBind& v : t.all()) {
+        out += (out.empty() ? "" : " ") + v.oid.str() + "=" + std::to_string(v.value.integer);
+      }
+      return out;
+    };
+    PduTable disjoint({vb("1.5.1", 51), vb("1.5.2", 52), vb("1.2.1", 21), vb("1.2.9", 29),
+                       vb("1.9.1", 91), vb("1.3", 3)});
+    CPPUNIT_ASSERT_EQUAL(std::string("1.2.1=21 1.2.9=29 1.3=3 1.5.1=51 1.5.2=52 1.9.1=91"),
+                         oids(disjoint));
+    PduTable interleaved({vb("1.2.1", 1), vb("1.2.3", 3), vb("1.2.5", 5), vb("1.2.2", 2),
+                          vb("1.2.4", 4), vb("1.2.6", 6)});
+    CPPUNIT_ASSERT_EQUAL(std::string("1.2.1=1 1.2.2=2 1.2.3=3 1.2.4=4 1.2.5=5 1.2.6=6"),
+                         oids(interleaved));
+    PduTable inside({vb("1.1", 1), vb("1.9", 9), vb("1.4", 4), vb("1.5", 5)});
+    CPPUNIT_ASSERT_EQUAL(std::string("1.1=1 1.4=4 1.5=5 1.9=9"), oids(inside));
+    PduTable threeRuns({vb("1.2.5", 5), vb("1.2.1", 1), vb("1.2.4", 4), vb("1.2.2", 2),
+                        vb("1.2.3", 3), vb("1.2.6", 6)});
+    CPPUNIT_ASSERT_EQUAL(std::string("1.2.1=1 1.2.2=2 1.2.3=3 1.2.4=4 1.2.5=5 1.2.6=6"),
+                         oids(threeRuns));
+    PduTable fourRuns({vb("1.2.5", 5), vb("1.2.1", 1), vb("1.2.4", 4), vb("1.2.2", 2),
+                       vb("1.2.3", 3), vb("1.2.0", 0), vb("1.2.6", 6)});
+    CPPUNIT_ASSERT_EQUAL(std::string("1.2.0=0 1.2.1=1 1.2.2=2 1.2.3=3 1.2.4=4 1.2.5=5 1.2.6=6"),
+                         oids(fourRuns));
+    PduTable twice({vb("1.3", 30), vb("1.4", 40), vb("1.1", 10), vb("1.3", 99)});
+    CPPUNIT_ASSERT_EQUAL(std::string("1.1=10 1.3=30 1.4=40"), oids(twice));
   }
 
   void testSubtreeIsThePrefixAndItsExtensionsOnly() {

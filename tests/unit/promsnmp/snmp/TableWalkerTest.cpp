@@ -101,6 +101,7 @@ void table(FakeSnmpClient& fake, size_t columns, uint32_t rows) {
 class TableWalkerTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(TableWalkerTest);
   CPPUNIT_TEST(testRaggedColumns);
+  CPPUNIT_TEST(testFullOidsKeepTheWholeOid);
   CPPUNIT_TEST(testColumnsEndAtDifferentRowsWithSmallRepetitions);
   CPPUNIT_TEST(testColumnAtEndOfMib);
   CPPUNIT_TEST(testTruncatedResponses);
@@ -146,6 +147,30 @@ class TableWalkerTest : public CppUnit::TestFixture {
     for (const SnmpRequest& req : fake.requests()) {
       CPPUNIT_ASSERT(req.type == SnmpRequest::Type::GetBulk);
       CPPUNIT_ASSERT_EQUAL(0, req.nonRepeaters);
+    }
+  }
+
+  void testFullOidsKeepTheWholeOid() {
+    // The same ragged walk with fullOids: the same rows, each as its column's OID + index.
+    FakeSnmpClient fake;
+    surround(fake);
+    fill(fake, kA, {1, 2, 3, 5, 8}, 100);
+    fill(fake, kB, {2, 3}, 200);
+    TableWalker::Options options;
+    options.fullOids = true;
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC}, options);
+    CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
+    CPPUNIT_ASSERT_EQUAL(size_t(3), r.columns.size());
+    const std::vector<std::pair<std::string, std::vector<uint32_t>>> expected = {
+        {kA, {1, 2, 3, 5, 8}}, {kB, {2, 3}}, {kC, {}}};
+    for (size_t c = 0; c < expected.size(); ++c) {
+      const auto& [column, rows] = expected[c];
+      CPPUNIT_ASSERT_EQUAL(rows.size(), r.columns[c].size());
+      for (size_t i = 0; i < rows.size(); ++i) {
+        CPPUNIT_ASSERT_EQUAL(column + "." + std::to_string(rows[i]), r.columns[c][i].first.str());
+        CPPUNIT_ASSERT_EQUAL(uint64_t(100 * (c + 1) + rows[i]),
+                             r.columns[c][i].second.unsignedValue);
+      }
     }
   }
 
