@@ -62,7 +62,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
  private:
   struct ColumnState {
     Oid root;
-    Oid last;  // where the next request of this column starts
+    Oid last;  // where the next request of this column starts (lastOf: with fullOids, the root)
     bool open = true;
     bool busy = false;  // in a request in flight
     bool solo = false;  // asked alone: it was in a request that failed without naming a varbind
@@ -164,7 +164,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
         } else {
           columns_[columns[0]].open = false;
           truncate("tooBig for a single value of " + columns_[columns[0]].root.str() + " after " +
-                   columns_[columns[0]].last.str());
+                   lastOf(columns[0]).str());
         }
         break;
       case Status::ErrorStatus:
@@ -225,12 +225,12 @@ class Walk : public std::enable_shared_from_this<Walk> {
     if (options_.allowNonincreasingOids) {
       if (!col.seen.insert(vb.oid).second) {
         col.open = false;
-        truncate("agent returned " + vb.oid.str() + " twice (a loop) after " + col.last.str());
+        truncate("agent returned " + vb.oid.str() + " twice (a loop) after " + lastOf(c).str());
         return true;
       }
-    } else if (!(col.last < vb.oid)) {
+    } else if (!(lastOf(c) < vb.oid)) {
       col.open = false;
-      truncate("agent returned non-increasing OID " + vb.oid.str() + " after " + col.last.str());
+      truncate("agent returned non-increasing OID " + vb.oid.str() + " after " + lastOf(c).str());
       return true;
     }
     TableWalker::Column& rows = result_.columns[c];
@@ -241,7 +241,6 @@ class Walk : public std::enable_shared_from_this<Walk> {
       rows.reserve(std::min(options_.expectedRows + 1, kMaxReserved));
     }
     if (options_.fullOids) {
-      col.last = vb.oid;
       rows.emplace_back(std::move(vb.oid), std::move(vb.value));  // the varbind is spent
     } else {
       rows.emplace_back(vb.oid.suffix(col.root.size()), std::move(vb.value));
@@ -249,6 +248,13 @@ class Walk : public std::enable_shared_from_this<Walk> {
     }
     ++col.rows;
     return true;
+  }
+
+  /// Where column `c`'s next request starts: its last row (kept once, in the rows, when they
+  /// carry whole OIDs), or its root before any.
+  const Oid& lastOf(size_t c) const {
+    const TableWalker::Column& rows = result_.columns[c];
+    return options_.fullOids && !rows.empty() ? rows.back().first : columns_[c].last;
   }
 
   int repetitionsFor(const std::vector<size_t>& columns) const {
@@ -301,7 +307,7 @@ class Walk : public std::enable_shared_from_this<Walk> {
       o.request.nonRepeaters = 0;
       o.request.maxRepetitions = v1_ ? 0 : repetitionsFor(pick);
       for (size_t c : pick) {
-        o.request.oids.push_back(columns_[c].last);
+        o.request.oids.push_back(lastOf(c));
         columns_[c].busy = true;
       }
       o.columns = std::move(pick);

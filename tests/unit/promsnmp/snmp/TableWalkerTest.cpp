@@ -156,13 +156,16 @@ class TableWalkerTest : public CppUnit::TestFixture {
     surround(fake);
     fill(fake, kA, {1, 2, 3, 5, 8}, 100);
     fill(fake, kB, {2, 3}, 200);
+    fill(fake, kD, range(1, 60), 400);  // more rows than one request: the next starts at the last
     TableWalker::Options options;
     options.fullOids = true;
-    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC}, options);
+    TableWalker::Result r = walkNow(fake, target(), {kA, kB, kC, kD}, options);
     CPPUNIT_ASSERT(r.status == SnmpResponse::Status::Ok);
-    CPPUNIT_ASSERT_EQUAL(size_t(3), r.columns.size());
+    CPPUNIT_ASSERT(!r.truncated);
+    CPPUNIT_ASSERT(fake.requests().size() > 1);
+    CPPUNIT_ASSERT_EQUAL(size_t(4), r.columns.size());
     const std::vector<std::pair<std::string, std::vector<uint32_t>>> expected = {
-        {kA, {1, 2, 3, 5, 8}}, {kB, {2, 3}}, {kC, {}}};
+        {kA, {1, 2, 3, 5, 8}}, {kB, {2, 3}}, {kC, {}}, {kD, range(1, 60)}};
     for (size_t c = 0; c < expected.size(); ++c) {
       const auto& [column, rows] = expected[c];
       CPPUNIT_ASSERT_EQUAL(rows.size(), r.columns[c].size());
