@@ -23,6 +23,16 @@ using common::FakeClock;
 
 namespace {
 
+/// The module "count" (ifNumber) of enableModules' file, also written alone by a test.
+const char* const kCountModule =
+    "  count:\n"
+    "    get: [1.3.6.1.2.1.2.1.0]\n"
+    "    metrics:\n"
+    "      - name: ifNumber\n"
+    "        oid: 1.3.6.1.2.1.2.1\n"
+    "        type: gauge\n"
+    "        help: The number of network interfaces.\n";
+
 /// Keeps the messages a logger writes while it lives, one per line (the logger's channel and
 /// level are restored).
 class LogCapture {
@@ -618,14 +628,7 @@ class CollectorTest : public CppUnit::TestFixture {
   void testModuleRemovedWhilePolledLeavesNoEntry() {
     const std::string text = cycleWithDeviceSetHeld([this] {
       const std::string file = dir_ + "/count-only.yml";
-      std::ofstream(file) << "modules:\n"
-                             "  count:\n"
-                             "    get: [1.3.6.1.2.1.2.1.0]\n"
-                             "    metrics:\n"
-                             "      - name: ifNumber\n"
-                             "        oid: 1.3.6.1.2.1.2.1\n"
-                             "        type: gauge\n"
-                             "        help: The number of network interfaces.\n";
+      std::ofstream(file) << "modules:\n" << kCountModule;
       CPPUNIT_ASSERT_EQUAL(std::string(), registry_->load({file}, ModuleLoadOptions{}));
     });
     CPPUNIT_ASSERT_MESSAGE(text, text.find("promsnmp_cache_entries 1\n") != std::string::npos);
@@ -705,13 +708,7 @@ class CollectorTest : public CppUnit::TestFixture {
                            "        oid: 1.3.6.1.2.1.1.3\n"
                            "        type: gauge\n"
                            "        help: The time since the agent started.\n"
-                           "  count:\n"
-                           "    get: [1.3.6.1.2.1.2.1.0]\n"
-                           "    metrics:\n"
-                           "      - name: ifNumber\n"
-                           "        oid: 1.3.6.1.2.1.2.1\n"
-                           "        type: gauge\n"
-                           "        help: The number of network interfaces.\n";
+                        << kCountModule;
     registry_ = std::make_unique<ModuleRegistry>();
     CPPUNIT_ASSERT_EQUAL(std::string(), registry_->load({file}, ModuleLoadOptions{}));
     modulePoller_ = std::make_unique<ModulePoller>(snmp_, clock_, ModulePoller::Options{});
