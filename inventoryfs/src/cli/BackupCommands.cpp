@@ -25,14 +25,6 @@ namespace {
 // A version can be collected between load() and reading its slot; the pair is retried this often.
 constexpr int kMaxReadRaces = 5;
 
-std::string directoryOf(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) {
-    return ".";
-  }
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 std::optional<std::string> realDirectory(const std::string& dir) {
   char resolved[PATH_MAX];
   if (::realpath(dir.c_str(), resolved) == nullptr) {
@@ -55,60 +47,6 @@ void refuseInsideShare(const std::string& file, const std::string& shareDir) {
     throw UsageError{"backup: " + file + " is inside the share directory " + *share +
                      " (it would sit among the versions and be lost with the share); write it "
                      "elsewhere"};
-  }
-}
-
-/// Writes `bytes` to `path` durably and atomically, mode 0600: `path`.tmp.<pid> in the same
-/// directory, fsync, close, rename over `path`, fsync of the directory. The temp file is removed
-/// on failure. Throws StorageException naming the call that failed.
-void writeDurably(const std::string& path, const std::string& bytes) {
-  const std::string temp = path + ".tmp." + std::to_string(::getpid());
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    throw StorageException("open(" + temp + ")", std::strerror(errno), errno);
-  }
-  auto fail = [&](const std::string& call) {
-    const int error = errno;
-    if (fd >= 0) {
-      ::close(fd);
-    }
-    ::unlink(temp.c_str());
-    throw StorageException(call, std::strerror(error), error);
-  };
-  if (::fchmod(fd, 0600) != 0) {
-    fail("fchmod(" + temp + ")");
-  }
-  for (size_t written = 0; written < bytes.size();) {
-    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      fail("write(" + temp + ")");
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    fail("fsync(" + temp + ")");
-  }
-  const int closed = ::close(fd);
-  fd = -1;
-  if (closed != 0) {
-    fail("close(" + temp + ")");
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    fail("rename(" + temp + ", " + path + ")");
-  }
-  const std::string dir = directoryOf(path);
-  const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirFd < 0) {
-    throw StorageException("open(" + dir + ")", std::strerror(errno), errno);
-  }
-  const int synced = ::fsync(dirFd);
-  const int error = errno;
-  ::close(dirFd);
-  if (synced != 0) {
-    throw StorageException("fsync(" + dir + ")", std::strerror(error), error);
   }
 }
 
@@ -184,7 +122,7 @@ int backup(Session& session) {
   // The slot is immutable and load() read it already: a difference means the share changed it.
   checkIsVersion("version file v" + std::to_string(source.version), bytes, source, session.keys());
 
-  writeDurably(file, bytes);
+  writeDurably(file, bytes, 0600);
   try {
     const std::string written = readWholeFile(file);
     if (written != bytes) {

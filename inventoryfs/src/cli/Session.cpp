@@ -1,5 +1,9 @@
 #include "cli/Session.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +17,62 @@
 #include "inventoryfs/Merge.h"
 
 namespace inventoryfs::cli {
+
+std::string directoryOf(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) {
+    return ".";
+  }
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+void writeDurably(const std::string& path, const std::string& bytes, mode_t mode) {
+  const std::string temp = path + ".tmp." + std::to_string(::getpid());
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0) {
+    throw StorageException("open(" + temp + ")", std::strerror(errno), errno);
+  }
+  auto fail = [&](const std::string& call) {
+    const int error = errno;
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    ::unlink(temp.c_str());
+    throw StorageException(call, std::strerror(error), error);
+  };
+  for (size_t written = 0; written < bytes.size();) {
+    const ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      fail("write(" + temp + ")");
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    fail("fsync(" + temp + ")");
+  }
+  const int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0) {
+    fail("close(" + temp + ")");
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    fail("rename(" + temp + ", " + path + ")");
+  }
+  const std::string dir = directoryOf(path);
+  const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirFd < 0) {
+    throw StorageException("open(" + dir + ")", std::strerror(errno), errno);
+  }
+  const int synced = ::fsync(dirFd);
+  const int error = errno;
+  ::close(dirFd);
+  if (synced != 0) {
+    throw StorageException("fsync(" + dir + ")", std::strerror(error), error);
+  }
+}
 
 namespace {
 
@@ -73,18 +133,7 @@ void Session::writeOutput(const std::optional<std::string>& path, const std::str
     out_ << bytes;
     return;
   }
-  std::string temp = *path + ".tmp";
-  {
-    std::ofstream file(temp, std::ios::binary | std::ios::trunc);
-    file << bytes;
-    file.flush();
-    if (!file) {
-      throw StorageException("cannot write " + temp);
-    }
-  }
-  if (::rename(temp.c_str(), path->c_str()) != 0) {
-    throw StorageException("rename(" + *path + ")", std::strerror(errno), errno);
-  }
+  writeDurably(*path, bytes, 0666);
 }
 
 int Session::reportCommit(const std::string& what, const CommitResult& r,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -21,6 +23,13 @@ class JsonWriter;
 }  // namespace inventoryfs::detail
 
 namespace inventoryfs::cli {
+
+/// The directory part of `path` ("." for a bare name).
+std::string directoryOf(const std::string& path);
+/// Writes `bytes` to `path` durably and atomically: `path`.tmp.<pid> beside it (created with
+/// `mode`, less the umask), fsync, close, rename over `path`, fsync of the directory; the temp
+/// file is removed on failure. Throws StorageException naming the call that failed.
+void writeDurably(const std::string& path, const std::string& bytes, mode_t mode);
 
 /// One run of a command: its command line, the environment and the output streams, and what
 /// every command shares: the inventory file, the key and the store (each opened on first use),
