@@ -646,9 +646,15 @@ class ElectorFaultTest : public ElectorSiteFixture {
   void testF7RedisRestartWithoutPersistence_I1_I2_I3() {
     name_ = "testF7RedisRestartWithoutPersistence_I1_I2_I3";
     runF7("restart", [this] {
+      // Proof that the restart lost Redis's data: a marker key is gone, and the lease, if an
+      // elector already took it again (they retry at once), carries a new token.
+      const std::string leaseBefore = redis_->get(kLeaseKey);
+      CPPUNIT_ASSERT(redis_->command("SET promsnmp:faults:marker kept").rfind("+OK", 0) == 0);
       redis_->kill9();
       redis_->start();
-      CPPUNIT_ASSERT_EQUAL(std::string(""), redis_->get(kLeaseKey));
+      CPPUNIT_ASSERT_EQUAL(std::string(""), redis_->get("promsnmp:faults:marker"));
+      CPPUNIT_ASSERT(!leaseBefore.empty());
+      CPPUNIT_ASSERT(redis_->get(kLeaseKey) != leaseBefore);
     });
   }
 
