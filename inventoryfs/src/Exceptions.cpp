@@ -17,5 +17,36 @@ POCO_IMPLEMENT_EXCEPTION(NotMountedException, InventoryException, "Inventory sha
 POCO_IMPLEMENT_EXCEPTION(KeyConfigException, InventoryException,
                          "Inventory key configuration error")
 POCO_IMPLEMENT_EXCEPTION(StorageException, InventoryException, "Inventory storage error")
+POCO_IMPLEMENT_EXCEPTION(RepublishRefusedException, InventoryException, "Republish refused")
+
+ShareProblem shareProblemOf(const Poco::Exception& e) {
+  if (dynamic_cast<const NotMountedException*>(&e) != nullptr) {
+    return ShareProblem::Missing;
+  }
+  if (dynamic_cast<const RollbackException*>(&e) != nullptr) {
+    return ShareProblem::RolledBack;
+  }
+  if (dynamic_cast<const DataException*>(&e) != nullptr ||
+      dynamic_cast<const WrongKeyException*>(&e) != nullptr ||
+      dynamic_cast<const AuthenticationException*>(&e) != nullptr ||
+      dynamic_cast<const KeyConfigException*>(&e) != nullptr) {
+    return ShareProblem::Unreadable;
+  }
+  return ShareProblem::StorageError;
+}
+
+const char* shareProblemName(ShareProblem problem) {
+  switch (problem) {
+    case ShareProblem::Missing:
+      return "missing";
+    case ShareProblem::RolledBack:
+      return "rolled_back";
+    case ShareProblem::Unreadable:
+      return "unreadable";
+    case ShareProblem::StorageError:
+      return "storage_error";
+  }
+  return "storage_error";
+}
 
 }  // namespace inventoryfs

@@ -2,6 +2,7 @@
 
 #include <sys/random.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <set>
@@ -303,6 +304,82 @@ CommitResult InventoryStore::init(const Inventory& initial, const std::string& c
   slots_.createMarker(clusterId);
   return commitLocked([](const Snapshot& base) { return base.epoch; }, kFlagAdminWrite,
                       [&initial](Inventory& inventory) { inventory = initial; });
+}
+
+CommitResult InventoryStore::republish(const Snapshot& lastGood, uint64_t candidateEpoch,
+                                       bool emptyConfirmed, const std::string& clusterId) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::string ours = lastGood.header.hasInventoryId()
+                               ? " (inventory " + lastGood.header.inventoryIdHex() + ")"
+                               : std::string();
+  for (int attempt = 1; attempt <= options_.maxAttempts; ++attempt) {
+    Snapshot base;  // version 0: nothing on the share
+    const bool marker = slots_.markerPresent();
+    if (!marker) {
+      if (!slots_.listSlots().empty() || slots_.readHead(kMaxHeaderSize)) {
+        throw RepublishRefusedException(
+            slots_.describe() +
+            ": inventory files exist but the share marker (.cluster-id) is missing; this is not "
+            "the share as promsnmp left it. Put the marker back from the same backup, or move "
+            "the files aside, then republish");
+      }
+      if (!emptyConfirmed) {
+        throw RepublishRefusedException(
+            slots_.describe() +
+            " is empty and has no share marker: an unmounted share looks the same, and "
+            "republishing would then write into the mount point. Check that the share is "
+            "mounted there, then repeat with empty=confirmed");
+      }
+    } else {
+      base = newest();  // what the share holds; unreadable throws (repair it first)
+      if (base.header.hasInventoryId() && lastGood.header.hasInventoryId() &&
+          base.header.inventoryId != lastGood.header.inventoryId) {
+        throw RepublishRefusedException(
+            slots_.describe() + ": the share holds another inventory (" +
+            base.header.inventoryIdHex() + ", " + versionText(base.version, base.epoch) +
+            ") than this replica's" + ours +
+            "; republish only replaces an older or emptied copy of the same inventory "
+            "(promsnmp-inventory restore replaces another one)");
+      }
+      const uint64_t floorVersion = std::max(acceptedVersion_, lastGood.version);
+      const uint64_t floorEpoch = std::max(acceptedEpoch_, lastGood.epoch);
+      if (base.version >= floorVersion && base.epoch >= floorEpoch) {
+        throw RepublishRefusedException(
+            slots_.describe() + ": the share is not behind: it holds " +
+            versionText(base.version, base.epoch) + ", this replica last accepted " +
+            versionText(floorVersion, floorEpoch) + "; nothing to republish");
+      }
+    }
+    Header header;
+    header.version = std::max({base.version, acceptedVersion_, lastGood.version}) + 1;
+    header.epoch =
+        std::max({candidateEpoch, base.epoch + 1, acceptedEpoch_ + 1, lastGood.epoch + 1});
+    header.writerId = writerId_;
+    header.createdAtMs = nowMillis();
+    header.inventoryId =
+        lastGood.header.hasInventoryId() ? lastGood.header.inventoryId : newInventoryId();
+    header.kdf = lastGood.header.kdf;
+    std::string bytes = sealV2(header, inventoryToJson(lastGood.inventory), keys_);
+    if (!marker) {
+      slots_.createMarker(clusterId);
+    }
+    if (slots_.claim(header.version, bytes) == SlotStore::Claim::Taken) {
+      backoff(attempt);
+      continue;  // a writer got there first: look again
+    }
+    acceptedVersion_ = header.version;
+    acceptedEpoch_ = header.epoch;
+    acceptedId_ = header.inventoryId;
+    try {
+      if (!slots_.slotExists(header.version + 1)) {
+        slots_.publishHead(header.version);
+      }
+    } catch (const StorageException&) {
+    }
+    return CommitResult{header.version, header.epoch, attempt};
+  }
+  throw ConflictException(slots_.describe() + ": lost " + std::to_string(options_.maxAttempts) +
+                          " races in a row to other writers");
 }
 
 size_t InventoryStore::collectGarbage() {

@@ -76,12 +76,12 @@ bool InventoryWatcher::pollOnce() {
   } catch (const Poco::Exception& e) {
     failing_ = true;
     if (callbacks_.onError) {
-      callbacks_.onError(e.displayText());
+      callbacks_.onError(e.displayText(), shareProblemOf(e));
     }
   } catch (const std::exception& e) {
     failing_ = true;
     if (callbacks_.onError) {
-      callbacks_.onError(e.what());
+      callbacks_.onError(e.what(), ShareProblem::StorageError);
     }
   }
   return false;

@@ -29,5 +29,19 @@ POCO_DECLARE_EXCEPTION(, NotMountedException, InventoryException)
 POCO_DECLARE_EXCEPTION(, KeyConfigException, InventoryException)
 /// A file-system call failed (message names the call, the path and errno text).
 POCO_DECLARE_EXCEPTION(, StorageException, InventoryException)
+/// A republish found nothing it may do (the share is not behind, holds another inventory, or
+/// needs the operator to confirm it is mounted). Nothing is written.
+POCO_DECLARE_EXCEPTION(, RepublishRefusedException, InventoryException)
+
+/// What a failed read of the share means to an operator (health, metrics, the landing page).
+enum class ShareProblem {
+  Missing,       // no marker and no versions: not mounted, or emptied
+  RolledBack,    // older than this reader accepted: restored from a backup, versions deleted
+  Unreadable,    // damaged, truncated, wrong key, unknown format
+  StorageError,  // a file-system call failed
+};
+ShareProblem shareProblemOf(const Poco::Exception& e);
+/// "missing", "rolled_back", "unreadable", "storage_error".
+const char* shareProblemName(ShareProblem problem);
 
 }  // namespace inventoryfs

@@ -92,6 +92,19 @@ class InventoryStore {
   /// empty or legacy directory. Throws InventoryException if the site exists already.
   CommitResult init(const Inventory& initial, const std::string& clusterId);
 
+  /// The operator's way back after the share was lost (DESIGN: "on storage recovery, trigger
+  /// inventory sync"): publishes `lastGood` — the inventory this replica still serves — when
+  /// the share came back older (restored from a backup, or its versions deleted) or empty.
+  /// It is committed as version max(share, accepted, lastGood) + 1 with epoch
+  /// max(candidateEpoch, every epoch seen + 1), keeping lastGood's inventory id and kdf, so
+  /// every reader's floor is passed and a deposed writer stays fenced. A share directory with
+  /// no marker and no files gets its marker again (`clusterId`) only when `emptyConfirmed`:
+  /// an unmounted mount point looks the same. Refuses (RepublishRefusedException, nothing
+  /// written) a share that is not behind, one holding another inventory, one with versions
+  /// but no marker; a share it cannot read throws what load() throws.
+  CommitResult republish(const Snapshot& lastGood, uint64_t candidateEpoch, bool emptyConfirmed,
+                         const std::string& clusterId);
+
   /// Removes versions older than the newest `keep` and stale temps. Returns slots removed.
   size_t collectGarbage();
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <thread>
 
+#include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryStore.h"
 
 namespace inventoryfs {
@@ -22,7 +23,7 @@ class InventoryWatcher {
  public:
   struct Callbacks {
     std::function<void(const Snapshot&)> onVersion;   // a newer version was accepted
-    std::function<void(const std::string&)> onError;  // this poll failed (message)
+    std::function<void(const std::string&, ShareProblem)> onError;  // this poll failed
     std::function<void()> onUnchanged;                // this poll worked; nothing new
   };
 

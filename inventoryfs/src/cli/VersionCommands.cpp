@@ -173,9 +173,10 @@ int watch(Session& session) {
              << " seeds=" << s.inventory.discoverySeeds.size() << std::endl;
          lastError.clear();
        },
-       [&](const std::string& error) {
+       [&](const std::string& error, ShareProblem problem) {
          if (error != lastError) {  // say it when it changes, not every poll
-           err << "watch: " << error << " (keeping the last good version)" << std::endl;
+           err << "watch: " << error << " (share " << shareProblemName(problem)
+               << "; keeping the last good version)" << std::endl;
            lastError = error;
          }
        },

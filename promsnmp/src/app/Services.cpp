@@ -426,8 +426,18 @@ void Services::registerInventoryMetrics() {
                              .gauge("promsnmp_inventory_from_local_replica",
                                     "1 while the inventory comes from the local replica.")
                              .get();
+  auto& shareState = metrics.gauge("promsnmp_inventory_share_state",
+                                   "1 for the state of the shared inventory as this replica last "
+                                   "read it: ok, missing (not mounted or emptied), rolled_back "
+                                   "(older than accepted: restored from a backup), unreadable, "
+                                   "storage_error.",
+                                   {"state"});
   metrics.onCollect([&] {
     InventoryState::Status s = inventory.status();
+    const std::string state = s.lastError.empty() ? "ok" : s.shareProblem;
+    for (const char* name : {"ok", "missing", "rolled_back", "unreadable", "storage_error"}) {
+      shareState.labels({name}).set(state == name ? 1 : 0);
+    }
     inventoryVersion.set(static_cast<double>(s.version));
     inventoryDevices.set(static_cast<double>(s.devices));
     inventoryFailing.set(s.lastError.empty() ? 0 : 1);

@@ -308,7 +308,9 @@ HttpApi::HttpApi(ApiContext context)
       {"/promsnmp/evictCache", {&HttpApi::evictCache, "GET,POST", "GET,POST"}},
       {"/promsnmp/authProtocols", {&HttpApi::authProtocols, "GET,HEAD", ""}},
       {"/promsnmp/privProtocols", {&HttpApi::privProtocols, "GET,HEAD", ""}},
+      {"/promsnmp/inventory/republish", {&HttpApi::republish, "POST", "POST"}},
       {"/promsnmp/leader", {&HttpApi::leader, "GET,HEAD", "", true}},
+      {"/promsnmp/elected", {&HttpApi::elected, "GET,HEAD", "", true}},
       {"/promsnmp/discovery", {&HttpApi::discovery, "GET,HEAD,POST,DELETE", "POST,DELETE"}},
       {"/actuator/health", {&HttpApi::health, "GET,HEAD", ""}},
       {"/actuator/health/liveness", {&HttpApi::health, "GET,HEAD", "", true}},
@@ -621,6 +623,57 @@ void HttpApi::leader(HTTPServerRequest& request, HTTPServerResponse& response) {
            ")\n");
 }
 
+void HttpApi::elected(HTTPServerRequest& request, HTTPServerResponse& response) {
+  // HAProxy sends a republish here: the share is broken then, so no replica passes
+  // /promsnmp/leader's write check, but the elected one is still the one to write.
+  bool elected = context_.leadership.isElected();
+  send(request, response, elected ? 200 : 503, kTextPlain,
+       std::string(elected ? "elected" : "not elected") + " (" + context_.leadership.describe() +
+           ")\n");
+}
+
+// POST /promsnmp/inventory/republish[?empty=confirmed]: the operator's "trigger inventory sync"
+// after the share came back empty or older (InventoryStore::republish).
+void HttpApi::republish(HTTPServerRequest& request, HTTPServerResponse& response) {
+  const std::string empty = query(request, "empty");
+  if (!empty.empty() && empty != "confirmed") {
+    sendError(request, response, 400, "empty= takes only 'confirmed'");
+    return;
+  }
+  if (!context_.leadership.isElected()) {
+    sendError(request, response, 503,
+              "this replica is not elected (" + context_.leadership.describe() +
+                  "); a republish goes to the elected replica");
+    return;
+  }
+  try {
+    const inventoryfs::Snapshot lastGood = context_.inventory.lastGood();
+    const std::string clusterId =
+        "republished-" + (lastGood.header.hasInventoryId() ? lastGood.header.inventoryIdHex()
+                                                            : std::string("inventory"));
+    const inventoryfs::CommitResult result =
+        context_.leadership.republish(lastGood, empty == "confirmed", clusterId);
+    context_.inventory.refresh();
+    Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
+    body->set("ok", true);
+    body->set("version", result.version);
+    body->set("epoch", result.epoch);
+    body->set("devices", lastGood.inventory.devices.size());
+    body->set("inventoryId", lastGood.header.inventoryIdHex());
+    body->set("republishedFrom", lastGood.version);
+    send(request, response, 200, kJson, toJson(body));
+  } catch (const Leadership::NotLeader& e) {
+    sendError(request, response, 503, e.what());
+  } catch (const inventoryfs::RepublishRefusedException& e) {
+    sendError(request, response, 409, e.message());
+  } catch (const inventoryfs::InventoryException& e) {
+    sendError(request, response, 503,
+              "nothing republished: " + e.displayText() +
+                  " (a damaged share is repaired with promsnmp-inventory verify, rollback or "
+                  "restore)");
+  }
+}
+
 std::optional<std::string> HttpApi::readBody(HTTPServerRequest& request,
                                              HTTPServerResponse& response) {
   const std::string tooLarge = "request body larger than web.max_request_body (" +
@@ -870,6 +923,7 @@ void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
   details->set("inventoryId", inventory.inventoryId);
   details->set("devices", inventory.devices);
   details->set("source", inventory.fromLocalReplica ? "local replica" : "share");
+  details->set("share", inventory.lastError.empty() ? "ok" : inventory.shareProblem);
   if (!inventory.lastError.empty()) {
     // Degraded, not down: the last good inventory is still served (and every replica sharing
     // the broken share would otherwise leave the load balancer at once).

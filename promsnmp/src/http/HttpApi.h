@@ -91,6 +91,8 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
   void authProtocols(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void privProtocols(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void leader(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void elected(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void republish(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void health(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void healthy(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void ready(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);

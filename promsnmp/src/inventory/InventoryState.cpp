@@ -113,7 +113,7 @@ bool InventoryState::start() {
   try {
     adopt(store_.load(), false);
   } catch (const inventoryfs::InventoryException& e) {
-    recordError(e.displayText());
+    recordError(e.displayText(), inventoryfs::shareProblemOf(e));
     if (local_ != nullptr) {
       try {
         if (auto replica = local_->loadReplica()) {
@@ -140,10 +140,13 @@ bool InventoryState::start() {
       store_, pollInterval_,
       inventoryfs::InventoryWatcher::Callbacks{
           [this](const inventoryfs::Snapshot& s) { adopt(s, false); },
-          [this](const std::string& error) { recordError(error); },
+          [this](const std::string& error, inventoryfs::ShareProblem problem) {
+            recordError(error, problem);
+          },
           [this] {
             std::lock_guard<std::mutex> lock(mutex_);
             status_.lastError.clear();
+            status_.shareProblem.clear();
           }});
   watcher_->start();
   return status().loaded;
@@ -170,6 +173,19 @@ void InventoryState::addListener(Listener listener) {
   listeners_.push_back(std::move(listener));
 }
 
+inventoryfs::Snapshot InventoryState::lastGood() const {
+  std::shared_ptr<const InventoryView> view = current();
+  if (!status().loaded) {
+    throw inventoryfs::InventoryException("this replica has no inventory loaded");
+  }
+  inventoryfs::Snapshot snapshot;
+  snapshot.version = view->version;
+  snapshot.epoch = view->epoch;
+  snapshot.header = view->header;
+  snapshot.inventory = view->inventory;
+  return snapshot;
+}
+
 bool InventoryState::refresh() {
   if (!watcher_) {
     return false;
@@ -192,6 +208,7 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
   view->epoch = snapshot.epoch;
   view->inventoryId = snapshot.header.inventoryIdHex();
   view->fromLocalReplica = fromLocalReplica;
+  view->header = snapshot.header;
   view->inventory = snapshot.inventory;
   view->index();
   {
@@ -200,6 +217,7 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
         snapshot.version == status_.version && snapshot.epoch == status_.epoch &&
         view->inventoryId == status_.inventoryId) {
       status_.lastError.clear();
+      status_.shareProblem.clear();
       return;  // the watcher's first poll delivers what start() loaded
     }
     before = view_;
@@ -213,6 +231,7 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
     status_.loadedAt = std::chrono::system_clock::now();
     if (!fromLocalReplica) {
       status_.lastError.clear();
+      status_.shareProblem.clear();
     }
     ++status_.reloads;
     listeners = listeners_;
@@ -268,18 +287,34 @@ void InventoryState::saveReplica(const inventoryfs::Snapshot& snapshot) {
   }
 }
 
-void InventoryState::recordError(const std::string& message) {
+void InventoryState::recordError(const std::string& message,
+                                 inventoryfs::ShareProblem problem) {
   bool changed = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     changed = status_.lastError != message;
     status_.lastError = message;
+    status_.shareProblem = inventoryfs::shareProblemName(problem);
     status_.lastErrorAt = std::chrono::system_clock::now();
     ++status_.errors;
   }
   if (changed) {  // warn when the state changes, not on every poll
-    logEvent(log_, Poco::Message::PRIO_WARNING,
-             "inventory unreadable, keeping the last good version", {{"error", message}});
+    const char* share = inventoryfs::shareProblemName(problem);
+    if (problem == inventoryfs::ShareProblem::Missing ||
+        problem == inventoryfs::ShareProblem::RolledBack) {
+      logEvent(log_, Poco::Message::PRIO_WARNING,
+               "inventory unreadable, keeping the last good version",
+               {{"error", message},
+                {"share", share},
+                {"hint",
+                 "if the share was restored from a backup or came back empty, POST "
+                 "/promsnmp/inventory/republish (admin) publishes the leader's last good "
+                 "inventory into it"}});
+    } else {
+      logEvent(log_, Poco::Message::PRIO_WARNING,
+               "inventory unreadable, keeping the last good version",
+               {{"error", message}, {"share", share}});
+    }
   }
 }
 

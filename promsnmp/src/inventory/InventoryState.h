@@ -27,6 +27,7 @@ struct InventoryView {
   uint64_t epoch = 0;
   std::string inventoryId;        // hex; "" for a Java file or a format-2 file without one
   bool fromLocalReplica = false;  // the share could not be read at start; this is the last copy
+  inventoryfs::Header header;     // as read: identity and kdf (a republish keeps both)
   inventoryfs::Inventory inventory;
 
   /// The device a scrape target names: its sysName (exact, as Java), else an agent address
@@ -62,6 +63,8 @@ class InventoryState {
     std::string inventoryId;  // hex; "" when the inventory has none (Java, format 2)
     size_t devices = 0;
     std::string lastError;  // empty when the last poll of the share worked
+    // With lastError: inventoryfs::shareProblemName of it ("missing", "rolled_back", ...).
+    std::string shareProblem;
     std::chrono::system_clock::time_point lastErrorAt{};
     std::chrono::system_clock::time_point loadedAt{};
     uint64_t reloads = 0;
@@ -97,13 +100,17 @@ class InventoryState {
   /// a newer view (false also when the watcher's own poll got there first).
   bool refresh();
 
+  /// The view served, as the snapshot a republish publishes (InventoryStore::republish).
+  /// Throws InventoryException when nothing is loaded.
+  inventoryfs::Snapshot lastGood() const;
+
   /// Reads and checks the whole head now, even if its version did not change (a write found it
   /// unreadable): damage becomes status().lastError at once, and stays until a poll reads it.
   void recheck();
 
  private:
   void adopt(const inventoryfs::Snapshot& snapshot, bool fromLocalReplica);
-  void recordError(const std::string& message);
+  void recordError(const std::string& message, inventoryfs::ShareProblem problem);
   void saveReplica(const inventoryfs::Snapshot& snapshot);
 
   inventoryfs::InventoryStore& store_;

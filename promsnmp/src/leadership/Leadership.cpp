@@ -42,6 +42,38 @@ bool Leadership::isLeader() const {
   return deposedLease_ != current;
 }
 
+bool Leadership::isElected() const {
+  std::optional<Lease> current = lease();
+  std::lock_guard<std::mutex> lock(mutex_);
+  return current && deposedLease_ != current;
+}
+
+inventoryfs::CommitResult Leadership::republish(const inventoryfs::Snapshot& lastGood,
+                                                bool emptyConfirmed, const std::string& clusterId) {
+  std::lock_guard<std::mutex> write(writeMutex_);
+  std::optional<Lease> current = lease();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!current) {
+      throw NotLeader("this replica is not the leader");
+    }
+    if (deposedLease_ == current) {
+      throw NotLeader("this replica was deposed: " + deposedReason_);
+    }
+  }
+  inventoryfs::CommitResult result =
+      store_->republish(lastGood, current->token, emptyConfirmed, clusterId);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fencedLease_ = current;
+    epoch_ = result.epoch;
+  }
+  logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_WARNING,
+           "republished the last good inventory into the share",
+           {{"version", result.version}, {"epoch", result.epoch}, {"lease", current->token}});
+  return result;
+}
+
 uint64_t Leadership::epoch() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return epoch_;

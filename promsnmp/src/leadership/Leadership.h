@@ -70,6 +70,17 @@ class Leadership : public std::enable_shared_from_this<Leadership> {
   /// says a newer leader exists (this replica then steps down), and what the store throws.
   inventoryfs::CommitResult commit(const inventoryfs::InventoryStore::Change& change);
 
+  /// True when the elector (or the role) names this replica and no newer leader deposed it,
+  /// whether or not it can write: the replica an operator's republish goes to when the share
+  /// came back empty or older (then no replica passes the write check).
+  bool isElected() const;
+
+  /// Publishes `lastGood` into a share that came back empty or older (InventoryStore::republish)
+  /// as the elected replica; the epoch it writes becomes this lease's, so the next commit
+  /// needs no fence. Throws NotLeader when not elected, and what the store throws.
+  inventoryfs::CommitResult republish(const inventoryfs::Snapshot& lastGood, bool emptyConfirmed,
+                                      const std::string& clusterId);
+
   /// Told of each newer head the watcher adopts. With an elector, a head whose epoch is above the
   /// one this lease fenced with means a newer leader wrote: this replica steps down at once, as
   /// its next commit would be refused (F-24: a sidecar that keeps saying "me"), and stays down

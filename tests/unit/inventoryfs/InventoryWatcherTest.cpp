@@ -10,6 +10,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(InventoryWatcherTest);
   CPPUNIT_TEST(testDeliversEachNewVersionOnce);
   CPPUNIT_TEST(testErrorKeepsLastGoodAndRecovers);
+  CPPUNIT_TEST(testProblemsAreNamed);
   CPPUNIT_TEST(testUnchangedHeadIsNotDecrypted);
   CPPUNIT_TEST(testAnotherInventoryIsDeliveredWhateverItsVersion);
   CPPUNIT_TEST_SUITE_END();
@@ -22,11 +23,15 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
     reader_ = std::make_unique<InventoryStore>(slots_, *keys_);
     delivered_.clear();
     errors_.clear();
+    problems_.clear();
     unchanged_ = 0;
     watcher_ = std::make_unique<InventoryWatcher>(
         *reader_, std::chrono::milliseconds(1000),
         InventoryWatcher::Callbacks{[this](const Snapshot& s) { delivered_.push_back(s.version); },
-                                    [this](const std::string& e) { errors_.push_back(e); },
+                                    [this](const std::string& e, ShareProblem problem) {
+                                      errors_.push_back(e);
+                                      problems_.push_back(problem);
+                                    },
                                     [this] { ++unchanged_; }});
   }
 
@@ -57,11 +62,35 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
     slots_.head = slots_.slots[2];
     CPPUNIT_ASSERT(!watcher_->pollOnce());
     CPPUNIT_ASSERT_EQUAL(size_t(1), errors_.size());
+    CPPUNIT_ASSERT(problems_.back() == ShareProblem::Unreadable);
     CPPUNIT_ASSERT_EQUAL(size_t(1), delivered_.size());
     slots_.slots[2] = good;
     slots_.head = good;
     CPPUNIT_ASSERT(watcher_->pollOnce());
     CPPUNIT_ASSERT_EQUAL(uint64_t(2), delivered_.back());
+  }
+
+  // Each way the share goes wrong is named for the operator: missing (no marker, no files),
+  // rolled back (older than accepted, or emptied with the marker kept).
+  void testProblemsAreNamed() {
+    commit("a");
+    commit("b");
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    slots_.slots.erase(2);
+    slots_.head = slots_.slots[1];
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
+    CPPUNIT_ASSERT(problems_.back() == ShareProblem::RolledBack);
+    slots_.slots.clear();
+    slots_.head.reset();
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
+    CPPUNIT_ASSERT(problems_.back() == ShareProblem::RolledBack);  // v0 with the marker
+    slots_.marker = false;
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
+    CPPUNIT_ASSERT(problems_.back() == ShareProblem::Missing);
+    CPPUNIT_ASSERT_EQUAL(std::string("missing"),
+                         std::string(shareProblemName(problems_.back())));
+    CPPUNIT_ASSERT_EQUAL(size_t(3), errors_.size());
+    CPPUNIT_ASSERT_EQUAL(size_t(1), delivered_.size());
   }
 
   void testUnchangedHeadIsNotDecrypted() {
@@ -116,6 +145,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
   std::unique_ptr<InventoryWatcher> watcher_;
   std::vector<uint64_t> delivered_;
   std::vector<std::string> errors_;
+  std::vector<ShareProblem> problems_;
   int unchanged_ = 0;
 };
 
