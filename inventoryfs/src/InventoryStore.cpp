@@ -326,9 +326,9 @@ CommitResult InventoryStore::republish(const Snapshot& lastGood, uint64_t candid
       if (!emptyConfirmed) {
         throw RepublishRefusedException(
             slots_.describe() +
-            " is empty and has no share marker: an unmounted share looks the same, and "
-            "republishing would then write into the mount point. Check that the share is "
-            "mounted there, then repeat with empty=confirmed");
+            ": the share holds no inventory file and no share marker. An unmounted share looks "
+            "the same, and republishing would then write into the mount point: check that the "
+            "share is mounted, then repeat with empty=confirmed");
       }
     } else {
       base = newest();  // what the share holds; unreadable throws (repair it first)
@@ -444,7 +444,12 @@ std::vector<VersionReport> InventoryStore::verify(std::vector<std::string>* chai
   std::map<uint64_t, std::set<std::string>> writersByEpoch;
   const VersionReport* previous = nullptr;
   for (const VersionReport& report : reports) {
-    if (previous != nullptr && report.version != previous->version + 1) {
+    // A gap where the epoch rises is a republish over a share restored from an older backup
+    // (republish() writes above every version seen, with a higher epoch); a leader's commits
+    // and garbage collection never leave one.
+    const bool republished = previous != nullptr && previous->ok && report.ok &&
+                             report.header.epoch > previous->header.epoch;
+    if (previous != nullptr && report.version != previous->version + 1 && !republished) {
       errors.push_back("gap in the chain between v" + std::to_string(previous->version) + " and v" +
                        std::to_string(report.version));
     }

@@ -109,7 +109,8 @@ class InventoryStore {
   size_t collectGarbage();
 
   /// Reads and checks every kept version: tag, header version = slot name, epochs never
-  /// decreasing along the chain, no gaps, unique nonces.
+  /// decreasing along the chain, no gaps (except below a republish: the epoch rises across
+  /// it), unique nonces.
   std::vector<VersionReport> verify(std::vector<std::string>* chainErrors = nullptr);
 
   /// One version's content (for rollback and history).

@@ -70,6 +70,20 @@ class InventoryRepublishTest : public CppUnit::TestFixture {
     // The republisher writes on with the epoch it got; a fresh reader reads the new head.
     CPPUNIT_ASSERT_EQUAL(uint64_t(7), leader_->commit(r.epoch, addDevice("f")).version);
     CPPUNIT_ASSERT_EQUAL(uint64_t(7), InventoryStore(slots_, *keys_).load().version);
+    // The chain v1, v2, v6, v7 verifies: the epoch rises across the republish's gap. A gap
+    // without that rise (a version deleted) is still one.
+    std::vector<std::string> errors;
+    leader_->verify(&errors);
+    CPPUNIT_ASSERT_MESSAGE(errors.empty() ? "" : errors.front(), errors.empty());
+    FakeSlotStore deleted;
+    InventoryStore writer(deleted, *keys_);
+    for (const char* name : {"a", "b", "c"}) {
+      writer.commit(1, addDevice(name));
+    }
+    deleted.slots.erase(2);
+    writer.verify(&errors);
+    CPPUNIT_ASSERT_EQUAL(size_t(1), errors.size());
+    CPPUNIT_ASSERT(errors.front().find("gap in the chain between v1 and v3") != std::string::npos);
   }
 
   // Versions deleted, the marker kept: the share holds "v0", older than everything accepted.
