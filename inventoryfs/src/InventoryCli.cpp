@@ -54,11 +54,12 @@ Commands:
                        copy the newest version, sealed as it is, to FILE (outside the share;
                        written atomically, mode 0600, read back and checked); an existing FILE
                        needs --force
-  restore FILE [--force] [--other-inventory]
+  restore FILE [--force] [--other-inventory] [--init [--cluster-id ID]]
                        commit the content of a backup as a new version (an admin write, like
                        any other); a backup of another inventory needs --other-inventory (the
                        share keeps its id); one that removes every device, or more than half
-                       of them, needs --force
+                       of them, needs --force. Into an empty share only with --init (it might
+                       be unmounted): the backup becomes its first version, with its id
   history              kept versions: epoch, writer, time, counts
   rollback --to N      commit a new version with the content of version N
   verify               check every kept version (tag, version chain, epochs, nonces)
@@ -101,7 +102,7 @@ const std::vector<Command> kCommands = {
     {"remove-device", cli::removeDevice, {"sys-name"}},
     {"set-modules", cli::setModules, {"sys-name", "modules", "auth", "clear"}},
     {"backup", cli::backup, {"force"}},
-    {"restore", cli::restore, {"force", "other-inventory"}},
+    {"restore", cli::restore, {"force", "other-inventory", "init", "cluster-id"}},
     {"history", cli::history, {}},
     {"rollback", cli::rollback, {"to"}},
     {"verify", cli::verify, {}},

@@ -176,6 +176,37 @@ int backup(Session& session) {
   return kExitOk;
 }
 
+namespace {
+
+// The share holds nothing: with --init the backup becomes its first version, keeping the
+// backup's inventory id and numbered above it (InventoryStore::republish), so replicas that
+// still know a newer version refuse it as older until one of them republishes. Without --init
+// nothing is written: an unmounted share looks the same.
+int restoreIntoEmptyShare(Session& session, const std::string& file, const Header& backupHeader,
+                          const Inventory& content) {
+  const CommandLine& cl = session.cl();
+  if (!cl.flag("init")) {
+    throw NotMountedException(
+        session.headPath() +
+        ": the share holds no inventory (is it mounted?). `restore FILE --init` writes the "
+        "backup into it as its first version; with replicas running, POST "
+        "/promsnmp/inventory/republish?empty=confirmed publishes their newer inventory instead");
+  }
+  Snapshot backup;
+  backup.version = backupHeader.version;
+  backup.epoch = backupHeader.epoch;
+  backup.header = backupHeader;
+  backup.inventory = content;
+  CommitResult r =
+      session.store().republish(backup, 0, true, cl.value("cluster-id").value_or(newUuid()));
+  return session.reportCommit("restored " + file + " (backup of version " +
+                                  std::to_string(backupHeader.version) + ", epoch " +
+                                  std::to_string(backupHeader.epoch) + ") into the empty share",
+                              r, &content);
+}
+
+}  // namespace
+
 int restore(Session& session) {
   const CommandLine& cl = session.cl();
   const std::string file = session.onePositional("FILE");
@@ -195,13 +226,22 @@ int restore(Session& session) {
   const Header& backupHeader = opened.header;
 
   InventoryStore& store = session.store();
-  const Snapshot current = store.load();  // no share marker and no version: NotMounted (69)
-  if (current.version == 0) {
-    throw InventoryException(session.headPath() +
-                             ": the share holds no version yet; restoring into an empty share "
-                             "is not supported");
+  std::optional<Snapshot> current;
+  try {
+    current = store.load();
+  } catch (const NotMountedException&) {
+    // No marker and no version: an empty share, or one not mounted (--init decides).
   }
-  const Header& shareHeader = current.header;
+  if (!current || current->version == 0) {
+    return restoreIntoEmptyShare(session, file, backupHeader, content);
+  }
+  if (cl.flag("init")) {
+    throw InventoryException(session.headPath() +
+                             ": --init restores only into an empty share; "
+                             "this one holds version " +
+                             std::to_string(current->version) + " (restore without --init)");
+  }
+  const Header& shareHeader = current->header;
   if (backupHeader.hasInventoryId() && shareHeader.hasInventoryId() &&
       backupHeader.inventoryId != shareHeader.inventoryId) {
     if (!cl.flag("other-inventory")) {

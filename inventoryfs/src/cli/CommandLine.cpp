@@ -9,7 +9,7 @@ namespace {
 
 const std::set<std::string> kFlags = {
     "json",    "pretty", "include-credentials", "merge", "legacy", "replace", "force", "help",
-    "version", "clear",  "other-inventory"};
+    "version", "clear",  "other-inventory",     "init"};
 
 }  // namespace
 

@@ -144,6 +144,7 @@ class InventoryBackupTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testRestoreRemovingMoreThanHalfNeedsForce);
   CPPUNIT_TEST(testRestoreRidesCurrentEpochUnderFencing);
   CPPUNIT_TEST(testUninitialisedShareIsRefused);
+  CPPUNIT_TEST(testInitRestoresIntoEmptyShareKeepingIdentity);
   CPPUNIT_TEST(testJsonOutputParses);
   CPPUNIT_TEST(testHelpListsBoth);
   CPPUNIT_TEST_SUITE_END();
@@ -417,7 +418,7 @@ class InventoryBackupTest : public CppUnit::TestFixture {
     Share empty(dir_->path() + "/empty", kKey);  // a directory without the share marker
     testing::ProcessResult r = empty.cli({"restore", "--force", backup_});
     CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 69, r.code);
-    CPPUNIT_ASSERT_MESSAGE(r.err, contains(r.err, "share marker"));
+    CPPUNIT_ASSERT_MESSAGE(r.err, contains(r.err, "is it mounted?") && contains(r.err, "--init"));
     CPPUNIT_ASSERT(std::filesystem::is_empty(empty.directory()));
     CPPUNIT_ASSERT_EQUAL(69, empty.cli({"backup", dir_->path() + "/empty.backup"}).code);
     CPPUNIT_ASSERT(!std::filesystem::exists(dir_->path() + "/empty.backup"));
@@ -425,6 +426,28 @@ class InventoryBackupTest : public CppUnit::TestFixture {
     std::filesystem::remove(share_->directory() + "/.cluster-id");
     CPPUNIT_ASSERT_EQUAL(69, share_->cli({"restore", "--force", backup_}).code);
     CPPUNIT_ASSERT_EQUAL(uint64_t(3), share_->newestVersion());
+  }
+
+  // --init: the backup becomes the empty share's first version, with its inventory id, numbered
+  // above the backup; never into a share that holds an inventory.
+  void testInitRestoresIntoEmptyShareKeepingIdentity() {
+    share_->ok({"backup", backup_});
+    const Snapshot backedUp = share_->version(share_->newestVersion());
+    Share empty(dir_->path() + "/empty", kKey);
+    testing::ProcessResult r = empty.cli({"restore", "--init", backup_});
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 0, r.code);
+    CPPUNIT_ASSERT(std::filesystem::exists(empty.directory() + "/.cluster-id"));
+    const Snapshot restored = empty.version(empty.newestVersion());
+    CPPUNIT_ASSERT_EQUAL(backedUp.version + 1, restored.version);
+    CPPUNIT_ASSERT(restored.epoch > backedUp.epoch);
+    CPPUNIT_ASSERT(restored.header.inventoryId == backedUp.header.inventoryId);
+    CPPUNIT_ASSERT(restored.inventory == backedUp.inventory);
+    empty.ok({"verify"});
+    const uint64_t before = share_->newestVersion();
+    r = share_->cli({"restore", "--init", backup_});
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(r.err, 69, r.code);
+    CPPUNIT_ASSERT_MESSAGE(r.err, contains(r.err, "only into an empty share"));
+    CPPUNIT_ASSERT_EQUAL(before, share_->newestVersion());
   }
 
   void testJsonOutputParses() {
@@ -461,7 +484,7 @@ class InventoryBackupTest : public CppUnit::TestFixture {
     testing::ProcessResult help = share_->ok({"--help"});
     CPPUNIT_ASSERT_MESSAGE(help.out, contains(help.out, "  backup FILE [--force]\n"));
     CPPUNIT_ASSERT_MESSAGE(help.out,
-                           contains(help.out, "  restore FILE [--force] [--other-inventory]\n"));
+                           contains(help.out, "  restore FILE [--force] [--other-inventory] [--init [--cluster-id ID]]\n"));
     testing::ProcessResult noFile = share_->cli({"restore"});
     CPPUNIT_ASSERT_EQUAL(2, noFile.code);
     CPPUNIT_ASSERT_EQUAL(2, share_->cli({"backup", "--other-inventory", backup_}).code);
