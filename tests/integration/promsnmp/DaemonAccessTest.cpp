@@ -95,6 +95,7 @@ class DaemonAccessTest : public CppUnit::TestFixture {
         {"DELETE", "/promsnmp/discovery/seed-1", ""},
         {"GET", "/promsnmp/evictCache", ""},
         {"POST", "/promsnmp/evictCache", ""},
+        {"POST", "/promsnmp/inventory/republish", ""},
         {"POST", "/-/reload", ""},
         {"PUT", "/-/reload", ""},
         {"GET", "/promsnmp/inventory?includeCredentials=true", ""},
@@ -154,7 +155,8 @@ class DaemonAccessTest : public CppUnit::TestFixture {
     }
     // The probes HAProxy, kubelet and compose call without credentials: status only.
     for (const char* path : {"/-/healthy", "/-/ready", "/actuator/health/liveness",
-                             "/actuator/health/readiness", "/promsnmp/leader"}) {
+                             "/actuator/health/readiness", "/promsnmp/leader",
+                             "/promsnmp/elected"}) {
       HttpAnswer probe = daemon_->get(path);
       CPPUNIT_ASSERT_MESSAGE(std::string(path) + ": " + std::to_string(probe.status),
                              probe.status == 200 || probe.status == 503);

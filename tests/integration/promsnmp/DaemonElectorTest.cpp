@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <thread>
@@ -35,6 +36,7 @@ class DaemonElectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(DaemonElectorTest);
   CPPUNIT_TEST(testFollowsTheElectorAndFencesOnLeadership);
   CPPUNIT_TEST(testANewLeaseWithARepeatedTokenFencesAgain);
+  CPPUNIT_TEST(testRepublishOnlyByTheElectedReplica);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -131,6 +133,55 @@ class DaemonElectorTest : public CppUnit::TestFixture {
     std::string history = inventoryCli(env_, {"--json", "history"});
     CPPUNIT_ASSERT_MESSAGE(history, history.find("\"epoch\":5") != std::string::npos);
     inventoryCli(env_, {"verify"});  // throws unless the chain verifies (epochs never go down)
+  }
+
+  // The share restored older: no replica passes /promsnmp/leader's write check, so the
+  // republish goes to the elected one (/promsnmp/elected), and only there; the epoch it writes
+  // is this lease's from then on.
+  void testRepublishOnlyByTheElectedReplica() {
+    auto status = [&](const std::string& path) { return daemon_->get(path).status; };
+    auto republish = [&](const std::string& query = "") {
+      return httpRequest(daemon_->port(), "POST", "/promsnmp/inventory/republish" + query, {}, "");
+    };
+    CPPUNIT_ASSERT_EQUAL(503, status("/promsnmp/elected"));
+    CPPUNIT_ASSERT_EQUAL(503, republish().status);  // a follower
+    elector_->send(leaderLine(4, 30000));
+    CPPUNIT_ASSERT(eventually(5, [&] { return status("/promsnmp/leader") == 200; }));
+    CPPUNIT_ASSERT_EQUAL(200, status("/promsnmp/elected"));
+    CPPUNIT_ASSERT_EQUAL(
+        200, httpRequest(daemon_->port(), "POST", "/promsnmp/inventory", {}, kOneDevice).status);
+    HttpAnswer notBehind = republish();
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(notBehind.body, 409, notBehind.status);
+    CPPUNIT_ASSERT_EQUAL(400, republish("?empty=yes").status);
+
+    // The share restored from a copy taken at v1: the newer slots and the head go back.
+    const std::string share = dir_->path() + "/share";
+    for (const char* slot : {"/v00000000000000000002", "/v00000000000000000003"}) {
+      std::filesystem::remove(share + slot);
+    }
+    std::filesystem::remove(share + "/promsnmp-inventory.json");
+    std::filesystem::create_hard_link(share + "/v00000000000000000001",
+                                      share + "/promsnmp-inventory.json");
+    CPPUNIT_ASSERT(eventually(5, [&] { return status("/promsnmp/leader") == 503; }));
+    CPPUNIT_ASSERT_EQUAL(200, status("/promsnmp/elected"));
+    CPPUNIT_ASSERT(daemon_->get("/actuator/health").body.find("\"share\":\"rolled_back\"") !=
+                   std::string::npos);
+    HttpAnswer done = republish();
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(done.body, 200, done.status);
+    CPPUNIT_ASSERT_MESSAGE(done.body,
+                           done.body.find("\"version\":4") != std::string::npos &&
+                               done.body.find("\"epoch\":5") != std::string::npos &&
+                               done.body.find("\"devices\":1") != std::string::npos);
+    CPPUNIT_ASSERT(eventually(5, [&] { return status("/promsnmp/leader") == 200; }));
+    CPPUNIT_ASSERT(daemon_->get("/actuator/health").body.find("\"share\":\"ok\"") !=
+                   std::string::npos);
+    // The leader writes on with the republished epoch; the chain verifies.
+    CPPUNIT_ASSERT_EQUAL(
+        200, httpRequest(daemon_->port(), "POST", "/promsnmp/inventory", {}, kOneDevice).status);
+    std::string history = inventoryCli(env_, {"--json", "history"});
+    CPPUNIT_ASSERT_MESSAGE(history, history.find("\"version\":5,\"ok\":true,\"epoch\":5") !=
+                                        std::string::npos);
+    inventoryCli(env_, {"verify"});
   }
 
  private:
