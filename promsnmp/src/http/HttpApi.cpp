@@ -1057,8 +1057,18 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
        << "td.list{white-space:normal}.down{color:#b00}.up{color:#070}</style></head><body>"
        << "<h1>promsnmp</h1><p>Inventory version " << status.version << " (epoch " << status.epoch
        << "), " << status.devices << " devices, role " << htmlEscape(context_.leadership.describe())
-       << ".</p>"
-       << "<p><a href=\"/metrics\">/metrics</a> · <a href=\"/targets\">/targets</a> · "
+       << ".</p>";
+  if (!status.lastError.empty()) {
+    html << "<p class=\"down\">The shared inventory is " << htmlEscape(status.shareProblem)
+         << ": " << htmlEscape(status.lastError) << ". Serving the last good version.";
+    if (status.shareProblem == "missing" || status.shareProblem == "rolled_back") {
+      html << " If the share was restored from a backup or came back empty, <code>POST "
+              "/promsnmp/inventory/republish</code> (admin) publishes the leader's last good "
+              "inventory into it.";
+    }
+    html << "</p>";
+  }
+  html << "<p><a href=\"/metrics\">/metrics</a> · <a href=\"/targets\">/targets</a> · "
        << "<a href=\"/actuator/health\">/actuator/health</a> · <a href=\"/config\">/config</a>"
        << "</p><table><tr><th>target</th><th>address</th><th>state</th><th>last poll</th>"
        << "<th>duration</th><th>interfaces</th><th>profile</th><th>modules</th></tr>";
