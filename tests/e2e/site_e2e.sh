@@ -6,12 +6,13 @@
 #   2. in steady state each device is polled by exactly one replica (promsnmp_target_polls_total);
 #   3. kill -9 of the leader pair: a new leader within TTL + renew interval + 1 s; a discovery
 #      POSTed to HAProxy afterwards reaches the leader (202) and its device lands on every replica;
-#   4. a rolling restart of the three replicas under continuous scraping through HAProxy: no
-#      failed scrape (ours and Prometheus'), and resets() shows no counter reset on any series;
-#   5. discovery of a seed range holding a mixed lab (Catalyst, Linux, Windows, BGP peers, ASR
+#   4. discovery of a seed range holding a mixed lab (Catalyst, Linux, Windows, BGP peers, ASR
 #      router, Arista leaf, APC UPS, Linux host) classifies each device with the shipped profiles,
 #      and Prometheus scrapes each one's profile series (CPU, memory, storage, interfaces, BGP,
 #      sensors, UPS) through HAProxy with no per-device configuration;
+#   5. a rolling restart of the three replicas under continuous scraping of all 14 devices
+#      through HAProxy: no failed scrape (ours and Prometheus'), and resets() shows no counter
+#      reset on any series (a device's scrapes move to another replica and back: takeovers);
 #   6. no secret of the site in any log or answer.
 # Usage: tests/e2e/site_e2e.sh   (needs build/bin; every process it starts is stopped on exit)
 set -euo pipefail
@@ -167,78 +168,7 @@ up_backends() {
 eventually 30 up_backends || fail "HAProxy does not see the restarted replica"
 eventually 60 all_scraped_up 7 || fail "the discovered device is not scraped: $(promql 'up{job="promsnmp-devices"}')"
 
-echo "== 4. rolling restart under continuous scraping through HAProxy"
-# Every device's scrape URL (the discovered one's sysName has spaces: URL-encoded).
-curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$haproxy/targets" | python3 -c '
-import json, sys, urllib.parse
-for g in json.load(sys.stdin):
-    for t in g["targets"]:
-        print(sys.argv[1] + "/snmp?target=" + urllib.parse.quote(t))' "$haproxy" >"$RUN_DIR/urls.txt"
-(
-  set +e
-  while true; do
-    while read -r url; do
-      curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 -K "$RUN_DIR/secrets/prometheus.curlrc" "$url"
-    done <"$RUN_DIR/urls.txt"
-    sleep 0.05
-  done
-) >"$RUN_DIR/scrapes.txt" &
-loop_pid=$!
-roll_start=$(date +%s)
-sleep 4
-for n in 1 2 3; do
-  t0=$(now_ms)
-  "$site" replica-stop "$n"
-  "$site" replica-start "$n" >/dev/null
-  eventually 40 up_backends || fail "replica $n not back in HAProxy"
-  echo "   replica $n restarted and back in HAProxy after $(($(now_ms) - t0)) ms"
-done
-sleep 6
-kill "$loop_pid"
-wait "$loop_pid" 2>/dev/null || true
-loop_pid=""
-window=$(($(date +%s) - roll_start + 2))
-total=$(wc -l <"$RUN_DIR/scrapes.txt")
-failed=$(grep -vc '^200$' "$RUN_DIR/scrapes.txt" || true)
-echo "   our scrapes through HAProxy during the restarts: $total, failed: $failed"
-[ "$failed" = 0 ] || fail "$failed of $total scrapes failed: $(sort "$RUN_DIR/scrapes.txt" | uniq -c | tr '\n' ' ')"
-missed=$(promql "count(min_over_time(up{job=\"promsnmp-devices\"}[${window}s]) == 0)")
-[ -z "$missed" ] || fail "Prometheus saw a failed scrape: $missed"
-# resets() drops the metric name, so each counter metric is asked on its own.
-names=$(curl -fsS "$prometheus/api/v1/label/__name__/values" | python3 -c '
-import json, re, sys
-for n in json.load(sys.stdin)["data"]:
-    if re.fullmatch(r"ifHC\w+|if(In|Out)(Errors|Discards)", n):
-        print(n)')
-series=0
-resets=0
-for name in $names; do
-  s=$(promql "count(count_over_time(${name}{job=\"promsnmp-devices\"}[${window}s]))" | awk '{print $NF}')
-  r=$(promql "sum(resets(${name}{job=\"promsnmp-devices\"}[${window}s]))" | awk '{print $NF}')
-  series=$((series + ${s:-0}))
-  if [ "${r:-0}" != 0 ]; then
-    echo "   resets of $name: $(promql "resets(${name}{job=\"promsnmp-devices\"}[${window}s]) > 0" | head -3)"
-    if ((resets == 0)); then # the first reset series: its samples around the drop
-      first=$(promql "resets(${name}{job=\"promsnmp-devices\"}[${window}s]) > 0" | head -1 |
-        awk '{print $1}' | sed 's/\([a-zA-Z_]*\)=\([^,]*\)/\1="\2"/g')
-      curl -fsS "$prometheus/api/v1/query" --data-urlencode "query=${name}{${first}}[${window}s]" |
-        python3 -c '
-import json, sys
-for r in json.load(sys.stdin)["data"]["result"][:1]:
-    v = [(float(t), float(x)) for t, x in r["values"]]
-    for i in range(1, len(v)):
-        if v[i][1] < v[i - 1][1]:
-            print("    samples (s into the window=value):",
-                  " ".join("%.1f=%d" % (t - v[0][0], x) for t, x in v[max(0, i - 3):i + 3]))' || true
-    fi
-    resets=$((resets + ${r%.*}))
-  fi
-done
-echo "   Prometheus over ${window}s: every device up in every scrape; resets() on $series counter series of $(echo "$names" | wc -w) metrics: $resets"
-[ "$series" -gt 0 ] || fail "no counter series found"
-[ "$resets" = 0 ] || fail "false counter resets during the rolling restart"
-
-echo "== 5. discovery classifies a mixed lab, and Prometheus scrapes what each kind of device has"
+echo "== 4. discovery classifies a mixed lab, and Prometheus scrapes what each kind of device has"
 # The lab (scripts/run-site.sh): eight different devices answer one community on 127.0.11.1-8;
 # the seed range also holds six silent addresses. Nothing per device is configured anywhere:
 # discovery classifies with the shipped etc/profiles.yml, the devices carry their profiles'
@@ -317,6 +247,81 @@ while read -r _ instance; do
 done <"$RUN_DIR/lab-targets.txt"
 echo "   Prometheus scrapes all 8 through HAProxy with their profiles' series ($series series), no per-device configuration"
 
+
+echo "== 5. rolling restart under continuous scraping through HAProxy"
+# Every device's scrape URL (the discovered one's sysName has spaces: URL-encoded).
+curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$haproxy/targets" | python3 -c '
+import json, sys, urllib.parse
+for g in json.load(sys.stdin):
+    for t in g["targets"]:
+        print(sys.argv[1] + "/snmp?target=" + urllib.parse.quote(t))' "$haproxy" >"$RUN_DIR/urls.txt"
+(
+  set +e
+  while true; do
+    while read -r url; do
+      curl -s -o /dev/null -w '%{http_code}\n' --max-time 30 -K "$RUN_DIR/secrets/prometheus.curlrc" "$url"
+    done <"$RUN_DIR/urls.txt"
+    sleep 0.05
+  done
+) >"$RUN_DIR/scrapes.txt" &
+loop_pid=$!
+roll_start=$(date +%s)
+sleep 4
+for n in 1 2 3; do
+  t0=$(now_ms)
+  "$site" replica-stop "$n"
+  "$site" replica-start "$n" >/dev/null
+  eventually 40 up_backends || fail "replica $n not back in HAProxy"
+  echo "   replica $n restarted and back in HAProxy after $(($(now_ms) - t0)) ms"
+done
+sleep 6
+kill "$loop_pid"
+wait "$loop_pid" 2>/dev/null || true
+loop_pid=""
+window=$(($(date +%s) - roll_start + 2))
+total=$(wc -l <"$RUN_DIR/scrapes.txt")
+failed=$(grep -vc '^200$' "$RUN_DIR/scrapes.txt" || true)
+echo "   our scrapes through HAProxy during the restarts: $total, failed: $failed; takeover polls" \
+  "(a device's first scrape here after others served it):$(for n in 1 2 3; do
+    curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$(replica "$n")/metrics" |
+      awk -v n="$n" '/^promsnmp_cache_takeover_polls_total / {printf " r%s %d", n, $2}'
+  done)"
+[ "$failed" = 0 ] || fail "$failed of $total scrapes failed: $(sort "$RUN_DIR/scrapes.txt" | uniq -c | tr '\n' ' ')"
+missed=$(promql "count(min_over_time(up{job=\"promsnmp-devices\"}[${window}s]) == 0)")
+[ -z "$missed" ] || fail "Prometheus saw a failed scrape: $(promql "min_over_time(up{job=\"promsnmp-devices\"}[${window}s]) == 0" | tr '\n' ' ')"
+# resets() drops the metric name, so each counter metric is asked on its own.
+names=$(curl -fsS "$prometheus/api/v1/label/__name__/values" | python3 -c '
+import json, re, sys
+for n in json.load(sys.stdin)["data"]:
+    if re.fullmatch(r"ifHC\w+|if(In|Out)(Errors|Discards)", n):
+        print(n)')
+series=0
+resets=0
+for name in $names; do
+  s=$(promql "count(count_over_time(${name}{job=\"promsnmp-devices\"}[${window}s]))" | awk '{print $NF}')
+  r=$(promql "sum(resets(${name}{job=\"promsnmp-devices\"}[${window}s]))" | awk '{print $NF}')
+  series=$((series + ${s:-0}))
+  if [ "${r:-0}" != 0 ]; then
+    echo "   resets of $name: $(promql "resets(${name}{job=\"promsnmp-devices\"}[${window}s]) > 0" | head -3)"
+    if ((resets == 0)); then # the first reset series: its samples around the drop
+      first=$(promql "resets(${name}{job=\"promsnmp-devices\"}[${window}s]) > 0" | head -1 |
+        awk '{print $1}' | sed 's/\([a-zA-Z_]*\)=\([^,]*\)/\1="\2"/g')
+      curl -fsS "$prometheus/api/v1/query" --data-urlencode "query=${name}{${first}}[${window}s]" |
+        python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["data"]["result"][:1]:
+    v = [(float(t), float(x)) for t, x in r["values"]]
+    for i in range(1, len(v)):
+        if v[i][1] < v[i - 1][1]:
+            print("    samples (s into the window=value):",
+                  " ".join("%.1f=%d" % (t - v[0][0], x) for t, x in v[max(0, i - 3):i + 3]))' || true
+    fi
+    resets=$((resets + ${r%.*}))
+  fi
+done
+echo "   Prometheus over ${window}s: every device up in every scrape; resets() on $series counter series of $(echo "$names" | wc -w) metrics: $resets"
+[ "$series" -gt 0 ] || fail "no counter series found"
+[ "$resets" = 0 ] || fail "false counter resets during the rolling restart"
 
 echo "== 6. no secret in any log or answer of the site"
 # Every answer a user or Prometheus can get, as the admin (the most any request sees without

@@ -124,9 +124,18 @@ Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetric
              "The collection interval (COLLECTION_INTERVAL): a cycle should take less.")
       .get()
       .set(std::chrono::duration<double>(options_.interval).count());
-  metrics_.onCollect([this, &entries, &inFlight] {
-    entries.set(static_cast<double>(cache_.stats().size));
-    std::lock_guard<std::mutex> lock(mutex_);
+  Counter& takeovers =
+      metrics
+          .counter("promsnmp_cache_takeover_polls_total",
+                   "Scrapes polled live although the cache held fresh data: the first scrape of a "
+                   "device here, or the first after a hole in its scrapes (another replica may "
+                   "have served newer counters meanwhile).")
+          .get();
+  metrics_.onCollect([this, &entries, &inFlight, &takeovers] {
+    std::lock_guard<std::mutex> lock(mutex_);  // hooks of concurrent renders: one mirror at a time
+    const MetricsCache::Stats stats = cache_.stats();
+    entries.set(static_cast<double>(stats.size));
+    takeovers.inc(std::max(0.0, static_cast<double>(stats.takeovers) - takeovers.value()));
     inFlight.set(static_cast<double>(inFlight_));
   });
 }

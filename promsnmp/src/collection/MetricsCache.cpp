@@ -1,5 +1,7 @@
 #include "collection/MetricsCache.h"
 
+#include <algorithm>
+
 namespace promsnmp {
 
 using common::Clock;
@@ -36,6 +38,20 @@ MetricsCache::MetricsCache(Clock& clock, Options options) : clock_(clock), optio
 
 bool MetricsCache::fresh(const CacheEntry& e, std::chrono::steady_clock::time_point now) const {
   return now - e.storedAt < options_.ttl;
+}
+
+bool MetricsCache::requestTakesOver(Node& node, std::chrono::steady_clock::time_point now) {
+  bool hole = false;
+  if (node.requested) {
+    const auto gap = now - node.requestedAt;
+    const auto cadence = std::max(node.lastGap, node.gapBefore);
+    hole = cadence.count() > 0 && gap > cadence + cadence / 2 + kHoleSlack;
+    node.gapBefore = node.lastGap;
+    node.lastGap = gap;
+  }
+  node.requestedAt = now;
+  node.requested = true;
+  return hole;
 }
 
 std::shared_ptr<const DeviceBody> MetricsCache::servableBody(
@@ -84,12 +100,14 @@ CacheLookup MetricsCache::get(const std::string& target, std::chrono::millisecon
 
   std::shared_ptr<const CacheEntry> previous;
   if (auto node = touch(target); node != lru_.end()) {
-    node->requestedAt = requestedAt;
-    node->requested = true;
+    const bool takeover = requestTakesOver(*node, requestedAt);
     previous = node->entry;
     if (fresh(*previous, requestedAt)) {
-      ++stats_.hits;
-      return answer(previous, CacheLookup::Source::Hit, requestedAt);
+      if (!takeover) {
+        ++stats_.hits;
+        return answer(previous, CacheLookup::Source::Hit, requestedAt);
+      }
+      ++stats_.takeovers;
     }
   }
 

@@ -32,6 +32,15 @@ namespace promsnmp {
 //
 // Device data is never served older than `ttl`: a failed poll keeps the last good body, which is
 // served with target_up 0 and its age until `ttl` after the good poll, then dropped.
+//
+// Counters never go back across replicas: behind HAProxy a device's scrapes move to another
+// replica while its own restarts or answers 503, and back. A replica serving a target again
+// after others served it meanwhile may hold an entry polled before what they served; served,
+// it would read as a counter reset. So on the first request after a hole in a target's requests
+// (a gap longer than 1.5 times the longer of the two gaps before it, plus kHoleSlack) a fresh
+// entry is not a hit: the caller polls live (a *takeover*). A takeover poll that does not finish
+// within the budget leaves the fresh entry served (Stale). A replica serving a target for the
+// first time has no entry in collection mode `scraped`, the mode of replicas behind HAProxy.
 
 /// What one poll contributes: its result and, when it succeeded, the rendered body.
 struct PollOutcome {
@@ -70,6 +79,9 @@ struct CacheLookup {
 
 class MetricsCache {
  public:
+  /// Added to a hole's threshold: scrape jitter and a slow answer are not holes.
+  static constexpr std::chrono::milliseconds kHoleSlack{250};
+
   struct Options {
     std::chrono::milliseconds ttl{300000};  // CACHE_EXP_MILLIS
     size_t maxEntries = 10000;              // CACHE_ENTRY_CNT
@@ -82,6 +94,7 @@ class MetricsCache {
     uint64_t timeouts = 0;     // a waiter's budget ran out
     uint64_t evictions = 0;    // entries removed to stay within maxEntries
     uint64_t expirations = 0;  // entries removed by purgeExpired()
+    uint64_t takeovers = 0;    // fresh entries polled again: the first request after a hole
     size_t size = 0;
     size_t inFlight = 0;  // polls running under single-flight
   };
@@ -138,6 +151,9 @@ class MetricsCache {
     std::shared_ptr<const CacheEntry> entry;
     std::chrono::steady_clock::time_point requestedAt{};  // last get(); {} if never
     bool requested = false;
+    // The last two gaps between get()s (zero until known): the cadence a hole is judged by.
+    std::chrono::steady_clock::duration lastGap{};
+    std::chrono::steady_clock::duration gapBefore{};
   };
   struct Flight {
     std::condition_variable done;
@@ -147,6 +163,8 @@ class MetricsCache {
   using Lru = std::list<Node>;  // most recently used first
 
   bool fresh(const CacheEntry& e, std::chrono::steady_clock::time_point now) const;
+  /// Records a get() of `node` at `now`; returns whether it is a takeover (see above).
+  static bool requestTakesOver(Node& node, std::chrono::steady_clock::time_point now);
   std::shared_ptr<const DeviceBody> servableBody(const CacheEntry& e,
                                                  std::chrono::steady_clock::time_point now) const;
   CacheLookup answer(std::shared_ptr<const CacheEntry> entry, CacheLookup::Source source,

@@ -53,10 +53,61 @@ class MetricsCacheTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testRecentlyRequested);
   CPPUNIT_TEST(testEvictAllEraseAndPurge);
   CPPUNIT_TEST(testStatusOfLookup);
+  CPPUNIT_TEST(testHoleInRequestsPollsLive);
+  CPPUNIT_TEST(testTakeoverTooSlowServesTheFreshEntry);
   CPPUNIT_TEST_SUITE_END();
 
  public:
   void setUp() override { clock_ = std::make_unique<FakeClock>(); }
+
+  // Behind HAProxy, another replica serves a target while this one misses its scrapes; after
+  // such a hole, a fresh entry may hold older counters than the ones served meanwhile: the first
+  // request after the hole polls live. Regular requests, and jitter within the slack, are hits.
+  void testHoleInRequestsPollsLive() {
+    MetricsCache cache(*clock_, {});
+    int polls = 0;
+    auto poll = [&](Previous) {
+      ++polls;
+      return outcome("r1", PollError::None, polls);
+    };
+    auto request = [&] { return cache.get("r1", milliseconds(0), poll).source; };
+    CPPUNIT_ASSERT(request() == CacheLookup::Source::Polled);
+    for (int i = 0; i < 4; ++i) {  // every 2 s, one of them 2.2 s late (within 1.5 x + slack)
+      clock_->advance(milliseconds(i == 2 ? 2200 : 2000));
+      CPPUNIT_ASSERT(request() == CacheLookup::Source::Hit);
+    }
+    CPPUNIT_ASSERT_EQUAL(1, polls);
+    clock_->advance(milliseconds(4000));  // one scrape went elsewhere
+    CPPUNIT_ASSERT(request() == CacheLookup::Source::Polled);
+    CPPUNIT_ASSERT_EQUAL(2, polls);
+    CPPUNIT_ASSERT_EQUAL(uint64_t(1), cache.stats().takeovers);
+    // The hole is not the new cadence: the next regular request is a hit...
+    clock_->advance(milliseconds(2000));
+    CPPUNIT_ASSERT(request() == CacheLookup::Source::Hit);
+    // ...and two scrapers at uneven offsets (gaps of 0.5 s and 3.5 s) are no holes.
+    for (int i = 0; i < 6; ++i) {
+      clock_->advance(milliseconds(i % 2 == 0 ? 500 : 3500));
+      CPPUNIT_ASSERT(request() == CacheLookup::Source::Hit || i < 2);
+    }
+    CPPUNIT_ASSERT(polls <= 3);
+  }
+
+  // A takeover poll that outlasts the budget: the fresh entry is served (Stale), not nothing.
+  void testTakeoverTooSlowServesTheFreshEntry() {
+    MetricsCache cache(*clock_, {});
+    auto poll = [&](Previous) { return outcome("r1"); };
+    cache.get("r1", milliseconds(0), poll);
+    for (int i = 0; i < 2; ++i) {
+      clock_->advance(milliseconds(2000));
+      cache.get("r1", milliseconds(0), poll);
+    }
+    clock_->advance(milliseconds(10000));
+    auto timedOut = [](Previous) { return PollOutcome{}; };  // what an abandoned poll gives
+    CacheLookup l = cache.get("r1", milliseconds(0), timedOut);
+    CPPUNIT_ASSERT(l.source == CacheLookup::Source::Stale);
+    CPPUNIT_ASSERT(l.body != nullptr);
+    CPPUNIT_ASSERT_EQUAL(std::string("body of r1\n"), l.body->text().classic);
+  }
 
   void testMissThenHit() {
     MetricsCache cache(*clock_, {});
