@@ -257,21 +257,25 @@ CommitResult InventoryStore::commitLocked(const std::function<uint64_t(const Sna
     }
     acceptedVersion_ = header.version;
     acceptedEpoch_ = epoch;
-    // The commit stands from here on; the head and the clean-up are hints and housekeeping,
-    // so their failures do not undo it (readers probe past a stale head).
-    try {
-      if (!slots_.slotExists(header.version + 1)) {
-        slots_.publishHead(header.version);
-      }
-      if (header.version > options_.keep) {
-        slots_.removeSlot(header.version - options_.keep);
-      }
-    } catch (const StorageException&) {
-    }
+    publishClaimed(header.version);
     return CommitResult{header.version, epoch, attempt};
   }
   throw ConflictException(slots_.describe() + ": lost " + std::to_string(options_.maxAttempts) +
                           " races in a row to other writers");
+}
+
+void InventoryStore::publishClaimed(uint64_t version) {
+  // The version stands once claimed; the head and the clean-up are hints and housekeeping, so
+  // their failures do not undo it (readers probe past a stale head).
+  try {
+    if (!slots_.slotExists(version + 1)) {
+      slots_.publishHead(version);
+    }
+    if (version > options_.keep) {
+      slots_.removeSlot(version - options_.keep);
+    }
+  } catch (const StorageException&) {
+  }
 }
 
 CommitResult InventoryStore::commit(uint64_t epoch, const Change& change) {
@@ -370,12 +374,7 @@ CommitResult InventoryStore::republish(const Snapshot& lastGood, uint64_t candid
     acceptedVersion_ = header.version;
     acceptedEpoch_ = header.epoch;
     acceptedId_ = header.inventoryId;
-    try {
-      if (!slots_.slotExists(header.version + 1)) {
-        slots_.publishHead(header.version);
-      }
-    } catch (const StorageException&) {
-    }
+    publishClaimed(header.version);
     return CommitResult{header.version, header.epoch, attempt};
   }
   throw ConflictException(slots_.describe() + ": lost " + std::to_string(options_.maxAttempts) +

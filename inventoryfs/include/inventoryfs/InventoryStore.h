@@ -140,6 +140,8 @@ class InventoryStore {
   CommitResult commitLocked(const std::function<uint64_t(const Snapshot&)>& epochFor,
                             uint32_t flags, const Change& change);
   void accept(const Snapshot& snapshot);
+  /// After a claim: the head hint and the removal of the version `keep` below.
+  void publishClaimed(uint64_t version);
   void forgetOtherInventory(const Snapshot& snapshot);
 
   SlotStore& slots_;

@@ -42,6 +42,18 @@ bool Leadership::isLeader() const {
   return deposedLease_ != current;
 }
 
+Leadership::Lease Leadership::writableLease() const {
+  std::optional<Lease> current = lease();
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!current) {
+    throw NotLeader("this replica is not the leader");
+  }
+  if (deposedLease_ == current) {
+    throw NotLeader("this replica was deposed: " + deposedReason_);
+  }
+  return *current;
+}
+
 bool Leadership::isElected() const {
   std::optional<Lease> current = lease();
   std::lock_guard<std::mutex> lock(mutex_);
@@ -51,18 +63,9 @@ bool Leadership::isElected() const {
 inventoryfs::CommitResult Leadership::republish(const inventoryfs::Snapshot& lastGood,
                                                 bool emptyConfirmed, const std::string& clusterId) {
   std::lock_guard<std::mutex> write(writeMutex_);
-  std::optional<Lease> current = lease();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!current) {
-      throw NotLeader("this replica is not the leader");
-    }
-    if (deposedLease_ == current) {
-      throw NotLeader("this replica was deposed: " + deposedReason_);
-    }
-  }
+  const Lease current = writableLease();
   inventoryfs::CommitResult result =
-      store_->republish(lastGood, current->token, emptyConfirmed, clusterId);
+      store_->republish(lastGood, current.token, emptyConfirmed, clusterId);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     fencedLease_ = current;
@@ -70,7 +73,7 @@ inventoryfs::CommitResult Leadership::republish(const inventoryfs::Snapshot& las
   }
   logEvent(logger("promsnmp.leadership"), Poco::Message::PRIO_WARNING,
            "republished the last good inventory into the share",
-           {{"version", result.version}, {"epoch", result.epoch}, {"lease", current->token}});
+           {{"version", result.version}, {"epoch", result.epoch}, {"lease", current.token}});
   return result;
 }
 
@@ -247,18 +250,9 @@ inventoryfs::CommitResult Leadership::commitLocked(
   // Fail closed: behind a fence in progress (a hung share), a commit waits, then reads the
   // lease as it is then, so a follower event that came meanwhile wins.
   std::lock_guard<std::mutex> write(writeMutex_);
-  std::optional<Lease> current = lease();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!current) {
-      throw NotLeader("this replica is not the leader");
-    }
-    if (deposedLease_ == current) {
-      throw NotLeader("this replica was deposed: " + deposedReason_);
-    }
-  }
+  const Lease current = writableLease();
   try {
-    uint64_t epoch = fenceLocked(*current);
+    uint64_t epoch = fenceLocked(current);
     return store_->commit(epoch, change);
   } catch (const inventoryfs::FencedException& e) {
     // The file knows a newer leader: stop writing under this lease, and say so.

@@ -117,6 +117,8 @@ class Leadership : public std::enable_shared_from_this<Leadership> {
   };
   /// The current lease, or nullopt when not leading.
   std::optional<Lease> lease() const;
+  /// The current lease if it may write (not deposed), else throws NotLeader.
+  Lease writableLease() const;
   uint64_t fenceLocked(const Lease& current);
   inventoryfs::CommitResult commitLocked(const inventoryfs::InventoryStore::Change& change);
   /// The fencing thread's loop, and one fence of it.
