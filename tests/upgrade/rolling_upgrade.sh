@@ -59,11 +59,12 @@ stats=http://127.0.0.1:$((PORT_BASE + 4))
 share=$RUN_DIR/share
 replica() { echo "http://127.0.0.1:$((PORT_BASE + $1))"; }
 loop_pids=()
+canary_pid=""
 
 finish() {
   local code=$? pid
   : >"$RUN_DIR/stop"
-  for pid in "${loop_pids[@]}"; do
+  for pid in "${loop_pids[@]}" $canary_pid; do
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
   done
@@ -100,10 +101,10 @@ cli() { # RELEASE ARGS...: that release's promsnmp-inventory on the site's share
     PROM_ENCRYPT_KEY_FILE=$RUN_DIR/secrets/promsnmp-encrypt-key "$bin/promsnmp-inventory" "$@"
 }
 now_ms() { date +%s%3N; }
-eventually() { # SECONDS COMMAND...
+eventually() { # SECONDS COMMAND...: COMMAND's errors are not shown (it is polled)
   local deadline=$(($(date +%s) + $1))
   shift
-  until "$@"; do
+  until "$@" 2>/dev/null; do
     (($(date +%s) < deadline)) || return 1
     sleep 0.2
   done
@@ -128,10 +129,11 @@ metric() { # N NAME: replica N's own sample of NAME
   curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$(replica "$1")/metrics" |
     awk -v n="$2" '$1 == n {print $2}'
 }
-serves() { # N DEVICE: replica N's inventory has DEVICE
-  curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$(replica "$1")/promsnmp/inventory" |
+serves_at() { # URL DEVICE: the replica at URL has DEVICE in its inventory
+  curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$1/promsnmp/inventory" |
     grep -qF "\"sysName\":\"$2\""
 }
+serves() { serves_at "$(replica "$1")" "$2"; } # N DEVICE
 acked() { grep ' 200$' "$RUN_DIR/writes.txt" | cut -d' ' -f1; }
 more_acked() { [ "$(acked | wc -l)" -gt "$1" ]; } # COUNT: more writes acknowledged than COUNT
 # replace N RELEASE: stops replica N's pair and starts it on RELEASE; back in HAProxy.
@@ -246,6 +248,42 @@ pause_writes() {
 }
 resume_writes() { rm -f "$RUN_DIR/writes.pause" "$RUN_DIR/writes.paused"; }
 sleep 3
+
+echo "== 0b. a canary of this tree: a follower that never leads, outside HAProxy (README \"Canary\")"
+mkdir -p "$RUN_DIR/canary"
+canary=http://127.0.0.1:$((PORT_BASE + 5))
+PROM_INV_FILE=$share/promsnmp-inventory.json PROM_ENCRYPT_KEY_FILE=$RUN_DIR/secrets/promsnmp-encrypt-key \
+  PROMSNMP_ROLE=follower PROMSNMP_COLLECTION_MODE=scraped PROMSNMP_STATE_DIR=$RUN_DIR/canary \
+  PROMSNMP_WEB_CONFIG_FILE=$RUN_DIR/secrets/web.yml PROMSNMP_WEB_ADMIN_USERS=admin \
+  PROMSNMP_MODULES_FILES="$top/etc/modules/*.yml,$top/tests/data/modules/peer-current.yml" \
+  PROMSNMP_PROFILES_FILES=$top/etc/profiles.yml \
+  "$new_bin/promsnmp" --config.file="$top/etc/promsnmp.cfg" \
+  --web.listen-address="127.0.0.1:$((PORT_BASE + 5))" >"$RUN_DIR/logs/canary.log" 2>&1 &
+canary_pid=$!
+eventually 30 curl -fsS -o /dev/null "$canary/actuator/health/readiness" || fail "the canary is not ready"
+canary_reads() { # the canary serves the newest acknowledged write, and reads the share without error
+  serves_at "$canary" "$(acked | tail -1)" &&
+    [ "$(curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$canary/metrics" |
+      awk '$1 == "promsnmp_inventory_read_failing" {print $2}')" = 0 ]
+}
+eventually 20 more_acked 0 || fail "no write acknowledged"
+eventually 20 canary_reads || fail "the canary does not read the old leader's writes"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$canary/promsnmp/leader")" = 503 ] ||
+  fail "the canary claims to lead"
+series() { # URL: the ifHCInOctets series (labels) of Profiler3750 it serves
+  curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$1/snmp?target=Profiler3750" |
+    grep '^ifHCInOctets{' | sed 's/ [^ ]*$//' | sort
+}
+canary_series=$(series "$canary")
+if [ -z "$canary_series" ] || [ "$canary_series" != "$(series "$(replica "$old_leader")")" ]; then
+  fail "the canary's scrape differs from the $old_name's"
+fi
+echo "   the canary reads the $old_name leader's writes, does not lead, and scrapes Profiler3750 as the $old_name does ($(wc -l <<<"$canary_series") ifHCInOctets series)"
+kill "$canary_pid"
+canary_gone() { ! kill -0 "$canary_pid" 2>/dev/null; }
+eventually 15 canary_gone || fail "the canary did not stop"
+wait "$canary_pid" || true
+canary_pid=""
 
 echo "== 1. the followers get this tree's binaries, one at a time"
 for n in "${followers[@]}"; do
