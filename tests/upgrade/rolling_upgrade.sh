@@ -69,13 +69,8 @@ finish() {
     wait "$pid" 2>/dev/null || true
   done
   "$top/scripts/run-site.sh" stop >/dev/null 2>&1 || true
-  if [ "$code" != 0 ]; then
-    echo "--- logs (last lines) ---"
-    for f in "$RUN_DIR"/logs/*.log; do
-      echo "== $f"
-      tail -5 "$f"
-    done
-  fi
+  # On failure, the last lines of our daemons' logs (and HAProxy's).
+  [ "$code" = 0 ] || tail -n 5 "$RUN_DIR"/logs/{promsnmp,elector,canary,haproxy}*.log 2>/dev/null
   rm -rf "$RUN_DIR"
   exit "$code"
 }
