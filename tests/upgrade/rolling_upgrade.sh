@@ -77,12 +77,15 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-# site RELEASE COMMAND...: run-site.sh with that release's binaries and configs.
+# site RELEASE COMMAND...: run-site.sh with that release's binaries, configs, module catalogue
+# and profiles (as a package upgrade replaces them).
 site() {
   local release=$1
   shift
   if [ "$release" = old ]; then
-    BIN_DIR=$old_bin ETC_DIR=$old_etc "$top/scripts/run-site.sh" "$@"
+    BIN_DIR=$old_bin ETC_DIR=$old_etc PROMSNMP_PROFILES_FILES=$old_etc/profiles.yml \
+      PROMSNMP_MODULES_FILES="$old_etc/modules/*.yml,$previous/src/tests/data/modules/peer-current.yml" \
+      "$top/scripts/run-site.sh" "$@"
   else
     BIN_DIR=$new_bin ETC_DIR=$top/etc "$top/scripts/run-site.sh" "$@"
   fi
