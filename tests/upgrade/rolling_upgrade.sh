@@ -226,16 +226,17 @@ while time.time() < deadline and not os.path.exists(f"{run}/stop"):
     body = dict(base, devices=base["devices"] + acked + [device])
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
         "Authorization": auth, "Content-Type": "application/json"})
+    why = ""
     try:
         with urllib.request.urlopen(request, timeout=30) as answer:
             code = answer.status
     except urllib.error.HTTPError as e:
         code = e.code
-    except OSError:
-        code = 0
+    except OSError as e:  # no HTTP answer: code 0 and the reason
+        code, why = 0, f" {type(e).__name__}:{str(e).replace(' ', '_')}"
     if code == 200:
         acked.append(device)
-    print(device["sysName"], code, file=out)
+    print(f"{device['sysName']} {code}{why}", file=out)
     time.sleep(0.3)
 PY
 loop_pids+=($!)
@@ -405,7 +406,7 @@ echo "   scrapes through HAProxy: $total, failed: $failed"
 [ "$failed" = 0 ] || fail "$failed scrapes failed: $(grep -v '^200 ' "$RUN_DIR/scrapes.txt" | sort | uniq -c | head -5)"
 writes=$(wc -l <"$RUN_DIR/writes.txt")
 acknowledged=$(acked | wc -l)
-echo "   inventory writes through HAProxy: $writes, acknowledged: $acknowledged (others: $(grep -v ' 200$' "$RUN_DIR/writes.txt" | awk '{print $2}' | sort | uniq -c | tr '\n' ' '))"
+echo "   inventory writes through HAProxy: $writes, acknowledged: $acknowledged (others: $(grep -v ' 200$' "$RUN_DIR/writes.txt" | cut -d' ' -f2- | sort | uniq -c | tr -s ' \n' ' '))"
 [ "$acknowledged" -gt 20 ] || fail "only $acknowledged writes acknowledged"
 has_all() { # N: replica N's inventory holds every acknowledged device
   curl -fsS -K "$RUN_DIR/secrets/prometheus.curlrc" "$(replica "$1")/promsnmp/inventory" |
