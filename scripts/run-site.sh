@@ -23,12 +23,15 @@
 # Environment: RUN_DIR (default run/), PORT_BASE (default 8080: HAProxy; replicas +1..+3,
 # HAProxy stats +4, electors +11..+13, Redis +20, Prometheus +10), SNMP_PORT (11161),
 # LEASE_TTL_MS (elector lease, default 5000), COLLECTION_INTERVAL (ms, default 10000),
-# CACHE_EXP_MILLIS (default 60000), SCRAPE_INTERVAL (Prometheus, default 10s).
+# CACHE_EXP_MILLIS (default 60000), SCRAPE_INTERVAL (Prometheus, default 10s); BIN_DIR (default
+# build/bin) and ETC_DIR (promsnmp.cfg and elector.cfg, default etc/), read by each command, so a
+# replica can be started with another release's binaries and configs (tests/upgrade/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 run=${RUN_DIR:-$top/run}
 bin=${BIN_DIR:-$top/build/bin}
+etc=${ETC_DIR:-$top/etc}
 base=${PORT_BASE:-8080}
 haproxy_port=$base
 stats_port=$((base + 4))
@@ -117,12 +120,12 @@ replica_start() {
   local n=$1 dir=$run/replica-$1
   mkdir -p "$dir/state"
   rm -f "$dir/elector.sock"
-  launch "elector-$n" "$bin/elector" --config.file="$top/etc/elector.cfg" --backend=redis \
+  launch "elector-$n" "$bin/elector" --config.file="$etc/elector.cfg" --backend=redis \
     --redis.address="127.0.0.1:$redis_port" --id="replica-$n" --socket="$dir/elector.sock" \
     --lease.ttl="$lease_ttl" --web.listen-address="127.0.0.1:$(elector_port "$n")"
   PROMSNMP_ELECTOR_SOCKET=$dir/elector.sock PROMSNMP_STATE_DIR=$dir/state \
     PROMSNMP_WEB_CONFIG_FILE=$run/secrets/web.yml PROMSNMP_WEB_ADMIN_USERS=admin \
-    launch "promsnmp-$n" "$bin/promsnmp" --config.file="$top/etc/promsnmp.cfg" \
+    launch "promsnmp-$n" "$bin/promsnmp" --config.file="$etc/promsnmp.cfg" \
     --web.listen-address="127.0.0.1:$(replica_port "$n")"
   wait_until 30 "replica $n to be ready" \
     curl -fsS "http://127.0.0.1:$(replica_port "$n")/actuator/health/readiness"

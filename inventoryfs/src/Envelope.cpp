@@ -272,8 +272,12 @@ Header readHeader(std::string_view file) {
   const uint64_t format = getBigEndian(file, kOffFormat, 2);
   const uint64_t headerLength = getBigEndian(file, kOffHeaderLength, 2);
   if (format != kFormatV2 && format != kFormatV3) {
+    // A format above ours comes from a newer release during an upgrade (README "Upgrades"): the
+    // file is sound and the reader is what must change, so the message says so.
+    const std::string why =
+        format > kFormatV3 ? ": written by a newer promsnmp; upgrade this build to read it" : "";
     throw DataException("unsupported format " + std::to_string(format) +
-                        " (this build reads formats 2 and 3)");
+                        " (this build reads formats 2 and 3)" + why);
   }
   const size_t expectedLength = format == kFormatV2 ? kV2HeaderSize : kV3HeaderSize;
   if (file.size() < expectedLength) {

@@ -94,7 +94,8 @@ EnvelopeFormat detectFormat(std::string_view file);
 
 /// Parses only the header of our envelope (a watcher reads kMaxHeaderSize bytes of the head).
 /// Throws DataException if `file` does not start with a format 2 or 3 header (unknown format,
-/// flags, kdf, reserved bytes, or scrypt parameters beyond kMaxScryptMemoryBytes),
+/// flags, kdf, reserved bytes, or scrypt parameters beyond kMaxScryptMemoryBytes; a format above
+/// 3 is named as a newer release's, to be read after upgrading the reader),
 /// TruncatedException if it is shorter than its header.
 Header readHeader(std::string_view file);
 

@@ -118,6 +118,7 @@ class EnvelopeTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testWrongKey);
   CPPUNIT_TEST(testTruncated);
   CPPUNIT_TEST(testUnsupportedHeader);
+  CPPUNIT_TEST(testNewerFormatAsksForUpgrade);
   CPPUNIT_TEST(testNonceUniqueness);
   CPPUNIT_TEST(testPreviousKeyDuringRotation);
   CPPUNIT_TEST(testPlainJson);
@@ -515,6 +516,40 @@ class EnvelopeTest : public CppUnit::TestFixture {
     costly[101] = 24;
     CPPUNIT_ASSERT_EQUAL(std::string("data"), outcome(costly, keys));
     CPPUNIT_ASSERT(messageOf(costly, keys).find("MiB a reader allows") != std::string::npos);
+  }
+
+  // A format above the newest this build reads is a newer release's file (an upgrade in
+  // progress): the message says so and names the fix; an unknown older number does not claim to
+  // be newer. readHeader (the watcher's peek) and open give the same message.
+  void testNewerFormatAsksForUpgrade() {
+    const Keyring keys = keyringOf("correct horse battery staple");
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, keys);
+    const std::string newer =
+        "(this build reads formats 2 and 3): written by a newer promsnmp; upgrade this build to "
+        "read it";
+    for (const uint16_t format : {uint16_t{4}, uint16_t{0x0100}, uint16_t{0xffff}}) {
+      std::string crafted = file;
+      crafted[8] = static_cast<char>(format >> 8);
+      crafted[9] = static_cast<char>(format & 0xff);
+      const std::string expected = "unsupported format " + std::to_string(format) + " " + newer;
+      CPPUNIT_ASSERT_EQUAL(std::string("data"), outcome(crafted, keys));
+      CPPUNIT_ASSERT_EQUAL(expected, messageOf(crafted, keys));
+      try {
+        readHeader(crafted);
+        CPPUNIT_FAIL("format " + std::to_string(format) + " was read");
+      } catch (const DataException& e) {
+        CPPUNIT_ASSERT_EQUAL(expected, e.message());
+      }
+    }
+    for (const uint16_t format : {uint16_t{0}, uint16_t{1}}) {
+      std::string crafted = file;
+      crafted[8] = 0;
+      crafted[9] = static_cast<char>(format);
+      const std::string message = messageOf(crafted, keys);
+      CPPUNIT_ASSERT(message.find("unsupported format " + std::to_string(format) +
+                                  " (this build reads formats 2 and 3)") != std::string::npos);
+      CPPUNIT_ASSERT(message.find("newer") == std::string::npos);
+    }
   }
 
   // Nonces are random per seal, even for identical header and plaintext.
