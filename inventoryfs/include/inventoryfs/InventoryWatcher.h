@@ -22,9 +22,9 @@ namespace inventoryfs {
 class InventoryWatcher {
  public:
   struct Callbacks {
-    std::function<void(const Snapshot&)> onVersion;   // a newer version was accepted
+    std::function<void(const Snapshot&)> onVersion;                 // a newer version was accepted
     std::function<void(const std::string&, ShareProblem)> onError;  // this poll failed
-    std::function<void()> onUnchanged;                // this poll worked; nothing new
+    std::function<void()> onUnchanged;                              // this poll worked; nothing new
   };
 
   InventoryWatcher(InventoryStore& store, std::chrono::milliseconds interval, Callbacks callbacks);

@@ -650,7 +650,7 @@ void HttpApi::republish(HTTPServerRequest& request, HTTPServerResponse& response
     const inventoryfs::Snapshot lastGood = context_.inventory.lastGood();
     const std::string clusterId =
         "republished-" + (lastGood.header.hasInventoryId() ? lastGood.header.inventoryIdHex()
-                                                            : std::string("inventory"));
+                                                           : std::string("inventory"));
     const inventoryfs::CommitResult result =
         context_.leadership.republish(lastGood, empty == "confirmed", clusterId);
     context_.inventory.refresh();
@@ -1059,8 +1059,8 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
        << "), " << status.devices << " devices, role " << htmlEscape(context_.leadership.describe())
        << ".</p>";
   if (!status.lastError.empty()) {
-    html << "<p class=\"down\">The shared inventory is " << htmlEscape(status.shareProblem)
-         << ": " << htmlEscape(status.lastError) << ". Serving the last good version.";
+    html << "<p class=\"down\">The shared inventory is " << htmlEscape(status.shareProblem) << ": "
+         << htmlEscape(status.lastError) << ". Serving the last good version.";
     if (status.shareProblem == "missing" || status.shareProblem == "rolled_back") {
       html << " If the share was restored from a backup or came back empty, <code>POST "
               "/promsnmp/inventory/republish</code> (admin) publishes the leader's last good "

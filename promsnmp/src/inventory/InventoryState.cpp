@@ -287,8 +287,7 @@ void InventoryState::saveReplica(const inventoryfs::Snapshot& snapshot) {
   }
 }
 
-void InventoryState::recordError(const std::string& message,
-                                 inventoryfs::ShareProblem problem) {
+void InventoryState::recordError(const std::string& message, inventoryfs::ShareProblem problem) {
   bool changed = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -483,8 +483,10 @@ class InventoryBackupTest : public CppUnit::TestFixture {
   void testHelpListsBoth() {
     testing::ProcessResult help = share_->ok({"--help"});
     CPPUNIT_ASSERT_MESSAGE(help.out, contains(help.out, "  backup FILE [--force]\n"));
-    CPPUNIT_ASSERT_MESSAGE(help.out,
-                           contains(help.out, "  restore FILE [--force] [--other-inventory] [--init [--cluster-id ID]]\n"));
+    CPPUNIT_ASSERT_MESSAGE(
+        help.out,
+        contains(help.out,
+                 "  restore FILE [--force] [--other-inventory] [--init [--cluster-id ID]]\n"));
     testing::ProcessResult noFile = share_->cli({"restore"});
     CPPUNIT_ASSERT_EQUAL(2, noFile.code);
     CPPUNIT_ASSERT_EQUAL(2, share_->cli({"backup", "--other-inventory", backup_}).code);

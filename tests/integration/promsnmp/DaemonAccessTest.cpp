@@ -154,9 +154,9 @@ class DaemonAccessTest : public CppUnit::TestFixture {
                              ok.body.find(kCommunity) == std::string::npos);
     }
     // The probes HAProxy, kubelet and compose call without credentials: status only.
-    for (const char* path : {"/-/healthy", "/-/ready", "/actuator/health/liveness",
-                             "/actuator/health/readiness", "/promsnmp/leader",
-                             "/promsnmp/elected"}) {
+    for (const char* path :
+         {"/-/healthy", "/-/ready", "/actuator/health/liveness", "/actuator/health/readiness",
+          "/promsnmp/leader", "/promsnmp/elected"}) {
       HttpAnswer probe = daemon_->get(path);
       CPPUNIT_ASSERT_MESSAGE(std::string(path) + ": " + std::to_string(probe.status),
                              probe.status == 200 || probe.status == 503);

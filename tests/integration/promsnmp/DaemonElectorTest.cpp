@@ -168,10 +168,9 @@ class DaemonElectorTest : public CppUnit::TestFixture {
                    std::string::npos);
     HttpAnswer done = republish();
     CPPUNIT_ASSERT_EQUAL_MESSAGE(done.body, 200, done.status);
-    CPPUNIT_ASSERT_MESSAGE(done.body,
-                           done.body.find("\"version\":4") != std::string::npos &&
-                               done.body.find("\"epoch\":5") != std::string::npos &&
-                               done.body.find("\"devices\":1") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(done.body, done.body.find("\"version\":4") != std::string::npos &&
+                                          done.body.find("\"epoch\":5") != std::string::npos &&
+                                          done.body.find("\"devices\":1") != std::string::npos);
     CPPUNIT_ASSERT(eventually(5, [&] { return status("/promsnmp/leader") == 200; }));
     CPPUNIT_ASSERT(daemon_->get("/actuator/health").body.find("\"share\":\"ok\"") !=
                    std::string::npos);
@@ -179,8 +178,8 @@ class DaemonElectorTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(
         200, httpRequest(daemon_->port(), "POST", "/promsnmp/inventory", {}, kOneDevice).status);
     std::string history = inventoryCli(env_, {"--json", "history"});
-    CPPUNIT_ASSERT_MESSAGE(history, history.find("\"version\":5,\"ok\":true,\"epoch\":5") !=
-                                        std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(
+        history, history.find("\"version\":5,\"ok\":true,\"epoch\":5") != std::string::npos);
     inventoryCli(env_, {"verify"});
   }
 

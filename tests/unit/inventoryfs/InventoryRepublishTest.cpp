@@ -117,8 +117,7 @@ class InventoryRepublishTest : public CppUnit::TestFixture {
   void testFilesWithoutMarkerAreRefused() {
     restoreBackupOf(2);
     slots_.marker = false;
-    CPPUNIT_ASSERT_THROW(leader_->republish(lastGood_, 3, true, "site"),
-                         RepublishRefusedException);
+    CPPUNIT_ASSERT_THROW(leader_->republish(lastGood_, 3, true, "site"), RepublishRefusedException);
     CPPUNIT_ASSERT(!slots_.marker);
     CPPUNIT_ASSERT_EQUAL(size_t(2), slots_.slots.size());
   }

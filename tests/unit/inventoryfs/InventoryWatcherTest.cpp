@@ -87,8 +87,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
     slots_.marker = false;
     CPPUNIT_ASSERT(!watcher_->pollOnce());
     CPPUNIT_ASSERT(problems_.back() == ShareProblem::Missing);
-    CPPUNIT_ASSERT_EQUAL(std::string("missing"),
-                         std::string(shareProblemName(problems_.back())));
+    CPPUNIT_ASSERT_EQUAL(std::string("missing"), std::string(shareProblemName(problems_.back())));
     CPPUNIT_ASSERT_EQUAL(size_t(3), errors_.size());
     CPPUNIT_ASSERT_EQUAL(size_t(1), delivered_.size());
   }
