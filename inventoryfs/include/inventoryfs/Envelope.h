@@ -38,9 +38,9 @@ namespace inventoryfs {
 //   length field makes truncation a distinct error.
 //
 // Compatibility: this build reads formats 2 and 3 (and legacy, plain) and writes format 3
-// (kWriteFormat, the one place that decides). The previous release reads only format 2 and
-// refuses a format-3 file with "unsupported format 3 (this build reads format 2)": upgrade
-// every reader of a share before its first write by this build.
+// (kWriteFormat, the one place that decides). Releases from before format 3 read only format 2
+// and refuse a format-3 file with "unsupported format 3 (this build reads format 2)"; a format
+// above 3 is named as a newer promsnmp's. README "Upgrades" says which releases may share a file.
 
 enum class EnvelopeFormat { V2, LegacyEncrypted, PlainJson };  // V2: ours, format 2 or 3
 
