@@ -63,7 +63,8 @@ run "haproxy -c (compose defaults: promsnmp-N:8080, :8080, :8404)" \
       haproxy -c -f haproxy/haproxy.cfg
 
 # The paths promsnmp serves without credentials when a web config is set (the probes).
-OPEN_PATHS="/-/healthy /-/ready /actuator/health/liveness /actuator/health/readiness /promsnmp/leader"
+OPEN_PATHS="/-/healthy /-/ready /actuator/health/liveness /actuator/health/readiness"
+OPEN_PATHS="$OPEN_PATHS /promsnmp/leader /promsnmp/elected"
 check_haproxy_open_paths() {
   local uris uri bad=0
   uris=$(grep -E '^[[:space:]]*(http-check send|option httpchk)' haproxy/haproxy.cfg |
