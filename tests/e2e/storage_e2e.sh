@@ -112,8 +112,14 @@ post_inventory() { # FILE: prints the HTTP status of a POST through HAProxy
     --data-binary "@$1" "$haproxy/promsnmp/inventory"
 }
 republish() { # [QUERY]: prints "status body" of a republish through HAProxy
-  local body
-  body=$(admin -w ' %{http_code}' -X POST "$haproxy/promsnmp/inventory/republish${1:-}")
+  # While HAProxy's be_elected has no server UP yet (its check runs every 2 s: a new leader is
+  # seen within one), it answers 503 with Retry-After: an operator retries, so does this.
+  local body _
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    body=$(admin -w ' %{http_code}' -X POST "$haproxy/promsnmp/inventory/republish${1:-}")
+    [[ $body == *'no replica is elected'*' 503' ]] || break
+    sleep 1
+  done
   echo "${body##* } ${body% *}"
 }
 share_files() { find "$share" -mindepth 1 | sort; }
