@@ -24,15 +24,15 @@ $(BUILD)/CMakeCache.txt:
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The CTest suite but the integration label, then the unit and integration suites under
-# ASan + UBSan (test-asan: the integration suites run there only, once), then every fuzzer
+# The CTest suite but the unit and integration labels, then the unit and integration suites under
+# ASan + UBSan (test-asan: they run there only, once), then every fuzzer
 # briefly (test-fuzz). All three always run; any failing fails.
-# Stage 1 builds only what it runs (test-stage1: all but the integration suites, which stage 2
-# builds with the sanitizers); `make build` and `make run` build everything.
+# Stage 1 builds only what it runs (test-stage1: all but the unit and integration suites, which
+# stage 2 builds and runs with the sanitizers); `make build` and `make run` build everything.
 test: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target test-stage1
 	@status=0; \
-	(cd $(BUILD) && ctest -LE '^integration$$' --output-on-failure -j $(JOBS) --timeout 900) || status=1; \
+	(cd $(BUILD) && ctest -LE '^(unit|integration)$$' --output-on-failure -j $(JOBS) --timeout 900) || status=1; \
 	(cd $(BUILD) && ctest -R '^tools\.' -L '^integration$$' --output-on-failure --timeout 900) || status=1; \
 	$(MAKE) --no-print-directory test-asan || status=1; \
 	$(MAKE) --no-print-directory test-fuzz || status=1; \
