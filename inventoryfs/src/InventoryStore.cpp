@@ -177,7 +177,8 @@ Snapshot InventoryStore::load() {
   return snapshot;
 }
 
-uint64_t InventoryStore::peekVersion(InventoryId* inventoryId) {
+uint64_t InventoryStore::peekVersion(InventoryId* inventoryId,
+                                     std::array<uint8_t, kNonceSize>* nonce) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::optional<std::string> head = slots_.readHead(kMaxHeaderSize);
   uint64_t n = 0;
@@ -201,6 +202,9 @@ uint64_t InventoryStore::peekVersion(InventoryId* inventoryId) {
   }
   for (int i = 0; i < kMaxProbe && slots_.slotExists(n + 1); ++i) {
     ++n;
+  }
+  if (nonce != nullptr) {
+    *nonce = header && header->version == n ? header->nonce : std::array<uint8_t, kNonceSize>{};
   }
   return n;
 }

@@ -48,8 +48,12 @@ bool InventoryWatcher::pollOnce() {
     // full too: load() reports it (rollback, damage) instead of it passing as "unchanged".
     const bool full = failing_ || verifyNext_.exchange(false);
     InventoryId peekedId{};
-    if (haveDelivered_ && !full && store_.peekVersion(&peekedId) == delivered_ &&
-        !otherInventory(peekedId, deliveredId_)) {
+    std::array<uint8_t, kNonceSize> peekedNonce{};
+    // A head of the delivered number in another file (another nonce) was written again after
+    // a restore: read in full. An unknown nonce (zeros: a lagging head) tells nothing.
+    if (haveDelivered_ && !full && store_.peekVersion(&peekedId, &peekedNonce) == delivered_ &&
+        !otherInventory(peekedId, deliveredId_) &&
+        (peekedNonce == std::array<uint8_t, kNonceSize>{} || peekedNonce == deliveredNonce_)) {
       if (callbacks_.onUnchanged) {
         callbacks_.onUnchanged();
       }
@@ -57,7 +61,11 @@ bool InventoryWatcher::pollOnce() {
     }
     Snapshot snapshot = store_.load();
     failing_ = false;
-    if (haveDelivered_ && snapshot.version <= delivered_ &&
+    // The same number in another file (another nonce): the share lost the version delivered
+    // (restored older) and a writer committed that number again. It is news.
+    const bool rewritten =
+        snapshot.version == delivered_ && snapshot.header.nonce != deliveredNonce_;
+    if (haveDelivered_ && snapshot.version <= delivered_ && !rewritten &&
         !otherInventory(snapshot.header.inventoryId, deliveredId_)) {
       if (callbacks_.onUnchanged) {
         callbacks_.onUnchanged();
@@ -65,6 +73,7 @@ bool InventoryWatcher::pollOnce() {
       return false;
     }
     delivered_ = snapshot.version;
+    deliveredNonce_ = snapshot.header.nonce;
     if (snapshot.header.hasInventoryId()) {
       deliveredId_ = snapshot.header.inventoryId;
     }

@@ -68,8 +68,10 @@ class InventoryStore {
 
   /// Only the newest version number (reads the head's header and probes), cheap enough to
   /// poll. Returns 0 for a legacy head or none. Sets `*inventoryId` (when given) to the head
-  /// header's inventory id, zero when it has none or the head could not be read.
-  uint64_t peekVersion(InventoryId* inventoryId = nullptr);
+  /// header's inventory id, zero when it has none or the head could not be read, and `*nonce`
+  /// (when given) to the head's nonce when the head is the version returned, else to zeros.
+  uint64_t peekVersion(InventoryId* inventoryId = nullptr,
+                       std::array<uint8_t, kNonceSize>* nonce = nullptr);
 
   /// Every commit keeps the newest version's inventory id and kdf salt (and gives a version
   /// without an identity a new one).

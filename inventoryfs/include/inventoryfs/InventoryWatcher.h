@@ -54,7 +54,8 @@ class InventoryWatcher {
   std::chrono::milliseconds interval_;
   Callbacks callbacks_;
   uint64_t delivered_ = 0;
-  InventoryId deliveredId_{};  // zero: unknown (Java, format 2)
+  InventoryId deliveredId_{};                         // zero: unknown (Java, format 2)
+  std::array<uint8_t, kNonceSize> deliveredNonce_{};  // of the file delivered last
   bool haveDelivered_ = false;
   bool failing_ = false;  // the last poll failed: check fully until one succeeds
   std::atomic<bool> verifyNext_{false};

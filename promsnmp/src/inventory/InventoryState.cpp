@@ -215,7 +215,7 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
     std::lock_guard<std::mutex> lock(mutex_);
     if (status_.loaded && !status_.fromLocalReplica && !fromLocalReplica &&
         snapshot.version == status_.version && snapshot.epoch == status_.epoch &&
-        view->inventoryId == status_.inventoryId) {
+        view->inventoryId == status_.inventoryId && snapshot.header.nonce == view_->header.nonce) {
       status_.lastError.clear();
       status_.shareProblem.clear();
       return;  // the watcher's first poll delivers what start() loaded

@@ -11,6 +11,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testDeliversEachNewVersionOnce);
   CPPUNIT_TEST(testErrorKeepsLastGoodAndRecovers);
   CPPUNIT_TEST(testProblemsAreNamed);
+  CPPUNIT_TEST(testVersionWrittenAgainAfterARestoreIsDelivered);
   CPPUNIT_TEST(testUnchangedHeadIsNotDecrypted);
   CPPUNIT_TEST(testAnotherInventoryIsDeliveredWhateverItsVersion);
   CPPUNIT_TEST_SUITE_END();
@@ -90,6 +91,32 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("missing"), std::string(shareProblemName(problems_.back())));
     CPPUNIT_ASSERT_EQUAL(size_t(3), errors_.size());
     CPPUNIT_ASSERT_EQUAL(size_t(1), delivered_.size());
+  }
+
+  // The reader saw v2; the share is restored to v1 (refused) and a writer that never saw v2
+  // commits v2 again, with other content: the same number, another file, delivered.
+  void testVersionWrittenAgainAfterARestoreIsDelivered() {
+    commit("a");
+    commit("b");
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    slots_.slots.erase(2);
+    slots_.head = slots_.slots[1];
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
+    CPPUNIT_ASSERT(problems_.back() == ShareProblem::RolledBack);
+    InventoryStore other(slots_, *keys_);
+    other.commitAdmin([](Inventory& inventory) { inventory.devices.back().sysName = "c"; });
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    CPPUNIT_ASSERT_EQUAL(size_t(2), delivered_.size());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), delivered_.back());
+    CPPUNIT_ASSERT(!watcher_->pollOnce());  // and once only
+    // Again, between two polls this time (no failed poll in between): the head's nonce tells.
+    slots_.slots.erase(2);
+    slots_.head = slots_.slots[1];
+    InventoryStore third(slots_, *keys_);
+    third.commitAdmin([](Inventory& inventory) { inventory.devices.back().sysName = "d"; });
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    CPPUNIT_ASSERT_EQUAL(size_t(3), delivered_.size());
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
   }
 
   void testUnchangedHeadIsNotDecrypted() {

@@ -1,9 +1,13 @@
 // Tests of InventoryView, the lookups a scrape uses: a device is found by its sysName or by an
 // agent's address, and two devices with one sysName (discovery no longer merges agents by name)
-// are two targets, the later one named by its agent's address.
+// are two targets, the later one named by its agent's address. And of InventoryState following
+// a share that was restored older.
 #include "inventory/InventoryState.h"
 
 #include <cppunit/extensions/HelperMacros.h>
+
+#include "FakeSlotStore.h"
+#include "inventoryfs/Keyring.h"
 
 using namespace promsnmp;
 
@@ -28,6 +32,7 @@ inventoryfs::Device device(const std::string& id, std::optional<std::string> sys
 class InventoryStateTest : public CppUnit::TestFixture {
   CPPUNIT_TEST_SUITE(InventoryStateTest);
   CPPUNIT_TEST(testDevicesAreFoundByNameOrAddress);
+  CPPUNIT_TEST(testVersionWrittenAgainAfterARestoreReplacesTheView);
   CPPUNIT_TEST(testASharedSysNameGivesTwoTargets);
   CPPUNIT_TEST_SUITE_END();
 
@@ -62,6 +67,38 @@ class InventoryStateTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_EQUAL(target.address, found->primaryAgent->endpoint.address);
       CPPUNIT_ASSERT_EQUAL(target.name, view.targetFor(*found)->name);
     }
+  }
+  // The replica served v2; the share is restored to v1 (refused, named rolled_back, v2 still
+  // served); a writer that never saw v2 commits v2 again with other content: that is served.
+  void testVersionWrittenAgainAfterARestoreReplacesTheView() {
+    inventoryfs::FakeSlotStore slots;
+    inventoryfs::Keyring keys(inventoryfs::Keyring::deriveKey("state test key", "test"), {},
+                              inventoryfs::ScryptCost{10, 8, 1});
+    auto add = [](const std::string& name) {
+      return [name](inventoryfs::Inventory& inventory) {
+        inventory.devices.push_back(device(name, name, "127.0.0.1"));
+      };
+    };
+    inventoryfs::InventoryStore writer(slots, keys);
+    writer.commitAdmin(add("a"));
+    writer.commitAdmin(add("b"));
+    inventoryfs::InventoryStore replicaStore(slots, keys);
+    InventoryState state(replicaStore, keys, nullptr, std::chrono::hours(1));  // the test polls
+    CPPUNIT_ASSERT(state.start());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), state.status().version);
+    slots.slots.erase(2);
+    slots.head = slots.slots[1];
+    state.refresh();
+    CPPUNIT_ASSERT_EQUAL(std::string("rolled_back"), state.status().shareProblem);
+    CPPUNIT_ASSERT(state.current()->find("b") != nullptr);
+    inventoryfs::InventoryStore other(slots, keys);
+    other.commitAdmin(add("c"));
+    CPPUNIT_ASSERT(state.refresh());
+    CPPUNIT_ASSERT_EQUAL(uint64_t(2), state.status().version);
+    CPPUNIT_ASSERT(state.current()->find("c") != nullptr);
+    CPPUNIT_ASSERT(state.current()->find("b") == nullptr);
+    CPPUNIT_ASSERT_EQUAL(std::string(""), state.status().shareProblem);
+    state.stop();
   }
 };
 
