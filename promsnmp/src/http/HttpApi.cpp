@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -1050,17 +1051,28 @@ void HttpApi::config(HTTPServerRequest& request, HTTPServerResponse& response) {
 
 void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) {
   auto status = context_.inventory.status();
+  std::string role = context_.leadership.describe();
+  const std::string blocked = "elected, but cannot write the inventory";
+  if (!status.lastError.empty() && role.rfind(blocked, 0) == 0) {
+    role = blocked + " (below)";  // the share's problem is told once, in its own line
+  }
+  static const std::map<std::string, std::string> kShareProblems = {
+      {"missing", "missing (not mounted, or emptied)"},
+      {"rolled_back", "older than the version served (restored from a backup, or versions lost)"},
+      {"unreadable", "unreadable"},
+      {"storage_error", "failing (a storage error)"}};
   std::ostringstream html;
   html << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>promsnmp</title>"
        << "<style>body{font-family:sans-serif;margin:2em}"
        << "td,th{padding:2px 10px;text-align:left;vertical-align:top;white-space:nowrap}"
        << "td.list{white-space:normal}.down{color:#b00}.up{color:#070}</style></head><body>"
        << "<h1>promsnmp</h1><p>Inventory version " << status.version << " (epoch " << status.epoch
-       << "), " << status.devices << " devices, role " << htmlEscape(context_.leadership.describe())
-       << ".</p>";
+       << "), " << status.devices << " devices, role " << htmlEscape(role) << ".</p>";
   if (!status.lastError.empty()) {
-    html << "<p class=\"down\">The shared inventory is " << htmlEscape(status.shareProblem) << ": "
-         << htmlEscape(status.lastError) << ". Serving the last good version.";
+    auto problem = kShareProblems.find(status.shareProblem);
+    html << "<p class=\"down\">The shared inventory is "
+         << htmlEscape(problem != kShareProblems.end() ? problem->second : status.shareProblem)
+         << ": " << htmlEscape(status.lastError) << ". Serving the last good version.";
     if (status.shareProblem == "missing" || status.shareProblem == "rolled_back") {
       html << " If the share was restored from a backup or came back empty, <code>POST "
               "/promsnmp/inventory/republish</code> (admin) publishes the leader's last good "
