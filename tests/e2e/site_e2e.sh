@@ -21,6 +21,8 @@ top=$(pwd)
 BENCH_NAME=e2e
 # shellcheck source=bench/common.sh
 . bench/common.sh # free_port_base
+# shellcheck source=tests/e2e/lib.sh
+. "$top/tests/e2e/lib.sh" # fail, eventually, now_ms
 
 export RUN_DIR
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-e2e.XXXXXX")
@@ -52,24 +54,11 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-fail() {
-  echo "FAIL: $*"
-  exit 1
-}
-now_ms() { date +%s%3N; }
 promql() { # QUERY: prints the vector as "labels value" lines
   curl -fsS "$prometheus/api/v1/query" --data-urlencode "query=$1" | python3 -c '
 import json, sys
 for r in json.load(sys.stdin)["data"]["result"]:
     print(",".join(f"{k}={v}" for k, v in sorted(r["metric"].items())), r["value"][1])'
-}
-eventually() { # SECONDS COMMAND...
-  local deadline=$(($(date +%s) + $1))
-  shift
-  until "$@"; do
-    (($(date +%s) < deadline)) || return 1
-    sleep 0.5
-  done
 }
 polls_snapshot() { # prints "target replica count" for every replica
   local n

@@ -26,6 +26,8 @@ BENCH_NAME=e2e-storage # read by bench/common.sh's log
 export BENCH_NAME
 # shellcheck source=bench/common.sh
 . bench/common.sh # free_port_base
+# shellcheck source=tests/e2e/lib.sh
+. "$top/tests/e2e/lib.sh" # fail, eventually, now_ms
 
 export RUN_DIR
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-storage.XXXXXX")
@@ -57,18 +59,6 @@ finish() {
 trap finish EXIT
 trap 'exit 130' INT TERM
 
-fail() {
-  echo "FAIL: $*"
-  exit 1
-}
-eventually() { # SECONDS COMMAND...
-  local deadline=$(($(date +%s) + $1))
-  shift
-  until "$@"; do
-    (($(date +%s) < deadline)) || return 1
-    sleep 0.3
-  done
-}
 admin() { curl -sS -K "$RUN_DIR/secrets/admin.curlrc" "$@"; }
 # The inventory part of replica N's health: "share version epoch devices source".
 inventory_health() {

@@ -28,6 +28,8 @@ top=$(pwd)
 BENCH_NAME=upgrade
 # shellcheck source=bench/common.sh
 . bench/common.sh # free_port, free_port_base
+# shellcheck source=tests/e2e/lib.sh
+. "$top/tests/e2e/lib.sh" # fail, eventually, now_ms
 
 new_bin=${BIN_DIR:-$top/build/bin}
 previous=${PREVIOUS_DIR:-$top/build/upgrade-previous}
@@ -37,10 +39,6 @@ commit=$(grep -v '^#' tests/upgrade/previous-release | tr -d '[:space:]')
 old_name="previous release ${commit:0:7}"
 new_name="this tree"
 
-fail() {
-  echo "FAIL: $*"
-  exit 1
-}
 for b in promsnmp elector promsnmp-inventory; do
   [ -x "$new_bin/$b" ] || fail "$new_bin/$b is missing (build this tree first)"
   [ -x "$old_bin/$b" ] ||
@@ -97,15 +95,6 @@ cli() { # RELEASE ARGS...: that release's promsnmp-inventory on the site's share
   [ "$release" = old ] && bin=$old_bin
   PROM_INV_FILE=$share/promsnmp-inventory.json \
     PROM_ENCRYPT_KEY_FILE=$RUN_DIR/secrets/promsnmp-encrypt-key "$bin/promsnmp-inventory" "$@"
-}
-now_ms() { date +%s%3N; }
-eventually() { # SECONDS COMMAND...: COMMAND's errors are not shown (it is polled)
-  local deadline=$(($(date +%s) + $1))
-  shift
-  until "$@" 2>/dev/null; do
-    (($(date +%s) < deadline)) || return 1
-    sleep 0.2
-  done
 }
 leader() { site new leader 2>/dev/null; }
 release_of() { # N: which release's collector replica N runs (from its process)

@@ -77,8 +77,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
     commit("a");
     commit("b");
     CPPUNIT_ASSERT(watcher_->pollOnce());
-    slots_.slots.erase(2);
-    slots_.head = slots_.slots[1];
+    restoreV1();
     CPPUNIT_ASSERT(!watcher_->pollOnce());
     CPPUNIT_ASSERT(problems_.back() == ShareProblem::RolledBack);
     slots_.slots.clear();
@@ -99,21 +98,17 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
     commit("a");
     commit("b");
     CPPUNIT_ASSERT(watcher_->pollOnce());
-    slots_.slots.erase(2);
-    slots_.head = slots_.slots[1];
+    restoreV1();
     CPPUNIT_ASSERT(!watcher_->pollOnce());
     CPPUNIT_ASSERT(problems_.back() == ShareProblem::RolledBack);
-    InventoryStore other(slots_, *keys_);
-    other.commitAdmin([](Inventory& inventory) { inventory.devices.back().sysName = "c"; });
+    commitAgain("c");
     CPPUNIT_ASSERT(watcher_->pollOnce());
     CPPUNIT_ASSERT_EQUAL(size_t(2), delivered_.size());
     CPPUNIT_ASSERT_EQUAL(uint64_t(2), delivered_.back());
     CPPUNIT_ASSERT(!watcher_->pollOnce());  // and once only
     // Again, between two polls this time (no failed poll in between): the head's nonce tells.
-    slots_.slots.erase(2);
-    slots_.head = slots_.slots[1];
-    InventoryStore third(slots_, *keys_);
-    third.commitAdmin([](Inventory& inventory) { inventory.devices.back().sysName = "d"; });
+    restoreV1();
+    commitAgain("d");
     CPPUNIT_ASSERT(watcher_->pollOnce());
     CPPUNIT_ASSERT_EQUAL(size_t(3), delivered_.size());
     CPPUNIT_ASSERT(!watcher_->pollOnce());
@@ -150,6 +145,18 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
   }
 
  private:
+  // The share put back as it was at v1 (a restore): v2 gone, the head on v1.
+  void restoreV1() {
+    slots_.slots.erase(2);
+    slots_.head = slots_.slots[1];
+  }
+
+  // A writer that never saw v2 commits it again: its last device renamed to `name`.
+  void commitAgain(const std::string& name) {
+    InventoryStore other(slots_, *keys_);
+    other.commitAdmin([&name](Inventory& inventory) { inventory.devices.back().sysName = name; });
+  }
+
   // The share at the same path wiped and initialised again (by another writer).
   void newShare() {
     slots_ = FakeSlotStore();
