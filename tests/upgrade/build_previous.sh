@@ -21,6 +21,13 @@ fail() {
 
 git -C "$top" rev-parse --git-dir >/dev/null 2>&1 ||
   fail "$top is not a git clone: the previous release ($commit) is built from the clone's history; clone the repository with git"
+if ! git -C "$top" cat-file -e "$commit^{commit}" 2>/dev/null &&
+  [ "$(git -C "$top" rev-parse --is-shallow-repository)" = true ]; then
+  # A shallow clone (CI systems make them): fetch the history once, if the origin answers.
+  echo "build_previous: a shallow clone; fetching the previous release $commit from origin" >&2
+  timeout 120 git -C "$top" fetch --quiet --unshallow origin 2>/dev/null ||
+    timeout 120 git -C "$top" fetch --quiet origin "$commit" 2>/dev/null || true
+fi
 if ! git -C "$top" cat-file -e "$commit^{commit}" 2>/dev/null; then
   if [ "$(git -C "$top" rev-parse --is-shallow-repository)" = true ]; then
     fail "the previous release $commit is not in this shallow clone: run 'git fetch --unshallow' (or clone without --depth) and run again"
