@@ -119,15 +119,19 @@ grep -q "in use.*TCP $PORT_BASE (HAProxy)" <<<"$out" || fail "the start on busy 
 [ ! -e "$other/pids" ] || fail "the start on busy ports started something: $(ls "$other/pids")"
 
 echo "== 3. replica-start of a running replica: refused"
-elector3=$(elector_pids 3)
-collector3=$(collector_pids 3)
-if out=$("$site" replica-start 3 2>&1); then
-  fail "replica-start 3 succeeded while replica 3 runs: $out"
-fi
-grep -q "replica 3 still runs: elector-3 (pid $elector3) promsnmp-3 (pid $collector3)" <<<"$out" ||
-  fail "replica-start 3 does not say what runs: $out"
-{ [ "$(elector_pids 3)" = "$elector3" ] && [ "$(collector_pids 3)" = "$collector3" ]; } ||
-  fail "replica-start 3 started something: electors $(elector_pids 3 | paste -sd ' '), collectors $(collector_pids 3 | paste -sd ' ')"
+replica_start_refused() { # N: replica-start N fails, says what runs, and starts nothing
+  local elector collector out
+  elector=$(elector_pids "$1")
+  collector=$(collector_pids "$1")
+  if out=$("$site" replica-start "$1" 2>&1); then
+    fail "replica-start $1 succeeded while replica $1 runs: $out"
+  fi
+  grep -q "replica $1 still runs: elector-$1 (pid $elector) promsnmp-$1 (pid $collector)" <<<"$out" ||
+    fail "replica-start $1 does not say what runs: $out"
+  { [ "$(elector_pids "$1")" = "$elector" ] && [ "$(collector_pids "$1")" = "$collector" ]; } ||
+    fail "replica-start $1 started something: electors $(elector_pids "$1" | paste -sd ' '), collectors $(collector_pids "$1" | paste -sd ' ')"
+}
+replica_start_refused 3
 
 echo "== 4. processes the pid files no longer track: status lists them, replica-start refuses"
 elector2=$(elector_pids 2)
@@ -146,13 +150,7 @@ grep -qx "promsnmp-2 *running UNTRACKED pid $collector2 (its pid file names $dea
 grep -qx "elector-1 *running pid $elector1" <<<"$out" || fail "status: elector-1: $out"
 grep -qx "haproxy *running pid $haproxy_pid (worker [0-9]*)" <<<"$out" || fail "status: haproxy: $out"
 grep -qx "leader: replica $lead (elector-$lead holds the lease)" <<<"$out" || fail "status: the leader ($lead): $out"
-if out=$("$site" replica-start 2 2>&1); then
-  fail "replica-start 2 succeeded while its untracked processes run: $out"
-fi
-grep -q "replica 2 still runs: elector-2 (pid $elector2) promsnmp-2 (pid $collector2)" <<<"$out" ||
-  fail "replica-start 2 does not say what runs: $out"
-{ [ "$(elector_pids 2)" = "$elector2" ] && [ "$(collector_pids 2)" = "$collector2" ]; } ||
-  fail "replica-start 2 started something"
+replica_start_refused 2
 
 echo "== 5. collector-restart: the untracked collector 2, the leader's collector $lead, a stopped replica"
 "$site" collector-restart 2 >/dev/null 2>&1 || fail "collector-restart 2 failed"
