@@ -264,6 +264,10 @@ CommitResult InventoryStore::commitLocked(const std::function<uint64_t(const Sna
     publishClaimed(header.version);
     return CommitResult{header.version, epoch, attempt};
   }
+  throwLostEveryRace();
+}
+
+void InventoryStore::throwLostEveryRace() const {
   throw ConflictException(slots_.describe() + ": lost " + std::to_string(options_.maxAttempts) +
                           " races in a row to other writers");
 }
@@ -381,8 +385,7 @@ CommitResult InventoryStore::republish(const Snapshot& lastGood, uint64_t candid
     publishClaimed(header.version);
     return CommitResult{header.version, header.epoch, attempt};
   }
-  throw ConflictException(slots_.describe() + ": lost " + std::to_string(options_.maxAttempts) +
-                          " races in a row to other writers");
+  throwLostEveryRace();
 }
 
 size_t InventoryStore::collectGarbage() {

@@ -144,6 +144,8 @@ class InventoryStore {
   void accept(const Snapshot& snapshot);
   /// After a claim: the head hint and the removal of the version `keep` below.
   void publishClaimed(uint64_t version);
+  /// ConflictException after maxAttempts lost claims (commit and republish).
+  [[noreturn]] void throwLostEveryRace() const;
   void forgetOtherInventory(const Snapshot& snapshot);
 
   SlotStore& slots_;

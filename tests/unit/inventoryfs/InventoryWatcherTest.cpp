@@ -74,12 +74,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
   // Each way the share goes wrong is named for the operator: missing (no marker, no files),
   // rolled back (older than accepted, or emptied with the marker kept).
   void testProblemsAreNamed() {
-    commit("a");
-    commit("b");
-    CPPUNIT_ASSERT(watcher_->pollOnce());
-    restoreV1();
-    CPPUNIT_ASSERT(!watcher_->pollOnce());
-    CPPUNIT_ASSERT(problems_.back() == ShareProblem::RolledBack);
+    deliverV2ThenRestoreV1();
     slots_.slots.clear();
     slots_.head.reset();
     CPPUNIT_ASSERT(!watcher_->pollOnce());
@@ -95,12 +90,7 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
   // The reader saw v2; the share is restored to v1 (refused) and a writer that never saw v2
   // commits v2 again, with other content: the same number, another file, delivered.
   void testVersionWrittenAgainAfterARestoreIsDelivered() {
-    commit("a");
-    commit("b");
-    CPPUNIT_ASSERT(watcher_->pollOnce());
-    restoreV1();
-    CPPUNIT_ASSERT(!watcher_->pollOnce());
-    CPPUNIT_ASSERT(problems_.back() == ShareProblem::RolledBack);
+    deliverV2ThenRestoreV1();
     commitAgain("c");
     CPPUNIT_ASSERT(watcher_->pollOnce());
     CPPUNIT_ASSERT_EQUAL(size_t(2), delivered_.size());
@@ -145,6 +135,17 @@ class InventoryWatcherTest : public CppUnit::TestFixture {
   }
 
  private:
+  // v1 and v2 committed and v2 delivered; then the share is restored to v1, which the next
+  // poll refuses as rolled back.
+  void deliverV2ThenRestoreV1() {
+    commit("a");
+    commit("b");
+    CPPUNIT_ASSERT(watcher_->pollOnce());
+    restoreV1();
+    CPPUNIT_ASSERT(!watcher_->pollOnce());
+    CPPUNIT_ASSERT(problems_.back() == ShareProblem::RolledBack);
+  }
+
   // The share put back as it was at v1 (a restore): v2 gone, the head on v1.
   void restoreV1() {
     slots_.slots.erase(2);
