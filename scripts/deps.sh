@@ -8,7 +8,8 @@ build_pkgs=(cmake make g++ pkg-config libpoco-dev zlib1g-dev libcrypt-dev libsnm
   libre2-dev prometheus-cpp-dev libjemalloc-dev)
 test_pkgs=(snmpd snmp snmpsim redis-server haproxy prometheus docker-compose curl wrk
   clang clang-format clang-tidy libclang-rt-14-dev hyperfine prometheus-snmp-exporter
-  default-jdk-headless libjackson2-databind-java iptables systemd python3 python3-yaml bc tzdata faketime iproute2)
+  default-jdk-headless libjackson2-databind-java iptables systemd python3 python3-yaml bc tzdata faketime iproute2
+  chromium)
 
 case "${1:-all}" in
   build) wanted=("${build_pkgs[@]}") ;;

@@ -1,0 +1,680 @@
+#!/usr/bin/env python3
+"""Headless Chromium driven over the Chrome DevTools Protocol (CDP), standard library only.
+
+Chromium (Debian's `chromium`) is started with --remote-debugging-port=0 and a temporary
+profile; the port it picked is read from the profile's DevToolsActivePort file and one
+WebSocket connection to the browser carries every tab (Target.attachToTarget with flatten: each
+tab's messages carry its sessionId). The WebSocket client is the minimum CDP needs (RFC 6455:
+the upgrade handshake, masked text frames out, text frames in, fragments, ping, close).
+
+Library: `with Chromium() as browser: tab = browser.open_tab(url, auth="user:password")`, then
+`tab.evaluate(expr)`, `tab.wait_for(expr, seconds)`, `tab.screenshot(path)`, `tab.errors`
+(console errors, uncaught exceptions, failed loads). Chromium is killed and its profile removed
+on exit, whatever happens.
+
+CLI: `browser.py check ...` checks promsnmp's site page (the DOM contract of issue 17: see
+check_site); `browser.py --help`. Exit status 0 when every check passes, 1 when one fails (a
+line "FAIL: ..." says which), 2 on a usage error.
+"""
+
+import argparse
+import base64
+import ctypes
+import json
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--remote-debugging-port=0",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-extensions",
+    "--mute-audio",
+    # Every tab is a window of its own and stays visible (a hidden tab's timers are throttled
+    # and it draws no frame, so a screenshot of it would wait forever).
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+]
+
+
+class BrowserError(Exception):
+    """A failure of the browser or of the protocol (not a failed check)."""
+
+
+# --- WebSocket (RFC 6455), client side --------------------------------------------------------
+
+
+class WebSocket:
+    """A blocking WebSocket client for text messages. Not thread-safe."""
+
+    def __init__(self, url, timeout):
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme != "ws":
+            raise BrowserError(f"only ws:// URLs are supported: {url}")
+        self.sock = socket.create_connection((parts.hostname, parts.port or 80), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        self.sock.sendall(
+            (
+                f"GET {path} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
+                "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise BrowserError("the DevTools endpoint closed the connection during the handshake")
+            head += chunk
+        head, self.buffer = head.split(b"\r\n\r\n", 1)
+        status = head.split(b"\r\n", 1)[0]
+        if b" 101 " not in status + b" ":
+            raise BrowserError(f"WebSocket handshake refused: {status.decode(errors='replace')}")
+
+    def send(self, text):
+        payload = text.encode()
+        header = bytearray([0x81])  # FIN + text
+        n = len(payload)
+        if n < 126:
+            header.append(0x80 | n)
+        elif n < 1 << 16:
+            header.append(0x80 | 126)
+            header += struct.pack("!H", n)
+        else:
+            header.append(0x80 | 127)
+            header += struct.pack("!Q", n)
+        mask = os.urandom(4)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.sendall(bytes(header) + mask + masked)
+
+    def _read(self, n):
+        while len(self.buffer) < n:
+            chunk = self.sock.recv(max(65536, n - len(self.buffer)))
+            if not chunk:
+                raise BrowserError("the DevTools connection closed")
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:n], self.buffer[n:]
+        return data
+
+    def _frame(self):
+        b0, b1 = self._read(2)
+        n = b1 & 0x7F
+        if n == 126:
+            (n,) = struct.unpack("!H", self._read(2))
+        elif n == 127:
+            (n,) = struct.unpack("!Q", self._read(8))
+        mask = self._read(4) if b1 & 0x80 else None
+        payload = self._read(n)
+        if mask:
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        return bool(b0 & 0x80), b0 & 0x0F, payload
+
+    def receive(self, timeout):
+        """Returns the next text message; raises socket.timeout when none came within timeout."""
+        self.sock.settimeout(timeout)
+        message = b""
+        while True:
+            fin, opcode, payload = self._frame()
+            if opcode == 0x9:  # ping: answer with the same payload, masked
+                mask = os.urandom(4)
+                self.sock.sendall(
+                    bytes([0x8A, 0x80 | len(payload)])
+                    + mask
+                    + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+                )
+                continue
+            if opcode == 0xA:  # pong
+                continue
+            if opcode == 0x8:
+                raise BrowserError("the DevTools connection was closed by the browser")
+            message += payload
+            if fin:
+                return message.decode()
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+# --- Chromium and its tabs --------------------------------------------------------------------
+
+
+def _die_with_parent():
+    """In the child before exec: SIGKILL when this script dies, even by SIGKILL (Linux
+    prctl PR_SET_PDEATHSIG); its helper processes exit with the browser."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+class Chromium:
+    """A headless Chromium with a temporary profile; a context manager that always kills it."""
+
+    def __init__(self, binary="chromium", extra_flags=(), start_timeout=20.0, call_timeout=15.0):
+        self.profile = tempfile.mkdtemp(prefix="promsnmp-chromium.")
+        self.call_timeout = call_timeout
+        self.next_id = 0
+        self.tabs = {}  # sessionId -> Tab
+        self.ws = None
+        self.log = open(os.path.join(self.profile, "chromium.log"), "wb")
+        try:
+            self.process = subprocess.Popen(
+                [binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", *extra_flags,
+                 "about:blank"],
+                stdin=subprocess.DEVNULL,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its helpers in one process group, killed together
+                preexec_fn=_die_with_parent,
+            )
+        except OSError as e:
+            self.close()
+            raise BrowserError(f"cannot start {binary}: {e} (Debian: apt-get install chromium)")
+        try:
+            self._connect(start_timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self, start_timeout):
+        port_file = os.path.join(self.profile, "DevToolsActivePort")
+        deadline = time.monotonic() + start_timeout
+        while True:
+            try:
+                with open(port_file) as f:
+                    lines = f.read().split("\n")
+                if len(lines) >= 2 and lines[0].isdigit() and lines[1].startswith("/"):
+                    break
+            except FileNotFoundError:
+                pass
+            if self.process.poll() is not None:
+                raise BrowserError(f"chromium exited ({self.process.returncode}): {self.output()}")
+            if time.monotonic() > deadline:
+                raise BrowserError(f"no DevToolsActivePort after {start_timeout:.0f} s: {self.output()}")
+            time.sleep(0.05)
+        self.ws = WebSocket(f"ws://127.0.0.1:{lines[0]}{lines[1]}", timeout=self.call_timeout)
+
+    def output(self):
+        """The last lines chromium printed."""
+        try:
+            with open(os.path.join(self.profile, "chromium.log"), "rb") as f:
+                return f.read()[-2000:].decode(errors="replace").strip()
+        except OSError:
+            return ""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        """Kills chromium (its whole process group) and removes its profile; bounded, idempotent."""
+        if self.ws:
+            self.ws.close()
+            self.ws = None
+        process = getattr(self, "process", None)
+        if process and process.poll() is None:
+            for sig, wait in ((signal.SIGTERM, 3), (signal.SIGKILL, 5)):
+                try:
+                    os.killpg(process.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    process.wait(timeout=wait)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+        if process:
+            # Helpers that outlived the browser process (same group).
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        self.log.close()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+    # The protocol: one call at a time; events read while waiting go to their tab.
+    def call(self, method, params=None, session=None, timeout=None):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        self.ws.send(json.dumps(message))
+        deadline = time.monotonic() + (timeout or self.call_timeout)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise BrowserError(f"{method}: no answer within {timeout or self.call_timeout:.0f} s")
+            try:
+                answer = json.loads(self.ws.receive(left))
+            except socket.timeout:
+                continue
+            if answer.get("id") == self.next_id:
+                if "error" in answer:
+                    raise BrowserError(f"{method}: {answer['error'].get('message')}")
+                return answer.get("result", {})
+            self._event(answer)
+
+    def pump(self, seconds):
+        """Reads events for up to seconds."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                self._event(json.loads(self.ws.receive(left)))
+            except socket.timeout:
+                return
+
+    def _event(self, message):
+        tab = self.tabs.get(message.get("sessionId"))
+        if tab and "method" in message:
+            tab.on_event(message["method"], message.get("params", {}))
+
+    def open_tab(self, url, auth=None, javascript=True, width=1280, height=900, timeout=15.0):
+        """A new tab showing url, loaded (the load event fired). auth: "user:password" sent as
+        basic auth on every request of the tab. javascript=False: the page's scripts do not run
+        (DevTools' evaluate still does). Raises BrowserError when the page does not load."""
+        target = self.call(
+            "Target.createTarget", {"url": "about:blank", "newWindow": True, "background": False}
+        )["targetId"]
+        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        tab = Tab(self, target, session)
+        self.tabs[session] = tab
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            tab.call(f"{domain}.enable")
+        if auth:
+            token = base64.b64encode(auth.encode()).decode()
+            tab.call("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Basic {token}"}})
+        if not javascript:
+            tab.call("Emulation.setScriptExecutionDisabled", {"value": True})
+        tab.call(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
+        tab.navigate(url, timeout)
+        return tab
+
+
+class Tab:
+    """One page, attached through the browser's connection."""
+
+    def __init__(self, browser, target, session):
+        self.browser = browser
+        self.target = target
+        self.session = session
+        self.errors = []  # console errors, uncaught exceptions, failed loads: one line each
+        self.document_status = None  # HTTP status of the last top-level document
+        self.loads = 0  # load events seen
+
+    def call(self, method, params=None, timeout=None):
+        return self.browser.call(method, params, self.session, timeout)
+
+    def on_event(self, method, params):
+        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
+            text = " ".join(
+                str(a.get("value", a.get("description", a.get("type")))) for a in params.get("args", [])
+            )
+            self.errors.append(f"console.{params['type']}: {text}")
+        elif method == "Runtime.exceptionThrown":
+            details = params.get("exceptionDetails", {})
+            text = details.get("exception", {}).get("description") or details.get("text", "")
+            self.errors.append(f"uncaught exception: {text} ({details.get('url', '')}:{details.get('lineNumber', '')})")
+        elif method == "Log.entryAdded":
+            entry = params.get("entry", {})
+            if entry.get("level") == "error":
+                self.errors.append(f"{entry.get('source')}: {entry.get('text')} {entry.get('url', '')}".rstrip())
+        elif method == "Network.loadingFailed" and not params.get("canceled"):
+            self.errors.append(f"load failed: {params.get('errorText')} ({params.get('type')})")
+        elif method == "Network.responseReceived" and params.get("type") == "Document":
+            self.document_status = params.get("response", {}).get("status")
+        elif method == "Page.loadEventFired":
+            self.loads += 1
+
+    def navigate(self, url, timeout=15.0):
+        loads = self.loads
+        result = self.call("Page.navigate", {"url": url})
+        if result.get("errorText"):
+            raise BrowserError(f"{url}: {result['errorText']}")
+        deadline = time.monotonic() + timeout
+        while self.loads == loads:
+            if time.monotonic() > deadline:
+                raise BrowserError(f"{url}: not loaded within {timeout:.0f} s")
+            self.browser.pump(0.05)
+
+    def evaluate(self, expression, timeout=None):
+        """The value of a JavaScript expression (JSON-serialisable); raises BrowserError when it
+        throws. Promises are awaited."""
+        result = self.call(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            timeout,
+        )
+        if "exceptionDetails" in result:
+            details = result["exceptionDetails"]
+            raise BrowserError(
+                f"{expression!r}: {details.get('exception', {}).get('description') or details.get('text')}"
+            )
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, expression, seconds, interval=0.1):
+        """Polls a JavaScript expression until it is truthy; returns the seconds it took, or None
+        when it was not within seconds. An expression that throws counts as false (a page
+        between two renderings)."""
+        start = time.monotonic()
+        while True:
+            try:
+                if self.evaluate(expression):
+                    return time.monotonic() - start
+            except BrowserError:
+                pass
+            if time.monotonic() - start > seconds:
+                return None
+            self.browser.pump(interval)
+
+    def screenshot(self, path):
+        """The whole page (not only the viewport) as a PNG file."""
+        metrics = self.call("Page.getLayoutMetrics")
+        size = metrics.get("cssContentSize") or metrics["contentSize"]
+        data = self.call(
+            "Page.captureScreenshot",
+            {
+                "format": "png",
+                "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1},
+            },
+            timeout=30,
+        )["data"]
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+
+
+# --- the site page's checks -------------------------------------------------------------------
+
+# One snapshot of the page (the DOM contract of issue 17), as JSON.
+SNAPSHOT = """(() => {
+  const rows = (sel) => Array.from(document.querySelectorAll(sel));
+  const main = document.querySelector('main');
+  return {
+    generated: document.body && document.body.dataset.generated || null,
+    mainGenerated: main && main.dataset.generated || null,
+    refresh: document.body && document.body.dataset.refreshSeconds || null,
+    replicasTable: !!document.querySelector('table#replicas'),
+    devicesTable: !!document.querySelector('table#devices'),
+    discovery: !!document.querySelector('section#discovery'),
+    history: !!document.querySelector('section#history'),
+    admin: document.querySelectorAll('[data-admin]').length,
+    replicas: rows('table#replicas tr.replica').map(r => ({
+      id: r.dataset.replica, state: r.dataset.state, leader: r.dataset.leader,
+      links: Array.from(r.querySelectorAll('a.leader-link')).map(a => a.href)})),
+    devices: rows('table#devices tr.device').map(r => ({
+      name: r.dataset.device, state: r.dataset.state, poller: r.dataset.poller})),
+    noscriptRefresh: Array.from(document.querySelectorAll('noscript meta[http-equiv="refresh" i]'))
+      .map(m => m.getAttribute('content')),
+  };
+})()"""
+
+
+class CheckFailed(Exception):
+    pass
+
+
+def read_auth(path):
+    """user:password from a file holding either that or a curl config line `user = "u:p"`."""
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("user"):
+                value = line.split("=", 1)[1].strip() if "=" in line else line.split(None, 1)[1]
+                return value.strip('"')
+            if ":" in line:
+                return line
+    raise CheckFailed(f"{path}: no user:password in it")
+
+
+def check_static(name, snap, args, admin):
+    """The checks of one loaded page (tab name for the messages); returns nothing, raises."""
+    def need(condition, message):
+        if not condition:
+            raise CheckFailed(f"{name}: {message}")
+
+    for what in ("replicasTable", "devicesTable", "discovery", "history"):
+        need(snap[what], f"no {what} (table#replicas, table#devices, section#discovery, section#history)")
+    need(snap["generated"], "no data-generated on <body>")
+    need(snap["mainGenerated"], "no data-generated on <main>")
+    if args.refresh_seconds:
+        need(snap["refresh"] == str(args.refresh_seconds),
+             f"data-refresh-seconds is {snap['refresh']!r}, {args.refresh_seconds} expected")
+    ids = [r["id"] for r in snap["replicas"]]
+    need(sorted(ids) == sorted(args.replicas), f"replicas shown {ids}, expected {args.replicas}")
+    for r in snap["replicas"]:
+        need(r["state"] in ("up", "down"), f"replica {r['id']}: data-state {r['state']!r}")
+        need(r["leader"] in ("true", "false"), f"replica {r['id']}: data-leader {r['leader']!r}")
+    leaders = [r for r in snap["replicas"] if r["leader"] == "true"]
+    need(len(leaders) == 1, f"{len(leaders)} replicas marked leader: {[r['id'] for r in leaders]}")
+    if args.leader:
+        leader_id, address = args.leader.split("=", 1)
+        need(leaders[0]["id"] == leader_id, f"{leaders[0]['id']} marked leader, {leader_id} leads")
+        need(leaders[0]["links"], f"the leader's row ({leader_id}) has no a.leader-link")
+        host = urllib.parse.urlsplit(leaders[0]["links"][0]).netloc
+        need(host == address, f"the leader link {leaders[0]['links'][0]} does not point to {address}")
+    for r in snap["replicas"]:
+        if r["leader"] != "true":
+            need(not r["links"], f"replica {r['id']} is no leader but has a.leader-link")
+    names = [d["name"] for d in snap["devices"]]
+    need(len(names) == len(set(names)), f"a device is shown twice: {sorted(names)}")
+    need(sorted(names) == sorted(args.devices),
+         f"devices shown {sorted(names)}, the inventory has {sorted(args.devices)}")
+    for d in snap["devices"]:
+        need(d["state"] in ("up", "down", "unpolled"), f"device {d['name']}: data-state {d['state']!r}")
+        need(d["poller"] in ("", *args.replicas), f"device {d['name']}: data-poller {d['poller']!r}")
+    if not admin:
+        need(snap["admin"] == 0, f"{snap['admin']} admin-only elements ([data-admin]) shown to a reader")
+
+
+def wait_or_fail(tab, name, expression, seconds, what):
+    took = tab.wait_for(expression, seconds)
+    if took is None:
+        raise CheckFailed(f"{name}: {what} not within {seconds:.0f} s: {json.dumps(tab.evaluate(SNAPSHOT))[:1500]}")
+    return took
+
+
+def all_up(args):
+    replicas = " && ".join(
+        f"document.querySelector('tr.replica[data-replica=\"{r}\"]')?.dataset.state === 'up'"
+        for r in args.replicas)
+    devices = " && ".join(
+        f"document.querySelector('tr.device[data-device={json.dumps(d)}]')?.dataset.state === 'up'"
+        for d in args.devices)
+    return f"({replicas}) && ({devices or 'true'})"
+
+
+def check_site(args):
+    """Runs every check in one browser; on a failure, the front door's page is kept as
+    <screenshot>-failure.png."""
+    started = time.monotonic()
+
+    def say(text):
+        print(f"  [{time.monotonic() - started:4.1f} s] {text}", flush=True)
+
+    with Chromium(binary=args.chromium) as browser:
+        tabs = {}
+        try:
+            run_checks(browser, tabs, args, say)
+        except CheckFailed:
+            if args.screenshot and "front door" in tabs:
+                path = args.screenshot.removesuffix(".png") + "-failure.png"
+                try:
+                    tabs["front door"].screenshot(path)
+                    say(f"the page at the failure: {path}")
+                except BrowserError as e:
+                    say(f"no screenshot of the failure: {e}")
+            raise
+
+
+def run_checks(browser, tabs, args, say):
+    admin_auth = read_auth(args.admin_auth)
+    read_auth_ = read_auth(args.read_auth) if args.read_auth else None
+    period = args.refresh_seconds or 5
+    urls = [("front door", args.url)] + [("replica", u) for u in args.replica_url]
+    for name, url in urls:
+        tabs[name] = browser.open_tab(url, auth=admin_auth)
+        if tabs[name].document_status != 200:
+            raise CheckFailed(f"{name} ({url}): HTTP {tabs[name].document_status}")
+    # Every replica and device up: the site was ready before the test, but a replica's
+    # view of the others can lag one refresh.
+    for name, tab in tabs.items():
+        took = wait_or_fail(tab, name, all_up(args), 2 * period + 2, "every replica and device up")
+        snap = tab.evaluate(SNAPSHOT)
+        check_static(name, snap, args, admin=True)
+        leader = next(r["id"] for r in snap["replicas"] if r["leader"] == "true")
+        say(f"{name}: {len(snap['replicas'])} replicas up, leader {leader}, {len(snap['devices'])} "
+            f"devices up (pollers: {', '.join(sorted({d['poller'] for d in snap['devices']}))}), "
+            f"{snap['admin']} admin-only elements, all up after {took:.1f} s")
+        if args.min_admin_elements and snap["admin"] < args.min_admin_elements:
+            raise CheckFailed(f"{name}: {snap['admin']} admin-only elements ([data-admin]) shown to "
+                              f"the admin, at least {args.min_admin_elements} expected")
+
+    if args.read_auth:
+        reader = browser.open_tab(args.url, auth=read_auth_)
+        if reader.document_status != 200:
+            raise CheckFailed(f"read-only user: HTTP {reader.document_status}")
+        wait_or_fail(reader, "read-only user", all_up(args), 2 * period + 2, "every replica and device up")
+        check_static("read-only user", reader.evaluate(SNAPSHOT), args, admin=False)
+        say("read-only user: the page, no admin-only element")
+        tabs["read-only user"] = reader
+
+    nojs = browser.open_tab(args.url, auth=admin_auth, javascript=False)
+    snap = nojs.evaluate(SNAPSHOT)
+    if not (snap["replicasTable"] and snap["devicesTable"]):
+        raise CheckFailed(f"without JavaScript: no replicas or devices table: {json.dumps(snap)[:1500]}")
+    if len(snap["replicas"]) != len(args.replicas) or len(snap["devices"]) != len(args.devices):
+        raise CheckFailed(f"without JavaScript: {len(snap['replicas'])} replicas, "
+                          f"{len(snap['devices'])} devices shown")
+    refresh = [c for c in snap["noscriptRefresh"] if c.split(";")[0].strip() == str(period)]
+    if not refresh:
+        raise CheckFailed(f"without JavaScript: no <noscript><meta http-equiv=refresh content={period}>: "
+                          f"{snap['noscriptRefresh']}")
+    nojs_generated, nojs_loads = snap["generated"], nojs.loads
+    say(f"without JavaScript: {len(snap['replicas'])} replicas, {len(snap['devices'])} devices, "
+        f"meta refresh {refresh[0]!r}")
+    tabs["without JavaScript"] = nojs
+
+    # The JavaScript refresh swaps <main> in place: a mark set now survives it, a reload
+    # would lose it. Without a kill, one refresh is waited for; with one, the killed
+    # replica's row turning down is that refresh.
+    if args.screenshot:
+        tabs["front door"].screenshot(args.screenshot)
+        say(f"screenshot (every replica up): {args.screenshot}")
+    live = {name: tab for name, tab in tabs.items() if name != "without JavaScript"}
+    before = {}
+    for name, tab in live.items():
+        tab.evaluate("window.__sitePageTest = 'same page'")
+        before[name] = (tab.evaluate("document.querySelector('main').dataset.generated"), tab.loads)
+    if args.kill_cmd:
+        victim = args.killed
+        say(f"killing {victim}: {args.kill_cmd}")
+        subprocess.run(args.kill_cmd, shell=True, check=True, timeout=10)
+        killed_at = time.monotonic()
+        bound = 2 * period
+        down = f"document.querySelector('tr.replica[data-replica={json.dumps(victim)}]')?.dataset.state === 'down'"
+        for name, tab in live.items():
+            left = max(0.0, bound - (time.monotonic() - killed_at))
+            if tab.wait_for(down, left) is None:
+                raise CheckFailed(f"{name}: {victim} not down within {bound} s (2 refresh periods) of the kill: "
+                                  f"{json.dumps(tab.evaluate(SNAPSHOT)['replicas'])}")
+            say(f"{name}: {victim} down {time.monotonic() - killed_at:.1f} s after the kill "
+                f"(bound {bound} s, 2 refresh periods)")
+            snap = tab.evaluate(SNAPSHOT)
+            others = [r for r in snap["replicas"] if r["id"] != victim]
+            if any(r["state"] != "up" for r in others):
+                raise CheckFailed(f"{name}: after the kill of {victim}: {json.dumps(snap['replicas'])}")
+    else:
+        for name, tab in live.items():
+            wait_or_fail(tab, name, "document.querySelector('main').dataset.generated !== "
+                         + json.dumps(before[name][0]), 2 * period + 2, "a refresh of <main>")
+    for name, tab in live.items():
+        generated, loads = before[name]
+        if tab.evaluate("window.__sitePageTest") != "same page" or tab.loads != loads:
+            raise CheckFailed(f"{name}: the page was reloaded, not refreshed in place")
+        if tab.evaluate("document.querySelector('main').dataset.generated") == generated:
+            raise CheckFailed(f"{name}: <main>'s data-generated did not change ({generated})")
+    say("every tab refreshed in place (<main>'s data-generated changed, no reload)")
+
+    # The page without JavaScript reloads itself (its meta refresh) meanwhile.
+    took = nojs.wait_for(f"document.body && document.body.dataset.generated !== {json.dumps(nojs_generated)}",
+                         2 * period + 2)
+    if took is None or nojs.loads == nojs_loads:
+        raise CheckFailed(f"without JavaScript: the page did not reload itself within {2 * period + 2} s")
+    say("without JavaScript: the page reloaded itself (meta refresh)")
+
+    browser.pump(0.2)
+    errors = [f"{name}: {e}" for name, tab in tabs.items() for e in tab.errors]
+    if errors:
+        raise CheckFailed("console errors:\n  " + "\n  ".join(errors))
+    say(f"no console error in {len(tabs)} tabs")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="check promsnmp's site page (issue 17's DOM contract)")
+    check.add_argument("--url", required=True, help="the page through the front door (HAProxy)")
+    check.add_argument("--replica-url", action="append", default=[],
+                       help="the page on one replica directly (repeatable; not the one killed)")
+    check.add_argument("--admin-auth", required=True, help="file: user:password or a curlrc user line")
+    check.add_argument("--read-auth", help="the read-only user's file: no [data-admin] element for it")
+    check.add_argument("--replicas", required=True, type=lambda s: s.split(","),
+                       help="the replica ids, comma-separated")
+    check.add_argument("--devices", default=[], type=lambda s: [d for d in s.split(",") if d],
+                       help="the inventory's device names, comma-separated")
+    check.add_argument("--leader", help="ID=HOST:PORT: the leader and the address its link points to")
+    check.add_argument("--refresh-seconds", type=int, help="the page's refresh period (default 5)")
+    check.add_argument("--min-admin-elements", type=int, default=0,
+                       help="at least this many [data-admin] elements on the admin's page")
+    check.add_argument("--kill-cmd", help="shell command killing a replica (run once, pages open)")
+    check.add_argument("--killed", help="the id of the replica --kill-cmd kills")
+    check.add_argument("--screenshot", help="PNG file of the front door's page")
+    check.add_argument("--chromium", default="chromium")
+    args = parser.parse_args()
+    # timeout(1) and ctest stop a test with SIGTERM: exit through the finally blocks (chromium
+    # killed, its profile removed).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.kill_cmd and not args.killed:
+        parser.error("--kill-cmd needs --killed")
+    try:
+        check_site(args)
+    except CheckFailed as e:
+        print(f"FAIL: {e}", flush=True)
+        return 1
+    except BrowserError as e:
+        print(f"FAIL: browser: {e}", flush=True)
+        return 1
+    print("browser checks passed", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
