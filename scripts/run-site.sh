@@ -272,7 +272,7 @@ replica_start() { # refuses (nothing started) while the replica's elector or col
   mkdir -p "$dir/state"
   rm -f "$dir/elector.sock"
   launch "elector-$n" "$bin/elector" --config.file="$etc/elector.cfg" --backend=redis \
-    --redis.address="127.0.0.1:$redis_port" --id="replica-$n" --socket="$dir/elector.sock" \
+    --redis.address="127.0.0.1:$redis_port" --id="promsnmp-$n" --socket="$dir/elector.sock" \
     --lease.ttl="$lease_ttl" --web.listen-address="127.0.0.1:$(elector_port "$n")"
   collector_launch "$n"
   wait_until 30 "replica $n to be ready" replica_ready "$n"
@@ -281,6 +281,8 @@ collector_launch() { # N: replica N's promsnmp, on its elector's socket
   local dir=$run/replica-$1
   PROMSNMP_ELECTOR_SOCKET=$dir/elector.sock PROMSNMP_STATE_DIR=$dir/state \
     PROMSNMP_WEB_CONFIG_FILE=$run/secrets/web.yml PROMSNMP_WEB_ADMIN_USERS=admin \
+    PROMSNMP_REPLICA_ID=promsnmp-$1 \
+    PROMSNMP_PEERS="http://127.0.0.1:$(replica_port 1),http://127.0.0.1:$(replica_port 2),http://127.0.0.1:$(replica_port 3)" \
     launch "promsnmp-$1" "$bin/promsnmp" --config.file="$etc/promsnmp.cfg" \
     --web.listen-address="127.0.0.1:$(replica_port "$1")"
 }

@@ -405,6 +405,25 @@ size_t InventoryStore::collectGarbage() {
   return removed;
 }
 
+std::vector<Header> InventoryStore::keptHeaders() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<Header> headers;
+  for (uint64_t version : slots_.listSlots()) {
+    std::optional<std::string> prefix = slots_.readSlot(version, kMaxHeaderSize);
+    if (!prefix || detectFormat(*prefix) != EnvelopeFormat::V2) {
+      continue;
+    }
+    try {
+      headers.push_back(readHeader(*prefix));
+    } catch (const TruncatedException&) {
+      // Shorter than a header: verify() reports it.
+    } catch (const DataException&) {
+      // Not a header this build reads (a newer format, unknown flags): verify() says so.
+    }
+  }
+  return headers;
+}
+
 Snapshot InventoryStore::readVersion(uint64_t version) {
   std::lock_guard<std::mutex> lock(mutex_);
   std::optional<std::string> bytes = slots_.readSlot(version, options_.maxFileBytes + 1);

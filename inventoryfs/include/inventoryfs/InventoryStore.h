@@ -118,6 +118,11 @@ class InventoryStore {
   /// One version's content (for rollback and history).
   Snapshot readVersion(uint64_t version);
 
+  /// The headers of the kept versions, oldest first, read without decrypting (a prefix of each
+  /// file): cheap enough for a status page, but not authenticated — verify() checks them. Files
+  /// that are not format 2/3 or are too short to hold a header are left out.
+  std::vector<Header> keptHeaders();
+
   /// The newest (version, epoch) accepted by load().
   std::pair<uint64_t, uint64_t> lastAccepted() const;
 

@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include <Poco/Environment.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SSLException.h>
@@ -549,7 +550,9 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
                      access_.get(),
                      static_cast<double>(config_.discoveryMaxRequestsPerMinute),
                      modules_.get(),
-                     profiles_.get()};
+                     profiles_.get(),
+                     config_.replicaId,
+                     config_.peers};
 
   httpThreads_ = std::make_unique<Poco::ThreadPool>("http", 4, kHttpThreads);
   try {
@@ -562,6 +565,10 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
     }
     socket.bind(listenAddressOf(config_.listenAddress), true, false);
     socket.listen(256);
+    if (context.replicaId.empty()) {  // two replicas on one host differ by port
+      context.replicaId =
+          Poco::Environment::nodeName() + ":" + std::to_string(socket.address().port());
+    }
     // POCO holds a thread per keep-alive connection: size the pool for the connections a site
     // keeps open (Prometheus servers, HAProxy), not for the cores.
     auto* params = new Poco::Net::HTTPServerParams;

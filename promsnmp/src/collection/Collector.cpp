@@ -683,6 +683,15 @@ std::vector<TargetState> Collector::targetStates() const {
       state.ageSeconds = secondsBetween(entry->storedAt, now);
       state.durationSeconds = entry->last->durationSeconds;
       state.interfaces = entry->lastGood ? entry->lastGood->interfaces.size() : 0;
+      state.dataAgeSeconds = entry->lastGood ? secondsBetween(entry->goodAt, now) : -1;
+      state.polls = entry->polls;
+      for (uint64_t n : entry->errors) {
+        state.failures += n;
+      }
+      const uint64_t shown = std::min<uint64_t>(entry->polls, 32);
+      for (uint64_t i = shown; i-- > 0;) {
+        state.recent += ((entry->recentUp >> i) & 1U) != 0 ? '+' : '-';
+      }
     }
     states.push_back(std::move(state));
   }

@@ -47,6 +47,10 @@ struct TargetState {
   double ageSeconds = 0;
   double durationSeconds = 0;
   size_t interfaces = 0;
+  double dataAgeSeconds = -1;  // age of the data served (the last good poll); -1: none
+  uint64_t polls = 0;          // polls here since the device's entry was made
+  uint64_t failures = 0;
+  std::string recent;  // the last polls, oldest first: '+' up, '-' down (at most 32)
 };
 
 /// A (device, module set) polled here, for the landing page.

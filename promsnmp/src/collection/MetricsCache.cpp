@@ -186,6 +186,8 @@ std::shared_ptr<const CacheEntry> MetricsCache::storeLocked(
   auto e = std::make_shared<CacheEntry>(old ? *old : CacheEntry{});
   e->last = outcome.result;
   e->storedAt = now;
+  ++e->polls;
+  e->recentUp = (e->recentUp << 1U) | (outcome.result->up() ? 1U : 0U);
   if (outcome.result->up()) {
     e->lastGood = outcome.result;
     e->body = std::move(outcome.body);

@@ -56,6 +56,8 @@ struct CacheEntry {
   std::chrono::steady_clock::time_point storedAt{};  // when `last` was stored
   std::chrono::steady_clock::time_point goodAt{};    // when `lastGood` was stored
   std::array<uint64_t, kPollErrorReasons.size()> errors{};  // failed polls by reason
+  uint64_t polls = 0;                                       // polls stored, good or failed
+  uint64_t recentUp = 0;  // the last min(polls, 64) outcomes, bit 0 the newest: 1 = up
 };
 
 /// The answer to get().
@@ -79,8 +81,10 @@ struct CacheLookup {
 
 class MetricsCache {
  public:
-  /// Added to a hole's threshold: scrape jitter and a slow answer are not holes.
-  static constexpr std::chrono::milliseconds kHoleSlack{250};
+  /// Added to a hole's threshold: scrape jitter, a slow answer and a stalled thread in a burst
+  /// of requests are not holes (scrape intervals are seconds; 250 ms made a burst on a loaded
+  /// machine poll twice).
+  static constexpr std::chrono::milliseconds kHoleSlack{1000};
 
   struct Options {
     std::chrono::milliseconds ttl{300000};  // CACHE_EXP_MILLIS

@@ -81,6 +81,9 @@ struct Config : common::ConfigProvenance {
   std::string tenantId;
   std::optional<double> siteLatitude;
   std::optional<double> siteLongitude;
+  // --- site page (every replica's `/` shows the whole site)
+  std::string replicaId;           // this replica's name; "" = "<hostname>:<port>"
+  std::vector<std::string> peers;  // every replica's base URL, or dns:NAME:PORT; empty: alone
 
   // --- SNMP
   int64_t snmpMaxInFlight;           // requests outstanding over all devices

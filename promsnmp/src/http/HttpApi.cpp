@@ -37,6 +37,7 @@
 #include "inventoryfs/Merge.h"
 #include "leadership/Leadership.h"
 #include "modules/ModuleRegistry.h"
+#include "site/PeerClient.h"
 
 namespace promsnmp {
 
@@ -51,6 +52,10 @@ namespace {
 constexpr const char* kTextPlain = "text/plain; charset=utf-8";
 constexpr const char* kJson = "application/json";
 constexpr size_t kGzipThreshold = 1024;
+/// The site page refreshes itself this often; a replica that does not answer its peers within
+/// kPeerTimeout is shown down.
+constexpr int kSiteRefreshSeconds = 5;
+constexpr std::chrono::milliseconds kPeerTimeout{1500};
 
 class ApiHandler : public Poco::Net::HTTPRequestHandler {
  public:
@@ -173,40 +178,6 @@ bool isUuid(const std::string& text) {
   return true;
 }
 
-/// A poll's duration for a person: "146 ms" under a second, "2.4 s" above.
-std::string pollDuration(double seconds) {
-  char text[32];
-  if (seconds < 1) {
-    std::snprintf(text, sizeof(text), "%.0f ms", seconds * 1000);
-  } else {
-    std::snprintf(text, sizeof(text), "%.1f s", seconds);
-  }
-  return text;
-}
-
-std::string htmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 /// Why `next`, an operator's version replacing `current` (devices matched by id, as
 /// markOperatorFields leaves them), cannot be written: a device it gives or changes the modules
 /// or auth of names a module or auth that `registry` does not have, or names any while no module
@@ -321,6 +292,7 @@ HttpApi::HttpApi(ApiContext context)
       {"/-/reload", {&HttpApi::reload, "POST,PUT", "POST,PUT"}},
       {"/config", {&HttpApi::config, "GET,HEAD", ""}},
       {"/", {&HttpApi::landing, "GET,HEAD", ""}},
+      {"/promsnmp/site/replica", {&HttpApi::siteReplica, "GET,HEAD", ""}},
   };
 }
 
@@ -1049,108 +1021,164 @@ void HttpApi::config(HTTPServerRequest& request, HTTPServerResponse& response) {
   send(request, response, 200, kTextPlain, context_.describeConfig());
 }
 
-void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) {
-  auto status = context_.inventory.status();
-  std::string role = context_.leadership.describe();
-  const std::string blocked = "elected, but cannot write the inventory";
-  if (!status.lastError.empty() && role.rfind(blocked, 0) == 0) {
-    role = blocked + " (below)";  // the share's problem is told once, in its own line
+ReplicaReport HttpApi::localReport() const {
+  ReplicaReport r;
+  r.replica = context_.replicaId;
+  for (uint8_t b : context_.store.writerId()) {
+    static const char* kHex = "0123456789abcdef";
+    r.writerId += kHex[b >> 4U];
+    r.writerId += kHex[b & 15U];
   }
+  r.role = context_.leadership.describe();
+  r.leading = context_.leadership.isLeader();
+  r.elected = context_.leadership.isElected();
+  r.holder = context_.leadership.holder();
+  auto status = context_.inventory.status();
+  const bool ready = context_.lifecycle.ready && !context_.lifecycle.draining && status.loaded;
+  r.health = !status.loaded ? "DOWN" : ready ? "UP" : "OUT_OF_SERVICE";
+  r.version = status.version;
+  r.epoch = status.epoch;
+  r.inventoryDevices = status.devices;
+  if (!status.lastError.empty()) {
+    r.share = status.shareProblem.empty() ? "error" : status.shareProblem;
+    r.shareError = status.lastError;
+  }
+  auto msSince = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  r.startedAtMs = msSince(context_.startedAt);
+  r.nowMs = msSince(std::chrono::system_clock::now());
+  auto view = context_.inventory.current();
+  for (const TargetState& t : context_.collector.targetStates()) {
+    if (!t.polled) {
+      continue;  // polled by another replica, or by none
+    }
+    DeviceReport d;
+    d.name = t.name;
+    d.up = t.up;
+    d.error = t.error;
+    d.ageSeconds = t.ageSeconds;
+    d.durationSeconds = t.durationSeconds;
+    d.dataAgeSeconds = t.dataAgeSeconds;
+    const inventoryfs::Device* device = view->find(t.name);
+    d.interfaces =
+        device != nullptr && hasModules(*device) ? -1 : static_cast<int64_t>(t.interfaces);
+    d.polls = t.polls;
+    d.failures = t.failures;
+    d.recent = t.recent;
+    r.devices.push_back(std::move(d));
+  }
+  if (context_.discovery != nullptr) {
+    std::vector<DiscoveryService::Run> runs = context_.discovery->runs();
+    std::sort(runs.begin(), runs.end(),
+              [](const auto& a, const auto& b) { return a.queuedAt > b.queuedAt; });
+    for (size_t i = 0; i < runs.size() && i < 10; ++i) {
+      const DiscoveryService::Run& run = runs[i];
+      RunReport out;
+      out.id = run.id;
+      out.trigger = DiscoveryService::triggerName(run.trigger);
+      out.state = DiscoveryService::stateName(run.state);
+      out.startedAtMs = run.startedAt.time_since_epoch().count() == 0 ? 0 : msSince(run.startedAt);
+      out.finishedAtMs =
+          run.finishedAt.time_since_epoch().count() == 0 ? 0 : msSince(run.finishedAt);
+      out.seeds = run.seeds;
+      out.found = run.found;
+      out.added = run.merge.newDevices;
+      out.changed = run.merge.updatedDevices + run.merge.newAgents;
+      out.version = run.version;
+      out.error = run.error;
+      r.runs.push_back(std::move(out));
+    }
+  }
+  return r;
+}
+
+std::vector<InventoryVersion> HttpApi::inventoryHistory() {
+  const uint64_t version = context_.inventory.status().version;
+  {
+    std::lock_guard<std::mutex> lock(siteMutex_);
+    if (version == historyVersion_) {
+      return history_;
+    }
+  }
+  std::vector<InventoryVersion> history;
+  try {
+    for (const inventoryfs::Header& h : context_.store.keptHeaders()) {
+      history.push_back(InventoryVersion{h.version, h.epoch, h.writerIdHex(),
+                                         (h.flags & inventoryfs::kFlagAdminWrite) != 0,
+                                         h.createdAtMs});
+    }
+  } catch (const std::exception&) {
+    // The share cannot be listed now: the page says what the replicas say about it.
+  }
+  std::lock_guard<std::mutex> lock(siteMutex_);
+  historyVersion_ = version;
+  history_ = history;
+  return history;
+}
+
+void HttpApi::siteReplica(HTTPServerRequest& request, HTTPServerResponse& response) {
+  send(request, response, 200, kJson, toJson(localReport()));
+}
+
+void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) {
+  SitePageInput in;
+  in.local = localReport();
+  std::vector<std::string> urls = expandPeers(context_.peers, in.problems);
+  const std::string authorization = request.get("Authorization", "");
+  in.answers = askPeers(urls, authorization, kPeerTimeout);
+  {
+    std::lock_guard<std::mutex> lock(siteMutex_);
+    for (const PeerAnswer& a : in.answers) {
+      if (a.report) {
+        peerNames_[a.url] = a.report->replica;
+      }
+    }
+    in.knownNames = peerNames_;
+  }
+  auto status = context_.inventory.status();
   static const std::map<std::string, std::string> kShareProblems = {
       {"missing", "missing (not mounted, or emptied)"},
       {"rolled_back", "older than the version served (restored from a backup, or versions lost)"},
       {"unreadable", "unreadable"},
       {"storage_error", "failing (a storage error)"}};
-  std::ostringstream html;
-  html << "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>promsnmp</title>"
-       << "<style>body{font-family:sans-serif;margin:2em}"
-       << "td,th{padding:2px 10px;text-align:left;vertical-align:top;white-space:nowrap}"
-       << "td.list{white-space:normal}.down{color:#b00}.up{color:#070}</style></head><body>"
-       << "<h1>promsnmp</h1><p>Inventory version " << status.version << " (epoch " << status.epoch
-       << "), " << status.devices << " devices, role " << htmlEscape(role) << ".</p>";
   if (!status.lastError.empty()) {
     auto problem = kShareProblems.find(status.shareProblem);
-    html << "<p class=\"down\">The shared inventory is "
-         << htmlEscape(problem != kShareProblems.end() ? problem->second : status.shareProblem)
-         << ": " << htmlEscape(status.lastError) << ". Serving the last good version.";
-    if (status.shareProblem == "missing" || status.shareProblem == "rolled_back") {
-      html << " If the share was restored from a backup or came back empty, <code>POST "
-              "/promsnmp/inventory/republish</code> (admin) publishes the leader's last good "
-              "inventory into it.";
-    }
-    html << "</p>";
+    in.shareProblemWords = problem != kShareProblems.end() ? problem->second : "unreadable";
   }
-  html << "<p><a href=\"/metrics\">/metrics</a> · <a href=\"/targets\">/targets</a> · "
-       << "<a href=\"/actuator/health\">/actuator/health</a> · <a href=\"/config\">/config</a>"
-       << "</p><table><tr><th>target</th><th>address</th><th>state</th><th>last poll</th>"
-       << "<th>duration</th><th>interfaces</th><th>profile</th><th>modules</th></tr>";
   auto view = context_.inventory.current();
-  for (const TargetState& t : context_.collector.targetStates()) {
-    std::string state = !t.polled ? "not polled yet" : t.up ? "up" : "down: " + t.error;
-    std::string encoded;
-    Poco::URI::encode(t.name, "&?=#+%", encoded);
-    // How discovery classified the device; why, as the cell's tooltip.
-    const inventoryfs::Device* device = view->find(t.name);
-    std::string profile = "-";
-    std::string reason;
-    std::string modules = "-";
-    if (device != nullptr && device->profile) {
-      profile = device->profile->name;
-      reason = device->profile->reason.value_or("");
+  for (const inventoryfs::Device& device : view->inventory.devices) {
+    std::optional<SnmpTarget> target = view->targetFor(device);
+    if (!target) {
+      continue;
     }
-    // A device polled with its modules has no interface-set poll: no interface count (nor one
-    // not polled yet).
-    const bool polledWithModules = device != nullptr && hasModules(*device);
-    if (device != nullptr && device->modules) {
-      modules.clear();
-      for (const std::string& m : *device->modules) {
-        modules += (modules.empty() ? "" : ", ") + m;
+    SiteDevice d;
+    d.name = target->name;
+    d.address = target->address + ":" + std::to_string(target->port);
+    if (device.profile) {
+      d.profile = device.profile->name;
+      d.reason = device.profile->reason.value_or("");
+    }
+    if (device.modules) {
+      for (const std::string& m : *device.modules) {
+        d.modules += (d.modules.empty() ? "" : ", ") + m;
       }
     }
-    html << "<tr><td><a href=\"/snmp?target=" << htmlEscape(encoded) << "\">" << htmlEscape(t.name)
-         << "</a></td><td>" << htmlEscape(t.address) << "</td><td class=\""
-         << (t.up ? "up" : "down") << "\">" << htmlEscape(state) << "</td><td>"
-         << (t.polled ? std::to_string(static_cast<int>(t.ageSeconds)) + " s ago" : "-")
-         << "</td><td>" << (t.polled ? pollDuration(t.durationSeconds) : "-") << "</td><td>"
-         << (polledWithModules || !t.polled ? std::string("-") : std::to_string(t.interfaces))
-         << "</td><td title=\"" << htmlEscape(reason) << "\">" << htmlEscape(profile)
-         << "</td><td class=\"list\">" << htmlEscape(modules) << "</td></tr>";
+    in.devices.push_back(std::move(d));
   }
-  html << "</table>";
-  std::vector<ModuleSetState> sets = context_.collector.moduleSetStates();
-  if (!sets.empty()) {
-    html << "<h2>snmp_exporter module sets polled here</h2><table><tr><th>target</th>"
-         << "<th>modules</th><th>auth</th><th>state</th><th>last poll</th><th>duration</th></tr>";
-    for (const ModuleSetState& m : sets) {
-      std::string state = !m.polled         ? "not polled yet"
-                          : !m.up           ? "down: " + m.error
-                          : m.error.empty() ? "up"
-                                            : "up; failed: " + m.error;
-      std::string url = "/snmp?target=";
-      std::string encoded;
-      Poco::URI::encode(m.target, "&?=#+%", encoded);
-      url += encoded + "&module=";
-      encoded.clear();
-      Poco::URI::encode(m.modules, "&?=#+%", encoded);
-      url += encoded;
-      if (!m.auth.empty() && m.auth.rfind("module:", 0) != 0) {
-        encoded.clear();
-        Poco::URI::encode(m.auth, "&?=#+%", encoded);
-        url += "&auth=" + encoded;
-      }
-      html << "<tr><td><a href=\"" << htmlEscape(url) << "\">" << htmlEscape(m.target)
-           << "</a></td><td class=\"list\">"
-           << htmlEscape(Poco::replace(m.modules, std::string(","), std::string(", ")))
-           << "</td><td>" << htmlEscape(m.auth.empty() ? "(inventory)" : m.auth)
-           << "</td><td class=\"" << (m.up && m.error.empty() ? "up" : "down") << "\">"
-           << htmlEscape(state) << "</td><td>"
-           << (m.polled ? std::to_string(static_cast<int>(m.ageSeconds)) + " s ago" : "-")
-           << "</td><td>" << (m.polled ? pollDuration(m.durationSeconds) : "-") << "</td></tr>";
-    }
-    html << "</table>";
+  in.history = inventoryHistory();
+  in.localModuleSets = context_.collector.moduleSetStates();
+  if (context_.access != nullptr) {
+    AuthResult auth = context_.access->check(authorization);
+    in.viewer = auth.user;
+    in.admin = auth.allows(Scope::Admin);
   }
-  html << "</body></html>\n";
-  send(request, response, 200, "text/html; charset=utf-8", html.str());
+  in.refreshSeconds = kSiteRefreshSeconds;
+  in.nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  in.filter = query(request, "q");
+  send(request, response, 200, "text/html; charset=utf-8", renderSitePage(in));
 }
 
 }  // namespace promsnmp

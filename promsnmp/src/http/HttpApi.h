@@ -8,11 +8,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include "exposition/SelfMetrics.h"
 #include "inventoryfs/InventoryStore.h"
+#include "site/SitePage.h"
+#include "site/SiteReport.h"
 
 namespace Poco::Net {
 class HTTPServerRequest;
@@ -55,6 +58,10 @@ struct ApiContext {
   const ModuleRegistry* modules = nullptr;  // the module files, for the health details
   /// The profiles files, for the health details.
   const ProfileRegistry* profiles = nullptr;
+  // The site page.
+  std::string replicaId;           // this replica's name
+  std::vector<std::string> peers;  // site.peers as configured (expanded per page)
+  std::chrono::system_clock::time_point startedAt = std::chrono::system_clock::now();
 };
 
 /// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):
@@ -99,6 +106,11 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
   void reload(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void config(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void landing(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  void siteReplica(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
+  /// What this replica tells the site page of any replica (GET /promsnmp/site/replica).
+  ReplicaReport localReport() const;
+  /// The kept versions' headers, read again only when the served version changed.
+  std::vector<InventoryVersion> inventoryHistory();
   void discovery(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void startDiscovery(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&);
   void deleteSeeds(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&,
@@ -132,6 +144,12 @@ class HttpApi : public Poco::Net::HTTPRequestHandlerFactory {
   double bucketTokens_ = 0;
   std::chrono::steady_clock::time_point bucketAt_{};
   std::map<std::string, Route> routes_;
+  // The site page: the name each peer URL last answered with (a replica that stops answering
+  // keeps its name), and the inventory history of the version last read.
+  std::mutex siteMutex_;
+  std::map<std::string, std::string> peerNames_;
+  uint64_t historyVersion_ = UINT64_MAX;
+  std::vector<InventoryVersion> history_;
 };
 
 }  // namespace promsnmp

@@ -82,6 +82,10 @@ uint64_t Leadership::epoch() const {
   return epoch_;
 }
 
+std::string Leadership::holder() const {
+  return mode_ == Mode::Elector ? client_->holder() : std::string();
+}
+
 std::string Leadership::describe() const {
   std::optional<Lease> current = lease();
   std::string blocked = current && writeCheck_ ? writeCheck_() : std::string();

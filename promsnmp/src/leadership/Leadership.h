@@ -65,6 +65,9 @@ class Leadership : public std::enable_shared_from_this<Leadership> {
   /// "follower (leader: pod-b)", "deposed: …".
   std::string describe() const;
 
+  /// The lease holder the elector announced ("" without an elector, or before it said).
+  std::string holder() const;
+
   /// Commits `change` as the leader, fencing first when this lease has not been fenced yet.
   /// Throws NotLeader when this replica does not lead, inventoryfs::FencedException when the file
   /// says a newer leader exists (this replica then steps down), and what the store throws.

@@ -55,6 +55,7 @@ class MetricsCacheTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testStatusOfLookup);
   CPPUNIT_TEST(testHoleInRequestsPollsLive);
   CPPUNIT_TEST(testTakeoverTooSlowServesTheFreshEntry);
+  CPPUNIT_TEST(testStalledRequestInBurstIsNoHole);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -77,7 +78,7 @@ class MetricsCacheTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT(request() == CacheLookup::Source::Hit);
     }
     CPPUNIT_ASSERT_EQUAL(1, polls);
-    clock_->advance(milliseconds(4000));  // one scrape went elsewhere
+    clock_->advance(milliseconds(5000));  // over 1.5 x 2.2 s + 1 s: scrapes went elsewhere
     CPPUNIT_ASSERT(request() == CacheLookup::Source::Polled);
     CPPUNIT_ASSERT_EQUAL(2, polls);
     CPPUNIT_ASSERT_EQUAL(uint64_t(1), cache.stats().takeovers);
@@ -90,6 +91,25 @@ class MetricsCacheTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT(request() == CacheLookup::Source::Hit || i < 2);
     }
     CPPUNIT_ASSERT(polls <= 3);
+  }
+
+  // A burst of requests for one target, one of its threads stalled for 900 ms by a loaded
+  // machine: no hole (the slack is a second), one poll.
+  void testStalledRequestInBurstIsNoHole() {
+    MetricsCache cache(*clock_, {});
+    int polls = 0;
+    auto poll = [&](Previous) {
+      ++polls;
+      return outcome("r1", PollError::None, polls);
+    };
+    CPPUNIT_ASSERT(cache.get("r1", milliseconds(0), poll).source == CacheLookup::Source::Polled);
+    for (int i = 0; i < 20; ++i) {  // a millisecond apart
+      clock_->advance(milliseconds(1));
+      CPPUNIT_ASSERT(cache.get("r1", milliseconds(0), poll).source == CacheLookup::Source::Hit);
+    }
+    clock_->advance(milliseconds(900));
+    CPPUNIT_ASSERT(cache.get("r1", milliseconds(0), poll).source == CacheLookup::Source::Hit);
+    CPPUNIT_ASSERT_EQUAL(1, polls);
   }
 
   // A takeover poll that outlasts the budget: the fresh entry is served (Stale), not nothing.
