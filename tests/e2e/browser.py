@@ -629,9 +629,12 @@ def run_checks(browser, tabs, args, say):
         down = f"{row('replica', 'replica', victim)}?.dataset.state === 'down'"
         for name, tab in live.items():
             if tab.wait_for(down, max(0.0, bound - (time.monotonic() - killed_at))) is None:
-                replicas = json.dumps(tab.evaluate(SNAPSHOT)["replicas"])
+                replicas = tab.evaluate(SNAPSHOT)["replicas"]
+                strangers = [r["id"] for r in replicas if r["id"] not in args.replicas]
+                why = (f"; a replica is shown as {strangers}, not by its id (data-replica=\"ID\")"
+                       if strangers else "")
                 raise CheckFailed(f"{name}: {victim} not down within {bound} s (2 refresh "
-                                  f"periods) of the kill: {replicas}")
+                                  f"periods) of the kill{why}: {json.dumps(replicas)}")
             say(f"{name}: {victim} down {time.monotonic() - killed_at:.1f} s after the kill "
                 f"(bound {bound} s, 2 refresh periods)")
             snap = tab.evaluate(SNAPSHOT)
