@@ -16,3 +16,16 @@ eventually() { # SECONDS COMMAND...: polls COMMAND (its errors hidden) until it 
 }
 
 now_ms() { date +%s%3N; }
+
+site_finish() { # [DIR...]: for `trap 'site_finish DIR...' EXIT` in a test of a run-site.sh site
+  # ($site, $RUN_DIR): stops the site, shows the end of its logs if the test failed, removes
+  # RUN_DIR and the DIRs, and exits with the test's status
+  local code=$?
+  "${site:?}" stop >/dev/null 2>&1 || true
+  if [ "$code" != 0 ] && [ -d "$RUN_DIR/logs" ]; then
+    echo "--- logs (last lines) ---"
+    tail -n 5 "$RUN_DIR"/logs/*.log 2>/dev/null || true
+  fi
+  rm -rf "$RUN_DIR" "$@"
+  exit "$code"
+}

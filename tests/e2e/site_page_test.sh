@@ -22,7 +22,7 @@ BENCH_NAME=e2e.site_page
 # shellcheck source=bench/common.sh
 . bench/common.sh # free_port_base, free_port
 # shellcheck source=tests/e2e/lib.sh
-. "$top/tests/e2e/lib.sh" # fail, eventually
+. "$top/tests/e2e/lib.sh" # fail, eventually, site_finish
 
 export RUN_DIR PORT_BASE SNMP_PORT
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-page.XXXXXX")
@@ -34,17 +34,7 @@ refresh_seconds=5 # the site page's period on make run's site
 haproxy=http://127.0.0.1:$PORT_BASE
 replica() { echo "http://127.0.0.1:$((PORT_BASE + $1))"; }
 
-finish() {
-  local code=$?
-  "$site" stop >/dev/null 2>&1 || true
-  if [ "$code" != 0 ] && [ -d "$RUN_DIR/logs" ]; then
-    echo "--- logs (last lines) ---"
-    tail -n 5 "$RUN_DIR"/logs/*.log 2>/dev/null || true
-  fi
-  rm -rf "$RUN_DIR"
-  exit "$code"
-}
-trap finish EXIT
+trap site_finish EXIT
 trap 'exit 130' INT TERM
 
 command -v chromium >/dev/null || fail "no chromium (scripts/deps.sh test installs Debian's chromium)"

@@ -24,7 +24,7 @@ BENCH_NAME=e2e.site_script
 # shellcheck source=bench/common.sh
 . bench/common.sh # free_port_base, free_port
 # shellcheck source=tests/e2e/lib.sh
-. "$top/tests/e2e/lib.sh" # fail, eventually
+. "$top/tests/e2e/lib.sh" # fail, eventually, site_finish
 
 export RUN_DIR PORT_BASE SNMP_PORT
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/promsnmp-script.XXXXXX")
@@ -36,17 +36,7 @@ bin=${BIN_DIR:-$top/build/bin}
 site=$top/scripts/run-site.sh
 started=$(date +%s%N)
 
-finish() {
-  local code=$?
-  "$site" stop >/dev/null 2>&1 || true
-  if [ "$code" != 0 ] && [ -d "$RUN_DIR/logs" ]; then
-    echo "--- logs (last lines) ---"
-    tail -n 5 "$RUN_DIR"/logs/*.log 2>/dev/null || true
-  fi
-  rm -rf "$RUN_DIR" "$scratch"
-  exit "$code"
-}
-trap finish EXIT
+trap 'site_finish "$scratch"' EXIT
 trap 'exit 130' INT TERM
 
 # The processes, found here independently of the script: by the paths and ports they were given.
