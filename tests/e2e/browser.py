@@ -503,6 +503,10 @@ def check_page(name, snap, args, admin):
              f"device {d['name']}: data-state {d['state']!r}")
         need(d["poller"] in ("", *args.replicas),
              f"device {d['name']}: data-poller {d['poller']!r}")
+        if d["name"] in args.pollers:
+            need(d["poller"] in args.pollers[d["name"]],
+                 f"device {d['name']}: polled by {d['poller']!r} on the page, by "
+                 f"{'/'.join(args.pollers[d['name']])} in the replicas' metrics")
     if not admin:
         need(snap["admin"] == 0,
              f"{snap['admin']} admin-only elements ([data-admin]) shown to a reader")
@@ -669,6 +673,15 @@ def run_checks(browser, tabs, args, say):
     say(f"no console error in {len(tabs)} tabs")
 
 
+def parse_pollers(text):
+    """NAME=ID[/ID...],... -> {NAME: [ID, ...]}"""
+    pollers = {}
+    for item in filter(None, text.split(",")):
+        name, ids = item.rsplit("=", 1)
+        pollers[name] = ids.split("/")
+    return pollers
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -684,6 +697,9 @@ def main():
                        help="the replica ids, comma-separated")
     check.add_argument("--devices", default=[], type=lambda s: [d for d in s.split(",") if d],
                        help="the inventory's device names, comma-separated")
+    check.add_argument("--pollers", default={}, type=parse_pollers,
+                       help="NAME=ID[/ID...],...: the replicas that have polled device NAME "
+                       "(its data-poller is one of them)")
     check.add_argument("--leader",
                        help="ID=HOST:PORT: the leading replica and the address its link points to")
     check.add_argument("--refresh-seconds", type=int, default=5,

@@ -3,7 +3,8 @@
 # `make run` site on ports of its own (tests/e2e/browser.py drives the browser over the DevTools
 # protocol). Through HAProxy's front door and on one follower directly, as the admin:
 #   - every replica is shown, up; exactly one is marked leader, the one that leads, and its link
-#     points to that replica's address; every device of the inventory is shown, polled and up;
+#     points to that replica's address; every device of the inventory is shown, up, polled by
+#     a replica whose promsnmp_target_polls_total counts it;
 #   - a follower's collector killed (kill -9), the same open pages, not reloaded, show it down
 #     within 2 refresh periods (the time it took is printed); the others stay up;
 #   - the read-only user (prometheus) gets the page without admin-only elements ([data-admin]);
@@ -37,30 +38,42 @@ replica() { echo "http://127.0.0.1:$((PORT_BASE + $1))"; }
 trap site_finish EXIT
 trap 'exit 130' INT TERM
 
-command -v chromium >/dev/null || fail "no chromium (scripts/deps.sh test installs Debian's chromium)"
+command -v chromium >/dev/null || fail "no chromium (scripts/deps.sh test installs it)"
 started=$(date +%s)
 
 echo "== start the site (ports from $PORT_BASE, devices on UDP $SNMP_PORT)"
 out=$("$site" start --background 2>&1) || fail "the site did not start: $out"
 
 # The inventory's device names, from the API, as the page names them.
-devices=$(curl -fsS --max-time 5 -K "$RUN_DIR/secrets/prometheus.curlrc" "$haproxy/promsnmp/inventory" |
-  python3 -c 'import json, sys; print(",".join(d["sysName"] for d in json.load(sys.stdin)["devices"]))')
+read_only=$RUN_DIR/secrets/prometheus.curlrc
+devices=$(curl -fsS --max-time 5 -K "$read_only" "$haproxy/promsnmp/inventory" |
+  python3 -c 'import json, sys
+print(",".join(d["sysName"] for d in json.load(sys.stdin)["devices"]))')
 [ -n "$devices" ] || fail "the inventory has no device"
 count=$(tr , '\n' <<<"$devices" | wc -l)
 inventory_served() { # N: replica N serves every device of the inventory
-  [ "$(curl -fsS --max-time 2 -K "$RUN_DIR/secrets/prometheus.curlrc" "$(replica "$1")/targets" |
-    python3 -c 'import json, sys; print(sum(len(g["targets"]) for g in json.load(sys.stdin)))')" = "$count" ]
+  [ "$(curl -fsS --max-time 2 -K "$read_only" "$(replica "$1")/targets" |
+    python3 -c 'import json, sys
+print(sum(len(g["targets"]) for g in json.load(sys.stdin)))')" = "$count" ]
 }
 scraped() { # NAME: its scrape through HAProxy answers (its poller has polled it)
-  curl -fsS --max-time 5 -o /dev/null -K "$RUN_DIR/secrets/prometheus.curlrc" "$haproxy/snmp?target=$1"
+  curl -fsS --max-time 5 -o /dev/null -K "$read_only" "$haproxy/snmp?target=$1"
 }
 for n in 1 2 3; do
-  eventually 15 inventory_served "$n" || fail "replica $n does not serve the $count devices of the inventory"
+  eventually 15 inventory_served "$n" ||
+    fail "replica $n does not serve the $count devices of the inventory"
 done
 for name in ${devices//,/ }; do
   eventually 15 scraped "$name" || fail "$name is not served through HAProxy"
 done
+
+# Which replica polls each device, from the replicas' own counters (one expected; the page
+# must show one of those that did).
+pollers=$(for n in 1 2 3; do
+  curl -fsS --max-time 5 -K "$read_only" "$(replica "$n")/metrics" |
+    sed -n "s/^promsnmp_target_polls_total{target=\"\([^\"]*\)\"} [1-9].*/\1 promsnmp-$n/p"
+done | awk '{if ($1 in ids) ids[$1] = ids[$1] "/" $2; else ids[$1] = $2}
+    END {for (d in ids) print d "=" ids[d]}' | sort | paste -sd ,)
 
 lead=$("$site" leader) || fail "no leader"
 others=()
@@ -69,8 +82,9 @@ victim=${others[0]} viewer=${others[1]}
 victim_pid=$(cat "$RUN_DIR/pids/promsnmp-$victim.pid")
 grep -qa -- "--web.listen-address=127.0.0.1:$((PORT_BASE + victim))" "/proc/$victim_pid/cmdline" ||
   fail "promsnmp-$victim.pid ($victim_pid) is not replica $victim's collector"
-echo "   $(($(date +%s) - started)) s: $count devices served by every replica; promsnmp-$lead leads," \
+echo "   $(($(date +%s) - started)) s: $count devices served by all replicas; promsnmp-$lead leads," \
   "promsnmp-$viewer is viewed directly, promsnmp-$victim will be killed"
+echo "   polled by: ${pollers//,/ }"
 
 echo "== the page in headless Chromium"
 mkdir -p "$output"
@@ -80,10 +94,11 @@ rm -f "$screenshot" "${screenshot%.png}-failure.png"
 mkdir -p "$RUN_DIR/browser"
 TMPDIR=$RUN_DIR/browser timeout 90 python3 "$top/tests/e2e/browser.py" check \
   --url "$haproxy/" --replica-url "$(replica "$viewer")/" \
-  --admin-auth "$RUN_DIR/secrets/admin.curlrc" --read-auth "$RUN_DIR/secrets/prometheus.curlrc" \
-  --replicas promsnmp-1,promsnmp-2,promsnmp-3 --devices "$devices" \
+  --admin-auth "$RUN_DIR/secrets/admin.curlrc" --read-auth "$read_only" \
+  --replicas promsnmp-1,promsnmp-2,promsnmp-3 --devices "$devices" --pollers "$pollers" \
   --leader "promsnmp-$lead=127.0.0.1:$((PORT_BASE + lead))" --refresh-seconds "$refresh_seconds" \
-  --min-admin-elements 1 --kill-cmd "kill -9 $victim_pid" --killed "promsnmp-$victim" --screenshot "$screenshot" ||
+  --min-admin-elements 1 --kill-cmd "kill -9 $victim_pid" --killed "promsnmp-$victim" \
+  --screenshot "$screenshot" ||
   fail "the site page (screenshots in $output)"
 [ -s "$screenshot" ] || fail "no screenshot in $screenshot"
 echo "   screenshot: $screenshot"
