@@ -49,4 +49,18 @@ const char* shareProblemName(ShareProblem problem) {
   return "storage_error";
 }
 
+const char* shareProblemWords(ShareProblem problem) {
+  switch (problem) {
+    case ShareProblem::Missing:
+      return "missing (not mounted, or emptied)";
+    case ShareProblem::RolledBack:
+      return "older than the version served (restored from a backup, or versions lost)";
+    case ShareProblem::Unreadable:
+      return "unreadable";
+    case ShareProblem::StorageError:
+      return "failing (a storage error)";
+  }
+  return "failing (a storage error)";
+}
+
 }  // namespace inventoryfs

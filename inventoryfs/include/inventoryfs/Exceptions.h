@@ -43,5 +43,7 @@ enum class ShareProblem {
 ShareProblem shareProblemOf(const Poco::Exception& e);
 /// "missing", "rolled_back", "unreadable", "storage_error".
 const char* shareProblemName(ShareProblem problem);
+/// The problem for an operator, completing "The shared inventory is …".
+const char* shareProblemWords(ShareProblem problem);
 
 }  // namespace inventoryfs

@@ -435,7 +435,9 @@ void Services::registerInventoryMetrics() {
                                    {"state"});
   metrics.onCollect([&] {
     InventoryState::Status s = inventory.status();
-    const std::string state = s.lastError.empty() ? "ok" : s.shareProblem;
+    const std::string state = s.lastError.empty() || !s.shareProblem
+                                  ? "ok"
+                                  : inventoryfs::shareProblemName(*s.shareProblem);
     for (const char* name : {"ok", "missing", "rolled_back", "unreadable", "storage_error"}) {
       shareState.labels({name}).set(state == name ? 1 : 0);
     }

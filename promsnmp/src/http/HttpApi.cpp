@@ -896,7 +896,9 @@ void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
   details->set("inventoryId", inventory.inventoryId);
   details->set("devices", inventory.devices);
   details->set("source", inventory.fromLocalReplica ? "local replica" : "share");
-  details->set("share", inventory.lastError.empty() ? "ok" : inventory.shareProblem);
+  details->set("share", inventory.lastError.empty() || !inventory.shareProblem
+                            ? "ok"
+                            : inventoryfs::shareProblemName(*inventory.shareProblem));
   if (!inventory.lastError.empty()) {
     // Degraded, not down: the last good inventory is still served (and every replica sharing
     // the broken share would otherwise leave the load balancer at once).
@@ -1040,7 +1042,8 @@ ReplicaReport HttpApi::localReport() const {
   r.epoch = status.epoch;
   r.inventoryDevices = status.devices;
   if (!status.lastError.empty()) {
-    r.share = status.shareProblem.empty() ? "error" : status.shareProblem;
+    r.share = inventoryfs::shareProblemName(
+        status.shareProblem.value_or(inventoryfs::ShareProblem::StorageError));
     r.shareError = status.lastError;
   }
   auto msSince = [](std::chrono::system_clock::time_point t) {
@@ -1137,14 +1140,9 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
     in.knownNames = peerNames_;
   }
   auto status = context_.inventory.status();
-  static const std::map<std::string, std::string> kShareProblems = {
-      {"missing", "missing (not mounted, or emptied)"},
-      {"rolled_back", "older than the version served (restored from a backup, or versions lost)"},
-      {"unreadable", "unreadable"},
-      {"storage_error", "failing (a storage error)"}};
   if (!status.lastError.empty()) {
-    auto problem = kShareProblems.find(status.shareProblem);
-    in.shareProblemWords = problem != kShareProblems.end() ? problem->second : "unreadable";
+    in.shareProblemWords = inventoryfs::shareProblemWords(
+        status.shareProblem.value_or(inventoryfs::ShareProblem::StorageError));
   }
   auto view = context_.inventory.current();
   for (const inventoryfs::Device& device : view->inventory.devices) {

@@ -146,7 +146,7 @@ bool InventoryState::start() {
           [this] {
             std::lock_guard<std::mutex> lock(mutex_);
             status_.lastError.clear();
-            status_.shareProblem.clear();
+            status_.shareProblem.reset();
           }});
   watcher_->start();
   return status().loaded;
@@ -217,7 +217,7 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
         snapshot.version == status_.version && snapshot.epoch == status_.epoch &&
         view->inventoryId == status_.inventoryId && snapshot.header.nonce == view_->header.nonce) {
       status_.lastError.clear();
-      status_.shareProblem.clear();
+      status_.shareProblem.reset();
       return;  // the watcher's first poll delivers what start() loaded
     }
     before = view_;
@@ -231,7 +231,7 @@ void InventoryState::adopt(const inventoryfs::Snapshot& snapshot, bool fromLocal
     status_.loadedAt = std::chrono::system_clock::now();
     if (!fromLocalReplica) {
       status_.lastError.clear();
-      status_.shareProblem.clear();
+      status_.shareProblem.reset();
     }
     ++status_.reloads;
     listeners = listeners_;
@@ -293,7 +293,7 @@ void InventoryState::recordError(const std::string& message, inventoryfs::ShareP
     std::lock_guard<std::mutex> lock(mutex_);
     changed = status_.lastError != message;
     status_.lastError = message;
-    status_.shareProblem = inventoryfs::shareProblemName(problem);
+    status_.shareProblem = problem;
     status_.lastErrorAt = std::chrono::system_clock::now();
     ++status_.errors;
   }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryStore.h"
 #include "inventoryfs/InventoryWatcher.h"
 #include "snmp/SnmpTarget.h"
@@ -63,8 +64,8 @@ class InventoryState {
     std::string inventoryId;  // hex; "" when the inventory has none (Java, format 2)
     size_t devices = 0;
     std::string lastError;  // empty when the last poll of the share worked
-    // With lastError: inventoryfs::shareProblemName of it ("missing", "rolled_back", ...).
-    std::string shareProblem;
+    // With lastError: what it means (inventoryfs::shareProblemName / shareProblemWords).
+    std::optional<inventoryfs::ShareProblem> shareProblem;
     std::chrono::system_clock::time_point lastErrorAt{};
     std::chrono::system_clock::time_point loadedAt{};
     uint64_t reloads = 0;

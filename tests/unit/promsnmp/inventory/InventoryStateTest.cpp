@@ -89,7 +89,7 @@ class InventoryStateTest : public CppUnit::TestFixture {
     slots.slots.erase(2);
     slots.head = slots.slots[1];
     state.refresh();
-    CPPUNIT_ASSERT_EQUAL(std::string("rolled_back"), state.status().shareProblem);
+    CPPUNIT_ASSERT(state.status().shareProblem == inventoryfs::ShareProblem::RolledBack);
     CPPUNIT_ASSERT(state.current()->find("b") != nullptr);
     inventoryfs::InventoryStore other(slots, keys);
     other.commitAdmin(add("c"));
@@ -97,7 +97,7 @@ class InventoryStateTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(uint64_t(2), state.status().version);
     CPPUNIT_ASSERT(state.current()->find("c") != nullptr);
     CPPUNIT_ASSERT(state.current()->find("b") == nullptr);
-    CPPUNIT_ASSERT_EQUAL(std::string(""), state.status().shareProblem);
+    CPPUNIT_ASSERT(!state.status().shareProblem);
     state.stop();
   }
 };
