@@ -20,6 +20,7 @@ line "FAIL: ..." says which), 2 on a usage error.
 import argparse
 import base64
 import ctypes
+import hashlib
 import json
 import os
 import shutil
@@ -61,7 +62,10 @@ class BrowserError(Exception):
 
 
 class WebSocket:
-    """A blocking WebSocket client for text messages. Not thread-safe."""
+    """A blocking WebSocket client for text messages. Not thread-safe. A receive that times out
+    loses nothing: what arrived stays buffered for the next one."""
+
+    GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 section 1.3
 
     def __init__(self, url, timeout):
         parts = urllib.parse.urlsplit(url)
@@ -72,7 +76,7 @@ class WebSocket:
         path = parts.path + (f"?{parts.query}" if parts.query else "")
         self.sock.sendall(
             (
-                f"GET {path} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\n"
+                f"GET {path} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
                 "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
             ).encode()
@@ -83,14 +87,22 @@ class WebSocket:
             if not chunk:
                 raise BrowserError("the DevTools endpoint closed the connection (handshake)")
             head += chunk
-        head, self.buffer = head.split(b"\r\n\r\n", 1)
-        status = head.split(b"\r\n", 1)[0]
-        if b" 101 " not in status + b" ":
-            raise BrowserError(f"WebSocket handshake refused: {status.decode(errors='replace')}")
+        head, rest = head.split(b"\r\n\r\n", 1)
+        self.buffer = bytearray(rest)  # received, not yet parsed
+        self.fragments = bytearray()  # a message's frames before its last
+        lines = head.decode(errors="replace").split("\r\n")
+        if lines[0].split(" ")[1:2] != ["101"]:
+            raise BrowserError(f"WebSocket handshake refused: {lines[0]}")
+        accept = base64.b64encode(hashlib.sha1((key + self.GUID).encode()).digest()).decode()
+        if not any(line.lower() == f"sec-websocket-accept: {accept.lower()}" for line in lines):
+            raise BrowserError("WebSocket handshake: no valid Sec-WebSocket-Accept")
 
-    def send(self, text):
-        payload = text.encode()
-        header = bytearray([0x81])  # FIN + text
+    @staticmethod
+    def _masked(payload, mask):
+        return bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+    def _send_frame(self, opcode, payload):
+        header = bytearray([0x80 | opcode])  # FIN: one frame a message
         n = len(payload)
         if n < 126:
             header.append(0x80 | n)
@@ -100,53 +112,60 @@ class WebSocket:
         else:
             header.append(0x80 | 127)
             header += struct.pack("!Q", n)
-        mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(bytes(header) + mask + masked)
+        mask = os.urandom(4)  # a client masks every frame
+        self.sock.sendall(bytes(header) + mask + self._masked(payload, mask))
 
-    def _read(self, n):
-        while len(self.buffer) < n:
-            chunk = self.sock.recv(max(65536, n - len(self.buffer)))
-            if not chunk:
-                raise BrowserError("the DevTools connection closed")
-            self.buffer += chunk
-        data, self.buffer = self.buffer[:n], self.buffer[n:]
-        return data
+    def send(self, text):
+        self._send_frame(0x1, text.encode())
 
-    def _frame(self):
-        b0, b1 = self._read(2)
-        n = b1 & 0x7F
+    def _parse(self):
+        """The first complete frame in the buffer, removed from it: (fin, opcode, payload); None
+        while it is incomplete."""
+        b = self.buffer
+        if len(b) < 2:
+            return None
+        b0, n, pos = b[0], b[1] & 0x7F, 2
         if n == 126:
-            (n,) = struct.unpack("!H", self._read(2))
+            if len(b) < 4:
+                return None
+            (n,), pos = struct.unpack("!H", b[2:4]), 4
         elif n == 127:
-            (n,) = struct.unpack("!Q", self._read(8))
-        mask = self._read(4) if b1 & 0x80 else None
-        payload = self._read(n)
+            if len(b) < 10:
+                return None
+            (n,), pos = struct.unpack("!Q", b[2:10]), 10
+        mask = None
+        if b[1] & 0x80:
+            mask, pos = b[pos:pos + 4], pos + 4
+        if len(b) < pos + n:
+            return None
+        payload = bytes(b[pos:pos + n])
+        del b[:pos + n]
         if mask:
-            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+            payload = self._masked(payload, mask)
         return bool(b0 & 0x80), b0 & 0x0F, payload
 
     def receive(self, timeout):
         """Returns the next text message; raises socket.timeout when none came within timeout."""
         self.sock.settimeout(timeout)
-        message = b""
         while True:
-            fin, opcode, payload = self._frame()
-            if opcode == 0x9:  # ping: answer with the same payload, masked
-                mask = os.urandom(4)
-                self.sock.sendall(
-                    bytes([0x8A, 0x80 | len(payload)])
-                    + mask
-                    + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-                )
+            frame = self._parse()
+            if frame is None:
+                chunk = self.sock.recv(1 << 20)
+                if not chunk:
+                    raise BrowserError("the DevTools connection closed")
+                self.buffer += chunk
                 continue
-            if opcode == 0xA:  # pong
-                continue
-            if opcode == 0x8:
+            fin, opcode, payload = frame
+            if opcode == 0x9:  # ping
+                self._send_frame(0xA, payload)
+            elif opcode == 0x8:
                 raise BrowserError("the DevTools connection was closed by the browser")
-            message += payload
-            if fin:
-                return message.decode()
+            elif opcode in (0x0, 0x1):  # continuation, text (pongs and binary: ignored)
+                self.fragments += payload
+                if fin:
+                    message = self.fragments.decode()
+                    self.fragments = bytearray()
+                    return message
 
     def close(self):
         try:
