@@ -196,11 +196,14 @@ class Chromium:
         self.tabs = {}  # sessionId -> Tab
         self.ws = None
         self.log = open(os.path.join(self.profile, "chromium.log"), "wb")
+        # Its temporary files (a directory per run for its singleton socket) in the profile too.
+        os.mkdir(os.path.join(self.profile, "tmp"))
         try:
             self.process = subprocess.Popen(
                 [binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}", *extra_flags,
                  "about:blank"],
                 stdin=subprocess.DEVNULL,
+                env={**os.environ, "TMPDIR": os.path.join(self.profile, "tmp")},
                 stdout=self.log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its helpers in one process group, killed together

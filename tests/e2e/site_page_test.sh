@@ -90,9 +90,7 @@ echo "== the page in headless Chromium"
 mkdir -p "$output"
 screenshot=$output/site-page.png
 rm -f "$screenshot" "${screenshot%.png}-failure.png"
-# Chromium's profile under RUN_DIR: removed with it even if browser.py could not remove it.
-mkdir -p "$RUN_DIR/browser"
-TMPDIR=$RUN_DIR/browser timeout 90 python3 "$top/tests/e2e/browser.py" check \
+timeout 90 python3 "$top/tests/e2e/browser.py" check \
   --url "$haproxy/" --replica-url "$(replica "$viewer")/" \
   --admin-auth "$RUN_DIR/secrets/admin.curlrc" --read-auth "$read_only" \
   --replicas promsnmp-1,promsnmp-2,promsnmp-3 --devices "$devices" --pollers "$pollers" \
