@@ -266,9 +266,9 @@ std::vector<Row> buildTable() {
   t.push_back(text("site.replica_id", {"PROMSNMP_REPLICA_ID", "POD_NAME"}, &Config::replicaId, "",
                    anything, "this replica's name on the site page (empty: hostname:port)"));
   t.push_back(commaList("site.peers", {"PROMSNMP_PEERS"}, &Config::peers,
-                        "every replica's base URL (http://host:port, this one included) or "
-                        "dns:NAME:PORT (every address of NAME), for the site page; empty: this "
-                        "replica alone"));
+                        "every replica's base URL (http://host:port or REPLICA=http://host:port, "
+                        "this one included) or dns:NAME:PORT (every address of NAME), for the "
+                        "site page; empty: this replica alone"));
   // SNMP
   t.push_back(integer("snmp.max_in_flight", {"PROMSNMP_SNMP_MAX_IN_FLIGHT"},
                       &Config::snmpMaxInFlight, 256, 1, 65536,

@@ -1127,7 +1127,8 @@ void HttpApi::siteReplica(HTTPServerRequest& request, HTTPServerResponse& respon
 void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) {
   SitePageInput in;
   in.local = localReport();
-  std::vector<std::string> urls = expandPeers(context_.peers, in.problems);
+  std::map<std::string, std::string> configured;  // URL → the name site.peers gives it
+  std::vector<std::string> urls = expandPeers(context_.peers, in.problems, configured);
   const std::string authorization = request.get("Authorization", "");
   in.answers = askPeers(urls, authorization, kPeerTimeout);
   {
@@ -1137,7 +1138,10 @@ void HttpApi::landing(HTTPServerRequest& request, HTTPServerResponse& response) 
         peerNames_[a.url] = a.report->replica;
       }
     }
-    in.knownNames = peerNames_;
+    in.knownNames = configured;
+    for (const auto& [url, name] : peerNames_) {
+      in.knownNames[url] = name;  // the name it answered with wins
+    }
   }
   auto status = context_.inventory.status();
   if (!status.lastError.empty()) {

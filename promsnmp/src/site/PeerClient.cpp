@@ -90,17 +90,31 @@ PeerAnswer ask(const std::string& url, const std::string& authorization,
 }  // namespace
 
 std::vector<std::string> expandPeers(const std::vector<std::string>& peers,
-                                     std::vector<std::string>& problems) {
+                                     std::vector<std::string>& problems,
+                                     std::map<std::string, std::string>& names) {
   std::vector<std::string> urls;
-  auto add = [&](std::string url) {
+  auto add = [&](std::string url, const std::string& name = "") {
     while (!url.empty() && url.back() == '/') {
       url.pop_back();
+    }
+    if (!name.empty()) {
+      names[url] = name;
     }
     if (std::find(urls.begin(), urls.end(), url) == urls.end() && urls.size() < kMaxPeers) {
       urls.push_back(std::move(url));
     }
   };
-  for (const std::string& peer : peers) {
+  for (const std::string& entry : peers) {
+    std::string peer = entry;
+    std::string name;
+    if (const size_t equals = entry.find('='); equals != std::string::npos) {
+      name = entry.substr(0, equals);
+      peer = entry.substr(equals + 1);
+      if (name.empty() || peer.rfind("http", 0) != 0) {
+        problems.push_back("site.peers: '" + entry + "' is not REPLICA=http(s)://host:port");
+        continue;
+      }
+    }
     if (peer.rfind("dns:", 0) == 0) {
       const std::string rest = peer.substr(4);
       const size_t colon = rest.rfind(':');
@@ -127,10 +141,11 @@ std::vector<std::string> expandPeers(const std::vector<std::string>& peers,
         problems.push_back("site.peers: " + peer + ": " + e.displayText());
       }
     } else if (peer.rfind("http://", 0) == 0 || peer.rfind("https://", 0) == 0) {
-      add(peer);
+      add(peer, name);
     } else {
-      problems.push_back("site.peers: '" + peer +
-                         "' is neither http(s)://host:port nor dns:NAME:PORT");
+      problems.push_back("site.peers: '" + entry +
+                         "' is none of http(s)://host:port, REPLICA=http(s)://host:port, "
+                         "dns:NAME:PORT");
     }
   }
   return urls;

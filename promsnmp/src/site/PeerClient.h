@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,11 +19,14 @@ struct PeerAnswer {
 };
 
 /// The replicas' base URLs from site.peers: `http(s)://host:port` entries as they are (a
-/// trailing slash dropped), `dns:NAME:PORT` entries as `http://ADDRESS:PORT` for every address
-/// NAME resolves to now (a Kubernetes headless Service). Duplicates are dropped; an entry that
-/// cannot be used is named in `problems` and left out. Blocks on DNS. Thread-safe.
+/// trailing slash dropped), `REPLICA=http(s)://host:port` the same, naming the replica there
+/// (in `names`, by URL: the page shows that name while the replica does not answer),
+/// `dns:NAME:PORT` entries as `http://ADDRESS:PORT` for every address NAME resolves to now (a
+/// Kubernetes headless Service). Duplicates are dropped; an entry that cannot be used is named
+/// in `problems` and left out. Blocks on DNS. Thread-safe.
 std::vector<std::string> expandPeers(const std::vector<std::string>& peers,
-                                     std::vector<std::string>& problems);
+                                     std::vector<std::string>& problems,
+                                     std::map<std::string, std::string>& names);
 
 /// Asks every URL at once for its report, each within `timeout`, forwarding the viewer's
 /// `authorization` header (so each replica applies the viewer's own scope). Answers are in the
