@@ -51,18 +51,24 @@ devices=$(curl -fsS --max-time 5 -K "$read_only" "$haproxy/promsnmp/inventory" |
 print(",".join(d["sysName"] for d in json.load(sys.stdin)["devices"]))')
 [ -n "$devices" ] || fail "the inventory has no device"
 count=$(tr , '\n' <<<"$devices" | wc -l)
-inventory_served() { # N: replica N serves every device of the inventory
-  [ "$(curl -fsS --max-time 2 -K "$read_only" "$(replica "$1")/targets" |
+served() { # N: prints "devices version epoch" of the inventory replica N serves
+  curl -fsS --max-time 2 -K "$read_only" "$(replica "$1")/promsnmp/site/replica" |
     python3 -c 'import json, sys
-print(sum(len(g["targets"]) for g in json.load(sys.stdin)))')" = "$count" ]
+r = json.load(sys.stdin)
+print(r["inventoryDevices"], r["version"], r["epoch"])'
+}
+# Every replica serves the inventory's devices from one version, the one the leader wrote when
+# it took the lead (epoch 1 on): until then the page says that the replicas differ.
+settled() {
+  local first
+  first=$(served 1) && [ "${first%% *}" = "$count" ] && [ "${first##* }" -ge 1 ] &&
+    [ "$(served 2)" = "$first" ] && [ "$(served 3)" = "$first" ]
 }
 scraped() { # NAME: its scrape through HAProxy answers (its poller has polled it)
   curl -fsS --max-time 5 -o /dev/null -K "$read_only" "$haproxy/snmp?target=$1"
 }
-for n in 1 2 3; do
-  eventually 15 inventory_served "$n" ||
-    fail "replica $n does not serve the $count devices of the inventory"
-done
+eventually 15 settled ||
+  fail "the replicas do not serve $count devices of one version: $(served 1), $(served 2), $(served 3)"
 for name in ${devices//,/ }; do
   eventually 15 scraped "$name" || fail "$name is not served through HAProxy"
 done
@@ -82,7 +88,7 @@ victim=${others[0]} viewer=${others[1]}
 victim_pid=$(cat "$RUN_DIR/pids/promsnmp-$victim.pid")
 grep -qa -- "--web.listen-address=127.0.0.1:$((PORT_BASE + victim))" "/proc/$victim_pid/cmdline" ||
   fail "promsnmp-$victim.pid ($victim_pid) is not replica $victim's collector"
-echo "   $(($(date +%s) - started)) s: $count devices served by all replicas; promsnmp-$lead leads," \
+echo "   $(($(date +%s) - started)) s: $count devices, one version everywhere; promsnmp-$lead leads," \
   "promsnmp-$viewer is viewed directly, promsnmp-$victim will be killed"
 echo "   polled by: ${pollers//,/ }"
 
