@@ -58,6 +58,15 @@ class BrowserError(Exception):
     """A failure of the browser or of the protocol (not a failed check)."""
 
 
+class ProtocolError(BrowserError):
+    """The browser answered a call with an error (a page between two documents has no context
+    to evaluate in, for one)."""
+
+
+class ScriptError(BrowserError):
+    """An expression evaluated in a page threw."""
+
+
 # --- WebSocket (RFC 6455), client side --------------------------------------------------------
 
 
@@ -296,7 +305,7 @@ class Chromium:
                 continue
             if answer.get("id") == self.next_id:
                 if "error" in answer:
-                    raise BrowserError(f"{method}: {answer['error'].get('message')}")
+                    raise ProtocolError(f"{method}: {answer['error'].get('message')}")
                 return answer.get("result", {})
             self._event(answer)
 
@@ -393,8 +402,8 @@ class Tab:
             self.browser.pump(0.05)
 
     def evaluate(self, expression, timeout=None):
-        """The value of a JavaScript expression (JSON-serialisable); raises BrowserError when it
-        throws. Promises are awaited."""
+        """The value of a JavaScript expression (JSON-serialisable); raises ScriptError when it
+        throws, BrowserError when the browser does not answer. Promises are awaited."""
         result = self.call(
             "Runtime.evaluate",
             {"expression": expression, "returnByValue": True, "awaitPromise": True},
@@ -402,7 +411,7 @@ class Tab:
         )
         if "exceptionDetails" in result:
             details = result["exceptionDetails"]
-            raise BrowserError(
+            raise ScriptError(
                 f"{expression!r}: "
                 f"{details.get('exception', {}).get('description') or details.get('text')}"
             )
@@ -410,14 +419,14 @@ class Tab:
 
     def wait_for(self, expression, seconds, interval=0.1):
         """Polls a JavaScript expression until it is truthy; returns the seconds it took, or None
-        when it was not within seconds. An expression that throws counts as false (a page
-        between two renderings)."""
+        when it was not within seconds. An expression that throws, or that the page cannot
+        evaluate now (it is between two documents), counts as false."""
         start = time.monotonic()
         while True:
             try:
                 if self.evaluate(expression):
                     return time.monotonic() - start
-            except BrowserError:
+            except (ScriptError, ProtocolError):
                 pass
             if time.monotonic() - start > seconds:
                 return None
