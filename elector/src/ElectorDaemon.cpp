@@ -481,9 +481,8 @@ int runDaemon(const DaemonSettings& settings) {
   }
   if (!settings.listenAddress.empty() && settings.listenAddress != "-") {
     try {
-      status =
-          std::make_unique<StatusServer>(settings.listenAddress, metrics, page, clock,
-                                                settings.leaseTtl);
+      status = std::make_unique<StatusServer>(settings.listenAddress, metrics, page, clock,
+                                              settings.leaseTtl);
       status->start();
       logger().information("msg=\"http listening\" address=%s port=%d",
                            quoted(settings.listenAddress), status->port());
@@ -511,8 +510,8 @@ int runDaemon(const DaemonSettings& settings) {
       FileLeaseStore store(settings.filePath);
       // fcntl locks die with their process: a held presence lock is a live elector.
       FileLeaseStore presence(settings.filePath + ".member." + fileNamePart(settings.id));
-      code = runElection(settings, store, presence, presence.path(), server, metrics, page,
-                         signals);
+      code =
+          runElection(settings, store, presence, presence.path(), server, metrics, page, signals);
     } else {
       RedisOptions options = settings.redis;
       options.password = settings.redisPassword.reveal();

@@ -109,10 +109,9 @@ std::string ElectorStatus::holderId(const std::string& holder) {
   if (colon == std::string::npos || colon == 0 || colon + 1 == holder.size()) {
     return holder;
   }
-  const bool hex = std::all_of(holder.begin() + static_cast<std::ptrdiff_t>(colon) + 1,
-                               holder.end(), [](char c) {
-                                 return std::isxdigit(static_cast<unsigned char>(c)) != 0;
-                               });
+  const bool hex =
+      std::all_of(holder.begin() + static_cast<std::ptrdiff_t>(colon) + 1, holder.end(),
+                  [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
   return hex ? holder.substr(0, colon) : holder;
 }
 

@@ -39,7 +39,7 @@ struct StatusIdentity {
 /// to hold the lease: campaigning, waiting for a collector or checking the id).
 class ElectorStatus {
  public:
-  static constexpr std::size_t kLatencies = 20;   ///< round trips in the median
+  static constexpr std::size_t kLatencies = 20;    ///< round trips in the median
   static constexpr std::size_t kTransitions = 10;  ///< role changes kept
 
   struct Transition {

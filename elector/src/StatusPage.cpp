@@ -112,8 +112,8 @@ std::string formatDuration(milliseconds duration) {
 }
 
 std::string formatLatency(std::chrono::microseconds duration) {
-  const double ms = latencyMs(duration < std::chrono::microseconds(0) ? std::chrono::microseconds(0)
-                                                                      : duration);
+  const double ms =
+      latencyMs(duration < std::chrono::microseconds(0) ? std::chrono::microseconds(0) : duration);
   char text[48];
   if (ms < 10) {
     std::snprintf(text, sizeof text, "%.2f ms", ms);
@@ -204,9 +204,8 @@ std::string renderStatusPage(const Snapshot& snapshot) {
     for (const auto& transition : snapshot.transitions) {
       html << "<tr><td>" << htmlEscape(when(snapshot, transition.at)) << "</td><td>"
            << htmlEscape(transition.from.empty() ? "(start)" : transition.from)
-           << "</td><td class=\"" << cssClassOf(transition.to) << "\">"
-           << htmlEscape(transition.to) << "</td><td>" << htmlEscape(transition.reason)
-           << "</td></tr>\n";
+           << "</td><td class=\"" << cssClassOf(transition.to) << "\">" << htmlEscape(transition.to)
+           << "</td><td>" << htmlEscape(transition.reason) << "</td></tr>\n";
     }
     html << "</table>\n";
   }
@@ -289,9 +288,8 @@ std::string renderHealthText(const Snapshot& snapshot) {
       {"lease left", leaseText(snapshot)},
       {"last answer", when(snapshot, snapshot.lastAnswer)},
       {"last attempt", when(snapshot, snapshot.lastAttempt)},
-      {"backend",
-       snapshot.identity.backend +
-           (snapshot.identity.address.empty() ? "" : " " + snapshot.identity.address)},
+      {"backend", snapshot.identity.backend +
+                      (snapshot.identity.address.empty() ? "" : " " + snapshot.identity.address)},
       {"backend state", backendText(snapshot)},
       {"latency", latencyText(snapshot)},
       {"socket", snapshot.identity.socketPath},
@@ -309,7 +307,11 @@ std::string renderHealthText(const Snapshot& snapshot) {
         c = ' ';  // one line per key, whatever an error message holds
       }
     }
-    text += key + ":" + std::string(width + 1 - key.size(), ' ') + line + "\n";
+    text += key;
+    text += ':';
+    text.append(width + 1 - key.size(), ' ');
+    text += line;
+    text += '\n';
   }
   return text;
 }

@@ -16,15 +16,18 @@ namespace elector {
 
 using common::Clock;
 
-/// The elector's own HTTP port (POCO HTTPServer): `GET /` (the elector's page, HTML),
-/// `GET /health` (pretty JSON, or `key: value` lines with `?format=text` or `Accept: text/plain`;
-/// 200 while UP, 503 while DOWN: see ElectorStatus::Snapshot::up), `GET /metrics` (Prometheus
-/// text format) and `GET /healthz` (200 with `{"status":"ok","role":…,"backend":…,"holder":…,"epoch":…,
-/// "failing_ms":…}`, plus "collector" and "detail" when there is something to say; 503 with
-/// status "failing" and the reason in "detail" once the backend has failed for longer than the
-/// lease). HEAD is
-/// answered like GET without a body, other methods get 405, other paths 404. No request is
-/// logged (STYLE.md: never log per request at information).
+/// The elector's own HTTP port (POCO HTTPServer):
+/// - `GET /`: the elector's page (HTML, StatusPage.h).
+/// - `GET /health`: pretty JSON, or `key: value` lines with `?format=text` or
+///   `Accept: text/plain`; 200 while UP, 503 while DOWN (ElectorStatus::Snapshot::up).
+/// - `GET /metrics`: the Prometheus text format.
+/// - `GET /healthz`: 200 with
+///   `{"status":"ok","role":…,"backend":…,"holder":…,"epoch":…,"failing_ms":…}`, plus
+///   "collector" and "detail" when there is something to say; 503 with status "failing" and the
+///   reason in "detail" once the backend has failed for longer than the lease.
+///
+/// HEAD is answered like GET without a body, other methods get 405, other paths 404. No request
+/// is logged (STYLE.md: never log per request at information).
 ///
 /// Thread-safe: requests run on POCO's threads and only read `metrics` and `status` (memory:
 /// a request never waits for the backend).

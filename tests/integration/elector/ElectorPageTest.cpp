@@ -105,8 +105,7 @@ class ElectorPageTest : public CppUnit::TestFixture {
                                                     [&] { return reader0.isLeader(); }));
     ElectorChild e1(electorArgs(redis.port(), "e1", sockets[1], ports[1]), log);
     LeadershipReader reader1(sockets[1], milliseconds(3000));
-    CPPUNIT_ASSERT_MESSAGE(readFile(log),
-                           pollUntil({&reader0, &reader1}, milliseconds(5000), [&] {
+    CPPUNIT_ASSERT_MESSAGE(readFile(log), pollUntil({&reader0, &reader1}, milliseconds(5000), [&] {
                              return reader1.isFollower() && !reader1.last()->holder.empty();
                            }));
     const std::string token = reader0.last()->holder;
@@ -162,11 +161,11 @@ class ElectorPageTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL_MESSAGE(text.body, kScriptId, textValue(text.body, "holder"));
     CPPUNIT_ASSERT_EQUAL_MESSAGE(text.body, std::string("1"),
                                  textValue(text.body, "socket clients"));
-    const HttpResult accept =
-        httpRequest(ports[0], "/health", "GET", {{"Accept", "text/plain"}});
+    const HttpResult accept = httpRequest(ports[0], "/health", "GET", {{"Accept", "text/plain"}});
     CPPUNIT_ASSERT_EQUAL(std::string("leader"), textValue(accept.body, "role"));
     CPPUNIT_ASSERT_EQUAL(std::string("e1"), textValue(text.body, "id"));
-    CPPUNIT_ASSERT_MESSAGE(accept.body, contains(textValue(accept.body, "lease left"), " of 3.0 s"));
+    CPPUNIT_ASSERT_MESSAGE(accept.body,
+                           contains(textValue(accept.body, "lease left"), " of 3.0 s"));
 
     // The pages: both name e0, escaped; the client is this process.
     const std::string pid = "<td>" + std::to_string(::getpid()) + "</td>";
@@ -175,9 +174,10 @@ class ElectorPageTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_EQUAL(200, page.status);
       CPPUNIT_ASSERT_EQUAL(std::string("text/html; charset=utf-8"), page.contentType);
       CPPUNIT_ASSERT_MESSAGE(page.body, !contains(page.body, "<script"));
-      CPPUNIT_ASSERT_MESSAGE(page.body, contains(page.body, "<tr><th>Holder</th><td>" + kEscapedId));
-      CPPUNIT_ASSERT_MESSAGE(page.body, contains(page.body, i == 0 ? "leader</span></h1>"
-                                                                   : "follower</span></h1>"));
+      CPPUNIT_ASSERT_MESSAGE(page.body,
+                             contains(page.body, "<tr><th>Holder</th><td>" + kEscapedId));
+      CPPUNIT_ASSERT_MESSAGE(
+          page.body, contains(page.body, i == 0 ? "leader</span></h1>" : "follower</span></h1>"));
       CPPUNIT_ASSERT_MESSAGE(page.body, contains(page.body, "1 client connected"));
       CPPUNIT_ASSERT_MESSAGE(page.body, contains(page.body, pid));
       CPPUNIT_ASSERT_MESSAGE(page.body, contains(page.body, "<a href=\"/health\">"));
@@ -210,8 +210,8 @@ class ElectorPageTest : public CppUnit::TestFixture {
     const std::string socket = dir.path() + "/s.sock";
     ElectorChild elector(electorArgs(redis.port(), "solo", socket, port), log);
     LeadershipReader reader(socket, milliseconds(3000));
-    CPPUNIT_ASSERT_MESSAGE(readFile(log), pollUntil({&reader}, milliseconds(5000),
-                                                    [&] { return reader.isLeader(); }));
+    CPPUNIT_ASSERT_MESSAGE(
+        readFile(log), pollUntil({&reader}, milliseconds(5000), [&] { return reader.isLeader(); }));
     CPPUNIT_ASSERT_EQUAL(200, httpRequest(port, "/health").status);
 
     redis.stop();
@@ -244,7 +244,8 @@ class ElectorPageTest : public CppUnit::TestFixture {
     const HttpResult text = httpRequest(port, "/health?format=text");
     CPPUNIT_ASSERT_EQUAL(503, text.status);
     CPPUNIT_ASSERT_EQUAL(std::string("DOWN"), textValue(text.body, "status"));
-    CPPUNIT_ASSERT_MESSAGE(text.body, textValue(text.body, "backend state").rfind("error for ", 0) == 0);
+    CPPUNIT_ASSERT_MESSAGE(text.body,
+                           textValue(text.body, "backend state").rfind("error for ", 0) == 0);
 
     // Redis back: UP and leading again; the page keeps the role changes.
     redis.start();
@@ -260,7 +261,8 @@ class ElectorPageTest : public CppUnit::TestFixture {
     const auto transitions = body->getArray("transitions");
     bool unreachable = false;
     for (std::size_t i = 0; i < transitions->size(); ++i) {
-      unreachable |= transitions->getObject(i)->getValue<std::string>("to") == "backend unreachable";
+      unreachable |=
+          transitions->getObject(i)->getValue<std::string>("to") == "backend unreachable";
     }
     CPPUNIT_ASSERT_EQUAL(std::string("leader"),
                          transitions->getObject(0)->getValue<std::string>("to"));

@@ -111,8 +111,8 @@ class TextTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"),
                          htmlEscape("<script>alert('x')</script>"));
     CPPUNIT_ASSERT_EQUAL(std::string("a &amp;amp; &quot;b&quot;"), htmlEscape("a &amp; \"b\""));
-    CPPUNIT_ASSERT_EQUAL(std::string("tab\tline\n") + r + "end" + r,
-                         htmlEscape("tab\tline\n\x01" "end\x7f"));
+    const std::string controls = std::string("tab\tline\n\x01") + "end\x7f";
+    CPPUNIT_ASSERT_EQUAL(std::string("tab\tline\n") + r + "end" + r, htmlEscape(controls));
     CPPUNIT_ASSERT_EQUAL("caf" + r + " \xC3\xA9", htmlEscape("caf\xE9 \xC3\xA9"));
     CPPUNIT_ASSERT_EQUAL(std::string(""), htmlEscape(""));
   }

@@ -121,15 +121,18 @@ class StatusPageTest : public CppUnit::TestFixture {
     FakeClock clock;
     const std::string json = elector::renderHealthJson(leaderSnapshot(clock, "r0", "{}"));
     // Pretty-printed, keys in a fixed order, status first.
-    CPPUNIT_ASSERT_MESSAGE(json, json.rfind("{\n  \"status\": \"UP\",\n  \"id\": \"r0\",\n", 0) == 0);
-    const std::vector<std::string> order = {"\"status\"", "\"id\"", "\"role\"", "\"holder\"",
-                                            "\"holderToken\"", "\"epoch\"", "\"leaseRemainingMs\"",
-                                            "\"leaseTtlMs\"", "\"lastAnswer\"", "\"lastAttempt\"",
-                                            "\"backend\"", "\"socket\"", "\"transitions\""};
+    CPPUNIT_ASSERT_MESSAGE(json,
+                           json.rfind("{\n  \"status\": \"UP\",\n  \"id\": \"r0\",\n", 0) == 0);
+    const std::vector<std::string> order = {
+        "\"status\"",           "\"id\"",          "\"role\"",
+        "\"holder\"",           "\"holderToken\"", "\"epoch\"",
+        "\"leaseRemainingMs\"", "\"leaseTtlMs\"",  "\"lastAnswer\"",
+        "\"lastAttempt\"",      "\"backend\"",     "\"socket\"",
+        "\"transitions\""};
     std::size_t at = 0;
     for (const std::string& key : order) {
       const std::size_t next = json.find(key, at);
-      CPPUNIT_ASSERT_MESSAGE(key + " out of order\n" + json, next != std::string::npos);
+      CPPUNIT_ASSERT_MESSAGE(key + " out of order", next != std::string::npos);
       at = next;
     }
     const Poco::JSON::Object::Ptr body = parse(json);
@@ -214,8 +217,8 @@ class StatusPageTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_MESSAGE(text, contains(text, "\nlease left:     1.0 s of 3.0 s\n"));
     CPPUNIT_ASSERT_MESSAGE(text, contains(text, "\nbackend:        redis 127.0.0.1:6379\n"));
     CPPUNIT_ASSERT_MESSAGE(text, contains(text, "\nbackend state:  ok\n"));
-    CPPUNIT_ASSERT_MESSAGE(text,
-                           contains(text, "\nlatency:        last 0.90 ms, median 0.40 ms of the "
+    CPPUNIT_ASSERT_MESSAGE(text, contains(text,
+                                          "\nlatency:        last 0.90 ms, median 0.40 ms of the "
                                           "last 3\n"));
     CPPUNIT_ASSERT_MESSAGE(text, contains(text, "\nsocket clients: 1\n"));
   }
@@ -252,10 +255,12 @@ class StatusPageTest : public CppUnit::TestFixture {
     status.setRole(false, 2, "", std::nullopt, "observe_unknown");
     clock.advance(milliseconds(2000));
     const std::string html = elector::renderStatusPage(status.snapshot());
-    CPPUNIT_ASSERT_MESSAGE(html, contains(html, "<span class=\"down\">DOWN</span>: error for "
-                                                "2.0 s: holder: Connection refused"));
-    CPPUNIT_ASSERT_MESSAGE(html, contains(html, "<span class=\"unreachable\">backend "
-                                                "unreachable</span>"));
+    CPPUNIT_ASSERT_MESSAGE(html, contains(html,
+                                          "<span class=\"down\">DOWN</span>: error for "
+                                          "2.0 s: holder: Connection refused"));
+    CPPUNIT_ASSERT_MESSAGE(html, contains(html,
+                                          "<span class=\"unreachable\">backend "
+                                          "unreachable</span>"));
     CPPUNIT_ASSERT_MESSAGE(html, contains(html, "0 clients connected"));
   }
 };
