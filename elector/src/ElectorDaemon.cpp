@@ -337,7 +337,7 @@ void runKubernetes(const DaemonSettings& settings, LeadershipServer& server,
     }
     status.noteRoundTrip(t0, std::chrono::duration_cast<std::chrono::microseconds>(now - t0),
                          ok ? std::optional<Clock::TimePoint>(t0) : std::nullopt);
-    status.setBackend(failingSince, election.failure());
+    status.setBackend(failingSince, "leader-elector sidecar: " + election.failure());
     publish(server, metrics, status, eventFor(decision, now, settings.leaseTtl), last,
             reasonName(decision.reason));
     stop = waitForStop(signals, decision.wakeAt);
