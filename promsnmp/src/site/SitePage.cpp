@@ -11,7 +11,12 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include "common/Text.h"
+
 namespace promsnmp {
+
+using common::htmlEscape;
+
 namespace {
 
 /// The page's look: plain, dense tables an operator scans; colours only for state.
@@ -402,33 +407,6 @@ void writeAdmin(std::ostringstream& html) {
 }
 
 }  // namespace
-
-std::string htmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string pollDuration(double seconds) {
   char text[32];
