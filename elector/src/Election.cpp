@@ -401,6 +401,7 @@ void Election::note(Reason reason) {
 
 LeaseResult Election::guarded(const std::function<LeaseResult()>& call) {
   const Clock::TimePoint t0 = clock_.steadyNow();
+  ++storeCalls_;
   LeaseResult result;
   try {
     result = call();

@@ -121,6 +121,10 @@ class Election {
   /// nullopt while the store answers. `lastStoreError()` is the latest failure's message.
   std::optional<Clock::TimePoint> storeFailingSince() const { return storeFailingSince_; }
   const std::string& lastStoreError() const { return lastStoreError_; }
+  /// Store calls made so far (a step that made none leaves it unchanged), and the monotonic
+  /// time the latest clearly answered call was sent (nullopt before any): for the status page.
+  std::uint64_t storeCalls() const { return storeCalls_; }
+  std::optional<Clock::TimePoint> lastAnswerAt() const { return lastAnswerAt_; }
 
   /// Event counts since construction, and the number of role changes (for metrics).
   std::uint64_t count(Reason reason) const { return counts_.at(static_cast<std::size_t>(reason)); }
@@ -173,6 +177,7 @@ class Election {
   std::string lastStoreError_;
   std::array<std::uint64_t, static_cast<std::size_t>(Reason::kCount)> counts_{};
   std::uint64_t transitions_ = 0;
+  std::uint64_t storeCalls_ = 0;
 };
 
 }  // namespace elector

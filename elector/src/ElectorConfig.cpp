@@ -245,7 +245,8 @@ std::vector<Row> buildTable() {
                "file.path"));
   t.push_back(withFlag(text("web.listen_address", {"ELECTOR_WEB_LISTEN_ADDRESS"}, &C::listenAddress,
                             "127.0.0.1:9465", checkListenAddress,
-                            "/metrics and /healthz (host:port or :port; empty or - disables)"),
+                            "/, /health, /metrics and /healthz (host:port or :port; empty or - "
+                            "disables)"),
                        "web.listen-address"));
   t.push_back(withFlag(text("log.level", {"ELECTOR_LOG_LEVEL"}, &C::logLevel, "info",
                             oneOf({"debug", "info", "warn", "error"}), "least severe level logged"),

@@ -37,7 +37,7 @@ struct ElectorConfig : common::ConfigProvenance {
   std::chrono::milliseconds kubernetesPollInterval{};
   std::chrono::milliseconds kubernetesTimeout{};
   std::string filePath;
-  std::string listenAddress;  ///< host:port of /metrics and /healthz; empty: disabled
+  std::string listenAddress;  ///< host:port of /, /health, /metrics, /healthz; empty: off
   std::string logLevel;
   std::string logFormat;
 

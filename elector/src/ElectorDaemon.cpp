@@ -19,6 +19,7 @@
 
 #include "Election.h"
 #include "ElectorMetrics.h"
+#include "ElectorStatus.h"
 #include "FileLeaseStore.h"
 #include "HttpLeaderSource.h"
 #include "IdentityGuard.h"
@@ -75,15 +76,23 @@ LeadershipEvent followerEvent(std::uint64_t epoch, const std::string& holder,
   return event;
 }
 
-/// Publishes `event` on the socket and in the metrics; logs a role change at info.
-void publish(LeadershipServer& server, ElectorMetrics& metrics, const LeadershipEvent& event,
-             std::optional<LeadershipEvent>& last) {
+/// Publishes `event` on the socket, in the metrics and on the status page (`reason`: why, as
+/// the page's role changes show it); logs a role change at info.
+void publish(LeadershipServer& server, ElectorMetrics& metrics, ElectorStatus& status,
+             const LeadershipEvent& event, std::optional<LeadershipEvent>& last,
+             const std::string& reason) {
   if (!last || last->role != event.role || last->epoch != event.epoch) {
     logger().information("msg=\"role changed\" role=%s epoch=%?d holder=%s lease_ms=%?d",
                          std::string(event.role == LeadershipRole::Leader ? "leader" : "follower"),
                          event.epoch, quoted(event.holder), event.leaseMs);
   }
   metrics.setRole(event.role == LeadershipRole::Leader, event.epoch, event.holder);
+  const bool leader = event.role == LeadershipRole::Leader;
+  status.setRole(leader, event.epoch, event.holder,
+                 leader ? std::optional<Clock::TimePoint>(std::chrono::steady_clock::now() +
+                                                          std::chrono::milliseconds(event.leaseMs))
+                        : std::nullopt,
+                 reason);
   try {
     server.publish(event);
   } catch (const Poco::Exception& error) {
@@ -154,7 +163,7 @@ std::vector<std::string> errorKinds(const std::string& backend) {
 }
 
 void runStatic(const DaemonSettings& settings, LeadershipServer& server, ElectorMetrics& metrics,
-               const sigset_t& signals) {
+               ElectorStatus& status, const sigset_t& signals) {
   const bool leader = settings.role == "leader";
   LeadershipEvent event = followerEvent(0, "", settings.leaseTtl);
   if (leader) {
@@ -164,9 +173,10 @@ void runStatic(const DaemonSettings& settings, LeadershipServer& server, Elector
   }
   std::optional<LeadershipEvent> last;
   do {
-    publish(server, metrics, event, last);
+    publish(server, metrics, status, event, last, "static_role");
   } while (!waitForStop(signals, std::chrono::steady_clock::now() + settings.leaseTtl / 3));
-  publish(server, metrics, followerEvent(event.epoch, "", settings.leaseTtl), last);
+  publish(server, metrics, status, followerEvent(event.epoch, "", settings.leaseTtl), last,
+          "stopping");
 }
 
 /// The redis and file backends: the Election state machine over `store`.
@@ -193,7 +203,7 @@ std::string fileNamePart(std::string id) {
 
 /// Shows the backend as failing while the election's or the presence lease's calls fail, since
 /// the earlier of the two.
-void noteBackendState(ElectorMetrics& metrics, const Election& election,
+void noteBackendState(ElectorMetrics& metrics, ElectorStatus& status, const Election& election,
                       const IdentityGuard& identity) {
   std::optional<Clock::TimePoint> since = election.storeFailingSince();
   std::string error = election.lastStoreError();
@@ -202,6 +212,7 @@ void noteBackendState(ElectorMetrics& metrics, const Election& election,
     error = identity.lastError();
   }
   metrics.setBackendFailing(since, error);
+  status.setBackend(since, error);
 }
 
 /// The Redis and file backends: campaigns for the lease in `store` once the presence lease of our
@@ -209,7 +220,7 @@ void noteBackendState(ElectorMetrics& metrics, const Election& election,
 /// holds our id (F-25), at start or later; kExitOk after a stop signal.
 int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& presenceStore,
                 const std::string& presenceKey, LeadershipServer& server, ElectorMetrics& metrics,
-                const sigset_t& signals) {
+                ElectorStatus& status, const sigset_t& signals) {
   SystemClock clock;
   ElectionConfig config;
   config.key = settings.leaseKey;
@@ -250,11 +261,13 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
     }
     if (!campaigning) {
       metrics.setBackendFailing(identity.failingSince(), identity.lastError());
+      status.setBackend(identity.failingSince(), identity.lastError());
       if (!last) {
         logger().information("msg=\"checking that no other elector runs with this id\" id=%s",
                              quoted(settings.id));
       }
-      publish(server, metrics, followerEvent(0, "", settings.leaseTtl), last);
+      publish(server, metrics, status, followerEvent(0, "", settings.leaseTtl), last,
+              "checking_id");
       stop = waitForStop(signals, identity.wakeAt());
       continue;
     }
@@ -262,10 +275,15 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
     for (std::size_t i = 0; i < before.size(); ++i) {
       before[i] = election.count(kErrorReasons[i]);
     }
+    const std::uint64_t callsBefore = election.storeCalls();
     const auto t0 = clock.steadyNow();
     const Decision decision = election.step();
     const auto now = clock.steadyNow();
     metrics.observeRenew(secondsSince(t0, clock));
+    if (election.storeCalls() != callsBefore) {
+      status.noteRoundTrip(t0, std::chrono::duration_cast<std::chrono::microseconds>(now - t0),
+                           election.lastAnswerAt());
+    }
     for (std::size_t i = 0; i < before.size(); ++i) {
       const std::uint64_t after = election.count(kErrorReasons[i]);
       for (std::uint64_t n = before[i]; n < after; ++n) {
@@ -274,21 +292,22 @@ int runElection(const DaemonSettings& settings, LeaseStore& store, LeaseStore& p
     }
     // From the calls' outcomes, not from this step: a step that made no call (a backoff, a
     // wake-up between retries) says nothing about the backend (issue 12, item 9).
-    noteBackendState(metrics, election, identity);
-    publish(server, metrics, eventFor(decision, now, settings.leaseTtl), last);
+    noteBackendState(metrics, status, election, identity);
+    publish(server, metrics, status, eventFor(decision, now, settings.leaseTtl), last,
+            reasonName(decision.reason));
     stop =
         waitForStop(signals, std::min({decision.wakeAt, identity.wakeAt(), now + followerRefresh}));
   }
   const std::uint64_t epoch = static_cast<std::uint64_t>(election.current().epoch);
   election.stop();  // compare-token release: the other replica may take over at once
   identity.release();
-  publish(server, metrics, followerEvent(epoch, "", settings.leaseTtl), last);
+  publish(server, metrics, status, followerEvent(epoch, "", settings.leaseTtl), last, "stopping");
   return code;
 }
 
 /// The kubernetes backend: follows the leader-elector sidecar.
 void runKubernetes(const DaemonSettings& settings, LeadershipServer& server,
-                   ElectorMetrics& metrics, const sigset_t& signals) {
+                   ElectorMetrics& metrics, ElectorStatus& status, const sigset_t& signals) {
   SystemClock clock;
   HttpLeaderSource source(settings.kubernetesUrl, settings.kubernetesTimeout);
   KubernetesConfig config;
@@ -299,24 +318,54 @@ void runKubernetes(const DaemonSettings& settings, LeadershipServer& server,
   KubernetesElection election(source, clock, config);
 
   std::optional<LeadershipEvent> last;
+  std::optional<Clock::TimePoint> failingSince;  // for the status page
   bool stop = false;
   while (!stop) {
     const auto t0 = clock.steadyNow();
     const Decision decision = election.step();
     const auto now = clock.steadyNow();
     metrics.observeRenew(secondsSince(t0, clock));
-    if (!election.failure().empty()) {
+    const bool ok = election.failure().empty();
+    if (!ok) {
       metrics.countError(election.failure());
     }
-    metrics.noteBackend(election.failure().empty(), now);
-    publish(server, metrics, eventFor(decision, now, settings.leaseTtl), last);
+    metrics.noteBackend(ok, now);
+    if (ok) {
+      failingSince.reset();
+    } else if (!failingSince) {
+      failingSince = t0;
+    }
+    status.noteRoundTrip(t0, std::chrono::duration_cast<std::chrono::microseconds>(now - t0),
+                         ok ? std::optional<Clock::TimePoint>(t0) : std::nullopt);
+    status.setBackend(failingSince, "leader-elector sidecar: " + election.failure());
+    publish(server, metrics, status, eventFor(decision, now, settings.leaseTtl), last,
+            reasonName(decision.reason));
     stop = waitForStop(signals, decision.wakeAt);
   }
   // Nothing to release: the sidecar owns the lease. The collector must stop leading now.
   publish(
-      server, metrics,
+      server, metrics, status,
       followerEvent(static_cast<std::uint64_t>(election.current().epoch), "", settings.leaseTtl),
-      last);
+      last, "stopping");
+}
+
+/// What the status page shows of the settings: id, backend and where it is, socket, lease.
+StatusIdentity statusIdentity(const DaemonSettings& settings) {
+  StatusIdentity identity;
+  identity.id = settings.id;
+  identity.backend = settings.backend;
+  if (settings.backend == "redis") {
+    const std::string& host = settings.redis.host;
+    identity.address = (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" +
+                       std::to_string(settings.redis.port);
+  } else if (settings.backend == "kubernetes") {
+    identity.address = settings.kubernetesUrl;
+  } else if (settings.backend == "file") {
+    identity.address = settings.filePath;
+  }
+  identity.socketPath = settings.socketPath;
+  identity.leaseTtl = settings.leaseTtl;
+  return identity;
 }
 
 }  // namespace
@@ -421,6 +470,7 @@ int runDaemon(const DaemonSettings& settings) {
   ElectorMetrics metrics(settings.backend, errorKinds(settings.backend),
                          [&server] { return server.clientCount(); });
   SystemClock clock;
+  ElectorStatus page(statusIdentity(settings), clock, [&server] { return server.clients(); });
   std::unique_ptr<StatusServer> status;
   try {
     server.start();
@@ -431,8 +481,8 @@ int runDaemon(const DaemonSettings& settings) {
   }
   if (!settings.listenAddress.empty() && settings.listenAddress != "-") {
     try {
-      status =
-          std::make_unique<StatusServer>(settings.listenAddress, metrics, clock, settings.leaseTtl);
+      status = std::make_unique<StatusServer>(settings.listenAddress, metrics, page, clock,
+                                              settings.leaseTtl);
       status->start();
       logger().information("msg=\"http listening\" address=%s port=%d",
                            quoted(settings.listenAddress), status->port());
@@ -453,14 +503,15 @@ int runDaemon(const DaemonSettings& settings) {
   int code = kExitOk;
   try {
     if (settings.backend == "static") {
-      runStatic(settings, server, metrics, signals);
+      runStatic(settings, server, metrics, page, signals);
     } else if (settings.backend == "kubernetes") {
-      runKubernetes(settings, server, metrics, signals);
+      runKubernetes(settings, server, metrics, page, signals);
     } else if (settings.backend == "file") {
       FileLeaseStore store(settings.filePath);
       // fcntl locks die with their process: a held presence lock is a live elector.
       FileLeaseStore presence(settings.filePath + ".member." + fileNamePart(settings.id));
-      code = runElection(settings, store, presence, presence.path(), server, metrics, signals);
+      code =
+          runElection(settings, store, presence, presence.path(), server, metrics, page, signals);
     } else {
       RedisOptions options = settings.redis;
       options.password = settings.redisPassword.reveal();
@@ -471,7 +522,7 @@ int runDaemon(const DaemonSettings& settings) {
       options.connectTimeout = std::min(options.connectTimeout, bound);
       RedisLeaseStore store(options);
       code = runElection(settings, store, store, settings.leaseKey + ":member:" + settings.id,
-                         server, metrics, signals);
+                         server, metrics, page, signals);
     }
   } catch (const std::exception& error) {
     logger().error("msg=\"elector failed\" error=%s", quoted(error.what()));

@@ -40,8 +40,8 @@ ParsedSettings parseSettings(const std::vector<std::string>& args,
 
 /// Runs the daemon until SIGTERM or SIGINT: ignores SIGPIPE, blocks SIGTERM/SIGINT in every
 /// thread (they are taken with sigtimedwait), serves the leadership socket and the HTTP port
-/// (/metrics, /healthz) and publishes an event on every step of the backend (redis, file:
-/// Election; kubernetes: KubernetesElection) or every TTL/3 (static). On a stop signal it
+/// (/, /health, /metrics, /healthz) and publishes an event on every step of the backend (redis,
+/// file: Election; kubernetes: KubernetesElection) or every TTL/3 (static). On a stop signal it
 /// releases the lease, publishes a follower event and removes the socket. Returns the exit code
 /// (0 after a stop signal, 1 when the socket or the HTTP port cannot be served or the backend
 /// cannot start). Call once, from the main thread, before any other thread exists.

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <Poco/Exception.h>
 #include <Poco/Logger.h>
@@ -100,8 +101,8 @@ void LeadershipServer::stop() {
   thread_.join();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    for (int fd : clients_) {
-      ::close(fd);
+    for (const Client& client : clients_) {
+      ::close(client.fd);
     }
     for (int fd : pendingClose_) {
       ::close(fd);
@@ -125,7 +126,7 @@ void LeadershipServer::publish(const LeadershipEvent& event) {
   currentEvent_ = event;
   publishedAt_ = std::chrono::steady_clock::now();
   for (std::size_t i = clients_.size(); i-- > 0;) {
-    if (!sendAll(clients_[i], line)) {
+    if (!sendTo(clients_[i], line)) {
       dropLocked(i);
     }
   }
@@ -134,6 +135,16 @@ void LeadershipServer::publish(const LeadershipEvent& event) {
 std::size_t LeadershipServer::clientCount() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return clients_.size();
+}
+
+std::vector<LeadershipServer::ClientInfo> LeadershipServer::clients() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<ClientInfo> infos;
+  infos.reserve(clients_.size());
+  for (const Client& client : clients_) {
+    infos.push_back(client.info);
+  }
+  return infos;
 }
 
 std::optional<std::chrono::steady_clock::time_point> LeadershipServer::noClientSince() const {
@@ -158,8 +169,17 @@ bool LeadershipServer::sendAll(int fd, const std::string& line) {
   return n == static_cast<ssize_t>(line.size());
 }
 
+bool LeadershipServer::sendTo(Client& client, const std::string& line) {
+  if (!sendAll(client.fd, line)) {
+    return false;
+  }
+  client.info.lastEvent = line.substr(0, line.find('\n'));
+  client.info.lastSentAt = std::chrono::steady_clock::now();
+  return true;
+}
+
 void LeadershipServer::dropLocked(std::size_t index) {
-  const int fd = clients_[index];
+  const int fd = clients_[index].fd;
   clients_.erase(clients_.begin() + static_cast<std::ptrdiff_t>(index));
   // Closed only by the server thread, between polls, so a descriptor number in its poll set is
   // never reused under it; shutdown() already makes the client see EOF.
@@ -195,14 +215,22 @@ void LeadershipServer::acceptClient() {
     }
     return;
   }
+  Client client;
+  client.fd = fd;
+  client.info.connectedAt = std::chrono::steady_clock::now();
+  ucred peer{};
+  socklen_t length = sizeof peer;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) == 0 && peer.pid > 0) {
+    client.info.pid = static_cast<int>(peer.pid);
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   // Under the lock so the client sees the current event before any later publish().
-  if (currentEvent_ && !sendAll(fd, encode(aged(*currentEvent_)))) {
+  if (currentEvent_ && !sendTo(client, encode(aged(*currentEvent_)))) {
     ::close(fd);
     ++dropped_;
     return;
   }
-  clients_.push_back(fd);
+  clients_.push_back(std::move(client));
   noClientSince_.reset();
   logger().debug("event=client_connected clients=" + std::to_string(clients_.size()));
 }
@@ -220,8 +248,8 @@ void LeadershipServer::run() {
         ::close(fd);
       }
       pendingClose_.clear();
-      for (int fd : clients_) {
-        fds.push_back({fd, POLLIN, 0});
+      for (const Client& client : clients_) {
+        fds.push_back({client.fd, POLLIN, 0});
       }
     }
     if (::poll(fds.data(), fds.size(), -1) < 0) {
@@ -249,7 +277,7 @@ void LeadershipServer::run() {
       }
       std::lock_guard<std::mutex> lock(mutex_);
       for (std::size_t i = 0; i < clients_.size(); ++i) {
-        if (clients_[i] == fds[k].fd) {
+        if (clients_[i].fd == fds[k].fd) {
           clients_.erase(clients_.begin() + static_cast<std::ptrdiff_t>(i));
           pendingClose_.push_back(fds[k].fd);
           noteClientGoneLocked();

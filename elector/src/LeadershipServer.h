@@ -25,6 +25,16 @@ namespace elector {
 /// lease the elector no longer holds (a restarted collector must not act on a stale "leader").
 class LeadershipServer {
  public:
+  /// One connected client, as the status page shows it.
+  struct ClientInfo {
+    /// The peer's process id (SO_PEERCRED), or nullopt when the kernel did not give it.
+    std::optional<int> pid;
+    std::chrono::steady_clock::time_point connectedAt{};
+    /// The last line sent to it (without the newline) and when; empty/nullopt before any.
+    std::string lastEvent;
+    std::optional<std::chrono::steady_clock::time_point> lastSentAt;
+  };
+
   /// `path`: the socket file; `mode`: its permissions once bound (the directory decides who can
   /// reach it as well).
   explicit LeadershipServer(std::string path, unsigned mode = 0660);
@@ -53,6 +63,10 @@ class LeadershipServer {
   /// The number of connected clients (for metrics and tests).
   std::size_t clientCount() const;
 
+  /// The connected clients, oldest first (for the status page). Takes only the server's mutex,
+  /// never waits for I/O.
+  std::vector<ClientInfo> clients() const;
+
   /// Since when no client has been connected (from start(), or from the last client's
   /// disconnect or drop); nullopt while at least one is. A connected client is what the elector
   /// takes for "a collector is connected and ready": the collector connects once its inventory
@@ -70,8 +84,15 @@ class LeadershipServer {
   /// The current event as a client connecting now must see it (see the class comment). Caller
   /// holds mutex_.
   LeadershipEvent aged(LeadershipEvent event) const;
+  struct Client {
+    int fd = -1;
+    ClientInfo info;
+  };
+
   /// Sends `line` completely or returns false; never blocks. Caller holds mutex_.
   static bool sendAll(int fd, const std::string& line);
+  /// sendAll(), recording the line on `client` when it went out. Caller holds mutex_.
+  static bool sendTo(Client& client, const std::string& line);
   /// Removes clients_[index], counting it as dropped. Caller holds mutex_.
   void dropLocked(std::size_t index);
   /// Starts the no-client clock if the last client is gone. Caller holds mutex_.
@@ -87,7 +108,7 @@ class LeadershipServer {
   std::atomic<bool> stopping_{false};
 
   mutable std::mutex mutex_;
-  std::vector<int> clients_;
+  std::vector<Client> clients_;
   std::vector<int> pendingClose_;  ///< Shut down, closed by run() between polls.
   std::optional<LeadershipEvent> currentEvent_;
   std::chrono::steady_clock::time_point publishedAt_{};

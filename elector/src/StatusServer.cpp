@@ -12,6 +12,9 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/URI.h>
+
+#include "StatusPage.h"
 
 namespace elector {
 namespace {
@@ -35,16 +38,38 @@ void send(HTTPServerRequest& request, HTTPServerResponse& response, HTTPResponse
   }
 }
 
+/// `/health` as text: `?format=text`, or an Accept header asking for text/plain (and not
+/// for JSON); `?format=json` forces JSON.
+bool wantsText(const HTTPServerRequest& request) {
+  std::string format;
+  try {
+    for (const auto& [name, value] : Poco::URI(request.getURI()).getQueryParameters()) {
+      if (name == "format") {
+        format = value;
+      }
+    }
+  } catch (const Poco::SyntaxException&) {
+    // A malformed query asks for nothing: the default form.
+  }
+  if (!format.empty()) {
+    return format == "text";
+  }
+  const std::string accept = request.get("Accept", "");
+  return accept.find("text/plain") != std::string::npos &&
+         accept.find("application/json") == std::string::npos;
+}
+
 class StatusHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  StatusHandler(const ElectorMetrics& metrics, const Clock& clock, std::chrono::milliseconds lease)
-      : metrics_(metrics), clock_(clock), lease_(lease) {}
+  StatusHandler(const ElectorMetrics& metrics, const ElectorStatus& status, const Clock& clock,
+                std::chrono::milliseconds lease)
+      : metrics_(metrics), status_(status), clock_(clock), lease_(lease) {}
 
   void handleRequest(HTTPServerRequest& request, HTTPServerResponse& response) override {
     const std::string path = request.getURI().substr(0, request.getURI().find('?'));
-    if (path != "/metrics" && path != "/healthz") {
+    if (path != "/" && path != "/health" && path != "/metrics" && path != "/healthz") {
       send(request, response, HTTPResponse::HTTP_NOT_FOUND, "text/plain; charset=utf-8",
-           "not found: try /metrics or /healthz\n");
+           "not found: try /, /health, /metrics or /healthz\n");
       return;
     }
     if (request.getMethod() != HTTPRequest::HTTP_GET &&
@@ -57,6 +82,22 @@ class StatusHandler : public Poco::Net::HTTPRequestHandler {
     if (path == "/metrics") {
       send(request, response, HTTPResponse::HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
            metrics_.render());
+      return;
+    }
+    if (path == "/") {
+      send(request, response, HTTPResponse::HTTP_OK, "text/html; charset=utf-8",
+           renderStatusPage(status_.snapshot()));
+      return;
+    }
+    if (path == "/health") {
+      const ElectorStatus::Snapshot snapshot = status_.snapshot();
+      const auto code =
+          snapshot.up ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE;
+      if (wantsText(request)) {
+        send(request, response, code, "text/plain; charset=utf-8", renderHealthText(snapshot));
+      } else {
+        send(request, response, code, "application/json", renderHealthJson(snapshot));
+      }
       return;
     }
     const ElectorMetrics::Health health = metrics_.health(clock_.steadyNow(), lease_);
@@ -83,31 +124,38 @@ class StatusHandler : public Poco::Net::HTTPRequestHandler {
 
  private:
   const ElectorMetrics& metrics_;
+  const ElectorStatus& status_;
   const Clock& clock_;
   const std::chrono::milliseconds lease_;
 };
 
 class StatusHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  StatusHandlerFactory(const ElectorMetrics& metrics, const Clock& clock,
-                       std::chrono::milliseconds lease)
-      : metrics_(metrics), clock_(clock), lease_(lease) {}
+  StatusHandlerFactory(const ElectorMetrics& metrics, const ElectorStatus& status,
+                       const Clock& clock, std::chrono::milliseconds lease)
+      : metrics_(metrics), status_(status), clock_(clock), lease_(lease) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override {
-    return new StatusHandler(metrics_, clock_, lease_);
+    return new StatusHandler(metrics_, status_, clock_, lease_);
   }
 
  private:
   const ElectorMetrics& metrics_;
+  const ElectorStatus& status_;
   const Clock& clock_;
   const std::chrono::milliseconds lease_;
 };
 
 }  // namespace
 
-StatusServer::StatusServer(std::string address, const ElectorMetrics& metrics, const Clock& clock,
+StatusServer::StatusServer(std::string address, const ElectorMetrics& metrics,
+                           const ElectorStatus& status, const Clock& clock,
                            std::chrono::milliseconds lease)
-    : address_(std::move(address)), metrics_(metrics), clock_(clock), lease_(lease) {}
+    : address_(std::move(address)),
+      metrics_(metrics),
+      status_(status),
+      clock_(clock),
+      lease_(lease) {}
 
 StatusServer::~StatusServer() { stop(); }
 
@@ -127,7 +175,7 @@ void StatusServer::start() {
   params->setKeepAlive(false);
   params->setTimeout(Poco::Timespan(5, 0));
   server_ = std::make_unique<Poco::Net::HTTPServer>(
-      new StatusHandlerFactory(metrics_, clock_, lease_), socket, params);
+      new StatusHandlerFactory(metrics_, status_, clock_, lease_), socket, params);
   server_->start();
 }
 

@@ -85,4 +85,9 @@ void appendEscaped(std::string& out, std::string_view text, bool json);
 /// messages and logs.
 std::string quoted(std::string_view text);
 
+/// `text` safe to print in HTML text and in a double- or single-quoted attribute: `&`, `<`, `>`,
+/// `"` and `'` become entities, each invalid UTF-8 subsequence becomes U+FFFD, and other control
+/// characters than tab and newline become U+FFFD too (a page must not carry them raw).
+std::string htmlEscape(std::string_view text);
+
 }  // namespace common

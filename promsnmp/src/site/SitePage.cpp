@@ -11,7 +11,12 @@
 #include <Poco/String.h>
 #include <Poco/URI.h>
 
+#include "common/Text.h"
+
 namespace promsnmp {
+
+using common::htmlEscape;
+
 namespace {
 
 /// The page's look: plain, dense tables an operator scans; colours only for state.
@@ -35,7 +40,8 @@ constexpr const char* kScript =
     "(function(){var b=document.body,s=parseInt(b.getAttribute('data-refresh-seconds'),10);"
     "if(!(s>0)||!window.fetch||!window.DOMParser)return;"
     "function say(t){var e=document.getElementById('refresh-state');if(e)e.textContent=t;}"
-    "function tick(){fetch(location.href,{cache:'no-store',credentials:'same-origin',"
+    "function "
+    "tick(){fetch(location.pathname+location.search,{cache:'no-store',credentials:'same-origin',"
     "headers:{'Accept':'text/html'}}).then(function(r){if(!r.ok)throw new Error('HTTP '+r.status);"
     "return r.text();}).then(function(t){var d=new DOMParser().parseFromString(t,'text/html');"
     "var m=d.querySelector('main'),o=document.querySelector('main');if(!m||!o)"
@@ -401,33 +407,6 @@ void writeAdmin(std::ostringstream& html) {
 }
 
 }  // namespace
-
-std::string htmlEscape(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string pollDuration(double seconds) {
   char text[32];

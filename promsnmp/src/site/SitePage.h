@@ -57,9 +57,6 @@ struct SitePageInput {
 /// Thread-safe (pure).
 std::string renderSitePage(const SitePageInput& input);
 
-/// Text safe inside HTML element content and double-quoted attributes. Thread-safe (pure).
-std::string htmlEscape(const std::string& text);
-
 /// A poll's duration for a person: "146 ms" under a second, "2.4 s" above. Thread-safe.
 std::string pollDuration(double seconds);
 

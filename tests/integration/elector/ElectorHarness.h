@@ -255,14 +255,17 @@ struct HttpResult {
   std::string contentType;
 };
 
-/// One HTTP request to 127.0.0.1:`port` with a 2 s timeout.
-inline HttpResult httpRequest(int port, const std::string& path,
-                              const std::string& method = "GET") {
+/// One HTTP request to 127.0.0.1:`port` with a 2 s timeout, with `headers` added.
+inline HttpResult httpRequest(int port, const std::string& path, const std::string& method = "GET",
+                              const std::map<std::string, std::string>& headers = {}) {
   HttpResult result;
   try {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
     session.setTimeout(Poco::Timespan(2, 0));
     Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    for (const auto& [name, value] : headers) {
+      request.set(name, value);
+    }
     session.sendRequest(request);
     Poco::Net::HTTPResponse response;
     std::istream& in = session.receiveResponse(response);

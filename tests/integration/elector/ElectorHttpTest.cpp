@@ -1,7 +1,8 @@
 // The elector's own HTTP port: /metrics (values, and `promtool check metrics` on the real
 // output), /healthz (200 with role/backend/holder; 503 once the backend has failed for longer
-// than the lease), 404/405, a chosen port that is taken (exit 1) and the default port taken
-// (warning, keeps running). Only 127.0.0.1; every child is stopped by a destructor.
+// than the lease), / and /health for a static role, 404/405, a chosen port that is taken (exit 1)
+// and the default port taken (warning, keeps running). Only 127.0.0.1; every child is stopped by a
+// destructor.
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,7 +127,20 @@ class ElectorHttpTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string("static"), body->getValue<std::string>("backend"));
     CPPUNIT_ASSERT_EQUAL(std::string("solo"), body->getValue<std::string>("holder"));
 
+    // The static role: UP with no backend to ask, no lease behind the role.
+    const HttpResult human = httpRequest(port, "/health");
+    CPPUNIT_ASSERT_EQUAL(200, human.status);
+    const Poco::JSON::Object::Ptr summary = parseJson(human.body);
+    CPPUNIT_ASSERT_EQUAL(std::string("UP"), summary->getValue<std::string>("status"));
+    CPPUNIT_ASSERT_EQUAL(std::string("leader"), summary->getValue<std::string>("role"));
+    CPPUNIT_ASSERT_EQUAL(std::string("solo"), summary->getValue<std::string>("holder"));
+    CPPUNIT_ASSERT(summary->isNull("leaseRemainingMs"));
+    CPPUNIT_ASSERT_EQUAL(std::string("none"),
+                         summary->getObject("backend")->getValue<std::string>("state"));
+    CPPUNIT_ASSERT_EQUAL(200, httpRequest(port, "/").status);
+
     CPPUNIT_ASSERT_EQUAL(405, httpRequest(port, "/metrics", "POST").status);
+    CPPUNIT_ASSERT_EQUAL(405, httpRequest(port, "/", "POST").status);
     CPPUNIT_ASSERT_EQUAL(404, httpRequest(port, "/nope").status);
     const HttpResult head = httpRequest(port, "/healthz", "HEAD");
     CPPUNIT_ASSERT_EQUAL(200, head.status);

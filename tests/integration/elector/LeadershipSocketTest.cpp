@@ -14,9 +14,11 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <Poco/Exception.h>
 #include <cppunit/TestFixture.h>
@@ -143,6 +145,7 @@ class LeadershipSocketTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testSocketModeAndStaleFile);
   CPPUNIT_TEST(testNonSocketFileIsNotRemoved);
   CPPUNIT_TEST(testStopClosesClientsAndRemovesSocket);
+  CPPUNIT_TEST(testClientsForTheStatusPage);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -265,6 +268,42 @@ class LeadershipSocketTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(std::string(), again.readLine(50ms));
     server.publish({LeadershipRole::Follower, 4, "node-b", 10000});
     CPPUNIT_ASSERT_EQUAL(encode({LeadershipRole::Follower, 4, "node-b", 10000}), again.readLine());
+  }
+
+  /// What the status page lists: each client's pid (SO_PEERCRED: this process), when it
+  /// connected (oldest first) and the last line it was sent; a client that leaves is gone.
+  void testClientsForTheStatusPage() {
+    TempDir dir;
+    LeadershipServer server(dir.file("elector.sock"));
+    server.start();
+    const auto before = std::chrono::steady_clock::now();
+    auto first = std::make_unique<Reader>(server.path());
+    CPPUNIT_ASSERT(waitUntil([&] { return server.clientCount() == 1; }));
+    std::vector<LeadershipServer::ClientInfo> clients = server.clients();
+    CPPUNIT_ASSERT_EQUAL(std::size_t{1}, clients.size());
+    CPPUNIT_ASSERT(clients[0].pid.has_value());
+    CPPUNIT_ASSERT_EQUAL(static_cast<int>(::getpid()), *clients[0].pid);
+    CPPUNIT_ASSERT(clients[0].connectedAt >= before);
+    CPPUNIT_ASSERT(clients[0].lastEvent.empty());  // nothing published yet
+    CPPUNIT_ASSERT(!clients[0].lastSentAt.has_value());
+
+    const LeadershipEvent event{LeadershipRole::Leader, 3, "node-a", 9000};
+    server.publish(event);
+    Reader second(server.path());  // gets the current event, aged, on connect
+    CPPUNIT_ASSERT(waitUntil([&] { return server.clientCount() == 2; }));
+    clients = server.clients();
+    CPPUNIT_ASSERT_EQUAL(std::size_t{2}, clients.size());
+    std::string line = encode(event);
+    line.pop_back();  // without the newline
+    CPPUNIT_ASSERT_EQUAL(line, clients[0].lastEvent);
+    CPPUNIT_ASSERT(clients[0].lastSentAt.has_value());
+    CPPUNIT_ASSERT(clients[0].connectedAt <= clients[1].connectedAt);
+    const std::string replayed = second.readLine();
+    CPPUNIT_ASSERT_EQUAL(replayed.substr(0, replayed.size() - 1), clients[1].lastEvent);
+
+    first.reset();
+    CPPUNIT_ASSERT(waitUntil([&] { return server.clientCount() == 1; }));
+    CPPUNIT_ASSERT(clients[1].connectedAt == server.clients()[0].connectedAt);
   }
 };
 

@@ -24,6 +24,7 @@ class TextTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testInvalidUtf8Escaped);
   CPPUNIT_TEST(testAppendEscaped);
   CPPUNIT_TEST(testQuoted);
+  CPPUNIT_TEST(testHtmlEscape);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -104,6 +105,16 @@ class TextTest : public CppUnit::TestFixture {
   void testQuoted() {
     CPPUNIT_ASSERT_EQUAL(std::string("\"\""), quoted(""));
     CPPUNIT_ASSERT_EQUAL(std::string("\"say \\\"hi\\\"\\n\""), quoted("say \"hi\"\n"));
+  }
+
+  void testHtmlEscape() {
+    CPPUNIT_ASSERT_EQUAL(std::string("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"),
+                         htmlEscape("<script>alert('x')</script>"));
+    CPPUNIT_ASSERT_EQUAL(std::string("a &amp;amp; &quot;b&quot;"), htmlEscape("a &amp; \"b\""));
+    const std::string controls = std::string("tab\tline\n\x01") + "end\x7f";
+    CPPUNIT_ASSERT_EQUAL(std::string("tab\tline\n") + r + "end" + r, htmlEscape(controls));
+    CPPUNIT_ASSERT_EQUAL("caf" + r + " \xC3\xA9", htmlEscape("caf\xE9 \xC3\xA9"));
+    CPPUNIT_ASSERT_EQUAL(std::string(""), htmlEscape(""));
   }
 };
 
