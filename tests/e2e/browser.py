@@ -471,6 +471,8 @@ SNAPSHOT = """(() => {
       links: Array.from(r.querySelectorAll('a.leader-link')).map(a => a.href)})),
     devices: rows('table#devices tr.device').map(r => ({
       name: r.dataset.device, state: r.dataset.state, poller: r.dataset.poller})),
+    // Not in the contract, for the messages: what promsnmp's page says of its last refresh.
+    refreshState: (document.getElementById('refresh-state') || {}).textContent || '',
     noscriptRefresh: Array.from(document.querySelectorAll('noscript meta[http-equiv="refresh" i]'))
       .map(m => m.getAttribute('content')),
   };
@@ -625,6 +627,20 @@ def run_checks(browser, tabs, args, say):
         check_page(name, tab.evaluate(SNAPSHOT), args, admin=False)
         say(f"{name}: the page, no admin-only element")
 
+        # As a browser user may: the credentials in the URL (the page's refresh must not fetch
+        # that URL: a fetch of a URL with credentials fails).
+        name = "credentials in the URL"
+        user, password = read_auth(args.read_auth).split(":", 1)
+        parts = urllib.parse.urlsplit(args.url)
+        netloc = (f"{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(password, safe='')}"
+                  f"@{parts.netloc}")
+        tabs[name] = tab = browser.open_tab(parts._replace(netloc=netloc).geturl())
+        if tab.document_status != 200:
+            raise CheckFailed(f"{name}: HTTP {tab.document_status}")
+        wait_or_fail(tab, name, all_up(args), settle, "every replica and device up")
+        check_page(name, tab.evaluate(SNAPSHOT), args, admin=False)
+        say(f"{name}: the page")
+
     # Without JavaScript: the tables, and a <noscript> meta refresh (checked below, reloading).
     name = "without JavaScript"
     tabs[name] = nojs = browser.open_tab(args.url, auth=admin_auth, javascript=False)
@@ -664,10 +680,13 @@ def run_checks(browser, tabs, args, say):
         down = f"{row('replica', 'replica', victim)}?.dataset.state === 'down'"
         for name, tab in live.items():
             if tab.wait_for(down, max(0.0, bound - (time.monotonic() - killed_at))) is None:
-                replicas = tab.evaluate(SNAPSHOT)["replicas"]
+                snap = tab.evaluate(SNAPSHOT)
+                replicas = snap["replicas"]
                 strangers = [r["id"] for r in replicas if r["id"] not in args.replicas]
                 why = (f"; a replica is shown as {strangers}, not by its id (data-replica=\"ID\")"
                        if strangers else "")
+                if snap["refreshState"]:
+                    why += f"; the page says: {snap['refreshState']!r}"
                 raise CheckFailed(f"{name}: {victim} not down within {bound} s (2 refresh "
                                   f"periods) of the kill{why}: {json.dumps(replicas)}")
             say(f"{name}: {victim} down {time.monotonic() - killed_at:.1f} s after the kill "
