@@ -7,7 +7,8 @@
 #     a replica whose promsnmp_target_polls_total counts it;
 #   - a follower's collector killed (kill -9), the same open pages, not reloaded, show it down
 #     within 2 refresh periods (the time it took is printed); the others stay up;
-#   - the read-only user (prometheus) gets the page without admin-only elements ([data-admin]);
+#   - the read-only user (prometheus) gets the page without admin-only elements ([data-admin]),
+#     with basic auth and with the credentials in the URL (user:pass@, also refreshed);
 #   - without JavaScript the replicas and devices tables are there and a <noscript> meta refresh
 #     reloads the page;
 #   - no console error, uncaught exception or failed load in any tab during the whole session.
