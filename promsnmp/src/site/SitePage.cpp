@@ -26,7 +26,8 @@ constexpr const char* kStyle =
     "table{border-collapse:collapse}"
     "td,th{padding:2px 10px;text-align:left;vertical-align:top;white-space:nowrap}"
     "th{border-bottom:1px solid #999}tr:nth-child(even) td{background:#f4f4f4}"
-    "td.list{white-space:normal;max-width:28em}td.num{text-align:right}"
+    "td.list{white-space:normal;max-width:24em}td.why{white-space:normal;max-width:22em}"
+    "td.num{text-align:right}"
     ".down{color:#b00;font-weight:bold}.up{color:#070}.unpolled{color:#777}"
     ".warn{color:#a60}.banner{padding:.4em .8em;border-left:4px solid #b00;background:#fee}"
     ".note{color:#555}.leader{font-weight:bold}"
@@ -286,7 +287,7 @@ void writeDevices(std::ostringstream& html, const SitePageInput& in,
            << "<td>-</td></tr>";
       continue;
     }
-    html << "<td class=\"" << state << "\">"
+    html << "<td class=\"" << state << " why\">"
          << (rep->up ? std::string("up") : "down: " + htmlEscape(rep->error)) << "</td><td>"
          << ago(rep->ageSeconds) << " ago</td><td>" << pollDuration(rep->durationSeconds)
          << "</td><td>"
