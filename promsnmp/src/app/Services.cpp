@@ -248,6 +248,10 @@ void Services::openInventory() {
              {{"error", e.displayText()}});
     throw StartupException("no usable inventory key", kExitConfig);
   }
+  for (const std::string& warning : keys->warnings()) {
+    logEvent(log_, Poco::Message::PRIO_WARNING, "inventory key setting has whitespace",
+             {{"warning", warning}});
+  }
 
   try {
     local_ = std::make_unique<LocalState>(config_.stateDir);

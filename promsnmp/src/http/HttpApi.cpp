@@ -930,6 +930,13 @@ void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
     // the broken share would otherwise leave the load balancer at once).
     details->set("error", inventory.lastError);
   }
+  if (const auto& warnings = context_.store.keys().warnings(); !warnings.empty()) {
+    Poco::JSON::Array keyWarnings;  // whitespace in key settings (Keyring::warnings)
+    for (const std::string& warning : warnings) {
+      keyWarnings.add(warning);
+    }
+    details->set("keyWarnings", keyWarnings);
+  }
   inv->set("details", details);
   components->set("inventory", inv);
   std::vector<TargetState> targets = context_.collector.targetStates();
