@@ -521,6 +521,10 @@ Poco::Net::Context::Ptr Services::openAccessControl() {
   Poco::Net::Context::Ptr tls;
   try {
     access_ = openWebAccess(config_);
+    if (access_) {
+      failedLogins_ = std::make_unique<LoginFailureLog>(
+          clock_, logger("promsnmp.web"), TrustedProxies::parse(config_.webTrustedProxies));
+    }
     if (access_ && access_->tls().enabled()) {
       tls = tlsContext(access_->tls());
     }
@@ -553,7 +557,8 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
                      access_.get(),
                      static_cast<double>(config_.discoveryMaxRequestsPerMinute),
                      modules_.get(),
-                     profiles_.get()};
+                     profiles_.get(),
+                     failedLogins_.get()};
 
   httpThreads_ = std::make_unique<Poco::ThreadPool>("http", 4, kHttpThreads);
   try {

@@ -1,11 +1,9 @@
 #include "collection/LogLimiter.h"
 
-#include <utility>
-
 namespace promsnmp {
 
 LogLimiter::LogLimiter(common::Clock& clock, Options options)
-    : clock_(clock), options_(std::move(options)) {}
+    : clock_(clock), options_(options) {}
 
 bool LogLimiter::siteHasRoom(std::chrono::steady_clock::time_point now) {
   if (!siteOpen_ || now - site_.start >= options_.siteWindow) {

@@ -29,6 +29,7 @@
 #include "discovery/ProfileRegistry.h"
 #include "exposition/Exposition.h"
 #include "exposition/SelfMetrics.h"
+#include "http/LoginFailureLog.h"
 #include "http/WebConfig.h"
 #include "inventory/InventoryState.h"
 #include "inventoryfs/Exceptions.h"
@@ -348,10 +349,17 @@ std::optional<bool> HttpApi::maskCredentials(HTTPServerRequest& request,
 
 bool HttpApi::authorize(HTTPServerRequest& request, HTTPServerResponse& response,
                         const Route& route) {
+  if (context_.failedLogins != nullptr) {
+    context_.failedLogins->tick();  // summaries of ended windows, even from probes
+  }
   if (context_.access == nullptr || route.open) {
     return true;
   }
   AuthResult auth = context_.access->check(request.get("Authorization", ""));
+  if (auth.outcome == AuthResult::Outcome::Invalid && context_.failedLogins != nullptr) {
+    context_.failedLogins->record(auth.user, auth.failure, request.clientAddress().host(),
+                                  request.get("X-Forwarded-For", ""));
+  }
   const bool admin =
       ("," + route.adminMethods + ",").find("," + request.getMethod() + ",") != std::string::npos;
   if (auth.allows(admin ? Scope::Admin : Scope::Read)) {

@@ -28,6 +28,7 @@ class Collector;
 class DiscoveryService;
 class InventoryState;
 class Leadership;
+class LoginFailureLog;
 class WebAccess;
 
 /// Where the process is in its life, for the probes (Spring semantics): not ready until the
@@ -55,6 +56,7 @@ struct ApiContext {
   const ModuleRegistry* modules = nullptr;  // the module files, for the health details
   /// The profiles files, for the health details.
   const ProfileRegistry* profiles = nullptr;
+  LoginFailureLog* failedLogins = nullptr;  // with `access`: failed logins are logged there
 };
 
 /// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):
