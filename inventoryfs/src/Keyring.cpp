@@ -155,9 +155,9 @@ Key keyFrom(const std::string& text, const std::string& source,
   Key key = Keyring::deriveKey(text, source);
   key.whitespace = Keyring::whitespaceProblem(text);
   if (!key.whitespace.empty()) {
+    // No key id: a passphrase's id differs per file (scrypt salt); the mismatch error has them.
     warnings.push_back(source + ": the key text " + key.whitespace +
-                       ", which is part of the key (key id " + key.idHex() +
-                       "); if it is not meant, remove it");
+                       ", which is part of the key; if it is not meant, remove it");
   }
   return key;
 }
@@ -170,9 +170,7 @@ Key keyFromFile(const std::string& path, const char* setting, const std::string&
   if (file.crlf) {
     warnings.push_back(source +
                        ": the file ends in a Windows line end (CR LF), stripped like a final "
-                       "newline (key id " +
-                       key.idHex() +
-                       "); a tool that strips only the newline, such as "
+                       "newline; a tool that strips only the newline, such as "
                        "PROM_ENCRYPT_KEY=\"$(cat file)\", reads another key from it");
   }
   return key;

@@ -91,8 +91,8 @@ class Keyring {
   static std::string whitespaceProblem(std::string_view text);
 
   /// One line per configured key whose text has a whitespaceProblem, or whose file ended in a
-  /// Windows line end (CR LF, stripped like "\n"), naming the source and the key id, never the
-  /// key: for the daemon's log and the CLI's stderr at load. Empty for a keyring not made by
+  /// Windows line end (CR LF, stripped like "\n"), naming the source, never the key: for the
+  /// daemon's log and the CLI's stderr at load. Empty for a keyring not made by
   /// fromEnvironment.
   const std::vector<std::string>& warnings() const { return warnings_; }
 
