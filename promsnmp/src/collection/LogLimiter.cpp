@@ -1,9 +1,10 @@
 #include "collection/LogLimiter.h"
 
+#include "common/Logging.h"
+
 namespace promsnmp {
 
-LogLimiter::LogLimiter(common::Clock& clock, Options options)
-    : clock_(clock), options_(options) {}
+LogLimiter::LogLimiter(common::Clock& clock, Options options) : clock_(clock), options_(options) {}
 
 bool LogLimiter::siteHasRoom(std::chrono::steady_clock::time_point now) {
   if (!siteOpen_ || now - site_.start >= options_.siteWindow) {
@@ -70,6 +71,20 @@ std::vector<LogLimiter::Suppressed> LogLimiter::closedWindows() {
   if (siteSuppressedClosed_ > 0) {
     closed.push_back({"", siteSuppressedClosed_});
     siteSuppressedClosed_ = 0;
+  }
+  return closed;
+}
+
+std::vector<LogLimiter::Suppressed> LogLimiter::closedKeyWindows(Poco::Logger& log,
+                                                                 const std::string& what) {
+  std::vector<Suppressed> closed = closedWindows();
+  if (!closed.empty() && closed.back().key.empty()) {
+    common::logEvent(
+        log, Poco::Message::PRIO_WARNING, what + " not logged: site-wide cap",
+        {{"suppressed", closed.back().count},
+         {"window_seconds", std::chrono::duration<double>(options_.siteWindow).count()},
+         {"cap", options_.perSite}});
+    closed.pop_back();
   }
   return closed;
 }

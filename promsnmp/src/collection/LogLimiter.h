@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <Poco/Logger.h>
+
 #include "common/Clock.h"
 
 namespace promsnmp {
@@ -46,6 +48,11 @@ class LogLimiter {
   /// then the site's. Forgets the keys whose window ended. Call it before logging anything new
   /// (admit() does not) and from time to time.
   std::vector<Suppressed> closedWindows();
+
+  /// closedWindows() with the site's count logged here, one warning on `log` for every user of
+  /// a limiter: `msg="<what> not logged: site-wide cap" suppressed=N window_seconds=60 cap=60`;
+  /// returns the keys' counts.
+  std::vector<Suppressed> closedKeyWindows(Poco::Logger& log, const std::string& what);
 
   const Options& options() const { return options_; }
 

@@ -82,14 +82,8 @@ void TransitionLog::flush() {
 void TransitionLog::flushLocked(std::chrono::steady_clock::time_point now) {
   flushedAt_ = now;
   const LogLimiter::Options& limits = limiter_.options();
-  for (const LogLimiter::Suppressed& closed : limiter_.closedWindows()) {
-    if (closed.key.empty()) {
-      logEvent(log_, Poco::Message::PRIO_WARNING, "device state changes not logged: site-wide cap",
-               {{"suppressed", closed.count},
-                {"window_seconds", secondsOf(limits.siteWindow)},
-                {"cap", limits.perSite}});
-      continue;
-    }
+  for (const LogLimiter::Suppressed& closed :
+       limiter_.closedKeyWindows(log_, "device state changes")) {
     auto it = states_.find(closed.key);
     if (it == states_.end()) {
       continue;

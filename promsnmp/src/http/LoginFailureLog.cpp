@@ -74,14 +74,7 @@ void LoginFailureLog::flushLocked() {
   const auto now = clock_.steadyNow();
   flushedAtMs_.store(millisOf(now), std::memory_order_relaxed);
   const LogLimiter::Options& limits = limiter_.options();
-  for (const LogLimiter::Suppressed& closed : limiter_.closedWindows()) {
-    if (closed.key.empty()) {
-      logEvent(log_, Poco::Message::PRIO_WARNING, "failed logins not logged: site-wide cap",
-               {{"suppressed", closed.count},
-                {"window_seconds", secondsOf(limits.siteWindow)},
-                {"cap", limits.perSite}});
-      continue;
-    }
+  for (const LogLimiter::Suppressed& closed : limiter_.closedKeyWindows(log_, "failed logins")) {
     auto it = pending_.find(closed.key);
     if (it == pending_.end()) {
       continue;

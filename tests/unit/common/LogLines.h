@@ -39,6 +39,11 @@ class LogLines {
     return capture_->lines;
   }
 
+  /// `line` from its level on: the timestamp changes with every run.
+  static std::string withoutTime(const std::string& line) {
+    return line.substr(line.find(" level=") + 1);
+  }
+
   /// The lines that contain `part`.
   std::vector<std::string> matching(const std::string& part) const {
     std::vector<std::string> found;
