@@ -557,8 +557,7 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
                      access_.get(),
                      static_cast<double>(config_.discoveryMaxRequestsPerMinute),
                      modules_.get(),
-                     profiles_.get(),
-                     failedLogins_.get()};
+                     profiles_.get()};
 
   httpThreads_ = std::make_unique<Poco::ThreadPool>("http", 4, kHttpThreads);
   try {
@@ -580,6 +579,7 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
     params->setTimeout(Poco::Timespan(
         std::chrono::duration_cast<std::chrono::microseconds>(config_.webReadTimeout).count()));
     params->setServerName("promsnmp");
+    context.failedLogins = failedLogins_.get();
     server_ = std::make_unique<Poco::Net::HTTPServer>(new HttpApi(context), *httpThreads_, socket,
                                                       params);
     server_->start();
