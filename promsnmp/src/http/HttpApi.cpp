@@ -1079,8 +1079,9 @@ ReplicaReport HttpApi::localReport() const {
     d.durationSeconds = t.durationSeconds;
     d.dataAgeSeconds = t.dataAgeSeconds;
     const inventoryfs::Device* device = view->find(t.name);
-    d.interfaces =
-        device != nullptr && hasModules(*device) ? -1 : static_cast<int64_t>(t.interfaces);
+    // No interface count for a module-set poll, nor before a good poll.
+    const bool counted = (device == nullptr || !hasModules(*device)) && t.dataAgeSeconds >= 0;
+    d.interfaces = counted ? static_cast<int64_t>(t.interfaces) : -1;
     d.polls = t.polls;
     d.failures = t.failures;
     d.recent = t.recent;

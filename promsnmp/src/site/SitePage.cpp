@@ -26,7 +26,7 @@ constexpr const char* kStyle =
     "table{border-collapse:collapse}"
     "td,th{padding:2px 10px;text-align:left;vertical-align:top;white-space:nowrap}"
     "th{border-bottom:1px solid #999}tr:nth-child(even) td{background:#f4f4f4}"
-    "td.list{white-space:normal;max-width:24em}td.why{white-space:normal;max-width:22em}"
+    "td.list{white-space:normal;max-width:24em}td.why{white-space:normal;min-width:14em;max-width:24em}"
     "td.num{text-align:right}"
     ".down{color:#b00;font-weight:bold}.up{color:#070}.unpolled{color:#777}"
     ".warn{color:#a60}.banner{padding:.4em .8em;border-left:4px solid #b00;background:#fee}"
