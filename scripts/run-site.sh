@@ -281,7 +281,7 @@ collector_launch() { # N: replica N's promsnmp, on its elector's socket
   local dir=$run/replica-$1
   PROMSNMP_ELECTOR_SOCKET=$dir/elector.sock PROMSNMP_STATE_DIR=$dir/state \
     PROMSNMP_WEB_CONFIG_FILE=$run/secrets/web.yml PROMSNMP_WEB_ADMIN_USERS=admin \
-    PROMSNMP_REPLICA_ID=promsnmp-$1 \
+    PROMSNMP_REPLICA_ID=promsnmp-$1 PROMSNMP_WEB_TRUSTED_PROXIES=127.0.0.1 \
     PROMSNMP_PEERS="promsnmp-1=http://127.0.0.1:$(replica_port 1),promsnmp-2=http://127.0.0.1:$(replica_port 2),promsnmp-3=http://127.0.0.1:$(replica_port 3)" \
     launch "promsnmp-$1" "$bin/promsnmp" --config.file="$etc/promsnmp.cfg" \
     --web.listen-address="127.0.0.1:$(replica_port "$1")"

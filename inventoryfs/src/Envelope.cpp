@@ -137,15 +137,6 @@ std::string kdfProblem(const KdfParams& kdf) {
   return "";
 }
 
-// "a1b2c3d4e5f60718 (current), ... (previous)": ids only, never key material.
-std::string configuredKeyIds(const Keyring& keys) {
-  std::string text = keys.current().idHex() + " (current)";
-  for (const Key& key : keys.previous()) {
-    text += ", " + key.idHex() + " (previous)";
-  }
-  return text;
-}
-
 Opened openV2(std::string_view file, const Keyring& keys) {
   Opened opened;
   opened.format = EnvelopeFormat::V2;
@@ -165,16 +156,18 @@ Opened openV2(std::string_view file, const Keyring& keys) {
   }
   const std::optional<Key> key = keys.findFileKey(header.kdf, header.keyId);
   if (!key) {
+    // Every source tried, in order, with the id it gives: the operator compares ids, and a key
+    // file's stray whitespace shows next to it.
     if (header.kdf.algorithm == Kdf::Scrypt) {
       throw WrongKeyException(
-          "inventory file is sealed with a passphrase key (scrypt, key id " + header.keyIdHex() +
-          ") that no configured passphrase derives: wrong passphrase, or the file's salt or "
-          "scrypt parameters were modified (configured key ids: " +
-          configuredKeyIds(keys) + ")");
+          "the inventory was written with a passphrase key (scrypt), key id " + header.keyIdHex() +
+          ", that no configured passphrase derives: a wrong passphrase, or the file's salt or "
+          "scrypt parameters were modified; tried, in order: " +
+          keys.describeTried(header.kdf));
     }
     throw WrongKeyException(
-        "inventory file is sealed with key id " + header.keyIdHex() +
-        ", which no configured key has (configured key ids: " + configuredKeyIds(keys) + ")");
+        "the inventory was written with key id " + header.keyIdHex() +
+        ", which no configured key has; tried, in order: " + keys.describeTried(header.kdf));
   }
   if (!detail::aesGcmDecrypt(detail::asView(key->bytes), detail::asView(header.nonce),
                              file.substr(0, headerSize), file.substr(headerSize),
@@ -209,9 +202,9 @@ Opened openLegacy(std::string_view file, const Keyring& keys) {
   if (candidates.empty()) {
     throw WrongKeyException(
         "inventory file is a Java PromSNMP encrypted file (AES-128-GCM); reading it needs the "
-        "16-character PROM_ENCRYPT_KEY it was written with, and no configured key is 16 bytes "
-        "(configured key ids: " +
-        configuredKeyIds(keys) + ")");
+        "16-character PROM_ENCRYPT_KEY it was written with, and no configured key is 16 bytes; "
+        "tried, in order: " +
+        keys.describeTried(KdfParams{}));
   }
   const std::string_view data(*raw);
   for (const Key* key : candidates) {
@@ -220,10 +213,14 @@ Opened openLegacy(std::string_view file, const Keyring& keys) {
       return opened;
     }
   }
+  std::string tried;
+  for (const Key* key : candidates) {
+    tried += (tried.empty() ? "" : ", ") + key->source + " (key id " + key->idHex() + ")";
+  }
   throw AuthenticationException(
-      "authentication failed: wrong key or corrupted file (Java "
-      "PromSNMP encrypted file, tried " +
-      std::to_string(candidates.size()) + " 16-byte key(s))");
+      "authentication failed: wrong key or corrupted file (Java PromSNMP encrypted file; tried "
+      "its 16-byte keys, in order: " +
+      tried + ")");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
@@ -88,25 +89,97 @@ std::string readFile(const std::string& path, const char* setting) {
   return content;
 }
 
+// The text of a current-key file.
+struct KeyFileText {
+  std::string text;
+  bool crlf = false;  // the file ended in "\r\n" (a Windows editor), stripped
+};
+
 // A current-key file: its content without one trailing "\n" or "\r\n" (what `echo` and
-// editors add).
-std::string readKeyFile(const std::string& path, const char* setting) {
-  std::string content = readFile(path, setting);
+// editors add). A trailing CR LF is stripped too, as it always was: files written on Windows
+// keep working (and key ids stay what they were); fromEnvironment warns about it.
+KeyFileText readKeyFile(const std::string& path, const char* setting) {
+  KeyFileText file{readFile(path, setting)};
+  std::string& content = file.text;
   if (content.size() >= 2 && content.compare(content.size() - 2, 2, "\r\n") == 0) {
     content.resize(content.size() - 2);
+    file.crlf = true;
   } else if (!content.empty() && content.back() == '\n') {
     content.pop_back();
   }
   if (content.empty()) {
     throw KeyConfigException(std::string(setting) + ": " + path + " is empty");
   }
-  return content;
+  return file;
+}
+
+bool isKeySpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+// Whitespace as an operator would type it in C or a shell: " \t\r\n", quoted; long runs cut.
+std::string escapedWhitespace(std::string_view run) {
+  constexpr size_t kShown = 8;
+  std::string text = "\"";
+  for (size_t i = 0; i < run.size() && i < kShown; ++i) {
+    switch (run[i]) {
+      case '\t':
+        text += "\\t";
+        break;
+      case '\n':
+        text += "\\n";
+        break;
+      case '\r':
+        text += "\\r";
+        break;
+      case '\v':
+        text += "\\v";
+        break;
+      case '\f':
+        text += "\\f";
+        break;
+      default:
+        text += run[i];
+    }
+  }
+  text += "\"";
+  if (run.size() > kShown) {
+    text += " (" + std::to_string(run.size()) + " characters)";
+  }
+  return text;
+}
+
+// A key derived from configured text, with its whitespace problem noted (and warned about).
+Key keyFrom(const std::string& text, const std::string& source,
+            std::vector<std::string>& warnings) {
+  Key key = Keyring::deriveKey(text, source);
+  key.whitespace = Keyring::whitespaceProblem(text);
+  if (!key.whitespace.empty()) {
+    // No key id: a passphrase's id differs per file (scrypt salt); the mismatch error has them.
+    warnings.push_back(source + ": the key text " + key.whitespace +
+                       ", which is part of the key; if it is not meant, remove it");
+  }
+  return key;
+}
+
+// A current key read from a file, with the file's Windows line end warned about.
+Key keyFromFile(const std::string& path, const char* setting, const std::string& source,
+                std::vector<std::string>& warnings) {
+  const KeyFileText file = readKeyFile(path, setting);
+  Key key = keyFrom(file.text, source, warnings);
+  if (file.crlf) {
+    warnings.push_back(source +
+                       ": the file ends in a Windows line end (CR LF), stripped like a final "
+                       "newline; a tool that strips only the newline, such as "
+                       "PROM_ENCRYPT_KEY=\"$(cat file)\", reads another key from it");
+  }
+  return key;
 }
 
 // The systemd credential ($CREDENTIALS_DIRECTORY/promsnmp-encrypt-key), if present. Sets
 // `looked` to a description of what was checked, for the "no key" message.
-std::optional<Key> credentialKey(const std::map<std::string, std::string>& env,
-                                 std::string& looked) {
+std::optional<Key> credentialKey(const std::map<std::string, std::string>& env, std::string& looked,
+                                 std::vector<std::string>& warnings) {
   const std::string* dir = lookup(env, kCredentialsVar);
   if (dir == nullptr || dir->empty()) {
     looked = "$CREDENTIALS_DIRECTORY/promsnmp-encrypt-key (CREDENTIALS_DIRECTORY is not set)";
@@ -122,7 +195,7 @@ std::optional<Key> credentialKey(const std::map<std::string, std::string>& env,
     }
     throw KeyConfigException(std::string("systemd credential ") + path + ": " + errnoText(error));
   }
-  return Keyring::deriveKey(readKeyFile(path, "systemd credential"), path);
+  return keyFromFile(path, "systemd credential", "systemd credential " + path, warnings);
 }
 
 std::array<uint8_t, 8> keyIdOf(std::string_view label, const std::array<uint8_t, 32>& bytes) {
@@ -244,18 +317,19 @@ Keyring Keyring::fromEnvironment(const std::map<std::string, std::string>& env) 
   if (haveText && haveFile) {
     throw KeyConfigException("set only one of PROM_ENCRYPT_KEY and PROM_ENCRYPT_KEY_FILE");
   }
+  std::vector<std::string> warnings;
   std::optional<Key> current;
   if (haveText) {
-    current = deriveKey(*text, kKeyVar);
+    current = keyFrom(*text, kKeyVar, warnings);
   } else if (haveFile) {
-    current = deriveKey(readKeyFile(*file, kKeyFileVar), *file);
+    current = keyFromFile(*file, kKeyFileVar, std::string(kKeyFileVar) + "=" + *file, warnings);
   } else if (text != nullptr) {
     throw KeyConfigException("PROM_ENCRYPT_KEY is set but empty");
   } else if (file != nullptr) {
     throw KeyConfigException("PROM_ENCRYPT_KEY_FILE is set but empty");
   } else {
     std::string looked;
-    current = credentialKey(env, looked);
+    current = credentialKey(env, looked, warnings);
     if (!current) {
       throw KeyConfigException(
           "no encryption key configured: looked at PROM_ENCRYPT_KEY, PROM_ENCRYPT_KEY_FILE "
@@ -280,17 +354,19 @@ Keyring Keyring::fromEnvironment(const std::map<std::string, std::string>& env) 
       }
       ++index;
       if (end > start) {
-        previous.push_back(
-            deriveKey(list->substr(start, end - start),
-                      std::string(kPreviousVar) + "[" + std::to_string(index) + "]"));
+        previous.push_back(keyFrom(list->substr(start, end - start),
+                                   std::string(kPreviousVar) + "[" + std::to_string(index) + "]",
+                                   warnings));
       }
       start = end + 1;
     }
   }
   if (const std::string* path = lookup(env, kPreviousFileVar); path && !path->empty()) {
     const std::string content = readFile(*path, kPreviousFileVar);
+    const std::string source = std::string(kPreviousFileVar) + "=" + *path;
     size_t line = 0;
     size_t start = 0;
+    size_t crlfLines = 0;
     while (start < content.size()) {
       size_t end = content.find('\n', start);
       if (end == std::string::npos) {
@@ -300,14 +376,92 @@ Keyring Keyring::fromEnvironment(const std::map<std::string, std::string>& env) 
       std::string entry = content.substr(start, end - start);
       if (!entry.empty() && entry.back() == '\r') {
         entry.pop_back();
+        ++crlfLines;
       }
       if (!entry.empty()) {
-        previous.push_back(deriveKey(entry, *path + ":" + std::to_string(line)));
+        previous.push_back(keyFrom(entry, source + ":" + std::to_string(line), warnings));
       }
       start = end + 1;
     }
+    if (crlfLines > 0) {
+      warnings.push_back(source + ": " + std::to_string(crlfLines) +
+                         " line(s) end in a Windows line end (CR LF); the CR was stripped with "
+                         "the newline");
+    }
   }
-  return Keyring(std::move(*current), std::move(previous));
+  Keyring keyring(std::move(*current), std::move(previous));
+  keyring.warnings_ = std::move(warnings);
+  return keyring;
+}
+
+std::string Keyring::whitespaceProblem(std::string_view text) {
+  const auto first = std::find_if_not(text.begin(), text.end(), isKeySpace);
+  if (first == text.end()) {
+    return text.empty() ? "" : "is only whitespace " + escapedWhitespace(text);
+  }
+  const auto last = std::find_if_not(text.rbegin(), text.rend(), isKeySpace).base();
+  std::vector<std::string> problems;
+  if (first != text.begin()) {
+    problems.push_back("starts with whitespace " +
+                       escapedWhitespace(text.substr(0, first - text.begin())));
+  }
+  if (last != text.end()) {
+    problems.push_back("ends in whitespace " + escapedWhitespace(text.substr(last - text.begin())));
+  }
+  // Inside: each kind of whitespace other than a space once, in order of appearance.
+  std::string inner;
+  bool spaces = false;
+  size_t hexDigits = 0;
+  bool onlyHex = true;
+  for (auto it = first; it != last; ++it) {
+    const char c = *it;
+    if (c == ' ') {
+      spaces = true;
+    } else if (isKeySpace(c)) {
+      if (inner.find(c) == std::string::npos) {
+        inner += c;
+      }
+    } else if (std::isxdigit(static_cast<unsigned char>(c)) != 0) {
+      ++hexDigits;
+    } else {
+      onlyHex = false;
+    }
+  }
+  if (!inner.empty()) {
+    problems.push_back("contains whitespace " + escapedWhitespace(inner) + " inside");
+  }
+  if (spaces && inner.empty() && onlyHex && hexDigits == 64) {
+    problems.push_back(
+        "is 64 hex digits with spaces between them, so it is taken as a passphrase, not as a "
+        "raw key");
+  }
+  std::string joined;
+  for (const std::string& problem : problems) {
+    joined += (joined.empty() ? "" : " and ") + problem;
+  }
+  return joined;
+}
+
+std::string Keyring::describeTried(const KdfParams& kdf) const {
+  auto describe = [&](const Key& configured) {
+    std::string text = configured.source + " (key id ";
+    if (kdf.algorithm == Kdf::Direct) {
+      text += configured.idHex();
+    } else if (configured.passphrase) {
+      text += fileKey(configured, kdf).idHex() + " with the file's scrypt parameters";
+    } else {
+      text += configured.idHex() + ": 64 hex digits, a raw key, not a passphrase";
+    }
+    if (!configured.whitespace.empty()) {
+      text += "; the key text " + configured.whitespace;
+    }
+    return text + ")";
+  };
+  std::string text = describe(current_);
+  for (const Key& key : previous_) {
+    text += ", " + describe(key);
+  }
+  return text;
 }
 
 std::map<std::string, std::string> Keyring::processEnvironment() {

@@ -2,10 +2,13 @@
 //   F-16 | Wrong key / key rotation | Start a replica with the wrong key; rotate keys mid-run
 //        | Wrong-key replica never writes (stays follower, alarms); readers accept old and new
 //        | key-ids during rotation
-// plus the house rule: a wrong-key file gets a clear error and never becomes an empty inventory.
+// plus the house rule: a wrong-key file gets a clear error and never becomes an empty inventory;
+// and (issue 17) the error names the key sources tried, a key file's stray whitespace is warned.
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <fstream>
 
 #include <cppunit/extensions/HelperMacros.h>
 
@@ -34,6 +37,7 @@ class KeyFaultTest : public TimedFixture {
   CPPUNIT_TEST(testF16WrongKeyReplicaNeverWrites_I8_I10);
   CPPUNIT_TEST(testF16WrongKeyReplicaStaysFollower);
   CPPUNIT_TEST(testF16KeyRotation_I8_I9_I10);
+  CPPUNIT_TEST(testKeyFileWindowsLineEndIsWarned);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -56,6 +60,10 @@ class KeyFaultTest : public TimedFixture {
     CPPUNIT_ASSERT_MESSAGE(s.health, contains(s.health, "\"error\""));
     CPPUNIT_ASSERT_MESSAGE(s.health, contains(s.health, "key"));
     CPPUNIT_ASSERT_MESSAGE(wrong.log(), contains(wrong.log(), "inventory unreadable"));
+    // The detail and the log name the key source tried with the id it gave (issue 17).
+    const std::string tried = "tried, in order: PROM_ENCRYPT_KEY (key id ";
+    CPPUNIT_ASSERT_MESSAGE(s.health, contains(s.health, tried));
+    CPPUNIT_ASSERT_MESSAGE(wrong.log(), contains(wrong.log(), tried));
     CPPUNIT_ASSERT_EQUAL(503, wrong.get("/-/ready").status);
 
     // Never writes: POST refused, the share unchanged, also after a few polls.
@@ -85,6 +93,26 @@ class KeyFaultTest : public TimedFixture {
         "/promsnmp/inventory " +
             std::to_string(inv.status) + " " + inv.body,
         inv.status != 200);
+  }
+
+  // A key file saved with a Windows line end: the daemon reads the site's key (the CR LF is
+  // stripped) and says so in its log and health details, naming the file, never the key.
+  void testKeyFileWindowsLineEndIsWarned() {
+    name_ = "testKeyFileWindowsLineEndIsWarned";
+    Site site("the right key");
+    site.init(1);
+    const std::string keyFile = site.root() + "/key-from-windows";
+    std::ofstream(keyFile, std::ios::binary) << "the right key\r\n";
+    auto replica = site.start("crlf", "follower",
+                              {{"PROM_ENCRYPT_KEY", ""}, {"PROM_ENCRYPT_KEY_FILE", keyFile}});
+    const std::string warning =
+        "PROM_ENCRYPT_KEY_FILE=" + keyFile + ": the file ends in a Windows line end (CR LF)";
+    CPPUNIT_ASSERT_MESSAGE(replica->log(), contains(replica->log(), warning));
+    const Seen seen = observe(*replica);
+    CPPUNIT_ASSERT_EQUAL(std::string("0"), seen.failing);  // the inventory opens
+    CPPUNIT_ASSERT_MESSAGE(seen.health, contains(seen.health, "\"keyWarnings\":[\"PROM_ENCRYPT"));
+    CPPUNIT_ASSERT_MESSAGE(seen.health, contains(seen.health, "a Windows line end (CR LF)"));
+    CPPUNIT_ASSERT(!contains(replica->log(), "the right key"));
   }
 
   // "Stays follower": a wrong-key replica that the elector names leader cannot fence (it cannot

@@ -58,6 +58,9 @@ class InventoryStore {
   InventoryStore(SlotStore& slots, const Keyring& keys, StoreOptions options = {},
                  std::array<uint8_t, 16> writerId = newWriterId());
 
+  /// The keys this store reads and writes with (for the health details' key warnings).
+  const Keyring& keys() const { return keys_; }
+
   /// The newest readable version. Follows the head, then probes v<N+1>, v<N+2>... Never
   /// returns a lower (version, epoch) of the same inventory than an earlier call did (throws
   /// RollbackException); see acceptAtLeast for another inventory.

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace inventoryfs {
@@ -48,7 +49,13 @@ struct Key {
   std::array<uint8_t, 8> id{};
   std::optional<std::string> legacy;      // raw 16-byte AES-128 key of Java files
   std::optional<std::string> passphrase;  // set unless the text was 64 hex digits
-  std::string source;  // where it came from: "PROM_ENCRYPT_KEY", a file path, ...
+  // Where it came from, as an operator would look for it: "PROM_ENCRYPT_KEY",
+  // "PROM_ENCRYPT_KEY_FILE=/run/secrets/key", "systemd credential /run/credentials/...",
+  // "PROM_ENCRYPT_KEY_PREVIOUS[2]", "PROM_ENCRYPT_KEY_PREVIOUS_FILE=/etc/old-keys:3".
+  std::string source;
+  // Whitespace in the configured text that is probably not meant (Keyring::whitespaceProblem),
+  // or "": it is part of the key all the same.
+  std::string whitespace;
 
   /// The id as 16 lowercase hex digits.
   std::string idHex() const;
@@ -66,12 +73,34 @@ class Keyring {
   /// current key from PROM_ENCRYPT_KEY, else the file named by PROM_ENCRYPT_KEY_FILE, else the
   /// systemd credential $CREDENTIALS_DIRECTORY/promsnmp-encrypt-key; previous keys from
   /// PROM_ENCRYPT_KEY_PREVIOUS (comma-separated) and PROM_ENCRYPT_KEY_PREVIOUS_FILE.
-  /// Key files may end in one newline. Throws KeyConfigException naming the setting when no
-  /// key is configured, a file cannot be read, or a setting is empty.
+  /// Key files may end in one newline ("\n" or "\r\n"; lines of the previous-keys file may end
+  /// in "\r"), which is not part of the key; any other whitespace is (see warnings()). Throws
+  /// KeyConfigException naming the setting when no key is configured, a file cannot be read, or
+  /// a setting is empty.
   static Keyring fromEnvironment(const std::map<std::string, std::string>& env);
 
   /// The process environment as a map, for fromEnvironment.
   static std::map<std::string, std::string> processEnvironment();
+
+  /// What in configured key text is whitespace an operator probably did not mean, or "" when
+  /// nothing is: leading or trailing whitespace, and inner whitespace other than a space (tabs,
+  /// line breaks, a CR), each shown escaped (`ends in whitespace " \r"`); inner spaces only
+  /// when the rest is 64 hex digits (a raw key split for reading, taken as a passphrase). Such
+  /// text is still the key (changing that would change key ids of existing files); fromEnvironment
+  /// sets Key::whitespace and warnings() from it. Never shows key text. Thread-safe.
+  static std::string whitespaceProblem(std::string_view text);
+
+  /// One line per configured key whose text has a whitespaceProblem, or whose file ended in a
+  /// Windows line end (CR LF, stripped like "\n"), naming the source, never the key: for the
+  /// daemon's log and the CLI's stderr at load. Empty for a keyring not made by
+  /// fromEnvironment.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+  /// "PROM_ENCRYPT_KEY_FILE=/k (key id 9f3e...), PROM_ENCRYPT_KEY_PREVIOUS[1] (key id ...)":
+  /// every configured key in the order tried (current first), with the id it gives for a file
+  /// of this kdf (a passphrase's scrypt derivation for Kdf::Scrypt, cached as fileKey) and its
+  /// whitespace problem; for a WrongKeyException. Throws as fileKey. Thread-safe.
+  std::string describeTried(const KdfParams& kdf) const;
 
   /// `cost` is the scrypt cost of passphrase keys for files written with this keyring.
   explicit Keyring(Key current, std::vector<Key> previous = {}, ScryptCost cost = {});
@@ -108,6 +137,7 @@ class Keyring {
   std::vector<Key> previous_;
   ScryptCost cost_;
   KdfParams newFileKdf_;
+  std::vector<std::string> warnings_;
 };
 
 }  // namespace inventoryfs

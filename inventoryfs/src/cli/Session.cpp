@@ -104,6 +104,9 @@ Session::Session(const CommandLine& cl, const std::map<std::string, std::string>
 const Keyring& Session::keys() {
   if (!keys_) {
     keys_ = std::make_unique<Keyring>(Keyring::fromEnvironment(env_));
+    for (const std::string& warning : keys_->warnings()) {
+      err_ << "warning: " << warning << "\n";
+    }
   }
   return *keys_;
 }

@@ -249,6 +249,10 @@ void Services::openInventory() {
              {{"error", e.displayText()}});
     throw StartupException("no usable inventory key", kExitConfig);
   }
+  for (const std::string& warning : keys->warnings()) {
+    logEvent(log_, Poco::Message::PRIO_WARNING, "inventory key setting has whitespace",
+             {{"warning", warning}});
+  }
 
   try {
     local_ = std::make_unique<LocalState>(config_.stateDir);
@@ -520,6 +524,10 @@ Poco::Net::Context::Ptr Services::openAccessControl() {
   Poco::Net::Context::Ptr tls;
   try {
     access_ = openWebAccess(config_);
+    if (access_) {
+      failedLogins_ = std::make_unique<LoginFailureLog>(
+          clock_, logger("promsnmp.web"), TrustedProxies::parse(config_.webTrustedProxies));
+    }
     if (access_ && access_->tls().enabled()) {
       tls = tlsContext(access_->tls());
     }
@@ -580,6 +588,7 @@ void Services::listen(const Poco::Net::Context::Ptr& tls) {
     params->setTimeout(Poco::Timespan(
         std::chrono::duration_cast<std::chrono::microseconds>(config_.webReadTimeout).count()));
     params->setServerName("promsnmp");
+    context.failedLogins = failedLogins_.get();
     server_ = std::make_unique<Poco::Net::HTTPServer>(new HttpApi(context), *httpThreads_, socket,
                                                       params);
     server_->start();

@@ -23,6 +23,7 @@
 #include "discovery/UdpProber.h"
 #include "exposition/SelfMetrics.h"
 #include "http/HttpApi.h"
+#include "http/LoginFailureLog.h"
 #include "http/WebConfig.h"
 #include "inventory/InventoryState.h"
 #include "inventory/LocalState.h"
@@ -144,6 +145,7 @@ class Services {
   UdpProber prober_;
   std::unique_ptr<DiscoveryService> discovery_;
   std::unique_ptr<WebAccess> access_;
+  std::unique_ptr<LoginFailureLog> failedLogins_;  // with access_
   Lifecycle lifecycle_;
   std::unique_ptr<Poco::ThreadPool> httpThreads_;
   std::unique_ptr<Poco::Net::HTTPServer> server_;

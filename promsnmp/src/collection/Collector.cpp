@@ -84,6 +84,7 @@ Collector::Collector(InventoryState& inventory, DevicePoller& poller, SelfMetric
       clock_(clock),
       options_(options),
       cache_(clock, MetricsCache::Options{options.cacheTtl, options.cacheEntries}),
+      transitions_(clock, logger("promsnmp.collector")),
       polls_(metrics.counter("promsnmp_snmp_polls_total",
                              "SNMP polls of devices by trigger and result.",
                              {"trigger", "result"})),
@@ -197,6 +198,7 @@ Collector::PollStarter Collector::devicePoll(const SnmpTarget& target,
                  [this, trigger, done = std::move(done)](std::shared_ptr<PollResult> result) {
                    PollOutcome outcome = outcomeOf(std::move(result));
                    polls_.labels({trigger, outcome.result->up() ? "success" : "failure"}).inc();
+                   transitions_.record(outcome.result->target, *outcome.result);
                    done(std::move(outcome));
                  });
   };
@@ -244,6 +246,7 @@ Collector::PollStarter Collector::modulePoll(const ModuleScrapeSpec& spec,
           pollDuration_.get().observe(result->durationSeconds);
           varbinds_.get().inc(static_cast<double>(result->varbinds));
           polls_.labels({trigger, result->up() ? "success" : "failure"}).inc();
+          transitions_.record(spec.key, *result);
           outcome.result = std::move(result);
           done(std::move(outcome));
         });

@@ -16,6 +16,7 @@
 #include "collection/MetricsCache.h"
 #include "collection/ModuleScrape.h"
 #include "collection/PollResult.h"
+#include "collection/TransitionLog.h"
 #include "collection/UtilizationTracker.h"
 #include "common/Clock.h"
 #include "exposition/Exposition.h"
@@ -226,6 +227,7 @@ class Collector {
   Options options_;
   MetricsCache cache_;
   UtilizationTracker utilization_;
+  TransitionLog transitions_;  // "device is down" / "up again", rate-limited
   Family<Counter>& polls_;
   Family<Counter>& cacheGets_;
   Family<Counter>& unknownTargets_;

@@ -11,6 +11,7 @@
 #include "common/SettingKinds.h"
 #include "discovery/CronExpression.h"
 #include "discovery/TimeZone.h"
+#include "http/TrustedProxies.h"
 
 namespace promsnmp {
 
@@ -179,6 +180,10 @@ std::vector<Row> buildTable() {
                    anything,
                    "comma-separated users of the web config with the admin scope (inventory "
                    "writes, discovery, evictCache, reload); the others may only read"));
+  t.push_back(text("web.trusted_proxies", {"PROMSNMP_WEB_TRUSTED_PROXIES"},
+                   &Config::webTrustedProxies, "", TrustedProxies::problem,
+                   "comma-separated addresses and CIDR ranges of load balancers whose "
+                   "X-Forwarded-For names the client in failed-login log lines"));
   t.push_back(duration("web.read_timeout_ms", {"PROMSNMP_WEB_READ_TIMEOUT_MS"},
                        &Config::webReadTimeout, 15000, 100, 600000,
                        "a client that sends nothing for this long is disconnected (slow clients)"));

@@ -42,6 +42,7 @@ struct Config : common::ConfigProvenance {
   std::chrono::milliseconds webReadTimeout;  // a client must send each part within this
   std::string webConfigFile;  // exporter-toolkit web config (basic auth); "" = no access control
   std::string webAdminUsers;  // comma-separated users of that file with the admin scope
+  std::string webTrustedProxies;  // addresses/CIDRs whose X-Forwarded-For names the client
 
   // --- inventory (the shared file)
   std::string inventoryFile;

@@ -29,6 +29,7 @@
 #include "discovery/ProfileRegistry.h"
 #include "exposition/Exposition.h"
 #include "exposition/SelfMetrics.h"
+#include "http/LoginFailureLog.h"
 #include "http/WebConfig.h"
 #include "inventory/InventoryState.h"
 #include "inventoryfs/Exceptions.h"
@@ -320,10 +321,17 @@ std::optional<bool> HttpApi::maskCredentials(HTTPServerRequest& request,
 
 bool HttpApi::authorize(HTTPServerRequest& request, HTTPServerResponse& response,
                         const Route& route) {
+  if (context_.failedLogins != nullptr) {
+    context_.failedLogins->tick();  // summaries of ended windows, even from probes
+  }
   if (context_.access == nullptr || route.open) {
     return true;
   }
   AuthResult auth = context_.access->check(request.get("Authorization", ""));
+  if (auth.outcome == AuthResult::Outcome::Invalid && context_.failedLogins != nullptr) {
+    context_.failedLogins->record(auth.user, auth.failure, request.clientAddress().host(),
+                                  request.get("X-Forwarded-For", ""));
+  }
   const bool admin =
       ("," + route.adminMethods + ",").find("," + request.getMethod() + ",") != std::string::npos;
   if (auth.allows(admin ? Scope::Admin : Scope::Read)) {
@@ -904,6 +912,13 @@ void HttpApi::health(HTTPServerRequest& request, HTTPServerResponse& response) {
     // the broken share would otherwise leave the load balancer at once).
     details->set("error", inventory.lastError);
   }
+  if (const auto& warnings = context_.store.keys().warnings(); !warnings.empty()) {
+    Poco::JSON::Array keyWarnings;  // whitespace in key settings (Keyring::warnings)
+    for (const std::string& warning : warnings) {
+      keyWarnings.add(warning);
+    }
+    details->set("keyWarnings", keyWarnings);
+  }
   inv->set("details", details);
   components->set("inventory", inv);
   std::vector<TargetState> targets = context_.collector.targetStates();
@@ -1064,8 +1079,9 @@ ReplicaReport HttpApi::localReport() const {
     d.durationSeconds = t.durationSeconds;
     d.dataAgeSeconds = t.dataAgeSeconds;
     const inventoryfs::Device* device = view->find(t.name);
-    d.interfaces =
-        device != nullptr && hasModules(*device) ? -1 : static_cast<int64_t>(t.interfaces);
+    // No interface count for a module-set poll, nor before a good poll.
+    const bool counted = (device == nullptr || !hasModules(*device)) && t.dataAgeSeconds >= 0;
+    d.interfaces = counted ? static_cast<int64_t>(t.interfaces) : -1;
     d.polls = t.polls;
     d.failures = t.failures;
     d.recent = t.recent;

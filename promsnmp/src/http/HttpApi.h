@@ -31,6 +31,7 @@ class Collector;
 class DiscoveryService;
 class InventoryState;
 class Leadership;
+class LoginFailureLog;
 class WebAccess;
 
 /// Where the process is in its life, for the probes (Spring semantics): not ready until the
@@ -62,6 +63,7 @@ struct ApiContext {
   std::string replicaId;           // this replica's name
   std::vector<std::string> peers;  // site.peers as configured (expanded per page)
   std::chrono::system_clock::time_point startedAt = std::chrono::system_clock::now();
+  LoginFailureLog* failedLogins = nullptr;  // with `access`: failed logins are logged there
 };
 
 /// The HTTP API of the collector (promsnmp-java.md §3 plus the Prometheus and Spring endpoints):

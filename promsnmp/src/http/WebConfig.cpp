@@ -368,6 +368,7 @@ AuthResult Authenticator::check(const std::string& authorization) {
     return result;
   }
   result.outcome = AuthResult::Outcome::Invalid;
+  result.failure = "malformed credentials";
   std::string decoded;
   try {
     std::string credentials(header.substr(space + 1));
@@ -383,13 +384,15 @@ AuthResult Authenticator::check(const std::string& authorization) {
   if (colon == std::string::npos) {
     return result;
   }
-  std::string user = decoded.substr(0, colon);
-  if (!verify(user, decoded.substr(colon + 1))) {
+  result.user = decoded.substr(0, colon);
+  if (!verify(result.user, decoded.substr(colon + 1))) {
+    result.failure =
+        config_.basicAuthUsers.count(result.user) != 0 ? "wrong password" : "unknown user";
     return result;
   }
   result.outcome = AuthResult::Outcome::Granted;
-  result.scope = adminUsers_.count(user) != 0 ? Scope::Admin : Scope::Read;
-  result.user = user;
+  result.failure.clear();
+  result.scope = adminUsers_.count(result.user) != 0 ? Scope::Admin : Scope::Read;
   return result;
 }
 

@@ -78,7 +78,8 @@ struct AuthResult {
   };
   Outcome outcome = Outcome::Open;
   Scope scope = Scope::Admin;
-  std::string user;  // for logs; empty unless Granted
+  std::string user;     // for logs: the user the credentials name (Granted or Invalid), or ""
+  std::string failure;  // Invalid: "wrong password", "unknown user" or "malformed credentials"
 
   bool allows(Scope needed) const {
     return static_cast<uint8_t>(scope) >= static_cast<uint8_t>(needed);

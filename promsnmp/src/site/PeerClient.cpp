@@ -62,6 +62,7 @@ PeerAnswer ask(const std::string& url, const std::string& authorization,
     session->sendRequest(request);
     Poco::Net::HTTPResponse response;
     std::istream& in = session->receiveResponse(response);
+    answer.status = static_cast<int>(response.getStatus());
     std::string body;
     char chunk[65536];
     while (body.size() <= kMaxAnswer && (in.read(chunk, sizeof(chunk)) || in.gcount() > 0)) {

@@ -15,6 +15,7 @@ struct PeerAnswer {
   std::string url;  // the base URL asked
   std::optional<ReplicaReport> report;
   std::string error;   // "" when report is set
+  int status = 0;      // the HTTP status, 0 when nothing answered
   double seconds = 0;  // how long the answer took
 };
 

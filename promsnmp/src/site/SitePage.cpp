@@ -26,7 +26,8 @@ constexpr const char* kStyle =
     "table{border-collapse:collapse}"
     "td,th{padding:2px 10px;text-align:left;vertical-align:top;white-space:nowrap}"
     "th{border-bottom:1px solid #999}tr:nth-child(even) td{background:#f4f4f4}"
-    "td.list{white-space:normal;max-width:28em}td.num{text-align:right}"
+    "td.list{white-space:normal;max-width:24em}td.why{white-space:normal;min-width:14em;max-width:24em}"
+    "td.num{text-align:right}"
     ".down{color:#b00;font-weight:bold}.up{color:#070}.unpolled{color:#777}"
     ".warn{color:#a60}.banner{padding:.4em .8em;border-left:4px solid #b00;background:#fee}"
     ".note{color:#555}.leader{font-weight:bold}"
@@ -120,6 +121,7 @@ struct ReplicaRow {
   std::string error;
   double seconds = 0;
   bool self = false;
+  bool older = false;  // answers, but has no site report (a release before the site page)
 };
 
 /// Where a device's state comes from: the replica that polled it last.
@@ -144,6 +146,7 @@ std::vector<ReplicaRow> replicaRows(const SitePageInput& in) {
       auto known = in.knownNames.find(a.url);
       row.name = known != in.knownNames.end() ? known->second : a.url;
       row.error = a.error;
+      row.older = a.status == 404;
     }
     rows.push_back(std::move(row));
   }
@@ -177,7 +180,7 @@ void writeReplicas(std::ostringstream& html, const std::vector<ReplicaRow>& rows
     const bool leader = rep != nullptr && rep->elected;
     const std::string link = r.url.empty() ? std::string("/") : r.url + "/";
     html << "<tr class=\"replica" << (leader ? " leader" : "") << "\" data-replica=\""
-         << htmlEscape(r.name) << "\" data-state=\"" << (rep != nullptr ? "up" : "down")
+         << htmlEscape(r.name) << "\" data-state=\"" << (rep != nullptr || r.older ? "up" : "down")
          << "\" data-leader=\"" << (leader ? "true" : "false") << "\"><td>";
     if (leader) {
       html << "<a class=\"leader-link\" href=\"" << htmlEscape(link) << "\">" << htmlEscape(r.name)
@@ -191,6 +194,11 @@ void writeReplicas(std::ostringstream& html, const std::vector<ReplicaRow>& rows
       html << " <span class=\"note\">(this page)</span>";
     }
     html << "</td>";
+    if (rep == nullptr && r.older) {  // mid-upgrade: it runs, it cannot say more
+      html << "<td class=\"up\">up</td><td colspan=\"6\" class=\"warn\">a release without the "
+           << "site page (no /promsnmp/site/replica): no details until it is upgraded</td></tr>";
+      continue;
+    }
     if (rep == nullptr) {
       html << "<td class=\"down\">down: " << htmlEscape(r.error) << "</td><td colspan=\"6\""
            << " class=\"note\">" << htmlEscape(r.url) << "</td></tr>";
@@ -279,7 +287,7 @@ void writeDevices(std::ostringstream& html, const SitePageInput& in,
            << "<td>-</td></tr>";
       continue;
     }
-    html << "<td class=\"" << state << "\">"
+    html << "<td class=\"" << state << " why\">"
          << (rep->up ? std::string("up") : "down: " + htmlEscape(rep->error)) << "</td><td>"
          << ago(rep->ageSeconds) << " ago</td><td>" << pollDuration(rep->durationSeconds)
          << "</td><td>"
@@ -436,6 +444,7 @@ std::string renderSitePage(const SitePageInput& in) {
   std::vector<const ReplicaRow*> leaders;
   std::set<uint64_t> versions;
   for (const ReplicaRow& r : rows) {
+    answering += r.older ? 1 : 0;
     if (r.report != nullptr) {
       ++answering;
       versions.insert(r.report->version);

@@ -56,6 +56,7 @@ class DaemonAccessTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testBadWebConfigStopsStart);
   CPPUNIT_TEST(testChangedFileFollowedBrokenFileIgnored);
   CPPUNIT_TEST(testNoAccessControlRefusesIncludeCredentials);
+  CPPUNIT_TEST(testFailedLoginsLoggedOncePerUserAndSource);
   CPPUNIT_TEST_SUITE_END();
 
  public:
@@ -250,6 +251,49 @@ class DaemonAccessTest : public CppUnit::TestFixture {
   }
 
  private:
+  // Failed logins (issue 17): one warning per (user, source) with the user, never the password;
+  // the pair's further failures are not logged (their summary comes when its 10 minutes end:
+  // LoginFailureLogTest). The test's requests come from 127.0.0.1, here a trusted proxy (as
+  // HAProxy on a local site): with an X-Forwarded-For the source is the forwarded client.
+  void testFailedLoginsLoggedOncePerUserAndSource() {
+    env_["PROMSNMP_WEB_TRUSTED_PROXIES"] = "127.0.0.1";
+    start();
+    const std::string password = "guessed-password-5c1e";
+    auto attempt = [&](const std::string& user, const std::string& forwardedFor) {
+      std::map<std::string, std::string> headers = {{"Authorization", basic(user, password)}};
+      if (!forwardedFor.empty()) {
+        headers["X-Forwarded-For"] = forwardedFor;
+      }
+      return daemon_->get("/targets", headers).status;
+    };
+    for (int i = 0; i < 5; ++i) {
+      CPPUNIT_ASSERT_EQUAL(401, attempt("ops", ""));
+      CPPUNIT_ASSERT_EQUAL(401, attempt("ops", "203.0.113.7"));
+    }
+    CPPUNIT_ASSERT_EQUAL(401, attempt("mallory", ""));
+    // Good credentials and no credentials are not failed logins.
+    CPPUNIT_ASSERT_EQUAL(
+        200, daemon_->get("/targets", {{"Authorization", basic("ops", "admin-secret")}}).status);
+    CPPUNIT_ASSERT_EQUAL(401, daemon_->get("/targets").status);
+
+    std::vector<std::string> failed;
+    std::istringstream lines(daemon_->log());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("msg=\"login failed\"") != std::string::npos) {
+        failed.push_back(line.substr(line.find("level=")));
+      }
+    }
+    const std::string prefix = "level=warn logger=promsnmp.web msg=\"login failed\" ";
+    CPPUNIT_ASSERT_EQUAL_MESSAGE(daemon_->log(), size_t{3}, failed.size());
+    CPPUNIT_ASSERT_EQUAL(prefix + "user=ops source=127.0.0.1 reason=\"wrong password\"", failed[0]);
+    CPPUNIT_ASSERT_EQUAL(
+        prefix + "user=ops source=203.0.113.7 proxy=127.0.0.1 reason=\"wrong password\"",
+        failed[1]);
+    CPPUNIT_ASSERT_EQUAL(prefix + "user=mallory source=127.0.0.1 reason=\"unknown user\"",
+                         failed[2]);
+    CPPUNIT_ASSERT(daemon_->log().find(password) == std::string::npos);
+  }
+
   void start() { daemon_ = std::make_unique<Daemon>(dir_->path(), env_); }
 
   std::string inventoryVersion() {

@@ -116,6 +116,7 @@ class EnvelopeTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testTamperEveryTagByte);
   CPPUNIT_TEST(testSplicedFiles);
   CPPUNIT_TEST(testWrongKey);
+  CPPUNIT_TEST(testWrongKeyNamesSourcesAndWhitespace);
   CPPUNIT_TEST(testTruncated);
   CPPUNIT_TEST(testUnsupportedHeader);
   CPPUNIT_TEST(testNewerFormatAsksForUpgrade);
@@ -457,7 +458,10 @@ class EnvelopeTest : public CppUnit::TestFixture {
     const std::string message = messageOf(file, reader);
     CPPUNIT_ASSERT(message.find(readHeader(file).keyIdHex()) != std::string::npos);
     CPPUNIT_ASSERT(message.find("wrong passphrase") != std::string::npos);
-    CPPUNIT_ASSERT(message.find(reader.current().idHex()) != std::string::npos);
+    // The reader's id for this file: its passphrase with the file's salt and cost.
+    CPPUNIT_ASSERT(message.find("tried, in order: test (key id " +
+                                detail::toHex(fileKeyId(file, reader).data(), 8) + " with") !=
+                   std::string::npos);
     CPPUNIT_ASSERT(message.find("correct horse") == std::string::npos);
     CPPUNIT_ASSERT(message.find("a different key") == std::string::npos);
     // Distinct from the truncation message.
@@ -465,6 +469,30 @@ class EnvelopeTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(!truncated.empty());
     CPPUNIT_ASSERT(message != truncated);
     CPPUNIT_ASSERT(message.find("expected") == std::string::npos);
+  }
+
+  // A raw-key file read with a key file that has a stray space: the space makes the text a
+  // passphrase, and the message shows both ids and the whitespace.
+  void testWrongKeyNamesSourcesAndWhitespace() {
+    const std::string hexKey(64, 'a');
+    const Keyring writer = keyringOf(hexKey);
+    Key configured = Keyring::deriveKey(hexKey + " ", "PROM_ENCRYPT_KEY_FILE=/run/secrets/key");
+    configured.whitespace = Keyring::whitespaceProblem(hexKey + " ");
+    const Keyring reader(configured, {Keyring::deriveKey("FEDCBA9876543210", "old")}, kFastScrypt);
+    const std::string file = sealV2(sampleHeader(), kEmptyInventory, writer);
+    CPPUNIT_ASSERT_EQUAL(std::string("wrongkey"), outcome(file, reader));
+    CPPUNIT_ASSERT_EQUAL("the inventory was written with key id " + writer.current().idHex() +
+                             ", which no configured key has; tried, in order: "
+                             "PROM_ENCRYPT_KEY_FILE=/run/secrets/key (key id " +
+                             reader.current().idHex() +
+                             "; the key text ends in whitespace \" \"), old (key id " +
+                             reader.previous()[0].idHex() + ")",
+                         messageOf(file, reader));
+    // Java files: the 16-byte keys tried, by source.
+    const std::string java = messageOf(kHelloVector, reader);
+    CPPUNIT_ASSERT_MESSAGE(java, java.find("in order: old (key id " + reader.previous()[0].idHex() +
+                                           ")") != std::string::npos);
+    CPPUNIT_ASSERT_MESSAGE(java, java.find("FEDCBA9876543210") == std::string::npos);
   }
 
   void testTruncated() {

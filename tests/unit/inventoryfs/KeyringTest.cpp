@@ -9,6 +9,8 @@
 #include <fstream>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <cppunit/TestFixture.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -70,6 +72,10 @@ class KeyringTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testEnvironmentPreviousKeys);
   CPPUNIT_TEST(testEnvironmentPreviousFile);
   CPPUNIT_TEST(testMessagesHoldNoKeyMaterial);
+  CPPUNIT_TEST(testWhitespaceProblem);
+  CPPUNIT_TEST(testWhitespaceWarnedAtLoad);
+  CPPUNIT_TEST(testWindowsLineEndStrippedAndWarned);
+  CPPUNIT_TEST(testDescribeTriedNamesEverySource);
   CPPUNIT_TEST(testKeyringFindAndLegacyKeys);
   CPPUNIT_TEST(testProcessEnvironment);
   CPPUNIT_TEST(testScryptKnownAnswer);
@@ -167,7 +173,8 @@ class KeyringTest : public CppUnit::TestFixture {
     const std::string path = write("key", "correct horse battery staple\n");
     const Keyring keys = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY_FILE", path}});
     CPPUNIT_ASSERT_EQUAL(std::string("6f32d252d9d04e20"), keys.current().idHex());
-    CPPUNIT_ASSERT_EQUAL(path, keys.current().source);
+    CPPUNIT_ASSERT_EQUAL("PROM_ENCRYPT_KEY_FILE=" + path, keys.current().source);
+    CPPUNIT_ASSERT(keys.warnings().empty());
   }
 
   // Exactly one trailing "\n" or "\r\n" is removed; everything else is key text.
@@ -196,7 +203,8 @@ class KeyringTest : public CppUnit::TestFixture {
     write("promsnmp-encrypt-key", "correct horse battery staple\n");
     const Keyring keys = Keyring::fromEnvironment({{"CREDENTIALS_DIRECTORY", dir_}});
     CPPUNIT_ASSERT_EQUAL(std::string("6f32d252d9d04e20"), keys.current().idHex());
-    CPPUNIT_ASSERT_EQUAL(dir_ + "/promsnmp-encrypt-key", keys.current().source);
+    CPPUNIT_ASSERT_EQUAL("systemd credential " + dir_ + "/promsnmp-encrypt-key",
+                         keys.current().source);
   }
 
   void testEnvironmentPrecedence() {
@@ -311,9 +319,11 @@ class KeyringTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(size_t{4}, keys.previous().size());
     CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("listed", "x").idHex(), keys.previous()[0].idHex());
     CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("old one", "x").idHex(), keys.previous()[1].idHex());
-    CPPUNIT_ASSERT_EQUAL(path + ":1", keys.previous()[1].source);
+    CPPUNIT_ASSERT_EQUAL("PROM_ENCRYPT_KEY_PREVIOUS_FILE=" + path + ":1",
+                         keys.previous()[1].source);
     CPPUNIT_ASSERT_EQUAL(std::string("d01481b0c6c89f73"), keys.previous()[2].idHex());
-    CPPUNIT_ASSERT_EQUAL(path + ":4", keys.previous()[2].source);
+    CPPUNIT_ASSERT_EQUAL("PROM_ENCRYPT_KEY_PREVIOUS_FILE=" + path + ":4",
+                         keys.previous()[2].source);
     CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("last", "x").idHex(), keys.previous()[3].idHex());
   }
 
@@ -332,6 +342,134 @@ class KeyringTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT(!message.empty());
       CPPUNIT_ASSERT_MESSAGE(message, !contains(message, "s3cr3t"));
     }
+  }
+
+  // What an operator probably did not mean, shown escaped; spaces inside a passphrase are fine.
+  void testWhitespaceProblem() {
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"secret", ""},
+        {"correct horse battery staple", ""},
+        {"secret ", "ends in whitespace \" \""},
+        {" secret", "starts with whitespace \" \""},
+        {"secret\r", "ends in whitespace \"\\r\""},
+        {"secret\n", "ends in whitespace \"\\n\""},
+        {"sec\tret", "contains whitespace \"\\t\" inside"},
+        {"line one\r\nline two", "contains whitespace \"\\r\\n\" inside"},
+        {"\t a\vb \n",
+         "starts with whitespace \"\\t \" and ends in whitespace \" \\n\" and "
+         "contains whitespace \"\\v\" inside"},
+        {"   ", "is only whitespace \"   \""},
+        {std::string(20, ' ') + "x", "starts with whitespace \"        \" (20 characters)"},
+        {std::string(32, 'a') + " " + std::string(32, 'b'),
+         "is 64 hex digits with spaces between them, so it is taken as a passphrase, not as a "
+         "raw key"},
+        // 63 hex digits and a space: a passphrase like any other.
+        {std::string(31, 'a') + " " + std::string(32, 'b'), ""},
+        {"", ""},
+    };
+    for (const auto& [text, expected] : cases) {
+      CPPUNIT_ASSERT_EQUAL_MESSAGE(text, expected, Keyring::whitespaceProblem(text));
+    }
+  }
+
+  // Each source's whitespace is warned about once at load, naming the source and the key id;
+  // the key is the text as configured all the same.
+  void testWhitespaceWarnedAtLoad() {
+    const std::string file = write("key", "s3cr3t \n");
+    Keyring keys = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY_FILE", file}});
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("s3cr3t ", "x").idHex(), keys.current().idHex());
+    CPPUNIT_ASSERT_EQUAL(std::string("ends in whitespace \" \""), keys.current().whitespace);
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, keys.warnings().size());
+    CPPUNIT_ASSERT_EQUAL("PROM_ENCRYPT_KEY_FILE=" + file +
+                             ": the key text ends in whitespace \" \", which is part of the key; "
+                             "if it is not meant, remove it",
+                         keys.warnings()[0]);
+    // The variable is not a file: its final newline is whitespace too.
+    keys = Keyring::fromEnvironment(
+        {{"PROM_ENCRYPT_KEY", "s3cr3t\n"}, {"PROM_ENCRYPT_KEY_PREVIOUS", "old1, old2"}});
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, keys.warnings().size());
+    CPPUNIT_ASSERT(contains(keys.warnings()[0],
+                            "PROM_ENCRYPT_KEY: the key text ends in whitespace "
+                            "\"\\n\""));
+    CPPUNIT_ASSERT(contains(keys.warnings()[1],
+                            "PROM_ENCRYPT_KEY_PREVIOUS[2]: the key text starts "
+                            "with whitespace \" \""));
+    write("promsnmp-encrypt-key", "\ts3cr3t\n");
+    keys = Keyring::fromEnvironment({{"CREDENTIALS_DIRECTORY", dir_}});
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, keys.warnings().size());
+    CPPUNIT_ASSERT(contains(keys.warnings()[0], "systemd credential " + dir_ +
+                                                    "/promsnmp-encrypt-key: the key text starts "
+                                                    "with whitespace \"\\t\""));
+    // Clean settings: nothing to say.
+    CPPUNIT_ASSERT(Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY", "a passphrase"},
+                                             {"PROM_ENCRYPT_KEY_PREVIOUS", "old1,old2"}})
+                       .warnings()
+                       .empty());
+    for (const std::string& warning : keys.warnings()) {
+      CPPUNIT_ASSERT_MESSAGE(warning, !contains(warning, "s3cr3t"));
+    }
+  }
+
+  // A key file ending in CR LF is read as without it (as before: key ids of files written with
+  // such a key do not change), and warned about: `$(cat file)` would keep the CR.
+  void testWindowsLineEndStrippedAndWarned() {
+    const std::string file = write("key", "s3cr3t\r\n");
+    const Keyring keys = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY_FILE", file}});
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("s3cr3t", "x").idHex(), keys.current().idHex());
+    CPPUNIT_ASSERT(keys.current().whitespace.empty());
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, keys.warnings().size());
+    CPPUNIT_ASSERT_EQUAL("PROM_ENCRYPT_KEY_FILE=" + file +
+                             ": the file ends in a Windows line end (CR LF), stripped like a final "
+                             "newline; a tool that strips only the newline, such as "
+                             "PROM_ENCRYPT_KEY=\"$(cat file)\", reads another key from it",
+                         keys.warnings()[0]);
+    // A CR LF inside the text (two lines) is part of the key, and warned about as such.
+    const std::string twoLines = write("two", "s3cr3t\r\nmore\r\n");
+    const Keyring two = Keyring::fromEnvironment({{"PROM_ENCRYPT_KEY_FILE", twoLines}});
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("s3cr3t\r\nmore", "x").idHex(), two.current().idHex());
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, two.warnings().size());
+    CPPUNIT_ASSERT(contains(two.warnings()[0], "contains whitespace \"\\r\\n\" inside"));
+    // The previous-keys file: lines' CRs stripped, said once.
+    const std::string previous = write("previous", "old1\r\nold2\r\n");
+    const Keyring withPrevious = Keyring::fromEnvironment(
+        {{"PROM_ENCRYPT_KEY", "current"}, {"PROM_ENCRYPT_KEY_PREVIOUS_FILE", previous}});
+    CPPUNIT_ASSERT_EQUAL(Keyring::deriveKey("old2", "x").idHex(),
+                         withPrevious.previous()[1].idHex());
+    CPPUNIT_ASSERT_EQUAL(size_t{1}, withPrevious.warnings().size());
+    CPPUNIT_ASSERT_EQUAL("PROM_ENCRYPT_KEY_PREVIOUS_FILE=" + previous +
+                             ": 2 line(s) end in a Windows line end (CR LF); the CR was stripped "
+                             "with the newline",
+                         withPrevious.warnings()[0]);
+  }
+
+  // The WrongKeyException's list: every configured key, current first, with the id it gives for
+  // the file's kdf (scrypt-derived for passphrases) and its whitespace problem.
+  void testDescribeTriedNamesEverySource() {
+    const std::string file = write("key", "s3cr3t \n");
+    const std::string hexKey(64, 'c');
+    const Keyring loaded = Keyring::fromEnvironment(
+        {{"PROM_ENCRYPT_KEY_FILE", file}, {"PROM_ENCRYPT_KEY_PREVIOUS", "old," + hexKey}});
+    const Keyring keys(loaded.current(), loaded.previous(), ScryptCost{10, 8, 1});  // fast
+    const std::string current = Keyring::deriveKey("s3cr3t ", "x").idHex();
+    const std::string old = Keyring::deriveKey("old", "x").idHex();
+    const std::string raw = Keyring::deriveKey(hexKey, "x").idHex();
+    CPPUNIT_ASSERT_EQUAL("PROM_ENCRYPT_KEY_FILE=" + file + " (key id " + current +
+                             "; the key text ends in whitespace \" \"), "
+                             "PROM_ENCRYPT_KEY_PREVIOUS[1] (key id " +
+                             old + "), PROM_ENCRYPT_KEY_PREVIOUS[2] (key id " + raw + ")",
+                         keys.describeTried(KdfParams{}));
+    const KdfParams& scrypt = keys.newFileKdf();
+    CPPUNIT_ASSERT_EQUAL(
+        "PROM_ENCRYPT_KEY_FILE=" + file + " (key id " +
+            keys.fileKey(keys.current(), scrypt).idHex() +
+            " with the file's scrypt parameters; the key text ends in whitespace \" \"), "
+            "PROM_ENCRYPT_KEY_PREVIOUS[1] (key id " +
+            keys.fileKey(keys.previous()[0], scrypt).idHex() +
+            " with the file's scrypt parameters), PROM_ENCRYPT_KEY_PREVIOUS[2] (key id " + raw +
+            ": 64 hex digits, a raw key, not a passphrase)",
+        keys.describeTried(scrypt));
+    CPPUNIT_ASSERT(keys.fileKey(keys.current(), scrypt).idHex() != current);
+    CPPUNIT_ASSERT(!contains(keys.describeTried(scrypt), "s3cr3t"));
   }
 
   void testKeyringFindAndLegacyKeys() {

@@ -98,6 +98,7 @@ class CollectorTest : public CppUnit::TestFixture {
   CPPUNIT_TEST(testHitAfterMiss);
   CPPUNIT_TEST(testInventoryChangeKeepsUnchangedDevices);
   CPPUNIT_TEST(testFailedPollServesStatusOnly);
+  CPPUNIT_TEST(testDeviceDownAndUpLoggedOncePerChange);
   CPPUNIT_TEST(testDeviceLeavingDropsItsState);
   CPPUNIT_TEST(testPollFinishingAfterItsDeviceLeftLeavesNothing);
   CPPUNIT_TEST(testStopCancelsTheCyclesPollsInFlight);
@@ -220,6 +221,27 @@ class CollectorTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(200, reply.status);
     CPPUNIT_ASSERT(reply.body.find("promsnmp_target_up{target=\"a\"} 0") != std::string::npos);
     CPPUNIT_ASSERT(reply.body.find("ifHCInOctets{") == std::string::npos);
+  }
+
+  // Polls record their result in the TransitionLog: three failed cycles give one line, the good
+  // one after them another (TransitionLogTest has the formats and the limits).
+  void testDeviceDownAndUpLoggedOncePerChange() {
+    makeCollector(Collector::Mode::All);
+    LogCapture log("promsnmp.collector");
+    collector_->collectOnce();
+    snmp_.setTimeoutTarget("a");
+    for (int cycle = 0; cycle < 3; ++cycle) {
+      clock_.advance(std::chrono::seconds(31));
+      collector_->collectOnce();
+    }
+    snmp_.clearTimeoutTarget("a");
+    clock_.advance(std::chrono::seconds(31));
+    collector_->collectOnce();
+    collector_->collectOnce();
+    const std::vector<std::string> lines = log.lines();
+    CPPUNIT_ASSERT_EQUAL(size_t{2}, lines.size());
+    CPPUNIT_ASSERT_EQUAL(std::string("device is down"), lines[0]);
+    CPPUNIT_ASSERT_EQUAL(std::string("device is up again"), lines[1]);
   }
 
   void testDeviceLeavingDropsItsState() {

@@ -183,6 +183,17 @@ class WebConfigTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(auth.check(basic("nobody", "scrape-secret")).outcome ==
                    AuthResult::Outcome::Invalid);
     CPPUNIT_ASSERT(!auth.check(basic("nobody", "x")).allows(Scope::Read));
+    // A failure names the user the credentials claim, and why, for the failed-login log.
+    const AuthResult wrong = auth.check(basic("ops", "scrape-secret"));
+    CPPUNIT_ASSERT_EQUAL(std::string("ops"), wrong.user);
+    CPPUNIT_ASSERT_EQUAL(std::string("wrong password"), wrong.failure);
+    const AuthResult unknown = auth.check(basic("nobody", "scrape-secret"));
+    CPPUNIT_ASSERT_EQUAL(std::string("nobody"), unknown.user);
+    CPPUNIT_ASSERT_EQUAL(std::string("unknown user"), unknown.failure);
+    const AuthResult malformed = auth.check("Basic cHJvbWV0aGV1cw==");  // no colon
+    CPPUNIT_ASSERT_EQUAL(std::string(""), malformed.user);
+    CPPUNIT_ASSERT_EQUAL(std::string("malformed credentials"), malformed.failure);
+    CPPUNIT_ASSERT_EQUAL(std::string(""), admin.failure);
   }
 
   void testMalformedHeaders() {

@@ -143,6 +143,15 @@ class SitePageTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT(html.find("down: Connection refused") != std::string::npos);
     const std::string three = tagOf(html, "data-replica=\"http://h:3\"");
     CPPUNIT_ASSERT_MESSAGE(html, three.find("data-state=\"down\"") != std::string::npos);
+    // A replica of a release without the site page answers 404: up, without details.
+    PeerAnswer older = failed("http://h:4", "HTTP 404 Not Found");
+    older.status = 404;
+    in.answers.push_back(older);
+    const std::string withOlder = renderSitePage(in);
+    const std::string four = tagOf(withOlder, "data-replica=\"http://h:4\"");
+    CPPUNIT_ASSERT_MESSAGE(four, four.find("data-state=\"up\"") != std::string::npos);
+    CPPUNIT_ASSERT(withOlder.find("a release without the site page") != std::string::npos);
+    in.answers.pop_back();
     // Its devices are no longer reported: sw2 is not polled by anyone that answers.
     const std::string sw2 = tagOf(html, "data-device=\"sw2\"");
     CPPUNIT_ASSERT_MESSAGE(sw2, sw2.find("data-state=\"unpolled\"") != std::string::npos);

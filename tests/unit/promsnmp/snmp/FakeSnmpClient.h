@@ -52,6 +52,8 @@ class FakeSnmpClient : public promsnmp::SnmpClient {
   void setTooBigAbove(std::optional<size_t> n) { tooBigAbove_ = n; }
   /// Requests to targets with this name time out (packetsSent = retries + 1).
   void setTimeoutTarget(const std::string& name) { timeoutTargets_.insert(name); }
+  /// Requests to it are answered again.
+  void clearTimeoutTarget(const std::string& name) { timeoutTargets_.erase(name); }
   /// Requests to targets with this name fail with Authentication.
   void setAuthFailTarget(const std::string& name) { authFailTargets_.insert(name); }
   /// A hung subtree: a request with an OID under `prefix` times out (packetsSent = retries + 1).
