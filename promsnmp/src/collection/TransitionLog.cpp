@@ -81,8 +81,8 @@ void TransitionLog::flush() {
 
 void TransitionLog::flushLocked(std::chrono::steady_clock::time_point now) {
   flushedAt_ = now;
-  const LogLimiter::Options& limits = limiter_.options();
-  for (const LogLimiter::Suppressed& closed :
+  const common::LogLimiter::Options& limits = limiter_.options();
+  for (const common::LogLimiter::Suppressed& closed :
        limiter_.closedKeyWindows(log_, "device state changes")) {
     auto it = states_.find(closed.key);
     if (it == states_.end()) {

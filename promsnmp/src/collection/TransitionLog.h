@@ -7,7 +7,7 @@
 
 #include <Poco/Logger.h>
 
-#include "collection/LogLimiter.h"
+#include "common/LogLimiter.h"
 #include "collection/PollResult.h"
 #include "common/Clock.h"
 
@@ -33,7 +33,7 @@ namespace promsnmp {
 class TransitionLog {
  public:
   struct Options {
-    LogLimiter::Options limits;
+    common::LogLimiter::Options limits;
     std::chrono::milliseconds forgetAfter{std::chrono::hours(1)};
   };
 
@@ -61,7 +61,7 @@ class TransitionLog {
   common::Clock& clock_;
   Poco::Logger& log_;
   const Options options_;
-  LogLimiter limiter_;
+  common::LogLimiter limiter_;
   std::mutex mutex_;
   std::unordered_map<std::string, State> states_;
   std::chrono::steady_clock::time_point flushedAt_{};

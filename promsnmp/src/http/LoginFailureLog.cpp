@@ -21,8 +21,8 @@ double secondsOf(std::chrono::milliseconds d) { return static_cast<double>(d.cou
 
 }  // namespace
 
-LogLimiter::Options LoginFailureLog::defaultLimits() {
-  LogLimiter::Options limits;
+common::LogLimiter::Options LoginFailureLog::defaultLimits() {
+  common::LogLimiter::Options limits;
   limits.perKey = 1;
   limits.keyWindow = std::chrono::minutes(10);
   limits.perSite = 60;
@@ -31,7 +31,7 @@ LogLimiter::Options LoginFailureLog::defaultLimits() {
 }
 
 LoginFailureLog::LoginFailureLog(common::Clock& clock, Poco::Logger& log, TrustedProxies proxies,
-                                 LogLimiter::Options limits)
+                                 common::LogLimiter::Options limits)
     : clock_(clock), log_(log), proxies_(std::move(proxies)), limiter_(clock, limits) {}
 
 void LoginFailureLog::record(const std::string& user, const std::string& reason,
@@ -73,8 +73,8 @@ void LoginFailureLog::tick() {
 void LoginFailureLog::flushLocked() {
   const auto now = clock_.steadyNow();
   flushedAtMs_.store(millisOf(now), std::memory_order_relaxed);
-  const LogLimiter::Options& limits = limiter_.options();
-  for (const LogLimiter::Suppressed& closed : limiter_.closedKeyWindows(log_, "failed logins")) {
+  const common::LogLimiter::Options& limits = limiter_.options();
+  for (const common::LogLimiter::Suppressed& closed : limiter_.closedKeyWindows(log_, "failed logins")) {
     auto it = pending_.find(closed.key);
     if (it == pending_.end()) {
       continue;

@@ -10,7 +10,7 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/IPAddress.h>
 
-#include "collection/LogLimiter.h"
+#include "common/LogLimiter.h"
 #include "common/Clock.h"
 #include "http/TrustedProxies.h"
 
@@ -32,10 +32,10 @@ namespace promsnmp {
 class LoginFailureLog {
  public:
   /// One failure to a (user, source) per 10 minutes, 60 lines a minute for the site.
-  static LogLimiter::Options defaultLimits();
+  static common::LogLimiter::Options defaultLimits();
 
   LoginFailureLog(common::Clock& clock, Poco::Logger& log, TrustedProxies proxies,
-                  LogLimiter::Options limits = defaultLimits());
+                  common::LogLimiter::Options limits = defaultLimits());
 
   /// Records a failed login of `user` ("" when the header named none) from `peer` with the
   /// request's X-Forwarded-For ("" when absent); `reason` is "wrong password", "unknown user" or
@@ -53,7 +53,7 @@ class LoginFailureLog {
   common::Clock& clock_;
   Poco::Logger& log_;
   const TrustedProxies proxies_;
-  LogLimiter limiter_;
+  common::LogLimiter limiter_;
   std::mutex mutex_;
   struct Pending {
     std::string user;

@@ -10,7 +10,6 @@
 #include <sstream>
 #include <thread>
 
-#include <Poco/Base64Encoder.h>
 #include <cppunit/extensions/HelperMacros.h>
 
 #include "DaemonHelpers.h"
@@ -20,19 +19,8 @@ using namespace testing;
 
 namespace {
 
-// bcrypt (cost 4) of "scrape-secret" and "admin-secret".
-const char* const kReadHash = "$2b$04$sS/x/m8z7kypTCYIlizwjOg24empDwRA0DPXqysUlxR419Jv2kMFu";
-const char* const kAdminHash = "$2b$04$Ph4B6g2MsywpczNSBZdMHeeYqPA7l6VUT9kRwoXcUbSI8bgp/etcC";
 const char* const kCommunity = "community-marker-7f3a";  // the device's secret
 const char* const kDevice = "access-sw1";
-
-std::string basic(const std::string& user, const std::string& password) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder << user << ':' << password;
-  encoder.close();
-  return "Basic " + out.str();
-}
 
 void writeFile(const std::string& path, const std::string& text) {
   std::ofstream out(path + ".tmp");
@@ -42,8 +30,9 @@ void writeFile(const std::string& path, const std::string& text) {
 }
 
 std::string webConfig(const std::string& extraUser = "") {
-  return std::string("basic_auth_users:\n  prometheus: ") + kReadHash + "\n  ops: " + kAdminHash +
-         "\n" + extraUser + "http_server_config:\n  headers:\n    X-Frame-Options: deny\n";
+  return std::string("basic_auth_users:\n  prometheus: ") + kReadUserHash +
+         "\n  ops: " + kAdminUserHash + "\n" + extraUser +
+         "http_server_config:\n  headers:\n    X-Frame-Options: deny\n";
 }
 
 }  // namespace
@@ -109,11 +98,11 @@ class DaemonAccessTest : public CppUnit::TestFixture {
       CPPUNIT_ASSERT_EQUAL_MESSAGE(what + " without credentials", 401, none.status);
       CPPUNIT_ASSERT_MESSAGE(what, none.headers["WWW-Authenticate"].find("Basic") == 0);
       HttpAnswer wrong = httpRequest(daemon_->port(), c.method, c.path,
-                                     {{"Authorization", basic("ops", "admin-secreT")}}, c.body);
+                                     {{"Authorization", basicAuth("ops", "admin-secreT")}}, c.body);
       CPPUNIT_ASSERT_EQUAL_MESSAGE(what + " with a wrong password", 401, wrong.status);
       HttpAnswer reader =
           httpRequest(daemon_->port(), c.method, c.path,
-                      {{"Authorization", basic("prometheus", "scrape-secret")}}, c.body);
+                      {{"Authorization", basicAuth("prometheus", "scrape-secret")}}, c.body);
       CPPUNIT_ASSERT_EQUAL_MESSAGE(what + " as a read-only user", 403, reader.status);
       CPPUNIT_ASSERT_MESSAGE(what, reader.body.find("admin") != std::string::npos);
     }
@@ -123,13 +112,14 @@ class DaemonAccessTest : public CppUnit::TestFixture {
     // The admin gets through: the same requests are handled (whatever their own answer).
     for (const Call& c : calls) {
       HttpAnswer admin = httpRequest(daemon_->port(), c.method, c.path,
-                                     {{"Authorization", basic("ops", "admin-secret")}}, c.body);
+                                     {{"Authorization", basicAuth("ops", "admin-secret")}}, c.body);
       CPPUNIT_ASSERT_MESSAGE(c.method + " " + c.path + " as admin: " + std::to_string(admin.status),
                              admin.status != 401 && admin.status != 403 && admin.status != 0);
     }
     // Refusals are counted by reason.
     std::vector<Sample> self = parseSamples(
-        daemon_->get("/metrics", {{"Authorization", basic("prometheus", "scrape-secret")}}).body);
+        daemon_->get("/metrics", {{"Authorization", basicAuth("prometheus", "scrape-secret")}})
+            .body);
     CPPUNIT_ASSERT_EQUAL(
         std::to_string(calls.size()),
         sampleValue(self, "promsnmp_http_auth_failures_total", {{"reason", "missing"}}));
@@ -141,7 +131,7 @@ class DaemonAccessTest : public CppUnit::TestFixture {
   void testReadsNeedReadScopeAndProbesStayOpen() {
     start();
     const std::map<std::string, std::string> reader = {
-        {"Authorization", basic("prometheus", "scrape-secret")}};
+        {"Authorization", basicAuth("prometheus", "scrape-secret")}};
     for (const std::string& path :
          {std::string("/snmp?target=") + kDevice, std::string("/metrics?target=") + kDevice,
           std::string("/metrics"), std::string("/targets"), std::string("/config"),
@@ -168,7 +158,7 @@ class DaemonAccessTest : public CppUnit::TestFixture {
   void testCredentialsOnlyForAdminWhoAsks() {
     start();
     const std::map<std::string, std::string> admin = {
-        {"Authorization", basic("ops", "admin-secret")}};
+        {"Authorization", basicAuth("ops", "admin-secret")}};
     HttpAnswer masked = daemon_->get("/promsnmp/inventory", admin);
     CPPUNIT_ASSERT_EQUAL(200, masked.status);
     CPPUNIT_ASSERT(masked.body.find(kDevice) != std::string::npos);
@@ -223,9 +213,10 @@ class DaemonAccessTest : public CppUnit::TestFixture {
   void testChangedFileFollowedBrokenFileIgnored() {
     start();
     const std::map<std::string, std::string> alice = {
-        {"Authorization", basic("alice", "scrape-secret")}};
+        {"Authorization", basicAuth("alice", "scrape-secret")}};
     CPPUNIT_ASSERT_EQUAL(401, daemon_->get("/targets", alice).status);
-    writeFile(dir_->path() + "/web.yml", webConfig(std::string("  alice: ") + kReadHash + "\n"));
+    writeFile(dir_->path() + "/web.yml",
+              webConfig(std::string("  alice: ") + kReadUserHash + "\n"));
     CPPUNIT_ASSERT(eventually(5, [&] { return daemon_->get("/targets", alice).status == 200; }));
 
     // A broken file keeps the last good one in force (rule 3: an error never opens the door or
@@ -260,7 +251,7 @@ class DaemonAccessTest : public CppUnit::TestFixture {
     start();
     const std::string password = "guessed-password-5c1e";
     auto attempt = [&](const std::string& user, const std::string& forwardedFor) {
-      std::map<std::string, std::string> headers = {{"Authorization", basic(user, password)}};
+      std::map<std::string, std::string> headers = {{"Authorization", basicAuth(user, password)}};
       if (!forwardedFor.empty()) {
         headers["X-Forwarded-For"] = forwardedFor;
       }
@@ -273,7 +264,8 @@ class DaemonAccessTest : public CppUnit::TestFixture {
     CPPUNIT_ASSERT_EQUAL(401, attempt("mallory", ""));
     // Good credentials and no credentials are not failed logins.
     CPPUNIT_ASSERT_EQUAL(
-        200, daemon_->get("/targets", {{"Authorization", basic("ops", "admin-secret")}}).status);
+        200,
+        daemon_->get("/targets", {{"Authorization", basicAuth("ops", "admin-secret")}}).status);
     CPPUNIT_ASSERT_EQUAL(401, daemon_->get("/targets").status);
 
     std::vector<std::string> failed;
@@ -298,7 +290,7 @@ class DaemonAccessTest : public CppUnit::TestFixture {
 
   std::string inventoryVersion() {
     std::vector<Sample> self = parseSamples(
-        daemon_->get("/metrics", {{"Authorization", basic("ops", "admin-secret")}}).body);
+        daemon_->get("/metrics", {{"Authorization", basicAuth("ops", "admin-secret")}}).body);
     return sampleValue(self, "promsnmp_inventory_version");
   }
 

@@ -28,9 +28,6 @@ using namespace testing;
 
 namespace {
 
-// bcrypt at cost 4 of "admin-secret".
-const char* const kAdminHash = "$2b$04$Ph4B6g2MsywpczNSBZdMHeeYqPA7l6VUT9kRwoXcUbSI8bgp/etcC";
-
 std::string adminAuth() {
   std::ostringstream out;
   Poco::Base64Encoder encoder(out);
@@ -112,7 +109,8 @@ class DaemonAnswersTest : public CppUnit::TestFixture {
   }
 
   void testReasonPhrases() {
-    std::ofstream(dir_->path() + "/web.yml") << "basic_auth_users:\n  ops: " << kAdminHash << "\n";
+    std::ofstream(dir_->path() + "/web.yml")
+        << "basic_auth_users:\n  ops: " << kAdminUserHash << "\n";
     env_["PROMSNMP_WEB_CONFIG_FILE"] = dir_->path() + "/web.yml";
     env_["PROMSNMP_WEB_ADMIN_USERS"] = "ops";
     env_["PROMSNMP_WEB_MAX_REQUEST_BODY"] = "2048";

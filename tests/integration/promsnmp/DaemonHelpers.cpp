@@ -19,6 +19,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <Poco/Base64Encoder.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -359,6 +360,14 @@ std::string inventoryCli(const std::map<std::string, std::string>& env,
                              "): " + r.err);
   }
   return r.out;
+}
+
+std::string basicAuth(const std::string& user, const std::string& password) {
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder << user << ':' << password;
+  encoder.close();
+  return "Basic " + out.str();
 }
 
 }  // namespace testing

@@ -98,6 +98,15 @@ class Daemon {
 /// Returns and forgets the secret leaks the audit has recorded so far (for its positive control).
 std::vector<std::string> takeLeaks();
 
+/// bcrypt (cost 4) of "scrape-secret" and "admin-secret": the users of the tests' web configs.
+inline constexpr const char* kReadUserHash =
+    "$2b$04$sS/x/m8z7kypTCYIlizwjOg24empDwRA0DPXqysUlxR419Jv2kMFu";
+inline constexpr const char* kAdminUserHash =
+    "$2b$04$Ph4B6g2MsywpczNSBZdMHeeYqPA7l6VUT9kRwoXcUbSI8bgp/etcC";
+
+/// The Authorization header of HTTP basic auth for `user` and `password`.
+std::string basicAuth(const std::string& user, const std::string& password);
+
 /// Runs the inventory CLI with the given environment; throws with its stderr if it fails.
 std::string inventoryCli(const std::map<std::string, std::string>& env,
                          const std::vector<std::string>& args);

@@ -10,7 +10,6 @@
 #include <memory>
 #include <sstream>
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <cppunit/extensions/HelperMacros.h>
@@ -22,19 +21,8 @@ using namespace testing;
 
 namespace {
 
-// bcrypt (cost 4) of "scrape-secret" and "admin-secret".
-const char* const kReadHash = "$2b$04$sS/x/m8z7kypTCYIlizwjOg24empDwRA0DPXqysUlxR419Jv2kMFu";
-const char* const kAdminHash = "$2b$04$Ph4B6g2MsywpczNSBZdMHeeYqPA7l6VUT9kRwoXcUbSI8bgp/etcC";
 const char* const kFollower = "<b>two</b>&\"";  // the follower's replica id
 const char* const kFollowerEscaped = "&lt;b&gt;two&lt;/b&gt;&amp;&quot;";
-
-std::string basic(const std::string& user, const std::string& password) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder << user << ':' << password;
-  encoder.close();
-  return "Basic " + out.str();
-}
 
 /// The opening tag of the element carrying `hook` (an attribute and its value).
 std::string tagOf(const std::string& html, const std::string& hook) {
@@ -66,8 +54,8 @@ class DaemonSiteTest : public CppUnit::TestFixture {
     // Nothing listens on 127.0.0.1:9: polls fail fast, and the device is down with a reason.
     inventoryCli(base_, {"add-device", "--sys-name", "edge-sw1", "--address", "127.0.0.1", "--port",
                          "9", "--community", "c", "--timeout", "300", "--retries", "0"});
-    std::ofstream(dir_->path() + "/web.yml")
-        << "basic_auth_users:\n  prometheus: " << kReadHash << "\n  ops: " << kAdminHash << "\n";
+    std::ofstream(dir_->path() + "/web.yml") << "basic_auth_users:\n  prometheus: " << kReadUserHash
+                                             << "\n  ops: " << kAdminUserHash << "\n";
   }
 
   void tearDown() override {
@@ -92,9 +80,9 @@ class DaemonSiteTest : public CppUnit::TestFixture {
     env["PROMSNMP_PEERS"] = followerUrl + "/, dns:no-such-name.invalid:8080";
     leader_ = std::make_unique<Daemon>(dir_->path() + "/one", env);
     const std::map<std::string, std::string> admin = {
-        {"Authorization", basic("ops", "admin-secret")}};
+        {"Authorization", basicAuth("ops", "admin-secret")}};
     const std::map<std::string, std::string> reader = {
-        {"Authorization", basic("prometheus", "scrape-secret")}};
+        {"Authorization", basicAuth("prometheus", "scrape-secret")}};
 
     // The page and the peer endpoint need the read scope like the rest of the API.
     CPPUNIT_ASSERT_EQUAL(401, leader_->get("/").status);

@@ -14,9 +14,6 @@ using namespace testing;
 
 namespace {
 
-// bcrypt (cost 4) of "scrape-secret".
-const char* const kReadHash = "$2b$04$sS/x/m8z7kypTCYIlizwjOg24empDwRA0DPXqysUlxR419Jv2kMFu";
-
 void run(const std::vector<std::string>& argv) {
   ProcessResult r = runProcess(argv, {}, 60);
   if (r.code != 0) {
@@ -67,8 +64,8 @@ class DaemonTlsTest : public CppUnit::TestFixture {
   }
 
   void testHttpsWithBasicAuth() {
-    writeWebConfig(
-        "  min_version: TLS12\nbasic_auth_users:\n  prometheus: " + std::string(kReadHash) + "\n");
+    writeWebConfig("  min_version: TLS12\nbasic_auth_users:\n  prometheus: " +
+                   std::string(kReadUserHash) + "\n");
     start();
     CPPUNIT_ASSERT_EQUAL(std::string("200"), curl({"https", "/-/ready"}));
     CPPUNIT_ASSERT_EQUAL(std::string("401"), curl({"https", "/targets"}));

@@ -1,8 +1,8 @@
-#include "collection/LogLimiter.h"
+#include "common/LogLimiter.h"
 
 #include "common/Logging.h"
 
-namespace promsnmp {
+namespace common {
 
 LogLimiter::LogLimiter(common::Clock& clock, Options options) : clock_(clock), options_(options) {}
 
@@ -89,4 +89,4 @@ std::vector<LogLimiter::Suppressed> LogLimiter::closedKeyWindows(Poco::Logger& l
   return closed;
 }
 
-}  // namespace promsnmp
+}  // namespace common

@@ -1,4 +1,4 @@
-#include "collection/LogLimiter.h"
+#include "common/LogLimiter.h"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 
 #include "common/FakeClock.h"
 
-using namespace promsnmp;
+using namespace common;
 using common::FakeClock;
 using std::chrono::minutes;
 using std::chrono::seconds;

@@ -11,7 +11,7 @@
 
 #include "common/Clock.h"
 
-namespace promsnmp {
+namespace common {
 
 /// Bounds the log lines of one kind of event (a device's state change, a failed login): at most
 /// `perKey` lines per key in a window of `keyWindow` that starts at the key's first event, and at
@@ -75,4 +75,4 @@ class LogLimiter {
   uint64_t siteSuppressedClosed_ = 0;  // of site windows that ended, not yet handed over
 };
 
-}  // namespace promsnmp
+}  // namespace common
