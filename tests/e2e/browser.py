@@ -351,6 +351,14 @@ class Chromium:
         return tab
 
 
+def shown(url):
+    """url with its password, if any, as *** (for messages)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=f"{parts.username}:***@{parts.netloc.rsplit('@', 1)[1]}").geturl()
+
+
 class Tab:
     """One page, attached through the browser's connection."""
 
@@ -394,11 +402,11 @@ class Tab:
         loads = self.loads
         result = self.call("Page.navigate", {"url": url})
         if result.get("errorText"):
-            raise BrowserError(f"{url}: {result['errorText']}")
+            raise BrowserError(f"{shown(url)}: {result['errorText']}")
         deadline = time.monotonic() + timeout
         while self.loads == loads:
             if time.monotonic() > deadline:
-                raise BrowserError(f"{url}: not loaded within {timeout:.0f} s")
+                raise BrowserError(f"{shown(url)}: not loaded within {timeout:.0f} s")
             self.browser.pump(0.05)
 
     def evaluate(self, expression, timeout=None):
@@ -601,14 +609,20 @@ def run_checks(browser, tabs, args, say):
     # A replica's view of the others (and of the devices' pollers) may lag one refresh.
     settle = 2 * period + 2
 
-    # As the admin: through the front door, and on one replica directly.
-    for name, url in [("front door", args.url)] + [("replica", u) for u in args.replica_url]:
-        tabs[name] = tab = browser.open_tab(url, auth=admin_auth)
+    def open_checked(name, url, auth, admin):
+        """A tab of url, loaded (HTTP 200), with every replica and device up, checked; returns
+        its snapshot and the seconds until all were up."""
+        tabs[name] = tab = browser.open_tab(url, auth=auth)
         if tab.document_status != 200:
-            raise CheckFailed(f"{name} ({url}): HTTP {tab.document_status}")
+            raise CheckFailed(f"{name} ({shown(url)}): HTTP {tab.document_status}")
         took = wait_or_fail(tab, name, all_up(args), settle, "every replica and device up")
         snap = tab.evaluate(SNAPSHOT)
-        check_page(name, snap, args, admin=True)
+        check_page(name, snap, args, admin=admin)
+        return snap, took
+
+    # As the admin: through the front door, and on one replica directly.
+    for name, url in [("front door", args.url)] + [("replica", u) for u in args.replica_url]:
+        snap, took = open_checked(name, url, admin_auth, admin=True)
         leader = next(r["id"] for r in snap["replicas"] if r["leader"] == "true")
         pollers = ", ".join(sorted({d["poller"] for d in snap["devices"]}))
         say(f"{name}: {len(snap['replicas'])} replicas up, leader {leader}, "
@@ -619,27 +633,16 @@ def run_checks(browser, tabs, args, say):
                               f"to the admin, at least {args.min_admin_elements} expected")
 
     if args.read_auth:
-        name = "read-only user"
-        tabs[name] = tab = browser.open_tab(args.url, auth=read_auth(args.read_auth))
-        if tab.document_status != 200:
-            raise CheckFailed(f"{name}: HTTP {tab.document_status}")
-        wait_or_fail(tab, name, all_up(args), settle, "every replica and device up")
-        check_page(name, tab.evaluate(SNAPSHOT), args, admin=False)
-        say(f"{name}: the page, no admin-only element")
-
+        reader = read_auth(args.read_auth)
+        open_checked("read-only user", args.url, reader, admin=False)
+        say("read-only user: the page, no admin-only element")
         # As a browser user may: the credentials in the URL (the page's refresh must not fetch
         # that URL: a fetch of a URL with credentials fails).
-        name = "credentials in the URL"
-        user, password = read_auth(args.read_auth).split(":", 1)
+        user, password = (urllib.parse.quote(p, safe="") for p in reader.split(":", 1))
         parts = urllib.parse.urlsplit(args.url)
-        netloc = (f"{urllib.parse.quote(user, safe='')}:{urllib.parse.quote(password, safe='')}"
-                  f"@{parts.netloc}")
-        tabs[name] = tab = browser.open_tab(parts._replace(netloc=netloc).geturl())
-        if tab.document_status != 200:
-            raise CheckFailed(f"{name}: HTTP {tab.document_status}")
-        wait_or_fail(tab, name, all_up(args), settle, "every replica and device up")
-        check_page(name, tab.evaluate(SNAPSHOT), args, admin=False)
-        say(f"{name}: the page")
+        url = parts._replace(netloc=f"{user}:{password}@{parts.netloc}").geturl()
+        open_checked("credentials in the URL", url, None, admin=False)
+        say("credentials in the URL: the page, no admin-only element")
 
     # Without JavaScript: the tables, and a <noscript> meta refresh (checked below, reloading).
     name = "without JavaScript"
