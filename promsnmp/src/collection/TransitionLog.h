@@ -7,9 +7,9 @@
 
 #include <Poco/Logger.h>
 
-#include "common/LogLimiter.h"
 #include "collection/PollResult.h"
 #include "common/Clock.h"
+#include "common/LogLimiter.h"
 
 namespace promsnmp {
 

@@ -74,7 +74,8 @@ void LoginFailureLog::flushLocked() {
   const auto now = clock_.steadyNow();
   flushedAtMs_.store(millisOf(now), std::memory_order_relaxed);
   const common::LogLimiter::Options& limits = limiter_.options();
-  for (const common::LogLimiter::Suppressed& closed : limiter_.closedKeyWindows(log_, "failed logins")) {
+  for (const common::LogLimiter::Suppressed& closed :
+       limiter_.closedKeyWindows(log_, "failed logins")) {
     auto it = pending_.find(closed.key);
     if (it == pending_.end()) {
       continue;

@@ -10,8 +10,8 @@
 #include <Poco/Logger.h>
 #include <Poco/Net/IPAddress.h>
 
-#include "common/LogLimiter.h"
 #include "common/Clock.h"
+#include "common/LogLimiter.h"
 #include "http/TrustedProxies.h"
 
 namespace promsnmp {

@@ -43,9 +43,10 @@ constexpr const char* kScript =
     "(function(){var b=document.body,s=parseInt(b.getAttribute('data-refresh-seconds'),10);"
     "if(!(s>0)||!window.fetch||!window.DOMParser)return;"
     "function say(t){var e=document.getElementById('refresh-state');if(e)e.textContent=t;}"
-    "function "
-    "tick(){fetch(location.pathname+location.search,{cache:'no-store',credentials:'same-origin',"
-    "headers:{'Accept':'text/html'}}).then(function(r){if(!r.ok)throw new Error('HTTP '+r.status);"
+    // By origin and path: a URL of the page with user:pass@ in it cannot be fetched.
+    "function tick(){fetch(location.origin+location.pathname+location.search,"
+    "{cache:'no-store',credentials:'same-origin',headers:{'Accept':'text/html'}})"
+    ".then(function(r){if(!r.ok)throw new Error('HTTP '+r.status);"
     "return r.text();}).then(function(t){var d=new DOMParser().parseFromString(t,'text/html');"
     "var m=d.querySelector('main'),o=document.querySelector('main');if(!m||!o)"
     "throw new Error('not a site page');o.replaceWith(document.importNode(m,true));"
