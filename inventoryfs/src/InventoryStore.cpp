@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "Hex.h"
 #include "inventoryfs/Exceptions.h"
 #include "inventoryfs/InventoryJson.h"
 
@@ -403,6 +404,10 @@ size_t InventoryStore::collectGarbage() {
   }
   slots_.removeStaleTemps(options_.staleTempSeconds);
   return removed;
+}
+
+std::string InventoryStore::writerIdHex() const {
+  return detail::toHex(writerId_.data(), writerId_.size());
 }
 
 std::vector<Header> InventoryStore::keptHeaders() {

@@ -139,9 +139,15 @@ void checkHeader(Authenticator& auth, const std::set<std::string>& admins,
       break;
     }
     case AuthResult::Outcome::Missing:
-    case AuthResult::Outcome::Invalid:
-      check(result.scope == Scope::None && result.user.empty());
+      check(result.scope == Scope::None && result.user.empty() && result.failure.empty());
       check(!result.allows(Scope::Read));
+      break;
+    case AuthResult::Outcome::Invalid:
+      // The user the credentials name stays for the failed-login log; it grants nothing.
+      check(result.scope == Scope::None && !result.allows(Scope::Read));
+      check(result.failure == "malformed credentials" ||
+            (result.failure == "wrong password" && config.basicAuthUsers.count(result.user) == 1) ||
+            (result.failure == "unknown user" && config.basicAuthUsers.count(result.user) == 0));
       break;
   }
 }

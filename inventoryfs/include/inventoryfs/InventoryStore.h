@@ -142,6 +142,8 @@ class InventoryStore {
   void acceptAtLeast(uint64_t version, uint64_t epoch, const InventoryId& id = {});
 
   const std::array<uint8_t, 16>& writerId() const { return writerId_; }
+  /// writerId() as 32 lowercase hex digits, as Header::writerIdHex shows a version's writer.
+  std::string writerIdHex() const;
   SlotStore& slots() { return slots_; }
 
  private:

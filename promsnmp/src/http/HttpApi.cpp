@@ -1041,11 +1041,7 @@ void HttpApi::config(HTTPServerRequest& request, HTTPServerResponse& response) {
 ReplicaReport HttpApi::localReport() const {
   ReplicaReport r;
   r.replica = context_.replicaId;
-  for (uint8_t b : context_.store.writerId()) {
-    static const char* kHex = "0123456789abcdef";
-    r.writerId += kHex[b >> 4U];
-    r.writerId += kHex[b & 15U];
-  }
+  r.writerId = context_.store.writerIdHex();
   r.role = context_.leadership.describe();
   r.leading = context_.leadership.isLeader();
   r.elected = context_.leadership.isElected();
