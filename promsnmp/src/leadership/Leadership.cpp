@@ -1,5 +1,6 @@
 #include "leadership/Leadership.h"
 
+#include <cctype>
 #include <thread>
 
 #include "common/Logging.h"
@@ -10,6 +11,25 @@ namespace promsnmp {
 
 using common::logEvent;
 using common::logger;
+
+namespace {
+
+/// The holder as a person reads it: the elector's id without the lease's random token that the
+/// Redis and file backends append ("promsnmp-2:dc4abb…" → "promsnmp-2").
+std::string holderName(const std::string& holder) {
+  const size_t colon = holder.rfind(':');
+  if (colon == std::string::npos || holder.size() - colon - 1 < 16) {
+    return holder;
+  }
+  for (size_t i = colon + 1; i < holder.size(); ++i) {
+    if (std::isxdigit(static_cast<unsigned char>(holder[i])) == 0) {
+      return holder;
+    }
+  }
+  return holder.substr(0, colon);
+}
+
+}  // namespace
 
 Leadership::Leadership(std::shared_ptr<inventoryfs::InventoryStore> store, Mode mode,
                        LeadershipClient* client)
@@ -83,7 +103,7 @@ uint64_t Leadership::epoch() const {
 }
 
 std::string Leadership::holder() const {
-  return mode_ == Mode::Elector ? client_->holder() : std::string();
+  return mode_ == Mode::Elector ? holderName(client_->holder()) : std::string();
 }
 
 std::string Leadership::describe() const {
@@ -108,7 +128,7 @@ std::string Leadership::describe() const {
         return "leader (epoch " + std::to_string(epoch_) + ", lease " +
                std::to_string(current->token) + ")";
       }
-      std::string holder = client_->holder();
+      std::string holder = holderName(client_->holder());
       return "follower" + (holder.empty() ? std::string() : " (leader: " + holder + ")");
   }
   return "unknown";

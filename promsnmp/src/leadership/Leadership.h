@@ -65,7 +65,8 @@ class Leadership : public std::enable_shared_from_this<Leadership> {
   /// "follower (leader: pod-b)", "deposed: …".
   std::string describe() const;
 
-  /// The lease holder the elector announced ("" without an elector, or before it said).
+  /// The lease holder the elector announced, by its id (the lease's token left out); "" without
+  /// an elector, or before it said.
   std::string holder() const;
 
   /// Commits `change` as the leader, fencing first when this lease has not been fenced yet.

@@ -1,7 +1,6 @@
 #include "site/SitePage.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <optional>
@@ -84,30 +83,6 @@ std::string ago(double seconds) {
     std::snprintf(text, sizeof(text), "%.0f d", seconds / 86400);
   }
   return text;
-}
-
-/// A lease holder as a person reads it: the elector's id without the lease's random token
-/// ("promsnmp-2:dc4abb…" → "promsnmp-2").
-std::string holderName(const std::string& holder) {
-  const size_t colon = holder.rfind(':');
-  if (colon == std::string::npos || holder.size() - colon - 1 < 16) {
-    return holder;
-  }
-  for (size_t i = colon + 1; i < holder.size(); ++i) {
-    if (std::isxdigit(static_cast<unsigned char>(holder[i])) == 0) {
-      return holder;
-    }
-  }
-  return holder.substr(0, colon);
-}
-
-/// The role in words, with the holder's token left out.
-std::string roleWords(const ReplicaReport& r) {
-  std::string role = r.role;
-  if (!r.holder.empty()) {
-    role = Poco::replace(role, r.holder, holderName(r.holder));
-  }
-  return role;
 }
 
 std::string urlEncode(const std::string& text) {
@@ -212,7 +187,7 @@ void writeReplicas(std::ostringstream& html, const std::vector<ReplicaRow>& rows
       up += d.up ? 1 : 0;
     }
     const bool healthy = rep->health == "UP";
-    html << "<td class=\"up\">up</td><td>" << htmlEscape(roleWords(*rep)) << "</td><td class=\""
+    html << "<td class=\"up\">up</td><td>" << htmlEscape(rep->role) << "</td><td class=\""
          << (healthy ? "up" : "down") << "\">" << htmlEscape(rep->health)
          << (rep->share.empty() ? "" : " (share " + htmlEscape(rep->share) + ")") << "</td><td>v"
          << rep->version << " (epoch " << rep->epoch << "), " << rep->inventoryDevices
@@ -487,7 +462,7 @@ std::string renderSitePage(const SitePageInput& in) {
     html << "<p class=\"banner\">More than one replica says it holds the lease; the inventory's "
             "epochs keep all but the newest from writing.</p>";
   } else if (leaders.empty() && !in.local.holder.empty()) {
-    html << "<p class=\"banner\">The elector names " << htmlEscape(holderName(in.local.holder))
+    html << "<p class=\"banner\">The elector names " << htmlEscape(in.local.holder)
          << " as leader, but no replica that answers says it leads.</p>";
   }
   if (versions.size() > 1) {
